@@ -1,0 +1,101 @@
+package promx
+
+import (
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// Read is one place where an expression reads stored samples: a selector
+// together with the time span, relative to the evaluation time t, that
+// contains every sample the engine can look at for it. The span is a
+// superset: [t-Back, t+Forward].
+type Read struct {
+	// Matchers of the selector; nil means "any series" (used for reads
+	// that cannot be attributed to one selector, such as template queries
+	// or info()).
+	Matchers []*labels.Matcher
+	// Back and Forward bound the samples read around the evaluation time.
+	// Forward is negative when every sample read is older than t (a
+	// positive offset).
+	Back, Forward time.Duration
+	// Unbounded is set when the span cannot be bounded relative to t (an
+	// @ modifier, a duration expression); every sample may be read.
+	Unbounded bool
+}
+
+// MayReadMetric reports whether the read can see samples of a series named
+// name. Only __name__ matchers are considered, so it errs on "yes".
+func (r Read) MayReadMetric(name string) bool {
+	for _, m := range r.Matchers {
+		if m.Name == labels.MetricName && !m.Matches(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// ExprReads returns the reads of expr when it is evaluated as an instant
+// query with the given lookback delta. Every selector reads
+// (t-offset-range-lookback, t-offset] after offsets and subquery ranges of
+// its ancestors are applied; lookback is added to range selectors as well
+// so that anchored and smoothed selectors, which look past their range,
+// are covered.
+func ExprReads(expr parser.Expr, lookback time.Duration) []Read {
+	var out []Read
+	parser.Inspect(expr, func(node parser.Node, path []parser.Node) error {
+		switch n := node.(type) {
+		case *parser.VectorSelector:
+			out = append(out, selectorRead(n, path, lookback))
+		case *parser.Call:
+			if n.Func != nil && n.Func.Name == "info" {
+				// info() reads info metrics it selects by itself.
+				out = append(out, Read{Unbounded: true})
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+func selectorRead(vs *parser.VectorSelector, path []parser.Node, lookback time.Duration) Read {
+	r := Read{Matchers: vs.LabelMatchers}
+	if vs.Timestamp != nil || vs.StartOrEnd != 0 || vs.OriginalOffsetExpr != nil {
+		r.Unbounded = true
+		return r
+	}
+	back := vs.OriginalOffset + lookback
+	fwd := -vs.OriginalOffset
+	for i := len(path) - 1; i >= 0; i-- {
+		switch p := path[i].(type) {
+		case *parser.MatrixSelector:
+			if p.VectorSelector != parser.Expr(vs) {
+				continue
+			}
+			if p.RangeExpr != nil {
+				r.Unbounded = true
+				return r
+			}
+			back += p.Range
+		case *parser.SubqueryExpr:
+			if p.Timestamp != nil || p.StartOrEnd != 0 || p.RangeExpr != nil || p.OriginalOffsetExpr != nil {
+				r.Unbounded = true
+				return r
+			}
+			// The inner expression is evaluated at steps in
+			// (t-offset-range, t-offset].
+			back += p.OriginalOffset + p.Range
+			fwd -= p.OriginalOffset
+		}
+	}
+	r.Back, r.Forward = back, fwd
+	return r
+}
+
+// TemplateMayQuery reports whether an alert label or annotation template
+// can run PromQL queries (the query template function).
+func TemplateMayQuery(text string) bool {
+	return strings.Contains(text, "query")
+}

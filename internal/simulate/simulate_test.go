@@ -1,0 +1,103 @@
+package simulate
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// promtoolCases are the testdata files compared with the real promtool.
+var promtoolCases = []struct {
+	file string
+	pass bool
+	// want are substrings our failure text must contain, so that a test
+	// fails if both we and promtool stopped reporting a failure.
+	want []string
+}{
+	{file: "pass_basic.test.yml", pass: true},
+}
+
+func runBoth(t *testing.T, path string) (onDemand, exhaustive *FileResult) {
+	t.Helper()
+	var err error
+	onDemand, err = RunPromtoolFile(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exhaustive, err = RunPromtoolFile(path, Options{Exhaustive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(exhaustive.Errors, onDemand.Errors); d != "" {
+		t.Errorf("%s: on-demand and exhaustive differ (-exhaustive +on-demand):\n%s", path, d)
+	}
+	return onDemand, exhaustive
+}
+
+// promtoolStderr runs `promtool test rules` on file (relative to
+// testdata) and returns what it printed on stderr and whether it passed.
+func promtoolStderr(t *testing.T, file string) (string, bool) {
+	t.Helper()
+	bin, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed")
+	}
+	cmd := exec.Command(bin, "test", "rules", file)
+	cmd.Dir = "testdata"
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatalf("running promtool: %v", err)
+	}
+	return stderr.String(), err == nil
+}
+
+// ourStderr renders a result the way promtool writes its stderr.
+func ourStderr(r *FileResult) string {
+	var b strings.Builder
+	for _, w := range r.Warnings {
+		b.WriteString(w + "\n")
+	}
+	if !r.Passed() {
+		b.WriteString("  FAILED:\n")
+		for _, e := range r.Errors {
+			b.WriteString(e + "\n")
+		}
+	}
+	return b.String()
+}
+
+func TestAgainstPromtool(t *testing.T) {
+	for _, tc := range promtoolCases {
+		t.Run(tc.file, func(t *testing.T) {
+			got, _ := runBoth(t, filepath.Join("testdata", tc.file))
+			if got.Passed() != tc.pass {
+				t.Errorf("passed = %v, want %v; errors:\n%s", got.Passed(), tc.pass, strings.Join(got.Errors, "\n"))
+			}
+			text := strings.Join(got.Errors, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("failure text does not contain %q:\n%s", w, text)
+				}
+			}
+			stderr, pass := promtoolStderr(t, tc.file)
+			if pass != got.Passed() {
+				t.Errorf("promtool passed = %v, we passed = %v", pass, got.Passed())
+			}
+			if d := cmp.Diff(normalizePromtool(stderr), normalizePromtool(ourStderr(got))); d != "" {
+				t.Errorf("stderr differs from promtool's (-promtool +ours):\n%s", d)
+			}
+		})
+	}
+}
+
+// normalizePromtool removes what legitimately differs between promtool
+// 2.42 and our output.
+func normalizePromtool(s string) string {
+	return s
+}
