@@ -1,0 +1,230 @@
+// Package app holds slo's use cases (compile, validate), each a function
+// from options and paths to results, diagnostics and errors. It reads input
+// files and writes output files; it never prints and never exits: cmd/slo
+// does that.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/render"
+	"github.com/slo-compiler/slo/internal/spec"
+	"github.com/slo-compiler/slo/internal/validate"
+)
+
+// DefaultSpecs is the folder read when no path is given.
+const DefaultSpecs = "specs"
+
+// File is a generated file: its path below the output folder and content.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Build is the result of compiling specs in memory.
+type Build struct {
+	Project *model.Project
+	Output  *compile.Output
+	// Files are the rendered files, rule files first, in input order.
+	Files []File
+}
+
+// SpecFiles expands paths (files or folders, walked for *.yaml and *.yml)
+// into a sorted list of spec files.
+func SpecFiles(paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		paths = []string{DefaultSpecs}
+	}
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		slices.Sort(found)
+		files = append(files, found...)
+	}
+	return slices.Compact(files), nil
+}
+
+// Load reads, decodes and validates the spec files under paths. The
+// project is nil when any diagnostic is an error; err is a failure to read.
+func Load(paths []string) (*model.Project, diag.List, error) {
+	files, err := SpecFiles(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("no spec files (*.yaml, *.yml) under %s", strings.Join(paths, ", "))
+	}
+	var diags diag.List
+	var specs []*spec.File
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		f, ds := spec.Parse(path, src)
+		diags = append(diags, ds...)
+		if f != nil {
+			specs = append(specs, f)
+		}
+	}
+	p, ds := validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
+	diags = append(diags, ds...)
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	return p, diags, nil
+}
+
+// Compile loads paths and compiles and renders them in memory. Every
+// rendered file is parsed back with Prometheus's and Alertmanager's own
+// loaders; a file they refuse is a diagnostic, not output.
+func Compile(paths []string) (*Build, diag.List, error) {
+	p, diags, err := Load(paths)
+	if err != nil || p == nil {
+		return nil, diags, err
+	}
+	out := compile.Project(p)
+	b := &Build{Project: p, Output: out}
+	for _, rf := range out.RuleFiles {
+		data, err := render.RuleFile(rf)
+		if err != nil {
+			return nil, diags, err
+		}
+		for _, e := range promx.CheckRuleFile(data) {
+			diags.Errorf(diag.Pos{File: rf.Source}, "rules/invalid", "the compiled %s is refused by Prometheus's rule loader: %v", rf.Name, e)
+		}
+		b.Files = append(b.Files, File{rf.Name, data})
+	}
+	if out.Alertmanager != nil {
+		data, err := render.Alertmanager(out.Alertmanager)
+		if err != nil {
+			return nil, diags, err
+		}
+		if err := promx.CheckAlertmanagerConfig(data); err != nil {
+			diags.Errorf(diag.Pos{File: out.Alertmanager.Source}, "alertmanager/invalid", "the compiled %s is refused by Alertmanager's config loader: %v", out.Alertmanager.Name, err)
+		}
+		b.Files = append(b.Files, File{out.Alertmanager.Name, data})
+	}
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	return b, diags, nil
+}
+
+// GeneratedDirs are the output folders slo owns below the output folder.
+var GeneratedDirs = []string{"rules", "alertmanager"}
+
+// Stale returns the generated files under outDir (files in GeneratedDirs
+// that carry slo's header) that files no longer holds.
+func Stale(outDir string, files []File) ([]string, error) {
+	want := map[string]bool{}
+	for _, f := range files {
+		want[filepath.ToSlash(f.Name)] = true
+	}
+	var stale []string
+	for _, dir := range GeneratedDirs {
+		entries, err := os.ReadDir(filepath.Join(outDir, dir))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			name := dir + "/" + e.Name()
+			if e.IsDir() || want[name] {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(outDir, name))
+			if err != nil {
+				return nil, err
+			}
+			if strings.HasPrefix(string(b), "# Code generated by slo") {
+				stale = append(stale, name)
+			}
+		}
+	}
+	return stale, nil
+}
+
+// Write writes files below outDir, each through a temporary file and a
+// rename, and removes the stale generated files. It writes nothing when a
+// temporary file cannot be written.
+func Write(outDir string, files []File) (removed []string, err error) {
+	stale, err := Stale(outDir, files)
+	if err != nil {
+		return nil, err
+	}
+	type pending struct{ tmp, dst string }
+	var done []pending
+	cleanup := func() {
+		for _, p := range done {
+			os.Remove(p.tmp)
+		}
+	}
+	for _, f := range files {
+		dst := filepath.Join(outDir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			cleanup()
+			return nil, err
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(dst), ".slo-*.tmp")
+		if err != nil {
+			cleanup()
+			return nil, err
+		}
+		_, werr := tmp.Write(f.Data)
+		cerr := tmp.Close()
+		done = append(done, pending{tmp.Name(), dst})
+		if err := errors.Join(werr, cerr); err != nil {
+			cleanup()
+			return nil, err
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			cleanup()
+			return nil, err
+		}
+	}
+	for _, p := range done {
+		if err := os.Rename(p.tmp, p.dst); err != nil {
+			cleanup()
+			return nil, err
+		}
+	}
+	for _, name := range stale {
+		if err := os.Remove(filepath.Join(outDir, filepath.FromSlash(name))); err != nil {
+			return nil, err
+		}
+	}
+	return stale, nil
+}

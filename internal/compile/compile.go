@@ -1,0 +1,198 @@
+package compile
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/promx"
+)
+
+// Project compiles every service and the routing of p.
+func Project(p *model.Project) *Output {
+	out := &Output{}
+	for _, s := range p.Services {
+		out.RuleFiles = append(out.RuleFiles, Service(s))
+	}
+	if p.Routing != nil {
+		out.Alertmanager = Routing(p.Routing, p.Services)
+	}
+	return out
+}
+
+// Service compiles one service into its rule file: a group per SLO, then a
+// group for its threshold alerts.
+func Service(s *model.Service) RuleFile {
+	f := RuleFile{Name: "rules/" + s.Name + ".yml", Source: s.Source}
+	for _, slo := range s.SLOs {
+		f.Groups = append(f.Groups, sloGroup(s, slo))
+	}
+	if len(s.Alerts) > 0 {
+		g := Group{Name: s.Name + "-alerts", Interval: s.Interval}
+		for _, a := range s.Alerts {
+			g.Rules = append(g.Rules, alertRules(s, a)...)
+		}
+		f.Groups = append(f.Groups, g)
+	}
+	return f
+}
+
+func dur(d time.Duration) string { return promx.FormatDuration(d) }
+
+// labels merges label maps, later ones winning, sorted by name.
+func labels(ms ...map[string]string) []Label {
+	all := map[string]string{}
+	for _, m := range ms {
+		maps.Copy(all, m)
+	}
+	out := make([]Label, 0, len(all))
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		out = append(out, Label{k, all[k]})
+	}
+	return out
+}
+
+// matchers renders a selector's label matchers, {a="b",c="d"}, sorted.
+func matchers(ls []Label) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = fmt.Sprintf("%s=%q", l.Name, l.Value)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// sumBy renders "sum by (a, b) (inner)", or "sum(inner)" without labels.
+func aggBy(op string, by []string, inner string) string {
+	if len(by) == 0 {
+		return op + "(" + inner + ")"
+	}
+	return op + " by (" + strings.Join(by, ", ") + ") (" + inner + ")"
+}
+
+func annotations(summary, description, runbook string) []Label {
+	out := []Label{{"summary", summary}, {"description", description}}
+	if runbook != "" {
+		out = append(out, Label{"runbook_url", runbook})
+	}
+	return out
+}
+
+// alertLabels are the labels slo sets on every alert of a service.
+func alertLabels(s *model.Service, sev model.Severity) map[string]string {
+	m := map[string]string{"severity": string(sev), "service": s.Name}
+	if s.Team != "" {
+		m["team"] = s.Team
+	}
+	return m
+}
+
+// SignalRules returns the recording rules that hold an alert's signal; the
+// last one records a.Record.
+func SignalRules(s *model.Service, a *model.Alert) []Rule {
+	ls := labels(s.Labels)
+	rec := func(name, expr string) Rule { return Rule{Record: name, Expr: expr, Labels: ls} }
+	// base is the record of the raw expression that change and baseline
+	// signals read back over time.
+	base := strings.TrimSuffix(a.Record, a.Record[strings.LastIndex(a.Record, ":"):]) + ":value"
+	baseSel := base + matchers(ls)
+	switch sig := a.Signal.(type) {
+	case *model.ExprSignal:
+		return []Rule{rec(a.Record, sig.Expr)}
+	case *model.RatioSignal:
+		return []Rule{rec(a.Record, RatioExpr(sig.Bad, sig.Good, sig.Total, sig.By, sig.Window))}
+	case *model.QuantileSignal:
+		by := append([]string{"le"}, sig.By...)
+		return []Rule{rec(a.Record, fmt.Sprintf("histogram_quantile(%s, %s)", num.Format(sig.Quantile), aggBy("sum", by, fmt.Sprintf("rate(%s[%s])", sig.Bucket, dur(sig.Window)))))}
+	case *model.UptimeSignal:
+		e := fmt.Sprintf("avg_over_time(%s[%s])", sig.Selector, dur(sig.Window))
+		if len(sig.By) > 0 {
+			e = aggBy("avg", sig.By, e)
+		}
+		return []Rule{rec(a.Record, e)}
+	case *model.StatusSignal:
+		return []Rule{rec(a.Record, sig.Selector)}
+	case *model.IncreaseSignal:
+		return []Rule{rec(a.Record, aggBy("sum", sig.By, fmt.Sprintf("increase(%s[%s])", sig.Counter, dur(sig.Window))))}
+	case *model.ChangeSignal:
+		o := dur(sig.Offset)
+		return []Rule{
+			rec(base, sig.Expr),
+			rec(a.Record, fmt.Sprintf("(%[1]s - %[1]s offset %[2]s) / %[1]s offset %[2]s", baseSel, o)),
+		}
+	case *model.BaselineSignal:
+		return []Rule{
+			rec(base, sig.Expr),
+			rec(a.Record, fmt.Sprintf("%[1]s / avg_over_time(%[1]s[%[2]s])", baseSel, dur(sig.Window))),
+		}
+	case *model.ProjectionSignal:
+		secs := num.Format(sig.Horizon.Seconds())
+		if sig.Counter {
+			return []Rule{rec(a.Record, aggBy("sum", sig.By, fmt.Sprintf("rate(%s[%s])", sig.Series, dur(sig.Window)))+" * "+secs)}
+		}
+		return []Rule{rec(a.Record, aggBy("sum", sig.By, fmt.Sprintf("predict_linear(%s[%s], %s)", sig.Series, dur(sig.Window), secs)))}
+	}
+	panic(fmt.Sprintf("compile: unknown signal %T", a.Signal))
+}
+
+// RatioExpr is the error ratio of bad (or total minus good) over total,
+// from rates over w.
+func RatioExpr(bad, good, total string, by []string, w time.Duration) string {
+	rate := func(sel string) string { return aggBy("sum", by, fmt.Sprintf("rate(%s[%s])", sel, dur(w))) }
+	if bad != "" {
+		return rate(bad) + " / " + rate(total)
+	}
+	return "1 - (" + rate(good) + " / " + rate(total) + ")"
+}
+
+func alertRules(s *model.Service, a *model.Alert) []Rule {
+	rules := SignalRules(s, a)
+	sel := a.Record + matchers(labels(s.Labels))
+	for _, l := range a.Levels {
+		var expr, cond string
+		switch a.Direction {
+		case model.Above:
+			expr, cond = sel+" > "+num.Format(l.Threshold), "above "+num.Format(l.Threshold)
+		case model.Below:
+			expr, cond = sel+" < "+num.Format(l.Threshold), "below "+num.Format(l.Threshold)
+		case model.Condition:
+			expr, cond = sel, "present"
+			if st, ok := a.Signal.(*model.StatusSignal); ok {
+				expr, cond = sel+" == 0", "0 (down)"
+				if st.Absent {
+					expr += " or absent(" + st.Selector + ")"
+					cond = "0 (down) or absent"
+				}
+			}
+		}
+		summary := a.Summary
+		if summary == "" {
+			summary = fmt.Sprintf("%s: %s is {{ $value | humanize }}, %s", a.Name, a.Record, cond)
+			if a.Direction == model.Condition {
+				summary = fmt.Sprintf("%s: %s is %s", a.Name, a.Record, cond)
+			}
+		}
+		description := a.Description
+		if description == "" {
+			description = fmt.Sprintf("%s is %s (%s threshold).", a.Record, cond, l.Severity)
+			if l.For > 0 {
+				description = fmt.Sprintf("%s has been %s for %s (%s threshold).", a.Record, cond, dur(l.For), l.Severity)
+			}
+		}
+		rules = append(rules, Rule{
+			Alert:         a.Name,
+			Expr:          expr,
+			For:           l.For,
+			KeepFiringFor: l.KeepFiringFor,
+			Labels:        labels(s.Labels, a.Labels, alertLabels(s, l.Severity)),
+			Annotations:   annotations(summary, description, a.RunbookURL),
+		})
+	}
+	return rules
+}

@@ -1,0 +1,278 @@
+// Package model is the typed domain of slo: services, their SLOs and alerts,
+// signals and routing, with every default applied and every value checked.
+// It knows neither YAML nor Prometheus and does no I/O; positions are kept
+// only so that later lints can point at the spec.
+package model
+
+import (
+	"time"
+
+	"github.com/slo-compiler/slo/internal/diag"
+)
+
+// Severity is an alert severity. Alerts are routed on it.
+type Severity string
+
+// The severities slo knows, most severe first.
+const (
+	Critical Severity = "critical"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+// Severities lists the severities most severe first.
+var Severities = []Severity{Critical, Warning, Info}
+
+// Project is everything compiled together: the services and the routing.
+type Project struct {
+	Services []*Service
+	// Routing is nil when no routing document was given.
+	Routing *Routing
+}
+
+// Service is one service's SLOs and alerts, from one spec document.
+type Service struct {
+	Name string
+	Team string
+	// Source is the spec file the service was read from, as given.
+	Source     string
+	Labels     map[string]string
+	RunbookURL string
+	// Interval is the evaluation interval of the service's rule groups.
+	Interval time.Duration
+	SLOs     []*SLO
+	Alerts   []*Alert
+	Pos      diag.Pos
+}
+
+// SLO is an objective on an error ratio over a period.
+type SLO struct {
+	Name        string
+	Description string
+	// Objective is the target success ratio in (0, 1), e.g. 0.999.
+	Objective float64
+	Period    time.Duration
+	SLI       SLI
+	Labels    map[string]string
+	Alerting  SLOAlerting
+	Panel     *Panel
+	Pos       diag.Pos
+}
+
+// ErrorBudget is the share of events allowed to fail: 1 - Objective.
+func (s *SLO) ErrorBudget() float64 { return 1 - s.Objective }
+
+// SLI measures an error ratio. Either Total with Bad or Good is set (counter
+// selectors), or ErrorRatio is (an expression with the {{.window}}
+// placeholder).
+type SLI struct {
+	Bad, Good, Total string
+	ErrorRatio       string
+	By               []string
+}
+
+// WindowPlaceholder is replaced by a range ("5m") in SLI ErrorRatio
+// expressions.
+const WindowPlaceholder = "{{.window}}"
+
+// SLOAlerting is the multi-window multi-burn-rate alerting of an SLO.
+type SLOAlerting struct {
+	// Name is the alert name shared by the page and ticket alerts.
+	Name        string
+	Summary     string
+	Description string
+	RunbookURL  string
+	Labels      map[string]string
+	// Page and Ticket are nil when disabled.
+	Page, Ticket *BurnAlert
+}
+
+// BurnAlert is one alerting rule: fires when any window pair burns too fast.
+type BurnAlert struct {
+	Severity      Severity
+	For           time.Duration
+	KeepFiringFor time.Duration
+	Windows       []BurnWindow
+}
+
+// BurnWindow fires when the error ratio over both Long and Short exceeds
+// Factor times the error budget.
+type BurnWindow struct {
+	Long, Short time.Duration
+	Factor      float64
+	Pos         diag.Pos
+}
+
+// Direction says on which side of its thresholds an alert fires.
+type Direction int
+
+const (
+	// Above fires when the signal is greater than the threshold.
+	Above Direction = iota
+	// Below fires when the signal is less than the threshold.
+	Below
+	// Condition fires when the signal has any value (status signals).
+	Condition
+)
+
+// Alert is a threshold alert on a signal.
+type Alert struct {
+	Name        string
+	Summary     string
+	Description string
+	RunbookURL  string
+	Signal      Signal
+	Direction   Direction
+	// Levels holds one entry per severity, most severe first.
+	Levels []Level
+	Labels map[string]string
+	// Record is the name of the recording rule holding the signal.
+	Record string
+	Panel  *Panel
+	Pos    diag.Pos
+}
+
+// Level is one severity of an alert.
+type Level struct {
+	Severity      Severity
+	Threshold     float64
+	For           time.Duration
+	KeepFiringFor time.Duration
+	Pos           diag.Pos
+}
+
+// Panel names the dashboard panel that shows a signal.
+type Panel struct {
+	Dashboard string
+	Title     string
+	ID        int
+	Metric    string
+	Pos       diag.Pos
+}
+
+// Signal is what an alert watches; one of the *Signal types below.
+type Signal interface {
+	// Labels returns the labels the signal's series carry, when known.
+	Labels() (labels []string, known bool)
+}
+
+// ExprSignal is any PromQL instant vector expression.
+type ExprSignal struct {
+	Expr string
+	// By is the output labels, when they could be read off the expression.
+	By      []string
+	ByKnown bool
+}
+
+// RatioSignal is bad (or total minus good) over total, as rates.
+type RatioSignal struct {
+	Bad, Good, Total string
+	By               []string
+	Window           time.Duration
+}
+
+// QuantileSignal is a quantile of a classic histogram.
+type QuantileSignal struct {
+	// Bucket is the selector of the _bucket series.
+	Bucket   string
+	Quantile float64
+	By       []string
+	Window   time.Duration
+}
+
+// UptimeSignal is the share of Window that a 0/1 series was 1.
+type UptimeSignal struct {
+	Selector string
+	By       []string
+	Window   time.Duration
+}
+
+// StatusSignal is a component whose series is 0, or absent when Absent.
+type StatusSignal struct {
+	Selector string
+	Absent   bool
+	// AbsentLabels are the labels absent() gives its output.
+	AbsentLabels []string
+}
+
+// IncreaseSignal counts the events of a counter over Window.
+type IncreaseSignal struct {
+	Counter string
+	By      []string
+	Window  time.Duration
+}
+
+// ChangeSignal is (x - x offset Offset) / x offset Offset.
+type ChangeSignal struct {
+	Expr    string
+	Offset  time.Duration
+	By      []string
+	ByKnown bool
+}
+
+// BaselineSignal is x / avg_over_time(x[Window]).
+type BaselineSignal struct {
+	Expr    string
+	Window  time.Duration
+	By      []string
+	ByKnown bool
+}
+
+// ProjectionSignal is where a counter (from its rate) or a gauge (from
+// predict_linear) will be after Horizon.
+type ProjectionSignal struct {
+	Series  string
+	Counter bool
+	By      []string
+	Window  time.Duration
+	Horizon time.Duration
+}
+
+// Labels implements Signal.
+func (s *ExprSignal) Labels() ([]string, bool)       { return s.By, s.ByKnown }
+func (s *RatioSignal) Labels() ([]string, bool)      { return s.By, true }
+func (s *QuantileSignal) Labels() ([]string, bool)   { return s.By, true }
+func (s *UptimeSignal) Labels() ([]string, bool)     { return s.By, len(s.By) > 0 }
+func (s *StatusSignal) Labels() ([]string, bool)     { return nil, false }
+func (s *IncreaseSignal) Labels() ([]string, bool)   { return s.By, true }
+func (s *ChangeSignal) Labels() ([]string, bool)     { return s.By, s.ByKnown }
+func (s *BaselineSignal) Labels() ([]string, bool)   { return s.By, s.ByKnown }
+func (s *ProjectionSignal) Labels() ([]string, bool) { return s.By, true }
+
+// Routing maps teams to receivers.
+type Routing struct {
+	Source             string
+	DefaultReceiver    string
+	DefaultReceiverPos diag.Pos
+	GroupBy            []string
+	GroupWait          time.Duration
+	GroupInterval      time.Duration
+	RepeatInterval     time.Duration
+	// Teams is sorted by name.
+	Teams []TeamRoute
+	// Base is the content of the user's base Alertmanager config, or nil.
+	Base     []byte
+	BasePath string
+	// BaseReceivers are the receivers the base config defines.
+	BaseReceivers []string
+}
+
+// TeamRoute routes a team's alerts.
+type TeamRoute struct {
+	Team string
+	// Receiver takes the team's alerts of severities not listed.
+	Receiver   string
+	Severities []SeverityRoute
+	Pos        diag.Pos
+}
+
+// SeverityRoute routes one severity of a team's alerts.
+type SeverityRoute struct {
+	Severity            Severity
+	Receiver            string
+	MuteTimeIntervals   []string
+	ActiveTimeIntervals []string
+	RepeatInterval      time.Duration
+	Continue            bool
+	Pos                 diag.Pos
+}

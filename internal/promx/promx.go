@@ -1,0 +1,218 @@
+// Package promx is the one place where slo calls the Prometheus and
+// Alertmanager Go APIs for parsing and validation. Their signatures change
+// between minor releases; keeping every call here means one place to fix.
+// It speaks plain Go types (strings, offsets, errors) to the rest of slo.
+package promx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	amconfig "github.com/prometheus/alertmanager/config"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/template"
+)
+
+var promqlParser = parser.NewParser(parser.Options{})
+
+// ExprError is a PromQL problem at a byte offset of the expression text.
+type ExprError struct {
+	Offset  int
+	Message string
+}
+
+// ParseExpr parses a PromQL expression and returns its problems with
+// offsets into text.
+func ParseExpr(text string) (parser.Expr, []ExprError) {
+	expr, err := promqlParser.ParseExpr(text)
+	if err == nil {
+		return expr, nil
+	}
+	var perrs parser.ParseErrors
+	if errors.As(err, &perrs) {
+		out := make([]ExprError, 0, len(perrs))
+		for _, pe := range perrs {
+			out = append(out, ExprError{Offset: int(pe.PositionRange.Start), Message: pe.Err.Error()})
+		}
+		return nil, out
+	}
+	return nil, []ExprError{{Message: err.Error()}}
+}
+
+// CheckExpr returns the problems of a PromQL expression, or nil. An
+// expression must return an instant vector (or a scalar) to be recorded.
+func CheckExpr(text string) []ExprError {
+	expr, errs := ParseExpr(text)
+	if errs != nil {
+		return errs
+	}
+	switch expr.Type() {
+	case parser.ValueTypeVector, parser.ValueTypeScalar:
+		return nil
+	}
+	return []ExprError{{Message: fmt.Sprintf("expression must return an instant vector, got %s", expr.Type())}}
+}
+
+// Selector is a parsed instant vector selector such as
+// http_requests_total{job="api"}.
+type Selector struct {
+	vs *parser.VectorSelector
+}
+
+// ParseSelector parses text, which must be a plain instant vector selector
+// without offset or @ modifiers.
+func ParseSelector(text string) (Selector, []ExprError) {
+	expr, errs := ParseExpr(text)
+	if errs != nil {
+		return Selector{}, errs
+	}
+	vs, ok := expr.(*parser.VectorSelector)
+	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		return Selector{}, []ExprError{{Message: fmt.Sprintf("expected a series selector such as metric{label=\"value\"}, got %s", describeExpr(expr))}}
+	}
+	return Selector{vs: vs}, nil
+}
+
+func describeExpr(e parser.Expr) string {
+	switch e.(type) {
+	case *parser.AggregateExpr:
+		return "an aggregation"
+	case *parser.Call:
+		return "a function call"
+	case *parser.BinaryExpr:
+		return "a binary expression"
+	case *parser.MatrixSelector:
+		return "a range selector"
+	case *parser.NumberLiteral:
+		return "a number"
+	case *parser.VectorSelector:
+		return "a selector with a modifier"
+	}
+	return "a " + string(e.Type())
+}
+
+// Metric returns the metric name the selector matches, or "".
+func (s Selector) Metric() string { return s.vs.Name }
+
+// String renders the selector in PromQL's canonical form.
+func (s Selector) String() string { return s.vs.String() }
+
+// WithSuffix returns the selector with suffix appended to its metric name
+// (m{a="b"} to m_bucket{a="b"}).
+func (s Selector) WithSuffix(suffix string) string {
+	vs := *s.vs
+	vs.LabelMatchers = slices.Clone(vs.LabelMatchers)
+	vs.Name += suffix
+	for i, m := range vs.LabelMatchers {
+		if m.Name == model.MetricNameLabel {
+			vs.LabelMatchers = slices.Delete(vs.LabelMatchers, i, i+1)
+			break
+		}
+	}
+	return vs.String()
+}
+
+// EqualityLabels returns the labels that the selector pins with =, which
+// absent() copies onto its output.
+func (s Selector) EqualityLabels() []string {
+	var out []string
+	for _, m := range s.vs.LabelMatchers {
+		if m.Type == 0 && m.Name != model.MetricNameLabel {
+			out = append(out, m.Name)
+		}
+	}
+	return out
+}
+
+// OutputLabels returns the labels that the result of expr is grouped by,
+// when they can be known from its outermost aggregation; ok is false when
+// the expression's output labels depend on its input series.
+func OutputLabels(text string) (labels []string, ok bool) {
+	expr, errs := ParseExpr(text)
+	if errs != nil {
+		return nil, false
+	}
+	for {
+		switch e := expr.(type) {
+		case *parser.ParenExpr:
+			expr = e.Expr
+			continue
+		case *parser.AggregateExpr:
+			if e.Without {
+				return nil, false
+			}
+			return slices.Clone(e.Grouping), true
+		case *parser.BinaryExpr:
+			// A comparison or arithmetic keeps the labels of its vector side.
+			if e.LHS.Type() == parser.ValueTypeVector {
+				expr = e.LHS
+			} else {
+				expr = e.RHS
+			}
+			continue
+		case *parser.NumberLiteral:
+			return nil, true
+		}
+		return nil, false
+	}
+}
+
+// ValidLabelName reports whether name is a label name that every
+// Prometheus version accepts.
+func ValidLabelName(name string) bool {
+	return model.LegacyValidation.IsValidLabelName(name) && !strings.HasPrefix(name, "__")
+}
+
+// ValidMetricName reports whether name is a metric name that every
+// Prometheus version accepts.
+func ValidMetricName(name string) bool {
+	return model.LegacyValidation.IsValidMetricName(name)
+}
+
+// CheckTemplate parses an alert label or annotation template the way
+// Prometheus does when it loads a rule file ($labels, $value and
+// $externalLabels are defined).
+func CheckTemplate(alert, text string) error {
+	data := template.AlertTemplateData(map[string]string{}, map[string]string{}, "", promql.Sample{})
+	defs := "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+	exp := template.NewTemplateExpander(context.Background(), defs+text, "__alert_"+alert, data, model.Time(0), nil, nil, nil)
+	if err := exp.ParseTest(); err != nil {
+		msg := err.Error()
+		// Drop the expander's own prefix: the caller positions the message.
+		if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "template: ") {
+			msg = msg[i+2:]
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
+
+// CheckRuleFile parses a rendered rule file back with rulefmt, as
+// Prometheus does when it loads it, and returns every problem.
+func CheckRuleFile(content []byte) []error {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	_, errs := rulefmt.Parse(content, false, model.LegacyValidation, promqlParser, logger)
+	return errs
+}
+
+// CheckAlertmanagerConfig loads a rendered Alertmanager config with
+// Alertmanager's own loader.
+func CheckAlertmanagerConfig(content []byte) error {
+	_, err := amconfig.Load(string(content))
+	return err
+}
+
+// FormatDuration renders d the way Prometheus writes durations ("5m",
+// "1h30m", "30d").
+func FormatDuration(d time.Duration) string {
+	return model.Duration(d).String()
+}

@@ -1,0 +1,122 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/compile"
+)
+
+// Alertmanager renders the Alertmanager config: the user's base config as it
+// was written (receivers and their secrets untouched), with the generated
+// route and inhibit rules merged in. Without a base, it writes empty
+// receivers for every receiver the routes name.
+func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
+	root := mapping()
+	if am.Base != nil {
+		var doc yaml.Node
+		if err := yaml.NewDecoder(bytes.NewReader(am.Base)).Decode(&doc); err != nil {
+			return nil, fmt.Errorf("render: base config %s: %w", am.BasePath, err)
+		}
+		if len(doc.Content) > 0 && doc.Content[0].Kind == yaml.MappingNode {
+			root = doc.Content[0]
+		}
+		// Keep the user's layout but not their comments' positions, which
+		// yaml.v3 moves around; the header says where the base lives.
+		stripComments(root)
+	}
+	set(root, "route", route(am.Route))
+	inhibit := get(root, "inhibit_rules")
+	if inhibit == nil {
+		inhibit = seq()
+		if len(am.Inhibit) > 0 {
+			set(root, "inhibit_rules", inhibit)
+		}
+	}
+	for _, r := range am.Inhibit {
+		n := mapping()
+		add(n, "source_matchers", strs(r.SourceMatchers))
+		add(n, "target_matchers", strs(r.TargetMatchers))
+		add(n, "equal", strs(r.Equal))
+		inhibit.Content = append(inhibit.Content, n)
+	}
+	if am.Base == nil {
+		rs := seq()
+		for _, name := range am.Receivers {
+			n := mapping()
+			add(n, "name", str(name))
+			rs.Content = append(rs.Content, n)
+		}
+		set(root, "receivers", rs)
+	}
+	header := Header(am.Source)
+	if am.BasePath != "" {
+		header += fmt.Sprintf("# Receivers and settings come from %s; route and inhibit_rules are generated.\n", am.BasePath)
+	}
+	return encode(header, root)
+}
+
+func route(r compile.Route) *yaml.Node {
+	n := mapping()
+	add(n, "receiver", str(r.Receiver))
+	if len(r.Matchers) > 0 {
+		add(n, "matchers", strs(r.Matchers))
+	}
+	if len(r.GroupBy) > 0 {
+		add(n, "group_by", strs(r.GroupBy))
+	}
+	if r.GroupWait > 0 {
+		add(n, "group_wait", durNode(r.GroupWait))
+	}
+	if r.GroupInterval > 0 {
+		add(n, "group_interval", durNode(r.GroupInterval))
+	}
+	if r.RepeatInterval > 0 {
+		add(n, "repeat_interval", durNode(r.RepeatInterval))
+	}
+	if len(r.MuteTimeIntervals) > 0 {
+		add(n, "mute_time_intervals", strs(r.MuteTimeIntervals))
+	}
+	if len(r.ActiveTimeIntervals) > 0 {
+		add(n, "active_time_intervals", strs(r.ActiveTimeIntervals))
+	}
+	if r.Continue {
+		add(n, "continue", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
+	if len(r.Routes) > 0 {
+		rs := seq()
+		for _, c := range r.Routes {
+			rs.Content = append(rs.Content, route(c))
+		}
+		add(n, "routes", rs)
+	}
+	return n
+}
+
+func get(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func set(m *yaml.Node, key string, v *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = v
+			return
+		}
+	}
+	add(m, key, v)
+}
+
+func stripComments(n *yaml.Node) {
+	n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+	for _, c := range n.Content {
+		stripComments(c)
+	}
+}

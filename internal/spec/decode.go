@@ -1,0 +1,357 @@
+package spec
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/diag"
+)
+
+// Parse decodes the spec documents in src, read from path. It returns every
+// problem it finds, not only the first; File is nil only when src is not
+// YAML at all.
+func Parse(path string, src []byte) (*File, diag.List) {
+	var diags diag.List
+	d := &decoder{file: path, lines: strings.Split(string(src), "\n"), diags: &diags}
+	f := &File{Path: path}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			diags = append(diags, yamlError(path, err))
+			return nil, diags
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
+			continue
+		}
+		root := doc.Content[0]
+		if root.Kind != yaml.MappingNode {
+			d.typeError(root, "document", "a mapping with version: "+Version)
+			continue
+		}
+		if mappingHas(root, "routing") {
+			r := &Routing{}
+			r.Pos = d.pos(root)
+			d.decodeStruct(root, r, "")
+			d.checkVersion(r.Version, &r.Node)
+			f.Routings = append(f.Routings, r)
+			continue
+		}
+		s := &Service{}
+		s.Pos = d.pos(root)
+		d.decodeStruct(root, s, "")
+		d.checkVersion(s.Version, &s.Node)
+		f.Services = append(f.Services, s)
+	}
+	return f, diags
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+func yamlError(path string, err error) diag.Diagnostic {
+	d := diag.Diagnostic{Pos: diag.Pos{File: path}, Code: "spec/yaml", Message: err.Error()}
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		d.Pos.Line, _ = strconv.Atoi(m[1])
+		d.Message = "invalid YAML: " + m[2]
+	}
+	return d
+}
+
+func (d *decoder) checkVersion(v string, n *Node) {
+	switch {
+	case !n.Has("version"):
+		d.diags.Errorf(n.Pos, "spec/version", "version: missing; expected %q", Version)
+	case v != Version:
+		d.diags.Errorf(n.At("version"), "spec/version", "version: expected %q, got %q", Version, v)
+	}
+}
+
+func mappingHas(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
+}
+
+type decoder struct {
+	file  string
+	lines []string
+	diags *diag.List
+}
+
+// customDecoder is implemented by spec types that are not plain mappings of
+// their fields (scalars, or scalar-or-mapping shorthands).
+type customDecoder interface {
+	decodeYAML(d *decoder, n *yaml.Node, what string)
+}
+
+func (d *decoder) pos(n *yaml.Node) diag.Pos {
+	return diag.Pos{File: d.file, Line: n.Line, Col: n.Column}
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "nothing"
+		case "!!str":
+			return strconv.Quote(n.Value)
+		}
+		return n.Value
+	}
+	return "an unsupported value"
+}
+
+func (d *decoder) typeError(n *yaml.Node, what, want string) {
+	d.diags.Errorf(d.pos(n), "spec/type", "%s: expected %s, got %s", what, want, describe(n))
+}
+
+func join(what, field string) string {
+	if what == "" {
+		return field
+	}
+	return what + "." + field
+}
+
+var nodeType = reflect.TypeFor[Node]()
+
+// decodeStruct decodes mapping n into the struct that v points to.
+func (d *decoder) decodeStruct(n *yaml.Node, v hasNode, what string) {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		name := what
+		if name == "" {
+			name = "document"
+		}
+		d.typeError(n, name, "a mapping")
+		return
+	}
+	nd := v.node()
+	nd.Pos = d.pos(n)
+	rv := reflect.ValueOf(v).Elem()
+	fields := fieldsOf(rv.Type())
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], resolve(n.Content[i+1])
+		name := k.Value
+		path := join(what, name)
+		idx, ok := fields[name]
+		if !ok {
+			d.unknownField(k, what, name, fields)
+			continue
+		}
+		if seen[name] {
+			d.diags.Errorf(d.pos(k), "spec/duplicate-field", "%s: field given twice", path)
+			continue
+		}
+		seen[name] = true
+		nd.setField(name, d.pos(k), d.pos(val))
+		f := rv.Field(idx)
+		if f.Kind() == reflect.Map && val.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				nd.setField(name+"."+val.Content[j].Value, d.pos(val.Content[j]), d.pos(resolve(val.Content[j+1])))
+			}
+		}
+		d.decodeValue(val, f, path)
+	}
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// fieldsOf maps YAML keys to field indexes of struct type t.
+func fieldsOf(t reflect.Type) map[string]int {
+	m := map[string]int{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		if f.Type == nodeType || tag == "-" || tag == "" {
+			continue
+		}
+		m[tag] = i
+	}
+	return m
+}
+
+// FieldNames returns the YAML keys of spec struct type t, in declaration
+// order; the reference doc test uses it.
+func FieldNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag.Get("yaml")
+		if tag != "" && tag != "-" {
+			names = append(names, tag)
+		}
+	}
+	return names
+}
+
+func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[string]int) {
+	known := make([]string, 0, len(fields))
+	for f := range fields {
+		known = append(known, f)
+	}
+	slices.Sort(known)
+	where := what
+	if where == "" {
+		where = "the document"
+	}
+	msg := fmt.Sprintf("unknown field %q in %s", name, where)
+	if best := closest(name, known); best != "" {
+		msg += fmt.Sprintf("; did you mean %q?", best)
+	} else {
+		msg += fmt.Sprintf("; expected one of %s", strings.Join(known, ", "))
+	}
+	d.diags.Errorf(d.pos(k), "spec/unknown-field", "%s", msg)
+}
+
+// closest returns the candidate nearest to s by edit distance, when it is
+// near enough to be a typo.
+func closest(s string, candidates []string) string {
+	best, bestDist := "", len(s)/3+2
+	for _, c := range candidates {
+		if dist := levenshtein(s, c); dist < bestDist {
+			best, bestDist = c, dist
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, what string) {
+	n = resolve(n)
+	if v.Kind() == reflect.Pointer {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		if hn, ok := p.Interface().(hasNode); ok {
+			hn.node().Pos = d.pos(n)
+		}
+		d.decodeValue(n, p.Elem(), what)
+		v.Set(p)
+		return
+	}
+	if v.CanAddr() {
+		if cd, ok := v.Addr().Interface().(customDecoder); ok {
+			cd.decodeYAML(d, n, what)
+			return
+		}
+		if hn, ok := v.Addr().Interface().(hasNode); ok {
+			d.decodeStruct(n, hn, what)
+			return
+		}
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+			d.typeError(n, what, "a string")
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Float64:
+		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
+			d.typeError(n, what, "a number")
+			return
+		}
+		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+		if err != nil {
+			d.typeError(n, what, "a number")
+			return
+		}
+		v.SetFloat(f)
+	case reflect.Int:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			d.typeError(n, what, "a whole number")
+			return
+		}
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if err != nil {
+			d.typeError(n, what, "a whole number")
+			return
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			d.typeError(n, what, "true or false")
+			return
+		}
+		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.typeError(n, what, "a list")
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, e := range n.Content {
+			d.decodeValue(e, s.Index(i), fmt.Sprintf("%s[%d]", what, i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.typeError(n, what, "a mapping")
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				d.typeError(k, what, "a mapping with string keys")
+				continue
+			}
+			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
+				d.diags.Errorf(d.pos(k), "spec/duplicate-field", "%s: key %q given twice", what, k.Value)
+				continue
+			}
+			e := reflect.New(v.Type().Elem()).Elem()
+			d.decodeValue(n.Content[i+1], e, join(what, k.Value))
+			m.SetMapIndex(reflect.ValueOf(k.Value), e)
+		}
+		v.Set(m)
+	default:
+		panic(fmt.Sprintf("spec: no decoder for %s", v.Type()))
+	}
+}

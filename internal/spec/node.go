@@ -1,0 +1,57 @@
+// Package spec decodes slo spec files (YAML, version slo/v1) into Go types
+// that remember where every field stands in the file, so that later steps can
+// report problems at the exact line and column. It knows YAML and nothing of
+// Prometheus: meaning is given to the fields by package model.
+package spec
+
+import (
+	"github.com/slo-compiler/slo/internal/diag"
+)
+
+// Node records where a mapping and each of its fields stand in the file. It
+// is embedded in every spec type. The zero Node has no positions; At then
+// returns the zero Pos.
+type Node struct {
+	// Pos is where the mapping (or the scalar, for types decoded from one)
+	// starts.
+	Pos    diag.Pos
+	fields map[string]fieldPos
+}
+
+type fieldPos struct{ key, value diag.Pos }
+
+// At returns the position of the value of field name (a YAML key, or
+// "key.sub" for an entry of a map field), or the node's own position when the
+// field is absent.
+func (n *Node) At(name string) diag.Pos {
+	if f, ok := n.fields[name]; ok {
+		return f.value
+	}
+	return n.Pos
+}
+
+// KeyAt returns the position of the key of field name, or the node's own
+// position when the field is absent.
+func (n *Node) KeyAt(name string) diag.Pos {
+	if f, ok := n.fields[name]; ok {
+		return f.key
+	}
+	return n.Pos
+}
+
+// Has reports whether field name was written in the file.
+func (n *Node) Has(name string) bool {
+	_, ok := n.fields[name]
+	return ok
+}
+
+func (n *Node) node() *Node { return n }
+
+func (n *Node) setField(name string, key, value diag.Pos) {
+	if n.fields == nil {
+		n.fields = map[string]fieldPos{}
+	}
+	n.fields[name] = fieldPos{key, value}
+}
+
+type hasNode interface{ node() *Node }

@@ -1,0 +1,387 @@
+package validate
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
+	v.name(&a.Node, "name", a.Name, camelRE, "a CamelCase alert name like QueueDepthHigh")
+	m := &model.Alert{
+		Name:        a.Name,
+		Summary:     a.Summary,
+		Description: a.Description,
+		RunbookURL:  a.RunbookURL,
+		Labels:      v.labels(&a.Node, "labels", a.Labels),
+		Panel:       v.panel(a.Panel),
+		Pos:         a.Pos,
+	}
+	if m.RunbookURL == "" {
+		m.RunbookURL = svc.RunbookURL
+	}
+	v.template(&a.Node, "summary", a.Name, a.Summary)
+	v.template(&a.Node, "description", a.Name, a.Description)
+	if a.Signal == nil {
+		v.diags.Errorf(a.Pos, "spec/required", "signal: missing; expected one of %s", strings.Join(signalKinds, ", "))
+	} else {
+		m.Signal = v.signal(a.Signal)
+	}
+	v.levels(m, a)
+	m.Record = v.record(svc, m, a)
+	if _, known := signalLabels(m.Signal); !known && m.Signal != nil && len(m.Levels) > 1 {
+		v.diags.Warnf(a.Signal.Pos, "lint/inhibit-labels", "signal: slo cannot tell which labels its series carry, so no rule lets %s inhibit %s on the same series; aggregate with sum/max/avg by (...) to get one", m.Levels[0].Severity, m.Levels[1].Severity)
+	}
+	if labels, known := signalLabels(m.Signal); known {
+		for _, l := range labels {
+			if slices.Contains(GeneratedLabels, l) {
+				v.diags.Errorf(a.Signal.Pos, "lint/label-collision", "signal: its series carry the label %q, which slo sets on the alert and would overwrite; aggregate it away or rename it with label_replace", l)
+			}
+		}
+	}
+	return m
+}
+
+func signalLabels(s model.Signal) ([]string, bool) {
+	if s == nil {
+		return nil, false
+	}
+	return s.Labels()
+}
+
+var signalKinds = []string{"expr", "ratio", "quantile", "uptime", "status", "increase", "change", "baseline", "projection"}
+
+func (v *validator) signal(s *spec.Signal) model.Signal {
+	var set []string
+	for _, k := range signalKinds {
+		if s.Has(k) {
+			set = append(set, k)
+		}
+	}
+	if len(set) != 1 {
+		if len(set) == 0 {
+			v.diags.Errorf(s.Pos, "spec/one-of", "signal: expected one of %s", strings.Join(signalKinds, ", "))
+		} else {
+			v.diags.Errorf(s.KeyAt(set[1]), "spec/one-of", "signal: give one kind, got %s", strings.Join(set, " and "))
+		}
+		return nil
+	}
+	switch {
+	case s.Expr != nil:
+		text, ok := v.expr(s.Expr, &s.Node, "signal.expr")
+		if !ok {
+			return nil
+		}
+		by, known := promx.OutputLabels(text)
+		return &model.ExprSignal{Expr: text, By: by, ByKnown: known}
+	case s.Ratio != nil:
+		if r := v.ratio(s.Ratio, "signal.ratio"); r != nil {
+			return r
+		}
+	case s.Quantile != nil:
+		q := s.Quantile
+		sel, ok := v.selector(q.Histogram, &q.Node, "signal.quantile.histogram")
+		m := &model.QuantileSignal{By: v.by(&q.Node, q.By, "signal.quantile.by"), Window: v.window(q.Window, DefaultRatioWindow, "signal.quantile.window")}
+		switch {
+		case q.Quantile == nil:
+			v.diags.Errorf(q.Pos, "spec/required", "signal.quantile.quantile: missing; expected a number in (0, 1) such as 0.95")
+		case *q.Quantile <= 0 || *q.Quantile >= 1:
+			v.diags.Errorf(q.At("quantile"), "spec/range", "signal.quantile.quantile: expected a number in (0, 1) such as 0.95, got %s", num.Format(*q.Quantile))
+		default:
+			m.Quantile = *q.Quantile
+		}
+		if ok {
+			if strings.HasSuffix(sel.Metric(), "_bucket") {
+				m.Bucket = sel.String()
+			} else {
+				m.Bucket = sel.WithSuffix("_bucket")
+			}
+			if slices.Contains(m.By, "le") {
+				v.diags.Errorf(q.At("by"), "spec/label-name", "signal.quantile.by: le is added by slo; remove it")
+			}
+			return m
+		}
+	case s.Uptime != nil:
+		u := s.Uptime
+		sel, ok := v.selector(u.Selector, &u.Node, "signal.uptime.selector")
+		if ok {
+			return &model.UptimeSignal{Selector: sel.String(), By: v.by(&u.Node, u.By, "signal.uptime.by"), Window: v.window(u.Window, DefaultUptimeWindow, "signal.uptime.window")}
+		}
+	case s.Status != nil:
+		st := s.Status
+		sel, ok := v.selector(st.Selector, &st.Node, "signal.status.selector")
+		if ok {
+			absent := st.Absent == nil || *st.Absent
+			return &model.StatusSignal{Selector: sel.String(), Absent: absent, AbsentLabels: sel.EqualityLabels()}
+		}
+	case s.Increase != nil:
+		in := s.Increase
+		sel, ok := v.selector(in.Counter, &in.Node, "signal.increase.counter")
+		if ok {
+			return &model.IncreaseSignal{Counter: sel.String(), By: v.by(&in.Node, in.By, "signal.increase.by"), Window: v.window(in.Window, DefaultIncreaseWin, "signal.increase.window")}
+		}
+	case s.Change != nil:
+		c := s.Change
+		text, ok := v.expr(c.Expr, &c.Node, "signal.change.expr")
+		if ok {
+			by, known := promx.OutputLabels(text)
+			return &model.ChangeSignal{Expr: text, Offset: v.duration(c.Offset, DefaultChangeOffset, "signal.change.offset"), By: by, ByKnown: known}
+		}
+	case s.Baseline != nil:
+		b := s.Baseline
+		text, ok := v.expr(b.Expr, &b.Node, "signal.baseline.expr")
+		if ok {
+			by, known := promx.OutputLabels(text)
+			return &model.BaselineSignal{Expr: text, Window: v.window(b.Window, DefaultBaselineWin, "signal.baseline.window"), By: by, ByKnown: known}
+		}
+	case s.Projection != nil:
+		p := s.Projection
+		m := &model.ProjectionSignal{
+			By:      v.by(&p.Node, p.By, "signal.projection.by"),
+			Window:  v.window(p.Window, DefaultProjectionWin, "signal.projection.window"),
+			Horizon: v.duration(p.Horizon, DefaultHorizon, "signal.projection.horizon"),
+		}
+		switch {
+		case p.Counter != nil && p.Gauge != nil:
+			v.diags.Errorf(p.At("gauge"), "spec/one-of", "signal.projection: give counter or gauge, not both")
+		case p.Counter != nil:
+			sel, ok := v.selector(p.Counter, &p.Node, "signal.projection.counter")
+			m.Series, m.Counter = sel.String(), true
+			if ok {
+				return m
+			}
+		case p.Gauge != nil:
+			sel, ok := v.selector(p.Gauge, &p.Node, "signal.projection.gauge")
+			m.Series = sel.String()
+			if ok {
+				return m
+			}
+		default:
+			v.diags.Errorf(p.Pos, "spec/required", "signal.projection: expected counter or gauge, a series selector")
+		}
+	}
+	return nil
+}
+
+// levels reads the thresholds and per-severity timing of an alert.
+func (v *validator) levels(m *model.Alert, a *spec.Alert) {
+	_, isStatus := m.Signal.(*model.StatusSignal)
+	var th *spec.Thresholds
+	switch {
+	case a.Above != nil && a.Below != nil:
+		v.diags.Errorf(a.KeyAt("below"), "spec/one-of", "give above or below, not both")
+		return
+	case a.Above != nil:
+		m.Direction, th = model.Above, a.Above
+	case a.Below != nil:
+		m.Direction, th = model.Below, a.Below
+	case isStatus || a.Severity != "":
+		m.Direction = model.Condition
+	default:
+		v.diags.Errorf(a.Pos, "spec/required", "expected above or below with a threshold per severity, e.g. above: {warning: 100, critical: 200}")
+		return
+	}
+	if m.Direction == model.Condition {
+		if a.Severity == "" {
+			v.diags.Errorf(a.Pos, "spec/required", "severity: missing; a status alert needs severity: critical, warning or info")
+			return
+		}
+		if !isStatus && m.Signal != nil {
+			v.diags.Warnf(a.At("severity"), "lint/no-threshold", "severity without above or below fires whenever the signal has a value; make sure the expression filters itself")
+		}
+		sev := v.severity(&a.Node, "severity", a.Severity, "alert")
+		m.Levels = append(m.Levels, v.level(a, sev, 0, a.At("severity")))
+		return
+	}
+	if a.Severity != "" {
+		v.diags.Errorf(a.At("severity"), "spec/one-of", "severity: the severities come from the keys of above/below; remove severity")
+	}
+	if isStatus {
+		v.diags.Errorf(th.Pos, "spec/one-of", "a status signal has no threshold; give severity instead of above/below")
+	}
+	field := "above"
+	if m.Direction == model.Below {
+		field = "below"
+	}
+	vals := map[model.Severity]*float64{model.Critical: th.Critical, model.Warning: th.Warning, model.Info: th.Info}
+	for _, sev := range model.Severities {
+		if vals[sev] != nil {
+			m.Levels = append(m.Levels, v.level(a, sev, *vals[sev], th.At(string(sev))))
+		}
+	}
+	if len(m.Levels) == 0 {
+		v.diags.Errorf(th.Pos, "spec/required", "%s: expected at least one threshold: critical, warning or info", field)
+	}
+	// The more severe threshold must be the further one.
+	for i := 1; i < len(m.Levels); i++ {
+		hi, lo := m.Levels[i-1], m.Levels[i]
+		bad := hi.Threshold < lo.Threshold
+		rel := "above"
+		if m.Direction == model.Below {
+			bad, rel = hi.Threshold > lo.Threshold, "below"
+		}
+		if bad || hi.Threshold == lo.Threshold {
+			v.diags.Errorf(lo.Pos, "lint/threshold-order", "%s.%s: %s fires %s %s, which is not less severe than %s at %s; thresholds must grow more extreme with severity", field, lo.Severity, lo.Severity, rel, num.Format(lo.Threshold), hi.Severity, num.Format(hi.Threshold))
+		}
+	}
+	for _, sd := range []*spec.SeverityDurations{a.For, a.KeepFiringFor} {
+		if sd == nil {
+			continue
+		}
+		for _, sev := range model.Severities {
+			if sd.Has(string(sev)) && !slices.ContainsFunc(m.Levels, func(l model.Level) bool { return l.Severity == sev }) {
+				v.diags.Errorf(sd.KeyAt(string(sev)), "spec/severity", "%s has no threshold; remove it here or add it to %s", sev, field)
+			}
+		}
+	}
+}
+
+func (v *validator) level(a *spec.Alert, sev model.Severity, thr float64, pos diag.Pos) model.Level {
+	return model.Level{
+		Severity:      sev,
+		Threshold:     thr,
+		For:           v.perSeverity(a.For, sev, "for"),
+		KeepFiringFor: v.perSeverity(a.KeepFiringFor, sev, "keep_firing_for"),
+		Pos:           pos,
+	}
+}
+
+func (v *validator) perSeverity(sd *spec.SeverityDurations, sev model.Severity, what string) time.Duration {
+	if sd == nil {
+		return 0
+	}
+	d := sd.All
+	switch sev {
+	case model.Critical:
+		d = cmpOr(sd.Critical, d)
+	case model.Warning:
+		d = cmpOr(sd.Warning, d)
+	case model.Info:
+		d = cmpOr(sd.Info, d)
+	}
+	return v.durationOrZero(d, what)
+}
+
+func cmpOr(a, b *spec.Duration) *spec.Duration {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+var recordRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+:[a-zA-Z0-9_]+$`)
+
+// record names the recording rule of an alert's signal, level:metric:operation.
+func (v *validator) record(svc *model.Service, m *model.Alert, a *spec.Alert) string {
+	if a.Signal != nil && a.Signal.Record != "" {
+		if !recordRE.MatchString(a.Signal.Record) {
+			v.diags.Errorf(a.Signal.At("record"), "spec/record-name", "signal.record: expected a name of the form level:metric:operation, got %q", a.Signal.Record)
+		}
+		return a.Signal.Record
+	}
+	level := snake(svc.Name)
+	if by, known := signalLabels(m.Signal); known && len(by) > 0 {
+		level = strings.Join(by, "_")
+	}
+	return level + ":" + snake(m.Name) + ":" + operation(m.Signal)
+}
+
+func operation(s model.Signal) string {
+	switch s := s.(type) {
+	case *model.RatioSignal:
+		return "ratio_rate" + promx.FormatDuration(s.Window)
+	case *model.QuantileSignal:
+		return "p" + strings.TrimPrefix(num.Format(s.Quantile*100), "0") + "_rate" + promx.FormatDuration(s.Window)
+	case *model.UptimeSignal:
+		return "avg_over_time" + promx.FormatDuration(s.Window)
+	case *model.StatusSignal:
+		return "up"
+	case *model.IncreaseSignal:
+		return "increase" + promx.FormatDuration(s.Window)
+	case *model.ChangeSignal:
+		return "change" + promx.FormatDuration(s.Offset)
+	case *model.BaselineSignal:
+		return "baseline" + promx.FormatDuration(s.Window)
+	case *model.ProjectionSignal:
+		return "projection" + promx.FormatDuration(s.Horizon)
+	}
+	return "value"
+}
+
+// snake turns "QueueDepthHigh" into "queue_depth_high" and "dubbing-api"
+// into "dubbing_api".
+func snake(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case r == '-':
+			b.WriteByte('_')
+		case r >= 'A' && r <= 'Z':
+			if i > 0 && (rs[i-1] >= 'a' && rs[i-1] <= 'z' || rs[i-1] >= '0' && rs[i-1] <= '9' || i+1 < len(rs) && rs[i+1] >= 'a' && rs[i+1] <= 'z' && rs[i-1] != '-') {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r + ('a' - 'A'))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.ReplaceAll(b.String(), "__", "_")
+}
+
+// crossChecks runs the checks that need the whole project.
+func (v *validator) crossChecks(p *model.Project) {
+	alerts := map[string]diag.Pos{}
+	records := map[string]diag.Pos{}
+	seen := func(m map[string]diag.Pos, key string, pos diag.Pos, code, what string) {
+		if first, ok := m[key]; ok {
+			v.diags.Errorf(pos, code, "%s %q is defined twice; first at %s", what, key, first)
+			return
+		}
+		m[key] = pos
+	}
+	services := map[string]diag.Pos{}
+	for _, s := range p.Services {
+		seen(services, s.Name, s.Pos, "lint/duplicate-service", "service")
+		for _, slo := range s.SLOs {
+			seen(alerts, slo.Alerting.Name, slo.Pos, "lint/duplicate-alert", "alert")
+		}
+		for _, a := range s.Alerts {
+			seen(alerts, a.Name, a.Pos, "lint/duplicate-alert", "alert")
+			seen(records, a.Record, a.Pos, "lint/duplicate-record", "recording rule")
+		}
+	}
+	if p.Routing == nil {
+		return
+	}
+	teams := map[string]bool{}
+	for _, t := range p.Routing.Teams {
+		teams[t.Team] = true
+	}
+	for _, s := range p.Services {
+		if s.Team != "" && !teams[s.Team] {
+			v.diags.Warnf(s.Pos, "routing/unknown-team", "team %q has no route in %s; its alerts go to the default receiver %q", s.Team, p.Routing.Source, p.Routing.DefaultReceiver)
+		}
+	}
+	if p.Routing.Base != nil {
+		check := func(name string, pos diag.Pos) {
+			if name != "" && !slices.Contains(p.Routing.BaseReceivers, name) {
+				v.diags.Errorf(pos, "routing/unknown-receiver", "receiver %q is not defined in %s; expected one of %s", name, p.Routing.BasePath, strings.Join(p.Routing.BaseReceivers, ", "))
+			}
+		}
+		check(p.Routing.DefaultReceiver, p.Routing.DefaultReceiverPos)
+		for _, t := range p.Routing.Teams {
+			check(t.Receiver, t.Pos)
+			for _, sr := range t.Severities {
+				check(sr.Receiver, sr.Pos)
+			}
+		}
+	}
+}

@@ -1,0 +1,320 @@
+// Package validate turns decoded spec files into the typed model: it checks
+// every field, applies defaults and runs the lints that need the spec's
+// positions. Problems come back as diagnostics; nothing is printed or
+// written.
+package validate
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// Defaults applied where a spec is silent.
+const (
+	DefaultInterval      = time.Minute
+	DefaultPeriod        = 30 * 24 * time.Hour
+	DefaultRatioWindow   = 5 * time.Minute
+	DefaultUptimeWindow  = 24 * time.Hour
+	DefaultIncreaseWin   = 24 * time.Hour
+	DefaultChangeOffset  = 7 * 24 * time.Hour
+	DefaultBaselineWin   = 7 * 24 * time.Hour
+	DefaultProjectionWin = 24 * time.Hour
+	DefaultHorizon       = 30 * 24 * time.Hour
+)
+
+// GeneratedLabels are set by slo on every alert or SLO rule; a spec must not
+// set them itself.
+var GeneratedLabels = []string{"severity", "team", "service", "slo"}
+
+// Options are the inputs validate needs from outside the spec files.
+type Options struct {
+	// ReadFile reads a file named in a spec (the routing base), relative
+	// paths already joined to the spec's folder. Nil means no file access.
+	ReadFile func(path string) ([]byte, error)
+}
+
+type validator struct {
+	diags diag.List
+	opts  Options
+}
+
+var (
+	kebabRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+	camelRE = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+)
+
+// Project validates files and builds the model. The model is nil when any
+// diagnostic is an error.
+func Project(files []*spec.File, opts Options) (*model.Project, diag.List) {
+	v := &validator{opts: opts}
+	p := &model.Project{}
+	for _, f := range files {
+		for _, s := range f.Services {
+			if svc := v.service(f.Path, s); svc != nil {
+				p.Services = append(p.Services, svc)
+			}
+		}
+		for _, r := range f.Routings {
+			if p.Routing != nil {
+				v.diags.Errorf(r.Pos, "spec/routing-duplicate", "routing: a second routing document; the first is in %s", p.Routing.Source)
+				continue
+			}
+			p.Routing = v.routing(f.Path, r)
+		}
+	}
+	v.crossChecks(p)
+	if v.diags.HasErrors() {
+		return nil, v.diags
+	}
+	return p, v.diags
+}
+
+// name checks a required name field against re.
+func (v *validator) name(n *spec.Node, field, value string, re *regexp.Regexp, want string) {
+	switch {
+	case !n.Has(field):
+		v.diags.Errorf(n.Pos, "spec/required", "%s: missing; expected %s", field, want)
+	case !re.MatchString(value):
+		v.diags.Errorf(n.At(field), "spec/name", "%s: expected %s, got %q", field, want, value)
+	}
+}
+
+func (v *validator) service(path string, s *spec.Service) *model.Service {
+	v.name(&s.Node, "service", s.Service, kebabRE, "a lower-case name like dubbing-api")
+	svc := &model.Service{
+		Name:       s.Service,
+		Team:       s.Team,
+		Source:     path,
+		Labels:     v.labels(&s.Node, "labels", s.Labels),
+		RunbookURL: s.RunbookURL,
+		Interval:   v.duration(s.Interval, DefaultInterval, "interval"),
+		Pos:        s.Pos,
+	}
+	if s.Team != "" && !kebabRE.MatchString(s.Team) {
+		v.diags.Errorf(s.At("team"), "spec/name", "team: expected a lower-case name like platform, got %q", s.Team)
+	}
+	if len(s.SLOs) == 0 && len(s.Alerts) == 0 {
+		v.diags.Warnf(s.Pos, "spec/empty", "service %q has no slos and no alerts", s.Service)
+	}
+	for _, sl := range s.SLOs {
+		if m := v.slo(svc, sl); m != nil {
+			svc.SLOs = append(svc.SLOs, m)
+		}
+	}
+	for _, a := range s.Alerts {
+		if m := v.alert(svc, a); m != nil {
+			svc.Alerts = append(svc.Alerts, m)
+		}
+	}
+	return svc
+}
+
+// labels checks extra labels: valid names, and none that slo generates.
+func (v *validator) labels(n *spec.Node, field string, m map[string]string) map[string]string {
+	for _, k := range sortedKeys(m) {
+		pos := n.KeyAt(field + "." + k)
+		switch {
+		case !promx.ValidLabelName(k):
+			v.diags.Errorf(pos, "spec/label-name", "%s: %q is not a valid label name; expected letters, digits and underscores, not starting with a digit or __", field, k)
+		case slices.Contains(GeneratedLabels, k):
+			v.diags.Errorf(pos, "lint/label-collision", "%s: label %q is set by slo itself (from the spec's service, team, severity or SLO name); remove it", field, k)
+		}
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// duration returns d's value, or def when d is absent. Durations must be
+// positive.
+func (v *validator) duration(d *spec.Duration, def time.Duration, what string) time.Duration {
+	if d == nil {
+		return def
+	}
+	if d.D <= 0 {
+		v.diags.Errorf(d.Pos, "spec/duration", "%s: expected a duration greater than zero, got %s", what, promx.FormatDuration(d.D))
+		return def
+	}
+	return d.D
+}
+
+// window checks a range used in rate() and friends.
+func (v *validator) window(d *spec.Duration, def time.Duration, what string) time.Duration {
+	w := v.duration(d, def, what)
+	if d != nil && w < time.Minute && w > 0 {
+		v.diags.Warnf(d.Pos, "lint/window-short", "%s: a window of %s holds fewer than two samples at the usual 30s scrape interval; rate() over it is mostly empty", what, promx.FormatDuration(w))
+	}
+	if d != nil && w%time.Second != 0 {
+		v.diags.Errorf(d.Pos, "lint/window-rounding", "%s: %s is not a whole number of seconds", what, promx.FormatDuration(w))
+	}
+	return w
+}
+
+// expr checks a PromQL expression and positions its problems in the file.
+func (v *validator) expr(e *spec.Expr, parent *spec.Node, field string) (string, bool) {
+	if e == nil {
+		v.diags.Errorf(parent.Pos, "spec/required", "%s: missing; expected a PromQL expression", field)
+		return "", false
+	}
+	text := strings.TrimSpace(e.Text)
+	if text == "" {
+		v.diags.Errorf(e.Pos, "spec/required", "%s: expected a PromQL expression, got an empty string", field)
+		return "", false
+	}
+	if errs := promx.CheckExpr(e.Text); errs != nil {
+		for _, pe := range errs {
+			v.diags.Errorf(e.PosAt(pe.Offset), "promql/syntax", "%s: %s", field, pe.Message)
+		}
+		return "", false
+	}
+	return text, true
+}
+
+// selector checks a series selector.
+func (v *validator) selector(e *spec.Expr, parent *spec.Node, field string) (promx.Selector, bool) {
+	if e == nil {
+		v.diags.Errorf(parent.Pos, "spec/required", "%s: missing; expected a series selector such as metric{label=\"value\"}", field)
+		return promx.Selector{}, false
+	}
+	sel, errs := promx.ParseSelector(e.Text)
+	for _, pe := range errs {
+		code := "promql/selector"
+		if !strings.HasPrefix(pe.Message, "expected a series selector") {
+			code = "promql/syntax"
+		}
+		v.diags.Errorf(e.PosAt(pe.Offset), code, "%s: %s", field, pe.Message)
+	}
+	return sel, errs == nil
+}
+
+func (v *validator) by(n *spec.Node, by []string, field string) []string {
+	for i, l := range by {
+		if !promx.ValidLabelName(l) {
+			v.diags.Errorf(n.At(field), "spec/label-name", "%s[%d]: %q is not a valid label name", field, i, l)
+		}
+	}
+	return by
+}
+
+func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
+	rs := r.Routing
+	if rs == nil {
+		v.diags.Errorf(r.At("routing"), "spec/required", "routing: expected a mapping with default_receiver and teams")
+		return nil
+	}
+	m := &model.Routing{
+		Source:             path,
+		DefaultReceiver:    rs.DefaultReceiver,
+		DefaultReceiverPos: rs.At("default_receiver"),
+		GroupBy:            rs.GroupBy,
+		GroupWait:          v.duration(rs.GroupWait, 30*time.Second, "routing.group_wait"),
+		GroupInterval:      v.duration(rs.GroupInterval, 5*time.Minute, "routing.group_interval"),
+		RepeatInterval:     v.duration(rs.RepeatInterval, 4*time.Hour, "routing.repeat_interval"),
+	}
+	if m.GroupBy == nil {
+		m.GroupBy = []string{"alertname", "service", "severity"}
+	}
+	for i, l := range m.GroupBy {
+		if l != "..." && !promx.ValidLabelName(l) {
+			v.diags.Errorf(rs.At("group_by"), "spec/label-name", "routing.group_by[%d]: %q is not a valid label name", i, l)
+		}
+	}
+	if rs.DefaultReceiver == "" {
+		v.diags.Errorf(rs.Pos, "spec/required", "routing.default_receiver: missing; expected the receiver that takes alerts no team route matches")
+	}
+	if rs.Base != "" {
+		m.BasePath = rs.Base
+		if !filepath.IsAbs(rs.Base) {
+			m.BasePath = filepath.Join(filepath.Dir(path), rs.Base)
+		}
+		if v.opts.ReadFile == nil {
+			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: files cannot be read here")
+		} else if b, err := v.opts.ReadFile(m.BasePath); err != nil {
+			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: cannot read the base Alertmanager config: %v", err)
+		} else if names, err := baseReceivers(b); err != nil {
+			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: %s is not valid YAML: %v", m.BasePath, err)
+		} else {
+			m.Base, m.BaseReceivers = b, names
+		}
+	}
+	for _, team := range sortedKeys(rs.Teams) {
+		t := rs.Teams[team]
+		pos := rs.KeyAt("teams." + team)
+		if !kebabRE.MatchString(team) {
+			v.diags.Errorf(pos, "spec/name", "routing.teams: expected a lower-case team name like platform, got %q", team)
+		}
+		if t == nil {
+			v.diags.Errorf(pos, "spec/required", "routing.teams.%s: expected a mapping of severities to receivers", team)
+			continue
+		}
+		tr := model.TeamRoute{Team: team, Receiver: t.Receiver, Pos: t.Pos}
+		for _, sev := range model.Severities {
+			var sr *spec.SeverityRoute
+			switch sev {
+			case model.Critical:
+				sr = t.Critical
+			case model.Warning:
+				sr = t.Warning
+			case model.Info:
+				sr = t.Info
+			}
+			if sr == nil {
+				continue
+			}
+			if sr.Receiver == "" {
+				v.diags.Errorf(sr.Pos, "spec/required", "routing.teams.%s.%s.receiver: missing; expected a receiver name", team, sev)
+			}
+			tr.Severities = append(tr.Severities, model.SeverityRoute{
+				Severity:            sev,
+				Receiver:            sr.Receiver,
+				MuteTimeIntervals:   sr.MuteTimeIntervals,
+				ActiveTimeIntervals: sr.ActiveTimeIntervals,
+				RepeatInterval:      v.duration(sr.RepeatInterval, 0, fmt.Sprintf("routing.teams.%s.%s.repeat_interval", team, sev)),
+				Continue:            sr.Continue,
+				Pos:                 sr.Pos,
+			})
+		}
+		if tr.Receiver == "" && len(tr.Severities) == 0 {
+			v.diags.Errorf(t.Pos, "spec/required", "routing.teams.%s: expected a receiver or one per severity (critical, warning, info)", team)
+		}
+		m.Teams = append(m.Teams, tr)
+	}
+	return m
+}
+
+// baseReceivers returns the receiver names of a base Alertmanager config.
+// The merged config is loaded by Alertmanager's own loader after rendering;
+// this only reads enough to check the routing's references.
+func baseReceivers(b []byte) ([]string, error) {
+	var base struct {
+		Receivers []struct {
+			Name string `yaml:"name"`
+		} `yaml:"receivers"`
+	}
+	if err := yaml.Unmarshal(b, &base); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, r := range base.Receivers {
+		names = append(names, r.Name)
+	}
+	return names, nil
+}
