@@ -43,10 +43,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Writer:    stdout,
 		ErrWriter: stderr,
 		// No version in output: generated files and help stay byte-stable.
-		HideVersion:     true,
-		ExitErrHandler:  func(*cli.Context, error) {},
-		OnUsageError:    usageError,
-		CommandNotFound: func(c *cli.Context, cmd string) { fmt.Fprintf(stderr, "slo: unknown command %q; see slo --help\n", cmd) },
+		HideVersion:    true,
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   usageError,
+		CommandNotFound: func(c *cli.Context, cmd string) {
+			fmt.Fprintf(stderr, "slo: unknown command %q; see slo --help\n", cmd)
+		},
 		Commands: []*cli.Command{
 			{
 				Name:      "compile",
