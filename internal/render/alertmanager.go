@@ -27,7 +27,7 @@ func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
 		// yaml.v3 moves around; the header says where the base lives.
 		stripComments(root)
 	}
-	set(root, "route", route(am.Route))
+	setBefore(root, "route", route(am.Route), "inhibit_rules", "receivers")
 	inhibit := get(root, "inhibit_rules")
 	if inhibit == nil {
 		inhibit = seq()
@@ -109,6 +109,24 @@ func set(m *yaml.Node, key string, v *yaml.Node) {
 		if m.Content[i].Value == key {
 			m.Content[i+1] = v
 			return
+		}
+	}
+	add(m, key, v)
+}
+
+// setBefore sets key, placing it before the first of the keys named in
+// before when it is new, so the route reads before the receivers it names.
+func setBefore(m *yaml.Node, key string, v *yaml.Node, before ...string) {
+	if get(m, key) != nil {
+		set(m, key, v)
+		return
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		for _, b := range before {
+			if m.Content[i].Value == b {
+				m.Content = append(m.Content[:i], append([]*yaml.Node{str(key), v}, m.Content[i:]...)...)
+				return
+			}
 		}
 	}
 	add(m, key, v)
