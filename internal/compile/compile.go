@@ -100,7 +100,10 @@ func SignalRules(s *model.Service, a *model.Alert) []Rule {
 	rec := func(name, expr string) Rule { return Rule{Record: name, Expr: expr, Labels: ls} }
 	// base is the record of the raw expression that change and baseline
 	// signals read back over time.
-	base := strings.TrimSuffix(a.Record, a.Record[strings.LastIndex(a.Record, ":"):]) + ":value"
+	base := a.Record[:strings.LastIndex(a.Record, ":")] + ":value"
+	if base == a.Record {
+		base = a.Record[:strings.LastIndex(a.Record, ":")] + ":raw_value"
+	}
 	baseSel := base + matchers(ls)
 	switch sig := a.Signal.(type) {
 	case *model.ExprSignal:

@@ -100,15 +100,30 @@ func describeExpr(e parser.Expr) string {
 	return "a " + string(e.Type())
 }
 
-// Metric returns the metric name the selector matches, or "".
-func (s Selector) Metric() string { return s.vs.Name }
+// Metric returns the metric name the selector matches, or "". The zero
+// Selector (from a failed parse) has none.
+func (s Selector) Metric() string {
+	if s.vs == nil {
+		return ""
+	}
+	return s.vs.Name
+}
 
-// String renders the selector in PromQL's canonical form.
-func (s Selector) String() string { return s.vs.String() }
+// String renders the selector in PromQL's canonical form, or "" for the
+// zero Selector.
+func (s Selector) String() string {
+	if s.vs == nil {
+		return ""
+	}
+	return s.vs.String()
+}
 
 // WithSuffix returns the selector with suffix appended to its metric name
 // (m{a="b"} to m_bucket{a="b"}).
 func (s Selector) WithSuffix(suffix string) string {
+	if s.vs == nil {
+		return ""
+	}
 	vs := *s.vs
 	vs.LabelMatchers = slices.Clone(vs.LabelMatchers)
 	vs.Name += suffix
@@ -125,6 +140,9 @@ func (s Selector) WithSuffix(suffix string) string {
 // absent() copies onto its output.
 func (s Selector) EqualityLabels() []string {
 	var out []string
+	if s.vs == nil {
+		return nil
+	}
 	for _, m := range s.vs.LabelMatchers {
 		if m.Type == 0 && m.Name != model.MetricNameLabel {
 			out = append(out, m.Name)
@@ -164,6 +182,31 @@ func OutputLabels(text string) (labels []string, ok bool) {
 		}
 		return nil, false
 	}
+}
+
+// Filters reports whether expr drops series by itself: it holds a
+// comparison without bool, or absent(), so it returns nothing when all is
+// well and can be alerted on without a threshold.
+func Filters(text string) bool {
+	expr, errs := ParseExpr(text)
+	if errs != nil {
+		return false
+	}
+	found := false
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		switch n := n.(type) {
+		case *parser.BinaryExpr:
+			if n.Op.IsComparisonOperator() && !n.ReturnBool {
+				found = true
+			}
+		case *parser.Call:
+			if n.Func.Name == "absent" || n.Func.Name == "absent_over_time" {
+				found = true
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 // ValidLabelName reports whether name is a label name that every

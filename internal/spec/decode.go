@@ -271,7 +271,13 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, what string) {
 		if hn, ok := p.Interface().(hasNode); ok {
 			hn.node().Pos = d.pos(n)
 		}
+		before := len(*d.diags)
 		d.decodeValue(n, p.Elem(), what)
+		if len(*d.diags) > before && n.Kind == yaml.ScalarNode {
+			// A scalar that did not decode stays unset, so validation does
+			// not report its zero value a second time.
+			return
+		}
 		v.Set(p)
 		return
 	}

@@ -20,7 +20,7 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 		Summary:     a.Summary,
 		Description: a.Description,
 		RunbookURL:  a.RunbookURL,
-		Labels:      v.labels(&a.Node, "labels", a.Labels),
+		Labels:      v.labels(&a.Node, "labels", "labels", a.Labels),
 		Panel:       v.panel(a.Panel),
 		Pos:         a.Pos,
 	}
@@ -193,11 +193,12 @@ func (v *validator) levels(m *model.Alert, a *spec.Alert) {
 			v.diags.Errorf(a.Pos, "spec/required", "severity: missing; a status alert needs severity: critical, warning or info")
 			return
 		}
-		if !isStatus && m.Signal != nil {
-			v.diags.Warnf(a.At("severity"), "lint/no-threshold", "severity without above or below fires whenever the signal has a value; make sure the expression filters itself")
+		if e, ok := m.Signal.(*model.ExprSignal); ok && !promx.Filters(e.Expr) || !isStatus && !ok && m.Signal != nil {
+			v.diags.Warnf(a.At("severity"), "lint/no-threshold", "severity without above or below fires whenever the signal has a value, and this expression has no comparison that filters it; add one (e.g. == 1) or use above/below")
 		}
 		sev := v.severity(&a.Node, "severity", a.Severity, "alert")
 		m.Levels = append(m.Levels, v.level(a, sev, 0, a.At("severity")))
+		v.unusedSeverityKeys(m, a, "severity")
 		return
 	}
 	if a.Severity != "" {
@@ -231,13 +232,23 @@ func (v *validator) levels(m *model.Alert, a *spec.Alert) {
 			v.diags.Errorf(lo.Pos, "lint/threshold-order", "%s.%s: %s fires %s %s, which is not less severe than %s at %s; thresholds must grow more extreme with severity", field, lo.Severity, lo.Severity, rel, num.Format(lo.Threshold), hi.Severity, num.Format(hi.Threshold))
 		}
 	}
+	v.unusedSeverityKeys(m, a, field)
+}
+
+// unusedSeverityKeys reports per-severity for/keep_firing_for keys for a
+// severity the alert does not have.
+func (v *validator) unusedSeverityKeys(m *model.Alert, a *spec.Alert, field string) {
 	for _, sd := range []*spec.SeverityDurations{a.For, a.KeepFiringFor} {
 		if sd == nil {
 			continue
 		}
 		for _, sev := range model.Severities {
 			if sd.Has(string(sev)) && !slices.ContainsFunc(m.Levels, func(l model.Level) bool { return l.Severity == sev }) {
-				v.diags.Errorf(sd.KeyAt(string(sev)), "spec/severity", "%s has no threshold; remove it here or add it to %s", sev, field)
+				if field == "severity" {
+					v.diags.Errorf(sd.KeyAt(string(sev)), "spec/severity", "%s: this alert only has severity %s; remove %s here", sev, m.Levels[0].Severity, sev)
+				} else {
+					v.diags.Errorf(sd.KeyAt(string(sev)), "spec/severity", "%s has no threshold; remove it here or add it to %s", sev, field)
+				}
 			}
 		}
 	}
@@ -298,7 +309,7 @@ func operation(s model.Signal) string {
 	case *model.RatioSignal:
 		return "ratio_rate" + promx.FormatDuration(s.Window)
 	case *model.QuantileSignal:
-		return "p" + strings.TrimPrefix(num.Format(s.Quantile*100), "0") + "_rate" + promx.FormatDuration(s.Window)
+		return "p" + strings.ReplaceAll(num.Format(s.Quantile*100), ".", "_") + "_rate" + promx.FormatDuration(s.Window)
 	case *model.UptimeSignal:
 		return "avg_over_time" + promx.FormatDuration(s.Window)
 	case *model.StatusSignal:

@@ -43,13 +43,15 @@ func (v *validator) slo(svc *model.Service, s *spec.SLO) *model.SLO {
 		Name:        s.Name,
 		Description: s.Description,
 		Period:      v.duration(s.Period, DefaultPeriod, "period"),
-		Labels:      v.labels(&s.Node, "labels", s.Labels),
+		Labels:      v.labels(&s.Node, "labels", "labels", s.Labels),
 		Panel:       v.panel(s.Panel),
 		Pos:         s.Pos,
 	}
 	switch {
 	case s.Objective == nil:
-		v.diags.Errorf(s.Pos, "spec/required", "objective: missing; expected a percentage such as 99.9")
+		if !s.Has("objective") { // else its decode error is reported
+			v.diags.Errorf(s.Pos, "spec/required", "objective: missing; expected a percentage such as 99.9")
+		}
 	case *s.Objective <= 0 || *s.Objective >= 100:
 		v.diags.Errorf(s.At("objective"), "spec/objective-range", "objective: expected a percentage in (0, 100), got %s", num.Format(*s.Objective))
 	default:
@@ -130,7 +132,7 @@ func (v *validator) sloAlerting(svc *model.Service, m *model.SLO, s *spec.SLO) {
 		Summary:     a.Summary,
 		Description: a.Description,
 		RunbookURL:  a.RunbookURL,
-		Labels:      v.labels(&a.Node, "alerting.labels", a.Labels),
+		Labels:      v.labels(&a.Node, "labels", "alerting.labels", a.Labels),
 	}
 	if m.Alerting.Name == "" {
 		m.Alerting.Name = camel(s.Name) + "ErrorBudgetBurn"
@@ -215,7 +217,7 @@ func (v *validator) burnAlert(m *model.SLO, b *spec.BurnAlert, what string, sev 
 	if m.Objective > 0 {
 		for _, w := range out.Windows {
 			if thr := w.Factor * m.ErrorBudget(); thr >= 1 {
-				v.diags.Errorf(w.Pos, "lint/burn-never-fires", "%s: a burn rate of %s over %s needs an error ratio of %s, above 100%%; this alert can never fire (lower the factor or the objective)", what, num.Format(w.Factor), promx.FormatDuration(w.Long), num.Format(num.Round(thr)))
+				v.diags.Errorf(w.Pos, "lint/burn-never-fires", "%s: a burn rate of %s over %s needs an error ratio of %s, above 100%%; this alert can never fire (lower the factor, or raise the objective)", what, num.Format(w.Factor), promx.FormatDuration(w.Long), num.Format(num.Round(thr)))
 			}
 		}
 	}

@@ -96,7 +96,7 @@ func (v *validator) service(path string, s *spec.Service) *model.Service {
 		Name:       s.Service,
 		Team:       s.Team,
 		Source:     path,
-		Labels:     v.labels(&s.Node, "labels", s.Labels),
+		Labels:     v.labels(&s.Node, "labels", "labels", s.Labels),
 		RunbookURL: s.RunbookURL,
 		Interval:   v.duration(s.Interval, DefaultInterval, "interval"),
 		Pos:        s.Pos,
@@ -121,14 +121,15 @@ func (v *validator) service(path string, s *spec.Service) *model.Service {
 }
 
 // labels checks extra labels: valid names, and none that slo generates.
-func (v *validator) labels(n *spec.Node, field string, m map[string]string) map[string]string {
+// field is the key in n; what names it in messages.
+func (v *validator) labels(n *spec.Node, field, what string, m map[string]string) map[string]string {
 	for _, k := range sortedKeys(m) {
 		pos := n.KeyAt(field + "." + k)
 		switch {
 		case !promx.ValidLabelName(k):
-			v.diags.Errorf(pos, "spec/label-name", "%s: %q is not a valid label name; expected letters, digits and underscores, not starting with a digit or __", field, k)
+			v.diags.Errorf(pos, "spec/label-name", "%s: %q is not a valid label name; expected letters, digits and underscores, not starting with a digit or __", what, k)
 		case slices.Contains(GeneratedLabels, k):
-			v.diags.Errorf(pos, "lint/label-collision", "%s: label %q is set by slo itself (from the spec's service, team, severity or SLO name); remove it", field, k)
+			v.diags.Errorf(pos, "lint/label-collision", "%s: label %q is set by slo itself (from the spec's service, team, severity or SLO name); remove it", what, k)
 		}
 	}
 	return m

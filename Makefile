@@ -1,0 +1,41 @@
+# slo: make run compiles the shipped specs; make test runs every test.
+GO      ?= go
+BIN     := bin/slo
+PKGS    := ./...
+
+.PHONY: all run build test unit check-output bench golden lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/slo
+
+# Compile the shipped specs/ into rules/ and alertmanager/ and say what was written.
+run: build
+	./$(BIN) compile
+
+# Every test: vet, the Go tests (race detector, shuffled order), and the
+# compiled output of specs/ checked by the real promtool and amtool.
+test: lint unit check-output
+
+unit:
+	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+
+# Real binaries accept what we write (skipped, with a note, where they are
+# not installed; .ci/run installs them).
+check-output: build
+	@bash scripts/check-output.sh ./$(BIN)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./internal/...
+
+# Rewrite golden files from the current output; review the diff by eye.
+golden:
+	UPDATE_GOLDEN=1 $(GO) test -count=1 ./internal/... ./cmd/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+clean:
+	rm -rf bin

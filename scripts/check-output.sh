@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Compiles specs/ into a temporary folder and has Prometheus's promtool and
+# Alertmanager's amtool check the result, as they would before a deploy.
+set -euo pipefail
+slo=${1:-bin/slo}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$slo" compile --out "$out" specs >/dev/null
+if command -v promtool >/dev/null; then
+  promtool check rules "$out"/rules/*.yml
+else
+  echo "check-output: promtool not installed; skipped (apt-get install prometheus)"
+fi
+if command -v amtool >/dev/null; then
+  amtool check-config "$out"/alertmanager/alertmanager.yml
+else
+  echo "check-output: amtool not installed; skipped (apt-get install prometheus-alertmanager)"
+fi
