@@ -133,6 +133,9 @@ type node struct {
 	reads   []promx.Read
 	steps   spans
 	cur     cursor
+	// materialize is set when the rule's outputs are computed up front
+	// (see materialize.go) instead of at each step.
+	materialize bool
 }
 
 func (n *node) produces(r promx.Read) bool {
@@ -326,7 +329,9 @@ func templatesMayQuery(ar *rules.AlertingRule) bool {
 func (p *plan) steps() func() (int, bool) {
 	all := append(spans(nil), p.alertSteps...)
 	for _, n := range p.nodes {
-		all = all.union(n.steps)
+		if !n.materialize {
+			all = all.union(n.steps)
+		}
 	}
 	i, k := 0, -1
 	return func() (int, bool) {

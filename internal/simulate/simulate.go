@@ -39,6 +39,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/rules"
+	"github.com/prometheus/prometheus/storage"
 
 	"github.com/slo-compiler/slo/internal/promx"
 )
@@ -101,6 +102,9 @@ type Stats struct {
 	EvaluatedSteps int
 	// RuleEvals counts single-rule evaluations.
 	RuleEvals int
+	// MaterializedSteps counts rule outputs computed by range queries
+	// instead of per-step evaluations (see materialize.go).
+	MaterializedSteps int
 	// Exhaustive is set when the group was evaluated at every step.
 	Exhaustive bool
 	// Fallback says why an on-demand run was evaluated exhaustively.
@@ -321,6 +325,9 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 	if err != nil {
 		return []error{err}, st, nil
 	}
+	if !exhaustive {
+		disableCompactions(suite.Storage())
+	}
 	engine := promx.NewEvalEngine(promx.EvalEngineOptions{
 		MaxSamples:               gr.opts.MaxSamples,
 		LookbackDelta:            gr.opts.LookbackDelta,
@@ -334,8 +341,14 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 	}()
 	ctx := suite.Context()
 
+	// Rules and assertions query the test storage, merged with the
+	// outputs of materialized rules once there are any.
+	var queryable storage.Queryable = suite.Storage()
+	viewQueryable := storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
+		return queryable.Querier(mint, maxt)
+	})
 	mopts := &rules.ManagerOptions{
-		QueryFunc:  rules.EngineQueryFunc(engine, suite.Storage()),
+		QueryFunc:  rules.EngineQueryFunc(engine, viewQueryable),
 		Appendable: suite.Storage(),
 		Context:    context.Background(),
 		NotifyFunc: func(context.Context, string, ...*rules.Alert) {},
@@ -408,18 +421,62 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 		if reason != "" {
 			return nil, st, &errNeedExhaustive{reason}
 		}
+		if names := gr.inputMetricNames(); names != nil {
+			p.markMaterializable(names)
+		}
+		mat, err := gr.newMaterializer(p, engine, viewQueryable, mint)
+		if err != nil {
+			return []error{err}, st, nil
+		}
+		if mat != nil {
+			defer func() {
+				if err := mat.Close(); err != nil && fb == nil {
+					outErr = append(outErr, err)
+				}
+				st.MaterializedSteps = mat.steps
+			}()
+			primary, secondary := suite.Storage(), mat.store
+			queryable = storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
+				a, err := primary.Querier(mint, maxt)
+				if err != nil {
+					return nil, err
+				}
+				b, err := secondary.Querier(mint, maxt)
+				if err != nil {
+					return nil, errors.Join(err, a.Close())
+				}
+				return storage.NewMergeQuerier([]storage.Querier{a, b}, nil, storage.ChainedSeriesMerge), nil
+			})
+		}
+		// load loads the input series up to ts in two commits: the head
+		// keeps, per series, the IDs of appends that may still be in flight
+		// (isolation) until a later commit appends to the series, and with
+		// one big commit every chunk read scans the IDs of all its samples.
+		// How the samples are split into commits is not observable.
+		load := func(ts time.Time) error {
+			var err error
+			suite.WithSamplesTill(ts.Add(-time.Millisecond), func(e error) { err = e })
+			if err == nil {
+				suite.WithSamplesTill(ts, func(e error) { err = e })
+			}
+			return err
+		}
 		it := p.steps()
 		for k, ok := it(); ok; k, ok = it() {
 			ts := mint.Add(time.Duration(k) * iv)
-			var loadErr error
+			loadErr := load(ts)
+			if loadErr == nil && mat != nil {
+				if mfb := mat.advance(ctx, k); mfb != nil {
+					return nil, st, mfb
+				}
+			}
 			var evalErrs []error
-			suite.WithSamplesTill(ts, func(err error) {
-				if err != nil {
-					loadErr = err
+			func() {
+				if loadErr != nil {
 					return
 				}
 				for _, n := range p.nodes {
-					if !n.cur.contains(k) {
+					if n.materialize || !n.cur.contains(k) {
 						continue
 					}
 					n.group.Eval(ctx, ts)
@@ -428,7 +485,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 						evalErrs = append(evalErrs, ruleError(n.rule, ts))
 					}
 				}
-			})
+			}()
 			st.EvaluatedSteps++
 			if loadErr != nil {
 				return nil, st, &errNeedExhaustive{"loading input series failed: " + loadErr.Error()}
@@ -439,14 +496,17 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 			errs = append(errs, ac.check(k, iv, groups)...)
 		}
 		// promtool's last step loads the input up to it.
-		var loadErr error
-		suite.WithSamplesTill(mint.Add(time.Duration(lastStep)*iv), func(err error) { loadErr = err })
-		if loadErr != nil {
-			return nil, st, &errNeedExhaustive{"loading input series failed: " + loadErr.Error()}
+		if err := load(mint.Add(time.Duration(lastStep) * iv)); err != nil {
+			return nil, st, &errNeedExhaustive{"loading input series failed: " + err.Error()}
+		}
+		if mat != nil {
+			if mfb := mat.advance(ctx, lastStep); mfb != nil {
+				return nil, st, mfb
+			}
 		}
 	}
 
-	errs = append(errs, gr.checkExprs(ctx, engine, suite, mint)...)
+	errs = append(errs, gr.checkExprs(ctx, engine, viewQueryable, mint)...)
 	if len(errs) > 0 {
 		return errs, st, nil
 	}
@@ -633,7 +693,7 @@ func (ac *alertChecker) check(k int, iv time.Duration, groups []*rules.Group) []
 }
 
 // checkExprs runs the promql_expr_test cases (promtool's logic).
-func (gr *groupRun) checkExprs(ctx context.Context, engine *promql.Engine, suite *promqltest.LazyLoader, mint time.Time) []error {
+func (gr *groupRun) checkExprs(ctx context.Context, engine *promql.Engine, q storage.Queryable, mint time.Time) []error {
 	tg := gr.tg
 	var errs []error
 	var compareFloat64 cmp.Option = cmp.Options{}
@@ -644,7 +704,7 @@ func (gr *groupRun) checkExprs(ctx context.Context, engine *promql.Engine, suite
 	}
 Outer:
 	for _, testCase := range tg.PromqlExprTests {
-		got, err := promx.EvalInstant(ctx, engine, suite.Queryable(), testCase.Expr, mint.Add(time.Duration(testCase.EvalTime)))
+		got, err := promx.EvalInstant(ctx, engine, q, testCase.Expr, mint.Add(time.Duration(testCase.EvalTime)))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("    expr: %q, time: %s, err: %s", testCase.Expr,
 				testCase.EvalTime.String(), err.Error()))

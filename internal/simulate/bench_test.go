@@ -1,0 +1,92 @@
+package simulate
+
+import (
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var scenarioDir = flag.String("scenario-dir", "", "write the ThirtyDaySLO benchmark scenario (without the budget rule) to this directory and exit (see bench/promtool_bench.sh)")
+
+// TestWriteBenchScenario writes the benchmark scenario for promtool when
+// -scenario-dir is given.
+func TestWriteBenchScenario(t *testing.T) {
+	if *scenarioDir == "" {
+		t.Skip("no -scenario-dir")
+	}
+	p, err := ThirtyDaySLO{}.Write(*scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log("wrote", p)
+}
+
+func TestThirtyDaySLOPasses(t *testing.T) {
+	for _, budget := range []bool{false, true} {
+		p, err := ThirtyDaySLO{BudgetRule: budget}.Write(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := RunPromtoolFile(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Passed() {
+			t.Fatalf("budget=%v: scenario failed:\n%s", budget, strings.Join(res.Errors, "\n"))
+		}
+		st := res.Groups[0].Stats
+		if st.Exhaustive || st.EvaluatedSteps*100 > st.Steps {
+			t.Errorf("budget=%v: on-demand evaluated %d of %d steps (fallback %q)", budget, st.EvaluatedSteps, st.Steps, st.Fallback)
+		}
+		t.Logf("budget=%v: %+v", budget, st)
+	}
+}
+
+// TestShortSLOModesAgree runs a 2-day variant, short enough to evaluate
+// exhaustively, in both modes; the failing variant breaks the alert
+// assertions so the failure text is compared too.
+func TestShortSLOModesAgree(t *testing.T) {
+	dir := t.TempDir()
+	p, err := ThirtyDaySLO{Days: 2, BudgetRule: true}.Write(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	od, ex := runBoth(t, p)
+	if !od.Passed() || !ex.Passed() {
+		t.Fatalf("want pass, got:\n%s\n---\n%s", strings.Join(od.Errors, "\n"), strings.Join(ex.Errors, "\n"))
+	}
+	_ = filepath.Join
+}
+
+func BenchmarkThirtyDaySLO(b *testing.B) {
+	p, err := ThirtyDaySLO{BudgetRule: true}.Write(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	noBudget, err := ThirtyDaySLO{}.Write(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		file string
+		opts Options
+	}{
+		{"on-demand", p, Options{}},
+		{"on-demand-no-budget", noBudget, Options{}},
+		{"exhaustive", p, Options{Exhaustive: true}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				res, err := RunPromtoolFile(bc.file, bc.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !res.Passed() {
+					b.Fatalf("scenario failed:\n%s", strings.Join(res.Errors, "\n"))
+				}
+			}
+		})
+	}
+}
