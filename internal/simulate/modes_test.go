@@ -1,0 +1,334 @@
+package simulate
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// promtoolTestFiles returns the promtool-format test files under
+// testdata and, when it exists, the repository's tests/ folder.
+func promtoolTestFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	for _, root := range []string{"testdata", filepath.Join("..", "..", "tests")} {
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				if os.IsNotExist(err) && p == root {
+					return filepath.SkipDir
+				}
+				return err
+			}
+			if d.IsDir() || !(strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			// Unit-test files, not rule files.
+			if strings.Contains(string(b), "\ntests:") || strings.HasPrefix(string(b), "tests:") {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(files) < 10 {
+		t.Fatalf("found only %d test files", len(files))
+	}
+	return files
+}
+
+// TestModesAgree runs every promtool-format file in both modes; verdicts
+// and failure text must be identical.
+func TestModesAgree(t *testing.T) {
+	for _, f := range promtoolTestFiles(t) {
+		t.Run(f, func(t *testing.T) {
+			t.Parallel()
+			od, ex := runBoth(t, f)
+			if od.Passed() != ex.Passed() {
+				t.Errorf("on-demand passed=%v, exhaustive passed=%v", od.Passed(), ex.Passed())
+			}
+		})
+	}
+}
+
+// TestOnDemandSkipsWork checks that the probe files, whose assertions
+// show every computed value, are evaluated with far fewer rule
+// evaluations than promtool does.
+func TestOnDemandSkipsWork(t *testing.T) {
+	for _, f := range []string{"testdata/ondemand/probe.test.yml", "testdata/ondemand/probe_alerts.test.yml", "testdata/pass_basic.test.yml"} {
+		od, ex := runBoth(t, f)
+		for i := range od.Groups {
+			o, e := od.Groups[i].Stats, ex.Groups[i].Stats
+			if o.Exhaustive || o.Fallback != "" {
+				t.Errorf("%s: group %d ran exhaustively: %q", f, i, o.Fallback)
+			}
+			if o.RuleEvals+o.MaterializedSteps >= e.RuleEvals {
+				t.Errorf("%s: group %d: on-demand did %d evaluations (+%d materialized), exhaustive %d", f, i, o.RuleEvals, o.MaterializedSteps, e.RuleEvals)
+			}
+		}
+	}
+}
+
+// TestFallbackOnRuleError: a rule error makes the on-demand run start
+// over exhaustively, so the error text is promtool's.
+func TestFallbackOnRuleError(t *testing.T) {
+	od, _ := runBoth(t, "testdata/eval_error.test.yml")
+	st := od.Groups[0].Stats
+	if !st.Exhaustive || st.Fallback == "" {
+		t.Errorf("stats = %+v, want an exhaustive fallback on the rule error", st)
+	}
+}
+
+// TestKnownDivergence documents the one case where on-demand evaluation
+// differs from promtool: a rule error at a step no assertion depends on.
+// promtool evaluates every step, stops at the error and fails the test;
+// on-demand never evaluates that step.
+func TestKnownDivergence(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "rules.yml", `groups:
+  - name: g
+    rules:
+      - record: dup
+        expr: '{__name__=~"a|b"}'
+`)
+	p := write(t, dir, "test.yml", `rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'a{x="1"}'
+        values: '1x20'
+      - series: 'b{x="1"}'
+        values: '_x4 1 _x15'
+    promql_expr_test:
+      - expr: dup
+        eval_time: 15m
+        exp_samples:
+          - labels: 'dup{x="1"}'
+            value: 1
+`)
+	od, ex := runBoth2(t, p)
+	if !od.Passed() {
+		t.Errorf("on-demand: want pass, got %v", od.Errors)
+	}
+	if ex.Passed() || !strings.Contains(strings.Join(ex.Errors, "\n"), "rule: dup, time: 4m0s") {
+		t.Errorf("exhaustive: want the rule error at 4m, got %v", ex.Errors)
+	}
+}
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runBoth2 runs both modes without requiring them to agree.
+func runBoth2(t *testing.T, p string) (*FileResult, *FileResult) {
+	t.Helper()
+	od, err := RunPromtoolFile(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := RunPromtoolFile(p, Options{Exhaustive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return od, ex
+}
+
+// randomRules exercises range reads of recorded series, offsets, a
+// subquery, self-reference, staleness of disappearing series, for and
+// keep_firing_for, templated annotations and rules reading rules of
+// later groups.
+const randomRules = `groups:
+  - name: rec
+    rules:
+      - record: job:x:sum
+        expr: sum by (job) (x)
+      - record: job:x:rate3m
+        expr: sum by (job) (rate(cnt[3m]))
+      - record: job:x:up
+        expr: x > 4
+      - record: job:x:avg7m
+        expr: avg_over_time(job:x:sum[7m])
+      - record: job:x:prev
+        expr: job:x:sum offset 3m
+      - record: job:x:sub
+        expr: min_over_time(job:x:rate3m[6m:2m])
+      - record: job:x:acc
+        expr: job:x:sum + (job:x:acc offset 2m or job:x:sum * 0)
+      - record: job:late:read
+        expr: count(late:y) or vector(0)
+  - name: late
+    rules:
+      - record: late:y
+        expr: job:x:up * 2
+  - name: alerts
+    rules:
+      - alert: XHigh
+        expr: job:x:sum > 9
+        for: 3m
+        labels:
+          severity: page
+        annotations:
+          v: "{{ $value }} {{ $labels.job }}"
+      - alert: XUp
+        expr: job:x:up
+        for: 2m
+      - alert: XKeep
+        expr: job:x:avg7m > 5
+        for: 1m
+        keep_firing_for: 3m
+      - alert: RateLow
+        expr: job:x:rate3m < 0.05
+`
+
+func randomValues(r *rand.Rand, n int, counter bool) string {
+	var b strings.Builder
+	v := 0
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		switch p := r.Intn(20); {
+		case p == 0:
+			b.WriteString("_")
+			continue
+		case p == 1 && !counter:
+			b.WriteString("stale")
+			continue
+		}
+		if counter {
+			v += r.Intn(10)
+		} else {
+			v = r.Intn(10)
+		}
+		fmt.Fprintf(&b, "%d", v)
+	}
+	return b.String()
+}
+
+func randomTest(r *rand.Rand) string {
+	steps := 40 + r.Intn(40)
+	var b strings.Builder
+	b.WriteString("rule_files: [rules.yml]\nevaluation_interval: 1m\ngroup_eval_order: [rec, late, alerts]\ntests:\n")
+	for g := 0; g < 2; g++ {
+		fmt.Fprintf(&b, "  - name: g%d\n    interval: 1m\n    input_series:\n", g)
+		for _, job := range []string{"a", "b"} {
+			for inst := 0; inst < 1+r.Intn(2); inst++ {
+				fmt.Fprintf(&b, "      - series: 'x{job=%q, i=\"%d\"}'\n        values: '%s'\n", job, inst, randomValues(r, steps, false))
+			}
+			fmt.Fprintf(&b, "      - series: 'cnt{job=%q}'\n        values: '%s'\n", job, randomValues(r, steps, true))
+		}
+		b.WriteString("    alert_rule_test:\n")
+		for i := 0; i < 6; i++ {
+			name := []string{"XHigh", "XUp", "XKeep", "RateLow"}[r.Intn(4)]
+			fmt.Fprintf(&b, "      - {eval_time: %ds, alertname: %s, exp_alerts: [{exp_labels: {probe: x}}]}\n", 30*r.Intn(2*steps), name)
+		}
+		b.WriteString("    promql_expr_test:\n")
+		exprs := []string{"job:x:sum", "job:x:rate3m", "job:x:up", "job:x:avg7m", "job:x:prev", "job:x:sub", "job:x:acc", "job:late:read", "late:y", "count_over_time(job:x:up[9m])", "job:x:sum offset -2m"}
+		for i := 0; i < 6; i++ {
+			fmt.Fprintf(&b, "      - {expr: '%s', eval_time: %ds}\n", exprs[r.Intn(len(exprs))], 30*r.Intn(2*steps))
+		}
+	}
+	return b.String()
+}
+
+// TestRandomModesAgree generates files whose assertions all fail, so that
+// the failure text shows every computed alert and sample, and compares the
+// two modes on them.
+func TestRandomModesAgree(t *testing.T) {
+	n := 30
+	if testing.Short() {
+		n = 5
+	}
+	dir := t.TempDir()
+	write(t, dir, "rules.yml", randomRules)
+	for seed := 1; seed <= n; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewSource(int64(seed)))
+			p := write(t, dir, fmt.Sprintf("test%d.yml", seed), randomTest(r))
+			od, ex := runBoth2(t, p)
+			if d := cmp.Diff(ex.Errors, od.Errors); d != "" {
+				t.Errorf("modes differ (-exhaustive +on-demand):\n%s", d)
+			}
+			if ex.Passed() || len(ex.Errors) < 6 {
+				t.Errorf("expected the probe assertions to fail, got %d errors", len(ex.Errors))
+			}
+			for _, g := range od.Groups {
+				if g.Stats.Fallback != "" {
+					t.Errorf("unexpected fallback: %s", g.Stats.Fallback)
+				}
+			}
+		})
+	}
+}
+
+// TestParallelOrder runs many files concurrently; results must come back
+// in input order and equal sequential runs.
+func TestParallelOrder(t *testing.T) {
+	files := promtoolTestFiles(t)
+	par, err := RunPromtoolFiles(files, Options{Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range files {
+		seq, err := RunPromtoolFile(f, Options{Parallelism: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if par[i].File != f {
+			t.Fatalf("result %d is for %s, want %s", i, par[i].File, f)
+		}
+		if d := cmp.Diff(seq.Errors, par[i].Errors); d != "" {
+			t.Errorf("%s: parallel and sequential differ:\n%s", f, d)
+		}
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	res, err := RunPromtoolFile("testdata/fail_labels.test.yml", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := res.WriteReport(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "Unit Testing:  testdata/fail_labels.test.yml\n  FAILED:\n" + res.Errors[0] + "\n\n\n"
+	if b.String() != want {
+		t.Errorf("report:\n%q\nwant\n%q", b.String(), want)
+	}
+	res, _ = RunPromtoolFile("testdata/pass_basic.test.yml", Options{})
+	b.Reset()
+	_ = res.WriteReport(&b)
+	if b.String() != "Unit Testing:  testdata/pass_basic.test.yml\n  SUCCESS\n\n" {
+		t.Errorf("report: %q", b.String())
+	}
+}
+
+func TestRunFilter(t *testing.T) {
+	res, err := RunPromtoolFile("testdata/fail_missing_alert.test.yml", Options{Run: []string{"^unexpected"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Groups) != 1 || res.Groups[0].Name != "unexpected alert" {
+		t.Fatalf("groups = %+v", res.Groups)
+	}
+	if _, err := RunPromtoolFile("x", Options{Run: []string{"("}}); err == nil {
+		t.Error("want an error for an invalid --run pattern")
+	}
+}
