@@ -1,0 +1,142 @@
+package promx
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/util/teststorage"
+)
+
+func TestExprReads(t *testing.T) {
+	p := parser.NewParser(parser.Options{ExperimentalDurationExpr: true})
+	const lb = 5 * time.Minute
+	for _, tc := range []struct {
+		expr string
+		want []string // name back forward (or "unbounded")
+	}{
+		{"up", []string{"up 5m0s 0s"}},
+		{"rate(x[10m])", []string{"x 15m0s 0s"}},
+		{"x offset 1h", []string{"x 1h5m0s -1h0m0s"}},
+		{"x offset -10m", []string{"x -5m0s 10m0s"}},
+		{"sum_over_time(x[1h] offset 1d)", []string{"x 25h5m0s -24h0m0s"}},
+		{"max_over_time(rate(x[5m])[30m:1m] offset 10m)", []string{"x 50m0s -10m0s"}},
+		{"x @ 100", []string{"x unbounded"}},
+		{"x @ end()", []string{"x unbounded"}},
+		{"max_over_time(x[10m:1m] @ 10)", []string{"x unbounded"}},
+		{"a + on(job) b offset 2m", []string{"a 5m0s 0s", "b 7m0s -2m0s"}},
+		{`{__name__=~"a|b"}`, []string{"? 5m0s 0s"}},
+	} {
+		expr, err := p.ParseExpr(tc.expr)
+		if err != nil {
+			continue
+		}
+		var got []string
+		for _, r := range ExprReads(expr, lb) {
+			name := "?"
+			for _, m := range r.Matchers {
+				if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+					name = m.Value
+				}
+			}
+			if r.Unbounded {
+				got = append(got, name+" unbounded")
+			} else {
+				got = append(got, fmt.Sprintf("%s %s %s", name, r.Back, r.Forward))
+			}
+		}
+		if tc.want != nil && strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: got %q, want %q", tc.expr, got, tc.want)
+		}
+	}
+}
+
+func TestMayReadMetric(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	for _, tc := range []struct {
+		expr, name string
+		want       bool
+	}{
+		{"up", "up", true},
+		{"up", "down", false},
+		{`{__name__=~"job:.*"}`, "job:x", true},
+		{`{__name__=~"job:.*"}`, "x", false},
+		{`{job="a"}`, "anything", true},
+		{`ALERTS{alertstate="firing"}`, "ALERTS", true},
+		{`ALERTS{alertstate="firing"}`, "ALERTS_FOR_STATE", false},
+	} {
+		e, err := p.ParseExpr(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := ExprReads(e, time.Minute)
+		if len(rs) != 1 || rs[0].MayReadMetric(tc.name) != tc.want {
+			t.Errorf("%s reads %s: want %v", tc.expr, tc.name, tc.want)
+		}
+	}
+	if !(Read{Unbounded: true}).MayReadMetric("x") {
+		t.Error("a read without matchers must match everything")
+	}
+}
+
+func TestTemplateMayQuery(t *testing.T) {
+	if !TemplateMayQuery(`{{ with query "up" }}{{ . | first | value }}{{ end }}`) {
+		t.Error("query template not detected")
+	}
+	if TemplateMayQuery(`{{ $labels.job }} is {{ $value | humanize }}`) {
+		t.Error("plain template reported as querying")
+	}
+}
+
+func TestEvalEngineLargeRanges(t *testing.T) {
+	st := teststorage.New(t)
+	app := st.Appender(context.Background())
+	ls := labels.FromStrings(labels.MetricName, "x")
+	const n = 30 * 24 * 60 // 30 days at 1m
+	for i := 0; i <= n; i++ {
+		if _, err := app.Append(0, ls, int64(i)*60_000, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := app.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(int64(n)*60, 0)
+	eng := NewEvalEngine(EvalEngineOptions{})
+	defer eng.Close()
+	v, err := EvalInstant(context.Background(), eng, st, "sum_over_time(x[30d])", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (t-30d, t] holds n samples.
+	if len(v) != 1 || v[0].F != n {
+		t.Errorf("got %v, want %d", v, n)
+	}
+	small := NewEvalEngine(EvalEngineOptions{MaxSamples: 10000})
+	defer small.Close()
+	if _, err := EvalInstant(context.Background(), small, st, "sum_over_time(x[30d])", at); err == nil || !strings.Contains(err.Error(), "too many samples") {
+		t.Errorf("want the sample limit error, got %v", err)
+	}
+	v, err = EvalInstant(context.Background(), eng, st, "scalar(x) * 2", at)
+	if err != nil || len(v) != 1 || v[0].F != 2 || !v[0].Metric.IsEmpty() {
+		t.Errorf("scalar result: %v, %v", v, err)
+	}
+	if _, err := EvalInstant(context.Background(), eng, st, `"s"`, at); err == nil || err.Error() != "rule result is not a vector or scalar" {
+		t.Errorf("string result: %v", err)
+	}
+	// Lookback delta: with 1m the sample 3m old is not seen.
+	short := NewEvalEngine(EvalEngineOptions{LookbackDelta: time.Minute})
+	defer short.Close()
+	v, err = EvalInstant(context.Background(), short, st, "x", at.Add(3*time.Minute))
+	if err != nil || len(v) != 0 {
+		t.Errorf("lookback 1m: got %v, %v", v, err)
+	}
+	v, err = EvalInstant(context.Background(), eng, st, "x", at.Add(3*time.Minute))
+	if err != nil || len(v) != 1 {
+		t.Errorf("lookback 5m: got %v, %v", v, err)
+	}
+}
