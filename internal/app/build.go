@@ -5,6 +5,7 @@
 package app
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -107,7 +108,8 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 
 // Compile loads paths and compiles and renders them in memory. Every
 // rendered file is parsed back with Prometheus's and Alertmanager's own
-// loaders; a file they refuse is a diagnostic, not output.
+// loaders, and rule files are compared with what was compiled; a file they
+// refuse is a diagnostic, not output.
 func Compile(paths []string) (*Build, diag.List, error) {
 	p, diags, err := Load(paths)
 	if err != nil || p == nil {
@@ -115,15 +117,12 @@ func Compile(paths []string) (*Build, diag.List, error) {
 	}
 	out := compile.Project(p)
 	b := &Build{Project: p, Output: out}
-	for _, rf := range out.RuleFiles {
-		data, err := render.RuleFile(rf)
-		if err != nil {
-			return nil, diags, err
+	for i, r := range renderRuleFiles(out.RuleFiles) {
+		if r.err != nil {
+			return nil, diags, r.err
 		}
-		for _, e := range promx.CheckRuleFile(data) {
-			diags.Errorf(diag.Pos{File: rf.Source}, "rules/invalid", "the compiled %s is refused by Prometheus's rule loader: %v", rf.Name, e)
-		}
-		b.Files = append(b.Files, File{rf.Name, data})
+		diags = append(diags, r.diags...)
+		b.Files = append(b.Files, File{out.RuleFiles[i].Name, r.data})
 	}
 	if out.Alertmanager != nil {
 		data, err := render.Alertmanager(out.Alertmanager)
@@ -194,6 +193,9 @@ func Write(outDir string, files []File) (removed []string, err error) {
 	}
 	for _, f := range files {
 		dst := filepath.Join(outDir, filepath.FromSlash(f.Name))
+		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, f.Data) {
+			continue // unchanged: keep the file and its modification time
+		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			cleanup()
 			return nil, err

@@ -11,7 +11,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/golden"
+	"github.com/slo-compiler/slo/internal/promx"
 )
 
 // caseDirs lists the test cases below testdata/<kind>, as absolute paths.
@@ -56,6 +58,13 @@ func TestCompileGolden(t *testing.T) {
 			for _, f := range b.Files {
 				golden.Check(t, filepath.Join("want", f.Name), f.Data)
 				names = append(names, f.Name)
+				// The compiler's fast read-back must agree with the full
+				// loader Prometheus runs.
+				if strings.HasPrefix(f.Name, "rules/") {
+					for _, err := range promx.CheckRuleFile(f.Data) {
+						t.Errorf("%s: rulefmt.Parse: %v", f.Name, err)
+					}
+				}
 			}
 			// No golden may outlive the file it was made from.
 			var goldens []string
@@ -146,5 +155,43 @@ func TestWriteAtomicAndPrune(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(out, "*", ".slo-*"))
 	if len(left) > 0 {
 		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+// TestReadBackCatchesDrift: a rendered file that reads back differently
+// from what was compiled is a diagnostic, not output.
+func TestReadBackCatchesDrift(t *testing.T) {
+	rf := compile.RuleFile{Name: "rules/x.yml", Source: "specs/x.yaml", Groups: []compile.Group{{
+		Name: "g", Rules: []compile.Rule{{Record: "a:b:c", Expr: "sum(x)", Labels: []compile.Label{{"k", "v"}}}},
+	}}}
+	if r := renderRuleFile(rf); r.err != nil || len(r.diags) > 0 {
+		t.Fatalf("clean file: err %v, diags %v", r.err, r.diags)
+	}
+	groups, errs := promx.LoadRuleFile(renderRuleFile(rf).data)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for name, mutate := range map[string]func(*compile.RuleFile){
+		"expr":   func(f *compile.RuleFile) { f.Groups[0].Rules[0].Expr = "sum(y)" },
+		"label":  func(f *compile.RuleFile) { f.Groups[0].Rules[0].Labels[0].Value = "w" },
+		"group":  func(f *compile.RuleFile) { f.Groups[0].Name = "h" },
+		"record": func(f *compile.RuleFile) { f.Groups[0].Rules[0].Record = "a:b:d" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			changed := rf
+			changed.Groups = []compile.Group{rf.Groups[0]}
+			changed.Groups[0].Rules = []compile.Rule{rf.Groups[0].Rules[0]}
+			changed.Groups[0].Rules[0].Labels = slices.Clone(rf.Groups[0].Rules[0].Labels)
+			mutate(&changed)
+			if msg := readBackDiff(changed, groups); msg == "" {
+				t.Errorf("no difference reported")
+			}
+		})
+	}
+	// A rule Prometheus refuses: an invalid record name.
+	bad := rf
+	bad.Groups = []compile.Group{{Name: "g", Rules: []compile.Rule{{Record: "a:b:c{}", Expr: "x"}}}}
+	if r := renderRuleFile(bad); len(r.diags) == 0 || r.diags[0].Code != "rules/invalid" {
+		t.Errorf("invalid record name: diags %v", r.diags)
 	}
 }

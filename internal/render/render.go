@@ -23,42 +23,46 @@ func Header(source string) string {
 
 // RuleFile renders a Prometheus rule file.
 func RuleFile(f compile.RuleFile) ([]byte, error) {
-	groups := seq()
+	var e emitter
+	e.b.Grow(1024 * (1 + len(f.Groups)))
+	e.b.WriteString(Header(f.Source))
+	e.b.WriteString("groups:\n")
 	for _, g := range f.Groups {
-		rules := seq()
+		e.field(4, true, "name", g.Name)
+		if g.Interval > 0 {
+			e.field(4, false, "interval", promx.FormatDuration(g.Interval))
+		}
+		e.key(4, false, "rules")
+		e.b.WriteByte('\n')
 		for _, r := range g.Rules {
-			rn := mapping()
 			if r.Record != "" {
-				add(rn, "record", str(r.Record))
+				e.field(8, true, "record", r.Record)
 			} else {
-				add(rn, "alert", str(r.Alert))
+				e.field(8, true, "alert", r.Alert)
 			}
-			add(rn, "expr", str(r.Expr))
+			e.field(8, false, "expr", r.Expr)
 			if r.For > 0 {
-				add(rn, "for", str(promx.FormatDuration(r.For)))
+				e.field(8, false, "for", promx.FormatDuration(r.For))
 			}
 			if r.KeepFiringFor > 0 {
-				add(rn, "keep_firing_for", str(promx.FormatDuration(r.KeepFiringFor)))
+				e.field(8, false, "keep_firing_for", promx.FormatDuration(r.KeepFiringFor))
 			}
-			if len(r.Labels) > 0 {
-				add(rn, "labels", pairs(r.Labels))
+			for _, m := range []struct {
+				key string
+				ls  []compile.Label
+			}{{"labels", r.Labels}, {"annotations", r.Annotations}} {
+				if len(m.ls) == 0 {
+					continue
+				}
+				e.key(8, false, m.key)
+				e.b.WriteByte('\n')
+				for _, l := range m.ls {
+					e.field(10, false, l.Name, l.Value)
+				}
 			}
-			if len(r.Annotations) > 0 {
-				add(rn, "annotations", pairs(r.Annotations))
-			}
-			rules.Content = append(rules.Content, rn)
 		}
-		gn := mapping()
-		add(gn, "name", str(g.Name))
-		if g.Interval > 0 {
-			add(gn, "interval", str(promx.FormatDuration(g.Interval)))
-		}
-		add(gn, "rules", rules)
-		groups.Content = append(groups.Content, gn)
 	}
-	root := mapping()
-	add(root, "groups", groups)
-	return encode(Header(f.Source), root)
+	return []byte(e.b.String()), nil
 }
 
 func encode(header string, root *yaml.Node) ([]byte, error) {

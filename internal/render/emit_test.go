@@ -1,0 +1,59 @@
+package render
+
+import (
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// roundTrip writes s as a mapping value with the emitter and reads it back
+// with yaml.v3.
+func roundTrip(t *testing.T, s string) {
+	t.Helper()
+	var e emitter
+	e.b.WriteString("a:\n")
+	e.field(2, false, "k", s)
+	e.b.WriteString("  z: end\n")
+	var got map[string]map[string]string
+	if err := yaml.Unmarshal([]byte(e.b.String()), &got); err != nil {
+		t.Fatalf("%q: emitted YAML does not parse: %v\n%s", s, err, e.b.String())
+	}
+	if got["a"]["k"] != s || got["a"]["z"] != "end" {
+		t.Fatalf("%q read back as %q (z=%q) from:\n%s", s, got["a"]["k"], got["a"]["z"], e.b.String())
+	}
+}
+
+func TestScalarRoundTrip(t *testing.T) {
+	for _, s := range []string{
+		"", " ", "plain", "1m", "1", "0.5", "-0.2", "1e3", "0x1f", "1_000", "true", "False", "yes", "no", "on", "y", "null", "~",
+		".inf", "-.Inf", ".nan", "2026-11-22", "<<", "=",
+		"sum by (stage) (x)", `x{a="b",c=~"5.."} > 0.9`, "a: b", "a:b", "ends:", "a #b", "#c", "- item", "-x", "?x", ":x", "[x]", "{x}",
+		"'quoted'", `"dq"`, "it's", `both ' and "`, "%x", "@x", "`x`", "&a", "*a", "!tag", "|x", ">x", " lead", "trail ",
+		"line1\nline2", "(\n  a\nand\n  b\n)", "a\n\nb", "a\n", "\nb", " a\nb", "a \nb", "tab\there", "cr\rlf", "nul\x00", "bell\a",
+		"bom\uFEFF", "emoji 🙂", "ünïcödé: yes", "{{ $labels.stage }} holds {{ $value }}", "{{ $value | humanizePercentage }}",
+		"https://runbooks.example.com/x#y", "a, b", "x\\y",
+	} {
+		roundTrip(t, s)
+	}
+}
+
+func FuzzScalar(f *testing.F) {
+	for _, s := range []string{"a: b", "1", "x\ny", " #", "'\"", "{{ $value }}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !validUTF8(s) {
+			t.Skip("rule files hold UTF-8 text")
+		}
+		roundTrip(t, s)
+	})
+}
+
+func validUTF8(s string) bool {
+	for _, r := range s {
+		if r == '\uFFFD' {
+			return false
+		}
+	}
+	return true
+}
