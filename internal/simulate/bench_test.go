@@ -42,12 +42,12 @@ func TestThirtyDaySLOPasses(t *testing.T) {
 	}
 }
 
-// TestShortSLOModesAgree runs a 2-day variant, short enough to evaluate
+// TestShortSLOModesAgree runs a 1-day variant, short enough to evaluate
 // exhaustively, in both modes; the failing variant breaks the alert
 // assertions so the failure text is compared too.
 func TestShortSLOModesAgree(t *testing.T) {
 	dir := t.TempDir()
-	p, err := ThirtyDaySLO{Days: 2, BudgetRule: true}.Write(dir)
+	p, err := ThirtyDaySLO{Days: 1, BudgetRule: true}.Write(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func promtoolTestFiles(t *testing.T) []string {
 				return err
 			}
 			// Unit-test files, not rule files.
-			if strings.Contains(string(b), "\ntests:") || strings.HasPrefix(string(b), "tests:") {
+			if strings.Contains(string(b), "rule_files:") && (strings.Contains(string(b), "\ntests:") || strings.HasPrefix(string(b), "tests:")) {
 				files = append(files, p)
 			}
 			return nil
@@ -176,6 +176,18 @@ const randomRules = `groups:
     rules:
       - record: late:y
         expr: job:x:up * 2
+  - name: shifted
+    query_offset: 2m
+    rules:
+      - record: job:x:shifted
+        expr: job:x:sum
+      - record: job:x:ahead
+        expr: late:y offset -1m
+      - record: job:x:pinned
+        expr: job:x:sum @ 600
+      - alert: ShiftedHigh
+        expr: job:x:shifted > 8
+        for: 2m
   - name: alerts
     rules:
       - alert: XHigh
@@ -224,7 +236,7 @@ func randomValues(r *rand.Rand, n int, counter bool) string {
 func randomTest(r *rand.Rand) string {
 	steps := 40 + r.Intn(40)
 	var b strings.Builder
-	b.WriteString("rule_files: [rules.yml]\nevaluation_interval: 1m\ngroup_eval_order: [rec, late, alerts]\ntests:\n")
+	b.WriteString("rule_files: [rules.yml]\nevaluation_interval: 1m\ngroup_eval_order: [rec, late, shifted, alerts]\ntests:\n")
 	for g := 0; g < 2; g++ {
 		fmt.Fprintf(&b, "  - name: g%d\n    interval: 1m\n    input_series:\n", g)
 		for _, job := range []string{"a", "b"} {
@@ -235,11 +247,11 @@ func randomTest(r *rand.Rand) string {
 		}
 		b.WriteString("    alert_rule_test:\n")
 		for i := 0; i < 6; i++ {
-			name := []string{"XHigh", "XUp", "XKeep", "RateLow"}[r.Intn(4)]
+			name := []string{"XHigh", "XUp", "XKeep", "RateLow", "ShiftedHigh"}[r.Intn(5)]
 			fmt.Fprintf(&b, "      - {eval_time: %ds, alertname: %s, exp_alerts: [{exp_labels: {probe: x}}]}\n", 30*r.Intn(2*steps), name)
 		}
 		b.WriteString("    promql_expr_test:\n")
-		exprs := []string{"job:x:sum", "job:x:rate3m", "job:x:up", "job:x:avg7m", "job:x:prev", "job:x:sub", "job:x:acc", "job:late:read", "late:y", "count_over_time(job:x:up[9m])", "job:x:sum offset -2m"}
+		exprs := []string{"job:x:sum", "job:x:rate3m", "job:x:up", "job:x:avg7m", "job:x:prev", "job:x:sub", "job:x:acc", "job:late:read", "late:y", "count_over_time(job:x:up[9m])", "job:x:sum offset -2m", "job:x:shifted", "job:x:ahead", "job:x:pinned", "sum_over_time(job:x:shifted[5m])"}
 		for i := 0; i < 6; i++ {
 			fmt.Fprintf(&b, "      - {expr: '%s', eval_time: %ds}\n", exprs[r.Intn(len(exprs))], 30*r.Intn(2*steps))
 		}
