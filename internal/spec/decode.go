@@ -21,7 +21,7 @@ import (
 // YAML at all.
 func Parse(path string, src []byte) (*File, diag.List) {
 	var diags diag.List
-	d := &decoder{file: path, lines: strings.Split(string(src), "\n"), diags: &diags}
+	d := &decoder{file: path, lines: splitLines(src), diags: &diags}
 	f := &File{Path: path}
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	for {
@@ -60,6 +60,8 @@ func Parse(path string, src []byte) (*File, diag.List) {
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+func splitLines(src []byte) []string { return strings.Split(string(src), "\n") }
 
 func yamlError(path string, err error) diag.Diagnostic {
 	d := diag.Diagnostic{Pos: diag.Pos{File: path}, Code: "spec/yaml", Message: err.Error()}

@@ -1,0 +1,210 @@
+package promx
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// candidates are label values tried for a regex or negative matcher when no
+// literal value is given.
+var candidates = []string{"x", "ok", "200", "success", "completed", "other", "a", "0"}
+
+// SeriesFor returns a concrete series (metric{label="value",...}) that the
+// selector matches, with the extra labels set, and that none of the
+// selectors in avoid match. It returns an error when it finds none.
+func SeriesFor(selector string, extra map[string]string, avoid ...string) (string, error) {
+	sel, errs := ParseSelector(selector)
+	if errs != nil {
+		return "", fmt.Errorf("%s: %s", selector, errs[0].Message)
+	}
+	var avoidSels []Selector
+	for _, a := range avoid {
+		s, errs := ParseSelector(a)
+		if errs != nil {
+			return "", fmt.Errorf("%s: %s", a, errs[0].Message)
+		}
+		avoidSels = append(avoidSels, s)
+	}
+	// Start from the equality matchers and the extra labels, then fill in
+	// every other constrained label, trying values until no avoided
+	// selector matches.
+	ls := map[string]string{}
+	for k, v := range extra {
+		ls[k] = v
+	}
+	var free []*labels.Matcher
+	for _, m := range sel.vs.LabelMatchers {
+		switch {
+		case m.Name == "__name__" && m.Type == labels.MatchEqual:
+			ls[m.Name] = m.Value
+		case m.Type == labels.MatchEqual:
+			ls[m.Name] = m.Value
+		default:
+			free = append(free, m)
+		}
+	}
+	// Labels that an avoided selector constrains are free to choose too.
+	constrained := map[string]bool{}
+	for _, a := range avoidSels {
+		for _, m := range a.vs.LabelMatchers {
+			if _, set := ls[m.Name]; !set && m.Name != "__name__" {
+				constrained[m.Name] = true
+			}
+		}
+	}
+	names := []string{}
+	for _, m := range free {
+		names = append(names, m.Name)
+	}
+	for n := range constrained {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	if !search(sel, avoidSels, ls, names) {
+		return "", fmt.Errorf("no series matches %s without matching %s", selector, strings.Join(avoid, " or "))
+	}
+	return formatSeries(ls), nil
+}
+
+// search assigns values to names (depth first) until sel matches and no
+// avoided selector does.
+func search(sel Selector, avoid []Selector, ls map[string]string, names []string) bool {
+	if len(names) == 0 {
+		if !matches(sel, ls) {
+			return false
+		}
+		for _, a := range avoid {
+			if matches(a, ls) {
+				return false
+			}
+		}
+		return true
+	}
+	name := names[0]
+	for _, v := range valuesFor(name, sel, avoid) {
+		if v == "" {
+			delete(ls, name)
+		} else {
+			ls[name] = v
+		}
+		if search(sel, avoid, ls, names[1:]) {
+			return true
+		}
+	}
+	delete(ls, name)
+	return false
+}
+
+// valuesFor lists values worth trying for a label: the literals of regex
+// matchers on it (x|y gives x and y), the values of equality matchers of
+// the avoided selectors (to see what they are not), an unset label, and
+// some common values.
+func valuesFor(name string, sel Selector, avoid []Selector) []string {
+	var out []string
+	for _, s := range append([]Selector{sel}, avoid...) {
+		for _, m := range s.vs.LabelMatchers {
+			if m.Name != name {
+				continue
+			}
+			switch m.Type {
+			case labels.MatchRegexp, labels.MatchNotRegexp:
+				out = append(out, m.SetMatches()...)
+				if prefix := m.Prefix(); prefix != "" {
+					out = append(out, prefix+"0", prefix+"00")
+				}
+			default:
+				out = append(out, m.Value)
+			}
+		}
+	}
+	out = append(out, "")
+	out = append(out, candidates...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func matches(s Selector, ls map[string]string) bool {
+	for _, m := range s.vs.LabelMatchers {
+		if !m.Matches(ls[m.Name]) {
+			return false
+		}
+	}
+	return true
+}
+
+func formatSeries(ls map[string]string) string {
+	name := ls["__name__"]
+	var keys []string
+	for k := range ls {
+		if k != "__name__" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%q", k, ls[k])
+	}
+	if len(parts) == 0 {
+		return name
+	}
+	return name + "{" + strings.Join(parts, ",") + "}"
+}
+
+// GaugeSeries inverts a gauge expression of the form agg by (L) (selector)
+// (agg one of sum, min, max, avg) or a bare selector: it returns one series
+// that makes the expression equal that series' value, with each grouping
+// label set. ok is false for any other shape.
+func GaugeSeries(text string) (series string, ok bool) {
+	expr, errs := ParseExpr(text)
+	if errs != nil {
+		return "", false
+	}
+	expr = unparen(expr)
+	var grouping []string
+	if agg, isAgg := expr.(*parser.AggregateExpr); isAgg {
+		switch agg.Op {
+		case parser.SUM, parser.MIN, parser.MAX, parser.AVG:
+		default:
+			return "", false
+		}
+		if agg.Without || agg.Param != nil {
+			return "", false
+		}
+		grouping = agg.Grouping
+		expr = unparen(agg.Expr)
+	}
+	vs, isSel := expr.(*parser.VectorSelector)
+	if !isSel || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		return "", false
+	}
+	extra := map[string]string{}
+	for _, g := range grouping {
+		extra[g] = "x"
+	}
+	// A grouping label pinned by the selector keeps its value.
+	for _, m := range vs.LabelMatchers {
+		if m.Type == labels.MatchEqual {
+			delete(extra, m.Name)
+		}
+	}
+	s, err := SeriesFor(vs.String(), extra)
+	return s, err == nil
+}
+
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}

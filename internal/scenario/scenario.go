@@ -1,0 +1,137 @@
+// Package scenario holds the test scenarios of compiled rules: hand-written
+// ones read from tests/*.yaml, and ones generated from a spec's alerts and
+// SLOs. A scenario is data: input series in promtool's notation and the
+// expectations on alerts, receivers and queries. Package simulate runs them.
+package scenario
+
+import (
+	"time"
+
+	"github.com/slo-compiler/slo/internal/diag"
+)
+
+// Scenario is one test group.
+type Scenario struct {
+	Name string
+	// Pos is where the scenario was written, or the spec alert or SLO it was
+	// generated from.
+	Pos       diag.Pos
+	Generated bool
+	// Interval is the time between input samples.
+	Interval       time.Duration
+	Series         []Series
+	Alerts         []AlertAt
+	Ranges         []AlertRange
+	Queries        []QueryAt
+	ExternalLabels map[string]string
+	// Covers says which alerts this scenario shows firing or silent.
+	Covers []Cover
+}
+
+// Series is an input series in promtool's notation.
+type Series struct {
+	Series, Values string
+	Pos            diag.Pos
+}
+
+// AlertAt checks the alerts of one name at one evaluation, like promtool's
+// alert_rule_test: Firing must be exactly the firing alerts of that name;
+// when CheckPending, Pending must be exactly the pending ones.
+type AlertAt struct {
+	At           time.Duration
+	Alertname    string
+	Firing       []ExpAlert
+	Pending      []ExpAlert
+	CheckPending bool
+	Pos          diag.Pos
+}
+
+// ExpAlert is an expected alert. Labels are all its labels but alertname.
+// When CheckReceivers, Receivers are the receivers Alertmanager notifies
+// for it at that time (routed, not inhibited by the other firing alerts, not
+// held back by time intervals), in route order.
+type ExpAlert struct {
+	Labels         map[string]string
+	Annotations    map[string]string
+	Receivers      []string
+	CheckReceivers bool
+	Pos            diag.Pos
+}
+
+// RangeKind is what an AlertRange asserts.
+type RangeKind int
+
+const (
+	// NeverFires: no selected alert fires at any evaluation in [From, To].
+	NeverFires RangeKind = iota
+	// FiresWithin: a selected alert fires at some evaluation in [From, To].
+	FiresWithin
+	// ResolvedBy: no selected alert fires at the evaluation at From.
+	ResolvedBy
+	// PendingThenFires: a selected alert first turns pending at some
+	// evaluation t in [From, To], is not firing at t+For-step and fires at
+	// t+For: the alert waits exactly its `for`.
+	PendingThenFires
+)
+
+// AlertRange asserts over a span of evaluations. Labels select alerts by a
+// subset match.
+type AlertRange struct {
+	Kind      RangeKind
+	Alertname string
+	Labels    map[string]string
+	From, To  time.Duration
+	For       time.Duration
+	Pos       diag.Pos
+}
+
+// QueryAt checks an expression at one time, like promtool's
+// promql_expr_test; Samples must match exactly, in any order.
+type QueryAt struct {
+	Expr    string
+	At      time.Duration
+	Samples []Sample
+	Pos     diag.Pos
+}
+
+// Sample is an expected sample: a series in PromQL notation and its value.
+type Sample struct {
+	Labels string
+	Value  float64
+}
+
+// Cover records that a scenario shows an alert (of a severity, or of every
+// severity when empty) firing or staying silent.
+type Cover struct {
+	Alert    string
+	Severity string
+	Firing   bool
+}
+
+// File is the rules under test and the scenarios run on them.
+type File struct {
+	// Name is the scenario file, or the spec file the scenarios were
+	// generated from.
+	Name string
+	// RuleFiles are the rendered rule files, as deployed.
+	RuleFiles []RuleFile
+	// Alertmanager is the rendered Alertmanager config, or nil.
+	Alertmanager []byte
+	Scenarios    []*Scenario
+	// Uncovered lists the alerts generation could not invert into
+	// scenarios; they need hand-written ones.
+	Uncovered []Uncovered
+}
+
+// RuleFile is a rendered rule file.
+type RuleFile struct {
+	Name string
+	Data []byte
+}
+
+// Uncovered is an alert that needs a hand-written scenario.
+type Uncovered struct {
+	Alert string
+	Pos   diag.Pos
+	Why   string
+}
