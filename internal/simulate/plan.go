@@ -42,7 +42,13 @@ package simulate
 // rules.Group so that the rules package keeps its own per-rule staleness
 // bookkeeping. Input series are loaded up to the step first, as promtool
 // does, so every reader sees the same storage contents within its read
-// span as in promtool's run.
+// span as in promtool's run. Recording rules that only read input series
+// (or such rules before them) and only look backwards are computed with
+// range queries instead; materialize.go explains why that is the same.
+//
+// The demands are supersets (every selector is assumed to read its whole
+// lookback window, label matchers other than __name__ are ignored), so a
+// plan may evaluate more than needed, never less.
 //
 // Rule evaluation errors make promtool stop at the first failing step. If
 // an on-demand run meets one, the group is run again exhaustively, so the

@@ -1,0 +1,127 @@
+package simulate
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/rules"
+
+	"github.com/slo-compiler/slo/internal/promx"
+)
+
+func TestSpans(t *testing.T) {
+	var s spans
+	s = s.add(5, 7).add(10, 12).add(8, 8) // 8 joins 5-7; 9 is still missing
+	if want := (spans{{5, 8}, {10, 12}}); !s.equal(want) {
+		t.Fatalf("got %v, want %v", s, want)
+	}
+	s = s.add(9, 9).add(1, 2).add(20, 19)
+	if want := (spans{{1, 2}, {5, 12}}); !s.equal(want) {
+		t.Fatalf("got %v, want %v", s, want)
+	}
+	if s.count() != 10 {
+		t.Errorf("count = %d", s.count())
+	}
+	c := cursor{s: s}
+	var got []int
+	for k := 0; k < 14; k++ {
+		if c.contains(k) {
+			got = append(got, k)
+		}
+	}
+	if d := cmp.Diff([]int{1, 2, 5, 6, 7, 8, 9, 10, 11, 12}, got); d != "" {
+		t.Error(d)
+	}
+}
+
+func TestFloorCeilDiv(t *testing.T) {
+	for _, tc := range []struct {
+		a, b        time.Duration
+		floor, ceil int
+	}{
+		{7, 2, 3, 4}, {6, 2, 3, 3}, {-7, 2, -4, -3}, {-6, 2, -3, -3}, {0, 5, 0, 0},
+	} {
+		if f, c := floorDiv(tc.a, tc.b), ceilDiv(tc.a, tc.b); f != tc.floor || c != tc.ceil {
+			t.Errorf("%d/%d: floor %d ceil %d, want %d %d", tc.a, tc.b, f, c, tc.floor, tc.ceil)
+		}
+	}
+}
+
+func TestReadSteps(t *testing.T) {
+	const m = time.Minute
+	p := &node{}
+	shifted := &node{qo: 2 * m}
+	for _, tc := range []struct {
+		r        promx.Read
+		tlo, thi time.Duration
+		p        *node
+		bound    int
+		lo, hi   int
+	}{
+		// x[10m] + lookback at 30m reads 15m..30m: steps 15..30.
+		{promx.Read{Back: 15 * m}, 30 * m, 30 * m, p, 100, 15, 30},
+		// Between grid points: (14.5m..29.5m] holds steps 15..29.
+		{promx.Read{Back: 15 * m}, 29*m + 30*time.Second, 29*m + 30*time.Second, p, 100, 15, 29},
+		// A producer with a 2m query offset stamps step g at g-2m.
+		{promx.Read{Back: 5 * m}, 30 * m, 30 * m, shifted, 100, 27, 32},
+		// Negative offset reads ahead, clamped to what exists.
+		{promx.Read{Back: -5 * m, Forward: 10 * m}, 30 * m, 30 * m, p, 33, 35, 33},
+		// Unbounded: everything up to the bound.
+		{promx.Read{Unbounded: true}, 30 * m, 30 * m, p, 40, 0, 40},
+		// Early times clamp at step 0.
+		{promx.Read{Back: 15 * m}, 5 * m, 8 * m, p, 8, 0, 8},
+	} {
+		lo, hi := readSteps(tc.r, tc.tlo, tc.thi, tc.p, m, tc.bound)
+		if lo != tc.lo || hi != tc.hi {
+			t.Errorf("%+v at [%s,%s]: got %d..%d, want %d..%d", tc.r, tc.tlo, tc.thi, lo, hi, tc.lo, tc.hi)
+		}
+	}
+}
+
+// TestPlanSteps checks the steps a small rule chain is given.
+func TestPlanSteps(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	mustRule := func(record, expr string) rules.Rule {
+		e, err := p.ParseExpr(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rules.NewRecordingRule(record, e, labels.EmptyLabels())
+	}
+	alertExpr, _ := p.ParseExpr("b > 1")
+	g := rules.NewGroup(rules.GroupOptions{Name: "g", Interval: time.Minute, Rules: []rules.Rule{
+		mustRule("a", "sum(x)"),
+		mustRule("b", "max_over_time(a[10m])"),
+		rules.NewAlertingRule("B", alertExpr, 3*time.Minute, 0, labels.EmptyLabels(), labels.EmptyLabels(), labels.EmptyLabels(), "", true, nil),
+		mustRule("c", "a offset 30m"),
+	}})
+	gr := &groupRun{
+		tg: &testGroup{
+			AlertRuleTests:  []alertTestCase{{EvalTime: 40 * 60e9, Alertname: "B"}},
+			PromqlExprTests: []promqlTestCase{{Expr: "c", EvalTime: 50 * 60e9}},
+		},
+		evalInterval: time.Minute,
+		parser:       p,
+	}
+	pl, reason := buildPlan(gr, []*rules.Group{g}, &rules.ManagerOptions{}, 50)
+	if reason != "" {
+		t.Fatal(reason)
+	}
+	got := pl.describe()
+	want := map[string]spans{
+		// The alert at 40m with for: 3m needs steps 37..40.
+		"B": {{37, 40}},
+		// B reads b with a 5m lookback at 37..40: 32..40, plus a warm-up.
+		"b": {{31, 40}},
+		// a: read by b over [t-10m-5m, t] at 31..40: 16..40; read by c at
+		// 44..50 with offset 30m and lookback: 9..20; plus a warm-up step.
+		"a": {{8, 40}},
+		"c": {{44, 50}},
+	}
+	if d := cmp.Diff(want, got, cmp.AllowUnexported(span{})); d != "" {
+		t.Errorf("plan (-want +got):\n%s", d)
+	}
+}
