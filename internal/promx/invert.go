@@ -208,3 +208,36 @@ func unparen(e parser.Expr) parser.Expr {
 		e = p.Expr
 	}
 }
+
+// SelectorMatches reports whether the selector matches the series (both in
+// PromQL notation).
+func SelectorMatches(selector, series string) bool {
+	sel, errs := ParseSelector(selector)
+	if errs != nil {
+		return false
+	}
+	lbls, err := promqlParser.ParseMetric(series)
+	if err != nil {
+		return false
+	}
+	return matches(sel, lbls.Map())
+}
+
+// ParseSeriesDesc checks a series and its values in promtool's notation
+// ("metric{a=\"b\"} 0+10x60").
+func ParseSeriesDesc(text string) (string, error) {
+	lbls, _, err := promqlParser.ParseSeriesDesc(text)
+	if err != nil {
+		return "", err
+	}
+	return lbls.String(), nil
+}
+
+// ParseMetric checks a series in PromQL notation (metric{a="b"}).
+func ParseMetric(text string) (string, error) {
+	lbls, err := promqlParser.ParseMetric(text)
+	if err != nil {
+		return "", err
+	}
+	return lbls.String(), nil
+}

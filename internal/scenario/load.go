@@ -1,0 +1,162 @@
+package scenario
+
+import (
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// Hand is a hand-written scenario file, checked and converted.
+type Hand struct {
+	Path string
+	// Specs are the spec paths the file names, joined to its folder.
+	Specs     []string
+	Scenarios []*Scenario
+}
+
+// FromSpec converts a decoded scenario file, checking what the decoder
+// cannot: required fields, PromQL, series notation, times.
+func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
+	var diags diag.List
+	h := &Hand{Path: f.Pos.File}
+	if len(f.Spec.Values) == 0 {
+		diags.Errorf(f.Pos, "scenario/spec", "spec: missing; expected the spec file (or files) this scenario tests, relative to this file")
+	}
+	for _, p := range f.Spec.Values {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(f.Pos.File), p)
+		}
+		h.Specs = append(h.Specs, p)
+	}
+	if len(f.Tests) == 0 {
+		diags.Errorf(f.Pos, "scenario/tests", "tests: missing; expected at least one test group")
+	}
+	dur := func(d *spec.Duration, def time.Duration) time.Duration {
+		if d == nil {
+			return def
+		}
+		return d.D
+	}
+	for i, t := range f.Tests {
+		s := &Scenario{
+			Name:           t.Name,
+			Pos:            t.Pos,
+			Interval:       dur(t.Interval, dur(f.EvaluationInterval, time.Minute)),
+			ExternalLabels: t.ExternalLabels,
+		}
+		if s.Name == "" {
+			s.Name = "unnamed#" + itoa(i)
+		}
+		for _, in := range t.InputSeries {
+			if _, err := promx.ParseSeriesDesc(in.Series + " " + in.Values); err != nil {
+				diags.Errorf(in.Pos, "scenario/series", "input_series: %v", err)
+				continue
+			}
+			s.Series = append(s.Series, Series{Series: in.Series, Values: in.Values, Pos: in.Pos})
+		}
+		for _, at := range t.AlertRuleTest {
+			if at.EvalTime == nil || at.Alertname == "" {
+				diags.Errorf(at.Pos, "scenario/alert", "alert_rule_test: expected eval_time and alertname")
+				continue
+			}
+			a := AlertAt{At: at.EvalTime.D, Alertname: at.Alertname, Pos: at.Pos, CheckPending: at.Has("exp_pending")}
+			a.Firing = expAlerts(at.ExpAlerts)
+			a.Pending = expAlerts(at.ExpPending)
+			s.Alerts = append(s.Alerts, a)
+			cov := Cover{Alert: at.Alertname, Firing: len(a.Firing) > 0}
+			for _, e := range a.Firing {
+				if sev := e.Labels["severity"]; sev != "" {
+					s.Covers = append(s.Covers, Cover{Alert: at.Alertname, Severity: sev, Firing: true})
+				}
+			}
+			if !cov.Firing {
+				s.Covers = append(s.Covers, cov)
+			}
+		}
+		for _, rt := range t.AlertRangeTest {
+			base := AlertRange{Alertname: rt.Alertname, Labels: rt.Labels, Pos: rt.Pos}
+			n := 0
+			if rt.NeverFires != nil {
+				n++
+				r := base
+				r.Kind, r.From, r.To = NeverFires, dur(rt.NeverFires.From, 0), dur(rt.NeverFires.To, 0)
+				if rt.NeverFires.To == nil || r.To < r.From {
+					diags.Errorf(rt.NeverFires.Pos, "scenario/range", "never_fires: expected from and to, with to not before from")
+				}
+				s.Ranges = append(s.Ranges, r)
+				s.Covers = append(s.Covers, Cover{Alert: rt.Alertname, Severity: rt.Labels["severity"], Firing: false})
+			}
+			if rt.FiresWithin != nil {
+				n++
+				r := base
+				r.Kind, r.From = FiresWithin, dur(rt.FiresWithin.After, 0)
+				r.To = r.From + dur(rt.FiresWithin.Within, 0)
+				if rt.FiresWithin.Within == nil {
+					diags.Errorf(rt.FiresWithin.Pos, "scenario/range", "fires_within: expected within, the time the alert has to fire after `after`")
+				}
+				s.Ranges = append(s.Ranges, r)
+				s.Covers = append(s.Covers, Cover{Alert: rt.Alertname, Severity: rt.Labels["severity"], Firing: true})
+			}
+			if rt.ResolvedBy != nil {
+				n++
+				r := base
+				r.Kind, r.From, r.To = ResolvedBy, rt.ResolvedBy.D, rt.ResolvedBy.D
+				s.Ranges = append(s.Ranges, r)
+			}
+			if rt.Alertname == "" || n != 1 {
+				diags.Errorf(rt.Pos, "scenario/range", "alert_range_test: expected alertname and exactly one of never_fires, fires_within or resolved_by")
+			}
+		}
+		for _, q := range t.PromQLExprTest {
+			if q.Expr == nil || q.EvalTime == nil {
+				diags.Errorf(q.Pos, "scenario/promql", "promql_expr_test: expected expr and eval_time")
+				continue
+			}
+			if errs := promx.CheckExpr(q.Expr.Text); errs != nil {
+				for _, e := range errs {
+					diags.Errorf(q.Expr.PosAt(e.Offset), "promql/syntax", "expr: %s", e.Message)
+				}
+				continue
+			}
+			qa := QueryAt{Expr: strings.TrimSpace(q.Expr.Text), At: q.EvalTime.D, Pos: q.Pos}
+			for _, es := range q.ExpSamples {
+				if es.Value == nil {
+					diags.Errorf(es.Pos, "scenario/promql", "exp_samples: expected value")
+					continue
+				}
+				if _, err := promx.ParseMetric(es.Labels); err != nil && es.Labels != "" {
+					diags.Errorf(es.At("labels"), "scenario/promql", "exp_samples.labels: %v", err)
+					continue
+				}
+				qa.Samples = append(qa.Samples, Sample{Labels: es.Labels, Value: *es.Value})
+			}
+			s.Queries = append(s.Queries, qa)
+		}
+		h.Scenarios = append(h.Scenarios, s)
+	}
+	return h, diags
+}
+
+func expAlerts(in []*spec.ExpAlert) []ExpAlert {
+	var out []ExpAlert
+	for _, e := range in {
+		ea := ExpAlert{Labels: e.ExpLabels, Annotations: e.ExpAnnotations, Pos: e.Pos}
+		if e.ExpReceivers != nil {
+			ea.CheckReceivers, ea.Receivers = true, e.ExpReceivers.Values
+		}
+		out = append(out, ea)
+	}
+	return out
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}

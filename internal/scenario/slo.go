@@ -1,0 +1,163 @@
+package scenario
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/promx"
+)
+
+// slo makes the burn-rate scenarios of an SLO. Traffic runs error-free
+// long enough that every longer window is diluted by it, then an episode
+// at k x factor x budget lasts the pair's long window plus `for`: at 1.1x
+// the pair's alert goes pending and fires after exactly `for`; at 0.9x it
+// stays silent. Other pairs cannot fire in the 0.9x episode as long as the
+// pairs consume different shares of the budget (the workbook table's do).
+func (g *generator) slo(slo *model.SLO) {
+	if slo.SLI.ErrorRatio != "" {
+		g.unc = append(g.unc, Uncovered{Alert: slo.Alerting.Name, Pos: slo.Pos, Why: "an error_ratio SLI is an expression slo cannot invert; write a scenario under tests/"})
+		return
+	}
+	for _, b := range burnAlerts(slo) {
+		// Only the alert's own pairs share its expression; the longest of
+		// them sets how long the error-free warm-up must be.
+		var longest time.Duration
+		for _, w := range b.Windows {
+			longest = max(longest, w.Long)
+		}
+		for i, w := range b.Windows {
+			for _, k := range []float64{1.1, 0.9} {
+				g.burn(slo, b, i, w, k, longest)
+			}
+		}
+		g.spike(slo, b, longest)
+	}
+}
+
+func burnAlerts(slo *model.SLO) []*model.BurnAlert {
+	var out []*model.BurnAlert
+	for _, b := range []*model.BurnAlert{slo.Alerting.Page, slo.Alerting.Ticket} {
+		if b != nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// sloSeries returns the bad series and the other series total counts, for
+// error ratios; see ratioSeries.
+func sloSeries(slo *model.SLO) (errSer, okSer string, okIsTotal bool, err error) {
+	sli := slo.SLI
+	extra := map[string]string{}
+	for _, l := range sli.By {
+		extra[l] = "x"
+	}
+	errSel := sli.Bad
+	if errSel == "" {
+		// good/total: what total counts beyond good are the errors.
+		errSer, err = promx.SeriesFor(sli.Total, extra, sli.Good)
+		if err != nil {
+			return "", "", false, err
+		}
+		okSer, err = promx.SeriesFor(sli.Good, extra)
+		return errSer, okSer, false, err
+	}
+	errSer, err = promx.SeriesFor(errSel, extra)
+	if err != nil {
+		return "", "", false, err
+	}
+	if promx.SelectorMatches(sli.Total, errSer) {
+		okSer, err = promx.SeriesFor(sli.Total, extra, errSel)
+		return errSer, okSer, false, err
+	}
+	okSer, err = promx.SeriesFor(sli.Total, extra)
+	return errSer, okSer, true, err
+}
+
+// episode writes the two counters for: error-free traffic for warm
+// samples, errors at ratio e for ep samples, error-free for tail samples.
+func episode(errSer, okSer string, okIsTotal bool, warm, ep, tail int, e float64) []Series {
+	errs := (&values{}).line(counterBase, 0, warm).cont(e*requestRate, ep).cont(0, tail)
+	okRate := func(e float64) float64 {
+		if okIsTotal {
+			return requestRate
+		}
+		return (1 - e) * requestRate
+	}
+	oks := (&values{}).line(counterBase, okRate(0), warm).cont(okRate(e), ep).cont(okRate(0), tail)
+	return []Series{{Series: errSer, Values: errs.String()}, {Series: okSer, Values: oks.String()}}
+}
+
+func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, i int, w model.BurnWindow, k float64, longest time.Duration) {
+	name := slo.Alerting.Name
+	errSer, okSer, okIsTotal, err := sloSeries(slo)
+	if err != nil {
+		g.unc = append(g.unc, Uncovered{Alert: name, Pos: slo.Pos, Why: err.Error()})
+		return
+	}
+	e := num.Round(k * w.Factor * slo.ErrorBudget())
+	if e > 1 {
+		return // the lint reports alerts that cannot fire
+	}
+	warm := g.steps(longest-w.Long) + leadSteps
+	ep := g.steps(w.Long+b.For) + tailSteps
+	tail := g.steps(b.KeepFiringFor) + tailSteps
+	t0 := time.Duration(warm) * g.step
+	end := time.Duration(warm+ep+tail-1) * g.step
+	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
+	s := &Scenario{
+		Pos:       w.Pos,
+		Generated: true,
+		Interval:  g.step,
+		Series:    episode(errSer, okSer, okIsTotal, warm, ep, tail, e),
+		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: k > 1}},
+	}
+	pair := fmt.Sprintf("%s/%s at %sx", promx.FormatDuration(w.Long), promx.FormatDuration(w.Short), num.Format(w.Factor))
+	if k > 1 {
+		s.Name = fmt.Sprintf("%s %s: an error ratio of %s (1.1x the %s threshold) fires after %s", name, b.Severity, num.Format(e), pair, promx.FormatDuration(b.For))
+		s.Ranges = []AlertRange{
+			{Kind: NeverFires, Alertname: name, Labels: sel, From: 0, To: t0 - g.step, Pos: w.Pos},
+			{Kind: PendingThenFires, Alertname: name, Labels: sel, From: t0, To: t0 + w.Long + g.step, For: b.For, Pos: w.Pos},
+		}
+	} else {
+		s.Name = fmt.Sprintf("%s %s: an error ratio of %s (0.9x the %s threshold) stays silent", name, b.Severity, num.Format(e), pair)
+		s.Ranges = []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: 0, To: end, Pos: w.Pos}}
+	}
+	_ = i
+	g.out = append(g.out, s)
+}
+
+// spike: errors for half the shortest short window, at the highest ratio
+// that keeps every long window under its threshold, stay silent: the short
+// window alone does not page.
+func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Duration) {
+	name := slo.Alerting.Name
+	errSer, okSer, okIsTotal, err := sloSeries(slo)
+	if err != nil {
+		return
+	}
+	shortest := slices.MinFunc(b.Windows, func(x, y model.BurnWindow) int { return int(x.Short - y.Short) }).Short
+	d := max(shortest/2/g.step*g.step, g.step)
+	e := 1.0
+	for _, w := range b.Windows {
+		e = min(e, 0.9*w.Factor*slo.ErrorBudget()*float64(w.Long)/float64(d))
+	}
+	e = num.Round(e)
+	warm := g.steps(longest) + leadSteps
+	ep := g.steps(d)
+	tail := g.steps(b.For+b.KeepFiringFor) + tailSteps
+	end := time.Duration(warm+ep+tail-1) * g.step
+	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
+	g.out = append(g.out, &Scenario{
+		Name:      fmt.Sprintf("%s %s: a %s spike of %s errors, shorter than the %s short window, stays silent", name, b.Severity, promx.FormatDuration(d), num.Format(e), promx.FormatDuration(shortest)),
+		Pos:       slo.Pos,
+		Generated: true,
+		Interval:  g.step,
+		Series:    episode(errSer, okSer, okIsTotal, warm, ep, tail, e),
+		Ranges:    []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: 0, To: end, Pos: slo.Pos}},
+		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
+	})
+}
