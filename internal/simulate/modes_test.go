@@ -277,6 +277,13 @@ func TestRandomModesAgree(t *testing.T) {
 			if d := cmp.Diff(ex.Errors, od.Errors); d != "" {
 				t.Errorf("modes differ (-exhaustive +on-demand):\n%s", d)
 			}
+			plain, err := RunPromtoolFile(p, Options{NoMaterialize: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(ex.Errors, plain.Errors); d != "" {
+				t.Errorf("modes differ (-exhaustive +on-demand without materialization):\n%s", d)
+			}
 			if ex.Passed() || len(ex.Errors) < 6 {
 				t.Errorf("expected the probe assertions to fail, got %d errors", len(ex.Errors))
 			}

@@ -32,7 +32,9 @@ package simulate
 //     are gone). So each run [a, b] of its steps is extended to [a-1, b]:
 //     markers at a are then exact; those written at a-1 may differ from
 //     promtool's, but no reader looks at a-1 (otherwise a-1 would have
-//     been demanded and the run would start earlier).
+//     been demanded and the run would start earlier). This is belt and
+//     braces: a stale marker only hides older samples, and those are
+//     outside every read span that starts at a anyway.
 //  5. Alerting rules write ALERTS and ALERTS_FOR_STATE. If anything reads
 //     those, an alerting rule's steps become [0, max], exactly promtool's.
 //     Alert templates that may call query read everything.

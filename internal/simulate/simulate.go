@@ -50,6 +50,11 @@ type Options struct {
 	// the start, as promtool does. Otherwise rules are evaluated only at
 	// the steps the test's assertions depend on.
 	Exhaustive bool
+	// NoMaterialize evaluates every recording rule through rules.Group.Eval
+	// at each of its steps, instead of computing long runs of steps of
+	// rules that only read input series with range queries (see
+	// materialize.go). Slower; the results are the same.
+	NoMaterialize bool
 	// LookbackDelta of the query engine; zero means 5m.
 	LookbackDelta time.Duration
 	// MaxSamples one query may load; zero means promx.DefaultEvalMaxSamples.
@@ -421,7 +426,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 		if reason != "" {
 			return nil, st, &errNeedExhaustive{reason}
 		}
-		if names := gr.inputMetricNames(); names != nil {
+		if names := gr.inputMetricNames(); names != nil && !gr.opts.NoMaterialize {
 			p.markMaterializable(names)
 		}
 		mat, err := gr.newMaterializer(p, engine, viewQueryable, mint)

@@ -49,6 +49,13 @@ func runBoth(t *testing.T, path string) (onDemand, exhaustive *FileResult) {
 	if d := cmp.Diff(exhaustive.Errors, onDemand.Errors); d != "" {
 		t.Errorf("%s: on-demand and exhaustive differ (-exhaustive +on-demand):\n%s", path, d)
 	}
+	plain, err := RunPromtoolFile(path, Options{NoMaterialize: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(exhaustive.Errors, plain.Errors); d != "" {
+		t.Errorf("%s: on-demand without materialization and exhaustive differ (-exhaustive +on-demand):\n%s", path, d)
+	}
 	return onDemand, exhaustive
 }
 
