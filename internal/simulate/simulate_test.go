@@ -33,6 +33,10 @@ var promtoolCases = []struct {
 	{file: "bad_testfile.test.yml", want: []string{"unknown_field"}},
 	{file: "missing_alertname.test.yml", want: []string{"misses required attribute alertname"}},
 	{file: "eval_error.test.yml", want: []string{"rule: dup, time: 4m0s, err: vector contains metrics with the same labelset"}},
+	// Assertions with empty expectations: the failure text shows every
+	// computed alert and sample.
+	{file: "ondemand/probe_compat.test.yml", want: []string{"alertname: AKeepFiring, time: 16m", "alertname: AHigh, time: 11m", `expr: "a:total", time: 45m`, `Annotations:{value="11"}`}},
+	{file: "ondemand/probe_alerts.test.yml", want: []string{`expr: "alerts:firing", time: 44m`, `expr: "alerts:for_state", time: 44m`}},
 }
 
 func runBoth(t *testing.T, path string) (onDemand, exhaustive *FileResult) {
