@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/slo-compiler/slo/internal/model"
 )
@@ -58,6 +59,9 @@ func Routing(r *model.Routing, services []*model.Service) *Alertmanager {
 			am.Inhibit = append(am.Inhibit, inhibit(slo.Alerting.Name, p.Severity, t.Severity, append([]string{"service", "slo"}, slo.SLI.By...)))
 		}
 		for _, a := range s.Alerts {
+			if in := a.Inhibits; in != nil {
+				am.Inhibit = append(am.Inhibit, causeInhibit(s, a, in))
+			}
 			by, known := a.Signal.Labels()
 			if !known {
 				// Without knowing the series' labels, a critical on one
@@ -72,6 +76,23 @@ func Routing(r *model.Routing, services []*model.Service) *Alertmanager {
 		}
 	}
 	return am
+}
+
+// causeInhibit mutes the symptoms a cause alert names while it fires.
+func causeInhibit(s *model.Service, a *model.Alert, in *model.Inhibits) InhibitRule {
+	r := InhibitRule{
+		SourceMatchers: []string{fmt.Sprintf("alertname=%q", a.Name), fmt.Sprintf("service=%q", s.Name)},
+		TargetMatchers: []string{fmt.Sprintf("alertname=~%q", strings.Join(in.Alerts, "|"))},
+		Equal:          in.Equal,
+	}
+	if len(in.Severities) > 0 {
+		sevs := make([]string, len(in.Severities))
+		for i, sev := range in.Severities {
+			sevs[i] = string(sev)
+		}
+		r.TargetMatchers = append(r.TargetMatchers, fmt.Sprintf("severity=~%q", strings.Join(sevs, "|")))
+	}
+	return r
 }
 
 func inhibit(alert string, source, target model.Severity, equal []string) InhibitRule {

@@ -129,7 +129,18 @@ type Alert struct {
 	// Record is the name of the recording rule holding the signal.
 	Record string
 	Panel  *Panel
-	Pos    diag.Pos
+	// Inhibits is nil unless the alert mutes others while it fires.
+	Inhibits *Inhibits
+	Pos      diag.Pos
+}
+
+// Inhibits mutes Alerts (of Severities, or every severity when empty) while
+// the alert fires, where the Equal labels match.
+type Inhibits struct {
+	Alerts     []string
+	Severities []Severity
+	Equal      []string
+	Pos        diag.Pos
 }
 
 // Level is one severity of an alert.

@@ -39,7 +39,9 @@ func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
 		n := mapping()
 		add(n, "source_matchers", strs(r.SourceMatchers))
 		add(n, "target_matchers", strs(r.TargetMatchers))
-		add(n, "equal", strs(r.Equal))
+		if len(r.Equal) > 0 {
+			add(n, "equal", strs(r.Equal))
+		}
 		inhibit.Content = append(inhibit.Content, n)
 	}
 	if am.Base == nil {

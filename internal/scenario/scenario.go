@@ -135,3 +135,24 @@ type Uncovered struct {
 	Pos   diag.Pos
 	Why   string
 }
+
+// Result is the outcome of one scenario.
+type Result struct {
+	// File is the scenario file, or the spec file for generated ones.
+	File     string
+	Scenario *Scenario
+	Failures []Failure
+	Duration time.Duration
+	// Evaluations counts rule group evaluations it took.
+	Evaluations int
+}
+
+// Passed reports whether every expectation held.
+func (r *Result) Passed() bool { return len(r.Failures) == 0 }
+
+// Failure is an expectation that did not hold: where it was written, and
+// what was expected against what happened.
+type Failure struct {
+	Pos     diag.Pos
+	Message string
+}

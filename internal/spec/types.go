@@ -104,6 +104,16 @@ type Alert struct {
 	KeepFiringFor *SeverityDurations `yaml:"keep_firing_for"`
 	Labels        map[string]string  `yaml:"labels"`
 	Panel         *Panel             `yaml:"panel"`
+	Inhibits      *Inhibits          `yaml:"inhibits"`
+}
+
+// Inhibits names the alerts this alert mutes while it fires: the symptoms
+// of the cause it reports.
+type Inhibits struct {
+	Node       `yaml:"-"`
+	Alerts     []string `yaml:"alerts"`
+	Severities []string `yaml:"severities"`
+	Equal      []string `yaml:"equal"`
 }
 
 // Thresholds holds one threshold per severity.

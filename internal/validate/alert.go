@@ -36,6 +36,15 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 	}
 	v.levels(m, a)
 	m.Record = v.record(svc, m, a)
+	if in := a.Inhibits; in != nil {
+		m.Inhibits = &model.Inhibits{Alerts: in.Alerts, Equal: v.by(&in.Node, in.Equal, "inhibits.equal"), Pos: in.Pos}
+		if len(in.Alerts) == 0 {
+			v.diags.Errorf(in.Pos, "spec/required", "inhibits.alerts: missing; expected the names of the alerts this one mutes while it fires")
+		}
+		for _, s := range in.Severities {
+			m.Inhibits.Severities = append(m.Inhibits.Severities, v.severity(&in.Node, "severities", s, "inhibits"))
+		}
+	}
 	if _, known := signalLabels(m.Signal); !known && m.Signal != nil && len(m.Levels) > 1 {
 		v.diags.Warnf(a.Signal.Pos, "lint/inhibit-labels", "signal: slo cannot tell which labels its series carry, so no rule lets %s inhibit %s on the same series; aggregate with sum/max/avg by (...) to get one", m.Levels[0].Severity, m.Levels[1].Severity)
 	}
@@ -367,6 +376,21 @@ func (v *validator) crossChecks(p *model.Project) {
 		for _, a := range s.Alerts {
 			seen(alerts, a.Name, a.Pos, "lint/duplicate-alert", "alert")
 			seen(records, a.Record, a.Pos, "lint/duplicate-record", "recording rule")
+		}
+	}
+	for _, s := range p.Services {
+		for _, a := range s.Alerts {
+			if a.Inhibits == nil {
+				continue
+			}
+			for _, name := range a.Inhibits.Alerts {
+				if _, ok := alerts[name]; !ok {
+					v.diags.Errorf(a.Inhibits.Pos, "spec/unknown-alert", "inhibits.alerts: no alert named %q in the specs compiled together", name)
+				}
+				if name == a.Name {
+					v.diags.Errorf(a.Inhibits.Pos, "spec/unknown-alert", "inhibits.alerts: %s cannot inhibit itself; its severities already inhibit each other", name)
+				}
+			}
 		}
 	}
 	if p.Routing == nil {
