@@ -60,6 +60,8 @@ package simulate
 import (
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/rules"
 
@@ -148,9 +150,15 @@ type node struct {
 
 func (n *node) produces(r promx.Read) bool {
 	for _, o := range n.outputs {
-		if r.MayReadMetric(o) {
-			return true
+		if !r.MayReadMetric(o) {
+			continue
 		}
+		// A recording rule's labels override those of its results, so a
+		// selector that wants other values of them cannot see its output.
+		if n.alert == nil && !r.MayReadLabels(n.rule.Labels()) {
+			continue
+		}
+		return true
 	}
 	return false
 }
@@ -234,6 +242,23 @@ func buildPlan(gr *groupRun, groups []*rules.Group, mopts *rules.ManagerOptions,
 				s = max(floorDiv(time.Duration(k)*iv-n.alert.HoldDuration(), iv), 0)
 			}
 			assertDem[i] = assertDem[i].add(s, k)
+		}
+	}
+	if o := gr.tg.observe; o != nil {
+		// Observed ranges: each step is an alert assertion of its own.
+		for _, r := range o.ranges {
+			lo, hi := alertStep(model.Duration(r.from), iv), alertStep(model.Duration(r.to), iv)
+			p.alertSteps = p.alertSteps.add(lo, hi)
+			for i, n := range p.nodes {
+				if n.alert == nil || !r.names[n.alert.Name()] {
+					continue
+				}
+				s := 0
+				if n.alert.KeepFiringFor() <= 0 {
+					s = max(floorDiv(time.Duration(lo)*iv-n.alert.HoldDuration(), iv), 0)
+				}
+				assertDem[i] = assertDem[i].add(s, hi)
+			}
 		}
 	}
 	for _, et := range gr.tg.PromqlExprTests {

@@ -100,6 +100,10 @@ type testGroup struct {
 	ExternalURL     string             `yaml:"external_url,omitempty"`
 	TestGroupName   string             `yaml:"name,omitempty"`
 	StartTimestamp  testStartTimestamp `yaml:"start_timestamp,omitempty"`
+
+	// observe, set by Observe (not in promtool's format), asks for the
+	// alert states over ranges of steps; see observe.go.
+	observe *observation `yaml:"-"`
 }
 
 // seriesLoadingString returns the input series in PromQL notation.
@@ -135,6 +139,9 @@ func (tg *testGroup) maxEvalTime() time.Duration {
 		if pet.EvalTime > maxd {
 			maxd = pet.EvalTime
 		}
+	}
+	if tg.observe != nil {
+		maxd = max(maxd, model.Duration(tg.observe.maxTime()))
 	}
 	return time.Duration(maxd)
 }

@@ -420,14 +420,15 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 				return errs, st, nil
 			}
 			errs = append(errs, ac.check(k, iv, groups)...)
+			tg.observe.record(k, groups)
 		}
 	} else {
 		p, reason := buildPlan(gr, groups, mopts, lastStep)
 		if reason != "" {
 			return nil, st, &errNeedExhaustive{reason}
 		}
-		if names := gr.inputMetricNames(); names != nil && !gr.opts.NoMaterialize {
-			p.markMaterializable(names)
+		if input, ok := gr.inputLabels(); ok && !gr.opts.NoMaterialize {
+			p.markMaterializable(input)
 		}
 		mat, err := gr.newMaterializer(p, engine, viewQueryable, mint)
 		if err != nil {
@@ -499,6 +500,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 				return nil, st, &errNeedExhaustive{"rule evaluation failed: " + evalErrs[0].Error()}
 			}
 			errs = append(errs, ac.check(k, iv, groups)...)
+			tg.observe.record(k, groups)
 		}
 		// promtool's last step loads the input up to it.
 		if err := load(mint.Add(time.Duration(lastStep) * iv)); err != nil {
