@@ -37,6 +37,21 @@ func (r Read) MayReadMetric(name string) bool {
 	return true
 }
 
+// MayReadLabels reports whether the read can see a series that has the
+// given values for the given labels (an empty value: the label is absent),
+// whatever its other labels.
+func (r Read) MayReadLabels(fixed labels.Labels) bool {
+	ok := true
+	fixed.Range(func(l labels.Label) {
+		for _, m := range r.Matchers {
+			if m.Name == l.Name && m.Name != labels.MetricName && !m.Matches(l.Value) {
+				ok = false
+			}
+		}
+	})
+	return ok
+}
+
 // ExprReads returns the reads of expr when it is evaluated as an instant
 // query with the given lookback delta. Every selector reads
 // (t-offset-range-lookback, t-offset] after offsets and subquery ranges of

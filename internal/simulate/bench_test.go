@@ -22,8 +22,9 @@ func TestWriteBenchScenario(t *testing.T) {
 }
 
 func TestThirtyDaySLOPasses(t *testing.T) {
-	for _, budget := range []bool{false, true} {
-		p, err := ThirtyDaySLO{BudgetRule: budget}.Write(t.TempDir())
+	for _, sc := range []ThirtyDaySLO{{}, {BudgetRule: true}, {BudgetRule: true, SLOs: 3}} {
+		budget := sc.BudgetRule
+		p, err := sc.Write(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +36,7 @@ func TestThirtyDaySLOPasses(t *testing.T) {
 			t.Fatalf("budget=%v: scenario failed:\n%s", budget, strings.Join(res.Errors, "\n"))
 		}
 		st := res.Groups[0].Stats
-		if st.Exhaustive || st.EvaluatedSteps*100 > st.Steps {
+		if st.Exhaustive || st.EvaluatedSteps*100 > st.Steps || (budget && st.MaterializedSteps < 43200*2*max(sc.SLOs, 1)) {
 			t.Errorf("budget=%v: on-demand evaluated %d of %d steps (fallback %q)", budget, st.EvaluatedSteps, st.Steps, st.Fallback)
 		}
 		t.Logf("budget=%v: %+v", budget, st)
@@ -46,14 +47,18 @@ func TestThirtyDaySLOPasses(t *testing.T) {
 // exhaustively, in both modes; the failing variant breaks the alert
 // assertions so the failure text is compared too.
 func TestShortSLOModesAgree(t *testing.T) {
-	dir := t.TempDir()
-	p, err := ThirtyDaySLO{Days: 1, BudgetRule: true}.Write(dir)
-	if err != nil {
-		t.Fatal(err)
+	if testing.Short() {
+		t.Skip("exhaustive evaluation of the budget rule is quadratic")
 	}
-	od, ex := runBoth(t, p)
-	if !od.Passed() || !ex.Passed() {
-		t.Fatalf("want pass, got:\n%s\n---\n%s", strings.Join(od.Errors, "\n"), strings.Join(ex.Errors, "\n"))
+	for _, slos := range []int{1, 3} {
+		p, err := ThirtyDaySLO{Days: 1, SLOs: slos, BudgetRule: true}.Write(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		od, ex := runBoth(t, p)
+		if !od.Passed() || !ex.Passed() {
+			t.Fatalf("%d SLOs: want pass, got:\n%s\n---\n%s", slos, strings.Join(od.Errors, "\n"), strings.Join(ex.Errors, "\n"))
+		}
 	}
 }
 
@@ -63,6 +68,10 @@ func TestShortSLOModesAgree(t *testing.T) {
 // step is quadratic and left out.
 func BenchmarkThirtyDaySLO(b *testing.B) {
 	p, err := ThirtyDaySLO{BudgetRule: true}.Write(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	tenSLOs, err := ThirtyDaySLO{BudgetRule: true, SLOs: 10}.Write(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -76,6 +85,7 @@ func BenchmarkThirtyDaySLO(b *testing.B) {
 		opts Options
 	}{
 		{"on-demand", p, Options{}},
+		{"on-demand/10-slos", tenSLOs, Options{}},
 		{"on-demand/promtool-scenario", noBudget, Options{}},
 		{"exhaustive/promtool-scenario", noBudget, Options{Exhaustive: true}},
 	} {

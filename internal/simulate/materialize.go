@@ -11,8 +11,9 @@ package simulate
 //     at every step),
 //   - reads only samples at or before its evaluation time, in a span
 //     bounded relative to it (no @, negative offset, subquery or info()),
-//   - has an output metric name that no input series and no other rule
-//     uses, and
+//   - writes no series that an input series or another rule may write
+//     (rules with the same record name are told apart by their rule
+//     labels), and
 //   - is read only by rules that come after it in evaluation order (so at
 //     any step they see the same samples of it as in promtool's run: those
 //     up to and including that step),
@@ -33,6 +34,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -46,21 +48,25 @@ import (
 )
 
 // markMaterializable decides which rules of the plan are materialized.
-func (p *plan) markMaterializable(inputNames map[string]bool) {
-	producers := map[string]int{}
-	for _, n := range p.nodes {
-		for _, o := range n.outputs {
-			producers[o]++
-		}
-	}
+// input holds the label sets of the input series.
+func (p *plan) markMaterializable(input []labels.Labels) {
 NODES:
 	for i, n := range p.nodes {
 		if n.alert != nil || len(n.steps) == 0 || hasSubquery(n.rule.Query()) {
 			continue
 		}
-		for _, o := range n.outputs {
-			if inputNames[o] || producers[o] > 1 {
+		// No other rule and no input series may write a series this rule
+		// writes: the materialized samples live in a storage of their own.
+		for j, m := range p.nodes {
+			if j != i && sharesOutput(n, m) {
 				continue NODES
+			}
+		}
+		for _, o := range n.outputs {
+			for _, in := range input {
+				if in.Get(labels.MetricName) == o && hasLabels(in, n.rule.Labels()) {
+					continue NODES
+				}
 			}
 		}
 		for _, r := range n.reads {
@@ -84,6 +90,42 @@ NODES:
 	}
 }
 
+// sharesOutput reports whether two rules may write the same series.
+// Recording rules with the same name do not if their rule labels give
+// some label different values.
+func sharesOutput(a, b *node) bool {
+	common := false
+	for _, o := range a.outputs {
+		common = common || slices.Contains(b.outputs, o)
+	}
+	if !common {
+		return false
+	}
+	if a.alert != nil || b.alert != nil {
+		return true
+	}
+	bl := b.rule.Labels()
+	disjoint := false
+	a.rule.Labels().Range(func(l labels.Label) {
+		if l.Name != labels.MetricName && bl.Has(l.Name) && bl.Get(l.Name) != l.Value {
+			disjoint = true
+		}
+	})
+	return !disjoint
+}
+
+// hasLabels reports whether ls has every label of want (other than the
+// metric name) with the same value.
+func hasLabels(ls, want labels.Labels) bool {
+	ok := true
+	want.Range(func(l labels.Label) {
+		if l.Name != labels.MetricName && ls.Get(l.Name) != l.Value {
+			ok = false
+		}
+	})
+	return ok
+}
+
 func hasSubquery(e parser.Expr) bool {
 	found := false
 	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
@@ -95,18 +137,18 @@ func hasSubquery(e parser.Expr) bool {
 	return found
 }
 
-// inputMetricNames returns the metric names of the input series, or nil
-// if one cannot be parsed (the loader then fails the test anyway).
-func (gr *groupRun) inputMetricNames() map[string]bool {
-	names := map[string]bool{}
+// inputLabels returns the label sets of the input series, or false if one
+// cannot be parsed (the loader then fails the test anyway).
+func (gr *groupRun) inputLabels() ([]labels.Labels, bool) {
+	var out []labels.Labels
 	for _, s := range gr.tg.InputSeries {
 		l, err := gr.parser.ParseMetric(s.Series)
 		if err != nil {
-			return nil
+			return nil, false
 		}
-		names[l.Get(labels.MetricName)] = true
+		out = append(out, l)
 	}
-	return names
+	return out, true
 }
 
 // materializer writes the outputs of materialized rules into a storage

@@ -13,6 +13,9 @@ import (
 type ThirtyDaySLO struct {
 	// Days of input at 1-minute resolution; zero means 31.
 	Days int
+	// SLOs is the number of SLOs, all over the same input series, told
+	// apart by an slo rule label; zero means one (without rule labels).
+	SLOs int
 	// BudgetRule adds the 30-day error ratio recording rule and a
 	// promql_expr_test on it. promtool cannot evaluate it: its engine
 	// stops at 10,000 samples per query.
@@ -52,48 +55,67 @@ func (s ThirtyDaySLO) Write(dir string) (string, error) {
 
 var sloWindows = []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d"}
 
+// sloName is the slo label of SLO i; with one SLO the rules carry no rule
+// labels at all (the file promtool is timed on).
+func (s ThirtyDaySLO) sloName(i int) string {
+	if s.SLOs <= 1 {
+		return "api-availability"
+	}
+	return fmt.Sprintf("api-availability-%d", i)
+}
+
 func (s ThirtyDaySLO) rules() string {
 	var b strings.Builder
-	b.WriteString("groups:\n  - name: slo:api:recording\n    rules:\n")
-	for _, w := range sloWindows {
-		fmt.Fprintf(&b, "      - record: slo:sli_error:ratio_rate%s\n", w)
-		fmt.Fprintf(&b, "        expr: sum(rate(http_requests_total{job=\"api\",code=~\"5..\"}[%s])) / sum(rate(http_requests_total{job=\"api\"}[%s]))\n", w, w)
-	}
-	b.WriteString(`      - record: slo:bad:rate5m
+	b.WriteString("groups:\n")
+	n := max(s.SLOs, 1)
+	for i := range n {
+		// sel selects this SLO's recorded series; lbl labels them.
+		sel, lbl := "", ""
+		if n > 1 {
+			sel = fmt.Sprintf("{slo=%q}", s.sloName(i))
+			lbl = fmt.Sprintf("        labels:\n          slo: %s\n", s.sloName(i))
+		}
+		fmt.Fprintf(&b, "  - name: slo:%s:recording\n    rules:\n", s.sloName(i))
+		for _, w := range sloWindows {
+			fmt.Fprintf(&b, "      - record: slo:sli_error:ratio_rate%s\n", w)
+			fmt.Fprintf(&b, "        expr: sum(rate(http_requests_total{job=\"api\",code=~\"5..\"}[%s])) / sum(rate(http_requests_total{job=\"api\"}[%s]))\n%s", w, w, lbl)
+		}
+		fmt.Fprintf(&b, `      - record: slo:bad:rate5m
         expr: sum(rate(http_requests_total{job="api",code=~"5.."}[5m]))
-      - record: slo:total:rate5m
+%s      - record: slo:total:rate5m
         expr: sum(rate(http_requests_total{job="api"}[5m]))
-`)
-	if s.BudgetRule {
-		b.WriteString(`      - record: slo:sli_error:ratio_rate30d
-        expr: sum_over_time(slo:bad:rate5m[30d]) / sum_over_time(slo:total:rate5m[30d])
-`)
-	}
-	b.WriteString(`  - name: slo:api:alerts
+%s`, lbl, lbl)
+		if s.BudgetRule {
+			fmt.Fprintf(&b, `      - record: slo:sli_error:ratio_rate30d
+        expr: sum_over_time(slo:bad:rate5m%[1]s[30d]) / sum_over_time(slo:total:rate5m%[1]s[30d])
+%[2]s`, sel, lbl)
+		}
+		fmt.Fprintf(&b, `  - name: slo:%[2]s:alerts
     rules:
       - alert: APIErrorBudgetBurn
         expr: |
-          (slo:sli_error:ratio_rate1h > (14.4 * 0.001) and slo:sli_error:ratio_rate5m > (14.4 * 0.001))
+          (slo:sli_error:ratio_rate1h%[1]s > (14.4 * 0.001) and slo:sli_error:ratio_rate5m%[1]s > (14.4 * 0.001))
           or
-          (slo:sli_error:ratio_rate6h > (6 * 0.001) and slo:sli_error:ratio_rate30m > (6 * 0.001))
+          (slo:sli_error:ratio_rate6h%[1]s > (6 * 0.001) and slo:sli_error:ratio_rate30m%[1]s > (6 * 0.001))
         for: 2m
         labels:
           severity: page
-          slo: api-availability
+          slo: %[2]s
         annotations:
           summary: API is burning its 30d error budget fast
       - alert: APIErrorBudgetBurn
         expr: |
-          (slo:sli_error:ratio_rate1d > (3 * 0.001) and slo:sli_error:ratio_rate2h > (3 * 0.001))
+          (slo:sli_error:ratio_rate1d%[1]s > (3 * 0.001) and slo:sli_error:ratio_rate2h%[1]s > (3 * 0.001))
           or
-          (slo:sli_error:ratio_rate3d > (1 * 0.001) and slo:sli_error:ratio_rate6h > (1 * 0.001))
+          (slo:sli_error:ratio_rate3d%[1]s > (1 * 0.001) and slo:sli_error:ratio_rate6h%[1]s > (1 * 0.001))
         for: 15m
         labels:
           severity: ticket
-          slo: api-availability
+          slo: %[2]s
         annotations:
           summary: API is burning its 30d error budget
-`)
+`, sel, s.sloName(i))
+	}
 	return b.String()
 }
 
@@ -119,13 +141,15 @@ func (s ThirtyDaySLO) test() string {
 			return b.String()
 		}
 		b.WriteString("        exp_alerts:\n")
-		for _, sv := range sev {
-			summary := "API is burning its 30d error budget"
-			if sv == "page" {
-				summary += " fast"
+		for i := range max(s.SLOs, 1) {
+			for _, sv := range sev {
+				summary := "API is burning its 30d error budget"
+				if sv == "page" {
+					summary += " fast"
+				}
+				fmt.Fprintf(&b, "          - exp_labels:\n              severity: %s\n              slo: %s\n", sv, s.sloName(i))
+				fmt.Fprintf(&b, "            exp_annotations:\n              summary: %s\n", summary)
 			}
-			fmt.Fprintf(&b, "          - exp_labels:\n              severity: %s\n              slo: api-availability\n", sv)
-			fmt.Fprintf(&b, "            exp_annotations:\n              summary: %s\n", summary)
 		}
 		return b.String()
 	}
@@ -154,12 +178,12 @@ tests:
 		badN := sloOutagePerMin*float64(olen) + sloBadPerMin*(w-float64(olen))
 		ratio := badN / (sloOKPerMin*w + badN)
 		fmt.Fprintf(&b, `    promql_expr_test:
-      - expr: (slo:sli_error:ratio_rate30d > bool %g) + (slo:sli_error:ratio_rate30d < bool %g)
+      - expr: count((slo:sli_error:ratio_rate30d > %g) < %g)
         eval_time: %dm
         exp_samples:
           - labels: '{}'
-            value: 2
-`, 0.9*ratio, 1.1*ratio, at)
+            value: %d
+`, 0.9*ratio, 1.1*ratio, at, max(s.SLOs, 1))
 	}
 	return b.String()
 }
