@@ -140,3 +140,27 @@ func TestEvalEngineLargeRanges(t *testing.T) {
 		t.Errorf("lookback 5m: got %v, %v", v, err)
 	}
 }
+
+func TestMayReadLabels(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	e, err := p.ParseExpr(`x{slo="a", team=~"t.*", env!="dev"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ExprReads(e, time.Minute)[0]
+	for _, tc := range []struct {
+		fixed labels.Labels
+		want  bool
+	}{
+		{labels.EmptyLabels(), true},
+		{labels.FromStrings("slo", "a"), true},
+		{labels.FromStrings("slo", "b"), false},
+		{labels.FromStrings("team", "ops"), false},
+		{labels.FromStrings("team", "tools", "other", "x"), true},
+		{labels.FromStrings("env", "dev"), false},
+	} {
+		if got := r.MayReadLabels(tc.fixed); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.fixed, got, tc.want)
+		}
+	}
+}
