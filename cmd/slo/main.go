@@ -73,6 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 					return compileCmd(c, stdout, stderr, false)
 				},
 			},
+			overlayCommand(stdout, stderr),
 		},
 	}
 	err := a.Run(args)
