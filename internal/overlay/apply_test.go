@@ -1,0 +1,110 @@
+package overlay_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/overlay"
+)
+
+var specPos = diag.Pos{File: "specs/a.yaml", Line: 9, Col: 12}
+
+func plan(ref overlay.Ref) *overlay.Dashboard {
+	return &overlay.Dashboard{UID: "d", Panels: []*overlay.Panel{{
+		Ref:     ref,
+		Marks:   []overlay.Mark{{Value: 10, Severity: model.Critical}},
+		Sources: []overlay.Source{{Spec: "specs/a.yaml", Service: "a", Alert: "X", Pos: specPos}},
+	}}}
+}
+
+// TestApplyProblems checks the diagnostics of Apply, rendered as a user
+// sees them.
+func TestApplyProblems(t *testing.T) {
+	for name, tc := range map[string]struct {
+		src  string
+		ref  overlay.Ref
+		want []string
+	}{
+		"not found": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "title": "A"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{Title: "B"},
+			want: []string{`specs/a.yaml:9:12: error: a alert X: dashboard d (d.json) has no panel with title "B" [overlay/panel-not-found]`},
+		},
+		"ambiguous title": {
+			src: "{\"uid\": \"d\", \"panels\": [\n  {\"id\": 1, \"type\": \"stat\", \"title\": \"A\"},\n  {\"id\": 2, \"type\": \"stat\", \"title\": \"A\"}\n], \"schemaVersion\": 39, \"annotations\": {}, \"templating\": {}}",
+			ref: overlay.Ref{Title: "A"},
+			want: []string{`specs/a.yaml:9:12: error: a alert X: 2 panels of dashboard d match title "A": id 1 "A" at d.json:2:3, id 2 "A" at d.json:3:3; name one by id [overlay/panel-ambiguous]`},
+		},
+		"metric inside a string literal does not match": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "targets": [{"expr": "up{job=\"queue_depth\"}"}]}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{Metric: "queue_depth"},
+			want: []string{`specs/a.yaml:9:12: error: a alert X: dashboard d (d.json) has no panel with metric queue_depth [overlay/panel-not-found]`},
+		},
+		"not JSON": {
+			src:  "{\"uid\": \"d\",\n  \"panels\": [}",
+			ref:  overlay.Ref{ID: 1},
+			want: []string{`d.json:2:14: error: d.json is not valid JSON: unexpected '}' [overlay/json]`},
+		},
+		"a panel type without thresholds": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "text", "title": "Notes"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: []string{`d.json:1:25: warning: panel id 1 is a "text" panel, which does not show thresholds, so a alert X (specs/a.yaml:9:12) is not shown [overlay/panel-type]`},
+		},
+		"broken steps elsewhere are warnings": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": "relative", "steps": [{"color": "red", "value": 5}, {"color": "green", "value": 3}, {"color": "green", "value": 1}]}}}}, {"id": 2, "type": "stat"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref: overlay.Ref{ID: 2},
+			want: []string{
+				`d.json:1:94: warning: panels[0]: thresholds: mode must be one of absolute, percentage, got "relative" [overlay/thresholds]`,
+				`d.json:1:125: warning: panels[0]: thresholds: the first step's value must be null, got 5 [overlay/thresholds]`,
+				`d.json:1:187: warning: panels[0]: thresholds: steps must ascend, but steps[2].value 1 is not above 3 [overlay/thresholds]`,
+			},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, diags, err := overlay.Apply("d.json", []byte(tc.src), plan(tc.ref))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range diags.Sorted() {
+				got = append(got, d.String())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzApply: whatever the input, Apply does not panic; when it returns text,
+// the text is JSON whenever the input was, and a second Apply keeps it.
+func FuzzApply(f *testing.F) {
+	f.Add(`{"uid": "d", "panels": [{"id": 1, "type": "stat", "title": "A"}]}`)
+	f.Add("{\n  \"panels\": [\n    {\"id\": 1, \"type\": \"timeseries\", \"fieldConfig\": {\"defaults\": {}}}\n  ]\n}")
+	f.Add(`{"panels":[{"type":"row","panels":[{"id":1,"type":"gauge","fieldConfig":{"defaults":{"custom":null}}}]}]}`)
+	f.Add(`{"rows":[{"panels":[{"id":1,"type":"timeseries","fieldConfig":{"defaults":{"thresholds":{"mode":"absolute","steps":[]}}}}]}]}`)
+	d := plan(overlay.Ref{ID: 1})
+	f.Fuzz(func(t *testing.T, src string) {
+		out, _, err := overlay.Apply("d.json", []byte(src), d)
+		if err != nil {
+			t.Fatalf("Apply: %v", err)
+		}
+		if out == nil {
+			return
+		}
+		if json.Valid([]byte(src)) && !json.Valid(out) {
+			t.Fatalf("invalid JSON out of valid JSON:\n%s", out)
+		}
+		again, _, err := overlay.Apply("d.json", out, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(again) != string(out) {
+			t.Fatalf("second Apply changes the text:\n%s", cmp.Diff(string(out), string(again)))
+		}
+	})
+}
