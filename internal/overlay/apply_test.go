@@ -35,8 +35,8 @@ func TestApplyProblems(t *testing.T) {
 			want: []string{`specs/a.yaml:9:12: error: a alert X: dashboard d (d.json) has no panel with title "B" [overlay/panel-not-found]`},
 		},
 		"ambiguous title": {
-			src: "{\"uid\": \"d\", \"panels\": [\n  {\"id\": 1, \"type\": \"stat\", \"title\": \"A\"},\n  {\"id\": 2, \"type\": \"stat\", \"title\": \"A\"}\n], \"schemaVersion\": 39, \"annotations\": {}, \"templating\": {}}",
-			ref: overlay.Ref{Title: "A"},
+			src:  "{\"uid\": \"d\", \"panels\": [\n  {\"id\": 1, \"type\": \"stat\", \"title\": \"A\"},\n  {\"id\": 2, \"type\": \"stat\", \"title\": \"A\"}\n], \"schemaVersion\": 39, \"annotations\": {}, \"templating\": {}}",
+			ref:  overlay.Ref{Title: "A"},
 			want: []string{`specs/a.yaml:9:12: error: a alert X: 2 panels of dashboard d match title "A": id 1 "A" at d.json:2:3, id 2 "A" at d.json:3:3; name one by id [overlay/panel-ambiguous]`},
 		},
 		"metric inside a string literal does not match": {
@@ -55,7 +55,7 @@ func TestApplyProblems(t *testing.T) {
 			want: []string{`d.json:1:25: warning: panel id 1 is a "text" panel, which does not show thresholds, so a alert X (specs/a.yaml:9:12) is not shown [overlay/panel-type]`},
 		},
 		"broken steps elsewhere are warnings": {
-			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": "relative", "steps": [{"color": "red", "value": 5}, {"color": "green", "value": 3}, {"color": "green", "value": 1}]}}}}, {"id": 2, "type": "stat"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			src: `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": "relative", "steps": [{"color": "red", "value": 5}, {"color": "green", "value": 3}, {"color": "green", "value": 1}]}}}}, {"id": 2, "type": "stat"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref: overlay.Ref{ID: 2},
 			want: []string{
 				`d.json:1:94: warning: panels[0]: thresholds: mode must be one of absolute, percentage, got "relative" [overlay/thresholds]`,
