@@ -63,6 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 					return compileCmd(c, stdout, stderr, true)
 				},
 			},
+			testCommand(stdout, stderr),
 			{
 				Name:         "validate",
 				Usage:        "check specs and everything compile checks, without writing",

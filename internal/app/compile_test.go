@@ -162,7 +162,7 @@ func TestWriteAtomicAndPrune(t *testing.T) {
 // from what was compiled is a diagnostic, not output.
 func TestReadBackCatchesDrift(t *testing.T) {
 	rf := compile.RuleFile{Name: "rules/x.yml", Source: "specs/x.yaml", Groups: []compile.Group{{
-		Name: "g", Rules: []compile.Rule{{Record: "a:b:c", Expr: "sum(x)", Labels: []compile.Label{{"k", "v"}}}},
+		Name: "g", Rules: []compile.Rule{{Record: "a:b:c", Expr: "sum(x)", Labels: []compile.Label{{Name: "k", Value: "v"}}}},
 	}}}
 	if r := renderRuleFile(rf); r.err != nil || len(r.diags) > 0 {
 		t.Fatalf("clean file: err %v, diags %v", r.err, r.diags)

@@ -1,4 +1,4 @@
-package scenario
+package scenario_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/slo-compiler/slo/internal/app"
+	. "github.com/slo-compiler/slo/internal/scenario"
 )
 
 // dump renders scenarios for reading.

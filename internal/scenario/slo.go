@@ -28,9 +28,9 @@ func (g *generator) slo(slo *model.SLO) {
 		for _, w := range b.Windows {
 			longest = max(longest, w.Long)
 		}
-		for i, w := range b.Windows {
+		for _, w := range b.Windows {
 			for _, k := range []float64{1.1, 0.9} {
-				g.burn(slo, b, i, w, k, longest)
+				g.burn(slo, b, w, k, longest)
 			}
 		}
 		g.spike(slo, b, longest)
@@ -91,7 +91,16 @@ func episode(errSer, okSer string, okIsTotal bool, warm, ep, tail int, e float64
 	return []Series{{Series: errSer, Values: errs.String()}, {Series: okSer, Values: oks.String()}}
 }
 
-func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, i int, w model.BurnWindow, k float64, longest time.Duration) {
+// sampleInterval spaces the input samples of a burn alert's scenarios:
+// a tenth of its shortest short window, on the evaluation grid. Long
+// windows then hold thousands of samples fewer, and every window still
+// holds ten or more.
+func (g *generator) sampleInterval(b *model.BurnAlert) time.Duration {
+	shortest := slices.MinFunc(b.Windows, func(x, y model.BurnWindow) int { return int(x.Short - y.Short) }).Short
+	return max(shortest/10/g.step*g.step, g.step)
+}
+
+func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow, k float64, longest time.Duration) {
 	name := slo.Alerting.Name
 	errSer, okSer, okIsTotal, err := sloSeries(slo)
 	if err != nil {
@@ -102,31 +111,32 @@ func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, i int, w model.Burn
 	if e > 1 {
 		return // the lint reports alerts that cannot fire
 	}
-	warm := g.steps(longest-w.Long) + leadSteps
-	ep := g.steps(w.Long+b.For) + tailSteps
-	tail := g.steps(b.KeepFiringFor) + tailSteps
-	t0 := time.Duration(warm) * g.step
-	end := time.Duration(warm+ep+tail-1) * g.step
+	si := g.sampleInterval(b)
+	samples := func(d time.Duration) int { return int(d / si) }
+	warm := samples(longest-w.Long) + leadSteps
+	ep := samples(w.Long+b.For) + tailSteps
+	tail := samples(b.KeepFiringFor) + tailSteps
+	t0 := time.Duration(warm) * si
+	end := time.Duration(warm+ep+tail-1) * si
 	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
 	s := &Scenario{
 		Pos:       w.Pos,
 		Generated: true,
-		Interval:  g.step,
+		Interval:  si,
 		Series:    episode(errSer, okSer, okIsTotal, warm, ep, tail, e),
 		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: k > 1}},
 	}
 	pair := fmt.Sprintf("%s/%s at %sx", promx.FormatDuration(w.Long), promx.FormatDuration(w.Short), num.Format(w.Factor))
 	if k > 1 {
 		s.Name = fmt.Sprintf("%s %s: an error ratio of %s (1.1x the %s threshold) fires after %s", name, b.Severity, num.Format(e), pair, promx.FormatDuration(b.For))
+		// The error-free warm-up cannot fire; it is not observed.
 		s.Ranges = []AlertRange{
-			{Kind: NeverFires, Alertname: name, Labels: sel, From: 0, To: t0 - g.step, Pos: w.Pos},
-			{Kind: PendingThenFires, Alertname: name, Labels: sel, From: t0, To: t0 + w.Long + g.step, For: b.For, Pos: w.Pos},
+			{Kind: PendingThenFires, Alertname: name, Labels: sel, From: t0, To: t0 + w.Long + si, For: b.For, Pos: w.Pos},
 		}
 	} else {
 		s.Name = fmt.Sprintf("%s %s: an error ratio of %s (0.9x the %s threshold) stays silent", name, b.Severity, num.Format(e), pair)
-		s.Ranges = []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: 0, To: end, Pos: w.Pos}}
+		s.Ranges = []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: w.Pos}}
 	}
-	_ = i
 	g.out = append(g.out, s)
 }
 
@@ -140,24 +150,26 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 		return
 	}
 	shortest := slices.MinFunc(b.Windows, func(x, y model.BurnWindow) int { return int(x.Short - y.Short) }).Short
-	d := max(shortest/2/g.step*g.step, g.step)
+	si := g.sampleInterval(b)
+	d := max(shortest/2/si*si, si)
 	e := 1.0
 	for _, w := range b.Windows {
 		e = min(e, 0.9*w.Factor*slo.ErrorBudget()*float64(w.Long)/float64(d))
 	}
 	e = num.Round(e)
-	warm := g.steps(longest) + leadSteps
-	ep := g.steps(d)
-	tail := g.steps(b.For+b.KeepFiringFor) + tailSteps
-	end := time.Duration(warm+ep+tail-1) * g.step
+	warm := int(longest/si) + leadSteps
+	ep := int(d / si)
+	tail := int((b.For+b.KeepFiringFor)/si) + tailSteps
+	t0 := time.Duration(warm) * si
+	end := time.Duration(warm+ep+tail-1) * si
 	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
 	g.out = append(g.out, &Scenario{
-		Name:      fmt.Sprintf("%s %s: a %s spike of %s errors, shorter than the %s short window, stays silent", name, b.Severity, promx.FormatDuration(d), num.Format(e), promx.FormatDuration(shortest)),
+		Name:      fmt.Sprintf("%s %s: a %s spike at an error ratio of %s, shorter than the %s short window, stays silent", name, b.Severity, promx.FormatDuration(d), num.Format(e), promx.FormatDuration(shortest)),
 		Pos:       slo.Pos,
 		Generated: true,
-		Interval:  g.step,
+		Interval:  si,
 		Series:    episode(errSer, okSer, okIsTotal, warm, ep, tail, e),
-		Ranges:    []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: 0, To: end, Pos: slo.Pos}},
+		Ranges:    []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: slo.Pos}},
 		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
 	})
 }

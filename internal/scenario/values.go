@@ -2,9 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
-
-	"github.com/slo-compiler/slo/internal/num"
 )
 
 // values builds a series' values in promtool's expanding notation, one
@@ -29,24 +28,32 @@ func (v *values) gap(count int) *values {
 }
 
 // line adds count samples starting at start and growing by step each.
+// Values are written exactly (shortest round-trip form) and the last one
+// is accumulated the way the series parser expands a+bxn, one addition at
+// a time, so the next segment continues without a tiny counter reset.
 func (v *values) line(start, step float64, count int) *values {
 	if count <= 0 {
 		return v
 	}
 	switch {
 	case count == 1:
-		v.parts = append(v.parts, num.Format(start))
+		v.parts = append(v.parts, exact(start))
 	case step == 0:
-		v.parts = append(v.parts, fmt.Sprintf("%sx%d", num.Format(start), count-1))
+		v.parts = append(v.parts, fmt.Sprintf("%sx%d", exact(start), count-1))
 	case step > 0:
-		v.parts = append(v.parts, fmt.Sprintf("%s+%sx%d", num.Format(start), num.Format(step), count-1))
+		v.parts = append(v.parts, fmt.Sprintf("%s+%sx%d", exact(start), exact(step), count-1))
 	default:
-		v.parts = append(v.parts, fmt.Sprintf("%s-%sx%d", num.Format(start), num.Format(-step), count-1))
+		v.parts = append(v.parts, fmt.Sprintf("%s-%sx%d", exact(start), exact(-step), count-1))
 	}
 	v.n += count
-	v.last = start + step*float64(count-1)
+	v.last = start
+	for range count - 1 {
+		v.last += step
+	}
 	return v
 }
+
+func exact(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // cont continues a counter from its last value, growing by step for count
 // samples.

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/slo-compiler/slo/internal/app"
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/report"
+)
+
+func testCommand(stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "test",
+		Usage: "prove on the PromQL engine that every alert fires when it should and stays silent when it should",
+		Description: "PATH may be a spec file or folder (scenarios are generated from its alerts and SLOs), " +
+			"a scenario file under tests/, or a promtool unit-test file (rule_files + tests).",
+		ArgsUsage: "[PATH...]  (default: specs tests)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
+			&cli.StringFlag{Name: "run", Usage: "only run scenarios whose name matches `REGEX`"},
+			&cli.BoolFlag{Name: "exhaustive", Usage: "evaluate every rule at every step, as promtool does (same verdicts, slower)"},
+			&cli.BoolFlag{Name: "coverage", Usage: "print which alerts lack a firing or a silent scenario"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show durations and evaluation counts of passing scenarios"},
+		},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			format := c.String("format")
+			if !slices.Contains(report.Formats, format) {
+				fmt.Fprintf(stderr, "slo: --format: expected one of %s, got %q\n", strings.Join(report.Formats, ", "), format)
+				return exitCode(exitFailure)
+			}
+			opts := app.TestOptions{Paths: c.Args().Slice(), Exhaustive: c.Bool("exhaustive")}
+			if r := c.String("run"); r != "" {
+				re, err := regexp.Compile(r)
+				if err != nil {
+					fmt.Fprintf(stderr, "slo: --run: %v\n", err)
+					return exitCode(exitFailure)
+				}
+				opts.Run = re
+			}
+			run, diags, err := app.Test(opts)
+			dformat := format
+			if dformat == "junit" {
+				dformat = "text"
+			}
+			if werr := diag.Write(stderr, dformat, diags); werr != nil {
+				return werr
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "slo: %v\n", err)
+				return exitCode(exitFailure)
+			}
+			if run == nil {
+				// Malformed specs or scenario files: positioned errors above.
+				return exitCode(exitFailure)
+			}
+			if err := report.Write(stdout, format, run.Results, c.Bool("verbose")); err != nil {
+				return err
+			}
+			if c.Bool("coverage") && run.Coverage != nil {
+				for _, u := range run.Uncovered {
+					fmt.Fprintf(stderr, "%s: note: %s needs a hand-written scenario: %s\n", u.Pos, u.Alert, u.Why)
+				}
+				if _, err := report.WriteCoverage(stdout, run.Coverage); err != nil {
+					return err
+				}
+			}
+			if report.Summarize(run.Results).Failed > 0 {
+				return exitCode(exitProblems)
+			}
+			return nil
+		},
+	}
+}

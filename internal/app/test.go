@@ -1,0 +1,248 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/report"
+	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// DefaultTestPaths are read by slo test when no path is given.
+var DefaultTestPaths = []string{"specs", "tests"}
+
+// TestOptions configure slo test.
+type TestOptions struct {
+	Paths      []string
+	Exhaustive bool
+	Run        *regexp.Regexp
+}
+
+// TestRun is what slo test found.
+type TestRun struct {
+	Results []*scenario.Result
+	// Uncovered are alerts generation could not invert.
+	Uncovered []scenario.Uncovered
+	// Coverage has a row per alert severity of the specs tested.
+	Coverage []report.CoverageRow
+}
+
+// fileKind tells spec files, slo scenario files and promtool test files
+// apart by their top-level keys.
+func fileKind(src []byte) string {
+	var top map[string]any
+	if yaml.Unmarshal(src, &top) != nil {
+		return "spec" // the spec decoder reports the YAML error
+	}
+	_, tests := top["tests"]
+	_, rules := top["rule_files"]
+	switch {
+	case tests && rules:
+		return "promtool"
+	case tests:
+		return "scenario"
+	}
+	return "spec"
+}
+
+// Test runs the scenarios under paths: generated ones for every spec file,
+// hand-written ones in scenario files, and promtool unit-test files.
+func Test(opts TestOptions) (*TestRun, diag.List, error) {
+	paths := opts.Paths
+	if len(paths) == 0 {
+		for _, p := range DefaultTestPaths {
+			if _, err := os.Stat(p); err == nil {
+				paths = append(paths, p)
+			}
+		}
+	}
+	files, err := SpecFiles(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	var specFiles, scenarioFiles, promtoolFiles []string
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch fileKind(src) {
+		case "promtool":
+			promtoolFiles = append(promtoolFiles, f)
+		case "scenario":
+			scenarioFiles = append(scenarioFiles, f)
+		default:
+			specFiles = append(specFiles, f)
+		}
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("nothing to test under %s", strings.Join(paths, ", "))
+	}
+	run := &TestRun{}
+	var diags diag.List
+	var sfiles []*scenario.File
+	var project *model.Project
+	if len(specFiles) > 0 {
+		b, ds, err := Compile(specFiles)
+		diags = append(diags, ds...)
+		if err != nil {
+			return nil, diags, err
+		}
+		if b == nil {
+			return nil, diags, nil
+		}
+		project = b.Project
+		for i, svc := range b.Project.Services {
+			ss, unc := scenario.Generate(svc)
+			run.Uncovered = append(run.Uncovered, unc...)
+			rf := b.Output.RuleFiles[i]
+			sfiles = append(sfiles, &scenario.File{
+				Name:      svc.Source,
+				RuleFiles: []scenario.RuleFile{{Name: rf.Name, Data: fileData(b, rf.Name)}},
+				Scenarios: ss,
+			})
+		}
+	}
+	for _, path := range scenarioFiles {
+		f, ds, err := loadScenarioFile(path)
+		diags = append(diags, ds...)
+		if err != nil {
+			return nil, diags, err
+		}
+		if f != nil {
+			sfiles = append(sfiles, f)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run})
+	if err != nil {
+		return nil, diags, err
+	}
+	run.Results = results
+	if len(promtoolFiles) > 0 {
+		popts := simulate.Options{Exhaustive: opts.Exhaustive}
+		if opts.Run != nil {
+			popts.Run = []string{opts.Run.String()}
+		}
+		prs, err := simulate.RunPromtoolFiles(promtoolFiles, popts)
+		if err != nil {
+			return nil, diags, err
+		}
+		for _, fr := range prs {
+			run.Results = append(run.Results, promtoolResults(fr)...)
+		}
+	}
+	if project != nil {
+		run.Coverage = report.Coverage(alertSeverities(project), run.Results)
+	}
+	return run, diags, nil
+}
+
+func fileData(b *Build, name string) []byte {
+	for _, f := range b.Files {
+		if f.Name == name {
+			return f.Data
+		}
+	}
+	return nil
+}
+
+// loadScenarioFile reads a hand-written scenario file and compiles the
+// specs it names.
+func loadScenarioFile(path string) (*scenario.File, diag.List, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	sf, diags := spec.ParseScenario(path, src)
+	if sf == nil || diags.HasErrors() {
+		return nil, diags, nil
+	}
+	h, ds := scenario.FromSpec(sf)
+	diags = append(diags, ds...)
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	for _, p := range h.Specs {
+		if _, err := os.Stat(p); err != nil {
+			diags.Errorf(sf.At("spec"), "scenario/spec", "spec: %s does not exist (paths are relative to the scenario file)", p)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	b, ds, err := Compile(h.Specs)
+	diags = append(diags, ds...)
+	if err != nil || b == nil {
+		return nil, diags, err
+	}
+	f := &scenario.File{Name: path, Scenarios: h.Scenarios}
+	for _, file := range b.Files {
+		if strings.HasPrefix(file.Name, "rules/") {
+			f.RuleFiles = append(f.RuleFiles, scenario.RuleFile{Name: file.Name, Data: file.Data})
+		} else if file.Name == "alertmanager/alertmanager.yml" {
+			f.Alertmanager = file.Data
+		}
+	}
+	return f, diags, nil
+}
+
+// promtoolResults turns a promtool file's outcome into one result per test
+// group (a file-level error is one failed result).
+func promtoolResults(fr *simulate.FileResult) []*scenario.Result {
+	pos := diag.Pos{File: fr.File}
+	if len(fr.Groups) == 0 {
+		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: filepath.Base(fr.File), Pos: pos}}
+		for _, e := range fr.Errors {
+			r.Failures = append(r.Failures, scenario.Failure{Pos: pos, Message: strings.TrimSpace(e)})
+		}
+		return []*scenario.Result{r}
+	}
+	var out []*scenario.Result
+	for _, g := range fr.Groups {
+		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: g.Name, Pos: pos}, Evaluations: g.Stats.RuleEvals}
+		for _, e := range g.Errors {
+			r.Failures = append(r.Failures, scenario.Failure{Pos: pos, Message: strings.TrimSpace(e)})
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// alertSeverities lists every alert severity of the project, in spec order.
+func alertSeverities(p *model.Project) report.Alerts {
+	var out report.Alerts
+	add := func(name string, sev model.Severity) {
+		out = append(out, struct{ Alert, Severity string }{name, string(sev)})
+	}
+	for _, s := range p.Services {
+		for _, slo := range s.SLOs {
+			for _, b := range []*model.BurnAlert{slo.Alerting.Page, slo.Alerting.Ticket} {
+				if b != nil {
+					add(slo.Alerting.Name, b.Severity)
+				}
+			}
+		}
+		for _, a := range s.Alerts {
+			for _, l := range a.Levels {
+				add(a.Name, l.Severity)
+			}
+		}
+	}
+	return slices.Clip(out)
+}
+
+

@@ -1,0 +1,475 @@
+// Package harness runs scenarios on the rules as deployed: it writes the
+// rendered rule files, has package simulate evaluate them with the real
+// Prometheus rule engine, and checks what happened against the scenario's
+// expectations, including the receivers Alertmanager's own router and
+// inhibitor pick from the compiled config.
+package harness
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/simulate"
+)
+
+// Options configure a run.
+type Options struct {
+	// Exhaustive evaluates every step, as promtool does.
+	Exhaustive bool
+	// Run, when set, keeps only scenarios whose name matches.
+	Run *regexp.Regexp
+	// Parallelism bounds concurrent scenarios; zero means GOMAXPROCS.
+	Parallelism int
+}
+
+// Epoch is the wall-clock time of a scenario's time zero, as in promtool:
+// it decides what time intervals (office hours) routing sees.
+var Epoch = time.Unix(0, 0).UTC()
+
+// Run runs the scenarios of each file and returns their results in input
+// order, scenarios running in parallel.
+func Run(files []*scenario.File, opts Options) ([]*scenario.Result, error) {
+	type job struct {
+		f   *prepared
+		s   *scenario.Scenario
+		out **scenario.Result
+	}
+	var jobs []job
+	var results []*scenario.Result
+	var cleanups []func()
+	defer func() {
+		for _, c := range cleanups {
+			c()
+		}
+	}()
+	slots := make([]*scenario.Result, 0)
+	for _, f := range files {
+		p, err := prepare(f)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, p.cleanup)
+		for _, s := range f.Scenarios {
+			if opts.Run != nil && !opts.Run.MatchString(s.Name) {
+				continue
+			}
+			slots = append(slots, nil)
+			jobs = append(jobs, job{f: p, s: s})
+		}
+	}
+	for i := range jobs {
+		jobs[i].out = &slots[i]
+	}
+	par := opts.Parallelism
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	next := make(chan job)
+	var wg sync.WaitGroup
+	for range min(par, max(len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				*j.out = j.f.run(j.s, opts)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	results = append(results, slots...)
+	return results, nil
+}
+
+// prepared is a file's rules written to disk and its loaded Alertmanager
+// config.
+type prepared struct {
+	file      *scenario.File
+	dir       string
+	ruleFiles []string
+	interval  time.Duration
+	alerts    []string
+	am        *promx.Alertmanager
+	amErr     error
+}
+
+func (p *prepared) cleanup() { os.RemoveAll(p.dir) }
+
+func prepare(f *scenario.File) (*prepared, error) {
+	dir, err := os.MkdirTemp("", "slo-test-*")
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{file: f, dir: dir}
+	for i, rf := range f.RuleFiles {
+		path := filepath.Join(dir, fmt.Sprintf("%02d-%s", i, filepath.Base(rf.Name)))
+		if err := os.WriteFile(path, rf.Data, 0o644); err != nil {
+			p.cleanup()
+			return nil, err
+		}
+		p.ruleFiles = append(p.ruleFiles, path)
+		groups, errs := promx.LoadRuleFile(rf.Data)
+		if len(errs) > 0 {
+			p.cleanup()
+			return nil, fmt.Errorf("%s: %v", rf.Name, errs[0])
+		}
+		for _, g := range groups {
+			if g.Interval > 0 && (p.interval == 0 || g.Interval < p.interval) {
+				p.interval = g.Interval
+			}
+			for _, r := range g.Rules {
+				if r.Alert != "" && !slices.Contains(p.alerts, r.Alert) {
+					p.alerts = append(p.alerts, r.Alert)
+				}
+			}
+		}
+	}
+	if p.interval == 0 {
+		p.interval = time.Minute
+	}
+	if f.Alertmanager != nil {
+		p.am, p.amErr = promx.LoadAlertmanager(f.Alertmanager)
+	}
+	return p, nil
+}
+
+func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
+	start := time.Now()
+	res := &scenario.Result{File: p.file.Name, Scenario: s}
+	fail := func(pos diag.Pos, format string, args ...any) {
+		if pos.File == "" {
+			pos = s.Pos
+		}
+		res.Failures = append(res.Failures, scenario.Failure{Pos: pos, Message: fmt.Sprintf(format, args...)})
+	}
+	in := simulate.Input{
+		Name:           s.Name,
+		RuleFiles:      p.ruleFiles,
+		EvalInterval:   p.interval,
+		Interval:       s.Interval,
+		ExternalLabels: s.ExternalLabels,
+	}
+	for _, se := range s.Series {
+		in.Series = append(in.Series, simulate.SeriesInput{Series: se.Series, Values: se.Values})
+	}
+	for _, a := range s.Alerts {
+		at := simulate.AlertTest{At: a.At, Alertname: a.Alertname}
+		for _, e := range a.Firing {
+			at.Firing = append(at.Firing, simulate.ExpectedAlert{Labels: e.Labels, Annotations: e.Annotations})
+		}
+		in.AlertTests = append(in.AlertTests, at)
+		needsReceivers := slices.ContainsFunc(a.Firing, func(e scenario.ExpAlert) bool { return e.CheckReceivers })
+		switch {
+		case needsReceivers:
+			// Inhibition depends on every alert firing at the time.
+			in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: p.alerts, From: a.At, To: a.At})
+		case a.CheckPending:
+			in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{a.Alertname}, From: a.At, To: a.At})
+		}
+	}
+	for _, q := range s.Queries {
+		et := simulate.ExprTest{Expr: q.Expr, At: q.At}
+		for _, smp := range q.Samples {
+			et.Samples = append(et.Samples, simulate.ExpectedSample{Labels: smp.Labels, Value: smp.Value})
+		}
+		in.ExprTests = append(in.ExprTests, et)
+	}
+	for _, r := range s.Ranges {
+		to := r.To
+		if r.Kind == scenario.PendingThenFires {
+			to += r.For
+		}
+		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: r.From, To: to})
+	}
+	out, err := simulate.Observe(in, simulate.Options{Exhaustive: opts.Exhaustive, Parallelism: 1})
+	if err != nil {
+		fail(s.Pos, "%v", err)
+		res.Duration = time.Since(start)
+		return res
+	}
+	res.Evaluations = out.Stats.RuleEvals
+	for _, e := range out.Errors {
+		fail(p.positionOf(s, e), "%s", strings.TrimSpace(dedent(e)))
+	}
+	for _, r := range s.Ranges {
+		if msg := checkRange(r, out.States, p.interval); msg != "" {
+			fail(r.Pos, "%s", msg)
+		}
+	}
+	for _, a := range s.Alerts {
+		if a.CheckPending {
+			if msg := checkPending(a, out.States[stepTime(a.At, p.interval)]); msg != "" {
+				fail(a.Pos, "%s", msg)
+			}
+		}
+		for _, e := range a.Firing {
+			if e.CheckReceivers {
+				if msg := p.checkReceivers(a, e, out.States[stepTime(a.At, p.interval)]); msg != "" {
+					fail(e.Pos, "%s", msg)
+				}
+			}
+		}
+	}
+	res.Duration = time.Since(start)
+	return res
+}
+
+// stepTime is the evaluation whose state an assertion at t sees.
+func stepTime(t, iv time.Duration) time.Duration { return t / iv * iv }
+
+var (
+	alertErrRE = regexp.MustCompile(`alertname: (\S+), time: (\S+),`)
+	exprErrRE  = regexp.MustCompile(`expr: ("(?:[^"\\]|\\.)*"), time: ([^,\s]+)`)
+)
+
+// positionOf finds the assertion a promtool-style message is about.
+func (p *prepared) positionOf(s *scenario.Scenario, msg string) diag.Pos {
+	if m := alertErrRE.FindStringSubmatch(msg); m != nil {
+		for _, a := range s.Alerts {
+			if a.Alertname == m[1] && promx.FormatDuration(a.At) == m[2] {
+				return a.Pos
+			}
+		}
+	}
+	if m := exprErrRE.FindStringSubmatch(msg); m != nil {
+		for _, q := range s.Queries {
+			if fmt.Sprintf("%q", q.Expr) == m[1] && promx.FormatDuration(q.At) == m[2] {
+				return q.Pos
+			}
+		}
+	}
+	return s.Pos
+}
+
+func dedent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "    ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func selects(st simulate.AlertState, name string, sel map[string]string) bool {
+	if st.Name != name {
+		return false
+	}
+	for k, v := range sel {
+		if st.Labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func describeSel(name string, sel map[string]string) string {
+	if len(sel) == 0 {
+		return name
+	}
+	keys := slices.Sorted(maps.Keys(sel))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%q", k, sel[k])
+	}
+	return name + "{" + strings.Join(parts, ", ") + "}"
+}
+
+func fmtLabels(m map[string]string) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if k == "alertname" {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s=%q", k, m[k]))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// times returns the observed evaluation times in [from, to], in order.
+func times(states map[time.Duration][]simulate.AlertState, from, to time.Duration) []time.Duration {
+	var ts []time.Duration
+	for t := range states {
+		if t >= from && t <= to {
+			ts = append(ts, t)
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
+	return ts
+}
+
+func checkRange(r scenario.AlertRange, states map[time.Duration][]simulate.AlertState, iv time.Duration) string {
+	who := describeSel(r.Alertname, r.Labels)
+	d := promx.FormatDuration
+	find := func(t time.Duration, firing bool) *simulate.AlertState {
+		for _, st := range states[t] {
+			if selects(st, r.Alertname, r.Labels) && (!firing || st.Firing) {
+				return &st
+			}
+		}
+		return nil
+	}
+	switch r.Kind {
+	case scenario.NeverFires:
+		for _, t := range times(states, r.From, r.To) {
+			if st := find(t, true); st != nil {
+				return fmt.Sprintf("expected %s never to fire between %s and %s, but it fired at %s with labels %s (pending since %s)", who, d(r.From), d(r.To), d(t), fmtLabels(st.Labels), d(st.ActiveAt))
+			}
+		}
+	case scenario.FiresWithin:
+		for _, t := range times(states, r.From, r.To) {
+			if find(t, true) != nil {
+				return ""
+			}
+		}
+		return fmt.Sprintf("expected %s to fire between %s and %s, but it did not%s", who, d(r.From), d(r.To), lastState(states, r, who))
+	case scenario.ResolvedBy:
+		t := stepTime(r.From, iv)
+		if st := find(t, true); st != nil {
+			return fmt.Sprintf("expected %s to have resolved by %s, but it is still firing with labels %s", who, d(r.From), fmtLabels(st.Labels))
+		}
+	case scenario.PendingThenFires:
+		// The first firing alert must have fired exactly `for` after it
+		// went pending (its ActiveAt), and gone pending within the range.
+		// A signal sitting right at its threshold may flicker pending and
+		// inactive before that; only the run that fires counts.
+		for _, t := range times(states, r.From, r.To+r.For) {
+			st := find(t, true)
+			if st == nil {
+				continue
+			}
+			want := st.ActiveAt + r.For
+			if rem := want % iv; rem != 0 {
+				want += iv - rem
+			}
+			switch {
+			case st.ActiveAt < r.From || st.ActiveAt > r.To:
+				return fmt.Sprintf("expected %s to go pending between %s and %s, but the alert that fired at %s went pending at %s", who, d(r.From), d(r.To), d(t), d(st.ActiveAt))
+			case t != want:
+				return fmt.Sprintf("expected %s, pending since %s, to fire after its for of %s at %s, but it fired at %s", who, d(st.ActiveAt), d(r.For), d(want), d(t))
+			}
+			return ""
+		}
+		for _, t := range times(states, r.From, r.To+r.For) {
+			if st := find(t, false); st != nil {
+				return fmt.Sprintf("expected %s to go pending between %s and %s and fire after its for of %s, but it never fired (pending at %s since %s)", who, d(r.From), d(r.To), d(r.For), d(t), d(st.ActiveAt))
+			}
+		}
+		return fmt.Sprintf("expected %s to go pending between %s and %s and fire after its for of %s, but it stayed inactive", who, d(r.From), d(r.To), d(r.For))
+	}
+	return ""
+}
+
+func lastState(states map[time.Duration][]simulate.AlertState, r scenario.AlertRange, who string) string {
+	for _, t := range times(states, r.From, r.To) {
+		for _, st := range states[t] {
+			if selects(st, r.Alertname, r.Labels) {
+				return fmt.Sprintf(" (it was pending at %s)", promx.FormatDuration(t))
+			}
+		}
+	}
+	return " (it was never even pending)"
+}
+
+func checkPending(a scenario.AlertAt, states []simulate.AlertState) string {
+	var got []string
+	for _, st := range states {
+		if st.Name == a.Alertname && !st.Firing {
+			got = append(got, fmtLabels(st.Labels))
+		}
+	}
+	var want []string
+	for _, e := range a.Pending {
+		ls := maps.Clone(e.Labels)
+		if ls == nil {
+			ls = map[string]string{}
+		}
+		want = append(want, fmtLabels(ls))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if slices.Equal(got, want) {
+		return ""
+	}
+	return fmt.Sprintf("pending %s at %s:\n  exp: %s\n  got: %s", a.Alertname, promx.FormatDuration(a.At), listOrNone(want), listOrNone(got))
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "(none)"
+	}
+	return strings.Join(xs, ", ")
+}
+
+func (p *prepared) checkReceivers(a scenario.AlertAt, e scenario.ExpAlert, states []simulate.AlertState) string {
+	if p.am == nil {
+		if p.amErr != nil {
+			return "exp_receivers: the compiled Alertmanager config does not load: " + p.amErr.Error()
+		}
+		return "exp_receivers: the specs this scenario names have no routing document, so there is no Alertmanager config to route with"
+	}
+	var firing []map[string]string
+	target := -1
+	for _, st := range states {
+		if !st.Firing {
+			continue
+		}
+		ls := maps.Clone(st.Labels)
+		if st.Name == a.Alertname && target < 0 && labelsEqual(ls, e.Labels, a.Alertname) {
+			target = len(firing)
+		}
+		firing = append(firing, ls)
+	}
+	if target < 0 {
+		return fmt.Sprintf("exp_receivers: no firing %s with labels %s at %s to route", a.Alertname, fmtLabels(e.Labels), promx.FormatDuration(a.At))
+	}
+	inhibited, err := p.am.Inhibited(firing)
+	if err != nil {
+		return "exp_receivers: " + err.Error()
+	}
+	var got []string
+	note := ""
+	if inhibited[target] {
+		note = " (inhibited by another firing alert)"
+	} else {
+		deliveries, err := p.am.Route(firing[target], Epoch.Add(a.At))
+		if err != nil {
+			return "exp_receivers: " + err.Error()
+		}
+		for _, d := range deliveries {
+			if d.Muted {
+				note += fmt.Sprintf(" (%s held back: %s)", d.Receiver, strings.Join(d.MutedBy, ", "))
+				continue
+			}
+			got = append(got, d.Receiver)
+		}
+	}
+	want := e.Receivers
+	if slices.Equal(want, got) {
+		return ""
+	}
+	return fmt.Sprintf("receivers of %s%s at %s:\n  exp: %s\n  got: %s%s", a.Alertname, fmtLabels(e.Labels), promx.FormatDuration(a.At), listOrNone(want), listOrNone(got), note)
+}
+
+func labelsEqual(got, want map[string]string, name string) bool {
+	w := maps.Clone(want)
+	if w == nil {
+		w = map[string]string{}
+	}
+	w["alertname"] = name
+	return maps.Equal(got, w)
+}
