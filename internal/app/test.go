@@ -244,5 +244,3 @@ func alertSeverities(p *model.Project) report.Alerts {
 	}
 	return slices.Clip(out)
 }
-
-
