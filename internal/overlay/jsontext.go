@@ -50,8 +50,8 @@ func (v *value) str(src []byte) (string, bool) {
 	return s, true
 }
 
-// parser reads a JSON document into values with spans. It accepts exactly
-// RFC 8259 JSON; errors carry the line and column of the offending byte.
+// parser reads a JSON document into values with spans. It accepts what
+// encoding/json accepts (RFC 8259, with invalid UTF-8 in strings allowed); errors carry the line and column of the offending byte.
 type parser struct {
 	src []byte
 	pos int
@@ -236,7 +236,21 @@ func (p *parser) string() error {
 			p.pos++
 			return nil
 		case c == '\\':
-			p.pos += 2
+			p.pos++
+			if p.pos >= len(p.src) {
+				return p.errorf("unterminated string")
+			}
+			switch p.src[p.pos] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.pos++
+			case 'u':
+				if p.pos+5 > len(p.src) || !isHex4(p.src[p.pos+1:p.pos+5]) {
+					return p.errorf("invalid \\u escape")
+				}
+				p.pos += 5
+			default:
+				return p.errorf("invalid escape \\%c", p.src[p.pos])
+			}
 		case c < 0x20:
 			return p.errorf("control character in a string")
 		default:
@@ -281,4 +295,13 @@ func (p *parser) number() error {
 		return p.errorf("invalid number %s", p.src[start:p.pos])
 	}
 	return nil
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }

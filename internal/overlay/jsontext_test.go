@@ -1,0 +1,36 @@
+package overlay
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// FuzzParseJSON: the span parser accepts exactly what encoding/json
+// accepts, and every span it records is the text of a valid value.
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `[1, -2.5e+3, "a\u00e9\n", true, false, null]`, `{"a": {"b": [{}]}}`, `"\x"`, `01`, `{"a" 1}`, "\"\xff\""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseJSON([]byte(s))
+		if (err == nil) != json.Valid([]byte(s)) {
+			t.Fatalf("parseJSON error %v, json.Valid %v", err, json.Valid([]byte(s)))
+		}
+		if err != nil {
+			return
+		}
+		var walk func(v *value)
+		walk = func(v *value) {
+			if !json.Valid([]byte(s[v.start:v.end])) {
+				t.Fatalf("span %d:%d %q is not a value", v.start, v.end, s[v.start:v.end])
+			}
+			for _, m := range v.members {
+				walk(m.val)
+			}
+			for _, e := range v.elems {
+				walk(e)
+			}
+		}
+		walk(v)
+	})
+}
