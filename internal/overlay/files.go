@@ -175,6 +175,21 @@ func Stale(p *model.Project, dir string) ([]string, diag.List, error) {
 	return stale, diags, nil
 }
 
+// Check is the stale-dashboard gate: the diagnostics of planning and
+// applying the thresholds of p to the dashboards below dir, plus the error
+// overlay/stale for every dashboard that slo overlay would change. A
+// threshold changed in a spec cannot land without its panel.
+func Check(p *model.Project, dir string) (diag.List, error) {
+	stale, diags, err := Stale(p, dir)
+	if err != nil {
+		return diags, err
+	}
+	for _, path := range stale {
+		diags.Errorf(diag.Pos{File: path}, "overlay/stale", "%s does not show the thresholds of the specs; run slo overlay and commit the result", path)
+	}
+	return diags, nil
+}
+
 // Write writes each file's New text to out (at its path relative to from),
 // each through a temporary file and a rename, all temporary files first: on
 // any error nothing is renamed. Files whose bytes are already there are

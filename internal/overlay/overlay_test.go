@@ -178,3 +178,37 @@ func strip(v any) {
 		}
 	}
 }
+
+// TestCheck: the gate reports a dashboard that does not show the specs'
+// thresholds, and passes one that does.
+func TestCheck(t *testing.T) {
+	chdir(t, "testdata/apply/layouts")
+	p, diags, err := app.Load([]string{"specs"})
+	if err != nil || p == nil {
+		t.Fatalf("load: %v %v", err, diags)
+	}
+	for dir, want := range map[string][]string{
+		"dashboards": {
+			"dashboards/minified.json: error: dashboards/minified.json does not show the thresholds of the specs; run slo overlay and commit the result [overlay/stale]",
+			"dashboards/oldrows.json: error: dashboards/oldrows.json does not show the thresholds of the specs; run slo overlay and commit the result [overlay/stale]",
+			"dashboards/tabs.json: error: dashboards/tabs.json does not show the thresholds of the specs; run slo overlay and commit the result [overlay/stale]",
+		},
+		"want/dashboards": nil,
+	} {
+		t.Run(dir, func(t *testing.T) {
+			diags, err := overlay.Check(p, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range diags.Sorted() {
+				if d.Severity == diag.Error {
+					got = append(got, d.String())
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+		})
+	}
+}
