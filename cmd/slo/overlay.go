@@ -79,7 +79,7 @@ func overlayCmd(c *cli.Context, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s\n", filepath.ToSlash(name))
 	}
 	if len(written) == 0 {
-		fmt.Fprintf(stdout, "ok: %d dashboards already show the specs' thresholds\n", len(files))
+		fmt.Fprintf(stdout, "ok: all %d dashboards already show the specs' thresholds\n", len(files))
 	}
 	return nil
 }

@@ -158,9 +158,13 @@ func Dashboards(dir string, plan []*Dashboard) ([]File, diag.List, error) {
 
 // Stale plans the thresholds of p and returns the paths of the dashboards
 // below dir that slo overlay would change: the gate that keeps dashboards
-// from drifting from the specs.
+// from drifting from the specs. A missing dir is fine when no spec names a
+// panel.
 func Stale(p *model.Project, dir string) ([]string, diag.List, error) {
 	plan, diags := Plan(p)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && len(plan) == 0 {
+		return nil, diags, nil // no dashboards, and no spec names one
+	}
 	files, ds, err := Dashboards(dir, plan)
 	diags = append(diags, ds...)
 	if err != nil || files == nil {
