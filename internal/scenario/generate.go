@@ -135,6 +135,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		Interval:  g.step,
 		Series:    b.series,
 		Covers:    []Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
+		Probe:     &Probe{Value: v, Threshold: l.Threshold},
 	}
 	if firing {
 		// Silent before the signal starts, then pending and firing after
@@ -147,6 +148,13 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 			s.Ranges = append(s.Ranges, AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: l.Pos})
 		}
 		s.Ranges = append(s.Ranges, AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: to, For: l.For, Pos: l.Pos})
+		if b.shape == rising && a.Direction == model.Below {
+			// A rising signal starts below every threshold, so it fires
+			// early whatever the threshold; it must still be firing once
+			// its window is full and it sits at the tested value.
+			full := t0 + b.window + l.For + 2*g.step
+			s.Ranges = append(s.Ranges, AlertRange{Kind: FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
+		}
 	} else {
 		from := t0
 		if b.shape == rising && a.Direction == model.Below {

@@ -26,7 +26,13 @@ type Scenario struct {
 	ExternalLabels map[string]string
 	// Covers says which alerts this scenario shows firing or silent.
 	Covers []Cover
+	// Probe, on generated threshold scenarios, is the value the signal is
+	// held at and the threshold it is held against.
+	Probe *Probe
 }
+
+// Probe is a signal value tested against a threshold.
+type Probe struct{ Value, Threshold float64 }
 
 // Series is an input series in promtool's notation.
 type Series struct {

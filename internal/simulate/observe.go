@@ -70,7 +70,10 @@ type AlertState struct {
 	Labels      map[string]string
 	Annotations map[string]string
 	Firing      bool
-	// ActiveAt is when the alert went pending, from the test's start.
+	// ActiveAt is when the alert went pending, from the test's start. On
+	// demand it is exact for alerts that went pending within the observed
+	// steps (or `for` before them); an alert active since earlier shows
+	// the first evaluated step instead. Exhaustive runs are always exact.
 	ActiveAt time.Duration
 }
 

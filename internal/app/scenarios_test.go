@@ -1,0 +1,208 @@
+package app
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/render"
+	"github.com/slo-compiler/slo/internal/scenario"
+)
+
+// repoPaths are the repository's own specs and scenarios.
+var repoPaths = []string{"../../specs", "../../tests"}
+
+func heavy(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("evaluates every scenario in the repository; run without -short")
+	}
+}
+
+type verdict struct {
+	File, Name string
+	Failures   []string
+}
+
+func verdicts(rs []*scenario.Result) []verdict {
+	var out []verdict
+	for _, r := range rs {
+		v := verdict{File: r.File, Name: r.Scenario.Name}
+		for _, f := range r.Failures {
+			v.Failures = append(v.Failures, f.Pos.String()+": "+f.Message)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// TestOnDemandMatchesExhaustive runs every scenario in the repository both
+// ways: evaluating only what the assertions depend on must give the same
+// verdicts and messages as evaluating every rule at every step.
+func TestOnDemandMatchesExhaustive(t *testing.T) {
+	heavy(t)
+	onDemand, diags, err := Test(TestOptions{Paths: repoPaths})
+	if err != nil || onDemand == nil {
+		t.Fatalf("%v %v", err, diags)
+	}
+	exhaustive, _, err := Test(TestOptions{Paths: repoPaths, Exhaustive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(onDemand.Results) < 100 {
+		t.Fatalf("only %d scenarios; the repository has more", len(onDemand.Results))
+	}
+	if diff := cmp.Diff(verdicts(exhaustive.Results), verdicts(onDemand.Results)); diff != "" {
+		t.Errorf("on-demand differs from exhaustive (-exhaustive +on-demand):\n%s", diff)
+	}
+	var evalsOD, evalsEx int
+	for i := range onDemand.Results {
+		evalsOD += onDemand.Results[i].Evaluations
+		evalsEx += exhaustive.Results[i].Evaluations
+	}
+	t.Logf("%d scenarios; rule evaluations: on-demand %d, exhaustive %d", len(onDemand.Results), evalsOD, evalsEx)
+}
+
+// mutation is a change to one compiled alerting rule that a scenario must
+// notice.
+type mutation struct {
+	what   string
+	alert  string
+	sev    string
+	change func(r *compile.Rule, step time.Duration)
+}
+
+var thresholdRE = regexp.MustCompile(`([<>]) (-?[0-9.]+)$`)
+var burnRE = regexp.MustCompile(`\(([0-9.]+) \* ([0-9.]+)\)`)
+
+// scaleFactors scales the burn factors of a burn-rate alert.
+func scaleFactors(factor float64) func(r *compile.Rule, _ time.Duration) {
+	return func(r *compile.Rule, _ time.Duration) {
+		r.Expr = burnRE.ReplaceAllStringFunc(r.Expr, func(s string) string {
+			m := burnRE.FindStringSubmatch(s)
+			var f float64
+			fmt.Sscan(m[1], &f)
+			return "(" + num.Format(f*factor) + " * " + m[2] + ")"
+		})
+	}
+}
+
+// mutationsFor picks, for a generated scenario, the mutations it must
+// catch: a threshold moved across the tested value (burn factors scaled
+// by 1.25 or 0.75), `for` one step longer for firing scenarios, "down"
+// redefined for status alerts, and for a spike, the short window alone
+// being allowed to fire.
+func mutationsFor(s *scenario.Scenario) []mutation {
+	c := s.Covers[0]
+	var ms []mutation
+	status := strings.Contains(s.Name, " when ")
+	switch {
+	case strings.Contains(s.Name, "spike"):
+		ms = append(ms, mutation{"and -> or", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
+			r.Expr = strings.ReplaceAll(r.Expr, "\nand\n", "\nor\n")
+		}})
+	case c.Firing && status && strings.Contains(s.Name, "absent"):
+		ms = append(ms, mutation{"no absent()", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
+			r.Expr = r.Expr[:strings.Index(r.Expr, " or absent(")]
+		}})
+	case c.Firing && status:
+		ms = append(ms, mutation{"down is -1", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
+			r.Expr = strings.Replace(r.Expr, "== 0", "== -1", 1)
+		}})
+	case !c.Firing && status:
+		ms = append(ms, mutation{"down is 1", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
+			r.Expr = strings.Replace(r.Expr, "== 0", "== 1", 1)
+		}})
+	case s.Probe != nil:
+		// Reflect the threshold across the tested value: a firing value
+		// is then short of it, a silent value past it.
+		moved := 2*s.Probe.Value - s.Probe.Threshold
+		ms = append(ms, mutation{"threshold moved across the tested value", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
+			r.Expr = thresholdRE.ReplaceAllString(r.Expr, "${1} "+num.Format(moved))
+		}})
+	case c.Firing:
+		ms = append(ms, mutation{"burn factors x1.25", c.Alert, c.Severity, scaleFactors(1.25)})
+	default:
+		ms = append(ms, mutation{"burn factors x0.75", c.Alert, c.Severity, scaleFactors(0.75)})
+	}
+	if c.Firing && !strings.Contains(s.Name, "absent") {
+		ms = append(ms, mutation{"for one step longer", c.Alert, c.Severity, func(r *compile.Rule, step time.Duration) {
+			r.For += step
+		}})
+	}
+	return ms
+}
+
+// TestGeneratedScenariosCatchMutations changes the compiled rule each
+// generated scenario is about and checks that the scenario then fails:
+// a scenario that passes whatever the threshold or `for` is proves nothing.
+func TestGeneratedScenariosCatchMutations(t *testing.T) {
+	heavy(t)
+	b, diags, err := Compile([]string{"../../specs"})
+	if err != nil || b == nil {
+		t.Fatalf("%v %v", err, diags)
+	}
+	type job struct {
+		name string
+		file *scenario.File
+	}
+	var jobs []job
+	for i, svc := range b.Project.Services {
+		ss, _ := scenario.Generate(svc)
+		for _, s := range ss {
+			for _, m := range mutationsFor(s) {
+				rf := b.Output.RuleFiles[i]
+				mutated := compile.RuleFile{Name: rf.Name, Source: rf.Source}
+				hit := 0
+				for _, g := range rf.Groups {
+					g.Rules = slices.Clone(g.Rules)
+					for j := range g.Rules {
+						r := &g.Rules[j]
+						if r.Alert == m.alert && slices.Contains(r.Labels, compile.Label{Name: "severity", Value: m.sev}) {
+							before := *r
+							m.change(r, svc.Interval)
+							if r.Expr != before.Expr || r.For != before.For {
+								hit++
+							}
+						}
+					}
+					mutated.Groups = append(mutated.Groups, g)
+				}
+				if hit == 0 {
+					t.Errorf("%s: mutation %q changed no rule", s.Name, m.what)
+					continue
+				}
+				data, err := render.RuleFile(mutated)
+				if err != nil {
+					t.Fatal(err)
+				}
+				jobs = append(jobs, job{
+					name: s.Name + " / " + m.what,
+					file: &scenario.File{Name: svc.Source, RuleFiles: []scenario.RuleFile{{Name: rf.Name, Data: data}}, Scenarios: []*scenario.Scenario{s}},
+				})
+			}
+		}
+	}
+	files := make([]*scenario.File, len(jobs))
+	for i, j := range jobs {
+		files[i] = j.file
+	}
+	results, err := harness.Run(files, harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if r.Passed() {
+			t.Errorf("%s: the scenario still passes on the mutated rule", jobs[i].name)
+		}
+	}
+	t.Logf("%d mutations, each caught", len(jobs))
+}
