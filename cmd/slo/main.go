@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 				},
 			},
 			testCommand(stdout, stderr),
+			checkCommand(stdout, stderr),
 			{
 				Name:         "validate",
 				Usage:        "check specs and everything compile checks, without writing",

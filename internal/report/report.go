@@ -268,7 +268,7 @@ func WriteCoverage(w io.Writer, rows []CoverageRow) (missing int, err error) {
 	for _, r := range rows {
 		width = max(width, len(r.Alert)+1+len(r.Severity))
 	}
-	fmt.Fprintf(&b, "%-*s  firing  silent\n", width, "alert")
+	fmt.Fprintf(&b, "%-*s  firing   silent\n", width, "alert")
 	mark := func(ok bool) string {
 		if ok {
 			return "yes"
@@ -276,7 +276,7 @@ func WriteCoverage(w io.Writer, rows []CoverageRow) (missing int, err error) {
 		return "MISSING"
 	}
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-*s  %-6s  %s\n", width, r.Alert+" "+r.Severity, mark(r.Firing), mark(r.Silent))
+		fmt.Fprintf(&b, "%-*s  %-7s  %s\n", width, r.Alert+" "+r.Severity, mark(r.Firing), mark(r.Silent))
 		if !r.Firing || !r.Silent {
 			missing++
 		}

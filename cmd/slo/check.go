@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/slo-compiler/slo/internal/app"
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/report"
+)
+
+func checkCommand(stdout, stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "check",
+		Usage: "the CI gate: committed output up to date, lints clean, every scenario passing, every alert covered",
+		Description: "Compiles the specs in memory and compares the result with the committed rules/, alertmanager/ " +
+			"and overlays/ (missing and extra files included), runs the lints, runs every scenario under the specs and " +
+			"tests folders, fails when an alert severity lacks a firing or a silent scenario, and checks that the " +
+			"dashboards show the specs' thresholds.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
+			&cli.StringSliceFlag{Name: "specs", Value: cli.NewStringSlice("specs"), Usage: "spec `PATH`s"},
+			&cli.StringSliceFlag{Name: "tests", Value: cli.NewStringSlice("tests"), Usage: "scenario `PATH`s"},
+			&cli.StringFlag{Name: "out", Value: ".", Usage: "`DIR` holding the committed rules/, alertmanager/ and overlays/"},
+			&cli.StringFlag{Name: "dashboards", Value: "dashboards", Usage: "`DIR` of overlaid Grafana dashboards (empty: skip)"},
+		},
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			format := c.String("format")
+			if !slices.Contains(report.Formats, format) {
+				fmt.Fprintf(stderr, "slo: --format: expected one of %s, got %q\n", strings.Join(report.Formats, ", "), format)
+				return exitCode(exitFailure)
+			}
+			run, err := app.Check(app.CheckOptions{
+				Specs: c.StringSlice("specs"), Tests: c.StringSlice("tests"),
+				Out: c.String("out"), Dashboards: c.String("dashboards"),
+			})
+			if err != nil {
+				fmt.Fprintf(stderr, "slo: %v\n", err)
+				return exitCode(exitFailure)
+			}
+			dformat := format
+			if dformat == "junit" {
+				dformat = "text"
+			}
+			for _, d := range run.Drift {
+				run.Diags.Errorf(diag.Pos{File: d.Name}, "check/"+d.Kind, "%s", driftMessage(d))
+			}
+			if err := diag.Write(stderr, dformat, run.Diags); err != nil {
+				return err
+			}
+			if format == "text" {
+				for _, d := range run.Drift {
+					if d.Diff != "" {
+						fmt.Fprintln(stderr, d.Diff)
+					}
+				}
+			}
+			if run.Test != nil {
+				if err := report.Write(stdout, format, run.Test.Results, false); err != nil {
+					return err
+				}
+				if run.MissingCoverage > 0 {
+					for _, u := range run.Test.Uncovered {
+						fmt.Fprintf(stderr, "%s: note: %s needs a hand-written scenario: %s\n", u.Pos, u.Alert, u.Why)
+					}
+					fmt.Fprintf(stderr, "slo check: %d alert severities lack a firing or a silent scenario:\n", run.MissingCoverage)
+					var missing []report.CoverageRow
+					for _, r := range run.Test.Coverage {
+						if !r.Firing || !r.Silent {
+							missing = append(missing, r)
+						}
+					}
+					if _, err := report.WriteCoverage(stderr, missing); err != nil {
+						return err
+					}
+				}
+			}
+			if !run.OK() {
+				fmt.Fprintln(stderr, "slo check: FAILED")
+				return exitCode(exitProblems)
+			}
+			fmt.Fprintln(stdout, "slo check: ok")
+			return nil
+		},
+	}
+}
+
+func driftMessage(d app.Drift) string {
+	switch d.Kind {
+	case "missing":
+		return "not committed: the specs compile to this file; run slo compile and commit it"
+	case "extra":
+		return "committed, but no spec generates it any more; run slo compile (it removes it) and commit"
+	}
+	return "differs from what the specs compile to (edited by hand, or a spec changed without slo compile); run slo compile and commit"
+}

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/overlay"
+	"github.com/slo-compiler/slo/internal/report"
+)
+
+// CheckOptions configure slo check.
+type CheckOptions struct {
+	// Specs and Tests are the folders of specs and scenarios.
+	Specs, Tests []string
+	// Out is where the committed rules/, alertmanager/ and overlays/ are.
+	Out string
+	// Dashboards is the folder of overlaid Grafana dashboards.
+	Dashboards string
+}
+
+// Drift is a generated file that differs from what the specs compile to.
+type Drift struct {
+	Name string
+	// Kind is "changed", "missing" (not committed) or "extra" (committed,
+	// but no spec generates it).
+	Kind string
+	Diff string
+}
+
+// CheckRun is everything slo check found.
+type CheckRun struct {
+	Drift []Drift
+	// Diags holds the lint findings and stale dashboards.
+	Diags diag.List
+	Test  *TestRun
+	// MissingCoverage counts alert severities without a firing or a silent
+	// scenario.
+	MissingCoverage int
+}
+
+// OK reports whether the gate passes.
+func (c *CheckRun) OK() bool {
+	return len(c.Drift) == 0 && !c.Diags.HasErrors() && c.MissingCoverage == 0 &&
+		c.Test != nil && report.Summarize(c.Test.Results).Failed == 0
+}
+
+// Check is the CI gate: the committed output is what the specs compile to,
+// the lints pass, every scenario passes, every alert severity has a firing
+// and a silent scenario, and the dashboards show the specs' thresholds.
+func Check(opts CheckOptions) (*CheckRun, error) {
+	if len(opts.Specs) == 0 {
+		opts.Specs = []string{DefaultSpecs}
+	}
+	if opts.Out == "" {
+		opts.Out = "."
+	}
+	run := &CheckRun{}
+	b, diags, err := Compile(opts.Specs)
+	run.Diags = append(run.Diags, diags...)
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return run, nil
+	}
+	for _, f := range b.Files {
+		path := filepath.Join(opts.Out, filepath.FromSlash(f.Name))
+		have, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			run.Drift = append(run.Drift, Drift{Name: f.Name, Kind: "missing", Diff: unified(f.Name, nil, f.Data)})
+		case err != nil:
+			return nil, err
+		case !bytes.Equal(have, f.Data):
+			run.Drift = append(run.Drift, Drift{Name: f.Name, Kind: "changed", Diff: unified(f.Name, have, f.Data)})
+		}
+	}
+	stale, err := Stale(opts.Out, b.Files)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range stale {
+		run.Drift = append(run.Drift, Drift{Name: name, Kind: "extra"})
+	}
+	if opts.Dashboards != "" {
+		ds, err := overlay.Check(b.Project, opts.Dashboards)
+		if err != nil {
+			return nil, err
+		}
+		run.Diags = append(run.Diags, ds...)
+	}
+	paths := append(append([]string{}, opts.Specs...), opts.Tests...)
+	var existing []string
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			existing = append(existing, p)
+		}
+	}
+	t, tdiags, err := Test(TestOptions{Paths: existing})
+	run.Diags = append(run.Diags, tdiags...)
+	if err != nil {
+		return nil, err
+	}
+	run.Test = t
+	if t != nil {
+		for _, row := range t.Coverage {
+			if !row.Firing || !row.Silent {
+				run.MissingCoverage++
+			}
+		}
+	}
+	return run, nil
+}
+
+// unified is a unified diff of a committed file (want is what the specs
+// compile to).
+func unified(name string, have, want []byte) string {
+	d := difflib.UnifiedDiff{
+		A:        difflib.SplitLines(string(have)),
+		B:        difflib.SplitLines(string(want)),
+		FromFile: "committed " + name,
+		ToFile:   "compiled " + name,
+		Context:  2,
+	}
+	s, err := difflib.GetUnifiedDiffString(d)
+	if err != nil {
+		return fmt.Sprintf("(no diff: %v)", err)
+	}
+	return strings.TrimRight(s, "\n")
+}
