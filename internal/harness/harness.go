@@ -168,19 +168,15 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		in.Series = append(in.Series, simulate.SeriesInput{Series: se.Series, Values: se.Values})
 	}
 	for _, a := range s.Alerts {
-		at := simulate.AlertTest{At: a.At, Alertname: a.Alertname}
-		for _, e := range a.Firing {
-			at.Firing = append(at.Firing, simulate.ExpectedAlert{Labels: e.Labels, Annotations: e.Annotations})
+		// Checked here rather than by promtool's checker: annotations
+		// are compared only when the scenario gives them, and pending
+		// alerts and receivers need the states anyway. Inhibition
+		// depends on every alert firing at the time.
+		names := []string{a.Alertname}
+		if slices.ContainsFunc(a.Firing, func(e scenario.ExpAlert) bool { return e.CheckReceivers }) {
+			names = p.alerts
 		}
-		in.AlertTests = append(in.AlertTests, at)
-		needsReceivers := slices.ContainsFunc(a.Firing, func(e scenario.ExpAlert) bool { return e.CheckReceivers })
-		switch {
-		case needsReceivers:
-			// Inhibition depends on every alert firing at the time.
-			in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: p.alerts, From: a.At, To: a.At})
-		case a.CheckPending:
-			in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{a.Alertname}, From: a.At, To: a.At})
-		}
+		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: names, From: a.At, To: a.At})
 	}
 	for _, q := range s.Queries {
 		et := simulate.ExprTest{Expr: q.Expr, At: q.At}
@@ -212,14 +208,18 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		}
 	}
 	for _, a := range s.Alerts {
+		states := out.States[stepTime(a.At, p.interval)]
+		if msg := checkAlerts(a, a.Firing, true, states); msg != "" {
+			fail(a.Pos, "%s", msg)
+		}
 		if a.CheckPending {
-			if msg := checkPending(a, out.States[stepTime(a.At, p.interval)]); msg != "" {
+			if msg := checkAlerts(a, a.Pending, false, states); msg != "" {
 				fail(a.Pos, "%s", msg)
 			}
 		}
 		for _, e := range a.Firing {
 			if e.CheckReceivers {
-				if msg := p.checkReceivers(a, e, out.States[stepTime(a.At, p.interval)]); msg != "" {
+				if msg := p.checkReceivers(a, e, states); msg != "" {
 					fail(e.Pos, "%s", msg)
 				}
 			}
@@ -330,6 +330,16 @@ func checkRange(r scenario.AlertRange, states map[time.Duration][]simulate.Alert
 				return fmt.Sprintf("expected %s never to fire between %s and %s, but it fired at %s with labels %s", who, d(r.From), d(r.To), d(t), fmtLabels(st.Labels))
 			}
 		}
+	case scenario.AlwaysFires:
+		ts := times(states, r.From, r.To)
+		if len(ts) == 0 {
+			return fmt.Sprintf("expected %s to fire from %s to %s, but nothing was evaluated then", who, d(r.From), d(r.To))
+		}
+		for _, t := range ts {
+			if find(t, true) == nil {
+				return fmt.Sprintf("expected %s to fire at every evaluation from %s to %s, but it was not firing at %s", who, d(r.From), d(r.To), d(t))
+			}
+		}
 	case scenario.FiresWithin:
 		for _, t := range times(states, r.From, r.To) {
 			if find(t, true) != nil {
@@ -390,27 +400,75 @@ func lastState(states map[time.Duration][]simulate.AlertState, r scenario.AlertR
 	return " (it was never even pending)"
 }
 
-func checkPending(a scenario.AlertAt, states []simulate.AlertState) string {
-	var got []string
+// checkAlerts compares the firing (or pending) alerts of a name at one
+// time with the expected ones: labels exactly, annotations when given.
+func checkAlerts(a scenario.AlertAt, want []scenario.ExpAlert, firing bool, states []simulate.AlertState) string {
+	var got []simulate.AlertState
 	for _, st := range states {
-		if st.Name == a.Alertname && !st.Firing {
-			got = append(got, fmtLabels(st.Labels))
+		if st.Name == a.Alertname && st.Firing == firing {
+			got = append(got, st)
 		}
 	}
-	var want []string
-	for _, e := range a.Pending {
-		ls := maps.Clone(e.Labels)
-		if ls == nil {
-			ls = map[string]string{}
+	used := make([]bool, len(got))
+	var missing []string
+	for _, e := range want {
+		found := false
+		for i, st := range got {
+			if used[i] || !labelsEqual(st.Labels, e.Labels, a.Alertname) {
+				continue
+			}
+			if e.Annotations != nil && !maps.Equal(e.Annotations, st.Annotations) {
+				continue
+			}
+			used[i], found = true, true
+			break
 		}
-		want = append(want, fmtLabels(ls))
+		if !found {
+			missing = append(missing, describeExp(e))
+		}
 	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if slices.Equal(got, want) {
+	var extra []string
+	for i, st := range got {
+		if !used[i] {
+			extra = append(extra, fmtLabels(st.Labels)+" "+fmtAnnotations(st.Annotations))
+		}
+	}
+	if len(missing) == 0 && len(extra) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("pending %s at %s:\n  exp: %s\n  got: %s", a.Alertname, promx.FormatDuration(a.At), listOrNone(want), listOrNone(got))
+	state := "firing"
+	if !firing {
+		state = "pending"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s at %s:", state, a.Alertname, promx.FormatDuration(a.At))
+	for _, m := range missing {
+		fmt.Fprintf(&b, "\n  - expected, not %s: %s", state, m)
+	}
+	for _, x := range extra {
+		fmt.Fprintf(&b, "\n  + %s, not expected: %s", state, x)
+	}
+	if len(got) == 0 {
+		fmt.Fprintf(&b, "\n  (no %s alert of that name)", state)
+	}
+	return b.String()
+}
+
+func describeExp(e scenario.ExpAlert) string {
+	s := fmtLabels(e.Labels)
+	if e.Annotations != nil {
+		s += " " + fmtAnnotations(e.Annotations)
+	}
+	return s
+}
+
+func fmtAnnotations(m map[string]string) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%q", k, m[k])
+	}
+	return "annotations{" + strings.Join(parts, ", ") + "}"
 }
 
 func listOrNone(xs []string) string {

@@ -90,6 +90,16 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 				s.Ranges = append(s.Ranges, r)
 				s.Covers = append(s.Covers, Cover{Alert: rt.Alertname, Severity: rt.Labels["severity"], Firing: false})
 			}
+			if rt.AlwaysFires != nil {
+				n++
+				r := base
+				r.Kind, r.From, r.To = AlwaysFires, dur(rt.AlwaysFires.From, 0), dur(rt.AlwaysFires.To, 0)
+				if rt.AlwaysFires.To == nil || r.To < r.From {
+					diags.Errorf(rt.AlwaysFires.Pos, "scenario/range", "always_fires: expected from and to, with to not before from")
+				}
+				s.Ranges = append(s.Ranges, r)
+				s.Covers = append(s.Covers, Cover{Alert: rt.Alertname, Severity: rt.Labels["severity"], Firing: true})
+			}
 			if rt.FiresWithin != nil {
 				n++
 				r := base
@@ -108,7 +118,7 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 				s.Ranges = append(s.Ranges, r)
 			}
 			if rt.Alertname == "" || n != 1 {
-				diags.Errorf(rt.Pos, "scenario/range", "alert_range_test: expected alertname and exactly one of never_fires, fires_within or resolved_by")
+				diags.Errorf(rt.Pos, "scenario/range", "alert_range_test: expected alertname and exactly one of never_fires, always_fires, fires_within or resolved_by")
 			}
 		}
 		for _, q := range t.PromQLExprTest {
@@ -144,7 +154,13 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 func expAlerts(in []*spec.ExpAlert) []ExpAlert {
 	var out []ExpAlert
 	for _, e := range in {
-		ea := ExpAlert{Labels: e.ExpLabels, Annotations: e.ExpAnnotations, Pos: e.Pos}
+		ea := ExpAlert{Labels: e.ExpLabels, Pos: e.Pos}
+		if e.Has("exp_annotations") {
+			ea.Annotations = e.ExpAnnotations
+			if ea.Annotations == nil {
+				ea.Annotations = map[string]string{}
+			}
+		}
 		if e.ExpReceivers != nil {
 			ea.CheckReceivers, ea.Receivers = true, e.ExpReceivers.Values
 		}

@@ -52,7 +52,8 @@ type AlertAt struct {
 	Pos          diag.Pos
 }
 
-// ExpAlert is an expected alert. Labels are all its labels but alertname.
+// ExpAlert is an expected alert. Labels are all its labels but alertname;
+// Annotations, when not nil, are all its annotations.
 // When CheckReceivers, Receivers are the receivers Alertmanager notifies
 // for it at that time (routed, not inhibited by the other firing alerts, not
 // held back by time intervals), in route order.
@@ -74,6 +75,8 @@ const (
 	FiresWithin
 	// ResolvedBy: no selected alert fires at the evaluation at From.
 	ResolvedBy
+	// AlwaysFires: a selected alert fires at every evaluation in [From, To].
+	AlwaysFires
 	// PendingThenFires: a selected alert first turns pending at some
 	// evaluation t in [From, To], is not firing at t+For-step and fires at
 	// t+For: the alert waits exactly its `for`.

@@ -70,6 +70,7 @@ type AlertRangeTest struct {
 	Alertname   string            `yaml:"alertname"`
 	Labels      map[string]string `yaml:"labels"`
 	NeverFires  *TimeRange        `yaml:"never_fires"`
+	AlwaysFires *TimeRange        `yaml:"always_fires"`
 	FiresWithin *FiresWithin      `yaml:"fires_within"`
 	ResolvedBy  *Duration         `yaml:"resolved_by"`
 }
