@@ -31,6 +31,7 @@ check-output: build
 bench:
 	$(GO) test -run '^$$' -bench 'Compile' -benchmem -count=1 ./internal/app/
 	bash scripts/bench-compile.sh
+	bash scripts/bench-test.sh
 
 # Rewrite golden files from the current output; review the diff by eye.
 golden:
