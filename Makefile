@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/slo
 PKGS    := ./...
 
-.PHONY: all run build test unit check-output bench golden lint clean
+.PHONY: all run build test unit heavy check check-output bench golden lint clean
 
 all: build
 
@@ -14,12 +14,22 @@ build:
 run: build
 	./$(BIN) compile
 
-# Every test: vet, the Go tests (race detector, shuffled order), and the
-# compiled output of specs/ checked by the real promtool and amtool.
-test: lint unit check-output
+# Every test: vet; the Go tests with the race detector in shuffled order;
+# the tests that evaluate every scenario in the repository (both ways, and
+# against mutated rules), without the race detector, which makes them ten
+# times slower; the compiled output of specs/ checked by the real promtool
+# and amtool; and slo check, the CI gate, on the repository itself.
+test: lint unit heavy check-output check
 
 unit:
-	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+	$(GO) test -race -shuffle=on -short -count=1 $(PKGS)
+
+heavy:
+	$(GO) test -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
+	$(GO) test -shuffle=on -count=1 ./internal/simulate/
+
+check: build
+	./$(BIN) check
 
 # Real binaries accept what we write (skipped, with a note, where they are
 # not installed; .ci/run installs them).

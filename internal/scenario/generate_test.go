@@ -1,40 +1,82 @@
 package scenario_test
 
 import (
-	"fmt"
-	"strings"
+	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/slo-compiler/slo/internal/app"
 	. "github.com/slo-compiler/slo/internal/scenario"
 )
 
-// dump renders scenarios for reading.
-func dump(ss []*Scenario) string {
-	var b strings.Builder
-	for _, s := range ss {
-		fmt.Fprintf(&b, "== %s (%s)\n", s.Name, s.Pos)
-		for _, se := range s.Series {
-			v := se.Values
-			if len(v) > 120 {
-				v = v[:120] + "..."
-			}
-			fmt.Fprintf(&b, "  %s  %s\n", se.Series, v)
-		}
-		for _, r := range s.Ranges {
-			fmt.Fprintf(&b, "  range %d %s %v [%s, %s] for %s\n", r.Kind, r.Alertname, r.Labels, r.From, r.To, r.For)
-		}
-	}
-	return b.String()
-}
-
+// TestGenerateShipped: every alert severity of the shipped specs whose
+// signal slo can invert gets a firing and a silent scenario, and the ones
+// it cannot are exactly those it says need a hand-written scenario.
 func TestGenerateShipped(t *testing.T) {
 	p, diags, err := app.Load([]string{"../../specs"})
 	if err != nil || p == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
+	var uncovered []string
 	for _, svc := range p.Services {
 		ss, unc := Generate(svc)
-		t.Logf("%s: %d scenarios, uncovered %v\n%s", svc.Name, len(ss), unc, dump(ss))
+		for _, u := range unc {
+			uncovered = append(uncovered, u.Alert)
+		}
+		type key struct {
+			alert, sev string
+			firing     bool
+		}
+		got := map[key]int{}
+		for _, s := range ss {
+			if !s.Generated || len(s.Series) == 0 || len(s.Ranges) == 0 {
+				t.Errorf("%s: generated scenario without series or expectations", s.Name)
+			}
+			for _, c := range s.Covers {
+				got[key{c.Alert, c.Severity, c.Firing}]++
+			}
+		}
+		for _, a := range svc.Alerts {
+			if slices.Contains(uncovered, a.Name) {
+				continue
+			}
+			for _, l := range a.Levels {
+				for _, firing := range []bool{true, false} {
+					if got[key{a.Name, string(l.Severity), firing}] == 0 {
+						t.Errorf("%s %s: no generated scenario with firing=%v", a.Name, l.Severity, firing)
+					}
+				}
+			}
+		}
+		for _, slo := range svc.SLOs {
+			for _, b := range []string{"critical", "warning"} {
+				// Two window pairs, each at 1.1x and 0.9x, and a spike.
+				if n := got[key{slo.Alerting.Name, b, true}]; n != 2 {
+					t.Errorf("%s %s: %d firing scenarios, want 2", slo.Alerting.Name, b, n)
+				}
+				if n := got[key{slo.Alerting.Name, b, false}]; n != 3 {
+					t.Errorf("%s %s: %d silent scenarios, want 3", slo.Alerting.Name, b, n)
+				}
+			}
+		}
+	}
+	want := []string{"BudgetUtilizationHigh", "CostPerJobHigh", "ProcessingTimeHigh", "DiskUsageHigh",
+		"SubscriptionCancellationRateHigh", "CeleryTaskFailureRateHigh", "MlProducerCircuitBreakerOpen"}
+	slices.Sort(want)
+	slices.Sort(uncovered)
+	if diff := cmp.Diff(want, uncovered); diff != "" {
+		t.Errorf("alerts generation cannot invert (-want +got):\n%s", diff)
+	}
+}
+
+func TestValuesNotation(t *testing.T) {
+	// Exported through a scenario: a threshold scenario's series.
+	p, _, _ := app.Load([]string{"../../specs/dubbing/job-processing.yaml"})
+	ss, _ := Generate(p.Services[0])
+	got := ss[0].Series[0]
+	want := Series{Series: `dubbing_queue_depth{stage="x"}`, Values: "_x10 220x15"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -16,6 +16,15 @@ const specDoc = "../../docs/spec.md"
 // the document types, in a stable order (depth-first, fields in declaration
 // order).
 func specTypes() []reflect.Type {
+	return typesFrom(reflect.TypeFor[Service](), reflect.TypeFor[Routing]())
+}
+
+// scenarioDoc documents the scenario file format, by the same convention.
+const scenarioDoc = "../../docs/testing.md"
+
+// typesFrom returns every spec struct type with YAML fields reachable from
+// roots.
+func typesFrom(roots ...reflect.Type) []reflect.Type {
 	var out []reflect.Type
 	seen := map[reflect.Type]bool{}
 	pkg := reflect.TypeFor[Service]().PkgPath()
@@ -39,8 +48,9 @@ func specTypes() []reflect.Type {
 			}
 		}
 	}
-	walk(reflect.TypeFor[Service]())
-	walk(reflect.TypeFor[Routing]())
+	for _, r := range roots {
+		walk(r)
+	}
 	return out
 }
 
@@ -84,11 +94,25 @@ func docSections(doc string, names []string) (rows map[string][]string, count ma
 // of the type is the first cell of a table row, written "| `key` |", and
 // every such row names a key of the type.
 func TestSpecDocCoversEveryField(t *testing.T) {
+	checkDoc(t, specDoc, specTypes())
+}
+
+// TestScenarioDocCoversEveryField does the same for docs/testing.md and the
+// scenario file types.
+func TestScenarioDocCoversEveryField(t *testing.T) {
+	types := typesFrom(reflect.TypeFor[ScenarioFile]())
+	if len(types) < 8 {
+		t.Fatalf("the walk found only %d scenario types", len(types))
+	}
+	checkDoc(t, scenarioDoc, types)
+}
+
+func checkDoc(t *testing.T, specDoc string, types []reflect.Type) {
+	t.Helper()
 	b, err := os.ReadFile(specDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	types := specTypes()
 	var names []string
 	for _, typ := range types {
 		names = append(names, typ.Name())
