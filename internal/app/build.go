@@ -5,7 +5,6 @@
 package app
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +16,7 @@ import (
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
@@ -182,52 +182,19 @@ func Stale(outDir string, files []File) ([]string, error) {
 	return stale, nil
 }
 
-// Write writes files below outDir, each through a temporary file and a
-// rename, and removes the stale generated files. It writes nothing when a
-// temporary file cannot be written.
+// Write writes files below outDir all or nothing (see package outfile) and
+// removes the stale generated files.
 func Write(outDir string, files []File) (removed []string, err error) {
 	stale, err := Stale(outDir, files)
 	if err != nil {
 		return nil, err
 	}
-	type pending struct{ tmp, dst string }
-	var done []pending
-	cleanup := func() {
-		for _, p := range done {
-			os.Remove(p.tmp)
-		}
-	}
+	var outs []outfile.File
 	for _, f := range files {
-		dst := filepath.Join(outDir, filepath.FromSlash(f.Name))
-		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, f.Data) {
-			continue // unchanged: keep the file and its modification time
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			cleanup()
-			return nil, err
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(dst), ".slo-*.tmp")
-		if err != nil {
-			cleanup()
-			return nil, err
-		}
-		_, werr := tmp.Write(f.Data)
-		cerr := tmp.Close()
-		done = append(done, pending{tmp.Name(), dst})
-		if err := errors.Join(werr, cerr); err != nil {
-			cleanup()
-			return nil, err
-		}
-		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-			cleanup()
-			return nil, err
-		}
+		outs = append(outs, outfile.File{Path: filepath.Join(outDir, filepath.FromSlash(f.Name)), Data: f.Data})
 	}
-	for _, p := range done {
-		if err := os.Rename(p.tmp, p.dst); err != nil {
-			cleanup()
-			return nil, err
-		}
+	if _, err := outfile.Write(outs); err != nil {
+		return nil, err
 	}
 	for _, name := range stale {
 		if err := os.Remove(filepath.Join(outDir, filepath.FromSlash(name))); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/model"
 )
 
@@ -199,45 +200,13 @@ func Check(p *model.Project, dir string) (diag.List, error) {
 // any error nothing is renamed. Files whose bytes are already there are
 // left alone.
 func Write(from, out string, files []File) (written []string, err error) {
-	type pending struct{ tmp, dst string }
-	var done []pending
-	cleanup := func() {
-		for _, p := range done {
-			os.Remove(p.tmp)
-		}
-	}
+	var outs []outfile.File
 	for _, f := range files {
 		rel, err := filepath.Rel(from, f.Path)
 		if err != nil {
 			return nil, err
 		}
-		dst := filepath.Join(out, rel)
-		if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, f.New) {
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			cleanup()
-			return nil, err
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(dst), ".slo-*.tmp")
-		if err != nil {
-			cleanup()
-			return nil, err
-		}
-		_, werr := tmp.Write(f.New)
-		cerr := tmp.Close()
-		done = append(done, pending{tmp.Name(), dst})
-		if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
-			cleanup()
-			return nil, err
-		}
+		outs = append(outs, outfile.File{Path: filepath.Join(out, rel), Data: f.New})
 	}
-	for _, p := range done {
-		if err := os.Rename(p.tmp, p.dst); err != nil {
-			cleanup()
-			return nil, err
-		}
-		written = append(written, p.dst)
-	}
-	return written, nil
+	return outfile.Write(outs)
 }
