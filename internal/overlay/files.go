@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/slo-compiler/slo/internal/diag"
-	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/outfile"
 )
 
 // Dir is the compile output folder of the overlay files: Dir/<uid>.json.
