@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -30,10 +29,9 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 		},
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			format := c.String("format")
-			if !slices.Contains(report.Formats, format) {
-				fmt.Fprintf(stderr, "slo: --format: expected one of %s, got %q\n", strings.Join(report.Formats, ", "), format)
-				return exitCode(exitFailure)
+			format, dformat, err := reportFormats(c, stderr)
+			if err != nil {
+				return err
 			}
 			run, err := app.Check(app.CheckOptions{
 				Specs: c.StringSlice("specs"), Tests: c.StringSlice("tests"),
@@ -42,10 +40,6 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				fmt.Fprintf(stderr, "slo: %v\n", err)
 				return exitCode(exitFailure)
-			}
-			dformat := format
-			if dformat == "junit" {
-				dformat = "text"
 			}
 			for _, d := range run.Drift {
 				run.Diags.Errorf(diag.Pos{File: d.Name}, "check/"+d.Kind, "%s", driftMessage(d))

@@ -30,10 +30,9 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 		},
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
-			format := c.String("format")
-			if !slices.Contains(report.Formats, format) {
-				fmt.Fprintf(stderr, "slo: --format: expected one of %s, got %q\n", strings.Join(report.Formats, ", "), format)
-				return exitCode(exitFailure)
+			format, dformat, err := reportFormats(c, stderr)
+			if err != nil {
+				return err
 			}
 			opts := app.TestOptions{Paths: c.Args().Slice(), Exhaustive: c.Bool("exhaustive")}
 			if r := c.String("run"); r != "" {
@@ -45,10 +44,6 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 				opts.Run = re
 			}
 			run, diags, err := app.Test(opts)
-			dformat := format
-			if dformat == "junit" {
-				dformat = "text"
-			}
 			if werr := diag.Write(stderr, dformat, diags); werr != nil {
 				return werr
 			}
@@ -77,4 +72,18 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 			return nil
 		},
 	}
+}
+
+// reportFormats reads --format for commands that report test results, and
+// the format their diagnostics use (JUnit has no place for them: text).
+func reportFormats(c *cli.Context, stderr io.Writer) (format, diagFormat string, err error) {
+	format = c.String("format")
+	if !slices.Contains(report.Formats, format) {
+		fmt.Fprintf(stderr, "slo: --format: expected one of %s, got %q\n", strings.Join(report.Formats, ", "), format)
+		return "", "", exitCode(exitFailure)
+	}
+	if format == "junit" {
+		return format, "text", nil
+	}
+	return format, format, nil
 }

@@ -80,25 +80,23 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 		for _, rt := range t.AlertRangeTest {
 			base := AlertRange{Alertname: rt.Alertname, Labels: rt.Labels, Pos: rt.Pos}
 			n := 0
-			if rt.NeverFires != nil {
+			for _, tr := range []struct {
+				field  string
+				kind   RangeKind
+				rng    *spec.TimeRange
+				firing bool
+			}{{"never_fires", NeverFires, rt.NeverFires, false}, {"always_fires", AlwaysFires, rt.AlwaysFires, true}} {
+				if tr.rng == nil {
+					continue
+				}
 				n++
 				r := base
-				r.Kind, r.From, r.To = NeverFires, dur(rt.NeverFires.From, 0), dur(rt.NeverFires.To, 0)
-				if rt.NeverFires.To == nil || r.To < r.From {
-					diags.Errorf(rt.NeverFires.Pos, "scenario/range", "never_fires: expected from and to, with to not before from")
+				r.Kind, r.From, r.To = tr.kind, dur(tr.rng.From, 0), dur(tr.rng.To, 0)
+				if tr.rng.To == nil || r.To < r.From {
+					diags.Errorf(tr.rng.Pos, "scenario/range", "%s: expected from and to, with to not before from", tr.field)
 				}
 				s.Ranges = append(s.Ranges, r)
-				s.Covers = append(s.Covers, Cover{Alert: rt.Alertname, Severity: rt.Labels["severity"], Firing: false})
-			}
-			if rt.AlwaysFires != nil {
-				n++
-				r := base
-				r.Kind, r.From, r.To = AlwaysFires, dur(rt.AlwaysFires.From, 0), dur(rt.AlwaysFires.To, 0)
-				if rt.AlwaysFires.To == nil || r.To < r.From {
-					diags.Errorf(rt.AlwaysFires.Pos, "scenario/range", "always_fires: expected from and to, with to not before from")
-				}
-				s.Ranges = append(s.Ranges, r)
-				s.Covers = append(s.Covers, Cover{Alert: rt.Alertname, Severity: rt.Labels["severity"], Firing: true})
+				s.Covers = append(s.Covers, Cover{Alert: rt.Alertname, Severity: rt.Labels["severity"], Firing: tr.firing})
 			}
 			if rt.FiresWithin != nil {
 				n++
