@@ -78,7 +78,12 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 				fmt.Fprintln(stderr, "slo check: FAILED")
 				return exitCode(exitProblems)
 			}
-			fmt.Fprintln(stdout, "slo check: ok")
+			// JSON and JUnit readers get one document on stdout.
+			status := stdout
+			if format == "json" || format == "junit" {
+				status = stderr
+			}
+			fmt.Fprintln(status, "slo check: ok")
 			return nil
 		},
 	}
