@@ -1,0 +1,93 @@
+package harness
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/simulate"
+)
+
+// timeline builds observed states: one alert X, firing or pending per
+// minute as given by a string ('.' inactive, 'p' pending, 'F' firing), with
+// ActiveAt at the start of each active run.
+func timeline(s string) map[time.Duration][]simulate.AlertState {
+	out := map[time.Duration][]simulate.AlertState{}
+	var active time.Duration = -1
+	for i, c := range s {
+		t := time.Duration(i) * time.Minute
+		out[t] = []simulate.AlertState{}
+		if c == '.' {
+			active = -1
+			continue
+		}
+		if active < 0 {
+			active = t
+		}
+		out[t] = []simulate.AlertState{{Name: "X", Labels: map[string]string{"alertname": "X", "severity": "warning"}, Firing: c == 'F', ActiveAt: active}}
+	}
+	return out
+}
+
+func TestCheckRange(t *testing.T) {
+	m := time.Minute
+	for _, tc := range []struct {
+		name  string
+		tl    string
+		r     scenario.AlertRange
+		fails string // substring of the failure, "" for a pass
+	}{
+		{"never fires: quiet", "..pp..", scenario.AlertRange{Kind: scenario.NeverFires, From: 0, To: 5 * m}, ""},
+		{"never fires: fires", "..pF..", scenario.AlertRange{Kind: scenario.NeverFires, From: 0, To: 5 * m}, "but it fired at 3m"},
+		{"never fires: outside the range", "FF....", scenario.AlertRange{Kind: scenario.NeverFires, From: 2 * m, To: 5 * m}, ""},
+		{"never fires: other severity", "FFFFFF", scenario.AlertRange{Kind: scenario.NeverFires, Labels: map[string]string{"severity": "critical"}, To: 5 * m}, ""},
+		{"always fires", ".FFFF.", scenario.AlertRange{Kind: scenario.AlwaysFires, From: m, To: 4 * m}, ""},
+		{"always fires: a gap", ".FF.F.", scenario.AlertRange{Kind: scenario.AlwaysFires, From: m, To: 4 * m}, "not firing at 3m"},
+		{"fires within", "...pF.", scenario.AlertRange{Kind: scenario.FiresWithin, From: 2 * m, To: 4 * m}, ""},
+		{"fires within: too late", "...ppF", scenario.AlertRange{Kind: scenario.FiresWithin, From: 2 * m, To: 4 * m}, "it was pending at 3m"},
+		{"resolved by", "FFF...", scenario.AlertRange{Kind: scenario.ResolvedBy, From: 3 * m, To: 3 * m}, ""},
+		{"resolved by: still firing", "FFFF..", scenario.AlertRange{Kind: scenario.ResolvedBy, From: 3 * m, To: 3 * m}, "still firing"},
+		{"pending then fires after for", "..ppF.", scenario.AlertRange{Kind: scenario.PendingThenFires, From: m, To: 3 * m, For: 2 * m}, ""},
+		{"fires a step early", "..pF..", scenario.AlertRange{Kind: scenario.PendingThenFires, From: m, To: 3 * m, For: 2 * m}, "to fire after its for of 2m at 4m, but it fired at 3m"},
+		{"fires a step late", "..pppF", scenario.AlertRange{Kind: scenario.PendingThenFires, From: m, To: 3 * m, For: 2 * m}, "but it fired at 5m"},
+		{"a flicker before the run that fires", ".p.ppF..", scenario.AlertRange{Kind: scenario.PendingThenFires, From: m, To: 4 * m, For: 2 * m}, ""},
+		{"never fires while pending", "..pppp", scenario.AlertRange{Kind: scenario.PendingThenFires, From: m, To: 3 * m, For: 2 * m}, "never fired"},
+		{"stays inactive", "......", scenario.AlertRange{Kind: scenario.PendingThenFires, From: m, To: 3 * m, For: 2 * m}, "stayed inactive"},
+		{"pending too late", ".....pF.", scenario.AlertRange{Kind: scenario.PendingThenFires, From: m, To: 3 * m, For: m}, "stayed inactive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.r.Alertname = "X"
+			got := checkRange(tc.r, timeline(tc.tl), time.Minute)
+			switch {
+			case tc.fails == "" && got != "":
+				t.Errorf("want a pass, got %q", got)
+			case tc.fails != "" && !strings.Contains(got, tc.fails):
+				t.Errorf("want a failure containing %q, got %q", tc.fails, got)
+			}
+		})
+	}
+}
+
+func TestCheckAlerts(t *testing.T) {
+	states := []simulate.AlertState{
+		{Name: "X", Labels: map[string]string{"alertname": "X", "severity": "warning"}, Annotations: map[string]string{"summary": "s"}, Firing: true},
+		{Name: "X", Labels: map[string]string{"alertname": "X", "severity": "critical"}, Firing: false},
+	}
+	a := scenario.AlertAt{At: time.Minute, Alertname: "X"}
+	warn := scenario.ExpAlert{Labels: map[string]string{"severity": "warning"}}
+	if msg := checkAlerts(a, []scenario.ExpAlert{warn}, true, states); msg != "" {
+		t.Errorf("labels only: %s", msg)
+	}
+	warn.Annotations = map[string]string{"summary": "other"}
+	if msg := checkAlerts(a, []scenario.ExpAlert{warn}, true, states); !strings.Contains(msg, `expected, not firing`) || !strings.Contains(msg, `+ firing, not expected`) {
+		t.Errorf("wrong annotations: %q", msg)
+	}
+	if msg := checkAlerts(a, nil, true, states); !strings.Contains(msg, "not expected") {
+		t.Errorf("no alert expected, one fires: %q", msg)
+	}
+	crit := scenario.ExpAlert{Labels: map[string]string{"severity": "critical"}}
+	if msg := checkAlerts(a, []scenario.ExpAlert{crit}, false, states); msg != "" {
+		t.Errorf("pending: %s", msg)
+	}
+}
