@@ -200,7 +200,7 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 	}
 	res.Evaluations = out.Stats.RuleEvals
 	for _, e := range out.Errors {
-		fail(p.positionOf(s, e), "%s", strings.TrimSpace(dedent(e)))
+		fail(positionOf(s, e), "%s", strings.TrimSpace(dedent(e)))
 	}
 	for _, r := range s.Ranges {
 		if msg := checkRange(r, out.States, p.interval); msg != "" {
@@ -225,6 +225,13 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 			}
 		}
 	}
+	// Failures read top to bottom, like the file.
+	slices.SortStableFunc(res.Failures, func(a, b scenario.Failure) int {
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return a.Pos.Col - b.Pos.Col
+	})
 	res.Duration = time.Since(start)
 	return res
 }
@@ -232,20 +239,11 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 // stepTime is the evaluation whose state an assertion at t sees.
 func stepTime(t, iv time.Duration) time.Duration { return t / iv * iv }
 
-var (
-	alertErrRE = regexp.MustCompile(`alertname: (\S+), time: (\S+),`)
-	exprErrRE  = regexp.MustCompile(`expr: ("(?:[^"\\]|\\.)*"), time: ([^,\s]+)`)
-)
+var exprErrRE = regexp.MustCompile(`expr: ("(?:[^"\\]|\\.)*"), time: ([^,\s]+)`)
 
-// positionOf finds the assertion a promtool-style message is about.
-func (p *prepared) positionOf(s *scenario.Scenario, msg string) diag.Pos {
-	if m := alertErrRE.FindStringSubmatch(msg); m != nil {
-		for _, a := range s.Alerts {
-			if a.Alertname == m[1] && promx.FormatDuration(a.At) == m[2] {
-				return a.Pos
-			}
-		}
-	}
+// positionOf finds the query a promtool-style message is about; other
+// messages (rule evaluation errors) belong to the scenario.
+func positionOf(s *scenario.Scenario, msg string) diag.Pos {
 	if m := exprErrRE.FindStringSubmatch(msg); m != nil {
 		for _, q := range s.Queries {
 			if fmt.Sprintf("%q", q.Expr) == m[1] && promx.FormatDuration(q.At) == m[2] {
