@@ -41,9 +41,6 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 				fmt.Fprintf(stderr, "slo: %v\n", err)
 				return exitCode(exitFailure)
 			}
-			for _, d := range run.Drift {
-				run.Diags.Errorf(diag.Pos{File: d.Name}, "check/"+d.Kind, "%s", driftMessage(d))
-			}
 			if err := diag.Write(stderr, dformat, run.Diags); err != nil {
 				return err
 			}
@@ -87,14 +84,4 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 			return nil
 		},
 	}
-}
-
-func driftMessage(d app.Drift) string {
-	switch d.Kind {
-	case "missing":
-		return "not committed: the specs compile to this file; run slo compile and commit it"
-	case "extra":
-		return "committed, but no spec generates it any more; run slo compile (it removes it) and commit"
-	}
-	return "differs from what the specs compile to (edited by hand, or a spec changed without slo compile); run slo compile and commit"
 }

@@ -38,7 +38,7 @@ type Drift struct {
 // CheckRun is everything slo check found.
 type CheckRun struct {
 	Drift []Drift
-	// Diags holds the lint findings and stale dashboards.
+	// Diags holds the lint findings, the drift and the stale dashboards.
 	Diags diag.List
 	Test  *TestRun
 	// MissingCoverage counts alert severities without a firing or a silent
@@ -89,6 +89,17 @@ func Check(opts CheckOptions) (*CheckRun, error) {
 	}
 	for _, name := range stale {
 		run.Drift = append(run.Drift, Drift{Name: name, Kind: "extra"})
+	}
+	for _, d := range run.Drift {
+		pos := diag.Pos{File: d.Name}
+		switch d.Kind {
+		case "missing":
+			run.Diags.Errorf(pos, "check/missing", "not committed: the specs compile to this file; run slo compile and commit it")
+		case "extra":
+			run.Diags.Errorf(pos, "check/extra", "committed, but no spec generates it any more; run slo compile (it removes it) and commit")
+		default:
+			run.Diags.Errorf(pos, "check/changed", "differs from what the specs compile to (edited by hand, or a spec changed without slo compile); run slo compile and commit")
+		}
 	}
 	if opts.Dashboards != "" {
 		ds, err := overlay.Check(b.Project, opts.Dashboards)
