@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 			ExternalLabels: t.ExternalLabels,
 		}
 		if s.Name == "" {
-			s.Name = "unnamed#" + itoa(i)
+			s.Name = "unnamed#" + strconv.Itoa(i)
 		}
 		for _, in := range t.InputSeries {
 			if _, err := promx.ParseSeriesDesc(in.Series + " " + in.Values); err != nil {
@@ -165,12 +166,4 @@ func expAlerts(in []*spec.ExpAlert) []ExpAlert {
 		out = append(out, ea)
 	}
 	return out
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strconv"
 
 	"go.yaml.in/yaml/v3"
 
@@ -122,31 +123,11 @@ func (s *StringList) decodeYAML(d *decoder, n *yaml.Node, what string) {
 	s.Values = []string{}
 	for i, e := range n.Content {
 		if e.Kind != yaml.ScalarNode || e.Tag == "!!null" {
-			d.typeError(e, what+"["+itoa(i)+"]", "a string")
+			d.typeError(e, what+"["+strconv.Itoa(i)+"]", "a string")
 			continue
 		}
 		s.Values = append(s.Values, e.Value)
 	}
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
-}
-
-// IsScenario reports whether src looks like a slo scenario file (a top-level
-// "tests" key next to "spec"), as opposed to a spec or a promtool test file
-// (which has rule_files).
-func IsScenario(src []byte) bool {
-	var top map[string]yaml.Node
-	if yaml.Unmarshal(src, &top) != nil {
-		return false
-	}
-	_, tests := top["tests"]
-	_, rules := top["rule_files"]
-	return tests && !rules
 }
 
 // ParseScenario decodes a scenario file, reporting every problem at its
