@@ -282,37 +282,18 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 	return built{}, fmt.Errorf("slo cannot invert a %T signal", sig)
 }
 
-// ratioSeries makes counters whose rates give error ratio v: the bad
-// series, and the series total counts that bad does not (good requests), or
-// a separate total when bad and total are different metrics. Both start at
-// sample n0 and grow for n samples.
+// ratioSeries makes counters whose rates give error ratio v (see
+// ratioCounters), starting at sample n0 and growing for n samples.
 func ratioSeries(bad, good, total string, extra map[string]string, v float64, n0, n int) ([]Series, error) {
-	errSel := bad
-	errRate, okRate := v*requestRate, (1-v)*requestRate
-	if bad == "" {
-		// good/total: the "error" series is what total counts beyond good.
-		errSel = good
-		errRate, okRate = (1-v)*requestRate, v*requestRate
-	}
-	first, err := promx.SeriesFor(errSel, extra)
+	cs, err := ratioCounters(bad, good, total, extra)
 	if err != nil {
 		return nil, err
 	}
-	counter := func(rate float64) string {
-		return (&values{}).gap(n0).line(counterBase, rate, n).String()
+	var out []Series
+	for _, c := range cs {
+		out = append(out, Series{Series: c.series, Values: (&values{}).gap(n0).line(counterBase, c.rate(v), n).String()})
 	}
-	if promx.SelectorMatches(total, first) {
-		other, err := promx.SeriesFor(total, extra, errSel)
-		if err != nil {
-			return nil, err
-		}
-		return []Series{{Series: first, Values: counter(errRate)}, {Series: other, Values: counter(okRate)}}, nil
-	}
-	tot, err := promx.SeriesFor(total, extra)
-	if err != nil {
-		return nil, err
-	}
-	return []Series{{Series: first, Values: counter(errRate)}, {Series: tot, Values: counter(requestRate)}}, nil
+	return out, nil
 }
 
 // status scenarios: down fires, up stays silent, absent fires.

@@ -47,48 +47,63 @@ func burnAlerts(slo *model.SLO) []*model.BurnAlert {
 	return out
 }
 
-// sloSeries returns the bad series and the other series total counts, for
-// error ratios; see ratioSeries.
-func sloSeries(slo *model.SLO) (errSer, okSer string, okIsTotal bool, err error) {
+// counter is an input counter of an error ratio and its growth per sample
+// at error ratio e.
+type counter struct {
+	series string
+	rate   func(e float64) float64
+}
+
+// ratioCounters returns the two counters whose rates give an error ratio:
+// the bad (or good) series, and either the series total counts that bad (or
+// good) does not, when total's selector matches it, or a series of total
+// itself, which then counts every request, when they are different metrics
+// (good: x_bucket{le="0.3"}, total: x_count).
+func ratioCounters(bad, good, total string, extra map[string]string) ([]counter, error) {
+	sel := bad
+	mine := func(e float64) float64 { return e * requestRate }
+	rest := func(e float64) float64 { return (1 - e) * requestRate }
+	if bad == "" {
+		sel = good
+		mine, rest = rest, mine
+	}
+	first, err := promx.SeriesFor(sel, extra)
+	if err != nil {
+		return nil, err
+	}
+	if promx.SelectorMatches(total, first) {
+		other, err := promx.SeriesFor(total, extra, sel)
+		if err != nil {
+			return nil, err
+		}
+		return []counter{{first, mine}, {other, rest}}, nil
+	}
+	tot, err := promx.SeriesFor(total, extra)
+	if err != nil {
+		return nil, err
+	}
+	return []counter{{first, mine}, {tot, func(float64) float64 { return requestRate }}}, nil
+}
+
+// sloSeries returns the counters of an SLO's error ratio; see ratioCounters.
+func sloSeries(slo *model.SLO) ([]counter, error) {
 	sli := slo.SLI
 	extra := map[string]string{}
 	for _, l := range sli.By {
 		extra[l] = "x"
 	}
-	errSel := sli.Bad
-	if errSel == "" {
-		// good/total: what total counts beyond good are the errors.
-		errSer, err = promx.SeriesFor(sli.Total, extra, sli.Good)
-		if err != nil {
-			return "", "", false, err
-		}
-		okSer, err = promx.SeriesFor(sli.Good, extra)
-		return errSer, okSer, false, err
-	}
-	errSer, err = promx.SeriesFor(errSel, extra)
-	if err != nil {
-		return "", "", false, err
-	}
-	if promx.SelectorMatches(sli.Total, errSer) {
-		okSer, err = promx.SeriesFor(sli.Total, extra, errSel)
-		return errSer, okSer, false, err
-	}
-	okSer, err = promx.SeriesFor(sli.Total, extra)
-	return errSer, okSer, true, err
+	return ratioCounters(sli.Bad, sli.Good, sli.Total, extra)
 }
 
-// episode writes the two counters for: error-free traffic for warm
-// samples, errors at ratio e for ep samples, error-free for tail samples.
-func episode(errSer, okSer string, okIsTotal bool, warm, ep, tail int, e float64) []Series {
-	errs := (&values{}).line(counterBase, 0, warm).cont(e*requestRate, ep).cont(0, tail)
-	okRate := func(e float64) float64 {
-		if okIsTotal {
-			return requestRate
-		}
-		return (1 - e) * requestRate
+// episode writes the counters for: error-free traffic for warm samples,
+// errors at ratio e for ep samples, error-free for tail samples.
+func episode(cs []counter, warm, ep, tail int, e float64) []Series {
+	var out []Series
+	for _, c := range cs {
+		vals := (&values{}).line(counterBase, c.rate(0), warm).cont(c.rate(e), ep).cont(c.rate(0), tail)
+		out = append(out, Series{Series: c.series, Values: vals.String()})
 	}
-	oks := (&values{}).line(counterBase, okRate(0), warm).cont(okRate(e), ep).cont(okRate(0), tail)
-	return []Series{{Series: errSer, Values: errs.String()}, {Series: okSer, Values: oks.String()}}
+	return out
 }
 
 // sampleInterval spaces the input samples of a burn alert's scenarios:
@@ -102,7 +117,7 @@ func (g *generator) sampleInterval(b *model.BurnAlert) time.Duration {
 
 func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow, k float64, longest time.Duration) {
 	name := slo.Alerting.Name
-	errSer, okSer, okIsTotal, err := sloSeries(slo)
+	cs, err := sloSeries(slo)
 	if err != nil {
 		g.unc = append(g.unc, Uncovered{Alert: name, Pos: slo.Pos, Why: err.Error()})
 		return
@@ -123,7 +138,7 @@ func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow,
 		Pos:       w.Pos,
 		Generated: true,
 		Interval:  si,
-		Series:    episode(errSer, okSer, okIsTotal, warm, ep, tail, e),
+		Series:    episode(cs, warm, ep, tail, e),
 		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: k > 1}},
 	}
 	pair := fmt.Sprintf("%s/%s at %sx", promx.FormatDuration(w.Long), promx.FormatDuration(w.Short), num.Format(w.Factor))
@@ -145,7 +160,7 @@ func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow,
 // window alone does not page.
 func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Duration) {
 	name := slo.Alerting.Name
-	errSer, okSer, okIsTotal, err := sloSeries(slo)
+	cs, err := sloSeries(slo)
 	if err != nil {
 		return
 	}
@@ -168,7 +183,7 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 		Pos:       slo.Pos,
 		Generated: true,
 		Interval:  si,
-		Series:    episode(errSer, okSer, okIsTotal, warm, ep, tail, e),
+		Series:    episode(cs, warm, ep, tail, e),
 		Ranges:    []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: slo.Pos}},
 		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
 	})
