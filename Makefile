@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/slo
 PKGS    := ./...
 
-.PHONY: all run build test unit heavy check check-output bench golden lint clean
+.PHONY: all run build test unit heavy realservers check check-output bench golden lint clean
 
 all: build
 
@@ -18,8 +18,9 @@ run: build
 # the tests that evaluate every scenario in the repository (both ways, and
 # against mutated rules), without the race detector, which makes them ten
 # times slower; the compiled output of specs/ checked by the real promtool
-# and amtool; and slo check, the CI gate, on the repository itself.
-test: lint unit heavy check-output check
+# and amtool, and loaded by real Prometheus and Alertmanager servers; and
+# slo check, the CI gate, on the repository itself.
+test: lint unit heavy check-output realservers check
 
 unit:
 	$(GO) test -race -shuffle=on -short -count=1 $(PKGS)
@@ -27,6 +28,15 @@ unit:
 heavy:
 	$(GO) test -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
 	$(GO) test -shuffle=on -count=1 ./internal/simulate/
+
+# Debian's prometheus and prometheus-alertmanager, started on loopback by
+# the test, load what specs/ compiles to and scrape an exporter inside the
+# test: every rule must evaluate without error, and an alert driven past its
+# critical threshold must reach the receiver slo test claims. It skips under
+# -short (so unit does not run it) and, with a note, where the binaries are
+# not installed (.ci/run installs them). About 15 s.
+realservers:
+	$(GO) test -count=1 -v -run 'TestShippedRulesOnRealServers' ./internal/realserver/
 
 check: build
 	./$(BIN) check
