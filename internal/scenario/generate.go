@@ -135,7 +135,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		Interval:  g.step,
 		Series:    b.series,
 		Covers:    []Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
-		Probe:     &Probe{Value: v, Threshold: l.Threshold},
+		Probe:     &Probe{Value: v, Threshold: l.Threshold, At: t0 + b.window + g.step},
 	}
 	if firing {
 		// Silent before the signal starts, then pending and firing after

@@ -29,10 +29,26 @@ type Scenario struct {
 	// Probe, on generated threshold scenarios, is the value the signal is
 	// held at and the threshold it is held against.
 	Probe *Probe
+	// Claim, on generated burn-rate scenarios, is the error ratio the
+	// input series give the SLO.
+	Claim *Claim
 }
 
-// Probe is a signal value tested against a threshold.
-type Probe struct{ Value, Threshold float64 }
+// Probe is a signal value tested against a threshold. At is a time at which
+// the recorded signal equals Value (once its series have the samples, and
+// for signals over a window, once the window is full).
+type Probe struct {
+	Value, Threshold float64
+	At               time.Duration
+}
+
+// Claim is an SLO error ratio a generated scenario holds: at time At, the
+// error ratio over each of Windows is Ratio.
+type Claim struct {
+	Ratio   float64
+	Windows []time.Duration
+	At      time.Duration
+}
 
 // Series is an input series in promtool's notation.
 type Series struct {

@@ -140,6 +140,8 @@ func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow,
 		Interval:  si,
 		Series:    episode(cs, warm, ep, tail, e),
 		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: k > 1}},
+		// Once the long window lies inside the episode, both windows hold e.
+		Claim: &Claim{Ratio: e, Windows: []time.Duration{w.Long, w.Short}, At: t0 + w.Long},
 	}
 	pair := fmt.Sprintf("%s/%s at %sx", promx.FormatDuration(w.Long), promx.FormatDuration(w.Short), num.Format(w.Factor))
 	if k > 1 {
@@ -186,5 +188,7 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 		Series:    episode(cs, warm, ep, tail, e),
 		Ranges:    []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: slo.Pos}},
 		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
+		// At its last sample, the spike's own span holds e.
+		Claim: &Claim{Ratio: e, Windows: []time.Duration{d}, At: t0 + d - si},
 	})
 }
