@@ -66,7 +66,9 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 					return err
 				}
 			}
-			if report.Summarize(run.Results).Failed > 0 {
+			// Errors that let the scenarios run (names a scenario file uses
+			// that the specs lack) fail the run like a failed scenario.
+			if report.Summarize(run.Results).Failed > 0 || diags.HasErrors() {
 				return exitCode(exitProblems)
 			}
 			return nil

@@ -114,9 +114,13 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 			})
 		}
 	}
+	// names are problems in scenario files that still run: exit 1, like a
+	// failed scenario, where a malformed file stops the run.
+	var names diag.List
 	for _, path := range scenarioFiles {
-		f, ds, err := loadScenarioFile(path)
+		f, ds, ns, err := loadScenarioFile(path)
 		diags = append(diags, ds...)
+		names = append(names, ns...)
 		if err != nil {
 			return nil, diags, err
 		}
@@ -125,8 +129,9 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		}
 	}
 	if diags.HasErrors() {
-		return nil, diags, nil
+		return nil, append(diags, names...), nil
 	}
+	diags = append(diags, names...)
 	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run})
 	if err != nil {
 		return nil, diags, err
@@ -161,20 +166,21 @@ func fileData(b *Build, name string) []byte {
 }
 
 // loadScenarioFile reads a hand-written scenario file and compiles the
-// specs it names.
-func loadScenarioFile(path string) (*scenario.File, diag.List, error) {
+// specs it names. names are the alerts and receivers it names that the
+// compiled specs lack (see scenarioNames).
+func loadScenarioFile(path string) (f *scenario.File, diags, names diag.List, err error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sf, diags := spec.ParseScenario(path, src)
 	if sf == nil || diags.HasErrors() {
-		return nil, diags, nil
+		return nil, diags, nil, nil
 	}
 	h, ds := scenario.FromSpec(sf)
 	diags = append(diags, ds...)
 	if diags.HasErrors() {
-		return nil, diags, nil
+		return nil, diags, nil, nil
 	}
 	for _, p := range h.Specs {
 		if _, err := os.Stat(p); err != nil {
@@ -182,14 +188,14 @@ func loadScenarioFile(path string) (*scenario.File, diag.List, error) {
 		}
 	}
 	if diags.HasErrors() {
-		return nil, diags, nil
+		return nil, diags, nil, nil
 	}
 	b, ds, err := Compile(h.Specs)
 	diags = append(diags, ds...)
 	if err != nil || b == nil {
-		return nil, diags, err
+		return nil, diags, nil, err
 	}
-	f := &scenario.File{Name: path, Scenarios: h.Scenarios}
+	f = &scenario.File{Name: path, Scenarios: h.Scenarios}
 	for _, file := range b.Files {
 		if strings.HasPrefix(file.Name, "rules/") {
 			f.RuleFiles = append(f.RuleFiles, scenario.RuleFile{Name: file.Name, Data: file.Data})
@@ -197,7 +203,7 @@ func loadScenarioFile(path string) (*scenario.File, diag.List, error) {
 			f.Alertmanager = file.Data
 		}
 	}
-	return f, diags, nil
+	return f, diags, scenarioNames(sf, b), nil
 }
 
 // promtoolResults turns a promtool file's outcome into one result per test

@@ -34,6 +34,8 @@ type Project struct {
 type Service struct {
 	Name string
 	Team string
+	// TeamPos is where team is written.
+	TeamPos diag.Pos
 	// Source is the spec file the service was read from, as given.
 	Source     string
 	Labels     map[string]string

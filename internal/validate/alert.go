@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -396,13 +397,19 @@ func (v *validator) crossChecks(p *model.Project) {
 	if p.Routing == nil {
 		return
 	}
-	teams := map[string]bool{}
+	var teams []string
 	for _, t := range p.Routing.Teams {
-		teams[t.Team] = true
+		teams = append(teams, t.Team)
 	}
 	for _, s := range p.Services {
-		if s.Team != "" && !teams[s.Team] {
-			v.diags.Warnf(s.Pos, "routing/unknown-team", "team %q has no route in %s; its alerts go to the default receiver %q", s.Team, p.Routing.Source, p.Routing.DefaultReceiver)
+		// An error, not a warning: a misspelt team sends even the critical
+		// alerts to the default receiver, and nobody is paged.
+		if s.Team != "" && !slices.Contains(teams, s.Team) {
+			hint := "; expected one of " + strings.Join(teams, ", ")
+			if best := spec.Closest(s.Team, teams); best != "" {
+				hint = fmt.Sprintf("; did you mean %q?", best)
+			}
+			v.diags.Errorf(s.TeamPos, "routing/unknown-team", "team %q has no route in %s, so its alerts would go to the default receiver %q%s", s.Team, p.Routing.Source, p.Routing.DefaultReceiver, hint)
 		}
 	}
 	if p.Routing.Base != nil {

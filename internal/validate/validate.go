@@ -95,6 +95,7 @@ func (v *validator) service(path string, s *spec.Service) *model.Service {
 	svc := &model.Service{
 		Name:       s.Service,
 		Team:       s.Team,
+		TeamPos:    s.At("team"),
 		Source:     path,
 		Labels:     v.labels(&s.Node, "labels", "labels", s.Labels),
 		RunbookURL: s.RunbookURL,
