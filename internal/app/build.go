@@ -117,6 +117,7 @@ func Compile(paths []string) (*Build, diag.List, error) {
 		return nil, diags, err
 	}
 	out := compile.Project(p)
+	diags = append(diags, duplicateRecords(p, out)...)
 	b := &Build{Project: p, Output: out}
 	for i, r := range renderRuleFiles(out.RuleFiles) {
 		if r.err != nil {
