@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -430,4 +431,58 @@ func (e *exporter) kindOf(name string) kind {
 		}
 	}
 	return ""
+}
+
+// TestExporterShapes checks the exporter's own promises, without servers:
+// counters and histogram series never decrease between scrapes, buckets
+// are cumulative and end in +Inf equal to _count, and every grouping
+// dimension has several values.
+func TestExporterShapes(t *testing.T) {
+	e := newExporter()
+	at := func(t float64) map[string]float64 {
+		out := map[string]float64{}
+		for _, s := range e.samples(t) {
+			out[key(s.name, s.labels)] = s.value
+		}
+		return out
+	}
+	for _, pair := range [][2]float64{{0, 1}, {1, 2.5}, {2.5, 60}, {60, 3600}} {
+		before := at(pair[0])
+		for _, s := range e.samples(pair[1]) {
+			if e.kindOf(s.name) == gauge {
+				continue
+			}
+			if k := key(s.name, s.labels); s.value < before[k] {
+				t.Errorf("%s went down from %g at %gs to %g at %gs", k, before[k], pair[0], s.value, pair[1])
+			}
+		}
+	}
+	for _, f := range e.families {
+		if f.kind != histogram {
+			continue
+		}
+		if len(f.buckets) != len(f.fractions) || !slices.IsSorted(f.buckets) || !slices.IsSorted(f.fractions) || f.fractions[len(f.fractions)-1] > 1 {
+			t.Errorf("%s: buckets %v and fractions %v must be increasing and of one length", f.name, f.buckets, f.fractions)
+		}
+		now := at(1234.5)
+		for _, s := range f.series {
+			prev := 0.0
+			for _, le := range f.buckets {
+				v := now[key(f.name+"_bucket", withLabel(s.labels, "le", strconv.FormatFloat(le, 'g', -1, 64)))]
+				if v < prev {
+					t.Errorf("%s%s: bucket le=%g holds %g, less than the bucket below (%g)", f.name, fmtLabels(s.labels), le, v, prev)
+				}
+				prev = v
+			}
+			inf := now[key(f.name+"_bucket", withLabel(s.labels, "le", "+Inf"))]
+			if cnt := now[key(f.name+"_count", s.labels)]; inf < prev || inf != cnt {
+				t.Errorf("%s%s: +Inf bucket %g, last bucket %g, count %g", f.name, fmtLabels(s.labels), inf, prev, cnt)
+			}
+		}
+	}
+	for _, f := range e.families {
+		if len(f.series) < 2 && !slices.Contains([]string{"celery_workers"}, f.name) {
+			t.Errorf("%s has %d series; give it several label values", f.name, len(f.series))
+		}
+	}
 }

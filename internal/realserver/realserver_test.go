@@ -350,6 +350,7 @@ type queryResponse struct {
 // error. Before that it checks that every target is up and that every
 // selector the rules read selects series in the real Prometheus.
 func checkRuleHealth(t *testing.T, c *compiled, exp *exporter, prom *server) {
+	start := time.Now()
 	err := poll(scrapeWait, 200*time.Millisecond, func(ctx context.Context) (bool, string, error) {
 		var tr targetsResponse
 		if err := getJSON(ctx, prom.url("/api/v1/targets"), &tr); err != nil {
@@ -367,6 +368,7 @@ func checkRuleHealth(t *testing.T, c *compiled, exp *exporter, prom *server) {
 		t.Fatalf("scrape targets: %v", err)
 	}
 	first := exp.firstScrape()
+	t.Logf("every target up after %s", time.Since(start).Round(time.Millisecond))
 
 	// Every selector the rules read selects something in the real
 	// Prometheus (the up series included).
@@ -425,6 +427,7 @@ func checkRuleHealth(t *testing.T, c *compiled, exp *exporter, prom *server) {
 	if err != nil {
 		t.Fatalf("rule evaluations: %v", err)
 	}
+	t.Logf("every group evaluated three times after %s", time.Since(start).Round(time.Millisecond))
 
 	loaded := map[string]bool{}
 	for _, g := range last.Data.Groups {
