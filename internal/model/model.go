@@ -5,6 +5,7 @@
 package model
 
 import (
+	"slices"
 	"time"
 
 	"github.com/slo-compiler/slo/internal/diag"
@@ -130,11 +131,55 @@ type Alert struct {
 	Labels map[string]string
 	// Record is the name of the recording rule holding the signal.
 	Record string
+	// OnAbsent is what the alert does when its input is absent.
+	OnAbsent OnAbsent
 	Panel  *Panel
 	// Inhibits is nil unless the alert mutes others while it fires.
 	Inhibits *Inhibits
 	Pos      diag.Pos
 }
+
+// AbsentValue is what a signal's own meaning makes of absent input: known
+// is false when absence has no value (a ratio of no events, a quantile of
+// no requests, any expression); handled is true when the compiled rules
+// already record that value (an increase or uptime whose groups the
+// selector fixes).
+func AbsentValue(s Signal) (value float64, known, handled bool) {
+	switch s := s.(type) {
+	case *IncreaseSignal:
+		return 0, true, s.AbsentIsZero()
+	case *UptimeSignal:
+		return 0, true, s.AbsentIsZero()
+	case *ProjectionSignal:
+		return 0, s.Counter, false
+	}
+	return 0, false, false
+}
+
+// Past says whether a value is past a threshold in direction d.
+func Past(d Direction, value, threshold float64) bool {
+	switch d {
+	case Above:
+		return value > threshold
+	case Below:
+		return value < threshold
+	}
+	return true
+}
+
+// OnAbsent is what an alert does when the series its signal reads are
+// absent.
+type OnAbsent int
+
+const (
+	// AbsentDefault: the signal's own meaning decides (an absent counter of
+	// increase or uptime counts as no events or down; others go silent).
+	AbsentDefault OnAbsent = iota
+	// AbsentFire: the alert fires while the input is absent.
+	AbsentFire
+	// AbsentSilent: the alert stays silent on purpose.
+	AbsentSilent
+)
 
 // Inhibits mutes Alerts (of Severities, or every severity when empty) while
 // the alert fires, where the Equal labels match.
@@ -177,11 +222,16 @@ type ExprSignal struct {
 	ByKnown bool
 }
 
-// RatioSignal is bad (or total minus good) over total, as rates.
+// RatioSignal is bad (or total minus good) over total, as rates. With
+// Bad and Good and no Total, total is bad plus good, and a group that has
+// only one of the two counters still counts.
 type RatioSignal struct {
 	Bad, Good, Total string
 	By               []string
 	Window           time.Duration
+	// MinTotal is the traffic floor: the ratio is judged only where at
+	// least this many events were counted in Window. Zero means no floor.
+	MinTotal float64
 }
 
 // QuantileSignal is a quantile of a classic histogram.
@@ -193,15 +243,45 @@ type QuantileSignal struct {
 	Window   time.Duration
 }
 
-// UptimeSignal is the share of Window that a 0/1 series was 1.
+// UptimeSignal is the share of Window that a 0/1 series was 1: at each
+// evaluation the group is up when any of its series is 1, and down when
+// none is or (for groups the selector fixes) when no series matches.
 type UptimeSignal struct {
 	Selector string
 	By       []string
 	Window   time.Duration
+	// FixedLabels are the labels the selector's equality matchers fix,
+	// which absent() gives its output.
+	FixedLabels []string
 }
 
-// StatusSignal is a component whose series is 0, or absent when Absent.
+// AbsentIsZero says whether the uptime of an absent target can be recorded
+// as 0: when every by label is fixed by the selector, absent() yields the
+// group's own labels.
+func (s *UptimeSignal) AbsentIsZero() bool { return fixed(s.By, s.FixedLabels) }
+
+func fixed(by, fixedLabels []string) bool {
+	for _, l := range by {
+		if !slices.Contains(fixedLabels, l) {
+			return false
+		}
+	}
+	return true
+}
+
+// StatusSignal is a component whose series is 0 (or, with UpValues, any
+// value but those), or absent when Absent.
 type StatusSignal struct {
+	// By aggregates: a group is down when none of its series is up.
+	By []string
+	// UpValues are the values that mean up, when given; otherwise any
+	// value but 0 does. With StateLabel, UpStates are the values of that
+	// label whose one-hot series being 1 means up.
+	UpValues   []float64
+	StateLabel string
+	UpStates   []string
+	// UpSelector is Selector narrowed to the up states, with StateLabel.
+	UpSelector string
 	Selector string
 	Absent   bool
 	// AbsentLabels are the labels absent() gives its output.
@@ -213,7 +293,14 @@ type IncreaseSignal struct {
 	Counter string
 	By      []string
 	Window  time.Duration
+	// FixedLabels are the labels the counter selector's equality matchers
+	// fix.
+	FixedLabels []string
 }
+
+// AbsentIsZero says whether an absent counter can be recorded as 0 events:
+// when every by label is fixed by the selector.
+func (s *IncreaseSignal) AbsentIsZero() bool { return fixed(s.By, s.FixedLabels) }
 
 // ChangeSignal is (x - x offset Offset) / x offset Offset.
 type ChangeSignal struct {
@@ -245,8 +332,8 @@ type ProjectionSignal struct {
 func (s *ExprSignal) Labels() ([]string, bool)       { return s.By, s.ByKnown }
 func (s *RatioSignal) Labels() ([]string, bool)      { return s.By, true }
 func (s *QuantileSignal) Labels() ([]string, bool)   { return s.By, true }
-func (s *UptimeSignal) Labels() ([]string, bool)     { return s.By, len(s.By) > 0 }
-func (s *StatusSignal) Labels() ([]string, bool)     { return nil, false }
+func (s *UptimeSignal) Labels() ([]string, bool)     { return s.By, true }
+func (s *StatusSignal) Labels() ([]string, bool)     { return s.By, len(s.By) > 0 }
 func (s *IncreaseSignal) Labels() ([]string, bool)   { return s.By, true }
 func (s *ChangeSignal) Labels() ([]string, bool)     { return s.By, s.ByKnown }
 func (s *BaselineSignal) Labels() ([]string, bool)   { return s.By, s.ByKnown }

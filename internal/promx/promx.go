@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -350,4 +352,49 @@ func CheckAlertmanagerConfig(content []byte) error {
 // "1h30m", "30d").
 func FormatDuration(d time.Duration) string {
 	return model.Duration(d).String()
+}
+
+// ParseDuration reads a duration the way Prometheus writes it.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := model.ParseDuration(s)
+	return time.Duration(d), err
+}
+
+// Selectors returns the vector selectors an expression reads, each once, in
+// the order they appear (offsets and @ modifiers dropped).
+func Selectors(text string) []string {
+	expr, errs := ParseExpr(text)
+	if errs != nil {
+		return nil
+	}
+	var out []string
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
+			return nil
+		}
+		c := *vs
+		c.OriginalOffset, c.Offset, c.Timestamp, c.StartOrEnd = 0, 0, nil, 0
+		if s := c.String(); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out
+}
+
+// WithRegexMatcher returns the selector with name=~"v1|v2|..." added (the
+// values quoted as regular expressions), replacing any matcher on name.
+func (s Selector) WithRegexMatcher(name string, values []string) string {
+	if s.vs == nil {
+		return ""
+	}
+	vs := *s.vs
+	vs.LabelMatchers = slices.DeleteFunc(slices.Clone(vs.LabelMatchers), func(m *labels.Matcher) bool { return m.Name == name })
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = regexp.QuoteMeta(v)
+	}
+	vs.LabelMatchers = append(vs.LabelMatchers, labels.MustNewMatcher(labels.MatchRegexp, name, strings.Join(quoted, "|")))
+	return vs.String()
 }

@@ -53,6 +53,9 @@ type Ratio struct {
 	Total  *Expr     `yaml:"total"`
 	By     []string  `yaml:"by"`
 	Window *Duration `yaml:"window"`
+	// MinTotal is the traffic floor of a ratio signal: the ratio is only
+	// judged where total counted at least this many events in the window.
+	MinTotal *float64 `yaml:"min_total"`
 }
 
 // SLOAlerting overrides the multi-window multi-burn-rate alerts of an SLO.
@@ -147,6 +150,9 @@ type Panel struct {
 type Signal struct {
 	Node   `yaml:"-"`
 	Record string `yaml:"record"`
+	// OnAbsent says what the alert does when its input series are absent:
+	// fire, or stay silent on purpose.
+	OnAbsent string `yaml:"on_absent"`
 
 	Expr       *Expr             `yaml:"expr"`
 	Ratio      *Ratio            `yaml:"ratio"`
@@ -182,6 +188,13 @@ type StatusSignal struct {
 	Node     `yaml:"-"`
 	Selector *Expr `yaml:"selector"`
 	Absent   *bool `yaml:"absent"`
+	// By aggregates the series: the component is down only when every
+	// series of a group is down.
+	By []string `yaml:"by"`
+	// UpValues are the values (or, with StateLabel, the states) that mean
+	// up; any other value is down.
+	UpValues   []string `yaml:"up_values"`
+	StateLabel string   `yaml:"state_label"`
 }
 
 // IncreaseSignal counts events of a counter over a window.

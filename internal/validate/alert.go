@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,8 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 		m.Signal = v.signal(a.Signal)
 	}
 	v.levels(m, a)
+	v.absentChecks(m, a)
+	v.floorChecks(m, a)
 	m.Record = v.record(svc, m, a)
 	if in := a.Inhibits; in != nil {
 		m.Inhibits = &model.Inhibits{Alerts: in.Alerts, Equal: v.by(&in.Node, in.Equal, "inhibits.equal"), Pos: in.Pos}
@@ -57,6 +60,16 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 		}
 	}
 	return m
+}
+
+// floorChecks reports ratio alerts with no traffic floor: a handful of
+// events at night then decide a page.
+func (v *validator) floorChecks(m *model.Alert, a *spec.Alert) {
+	r, ok := m.Signal.(*model.RatioSignal)
+	if !ok || r.MinTotal > 0 || m.Direction != model.Above {
+		return
+	}
+	v.diags.Warnf(a.Signal.Pos, "lint/no-traffic-floor", "%s judges a ratio on any number of events, so one failure in three pages; add signal.ratio.min_total, the fewest events in %s worth alerting on", m.Name, promx.FormatDuration(r.Window))
 }
 
 func signalLabels(s model.Signal) ([]string, bool) {
@@ -122,20 +135,15 @@ func (v *validator) signal(s *spec.Signal) model.Signal {
 		u := s.Uptime
 		sel, ok := v.selector(u.Selector, &u.Node, "signal.uptime.selector")
 		if ok {
-			return &model.UptimeSignal{Selector: sel.String(), By: v.by(&u.Node, u.By, "signal.uptime.by"), Window: v.window(u.Window, DefaultUptimeWindow, "signal.uptime.window")}
+			return &model.UptimeSignal{Selector: sel.String(), By: v.by(&u.Node, u.By, "signal.uptime.by"), Window: v.window(u.Window, DefaultUptimeWindow, "signal.uptime.window"), FixedLabels: sel.EqualityLabels()}
 		}
 	case s.Status != nil:
-		st := s.Status
-		sel, ok := v.selector(st.Selector, &st.Node, "signal.status.selector")
-		if ok {
-			absent := st.Absent == nil || *st.Absent
-			return &model.StatusSignal{Selector: sel.String(), Absent: absent, AbsentLabels: sel.EqualityLabels()}
-		}
+		return v.status(s.Status)
 	case s.Increase != nil:
 		in := s.Increase
 		sel, ok := v.selector(in.Counter, &in.Node, "signal.increase.counter")
 		if ok {
-			return &model.IncreaseSignal{Counter: sel.String(), By: v.by(&in.Node, in.By, "signal.increase.by"), Window: v.window(in.Window, DefaultIncreaseWin, "signal.increase.window")}
+			return &model.IncreaseSignal{Counter: sel.String(), By: v.by(&in.Node, in.By, "signal.increase.by"), Window: v.window(in.Window, DefaultIncreaseWin, "signal.increase.window"), FixedLabels: sel.EqualityLabels()}
 		}
 	case s.Change != nil:
 		c := s.Change
@@ -178,6 +186,79 @@ func (v *validator) signal(s *spec.Signal) model.Signal {
 		}
 	}
 	return nil
+}
+
+// status reads a status signal: its up values or one-hot states, and its
+// grouping.
+func (v *validator) status(st *spec.StatusSignal) model.Signal {
+	sel, ok := v.selector(st.Selector, &st.Node, "signal.status.selector")
+	if !ok {
+		return nil
+	}
+	m := &model.StatusSignal{
+		Selector:     sel.String(),
+		Absent:       st.Absent == nil || *st.Absent,
+		AbsentLabels: sel.EqualityLabels(),
+		By:           v.by(&st.Node, st.By, "signal.status.by"),
+		StateLabel:   st.StateLabel,
+	}
+	if st.StateLabel != "" {
+		if !promx.ValidLabelName(st.StateLabel) {
+			v.diags.Errorf(st.At("state_label"), "spec/label-name", "signal.status.state_label: %q is not a valid label name", st.StateLabel)
+		}
+		if slices.Contains(m.By, st.StateLabel) {
+			v.diags.Errorf(st.At("by"), "spec/label-name", "signal.status.by: %s is the state label, which the status aggregates away; remove it", st.StateLabel)
+		}
+		if len(st.UpValues) == 0 {
+			v.diags.Errorf(st.At("state_label"), "spec/required", "signal.status.up_values: missing; with state_label, list the states that mean up, e.g. up_values: [closed]")
+		}
+		m.UpStates = st.UpValues
+		m.UpSelector = sel.WithRegexMatcher(st.StateLabel, st.UpValues)
+		return m
+	}
+	for i, s := range st.UpValues {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			v.diags.Errorf(st.At("up_values"), "spec/type", "signal.status.up_values[%d]: expected a number, got %q; for one-hot series with a state label, set state_label", i, s)
+			continue
+		}
+		m.UpValues = append(m.UpValues, f)
+	}
+	return m
+}
+
+// absentChecks reports alerts that go blind when their input is absent,
+// where the signal's own meaning says absence is past a threshold.
+func (v *validator) absentChecks(m *model.Alert, a *spec.Alert) {
+	if a.Signal == nil || m.Signal == nil {
+		return
+	}
+	if _, ok := m.Signal.(*model.StatusSignal); ok && a.Signal.OnAbsent != "" {
+		v.diags.Errorf(a.Signal.At("on_absent"), "spec/one-of", "signal.on_absent: a status signal says this with status.absent (true or false); remove on_absent")
+		return
+	}
+	switch a.Signal.OnAbsent {
+	case "":
+	case "fire":
+		m.OnAbsent = model.AbsentFire
+	case "silent":
+		m.OnAbsent = model.AbsentSilent
+	default:
+		v.diags.Errorf(a.Signal.At("on_absent"), "spec/range", "signal.on_absent: expected fire or silent, got %q", a.Signal.OnAbsent)
+	}
+	if m.OnAbsent != model.AbsentDefault {
+		return
+	}
+	val, known, handled := model.AbsentValue(m.Signal)
+	if !known || handled {
+		return
+	}
+	for _, l := range m.Levels {
+		if model.Past(m.Direction, val, l.Threshold) {
+			v.diags.Warnf(a.Signal.Pos, "lint/absent-blind", "%s goes blind when its input is absent, which means %s, past the %s threshold %s; add signal.on_absent: fire (or silent, on purpose)", m.Name, num.Format(val), l.Severity, num.Format(l.Threshold))
+			return
+		}
+	}
 }
 
 // levels reads the thresholds and per-severity timing of an alert.

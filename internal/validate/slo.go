@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -30,6 +31,30 @@ var (
 		{3 * 24 * time.Hour, 6 * time.Hour, 0.10},
 	}
 )
+
+// tablePeriod is the SLO period the workbook's window table is written for.
+const tablePeriod = 30 * 24 * time.Hour
+
+// scaledWindows shrinks a table row's windows in proportion to a period
+// shorter than 30 days, so that the burn factor stays the table's (14.4, 6,
+// 1, ...) instead of dropping below 1: a 7-day SLO's ticket watches 16h48m
+// and 1h24m at a factor of 1, not 3d and 6h at 0.233, which fires while
+// the budget is spent at a quarter of the allowed pace. Windows are rounded
+// to the minute, short windows kept at 5m at least (a rate needs samples)
+// and long windows at least twice the short one. Periods of 30 days and
+// more keep the table's windows; their factors grow instead.
+func scaledWindows(d defaultWindow, period time.Duration) (long, short time.Duration) {
+	if period >= tablePeriod {
+		return d.long, d.short
+	}
+	scale := func(w time.Duration) time.Duration {
+		return (time.Duration(float64(w)*float64(period)/float64(tablePeriod)) + time.Minute/2).Truncate(time.Minute)
+	}
+	long, short = scale(d.long), scale(d.short)
+	short = max(short, 5*time.Minute)
+	long = max(long, 2*short)
+	return long, short
+}
 
 // burnFactor is the burn rate at which the long window consumes share of
 // the period's budget: share x period / long.
@@ -99,19 +124,40 @@ func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 func (v *validator) ratio(r *spec.Ratio, what string) *model.RatioSignal {
 	m := &model.RatioSignal{By: v.by(&r.Node, r.By, what+".by"), Window: v.window(r.Window, DefaultRatioWindow, what+".window")}
 	ok := true
+	signal := strings.HasPrefix(what, "signal")
 	switch {
-	case r.Bad != nil && r.Good != nil:
-		v.diags.Errorf(r.At("good"), "spec/one-of", "%s: give bad or good, not both", what)
+	case r.Bad != nil && r.Good != nil && (r.Total != nil || !signal):
+		v.diags.Errorf(r.At("good"), "spec/one-of", "%s: give bad or good with total, not both (a signal may give bad and good without total)", what)
 		ok = false
 	case r.Bad == nil && r.Good == nil:
 		v.diags.Errorf(r.Pos, "spec/required", "%s: expected bad or good, a counter selector", what)
 		ok = false
+	case r.Bad != nil && r.Good != nil:
+		bad, okBad := v.selector(r.Bad, &r.Node, what+".bad")
+		good, okGood := v.selector(r.Good, &r.Node, what+".good")
+		m.Bad, m.Good, ok = bad.String(), good.String(), okBad && okGood
 	case r.Bad != nil:
 		sel, good := v.selector(r.Bad, &r.Node, what+".bad")
 		m.Bad, ok = sel.String(), good
 	default:
 		sel, good := v.selector(r.Good, &r.Node, what+".good")
 		m.Good, ok = sel.String(), good
+	}
+	if r.MinTotal != nil {
+		switch {
+		case !signal:
+			v.diags.Errorf(r.At("min_total"), "spec/field", "%s.min_total: a traffic floor belongs on a ratio signal of an alert; an SLO counts every event", what)
+		case *r.MinTotal <= 0:
+			v.diags.Errorf(r.At("min_total"), "spec/range", "%s.min_total: expected a number of events greater than 0, got %s", what, num.Format(*r.MinTotal))
+		default:
+			m.MinTotal = *r.MinTotal
+		}
+	}
+	if m.Bad != "" && m.Good != "" {
+		if !ok {
+			return nil
+		}
+		return m
 	}
 	total, good := v.selector(r.Total, &r.Node, what+".total")
 	if !ok || !good {
@@ -175,7 +221,8 @@ func (v *validator) burnAlert(m *model.SLO, b *spec.BurnAlert, what string, sev 
 	}
 	if b.Windows == nil {
 		for _, d := range defaults {
-			out.Windows = append(out.Windows, model.BurnWindow{Long: d.long, Short: d.short, Factor: num.Round(burnFactor(d.budgetShare, m.Period, d.long)), Pos: b.Pos})
+			long, short := scaledWindows(d, m.Period)
+			out.Windows = append(out.Windows, model.BurnWindow{Long: long, Short: short, Factor: num.Round(burnFactor(d.budgetShare, m.Period, long)), Pos: b.Pos})
 		}
 	}
 	for i, w := range b.Windows {
@@ -219,6 +266,11 @@ func (v *validator) burnAlert(m *model.SLO, b *spec.BurnAlert, what string, sev 
 			if thr := w.Factor * m.ErrorBudget(); thr >= 1 {
 				v.diags.Errorf(w.Pos, "lint/burn-never-fires", "%s: a burn rate of %s over %s needs an error ratio of %s, above 100%%; this alert can never fire (lower the factor, or raise the objective)", what, num.Format(w.Factor), promx.FormatDuration(w.Long), num.Format(num.Round(thr)))
 			}
+		}
+	}
+	for _, w := range out.Windows {
+		if w.Factor > 0 && w.Factor < 1 {
+			v.diags.Warnf(w.Pos, "lint/burn-below-one", "%s: a burn rate of %s over %s fires while the budget is spent slower than the period allows (%s of it in %s); use a factor of at least 1 (a shorter period needs shorter windows, not a smaller factor)", what, num.Format(w.Factor), promx.FormatDuration(w.Long), strconv.FormatFloat(w.Factor*float64(w.Long)/float64(m.Period)*100, 'g', 3, 64)+"%", promx.FormatDuration(w.Long))
 		}
 	}
 	shortest := time.Duration(0)
