@@ -133,7 +133,7 @@ type Alert struct {
 	Record string
 	// OnAbsent is what the alert does when its input is absent.
 	OnAbsent OnAbsent
-	Panel  *Panel
+	Panel    *Panel
 	// Inhibits is nil unless the alert mutes others while it fires.
 	Inhibits *Inhibits
 	Pos      diag.Pos
@@ -282,8 +282,8 @@ type StatusSignal struct {
 	UpStates   []string
 	// UpSelector is Selector narrowed to the up states, with StateLabel.
 	UpSelector string
-	Selector string
-	Absent   bool
+	Selector   string
+	Absent     bool
 	// AbsentLabels are the labels absent() gives its output.
 	AbsentLabels []string
 }
