@@ -12,7 +12,9 @@ import (
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 	"github.com/slo-compiler/slo/internal/scenario"
 )
@@ -101,6 +103,9 @@ func scaleFactors(factor float64) func(r *compile.Rule, _ time.Duration) {
 // redefined for status alerts, and for a spike, the short window alone
 // being allowed to fire.
 func mutationsFor(s *scenario.Scenario) []mutation {
+	if s.Family != "" {
+		return nil // failure modes: TestFailureModesCatchMutations
+	}
 	c := s.Covers[0]
 	var ms []mutation
 	status := strings.Contains(s.Name, " when ")
@@ -205,4 +210,202 @@ func TestGeneratedScenariosCatchMutations(t *testing.T) {
 		}
 	}
 	t.Logf("%d mutations, each caught", len(jobs))
+}
+
+// failureMutation puts back one way an alert used to break in production:
+// it rewrites the alert's rules (its records and its alerting rules) and
+// names the failure-mode family whose generated scenario must then fail.
+type failureMutation struct {
+	what    string
+	family  string
+	applies func(a *model.Alert) bool
+	change  func(a *model.Alert, r *compile.Rule)
+}
+
+var floorRE = regexp.MustCompile(`^\((.*)\) and .* >= [0-9.e+]+$`)
+
+// cutAt drops expr from the first occurrence of sep.
+func cutAt(expr, sep string) string {
+	if i := strings.Index(expr, sep); i >= 0 {
+		return expr[:i]
+	}
+	return expr
+}
+
+var failureMutations = []failureMutation{
+	{"no traffic floor", scenario.FamilyLowVolume,
+		func(a *model.Alert) bool { r, ok := a.Signal.(*model.RatioSignal); return ok && r.MinTotal > 0 },
+		func(_ *model.Alert, r *compile.Rule) {
+			if m := floorRE.FindStringSubmatch(r.Expr); m != nil && r.Record != "" {
+				r.Expr = m[1]
+			}
+		}},
+	{"no absent guard", scenario.FamilyAbsent,
+		func(a *model.Alert) bool {
+			_, status := a.Signal.(*model.StatusSignal)
+			v, known, _ := model.AbsentValue(a.Signal)
+			return !status && (a.OnAbsent == model.AbsentFire || known && model.Past(a.Direction, v, a.Levels[len(a.Levels)-1].Threshold))
+		},
+		func(_ *model.Alert, r *compile.Rule) {
+			if r.Record != "" {
+				r.Expr = cutAt(r.Expr, " or max")
+			} else {
+				r.Expr = cutAt(r.Expr, " or absent(")
+			}
+		}},
+	{"unguarded baseline division", scenario.FamilyIdle,
+		func(a *model.Alert) bool { _, ok := a.Signal.(*model.BaselineSignal); return ok },
+		func(_ *model.Alert, r *compile.Rule) {
+			if strings.HasSuffix(r.Expr, ") < +Inf > -Inf") {
+				r.Expr = strings.TrimSuffix(strings.TrimPrefix(r.Expr, "("), ") < +Inf > -Inf")
+			}
+		}},
+	{"a join that drops groups", scenario.FamilyOneSided,
+		func(a *model.Alert) bool {
+			r, ok := a.Signal.(*model.RatioSignal)
+			return ok && r.Bad != "" && r.Good != ""
+		},
+		func(a *model.Alert, r *compile.Rule) {
+			s := a.Signal.(*model.RatioSignal)
+			if r.Record != a.Record {
+				return
+			}
+			by := strings.Join(s.By, ", ")
+			w := promx.FormatDuration(s.Window)
+			b := fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by, s.Bad, w)
+			g := fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by, s.Good, w)
+			r.Expr = fmt.Sprintf("(%[1]s / (%[2]s + %[1]s)) and (%[2]s + %[1]s) * %[3]s >= %[4]s", b, g, num.Format(s.Window.Seconds()), num.Format(s.MinTotal))
+		}},
+	{"for reset by one dip (one down state watched)", scenario.FamilyStates,
+		func(a *model.Alert) bool { s, ok := a.Signal.(*model.StatusSignal); return ok && len(s.UpValues) > 0 },
+		func(a *model.Alert, r *compile.Rule) {
+			if r.Alert == "" {
+				return
+			}
+			s := a.Signal.(*model.StatusSignal)
+			down := 0.0
+			for slices.Contains(s.UpValues, down) {
+				down++
+			}
+			sel, rest, _ := strings.Cut(r.Expr, " != ")
+			_, absent, _ := strings.Cut(rest, " or ")
+			r.Expr = sel + " == " + num.Format(down)
+			if absent != "" {
+				r.Expr += " or " + absent
+			}
+		}},
+	{"uptime averages replicas", scenario.FamilyOneOfMany,
+		func(a *model.Alert) bool { _, ok := a.Signal.(*model.UptimeSignal); return ok },
+		func(_ *model.Alert, r *compile.Rule) {
+			if r.Record != "" && strings.HasPrefix(r.Expr, "max") {
+				r.Expr = "avg" + strings.TrimPrefix(r.Expr, "max")
+			}
+		}},
+	{"group labels aggregated away", scenario.FamilyOneOfMany,
+		func(a *model.Alert) bool {
+			by, known := a.Signal.Labels()
+			_, isStatus := a.Signal.(*model.StatusSignal)
+			_, isUptime := a.Signal.(*model.UptimeSignal)
+			return known && len(by) > 0 && !isStatus && !isUptime
+		},
+		func(a *model.Alert, r *compile.Rule) {
+			if r.Record != "" {
+				r.Expr = regexp.MustCompile(` by \([^)]*\)`).ReplaceAllString(r.Expr, "")
+			}
+		}},
+}
+
+// TestFailureModesCatchMutations puts back, one at a time, each way the
+// shipped alerts used to break on production input (no traffic floor, no
+// absent guard, an unguarded baseline division, a join that drops groups,
+// `for` reset by a change of down state, replicas averaged, group labels
+// lost) into the compiled rules of every alert it applies to, and checks
+// that a generated failure-mode scenario of the named family then fails.
+func TestFailureModesCatchMutations(t *testing.T) {
+	heavy(t)
+	b, diags, err := Compile([]string{"../../specs"})
+	if err != nil || b == nil {
+		t.Fatalf("%v %v", err, diags)
+	}
+	type job struct {
+		name, family string
+		files        []*scenario.File
+	}
+	var jobs []job
+	applied := map[string]int{}
+	for i, svc := range b.Project.Services {
+		ss, _ := scenario.Generate(svc)
+		rf := b.Output.RuleFiles[i]
+		for _, a := range svc.Alerts {
+			prefix := a.Record[:strings.LastIndex(a.Record, ":")+1]
+			for _, m := range failureMutations {
+				if !m.applies(a) {
+					continue
+				}
+				mutated := compile.RuleFile{Name: rf.Name, Source: rf.Source}
+				hit := 0
+				for _, g := range rf.Groups {
+					g.Rules = slices.Clone(g.Rules)
+					for j := range g.Rules {
+						r := &g.Rules[j]
+						if r.Alert == a.Name || r.Record != "" && strings.HasPrefix(r.Record, prefix) {
+							before := r.Expr
+							m.change(a, r)
+							if r.Expr != before {
+								hit++
+							}
+						}
+					}
+					mutated.Groups = append(mutated.Groups, g)
+				}
+				if hit == 0 {
+					t.Errorf("%s: mutation %q changed no rule", a.Name, m.what)
+					continue
+				}
+				data, err := render.RuleFile(mutated)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var files []*scenario.File
+				for _, s := range ss {
+					if s.Family == m.family && strings.HasPrefix(s.Name, a.Name+":") {
+						files = append(files, &scenario.File{Name: svc.Source, RuleFiles: []scenario.RuleFile{{Name: rf.Name, Data: data}}, Scenarios: []*scenario.Scenario{s}})
+					}
+				}
+				if len(files) == 0 {
+					t.Errorf("%s: no %q scenario to catch %q", a.Name, m.family, m.what)
+					continue
+				}
+				applied[m.what]++
+				jobs = append(jobs, job{name: a.Name + " / " + m.what, family: m.family, files: files})
+			}
+		}
+	}
+	var all []*scenario.File
+	for _, j := range jobs {
+		all = append(all, j.files...)
+	}
+	results, err := harness.Run(all, harness.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for _, j := range jobs {
+		caught := false
+		for range j.files {
+			if !results[k].Passed() {
+				caught = true
+			}
+			k++
+		}
+		if !caught {
+			t.Errorf("%s: every %q scenario still passes on the mutated rules", j.name, j.family)
+		}
+	}
+	for _, m := range failureMutations {
+		if applied[m.what] == 0 {
+			t.Errorf("mutation %q applies to no shipped alert", m.what)
+		}
+	}
+	t.Logf("%d failure mutations over %d alerts, each caught: %v", len(jobs), len(applied), applied)
 }

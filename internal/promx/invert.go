@@ -162,7 +162,11 @@ func formatSeries(ls map[string]string) string {
 // (agg one of sum, min, max, avg) or a bare selector: it returns one series
 // that makes the expression equal that series' value, with each grouping
 // label set. ok is false for any other shape.
-func GaugeSeries(text string) (series string, ok bool) {
+func GaugeSeries(text string) (series string, ok bool) { return GaugeSeriesGroup(text, "x") }
+
+// GaugeSeriesGroup is GaugeSeries with every grouping label the selector
+// does not pin set to group.
+func GaugeSeriesGroup(text, group string) (series string, ok bool) {
 	expr, errs := ParseExpr(text)
 	if errs != nil {
 		return "", false
@@ -187,7 +191,7 @@ func GaugeSeries(text string) (series string, ok bool) {
 	}
 	extra := map[string]string{}
 	for _, g := range grouping {
-		extra[g] = "x"
+		extra[g] = group
 	}
 	// A grouping label pinned by the selector keeps its value.
 	for _, m := range vs.LabelMatchers {

@@ -222,6 +222,11 @@ func tolerance(v float64) float64 { return 1e-9 + 1e-4*math.Abs(v) }
 // claims returns what a generated scenario says its input produces. Status
 // scenarios claim no value (the series is 0 or 1 as written).
 func claims(svc *model.Service, s *Scenario) ([]claim, error) {
+	if s.Family != "" {
+		// Failure modes are judged over a span by the signal's meaning
+		// (TestFailureModesCatchMutations); they claim no single value.
+		return nil, nil
+	}
 	if len(s.Covers) == 0 {
 		return nil, fmt.Errorf("no covered alert")
 	}
@@ -232,7 +237,7 @@ func claims(svc *model.Service, s *Scenario) ([]claim, error) {
 		if a == nil {
 			return nil, fmt.Errorf("no alert %s in the service", name)
 		}
-		expr, err := signalExpr(svc, a)
+		expr, err := signalExpr(svc, a, s.Probe.At)
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +305,7 @@ func errorRatioExpr(svc *model.Service, slo *model.SLO, w time.Duration) string 
 // baseline signals read back (level:metric:value) is replaced by a
 // subquery of its expression at the rule interval, which gives the
 // samples the rule would have recorded.
-func signalExpr(svc *model.Service, a *model.Alert) (string, error) {
+func signalExpr(svc *model.Service, a *model.Alert, at time.Duration) (string, error) {
 	rules := compile.SignalRules(svc, a)
 	expr := rules[len(rules)-1].Expr
 	if len(rules) == 1 {
@@ -322,7 +327,18 @@ func signalExpr(svc *model.Service, a *model.Alert) (string, error) {
 	inner := "(" + base.Expr + ")"
 	q := regexp.QuoteMeta(sel)
 	expr = regexp.MustCompile(q+` offset (\w+)`).ReplaceAllString(expr, "last_over_time("+inner+"["+iv+":"+iv+"] offset $1)")
-	expr = regexp.MustCompile(q+`\[(\w+)\]`).ReplaceAllString(expr, inner+"[$1:"+iv+"]")
+	// The rule records from the scenario's first evaluation on: a window
+	// reaching back before it holds only the samples since (what an
+	// uptime's absent-as-down record makes of the time before would
+	// otherwise count).
+	expr = regexp.MustCompile(q+`\[(\w+)\]`).ReplaceAllStringFunc(expr, func(m string) string {
+		w, err := promx.ParseDuration(regexp.MustCompile(`\[(\w+)\]$`).FindStringSubmatch(m)[1])
+		rng := promx.FormatDuration(w)
+		if err == nil && w > at {
+			rng = promx.FormatDuration(at + svc.Interval/2)
+		}
+		return inner + "[" + rng + ":" + iv + "]"
+	})
 	expr = strings.ReplaceAll(expr, sel, inner)
 	if strings.Contains(expr, base.Record) {
 		return "", fmt.Errorf("could not replace %s in %s", sel, rules[len(rules)-1].Expr)

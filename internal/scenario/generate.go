@@ -46,6 +46,14 @@ type generator struct {
 	step time.Duration
 	out  []*Scenario
 	unc  []Uncovered
+	// group is the value given to grouping labels of generated series;
+	// "x" when empty.
+	group string
+	// rateRatios lets baseline signals over a ratio of rates be inverted
+	// into counters; their value then moves over the rate window, which
+	// the exact-timing threshold scenarios cannot take, so only the
+	// failure modes (judged over a span) use it.
+	rateRatios bool
 }
 
 // Generate makes scenarios for every alert and SLO of the service: for each
@@ -59,6 +67,7 @@ func Generate(svc *model.Service) ([]*Scenario, []Uncovered) {
 	g := &generator{svc: svc, step: svc.Interval}
 	for _, a := range svc.Alerts {
 		g.alert(a)
+		g.failures(a)
 	}
 	for _, slo := range svc.SLOs {
 		g.slo(slo)
@@ -172,6 +181,10 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 func (g *generator) start(sig model.Signal) time.Duration {
 	lead := time.Duration(leadSteps) * g.step
 	switch s := sig.(type) {
+	case *model.UptimeSignal:
+		// An absent target counts as down: a quiet lead would be recorded
+		// as downtime. The share is held from the first evaluation.
+		return 0
 	case *model.ChangeSignal:
 		return s.Offset + lead
 	case *model.BaselineSignal:
@@ -196,16 +209,20 @@ func (g *generator) windowOf(sig model.Signal) time.Duration {
 // data (or the history change and baseline compare with) before.
 func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (built, error) {
 	n0, n := g.steps(t0), g.steps(end-t0)+1
+	grp := g.group
+	if grp == "" {
+		grp = "x"
+	}
 	by := func(ls []string) map[string]string {
 		m := map[string]string{}
 		for _, l := range ls {
-			m[l] = "x"
+			m[l] = grp
 		}
 		return m
 	}
 	switch s := sig.(type) {
 	case *model.ExprSignal:
-		series, ok := promx.GaugeSeries(s.Expr)
+		series, ok := promx.GaugeSeriesGroup(s.Expr, grp)
 		if !ok {
 			return built{}, fmt.Errorf("signal.expr %q is not of the form agg by (...) (selector), which slo can invert; write a scenario under tests/", s.Expr)
 		}
@@ -261,7 +278,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 		vals := (&values{}).gap(n0).line(counterBase, perStep, n)
 		return built{series: []Series{{Series: ser, Values: vals.String()}}, shape: rising, window: s.Window}, nil
 	case *model.ChangeSignal:
-		ser, ok := promx.GaugeSeries(s.Expr)
+		ser, ok := promx.GaugeSeriesGroup(s.Expr, grp)
 		if !ok {
 			return built{}, fmt.Errorf("signal.change.expr %q is not of the form agg by (...) (selector), which slo can invert; write a scenario under tests/", s.Expr)
 		}
@@ -270,7 +287,15 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 		vals := (&values{}).line(100, 0, n0).line(100*(1+v), 0, n)
 		return built{series: []Series{{Series: ser, Values: vals.String()}}}, nil
 	case *model.BaselineSignal:
-		ser, ok := promx.GaugeSeries(s.Expr)
+		ser, ok := promx.GaugeSeriesGroup(s.Expr, grp)
+		if num, den, rw, _, isRatio := promx.RateRatioSeriesGroup(s.Expr, grp); !ok && isRatio && g.rateRatios {
+			// A ratio of rates (mean duration, cost per job): counters whose
+			// slopes give 100, then 100 x v once the rate window has moved
+			// past t0.
+			numV := (&values{}).line(counterBase, 100, n0).cont(100*v, n)
+			denV := (&values{}).line(counterBase, 1, n0).cont(1, n)
+			return built{series: []Series{{Series: num, Values: numV.String()}, {Series: den, Values: denV.String()}}, shape: rising, window: rw}, nil
+		}
 		if !ok {
 			return built{}, fmt.Errorf("signal.baseline.expr %q is not of the form agg by (...) (selector), which slo can invert; write a scenario under tests/", s.Expr)
 		}
@@ -315,12 +340,28 @@ func (g *generator) status(a *model.Alert, st *model.StatusSignal) {
 			Covers: []Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
 		})
 	}
-	up := (&values{}).line(1, 0, n0+n).String()
-	down := (&values{}).line(1, 0, n0).line(0, 0, n).String()
-	mk("fires after "+promx.FormatDuration(l.For)+" when down", true, []Series{{Series: ser, Values: down}},
+	upV, downV := statusValues(st)
+	up := (&values{}).line(upV, 0, n0+n).String()
+	down := (&values{}).line(upV, 0, n0).line(downV[0], 0, n).String()
+	upSeries, downSeries := []Series{{Series: ser, Values: up}}, []Series{{Series: ser, Values: down}}
+	if st.StateLabel != "" && len(st.UpStates) > 0 {
+		// One-hot: the up state's series and a down state's series.
+		upSer, err1 := promx.SeriesFor(st.Selector, map[string]string{st.StateLabel: st.UpStates[0]})
+		downSer, err2 := promx.SeriesFor(st.Selector, map[string]string{st.StateLabel: "slo_down"})
+		if err1 != nil || err2 != nil {
+			g.unc = append(g.unc, Uncovered{Alert: a.Name, Pos: a.Pos, Why: "cannot build one-hot series for " + st.Selector})
+			return
+		}
+		ser = upSer
+		flip := (&values{}).line(0, 0, n0).line(1, 0, n).String()
+		upSeries = []Series{{Series: upSer, Values: (&values{}).line(1, 0, n0+n).String()}, {Series: downSer, Values: (&values{}).line(0, 0, n0+n).String()}}
+		downSeries = []Series{{Series: upSer, Values: down}, {Series: downSer, Values: flip}}
+		up = (&values{}).line(1, 0, n0+n).String()
+	}
+	mk("fires after "+promx.FormatDuration(l.For)+" when down", true, downSeries,
 		AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: a.Pos},
 		AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
-	mk("stays silent when up", false, []Series{{Series: ser, Values: up}},
+	mk("stays silent when up", false, upSeries,
 		AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: end, Pos: a.Pos})
 	if st.Absent {
 		// No series at all: absent() is true from the first evaluation.

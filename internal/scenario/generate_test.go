@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,10 +19,14 @@ func TestGenerateShipped(t *testing.T) {
 	if err != nil || p == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	var uncovered []string
+	var uncovered, failureGaps []string
 	for _, svc := range p.Services {
 		ss, unc := Generate(svc)
 		for _, u := range unc {
+			if strings.HasPrefix(u.Why, "failure mode ") {
+				failureGaps = append(failureGaps, u.Alert)
+				continue
+			}
 			uncovered = append(uncovered, u.Alert)
 		}
 		type key struct {
@@ -62,11 +67,17 @@ func TestGenerateShipped(t *testing.T) {
 		}
 	}
 	want := []string{"BudgetUtilizationHigh", "CostPerJobHigh", "ProcessingTimeHigh", "DiskUsageHigh",
-		"SubscriptionCancellationRateHigh", "CeleryTaskFailureRateHigh", "MlProducerCircuitBreakerOpen"}
+		"SubscriptionCancellationRateHigh"}
 	slices.Sort(want)
 	slices.Sort(uncovered)
 	if diff := cmp.Diff(want, uncovered); diff != "" {
 		t.Errorf("alerts generation cannot invert (-want +got):\n%s", diff)
+	}
+	// DiskUsageHigh is grouped by instance and mountpoint, but its
+	// expression (1 - avail / size) cannot be inverted into one group's
+	// series; its one-of-many mode is a hand-written scenario's job.
+	if diff := cmp.Diff([]string{"DiskUsageHigh"}, failureGaps); diff != "" {
+		t.Errorf("alerts whose failure modes generation cannot build (-want +got):\n%s", diff)
 	}
 }
 

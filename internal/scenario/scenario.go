@@ -17,6 +17,8 @@ type Scenario struct {
 	// generated from.
 	Pos       diag.Pos
 	Generated bool
+	// Family names the failure mode of a generated failure-mode scenario.
+	Family string
 	// Interval is the time between input samples.
 	Interval       time.Duration
 	Series         []Series

@@ -60,6 +60,21 @@ type counter struct {
 // itself, which then counts every request, when they are different metrics
 // (good: x_bucket{le="0.3"}, total: x_count).
 func ratioCounters(bad, good, total string, extra map[string]string) ([]counter, error) {
+	if bad != "" && good != "" && total == "" {
+		// A signal's bad and good counters, total being their sum.
+		b, err := promx.SeriesFor(bad, extra)
+		if err != nil {
+			return nil, err
+		}
+		gs, err := promx.SeriesFor(good, extra, bad)
+		if err != nil {
+			return nil, err
+		}
+		return []counter{
+			{b, func(e float64) float64 { return e * requestRate }},
+			{gs, func(e float64) float64 { return (1 - e) * requestRate }},
+		}, nil
+	}
 	sel := bad
 	mine := func(e float64) float64 { return e * requestRate }
 	rest := func(e float64) float64 { return (1 - e) * requestRate }
