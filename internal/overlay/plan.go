@@ -14,6 +14,7 @@ package overlay
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -191,8 +192,24 @@ func AlertMarks(a *model.Alert) []Mark {
 		}
 		return ms
 	}
-	if _, ok := a.Signal.(*model.StatusSignal); ok && len(a.Levels) > 0 {
-		return []Mark{{Value: 1, Severity: a.Levels[0].Severity, Below: true}}
+	if st, ok := a.Signal.(*model.StatusSignal); ok && len(a.Levels) > 0 {
+		sev := a.Levels[0].Severity
+		switch {
+		case st.StateLabel != "" || len(st.By) > 0 && len(st.UpValues) > 0:
+			// One-hot states and 0/1 healths per group are not what a
+			// panel of the raw series shows.
+			return nil
+		case len(st.UpValues) > 0:
+			// Green on the up values, when they are consecutive integers
+			// (0 closed; 1 connected): red below the first and from one
+			// past the last.
+			lo, hi := slices.Min(st.UpValues), slices.Max(st.UpValues)
+			if lo != math.Trunc(lo) || hi-lo+1 != float64(len(st.UpValues)) {
+				return nil
+			}
+			return []Mark{{Value: lo, Severity: sev, Below: true}, {Value: hi + 1, Severity: sev}}
+		}
+		return []Mark{{Value: 1, Severity: sev, Below: true}}
 	}
 	return nil
 }
