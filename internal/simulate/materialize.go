@@ -184,7 +184,17 @@ func (gr *groupRun) newMaterializer(p *plan, engine *promql.Engine, input storag
 		return nil, nil
 	}
 	var err error
-	m.store, err = teststorage.NewWithError(func(o *tsdb.Options) {
+	m.store, err = newSideStore()
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// newSideStore returns a storage for rule outputs computed by range
+// queries.
+func newSideStore() (*teststorage.TestStorage, error) {
+	return teststorage.NewWithError(func(o *tsdb.Options) {
 		// One block range covering any test, so samples of any age can be
 		// appended and nothing is compacted.
 		o.MinBlockDuration = int64(100 * 365 * 24 * time.Hour / time.Millisecond)
@@ -193,10 +203,6 @@ func (gr *groupRun) newMaterializer(p *plan, engine *promql.Engine, input storag
 		o.IsolationDisabled = true
 		o.WALSegmentSize = -1 // No WAL: nothing is ever replayed.
 	})
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
 func (m *materializer) Close() error { return m.store.Close() }

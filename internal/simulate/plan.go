@@ -52,10 +52,12 @@ package simulate
 // lookback window, label matchers other than __name__ are ignored), so a
 // plan may evaluate more than needed, never less.
 //
-// Rule evaluation errors make promtool stop at the first failing step. If
-// an on-demand run meets one, the group is run again exhaustively, so the
-// reported errors are promtool's. (An error at a step no assertion
-// depends on is not seen: promtool fails such a test, on-demand does not.)
+// Rule evaluation errors make promtool stop at the first failing step.
+// Before an on-demand run, every rule is shown not to fail at any step of
+// the test's range, statically or with one range query per rule
+// (errscan.go); if that fails, or an on-demand run meets an error anyway,
+// the group is run again exhaustively, so the reported errors are
+// promtool's.
 
 import (
 	"time"

@@ -110,6 +110,10 @@ type Stats struct {
 	// MaterializedSteps counts rule outputs computed by range queries
 	// instead of per-step evaluations (see materialize.go).
 	MaterializedSteps int
+	// ScannedRules counts the rules an on-demand run evaluated over the
+	// whole range to rule out evaluation errors (errscan.go): the rules
+	// not proven unable to fail, and the rules they read.
+	ScannedRules int
 	// Exhaustive is set when the group was evaluated at every step.
 	Exhaustive bool
 	// Fallback says why an on-demand run was evaluated exhaustively.
@@ -424,6 +428,14 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 		}
 	} else {
 		p, reason := buildPlan(gr, groups, mopts, lastStep)
+		if reason != "" {
+			return nil, st, &errNeedExhaustive{reason}
+		}
+		// promtool fails a test at the first step any rule fails at, and
+		// on demand most steps are skipped: rule out failures first
+		// (errscan.go).
+		reason, scanned := gr.scanForErrors(p, engine, mint, lastStep)
+		st.ScannedRules = scanned
 		if reason != "" {
 			return nil, st, &errNeedExhaustive{reason}
 		}
