@@ -39,19 +39,24 @@ type TestRun struct {
 }
 
 // fileKind tells spec files, slo scenario files and promtool test files
-// apart by their top-level keys.
+// apart by their top-level keys. A file with tests is a promtool unit-test
+// file unless it has slo's version key (promtool's format has none, and
+// rule_files is optional: a test may only query its input series). A
+// scenario file that lacks its version but names its spec is still a
+// scenario file, so that the missing version is what gets reported.
 func fileKind(src []byte) string {
 	var top map[string]any
 	if yaml.Unmarshal(src, &top) != nil {
 		return "spec" // the spec decoder reports the YAML error
 	}
 	_, tests := top["tests"]
-	_, rules := top["rule_files"]
+	_, version := top["version"]
+	_, specs := top["spec"]
 	switch {
-	case tests && rules:
-		return "promtool"
-	case tests:
+	case tests && (version || specs):
 		return "scenario"
+	case tests:
+		return "promtool"
 	}
 	return "spec"
 }
