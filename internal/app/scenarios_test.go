@@ -17,6 +17,7 @@ import (
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/signal"
 )
 
 // repoPaths are the repository's own specs and scenarios.
@@ -161,7 +162,7 @@ func TestGeneratedScenariosCatchMutations(t *testing.T) {
 	}
 	var jobs []job
 	for i, svc := range b.Project.Services {
-		ss, _ := scenario.Generate(svc)
+		ss, _ := signal.Generate(svc)
 		for _, s := range ss {
 			for _, m := range mutationsFor(s) {
 				rf := b.Output.RuleFiles[i]
@@ -233,14 +234,14 @@ func cutAt(expr, sep string) string {
 }
 
 var failureMutations = []failureMutation{
-	{"no traffic floor", scenario.FamilyLowVolume,
+	{"no traffic floor", signal.FamilyLowVolume,
 		func(a *model.Alert) bool { r, ok := a.Signal.(*model.RatioSignal); return ok && r.MinTotal > 0 },
 		func(_ *model.Alert, r *compile.Rule) {
 			if m := floorRE.FindStringSubmatch(r.Expr); m != nil && r.Record != "" {
 				r.Expr = m[1]
 			}
 		}},
-	{"no absent guard", scenario.FamilyAbsent,
+	{"no absent guard", signal.FamilyAbsent,
 		func(a *model.Alert) bool {
 			_, status := a.Signal.(*model.StatusSignal)
 			v, known, _ := model.AbsentValue(a.Signal)
@@ -253,14 +254,14 @@ var failureMutations = []failureMutation{
 				r.Expr = cutAt(r.Expr, " or absent(")
 			}
 		}},
-	{"unguarded baseline division", scenario.FamilyIdle,
+	{"unguarded baseline division", signal.FamilyIdle,
 		func(a *model.Alert) bool { _, ok := a.Signal.(*model.BaselineSignal); return ok },
 		func(_ *model.Alert, r *compile.Rule) {
 			if strings.HasSuffix(r.Expr, ") < +Inf > -Inf") {
 				r.Expr = strings.TrimSuffix(strings.TrimPrefix(r.Expr, "("), ") < +Inf > -Inf")
 			}
 		}},
-	{"a join that drops groups", scenario.FamilyOneSided,
+	{"a join that drops groups", signal.FamilyOneSided,
 		func(a *model.Alert) bool {
 			r, ok := a.Signal.(*model.RatioSignal)
 			return ok && r.Bad != "" && r.Good != ""
@@ -276,7 +277,7 @@ var failureMutations = []failureMutation{
 			g := fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by, s.Good, w)
 			r.Expr = fmt.Sprintf("(%[1]s / (%[2]s + %[1]s)) and (%[2]s + %[1]s) * %[3]s >= %[4]s", b, g, num.Format(s.Window.Seconds()), num.Format(s.MinTotal))
 		}},
-	{"for reset by one dip (one down state watched)", scenario.FamilyStates,
+	{"for reset by one dip (one down state watched)", signal.FamilyStates,
 		func(a *model.Alert) bool { s, ok := a.Signal.(*model.StatusSignal); return ok && len(s.UpValues) > 0 },
 		func(a *model.Alert, r *compile.Rule) {
 			if r.Alert == "" {
@@ -294,14 +295,14 @@ var failureMutations = []failureMutation{
 				r.Expr += " or " + absent
 			}
 		}},
-	{"uptime averages replicas", scenario.FamilyOneOfMany,
+	{"uptime averages replicas", signal.FamilyOneOfMany,
 		func(a *model.Alert) bool { _, ok := a.Signal.(*model.UptimeSignal); return ok },
 		func(_ *model.Alert, r *compile.Rule) {
 			if r.Record != "" && strings.HasPrefix(r.Expr, "max") {
 				r.Expr = "avg" + strings.TrimPrefix(r.Expr, "max")
 			}
 		}},
-	{"group labels aggregated away", scenario.FamilyOneOfMany,
+	{"group labels aggregated away", signal.FamilyOneOfMany,
 		func(a *model.Alert) bool {
 			by, known := a.Signal.Labels()
 			_, isStatus := a.Signal.(*model.StatusSignal)
@@ -334,7 +335,7 @@ func TestFailureModesCatchMutations(t *testing.T) {
 	var jobs []job
 	applied := map[string]int{}
 	for i, svc := range b.Project.Services {
-		ss, _ := scenario.Generate(svc)
+		ss, _ := signal.Generate(svc)
 		rf := b.Output.RuleFiles[i]
 		for _, a := range svc.Alerts {
 			prefix := a.Record[:strings.LastIndex(a.Record, ":")+1]

@@ -15,6 +15,7 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/report"
 	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/signal"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/spec"
 )
@@ -109,7 +110,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		}
 		project = b.Project
 		for i, svc := range b.Project.Services {
-			ss, unc := scenario.Generate(svc)
+			ss, unc := signal.Generate(svc)
 			run.Uncovered = append(run.Uncovered, unc...)
 			rf := b.Output.RuleFiles[i]
 			sfiles = append(sfiles, &scenario.File{

@@ -1,6 +1,6 @@
 // Package scenario holds the test scenarios of compiled rules: hand-written
-// ones read from tests/*.yaml, and ones generated from a spec's alerts and
-// SLOs. A scenario is data: input series in promtool's notation and the
+// ones read from tests/*.yaml, and ones that package signal generates from a
+// spec's alerts and SLOs. A scenario is data: input series in promtool's notation and the
 // expectations on alerts, receivers and queries. Package simulate runs them.
 package scenario
 

@@ -1,4 +1,4 @@
-package scenario_test
+package signal_test
 
 import (
 	"slices"
@@ -8,7 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/slo-compiler/slo/internal/app"
-	. "github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/scenario"
+	. "github.com/slo-compiler/slo/internal/signal"
 )
 
 // TestGenerateShipped: every alert severity of the shipped specs whose
@@ -86,7 +87,7 @@ func TestValuesNotation(t *testing.T) {
 	p, _, _ := app.Load([]string{"../../specs/dubbing/job-processing.yaml"})
 	ss, _ := Generate(p.Services[0])
 	got := ss[0].Series[0]
-	want := Series{Series: `dubbing_queue_depth{stage="x"}`, Values: "_x10 220x15"}
+	want := scenario.Series{Series: `dubbing_queue_depth{stage="x"}`, Values: "_x10 220x15"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

@@ -1,7 +1,8 @@
-package scenario
+package signal
 
 import (
 	"fmt"
+	"github.com/slo-compiler/slo/internal/scenario"
 	"math"
 	"slices"
 	"strings"
@@ -134,8 +135,8 @@ func (g *generator) failures(a *model.Alert) {
 }
 
 // scenario starts a failure-mode scenario of alert a.
-func (g *generator) failure(a *model.Alert, family, what string) *Scenario {
-	s := &Scenario{
+func (g *generator) failure(a *model.Alert, family, what string) *scenario.Scenario {
+	s := &scenario.Scenario{
 		Name:      fmt.Sprintf("%s: failure mode %s: %s", a.Name, family, what),
 		Pos:       a.Pos,
 		Generated: true,
@@ -146,22 +147,22 @@ func (g *generator) failure(a *model.Alert, family, what string) *Scenario {
 	return s
 }
 
-func (g *generator) fires(s *Scenario, a *model.Alert, l model.Level, from, to time.Duration, labels map[string]string) {
+func (g *generator) fires(s *scenario.Scenario, a *model.Alert, l model.Level, from, to time.Duration, labels map[string]string) {
 	sel := map[string]string{"severity": string(l.Severity)}
 	for k, v := range labels {
 		sel[k] = v
 	}
-	s.Ranges = append(s.Ranges, AlertRange{Kind: FiresWithin, Alertname: a.Name, Labels: sel, From: from, To: to, Pos: l.Pos})
+	s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: from, To: to, Pos: l.Pos})
 }
 
-func (g *generator) silent(s *Scenario, a *model.Alert, from, to time.Duration, labels map[string]string) {
-	s.Ranges = append(s.Ranges, AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: labels, From: from, To: to, Pos: a.Pos})
+func (g *generator) silent(s *scenario.Scenario, a *model.Alert, from, to time.Duration, labels map[string]string) {
+	s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: labels, From: from, To: to, Pos: a.Pos})
 }
 
 // unrelated is a series no signal reads, so that a scenario with absent
 // input still has data to evaluate over.
-func unrelated(n int) Series {
-	return Series{Series: `slo_scenario_unrelated{slo_scenario="unrelated"}`, Values: (&values{}).line(1, 0, n).String()}
+func unrelated(n int) scenario.Series {
+	return scenario.Series{Series: `slo_scenario_unrelated{slo_scenario="unrelated"}`, Values: (&values{}).line(1, 0, n).String()}
 }
 
 // absentVerdict is what an alert must do while its input is absent: the
@@ -205,7 +206,7 @@ func (g *generator) absentFailures(a *model.Alert) {
 		meaning = "fires " + string(want.Severity)
 	}
 	s := g.failure(a, FamilyAbsent, "no input series from the start: "+meaning)
-	s.Series = []Series{unrelated(g.steps(end) + 1)}
+	s.Series = []scenario.Series{unrelated(g.steps(end) + 1)}
 	if want != nil {
 		g.fires(s, a, *want, 0, want.For+staleness+2*g.step, nil)
 	} else {
@@ -305,8 +306,8 @@ func segLen(segs []segment) int {
 
 // counterSeries writes counters through segments, starting after lead
 // missing samples.
-func counterSeries(cs []counter, lead int, segs []segment) []Series {
-	var out []Series
+func counterSeries(cs []counter, lead int, segs []segment) []scenario.Series {
+	var out []scenario.Series
 	for _, c := range cs {
 		v := (&values{}).gap(lead)
 		cur := counterBase
@@ -330,7 +331,7 @@ func counterSeries(cs []counter, lead int, segs []segment) []Series {
 				v.line(0, 0, 1)
 			}
 		}
-		out = append(out, Series{Series: c.series, Values: v.String()})
+		out = append(out, scenario.Series{Series: c.series, Values: v.String()})
 	}
 	return out
 }
@@ -487,7 +488,7 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 		}
 	}
 	end := t0 + w + l.For + time.Duration(tailSteps)*g.step
-	var series []Series
+	var series []scenario.Series
 	for _, grp := range []string{"bad", "ok1", "ok2"} {
 		v := healthy
 		if grp == "bad" {
@@ -497,7 +498,7 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 		b, err := g.build(a.Signal, v, t0, end)
 		g.group, g.rateRatios = "", false
 		if err != nil {
-			g.unc = append(g.unc, Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
+			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
 			return
 		}
 		series = append(series, b.series...)
@@ -516,10 +517,10 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 
 // dedupe drops repeated series (a selector that pins every grouping label
 // gives the same series for every group).
-func dedupe(ss []Series) []Series {
-	var out []Series
+func dedupe(ss []scenario.Series) []scenario.Series {
+	var out []scenario.Series
 	for _, s := range ss {
-		if !slices.ContainsFunc(out, func(o Series) bool { return o.Series == s.Series }) {
+		if !slices.ContainsFunc(out, func(o scenario.Series) bool { return o.Series == s.Series }) {
 			out = append(out, s)
 		}
 	}
@@ -551,9 +552,9 @@ func (g *generator) dip(a *model.Alert) {
 	n0 := g.steps(t0)
 	vals := (&values{}).gap(n0).line(fire, 0, g.steps(dipAt-t0)).line(healthy, 0, 1).line(fire, 0, g.steps(end-dipAt))
 	sc := g.failure(a, FamilyDip, fmt.Sprintf("firing at %s, one sample at %s: keeps firing (keep_firing_for %s)", num.Format(fire), num.Format(healthy), promx.FormatDuration(l.KeepFiringFor)))
-	sc.Series = []Series{{Series: ser, Values: vals.String()}}
+	sc.Series = []scenario.Series{{Series: ser, Values: vals.String()}}
 	sel := map[string]string{"severity": string(l.Severity)}
-	sc.Ranges = append(sc.Ranges, AlertRange{Kind: AlwaysFires, Alertname: a.Name, Labels: sel, From: firing, To: end - g.step, Pos: l.Pos})
+	sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.AlwaysFires, Alertname: a.Name, Labels: sel, From: firing, To: end - g.step, Pos: l.Pos})
 }
 
 // statusValues returns a value that means up and the values that mean down
@@ -599,13 +600,13 @@ func (g *generator) statusFailures(a *model.Alert, st *model.StatusSignal) {
 			return
 		}
 		sc := g.failure(a, FamilyStates, "one-hot state cycling between two down states: fires "+string(l.Severity))
-		sc.Series = []Series{
+		sc.Series = []scenario.Series{
 			{Series: upSer, Values: pattern(1, []float64{0})},
 			{Series: d1, Values: pattern(0, []float64{1, 0})},
 			{Series: d2, Values: pattern(0, []float64{0, 1})},
 		}
-		sc.Ranges = append(sc.Ranges, AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: a.Pos},
-			AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
+		sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: a.Pos},
+			scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
 		return
 	}
 	ser, err := promx.SeriesFor(st.Selector, byLabels(st.By, "x"))
@@ -616,15 +617,15 @@ func (g *generator) statusFailures(a *model.Alert, st *model.StatusSignal) {
 	if len(st.UpValues) > 0 {
 		for _, d := range down[1:] {
 			sc := g.failure(a, FamilyStates, fmt.Sprintf("stuck at %s (neither up value): fires %s", num.Format(d), l.Severity))
-			sc.Series = []Series{{Series: ser, Values: pattern(up, []float64{d})}}
-			sc.Ranges = append(sc.Ranges, AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
+			sc.Series = []scenario.Series{{Series: ser, Values: pattern(up, []float64{d})}}
+			sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
 		}
 		sc := g.failure(a, FamilyStates, fmt.Sprintf("cycling %s, %s every sample: fires %s after %s", num.Format(down[0]), num.Format(down[1]), l.Severity, promx.FormatDuration(l.For)))
-		sc.Series = []Series{{Series: ser, Values: pattern(up, down)}}
-		sc.Ranges = append(sc.Ranges, AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
+		sc.Series = []scenario.Series{{Series: ser, Values: pattern(up, down)}}
+		sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
 	}
 	// One of three instances down.
-	var series []Series
+	var series []scenario.Series
 	for _, inst := range []string{"down-1", "up-1", "up-2"} {
 		extra := byLabels(st.By, "x")
 		extra["instance"] = inst
@@ -639,7 +640,7 @@ func (g *generator) statusFailures(a *model.Alert, st *model.StatusSignal) {
 		if inst == "down-1" {
 			vals = pattern(up, []float64{down[0]})
 		}
-		series = append(series, Series{Series: s, Values: vals})
+		series = append(series, scenario.Series{Series: s, Values: vals})
 	}
 	if len(series) == 3 {
 		if len(st.By) > 0 {
@@ -658,7 +659,7 @@ func (g *generator) statusFailures(a *model.Alert, st *model.StatusSignal) {
 	stop := t0
 	horizon := stop + staleness + l.For + time.Duration(tailSteps)*g.step
 	vs := g.failure(a, FamilyVanish, "up, then the series ends: "+map[bool]string{true: "fires " + string(l.Severity), false: "silent (absent: false)"}[st.Absent])
-	vs.Series = []Series{{Series: ser, Values: (&values{}).line(up, 0, g.steps(stop)+1).String()}, unrelated(g.steps(horizon) + 1)}
+	vs.Series = []scenario.Series{{Series: ser, Values: (&values{}).line(up, 0, g.steps(stop)+1).String()}, unrelated(g.steps(horizon) + 1)}
 	g.silent(vs, a, 0, stop, nil)
 	if st.Absent {
 		g.fires(vs, a, l, stop, horizon, nil)
@@ -676,7 +677,7 @@ func (g *generator) replicas(a *model.Alert, u *model.UptimeSignal) {
 	t0 := time.Duration(leadSteps) * g.step
 	end := t0 + u.Window + g.longestFor(a) + time.Duration(tailSteps)*g.step
 	n := g.steps(end) + 1
-	var series []Series
+	var series []scenario.Series
 	for i := range 10 {
 		extra := byLabels(u.By, "x")
 		extra["instance"] = fmt.Sprintf("replica-%d", i)
@@ -688,7 +689,7 @@ func (g *generator) replicas(a *model.Alert, u *model.UptimeSignal) {
 		if i == 0 {
 			v = 0
 		}
-		series = append(series, Series{Series: ser, Values: (&values{}).line(v, 0, n).String()})
+		series = append(series, scenario.Series{Series: ser, Values: (&values{}).line(v, 0, n).String()})
 	}
 	sc := g.failure(a, FamilyOneOfMany, "one replica of ten down for the whole window: silent, the group is up while any replica is")
 	sc.Series = series

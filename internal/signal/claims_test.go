@@ -1,4 +1,4 @@
-package scenario_test
+package signal_test
 
 import (
 	"context"
@@ -18,7 +18,8 @@ import (
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
-	. "github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/scenario"
+	. "github.com/slo-compiler/slo/internal/signal"
 )
 
 // claimSpec has an alert of every signal kind and an SLO of every SLI
@@ -150,8 +151,8 @@ alerts:
 // the shipped specs and of claimSpec, the signal the scenario is about on
 // the scenario's own input series, at the time the scenario says the
 // signal holds its value: the compiled recording rule of a threshold
-// alert's signal against Probe.Value, the SLO's error ratio over each
-// window of a burn scenario against Claim.Ratio. A scenario that tests a
+// alert's signal against scenario.Probe.Value, the SLO's error ratio over each
+// window of a burn scenario against scenario.Claim.Ratio. A scenario that tests a
 // threshold with input that does not produce the value it names proves
 // nothing about that threshold.
 func TestGeneratedInputHoldsClaim(t *testing.T) {
@@ -221,7 +222,7 @@ func tolerance(v float64) float64 { return 1e-9 + 1e-4*math.Abs(v) }
 
 // claims returns what a generated scenario says its input produces. Status
 // scenarios claim no value (the series is 0 or 1 as written).
-func claims(svc *model.Service, s *Scenario) ([]claim, error) {
+func claims(svc *model.Service, s *scenario.Scenario) ([]claim, error) {
 	if s.Family != "" {
 		// Failure modes are judged over a span by the signal's meaning
 		// (TestFailureModesCatchMutations); they claim no single value.
@@ -353,7 +354,7 @@ type sampleValue struct {
 
 // evalAt loads the scenario's input series up to at and evaluates expr
 // there on the PromQL engine slo test uses.
-func evalAt(s *Scenario, expr string, at time.Duration) ([]sampleValue, error) {
+func evalAt(s *scenario.Scenario, expr string, at time.Duration) ([]sampleValue, error) {
 	var load strings.Builder
 	fmt.Fprintf(&load, "load %s\n", promx.FormatDuration(s.Interval))
 	for _, in := range s.Series {

@@ -1,4 +1,4 @@
-package scenario
+package signal
 
 import (
 	"fmt"

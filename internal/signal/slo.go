@@ -1,7 +1,8 @@
-package scenario
+package signal
 
 import (
 	"fmt"
+	"github.com/slo-compiler/slo/internal/scenario"
 	"slices"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // pairs consume different shares of the budget (the workbook table's do).
 func (g *generator) slo(slo *model.SLO) {
 	if slo.SLI.ErrorRatio != "" {
-		g.unc = append(g.unc, Uncovered{Alert: slo.Alerting.Name, Pos: slo.Pos, Why: "an error_ratio SLI is an expression slo cannot invert; write a scenario under tests/"})
+		g.unc = append(g.unc, scenario.Uncovered{Alert: slo.Alerting.Name, Pos: slo.Pos, Why: "an error_ratio SLI is an expression slo cannot invert; write a scenario under tests/"})
 		return
 	}
 	for _, b := range burnAlerts(slo) {
@@ -112,11 +113,11 @@ func sloSeries(slo *model.SLO) ([]counter, error) {
 
 // episode writes the counters for: error-free traffic for warm samples,
 // errors at ratio e for ep samples, error-free for tail samples.
-func episode(cs []counter, warm, ep, tail int, e float64) []Series {
-	var out []Series
+func episode(cs []counter, warm, ep, tail int, e float64) []scenario.Series {
+	var out []scenario.Series
 	for _, c := range cs {
 		vals := (&values{}).line(counterBase, c.rate(0), warm).cont(c.rate(e), ep).cont(c.rate(0), tail)
-		out = append(out, Series{Series: c.series, Values: vals.String()})
+		out = append(out, scenario.Series{Series: c.series, Values: vals.String()})
 	}
 	return out
 }
@@ -134,7 +135,7 @@ func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow,
 	name := slo.Alerting.Name
 	cs, err := sloSeries(slo)
 	if err != nil {
-		g.unc = append(g.unc, Uncovered{Alert: name, Pos: slo.Pos, Why: err.Error()})
+		g.unc = append(g.unc, scenario.Uncovered{Alert: name, Pos: slo.Pos, Why: err.Error()})
 		return
 	}
 	e := num.Round(k * w.Factor * slo.ErrorBudget())
@@ -149,25 +150,25 @@ func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow,
 	t0 := time.Duration(warm) * si
 	end := time.Duration(warm+ep+tail-1) * si
 	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
-	s := &Scenario{
+	s := &scenario.Scenario{
 		Pos:       w.Pos,
 		Generated: true,
 		Interval:  si,
 		Series:    episode(cs, warm, ep, tail, e),
-		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: k > 1}},
+		Covers:    []scenario.Cover{{Alert: name, Severity: string(b.Severity), Firing: k > 1}},
 		// Once the long window lies inside the episode, both windows hold e.
-		Claim: &Claim{Ratio: e, Windows: []time.Duration{w.Long, w.Short}, At: t0 + w.Long},
+		Claim: &scenario.Claim{Ratio: e, Windows: []time.Duration{w.Long, w.Short}, At: t0 + w.Long},
 	}
 	pair := fmt.Sprintf("%s/%s at %sx", promx.FormatDuration(w.Long), promx.FormatDuration(w.Short), num.Format(w.Factor))
 	if k > 1 {
 		s.Name = fmt.Sprintf("%s %s: an error ratio of %s (1.1x the %s threshold) fires after %s", name, b.Severity, num.Format(e), pair, promx.FormatDuration(b.For))
 		// The error-free warm-up cannot fire; it is not observed.
-		s.Ranges = []AlertRange{
-			{Kind: PendingThenFires, Alertname: name, Labels: sel, From: t0, To: t0 + w.Long + si, For: b.For, Pos: w.Pos},
+		s.Ranges = []scenario.AlertRange{
+			{Kind: scenario.PendingThenFires, Alertname: name, Labels: sel, From: t0, To: t0 + w.Long + si, For: b.For, Pos: w.Pos},
 		}
 	} else {
 		s.Name = fmt.Sprintf("%s %s: an error ratio of %s (0.9x the %s threshold) stays silent", name, b.Severity, num.Format(e), pair)
-		s.Ranges = []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: w.Pos}}
+		s.Ranges = []scenario.AlertRange{{Kind: scenario.NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: w.Pos}}
 	}
 	g.out = append(g.out, s)
 }
@@ -195,15 +196,15 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 	t0 := time.Duration(warm) * si
 	end := time.Duration(warm+ep+tail-1) * si
 	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
-	g.out = append(g.out, &Scenario{
+	g.out = append(g.out, &scenario.Scenario{
 		Name:      fmt.Sprintf("%s %s: a %s spike at an error ratio of %s, shorter than the %s short window, stays silent", name, b.Severity, promx.FormatDuration(d), num.Format(e), promx.FormatDuration(shortest)),
 		Pos:       slo.Pos,
 		Generated: true,
 		Interval:  si,
 		Series:    episode(cs, warm, ep, tail, e),
-		Ranges:    []AlertRange{{Kind: NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: slo.Pos}},
-		Covers:    []Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
+		Ranges:    []scenario.AlertRange{{Kind: scenario.NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: slo.Pos}},
+		Covers:    []scenario.Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
 		// At its last sample, the spike's own span holds e.
-		Claim: &Claim{Ratio: e, Windows: []time.Duration{d}, At: t0 + d - si},
+		Claim: &scenario.Claim{Ratio: e, Windows: []time.Duration{d}, At: t0 + d - si},
 	})
 }

@@ -1,7 +1,8 @@
-package scenario
+package signal
 
 import (
 	"fmt"
+	"github.com/slo-compiler/slo/internal/scenario"
 	"math"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ const (
 
 // built is a signal held at a value from t0.
 type built struct {
-	series []Series
+	series []scenario.Series
 	shape  shape
 	window time.Duration // for rising
 }
@@ -44,8 +45,8 @@ type built struct {
 type generator struct {
 	svc  *model.Service
 	step time.Duration
-	out  []*Scenario
-	unc  []Uncovered
+	out  []*scenario.Scenario
+	unc  []scenario.Uncovered
 	// group is the value given to grouping labels of generated series;
 	// "x" when empty.
 	group string
@@ -63,7 +64,7 @@ type generator struct {
 // 0.9x stays silent, and a spike shorter than the short window stays
 // silent. Alerts whose signal cannot be inverted into input series are
 // returned as uncovered.
-func Generate(svc *model.Service) ([]*Scenario, []Uncovered) {
+func Generate(svc *model.Service) ([]*scenario.Scenario, []scenario.Uncovered) {
 	g := &generator{svc: svc, step: svc.Interval}
 	for _, a := range svc.Alerts {
 		g.alert(a)
@@ -83,7 +84,7 @@ func (g *generator) alert(a *model.Alert) {
 		return
 	}
 	if _, err := g.build(a.Signal, 1, 0, time.Hour); err != nil {
-		g.unc = append(g.unc, Uncovered{Alert: a.Name, Pos: a.Pos, Why: err.Error()})
+		g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: err.Error()})
 		return
 	}
 	for _, l := range a.Levels {
@@ -128,7 +129,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 	margin := l.For + l.KeepFiringFor + time.Duration(tailSteps)*g.step
 	b, err := g.build(a.Signal, v, t0, t0+margin+g.windowOf(a.Signal))
 	if err != nil {
-		g.unc = append(g.unc, Uncovered{Alert: a.Name, Pos: a.Pos, Why: err.Error()})
+		g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: err.Error()})
 		return
 	}
 	end := t0 + margin + b.window
@@ -137,14 +138,14 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 	if a.Direction == model.Below {
 		rel = "below"
 	}
-	s := &Scenario{
+	s := &scenario.Scenario{
 		Name:      fmt.Sprintf("%s %s: %s at %s (threshold: %s %s)", a.Name, l.Severity, verb, num.Format(v), rel, num.Format(l.Threshold)),
 		Pos:       l.Pos,
 		Generated: true,
 		Interval:  g.step,
 		Series:    b.series,
-		Covers:    []Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
-		Probe:     &Probe{Value: v, Threshold: l.Threshold, At: t0 + b.window + g.step},
+		Covers:    []scenario.Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
+		Probe:     &scenario.Probe{Value: v, Threshold: l.Threshold, At: t0 + b.window + g.step},
 	}
 	if firing {
 		// Silent before the signal starts, then pending and firing after
@@ -154,15 +155,15 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 			to = t0 + b.window + 2*g.step
 		}
 		if t0 > 0 {
-			s.Ranges = append(s.Ranges, AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: l.Pos})
+			s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: l.Pos})
 		}
-		s.Ranges = append(s.Ranges, AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: to, For: l.For, Pos: l.Pos})
+		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: to, For: l.For, Pos: l.Pos})
 		if b.shape == rising && a.Direction == model.Below {
 			// A rising signal starts below every threshold, so it fires
 			// early whatever the threshold; it must still be firing once
 			// its window is full and it sits at the tested value.
 			full := t0 + b.window + l.For + 2*g.step
-			s.Ranges = append(s.Ranges, AlertRange{Kind: FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
+			s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
 		}
 	} else {
 		from := t0
@@ -171,7 +172,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 			// judged once its window is full.
 			from = t0 + b.window + l.KeepFiringFor + 2*g.step
 		}
-		s.Ranges = append(s.Ranges, AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: from, To: end, Pos: l.Pos})
+		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: from, To: end, Pos: l.Pos})
 	}
 	g.out = append(g.out, s)
 }
@@ -227,7 +228,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 			return built{}, fmt.Errorf("signal.expr %q is not of the form agg by (...) (selector), which slo can invert; write a scenario under tests/", s.Expr)
 		}
 		vals := (&values{}).gap(n0).line(v, 0, n)
-		return built{series: []Series{{Series: series, Values: vals.String()}}}, nil
+		return built{series: []scenario.Series{{Series: series, Values: vals.String()}}}, nil
 	case *model.RatioSignal:
 		series, err := ratioSeries(s.Bad, s.Good, s.Total, by(s.By), v, n0, n)
 		return built{series: series}, err
@@ -236,7 +237,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 			return built{}, fmt.Errorf("a quantile threshold must be above zero to be inverted")
 		}
 		upper := num.Format(v / s.Quantile)
-		var series []Series
+		var series []scenario.Series
 		for _, le := range []string{upper, "+Inf"} {
 			extra := by(s.By)
 			extra["le"] = le
@@ -245,7 +246,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 				return built{}, err
 			}
 			vals := (&values{}).gap(n0).line(counterBase, requestRate, n)
-			series = append(series, Series{Series: ser, Values: vals.String()})
+			series = append(series, scenario.Series{Series: ser, Values: vals.String()})
 		}
 		return built{series: series}, nil
 	case *model.UptimeSignal:
@@ -256,7 +257,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 		// A constant share: avg_over_time of it is the share from the
 		// first sample, where a 0/1 pattern would only average out.
 		vals := (&values{}).gap(n0).line(v, 0, n)
-		return built{series: []Series{{Series: ser, Values: vals.String()}}}, nil
+		return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}}, nil
 	case *model.IncreaseSignal:
 		ser, err := promx.SeriesFor(s.Counter, by(s.By))
 		if err != nil {
@@ -264,7 +265,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 		}
 		perStep := v / float64(g.steps(s.Window))
 		vals := (&values{}).gap(n0).line(counterBase, perStep, n)
-		return built{series: []Series{{Series: ser, Values: vals.String()}}, shape: rising, window: s.Window}, nil
+		return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}, shape: rising, window: s.Window}, nil
 	case *model.ProjectionSignal:
 		ser, err := promx.SeriesFor(s.Series, by(s.By))
 		if err != nil {
@@ -272,11 +273,11 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 		}
 		if !s.Counter {
 			vals := (&values{}).gap(n0).line(v, 0, n)
-			return built{series: []Series{{Series: ser, Values: vals.String()}}}, nil
+			return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}}, nil
 		}
 		perStep := v / s.Horizon.Seconds() * g.step.Seconds()
 		vals := (&values{}).gap(n0).line(counterBase, perStep, n)
-		return built{series: []Series{{Series: ser, Values: vals.String()}}, shape: rising, window: s.Window}, nil
+		return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}, shape: rising, window: s.Window}, nil
 	case *model.ChangeSignal:
 		ser, ok := promx.GaugeSeriesGroup(s.Expr, grp)
 		if !ok {
@@ -285,7 +286,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 		// 100 until t0, then 100 x (1 + v): against a week ago, the change
 		// is v from t0 for one offset.
 		vals := (&values{}).line(100, 0, n0).line(100*(1+v), 0, n)
-		return built{series: []Series{{Series: ser, Values: vals.String()}}}, nil
+		return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}}, nil
 	case *model.BaselineSignal:
 		ser, ok := promx.GaugeSeriesGroup(s.Expr, grp)
 		if num, den, rw, _, isRatio := promx.RateRatioSeriesGroup(s.Expr, grp); !ok && isRatio && g.rateRatios {
@@ -294,7 +295,7 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 			// past t0.
 			numV := (&values{}).line(counterBase, 100, n0).cont(100*v, n)
 			denV := (&values{}).line(counterBase, 1, n0).cont(1, n)
-			return built{series: []Series{{Series: num, Values: numV.String()}, {Series: den, Values: denV.String()}}, shape: rising, window: rw}, nil
+			return built{series: []scenario.Series{{Series: num, Values: numV.String()}, {Series: den, Values: denV.String()}}, shape: rising, window: rw}, nil
 		}
 		if !ok {
 			return built{}, fmt.Errorf("signal.baseline.expr %q is not of the form agg by (...) (selector), which slo can invert; write a scenario under tests/", s.Expr)
@@ -302,21 +303,21 @@ func (g *generator) build(sig model.Signal, v float64, t0, end time.Duration) (b
 		// 100 for a whole window, then 100 x v: the ratio to the window's
 		// average starts at about v and drifts slowly towards 1.
 		vals := (&values{}).line(100, 0, n0).line(100*v, 0, n)
-		return built{series: []Series{{Series: ser, Values: vals.String()}}}, nil
+		return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}}, nil
 	}
 	return built{}, fmt.Errorf("slo cannot invert a %T signal", sig)
 }
 
 // ratioSeries makes counters whose rates give error ratio v (see
 // ratioCounters), starting at sample n0 and growing for n samples.
-func ratioSeries(bad, good, total string, extra map[string]string, v float64, n0, n int) ([]Series, error) {
+func ratioSeries(bad, good, total string, extra map[string]string, v float64, n0, n int) ([]scenario.Series, error) {
 	cs, err := ratioCounters(bad, good, total, extra)
 	if err != nil {
 		return nil, err
 	}
-	var out []Series
+	var out []scenario.Series
 	for _, c := range cs {
-		out = append(out, Series{Series: c.series, Values: (&values{}).gap(n0).line(counterBase, c.rate(v), n).String()})
+		out = append(out, scenario.Series{Series: c.series, Values: (&values{}).gap(n0).line(counterBase, c.rate(v), n).String()})
 	}
 	return out, nil
 }
@@ -326,50 +327,50 @@ func (g *generator) status(a *model.Alert, st *model.StatusSignal) {
 	l := a.Levels[0]
 	ser, err := promx.SeriesFor(st.Selector, nil)
 	if err != nil {
-		g.unc = append(g.unc, Uncovered{Alert: a.Name, Pos: a.Pos, Why: err.Error()})
+		g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: err.Error()})
 		return
 	}
 	t0 := time.Duration(leadSteps) * g.step
 	end := t0 + l.For + l.KeepFiringFor + time.Duration(tailSteps)*g.step
 	n0, n := g.steps(t0), g.steps(end-t0)+1
 	sel := map[string]string{"severity": string(l.Severity)}
-	mk := func(name string, firing bool, series []Series, ranges ...AlertRange) {
-		g.out = append(g.out, &Scenario{
+	mk := func(name string, firing bool, series []scenario.Series, ranges ...scenario.AlertRange) {
+		g.out = append(g.out, &scenario.Scenario{
 			Name: a.Name + " " + string(l.Severity) + ": " + name, Pos: a.Pos, Generated: true, Interval: g.step,
 			Series: series, Ranges: ranges,
-			Covers: []Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
+			Covers: []scenario.Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
 		})
 	}
 	upV, downV := statusValues(st)
 	up := (&values{}).line(upV, 0, n0+n).String()
 	down := (&values{}).line(upV, 0, n0).line(downV[0], 0, n).String()
-	upSeries, downSeries := []Series{{Series: ser, Values: up}}, []Series{{Series: ser, Values: down}}
+	upSeries, downSeries := []scenario.Series{{Series: ser, Values: up}}, []scenario.Series{{Series: ser, Values: down}}
 	if st.StateLabel != "" && len(st.UpStates) > 0 {
 		// One-hot: the up state's series and a down state's series.
 		upSer, err1 := promx.SeriesFor(st.Selector, map[string]string{st.StateLabel: st.UpStates[0]})
 		downSer, err2 := promx.SeriesFor(st.Selector, map[string]string{st.StateLabel: "slo_down"})
 		if err1 != nil || err2 != nil {
-			g.unc = append(g.unc, Uncovered{Alert: a.Name, Pos: a.Pos, Why: "cannot build one-hot series for " + st.Selector})
+			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "cannot build one-hot series for " + st.Selector})
 			return
 		}
 		ser = upSer
 		flip := (&values{}).line(0, 0, n0).line(1, 0, n).String()
-		upSeries = []Series{{Series: upSer, Values: (&values{}).line(1, 0, n0+n).String()}, {Series: downSer, Values: (&values{}).line(0, 0, n0+n).String()}}
-		downSeries = []Series{{Series: upSer, Values: down}, {Series: downSer, Values: flip}}
+		upSeries = []scenario.Series{{Series: upSer, Values: (&values{}).line(1, 0, n0+n).String()}, {Series: downSer, Values: (&values{}).line(0, 0, n0+n).String()}}
+		downSeries = []scenario.Series{{Series: upSer, Values: down}, {Series: downSer, Values: flip}}
 		up = (&values{}).line(1, 0, n0+n).String()
 	}
 	mk("fires after "+promx.FormatDuration(l.For)+" when down", true, downSeries,
-		AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: a.Pos},
-		AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
+		scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: a.Pos},
+		scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
 	mk("stays silent when up", false, upSeries,
-		AlertRange{Kind: NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: end, Pos: a.Pos})
+		scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: end, Pos: a.Pos})
 	if st.Absent {
 		// No series at all: absent() is true from the first evaluation.
 		other := strings.SplitN(ser, "{", 2)[0] + `{slo_scenario="unrelated"}`
 		if promx.SelectorMatches(st.Selector, other) {
 			other = "slo_scenario_unrelated"
 		}
-		mk("fires after "+promx.FormatDuration(l.For)+" when absent", true, []Series{{Series: other, Values: up}},
-			AlertRange{Kind: PendingThenFires, Alertname: a.Name, Labels: sel, From: 0, To: g.step, For: l.For, Pos: a.Pos})
+		mk("fires after "+promx.FormatDuration(l.For)+" when absent", true, []scenario.Series{{Series: other, Values: up}},
+			scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: 0, To: g.step, For: l.For, Pos: a.Pos})
 	}
 }
