@@ -244,7 +244,7 @@ var failureMutations = []failureMutation{
 	{"no absent guard", signal.FamilyAbsent,
 		func(a *model.Alert) bool {
 			_, status := a.Signal.(*model.StatusSignal)
-			v, known, _ := model.AbsentValue(a.Signal)
+			v, known, _ := signal.AbsentValue(a.Signal)
 			return !status && (a.OnAbsent == model.AbsentFire || known && model.Past(a.Direction, v, a.Levels[len(a.Levels)-1].Threshold))
 		},
 		func(_ *model.Alert, r *compile.Rule) {

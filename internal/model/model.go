@@ -5,7 +5,6 @@
 package model
 
 import (
-	"slices"
 	"time"
 
 	"github.com/slo-compiler/slo/internal/diag"
@@ -139,23 +138,6 @@ type Alert struct {
 	Pos      diag.Pos
 }
 
-// AbsentValue is what a signal's own meaning makes of absent input: known
-// is false when absence has no value (a ratio of no events, a quantile of
-// no requests, any expression); handled is true when the compiled rules
-// already record that value (an increase or uptime whose groups the
-// selector fixes).
-func AbsentValue(s Signal) (value float64, known, handled bool) {
-	switch s := s.(type) {
-	case *IncreaseSignal:
-		return 0, true, s.AbsentIsZero()
-	case *UptimeSignal:
-		return 0, true, s.AbsentIsZero()
-	case *ProjectionSignal:
-		return 0, s.Counter, false
-	}
-	return 0, false, false
-}
-
 // Past says whether a value is past a threshold in direction d.
 func Past(d Direction, value, threshold float64) bool {
 	switch d {
@@ -208,8 +190,12 @@ type Panel struct {
 	Pos       diag.Pos
 }
 
-// Signal is what an alert watches; one of the *Signal types below.
+// Signal is what an alert watches; one of the *Signal types below. Each
+// kind's checks, records and scenarios are in package signal, one file per
+// kind, found by Kind().
 type Signal interface {
+	// Kind is the spec field of the signal's kind ("ratio").
+	Kind() string
 	// Labels returns the labels the signal's series carry, when known.
 	Labels() (labels []string, known bool)
 }
@@ -255,20 +241,6 @@ type UptimeSignal struct {
 	FixedLabels []string
 }
 
-// AbsentIsZero says whether the uptime of an absent target can be recorded
-// as 0: when every by label is fixed by the selector, absent() yields the
-// group's own labels.
-func (s *UptimeSignal) AbsentIsZero() bool { return fixed(s.By, s.FixedLabels) }
-
-func fixed(by, fixedLabels []string) bool {
-	for _, l := range by {
-		if !slices.Contains(fixedLabels, l) {
-			return false
-		}
-	}
-	return true
-}
-
 // StatusSignal is a component whose series is 0 (or, with UpValues, any
 // value but those), or absent when Absent.
 type StatusSignal struct {
@@ -298,10 +270,6 @@ type IncreaseSignal struct {
 	FixedLabels []string
 }
 
-// AbsentIsZero says whether an absent counter can be recorded as 0 events:
-// when every by label is fixed by the selector.
-func (s *IncreaseSignal) AbsentIsZero() bool { return fixed(s.By, s.FixedLabels) }
-
 // ChangeSignal is (x - x offset Offset) / x offset Offset.
 type ChangeSignal struct {
 	Expr    string
@@ -327,6 +295,17 @@ type ProjectionSignal struct {
 	Window  time.Duration
 	Horizon time.Duration
 }
+
+// Kind implements Signal.
+func (*ExprSignal) Kind() string       { return "expr" }
+func (*RatioSignal) Kind() string      { return "ratio" }
+func (*QuantileSignal) Kind() string   { return "quantile" }
+func (*UptimeSignal) Kind() string     { return "uptime" }
+func (*StatusSignal) Kind() string     { return "status" }
+func (*IncreaseSignal) Kind() string   { return "increase" }
+func (*ChangeSignal) Kind() string     { return "change" }
+func (*BaselineSignal) Kind() string   { return "baseline" }
+func (*ProjectionSignal) Kind() string { return "projection" }
 
 // Labels implements Signal.
 func (s *ExprSignal) Labels() ([]string, bool)       { return s.By, s.ByKnown }

@@ -2,11 +2,11 @@ package signal
 
 import (
 	"fmt"
-	"github.com/slo-compiler/slo/internal/scenario"
-	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/slo-compiler/slo/internal/scenario"
 
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
@@ -82,8 +82,7 @@ func clearValues(a *model.Alert) (fire, silent float64) {
 			silent = least*2 - 1
 		}
 	}
-	switch a.Signal.(type) {
-	case *model.RatioSignal, *model.UptimeSignal:
+	if Of(a.Signal).Bounded() {
 		if fire > 1 || fire < 0 {
 			fire = (most + float64(btoi(a.Direction == model.Above))) / 2
 		}
@@ -107,31 +106,15 @@ func (g *generator) failures(a *model.Alert) {
 	if len(a.Levels) == 0 || a.Signal == nil {
 		return
 	}
-	if st, ok := a.Signal.(*model.StatusSignal); ok {
-		g.statusFailures(a, st)
-		return
-	}
 	if a.Direction == model.Condition {
+		Of(a.Signal).failures(g, a)
 		return
 	}
 	g.absentFailures(a)
-	switch s := a.Signal.(type) {
-	case *model.RatioSignal:
-		g.ratioFailures(a, s)
-	case *model.BaselineSignal:
-		g.baselineIdle(a, s)
-	case *model.IncreaseSignal:
-		g.resetFailures(a)
-	}
 	if by, known := a.Signal.Labels(); known && len(by) > 0 {
 		g.oneOfMany(a, by)
 	}
-	if u, ok := a.Signal.(*model.UptimeSignal); ok {
-		g.replicas(a, u)
-	}
-	if a.Levels[0].KeepFiringFor > 0 {
-		g.dip(a)
-	}
+	Of(a.Signal).failures(g, a)
 }
 
 // scenario starts a failure-mode scenario of alert a.
@@ -174,7 +157,7 @@ func absentVerdict(a *model.Alert) *model.Level {
 	if a.OnAbsent == model.AbsentSilent {
 		return nil
 	}
-	if v, known, _ := model.AbsentValue(a.Signal); known {
+	if v, known, _ := AbsentValue(a.Signal); known {
 		for i, l := range a.Levels {
 			if model.Past(a.Direction, v, l.Threshold) {
 				return &a.Levels[i]
@@ -270,11 +253,6 @@ func truncateValues(vals string, n int) string {
 	return strings.Join(out, " ")
 }
 
-// ratioCountersOf returns the counters of a ratio signal for one group.
-func ratioCountersOf(s *model.RatioSignal, extra map[string]string) ([]counter, error) {
-	return ratioCounters(s.Bad, s.Good, s.Total, extra)
-}
-
 func byLabels(by []string, value string) map[string]string {
 	m := map[string]string{}
 	for _, l := range by {
@@ -336,142 +314,11 @@ func counterSeries(cs []counter, lead int, segs []segment) []scenario.Series {
 	return out
 }
 
-// ratioFailures: an idle stretch then a real anomaly, a handful of
-// events, a group only the bad counter has, and counter resets with scrape
-// gaps.
-func (g *generator) ratioFailures(a *model.Alert, s *model.RatioSignal) {
-	if a.Direction != model.Above {
-		return
-	}
-	fire, healthy := clearValues(a)
-	extra := byLabels(s.By, "x")
-	cs, err := ratioCountersOf(s, extra)
-	if err != nil {
-		return
-	}
-	l := a.Levels[0]
-	win := g.steps(s.Window)
-	lead := leadSteps
-	tail := time.Duration(tailSteps) * g.step
-	// Enough traffic that the floor is far below it.
-	busy := requestRate
-	if s.MinTotal > 0 {
-		busy = math.Max(requestRate, 10*s.MinTotal/float64(max(win, 1)))
-	}
-	sel := byLabels(s.By, "x")
-
-	// Idle (no events: 0/0) for an hour, then errors clearly past the
-	// most severe threshold.
-	idle := max(g.steps(time.Hour), 2*win)
-	anomaly := win + g.steps(l.For) + 2*tailSteps
-	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no traffic for %s, then an error ratio of %s: fires %s", promx.FormatDuration(time.Duration(idle)*g.step), num.Format(fire), l.Severity))
-	sc.Series = counterSeries(cs, lead, []segment{{e: 0, rate: 0, n: idle}, {e: fire, rate: busy, n: anomaly}})
-	tAnomaly := time.Duration(lead+idle) * g.step
-	g.silent(sc, a, 0, tAnomaly, nil)
-	g.fires(sc, a, l, tAnomaly, tAnomaly+s.Window+l.For+tail, sel)
-
-	// A handful of events, every one failing: below the floor nothing may
-	// fire.
-	few := 3.0
-	if s.MinTotal > 0 {
-		few = math.Max(1, math.Floor(s.MinTotal/2))
-	}
-	span := 4*win + g.steps(g.longestFor(a))
-	perStep := few / float64(max(win, 1))
-	lv := g.failure(a, FamilyLowVolume, fmt.Sprintf("%s events in %s, all failing: silent below the traffic floor", num.Format(few), promx.FormatDuration(s.Window)))
-	lv.Series = counterSeries(cs, lead, []segment{{e: 1, rate: perStep, n: span}})
-	g.silent(lv, a, 0, time.Duration(lead+span)*g.step, nil)
-
-	// Counter resets and scrape gaps inside the window: the verdicts hold.
-	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: 3, gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}}
-	rs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
-	rs.Series = counterSeries(cs, lead, reset)
-	g.fires(rs, a, l, time.Duration(lead)*g.step, time.Duration(lead+segLen(reset))*g.step, sel)
-	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: 3, gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps}}
-	qs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: silent", num.Format(healthy)))
-	qs.Series = counterSeries(cs, lead, quiet)
-	g.silent(qs, a, 0, time.Duration(lead+segLen(quiet))*g.step, nil)
-
-	// A group that only the bad counter has (a task that never succeeded).
-	if s.Bad != "" && s.Good != "" && len(s.By) > 0 {
-		bad, err := promx.SeriesFor(s.Bad, extra)
-		if err != nil {
-			return
-		}
-		one := []counter{{bad, func(e float64) float64 { return e * requestRate }}}
-		os := g.failure(a, FamilyOneSided, fmt.Sprintf("a %s with failures only, no %s series at all: fires %s", strings.Join(s.By, ","), metricOf(s.Good), l.Severity))
-		os.Series = counterSeries(one, lead, []segment{{e: 1, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}})
-		g.fires(os, a, l, time.Duration(lead)*g.step, time.Duration(lead+win+g.steps(l.For)+2*tailSteps)*g.step, sel)
-	}
-}
-
 func metricOf(sel string) string {
 	if i := strings.IndexByte(sel, '{'); i >= 0 {
 		return sel[:i]
 	}
 	return sel
-}
-
-// resetFailures: a counted signal (increase) across a counter reset and a
-// scrape gap still counts the events.
-func (g *generator) resetFailures(a *model.Alert) {
-	s := a.Signal.(*model.IncreaseSignal)
-	if a.Direction != model.Above {
-		return
-	}
-	fire, _ := clearValues(a)
-	ser, err := promx.SeriesFor(s.Counter, byLabels(s.By, "x"))
-	if err != nil {
-		return
-	}
-	l := a.Levels[0]
-	win := g.steps(s.Window)
-	per := fire / float64(win)
-	c := []counter{{ser, func(float64) float64 { return per }}}
-	n := win + g.steps(l.For) + 2*tailSteps
-	segs := []segment{{e: 0, rate: requestRate, n: n / 2, reset: true}, {e: 0, rate: requestRate, n: 3, gap: true}, {e: 0, rate: requestRate, n: n}}
-	sc := g.failure(a, FamilyResets, fmt.Sprintf("%s events per %s across a counter reset and a scrape gap: fires %s", num.Format(fire), promx.FormatDuration(s.Window), l.Severity))
-	sc.Series = counterSeries(c, leadSteps, segs)
-	g.fires(sc, a, l, time.Duration(leadSteps)*g.step, time.Duration(leadSteps+segLen(segs))*g.step, byLabels(s.By, "x"))
-}
-
-// baselineIdle: an idle hour (0/0 = NaN) and an hour with no denominator
-// (x/0 = +Inf) in the baseline's history must not blind it to a real
-// anomaly after them, nor fire by themselves.
-func (g *generator) baselineIdle(a *model.Alert, s *model.BaselineSignal) {
-	num_, den, rateWin, by, ok := promx.RateRatioSeries(s.Expr)
-	if !ok {
-		return
-	}
-	fire, _ := clearValues(a)
-	l := a.Levels[0]
-	hist := g.steps(s.Window)
-	rw := g.steps(rateWin)
-	hour := max(g.steps(time.Hour), rw)
-	// History at a ratio of 1 with an idle hour and a no-denominator hour in
-	// the middle, then the anomaly at fire x the usual ratio.
-	mid := hist / 2
-	segs := func(numer bool) []segment {
-		return []segment{
-			{e: 0, rate: requestRate, n: mid},
-			{e: 0, rate: 0, n: hour},
-			{e: 0, rate: requestRate, n: 3 * hour},
-			{e: 0, rate: map[bool]float64{true: requestRate, false: 0}[numer], n: hour},
-			{e: 0, rate: requestRate, n: hist - mid - 5*hour + leadSteps},
-			{e: 0, rate: requestRate * map[bool]float64{true: fire, false: 1}[numer], n: rw + g.steps(l.For) + 2*tailSteps},
-		}
-	}
-	one := func(float64) float64 { return requestRate }
-	numC := []counter{{num_, one}}
-	denC := []counter{{den, one}}
-	sc := g.failure(a, FamilyIdle, fmt.Sprintf("an idle hour (0/0) and an hour without %s (x/0) in the %s history, then %sx the usual value: fires %s", metricOf(den), promx.FormatDuration(s.Window), num.Format(fire), l.Severity))
-	sc.Series = append(counterSeries(numC, 0, segs(true)), counterSeries(denC, 0, segs(false))...)
-	t0 := time.Duration(hist+leadSteps) * g.step
-	labels := byLabels(by, "x")
-	// Until the hour without a denominator: after it, cost per job really
-	// is high for a while (cost accrued while no job finished).
-	g.silent(sc, a, 0, time.Duration(mid+4*hour)*g.step, nil)
-	g.fires(sc, a, l, t0, t0+rateWin+l.For+2*time.Duration(tailSteps)*g.step, labels)
 }
 
 // oneOfMany: one group of three past the most severe threshold, the
@@ -525,173 +372,4 @@ func dedupe(ss []scenario.Series) []scenario.Series {
 		}
 	}
 	return out
-}
-
-// dip: once firing, a one-sample dip below every threshold shorter than
-// keep_firing_for does not resolve the alert.
-func (g *generator) dip(a *model.Alert) {
-	l := a.Levels[0]
-	if l.KeepFiringFor <= g.step {
-		return
-	}
-	fire, healthy := clearValues(a)
-	t0 := g.start(a.Signal)
-	if g.windowOf(a.Signal) > 0 {
-		return // windowed signals do not dip with their input
-	}
-	if _, isExpr := a.Signal.(*model.ExprSignal); !isExpr {
-		return
-	}
-	firing := t0 + l.For + 2*g.step
-	dipAt := firing + 2*g.step
-	end := dipAt + l.KeepFiringFor + time.Duration(tailSteps)*g.step
-	ser, ok := promx.GaugeSeries(a.Signal.(*model.ExprSignal).Expr)
-	if !ok {
-		return
-	}
-	n0 := g.steps(t0)
-	vals := (&values{}).gap(n0).line(fire, 0, g.steps(dipAt-t0)).line(healthy, 0, 1).line(fire, 0, g.steps(end-dipAt))
-	sc := g.failure(a, FamilyDip, fmt.Sprintf("firing at %s, one sample at %s: keeps firing (keep_firing_for %s)", num.Format(fire), num.Format(healthy), promx.FormatDuration(l.KeepFiringFor)))
-	sc.Series = []scenario.Series{{Series: ser, Values: vals.String()}}
-	sel := map[string]string{"severity": string(l.Severity)}
-	sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.AlwaysFires, Alertname: a.Name, Labels: sel, From: firing, To: end - g.step, Pos: l.Pos})
-}
-
-// statusValues returns a value that means up and the values that mean down
-// for a value-coded status signal.
-func statusValues(st *model.StatusSignal) (up float64, down []float64) {
-	if len(st.UpValues) == 0 {
-		return 1, []float64{0}
-	}
-	up = st.UpValues[0]
-	for v := 0.0; len(down) < 2; v++ {
-		if !slices.Contains(st.UpValues, v) {
-			down = append(down, v)
-		}
-	}
-	return up, down
-}
-
-// statusFailures: every down value (or state) alone and cycling between
-// them fires, so `for` is not reset by a change of down state; one series
-// of many down fires for that series, or not at all when the status is
-// aggregated by group; a series that vanishes fires when absent counts.
-func (g *generator) statusFailures(a *model.Alert, st *model.StatusSignal) {
-	l := a.Levels[0]
-	t0 := time.Duration(leadSteps) * g.step
-	end := t0 + l.For + l.KeepFiringFor + time.Duration(tailSteps)*g.step
-	n0, n := g.steps(t0), g.steps(end-t0)+1
-	sel := map[string]string{"severity": string(l.Severity)}
-	pattern := func(first float64, rest []float64) string {
-		v := (&values{}).line(first, 0, n0)
-		for i := range n {
-			v.line(rest[i%len(rest)], 0, 1)
-		}
-		return v.String()
-	}
-	if st.StateLabel != "" {
-		if len(st.UpStates) == 0 {
-			return
-		}
-		upSer, err1 := promx.SeriesFor(st.Selector, map[string]string{st.StateLabel: st.UpStates[0]})
-		d1, err2 := promx.SeriesFor(st.Selector, map[string]string{st.StateLabel: "slo_down_a"})
-		d2, err3 := promx.SeriesFor(st.Selector, map[string]string{st.StateLabel: "slo_down_b"})
-		if err1 != nil || err2 != nil || err3 != nil {
-			return
-		}
-		sc := g.failure(a, FamilyStates, "one-hot state cycling between two down states: fires "+string(l.Severity))
-		sc.Series = []scenario.Series{
-			{Series: upSer, Values: pattern(1, []float64{0})},
-			{Series: d1, Values: pattern(0, []float64{1, 0})},
-			{Series: d2, Values: pattern(0, []float64{0, 1})},
-		}
-		sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: a.Pos},
-			scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
-		return
-	}
-	ser, err := promx.SeriesFor(st.Selector, byLabels(st.By, "x"))
-	if err != nil {
-		return
-	}
-	up, down := statusValues(st)
-	if len(st.UpValues) > 0 {
-		for _, d := range down[1:] {
-			sc := g.failure(a, FamilyStates, fmt.Sprintf("stuck at %s (neither up value): fires %s", num.Format(d), l.Severity))
-			sc.Series = []scenario.Series{{Series: ser, Values: pattern(up, []float64{d})}}
-			sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
-		}
-		sc := g.failure(a, FamilyStates, fmt.Sprintf("cycling %s, %s every sample: fires %s after %s", num.Format(down[0]), num.Format(down[1]), l.Severity, promx.FormatDuration(l.For)))
-		sc.Series = []scenario.Series{{Series: ser, Values: pattern(up, down)}}
-		sc.Ranges = append(sc.Ranges, scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: t0 + g.step, For: l.For, Pos: a.Pos})
-	}
-	// One of three instances down.
-	var series []scenario.Series
-	for _, inst := range []string{"down-1", "up-1", "up-2"} {
-		extra := byLabels(st.By, "x")
-		extra["instance"] = inst
-		if slices.Contains(st.By, "instance") {
-			continue
-		}
-		s, err := promx.SeriesFor(st.Selector, extra)
-		if err != nil {
-			return
-		}
-		vals := pattern(up, []float64{up})
-		if inst == "down-1" {
-			vals = pattern(up, []float64{down[0]})
-		}
-		series = append(series, scenario.Series{Series: s, Values: vals})
-	}
-	if len(series) == 3 {
-		if len(st.By) > 0 {
-			sc := g.failure(a, FamilyOneOfMany, fmt.Sprintf("one of three instances down: silent, the %s is up while any is", strings.Join(st.By, ",")))
-			sc.Series = series
-			g.silent(sc, a, 0, end, nil)
-		} else {
-			sc := g.failure(a, FamilyOneOfMany, "one of three instances down: fires "+string(l.Severity)+" for that instance only")
-			sc.Series = series
-			g.fires(sc, a, l, t0, end, map[string]string{"instance": "down-1"})
-			g.silent(sc, a, 0, end, map[string]string{"instance": "up-1"})
-			g.silent(sc, a, 0, end, map[string]string{"instance": "up-2"})
-		}
-	}
-	// Up, then the series vanishes (target gone from service discovery).
-	stop := t0
-	horizon := stop + staleness + l.For + time.Duration(tailSteps)*g.step
-	vs := g.failure(a, FamilyVanish, "up, then the series ends: "+map[bool]string{true: "fires " + string(l.Severity), false: "silent (absent: false)"}[st.Absent])
-	vs.Series = []scenario.Series{{Series: ser, Values: (&values{}).line(up, 0, g.steps(stop)+1).String()}, unrelated(g.steps(horizon) + 1)}
-	g.silent(vs, a, 0, stop, nil)
-	if st.Absent {
-		g.fires(vs, a, l, stop, horizon, nil)
-	} else {
-		g.silent(vs, a, stop, horizon, nil)
-	}
-}
-
-// replicas: one replica of ten down for the whole window is not downtime
-// of the group, which is up while any replica is.
-func (g *generator) replicas(a *model.Alert, u *model.UptimeSignal) {
-	if slices.Contains(u.By, "instance") || a.Direction != model.Below {
-		return
-	}
-	t0 := time.Duration(leadSteps) * g.step
-	end := t0 + u.Window + g.longestFor(a) + time.Duration(tailSteps)*g.step
-	n := g.steps(end) + 1
-	var series []scenario.Series
-	for i := range 10 {
-		extra := byLabels(u.By, "x")
-		extra["instance"] = fmt.Sprintf("replica-%d", i)
-		ser, err := promx.SeriesFor(u.Selector, extra)
-		if err != nil {
-			return
-		}
-		v := 1.0
-		if i == 0 {
-			v = 0
-		}
-		series = append(series, scenario.Series{Series: ser, Values: (&values{}).line(v, 0, n).String()})
-	}
-	sc := g.failure(a, FamilyOneOfMany, "one replica of ten down for the whole window: silent, the group is up while any replica is")
-	sc.Series = series
-	g.silent(sc, a, 0, end, nil)
 }

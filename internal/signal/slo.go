@@ -2,9 +2,10 @@ package signal
 
 import (
 	"fmt"
-	"github.com/slo-compiler/slo/internal/scenario"
 	"slices"
 	"time"
+
+	"github.com/slo-compiler/slo/internal/scenario"
 
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"

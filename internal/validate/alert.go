@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/signal"
 	"github.com/slo-compiler/slo/internal/spec"
 )
 
@@ -32,9 +32,9 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 	v.template(&a.Node, "summary", a.Name, a.Summary)
 	v.template(&a.Node, "description", a.Name, a.Description)
 	if a.Signal == nil {
-		v.diags.Errorf(a.Pos, "spec/required", "signal: missing; expected one of %s", strings.Join(signalKinds, ", "))
+		v.diags.Errorf(a.Pos, "spec/required", "signal: missing; expected one of %s", strings.Join(signal.Keys(), ", "))
 	} else {
-		m.Signal = v.signal(a.Signal)
+		m.Signal = signal.Check(checker{v}, a.Signal)
 	}
 	v.levels(m, a)
 	v.absentChecks(m, a)
@@ -72,159 +72,32 @@ func (v *validator) floorChecks(m *model.Alert, a *spec.Alert) {
 	v.diags.Warnf(a.Signal.Pos, "lint/no-traffic-floor", "%s judges a ratio on any number of events, so one failure in three pages; add signal.ratio.min_total, the fewest events in %s worth alerting on", m.Name, promx.FormatDuration(r.Window))
 }
 
+// checker gives the signal kinds the validator's field checks.
+type checker struct{ v *validator }
+
+func (c checker) Selector(e *spec.Expr, parent *spec.Node, field string) (promx.Selector, bool) {
+	return c.v.selector(e, parent, field)
+}
+func (c checker) Expr(e *spec.Expr, parent *spec.Node, field string) (string, bool) {
+	return c.v.expr(e, parent, field)
+}
+func (c checker) Window(d *spec.Duration, def time.Duration, field string) time.Duration {
+	return c.v.window(d, def, field)
+}
+func (c checker) Duration(d *spec.Duration, def time.Duration, field string) time.Duration {
+	return c.v.duration(d, def, field)
+}
+func (c checker) By(n *spec.Node, by []string, field string) []string  { return c.v.by(n, by, field) }
+func (c checker) Ratio(r *spec.Ratio, field string) *model.RatioSignal { return c.v.ratio(r, field) }
+func (c checker) Errorf(pos diag.Pos, code, format string, args ...any) {
+	c.v.diags.Errorf(pos, code, format, args...)
+}
+
 func signalLabels(s model.Signal) ([]string, bool) {
 	if s == nil {
 		return nil, false
 	}
 	return s.Labels()
-}
-
-var signalKinds = []string{"expr", "ratio", "quantile", "uptime", "status", "increase", "change", "baseline", "projection"}
-
-func (v *validator) signal(s *spec.Signal) model.Signal {
-	var set []string
-	for _, k := range signalKinds {
-		if s.Has(k) {
-			set = append(set, k)
-		}
-	}
-	if len(set) != 1 {
-		if len(set) == 0 {
-			v.diags.Errorf(s.Pos, "spec/one-of", "signal: expected one of %s", strings.Join(signalKinds, ", "))
-		} else {
-			v.diags.Errorf(s.KeyAt(set[1]), "spec/one-of", "signal: give one kind, got %s", strings.Join(set, " and "))
-		}
-		return nil
-	}
-	switch {
-	case s.Expr != nil:
-		text, ok := v.expr(s.Expr, &s.Node, "signal.expr")
-		if !ok {
-			return nil
-		}
-		by, known := promx.OutputLabels(text)
-		return &model.ExprSignal{Expr: text, By: by, ByKnown: known}
-	case s.Ratio != nil:
-		if r := v.ratio(s.Ratio, "signal.ratio"); r != nil {
-			return r
-		}
-	case s.Quantile != nil:
-		q := s.Quantile
-		sel, ok := v.selector(q.Histogram, &q.Node, "signal.quantile.histogram")
-		m := &model.QuantileSignal{By: v.by(&q.Node, q.By, "signal.quantile.by"), Window: v.window(q.Window, DefaultRatioWindow, "signal.quantile.window")}
-		switch {
-		case q.Quantile == nil:
-			v.diags.Errorf(q.Pos, "spec/required", "signal.quantile.quantile: missing; expected a number in (0, 1) such as 0.95")
-		case *q.Quantile <= 0 || *q.Quantile >= 1:
-			v.diags.Errorf(q.At("quantile"), "spec/range", "signal.quantile.quantile: expected a number in (0, 1) such as 0.95, got %s", num.Format(*q.Quantile))
-		default:
-			m.Quantile = *q.Quantile
-		}
-		if ok {
-			if strings.HasSuffix(sel.Metric(), "_bucket") {
-				m.Bucket = sel.String()
-			} else {
-				m.Bucket = sel.WithSuffix("_bucket")
-			}
-			if slices.Contains(m.By, "le") {
-				v.diags.Errorf(q.At("by"), "spec/label-name", "signal.quantile.by: le is added by slo; remove it")
-			}
-			return m
-		}
-	case s.Uptime != nil:
-		u := s.Uptime
-		sel, ok := v.selector(u.Selector, &u.Node, "signal.uptime.selector")
-		if ok {
-			return &model.UptimeSignal{Selector: sel.String(), By: v.by(&u.Node, u.By, "signal.uptime.by"), Window: v.window(u.Window, DefaultUptimeWindow, "signal.uptime.window"), FixedLabels: sel.EqualityLabels()}
-		}
-	case s.Status != nil:
-		return v.status(s.Status)
-	case s.Increase != nil:
-		in := s.Increase
-		sel, ok := v.selector(in.Counter, &in.Node, "signal.increase.counter")
-		if ok {
-			return &model.IncreaseSignal{Counter: sel.String(), By: v.by(&in.Node, in.By, "signal.increase.by"), Window: v.window(in.Window, DefaultIncreaseWin, "signal.increase.window"), FixedLabels: sel.EqualityLabels()}
-		}
-	case s.Change != nil:
-		c := s.Change
-		text, ok := v.expr(c.Expr, &c.Node, "signal.change.expr")
-		if ok {
-			by, known := promx.OutputLabels(text)
-			return &model.ChangeSignal{Expr: text, Offset: v.duration(c.Offset, DefaultChangeOffset, "signal.change.offset"), By: by, ByKnown: known}
-		}
-	case s.Baseline != nil:
-		b := s.Baseline
-		text, ok := v.expr(b.Expr, &b.Node, "signal.baseline.expr")
-		if ok {
-			by, known := promx.OutputLabels(text)
-			return &model.BaselineSignal{Expr: text, Window: v.window(b.Window, DefaultBaselineWin, "signal.baseline.window"), By: by, ByKnown: known}
-		}
-	case s.Projection != nil:
-		p := s.Projection
-		m := &model.ProjectionSignal{
-			By:      v.by(&p.Node, p.By, "signal.projection.by"),
-			Window:  v.window(p.Window, DefaultProjectionWin, "signal.projection.window"),
-			Horizon: v.duration(p.Horizon, DefaultHorizon, "signal.projection.horizon"),
-		}
-		switch {
-		case p.Counter != nil && p.Gauge != nil:
-			v.diags.Errorf(p.At("gauge"), "spec/one-of", "signal.projection: give counter or gauge, not both")
-		case p.Counter != nil:
-			sel, ok := v.selector(p.Counter, &p.Node, "signal.projection.counter")
-			m.Series, m.Counter = sel.String(), true
-			if ok {
-				return m
-			}
-		case p.Gauge != nil:
-			sel, ok := v.selector(p.Gauge, &p.Node, "signal.projection.gauge")
-			m.Series = sel.String()
-			if ok {
-				return m
-			}
-		default:
-			v.diags.Errorf(p.Pos, "spec/required", "signal.projection: expected counter or gauge, a series selector")
-		}
-	}
-	return nil
-}
-
-// status reads a status signal: its up values or one-hot states, and its
-// grouping.
-func (v *validator) status(st *spec.StatusSignal) model.Signal {
-	sel, ok := v.selector(st.Selector, &st.Node, "signal.status.selector")
-	if !ok {
-		return nil
-	}
-	m := &model.StatusSignal{
-		Selector:     sel.String(),
-		Absent:       st.Absent == nil || *st.Absent,
-		AbsentLabels: sel.EqualityLabels(),
-		By:           v.by(&st.Node, st.By, "signal.status.by"),
-		StateLabel:   st.StateLabel,
-	}
-	if st.StateLabel != "" {
-		if !promx.ValidLabelName(st.StateLabel) {
-			v.diags.Errorf(st.At("state_label"), "spec/label-name", "signal.status.state_label: %q is not a valid label name", st.StateLabel)
-		}
-		if slices.Contains(m.By, st.StateLabel) {
-			v.diags.Errorf(st.At("by"), "spec/label-name", "signal.status.by: %s is the state label, which the status aggregates away; remove it", st.StateLabel)
-		}
-		if len(st.UpValues) == 0 {
-			v.diags.Errorf(st.At("state_label"), "spec/required", "signal.status.up_values: missing; with state_label, list the states that mean up, e.g. up_values: [closed]")
-		}
-		m.UpStates = st.UpValues
-		m.UpSelector = sel.WithRegexMatcher(st.StateLabel, st.UpValues)
-		return m
-	}
-	for i, s := range st.UpValues {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			v.diags.Errorf(st.At("up_values"), "spec/type", "signal.status.up_values[%d]: expected a number, got %q; for one-hot series with a state label, set state_label", i, s)
-			continue
-		}
-		m.UpValues = append(m.UpValues, f)
-	}
-	return m
 }
 
 // absentChecks reports alerts that go blind when their input is absent,
@@ -249,7 +122,7 @@ func (v *validator) absentChecks(m *model.Alert, a *spec.Alert) {
 	if m.OnAbsent != model.AbsentDefault {
 		return
 	}
-	val, known, handled := model.AbsentValue(m.Signal)
+	val, known, handled := signal.AbsentValue(m.Signal)
 	if !known || handled {
 		return
 	}
@@ -392,29 +265,11 @@ func (v *validator) record(svc *model.Service, m *model.Alert, a *spec.Alert) st
 	if by, known := signalLabels(m.Signal); known && len(by) > 0 {
 		level = strings.Join(by, "_")
 	}
-	return level + ":" + snake(m.Name) + ":" + operation(m.Signal)
-}
-
-func operation(s model.Signal) string {
-	switch s := s.(type) {
-	case *model.RatioSignal:
-		return "ratio_rate" + promx.FormatDuration(s.Window)
-	case *model.QuantileSignal:
-		return "p" + strings.ReplaceAll(num.Format(s.Quantile*100), ".", "_") + "_rate" + promx.FormatDuration(s.Window)
-	case *model.UptimeSignal:
-		return "avg_over_time" + promx.FormatDuration(s.Window)
-	case *model.StatusSignal:
-		return "up"
-	case *model.IncreaseSignal:
-		return "increase" + promx.FormatDuration(s.Window)
-	case *model.ChangeSignal:
-		return "change" + promx.FormatDuration(s.Offset)
-	case *model.BaselineSignal:
-		return "baseline" + promx.FormatDuration(s.Window)
-	case *model.ProjectionSignal:
-		return "projection" + promx.FormatDuration(s.Horizon)
+	op := "value"
+	if m.Signal != nil {
+		op = signal.Operation(m.Signal)
 	}
-	return "value"
+	return level + ":" + snake(m.Name) + ":" + op
 }
 
 // snake turns "QueueDepthHigh" into "queue_depth_high" and "dubbing-api"

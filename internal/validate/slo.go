@@ -10,6 +10,7 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/signal"
 	"github.com/slo-compiler/slo/internal/spec"
 )
 
@@ -122,7 +123,7 @@ func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 }
 
 func (v *validator) ratio(r *spec.Ratio, what string) *model.RatioSignal {
-	m := &model.RatioSignal{By: v.by(&r.Node, r.By, what+".by"), Window: v.window(r.Window, DefaultRatioWindow, what+".window")}
+	m := &model.RatioSignal{By: v.by(&r.Node, r.By, what+".by"), Window: v.window(r.Window, signal.DefaultRatioWindow, what+".window")}
 	ok := true
 	signal := strings.HasPrefix(what, "signal")
 	switch {

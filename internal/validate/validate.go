@@ -20,17 +20,11 @@ import (
 	"github.com/slo-compiler/slo/internal/spec"
 )
 
-// Defaults applied where a spec is silent.
+// Defaults applied where a spec is silent. The defaults of each signal
+// kind are in package signal.
 const (
-	DefaultInterval      = time.Minute
-	DefaultPeriod        = 30 * 24 * time.Hour
-	DefaultRatioWindow   = 5 * time.Minute
-	DefaultUptimeWindow  = 24 * time.Hour
-	DefaultIncreaseWin   = 24 * time.Hour
-	DefaultChangeOffset  = 7 * 24 * time.Hour
-	DefaultBaselineWin   = 7 * 24 * time.Hour
-	DefaultProjectionWin = 24 * time.Hour
-	DefaultHorizon       = 30 * 24 * time.Hour
+	DefaultInterval = time.Minute
+	DefaultPeriod   = 30 * 24 * time.Hour
 )
 
 // GeneratedLabels are set by slo on every alert or SLO rule; a spec must not

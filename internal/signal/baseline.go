@@ -1,0 +1,118 @@
+package signal
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// DefaultBaselineWin is the averaging window of baseline signals.
+const DefaultBaselineWin = 7 * 24 * time.Hour
+
+// baselineKind is an expression divided by its own average over a window.
+type baselineKind struct{ base }
+
+func (baselineKind) Key() string { return "baseline" }
+
+func (baselineKind) Check(c Checker, s *spec.Signal) model.Signal {
+	b := s.Baseline
+	text, ok := c.Expr(b.Expr, &b.Node, "signal.baseline.expr")
+	if !ok {
+		return nil
+	}
+	by, known := promx.OutputLabels(text)
+	return &model.BaselineSignal{Expr: text, Window: c.Window(b.Window, DefaultBaselineWin, "signal.baseline.window"), By: by, ByKnown: known}
+}
+
+func (baselineKind) Operation(sig model.Signal) string {
+	return "baseline" + dur(sig.(*model.BaselineSignal).Window)
+}
+
+// Records: the value, NaN (0/0 in an idle hour) and Inf (x/0) dropped
+// before they are recorded, then the value over its window's average.
+func (baselineKind) Records(sig model.Signal, n Names) []Record {
+	s := sig.(*model.BaselineSignal)
+	return []Record{
+		{n.Base, finite(s.Expr)},
+		{n.Record, finite(fmt.Sprintf("%[1]s / avg_over_time(%[1]s[%[2]s])", n.Sel(n.Base), dur(s.Window)))},
+	}
+}
+
+func (baselineKind) AbsentInputs(sig model.Signal, _ string) string {
+	return absentOf(promx.Selectors(sig.(*model.BaselineSignal).Expr)...)
+}
+
+// Start: after a whole window of history.
+func (baselineKind) Start(sig model.Signal, lead time.Duration) time.Duration {
+	return sig.(*model.BaselineSignal).Window + lead
+}
+
+// input: 100 for a whole window, then 100 x v: the ratio to the window's
+// average starts at about v and drifts slowly towards 1. A ratio of rates
+// (mean duration, cost per job) is inverted into counters only for the
+// failure modes (see generator.rateRatios).
+func (baselineKind) input(g *generator, sig model.Signal, v float64, t0, end time.Duration) (built, error) {
+	s := sig.(*model.BaselineSignal)
+	n0, n := g.steps(t0), g.steps(end-t0)+1
+	ser, ok := promx.GaugeSeriesGroup(s.Expr, g.grp())
+	if num, den, rw, _, isRatio := promx.RateRatioSeriesGroup(s.Expr, g.grp()); !ok && isRatio && g.rateRatios {
+		// Counters whose slopes give 100, then 100 x v once the rate
+		// window has moved past t0.
+		numV := (&values{}).line(counterBase, 100, n0).cont(100*v, n)
+		denV := (&values{}).line(counterBase, 1, n0).cont(1, n)
+		return built{series: []scenario.Series{{Series: num, Values: numV.String()}, {Series: den, Values: denV.String()}}, shape: rising, window: rw}, nil
+	}
+	if !ok {
+		return built{}, fmt.Errorf("signal.baseline.expr %q is not of the form agg by (...) (selector), which slo can invert; write a scenario under tests/", s.Expr)
+	}
+	vals := (&values{}).line(100, 0, n0).line(100*v, 0, n)
+	return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}}, nil
+}
+
+func (baselineKind) failures(g *generator, a *model.Alert) {
+	g.baselineIdle(a, a.Signal.(*model.BaselineSignal))
+}
+
+// baselineIdle: an idle hour (0/0 = NaN) and an hour with no denominator
+// (x/0 = +Inf) in the baseline's history must not blind it to a real
+// anomaly after them, nor fire by themselves.
+func (g *generator) baselineIdle(a *model.Alert, s *model.BaselineSignal) {
+	num_, den, rateWin, by, ok := promx.RateRatioSeries(s.Expr)
+	if !ok {
+		return
+	}
+	fire, _ := clearValues(a)
+	l := a.Levels[0]
+	hist := g.steps(s.Window)
+	rw := g.steps(rateWin)
+	hour := max(g.steps(time.Hour), rw)
+	// History at a ratio of 1 with an idle hour and a no-denominator hour in
+	// the middle, then the anomaly at fire x the usual ratio.
+	mid := hist / 2
+	segs := func(numer bool) []segment {
+		return []segment{
+			{e: 0, rate: requestRate, n: mid},
+			{e: 0, rate: 0, n: hour},
+			{e: 0, rate: requestRate, n: 3 * hour},
+			{e: 0, rate: map[bool]float64{true: requestRate, false: 0}[numer], n: hour},
+			{e: 0, rate: requestRate, n: hist - mid - 5*hour + leadSteps},
+			{e: 0, rate: requestRate * map[bool]float64{true: fire, false: 1}[numer], n: rw + g.steps(l.For) + 2*tailSteps},
+		}
+	}
+	one := func(float64) float64 { return requestRate }
+	numC := []counter{{num_, one}}
+	denC := []counter{{den, one}}
+	sc := g.failure(a, FamilyIdle, fmt.Sprintf("an idle hour (0/0) and an hour without %s (x/0) in the %s history, then %sx the usual value: fires %s", metricOf(den), promx.FormatDuration(s.Window), num.Format(fire), l.Severity))
+	sc.Series = append(counterSeries(numC, 0, segs(true)), counterSeries(denC, 0, segs(false))...)
+	t0 := time.Duration(hist+leadSteps) * g.step
+	labels := byLabels(by, "x")
+	// Until the hour without a denominator: after it, cost per job really
+	// is high for a while (cost accrued while no job finished).
+	g.silent(sc, a, 0, time.Duration(mid+4*hour)*g.step, nil)
+	g.fires(sc, a, l, t0, t0+rateWin+l.For+2*time.Duration(tailSteps)*g.step, labels)
+}

@@ -1,0 +1,180 @@
+package signal
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// ratioKind is bad over total events (or bad over bad plus good), from
+// counters, per by group, with an optional traffic floor.
+type ratioKind struct{ base }
+
+func (ratioKind) Key() string { return "ratio" }
+
+func (ratioKind) Check(c Checker, s *spec.Signal) model.Signal {
+	if r := c.Ratio(s.Ratio, "signal.ratio"); r != nil {
+		return r
+	}
+	return nil
+}
+
+func (ratioKind) Operation(sig model.Signal) string {
+	return "ratio_rate" + dur(sig.(*model.RatioSignal).Window)
+}
+
+func (ratioKind) Records(sig model.Signal, n Names) []Record {
+	return []Record{{n.Record, SignalRatioExpr(sig.(*model.RatioSignal))}}
+}
+
+// SignalRatioExpr is the error ratio of a ratio signal, with its traffic
+// floor. With bad and good and no total, total is their sum, and a group
+// that has only one of the counters (a task that only ever failed) still
+// gets a ratio.
+func SignalRatioExpr(s *model.RatioSignal) string {
+	rate := func(sel string) string {
+		return aggBy("sum", s.By, fmt.Sprintf("rate(%s[%s])", sel, dur(s.Window)))
+	}
+	var e, den string
+	switch {
+	case s.Bad != "" && s.Good != "":
+		b, g := rate(s.Bad), rate(s.Good)
+		bad := "(" + b + " or " + g + " * 0)"
+		den = "(" + bad + " + (" + g + " or " + b + " * 0))"
+		e = bad + " / " + den
+	default:
+		e = RatioExpr(s.Bad, s.Good, s.Total, s.By, s.Window)
+		den = rate(s.Total)
+	}
+	if s.MinTotal > 0 {
+		e = "(" + e + ") and " + den + " * " + num.Format(s.Window.Seconds()) + " >= " + num.Format(s.MinTotal)
+	}
+	return e
+}
+
+// RatioExpr is the error ratio of bad (or total minus good) over total,
+// from rates over w.
+func RatioExpr(bad, good, total string, by []string, w time.Duration) string {
+	rate := func(sel string) string { return aggBy("sum", by, fmt.Sprintf("rate(%s[%s])", sel, dur(w))) }
+	if bad != "" {
+		return rate(bad) + " / " + rate(total)
+	}
+	return "1 - (" + rate(good) + " / " + rate(total) + ")"
+}
+
+// AbsentInputs: no total counter, or neither bad nor good.
+func (ratioKind) AbsentInputs(sig model.Signal, _ string) string {
+	s := sig.(*model.RatioSignal)
+	if s.Total != "" {
+		return absentOf(s.Total)
+	}
+	return "absent(" + s.Bad + ") and on () absent(" + s.Good + ")"
+}
+
+func (ratioKind) Bounded() bool { return true }
+
+// input: counters whose rates give error ratio v (see ratioCounters).
+func (ratioKind) input(g *generator, sig model.Signal, v float64, t0, end time.Duration) (built, error) {
+	s := sig.(*model.RatioSignal)
+	series, err := ratioSeries(s.Bad, s.Good, s.Total, g.by(s.By), v, g.steps(t0), g.steps(end-t0)+1)
+	return built{series: series}, err
+}
+
+func (ratioKind) failures(g *generator, a *model.Alert) {
+	g.ratioFailures(a, a.Signal.(*model.RatioSignal))
+}
+
+// ratioFailures: an idle stretch then a real anomaly, a handful of
+// events, a group only the bad counter has, and counter resets with scrape
+// gaps.
+func (g *generator) ratioFailures(a *model.Alert, s *model.RatioSignal) {
+	if a.Direction != model.Above {
+		return
+	}
+	fire, healthy := clearValues(a)
+	extra := byLabels(s.By, "x")
+	cs, err := ratioCountersOf(s, extra)
+	if err != nil {
+		return
+	}
+	l := a.Levels[0]
+	win := g.steps(s.Window)
+	lead := leadSteps
+	tail := time.Duration(tailSteps) * g.step
+	// Enough traffic that the floor is far below it.
+	busy := requestRate
+	if s.MinTotal > 0 {
+		busy = math.Max(requestRate, 10*s.MinTotal/float64(max(win, 1)))
+	}
+	sel := byLabels(s.By, "x")
+
+	// Idle (no events: 0/0) for an hour, then errors clearly past the
+	// most severe threshold.
+	idle := max(g.steps(time.Hour), 2*win)
+	anomaly := win + g.steps(l.For) + 2*tailSteps
+	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no traffic for %s, then an error ratio of %s: fires %s", promx.FormatDuration(time.Duration(idle)*g.step), num.Format(fire), l.Severity))
+	sc.Series = counterSeries(cs, lead, []segment{{e: 0, rate: 0, n: idle}, {e: fire, rate: busy, n: anomaly}})
+	tAnomaly := time.Duration(lead+idle) * g.step
+	g.silent(sc, a, 0, tAnomaly, nil)
+	g.fires(sc, a, l, tAnomaly, tAnomaly+s.Window+l.For+tail, sel)
+
+	// A handful of events, every one failing: below the floor nothing may
+	// fire.
+	few := 3.0
+	if s.MinTotal > 0 {
+		few = math.Max(1, math.Floor(s.MinTotal/2))
+	}
+	span := 4*win + g.steps(g.longestFor(a))
+	perStep := few / float64(max(win, 1))
+	lv := g.failure(a, FamilyLowVolume, fmt.Sprintf("%s events in %s, all failing: silent below the traffic floor", num.Format(few), promx.FormatDuration(s.Window)))
+	lv.Series = counterSeries(cs, lead, []segment{{e: 1, rate: perStep, n: span}})
+	g.silent(lv, a, 0, time.Duration(lead+span)*g.step, nil)
+
+	// Counter resets and scrape gaps inside the window: the verdicts hold.
+	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: 3, gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}}
+	rs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
+	rs.Series = counterSeries(cs, lead, reset)
+	g.fires(rs, a, l, time.Duration(lead)*g.step, time.Duration(lead+segLen(reset))*g.step, sel)
+	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: 3, gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps}}
+	qs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: silent", num.Format(healthy)))
+	qs.Series = counterSeries(cs, lead, quiet)
+	g.silent(qs, a, 0, time.Duration(lead+segLen(quiet))*g.step, nil)
+
+	// A group that only the bad counter has (a task that never succeeded).
+	if s.Bad != "" && s.Good != "" && len(s.By) > 0 {
+		bad, err := promx.SeriesFor(s.Bad, extra)
+		if err != nil {
+			return
+		}
+		one := []counter{{bad, func(e float64) float64 { return e * requestRate }}}
+		os := g.failure(a, FamilyOneSided, fmt.Sprintf("a %s with failures only, no %s series at all: fires %s", strings.Join(s.By, ","), metricOf(s.Good), l.Severity))
+		os.Series = counterSeries(one, lead, []segment{{e: 1, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}})
+		g.fires(os, a, l, time.Duration(lead)*g.step, time.Duration(lead+win+g.steps(l.For)+2*tailSteps)*g.step, sel)
+	}
+}
+
+// ratioCountersOf returns the counters of a ratio signal for one group.
+func ratioCountersOf(s *model.RatioSignal, extra map[string]string) ([]counter, error) {
+	return ratioCounters(s.Bad, s.Good, s.Total, extra)
+}
+
+// ratioSeries makes counters whose rates give error ratio v (see
+// ratioCounters), starting at sample n0 and growing for n samples.
+func ratioSeries(bad, good, total string, extra map[string]string, v float64, n0, n int) ([]scenario.Series, error) {
+	cs, err := ratioCounters(bad, good, total, extra)
+	if err != nil {
+		return nil, err
+	}
+	var out []scenario.Series
+	for _, c := range cs {
+		out = append(out, scenario.Series{Series: c.series, Values: (&values{}).gap(n0).line(counterBase, c.rate(v), n).String()})
+	}
+	return out, nil
+}
