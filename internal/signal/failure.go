@@ -6,11 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slo-compiler/slo/internal/scenario"
-
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
 )
 
 // Failure-mode scenarios. The threshold scenarios of generate.go hold a

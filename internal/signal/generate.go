@@ -5,11 +5,10 @@ import (
 	"math"
 	"time"
 
-	"github.com/slo-compiler/slo/internal/scenario"
-
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
 )
 
 // Generation constants. Counters start high so that Prometheus's

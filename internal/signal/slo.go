@@ -5,11 +5,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/slo-compiler/slo/internal/scenario"
-
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
 )
 
 // slo makes the burn-rate scenarios of an SLO. Traffic runs error-free
