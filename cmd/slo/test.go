@@ -19,7 +19,7 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 		Name:  "test",
 		Usage: "prove on the PromQL engine that every alert fires when it should and stays silent when it should",
 		Description: "PATH may be a spec file or folder (scenarios are generated from its alerts and SLOs), " +
-			"a scenario file under tests/, or a promtool unit-test file (rule_files + tests).",
+			"a scenario file under tests/ (version + spec + tests), or a promtool unit-test file (tests and no version).",
 		ArgsUsage: "[PATH...]  (default: specs tests)",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
