@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/slo
 PKGS    := ./...
 
-.PHONY: all run build test unit heavy realservers check check-output bench golden lint clean
+.PHONY: all run build test test-all unit heavy realservers check check-output bench golden lint clean
 
 all: build
 
@@ -25,9 +25,17 @@ test: lint unit heavy check-output realservers check
 unit:
 	$(GO) test -race -shuffle=on -short -count=1 $(PKGS)
 
+# The on-demand/exhaustive comparison runs over a fixed sample here (every
+# hand-written scenario, every scenario of a changed spec, one generated
+# scenario in three); test-all compares every scenario.
 heavy:
-	$(GO) test -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
+	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
 	$(GO) test -shuffle=on -count=1 ./internal/simulate/
+
+# make test, then the on-demand/exhaustive comparison over every scenario of
+# the repository (about ten minutes on 2 cores).
+test-all: test
+	SLO_COMPARE_ALL=1 $(GO) test -timeout 60m -count=1 -run 'OnDemandMatchesExhaustive' ./internal/app/
 
 # Debian's prometheus and prometheus-alertmanager, started on loopback by
 # the test, load what specs/ compiles to and scrape an exporter inside the

@@ -28,6 +28,9 @@ type TestOptions struct {
 	Paths      []string
 	Exhaustive bool
 	Run        *regexp.Regexp
+	// Keep, when set, keeps only the generated and hand-written scenarios
+	// it returns true for (promtool files are run whole).
+	Keep func(file string, s *scenario.Scenario) bool
 }
 
 // TestRun is what slo test found.
@@ -138,7 +141,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		return nil, append(diags, names...), nil
 	}
 	diags = append(diags, names...)
-	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run})
+	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run, Keep: opts.Keep})
 	if err != nil {
 		return nil, diags, err
 	}

@@ -30,6 +30,8 @@ type Options struct {
 	Exhaustive bool
 	// Run, when set, keeps only scenarios whose name matches.
 	Run *regexp.Regexp
+	// Keep, when set, keeps only the scenarios it returns true for.
+	Keep func(file string, s *scenario.Scenario) bool
 	// Parallelism bounds concurrent scenarios; zero means GOMAXPROCS.
 	Parallelism int
 }
@@ -62,7 +64,7 @@ func Run(files []*scenario.File, opts Options) ([]*scenario.Result, error) {
 		}
 		cleanups = append(cleanups, p.cleanup)
 		for _, s := range f.Scenarios {
-			if opts.Run != nil && !opts.Run.MatchString(s.Name) {
+			if opts.Run != nil && !opts.Run.MatchString(s.Name) || opts.Keep != nil && !opts.Keep(f.Name, s) {
 				continue
 			}
 			slots = append(slots, nil)
