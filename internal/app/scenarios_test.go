@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"maps"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -378,7 +379,7 @@ func TestFailureModesCatchMutations(t *testing.T) {
 	var jobs []job
 	applied := map[string]int{}
 	for i, svc := range b.Project.Services {
-		ss, _ := signal.Generate(svc)
+		ss, unc := signal.Generate(svc)
 		rf := b.Output.RuleFiles[i]
 		for _, a := range svc.Alerts {
 			prefix := a.Record[:strings.LastIndex(a.Record, ":")+1]
@@ -417,12 +418,57 @@ func TestFailureModesCatchMutations(t *testing.T) {
 					}
 				}
 				if len(files) == 0 {
-					t.Errorf("%s: no %q scenario to catch %q", a.Name, m.family, m.what)
+					if slices.ContainsFunc(unc, func(u scenario.Uncovered) bool {
+						return u.Alert == a.Name && strings.HasPrefix(u.Why, "failure mode "+m.family+":")
+					}) {
+						t.Logf("%s: %q is not caught by a generated scenario: generation reports it cannot build the %q mode (a hand-written scenario's job)", a.Name, m.what, m.family)
+						continue
+					}
+					t.Errorf("%s: no %q scenario to catch %q", a.Name, m.what, m.family)
 					continue
 				}
 				applied[m.what]++
 				jobs = append(jobs, job{name: a.Name + " / " + m.what, family: m.family, files: files})
 			}
+		}
+	}
+	// The 7-day SLO's ticket used to keep the 30-day table's windows at a
+	// factor of 0.233: put factors below 1 back into every ticket.
+	for i, svc := range b.Project.Services {
+		ss, _ := signal.Generate(svc)
+		rf := b.Output.RuleFiles[i]
+		for _, slo := range svc.SLOs {
+			t := slo.Alerting.Ticket
+			if t == nil {
+				continue
+			}
+			mutated := compile.RuleFile{Name: rf.Name, Source: rf.Source}
+			for _, g := range rf.Groups {
+				g.Rules = slices.Clone(g.Rules)
+				for j := range g.Rules {
+					r := &g.Rules[j]
+					if r.Alert == slo.Alerting.Name && slices.Contains(r.Labels, compile.Label{Name: "severity", Value: string(t.Severity)}) {
+						min := t.Windows[0].Factor
+						for _, w := range t.Windows {
+							min = math.Min(min, w.Factor)
+						}
+						scaleFactors(0.233/min)(r, 0)
+					}
+				}
+				mutated.Groups = append(mutated.Groups, g)
+			}
+			data, err := render.RuleFile(mutated)
+			if err != nil {
+				panic(err)
+			}
+			var files []*scenario.File
+			for _, s := range ss {
+				if s.Family == signal.FamilyWithinBudget && strings.HasPrefix(s.Name, slo.Alerting.Name+":") {
+					files = append(files, &scenario.File{Name: svc.Source, RuleFiles: []scenario.RuleFile{{Name: rf.Name, Data: data}}, Scenarios: []*scenario.Scenario{s}})
+				}
+			}
+			applied["ticket factor below 1"]++
+			jobs = append(jobs, job{name: slo.Alerting.Name + " / ticket factor below 1", family: signal.FamilyWithinBudget, files: files})
 		}
 	}
 	var all []*scenario.File

@@ -36,6 +36,47 @@ func (g *generator) slo(slo *model.SLO) {
 		}
 		g.spike(slo, b, longest)
 	}
+	g.withinBudget(slo)
+}
+
+// FamilyWithinBudget names the failure mode of an SLO whose budget is spent
+// slower than its period allows.
+const FamilyWithinBudget = "within budget"
+
+// withinBudget: errors at half the error budget's rate, held longer than
+// every long window, spend the budget slower than the period allows; no
+// burn alert may fire. A factor below 1 (a 7-day SLO that kept the 30-day
+// table's ticket windows: 0.233) fires on it.
+func (g *generator) withinBudget(slo *model.SLO) {
+	bs := burnAlerts(slo)
+	if len(bs) == 0 {
+		return
+	}
+	cs, err := sloSeries(slo)
+	if err != nil {
+		return
+	}
+	var longest, wait time.Duration
+	si := g.sampleInterval(bs[0])
+	for _, b := range bs {
+		for _, w := range b.Windows {
+			longest = max(longest, w.Long)
+		}
+		wait = max(wait, b.For+b.KeepFiringFor)
+		si = min(si, g.sampleInterval(b))
+	}
+	e := num.Round(0.5 * slo.ErrorBudget())
+	n := int((longest+wait)/si) + tailSteps
+	name := slo.Alerting.Name
+	g.out = append(g.out, &scenario.Scenario{
+		Name:      fmt.Sprintf("%s: failure mode %s: an error ratio of %s (half the %s budget) for %s: no burn alert fires", name, FamilyWithinBudget, num.Format(e), num.Format(num.Round(slo.ErrorBudget())), promx.FormatDuration(time.Duration(n)*si)),
+		Pos:       slo.Pos,
+		Generated: true,
+		Family:    FamilyWithinBudget,
+		Interval:  si,
+		Series:    episode(cs, leadSteps, n, 0, e),
+		Ranges:    []scenario.AlertRange{{Kind: scenario.NeverFires, Alertname: name, Labels: map[string]string{"slo": slo.Name}, From: 0, To: time.Duration(leadSteps+n-1) * si, Pos: slo.Pos}},
+	})
 }
 
 func burnAlerts(slo *model.SLO) []*model.BurnAlert {
