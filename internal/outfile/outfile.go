@@ -1,12 +1,27 @@
-// Package outfile writes a set of generated files all or nothing: every
-// file goes to a temporary file beside its destination first, and only
-// when all of them are written are they renamed into place. Files whose
-// bytes are already there are left alone, keeping their modification time.
+// Package outfile writes a set of generated files, and removes a set of
+// stale ones, all or nothing.
+//
+// Commit first checks every destination (a folder or anything but a plain
+// file standing where a file must go is an error before anything is
+// touched) and reads the current contents of every file it will replace or
+// remove, keeping them aside in memory. It then creates the missing folders,
+// writes every changed file to a temporary file in its destination folder,
+// and only when all are written renames them into place, one by one. Only
+// then does it remove the stale files. When a rename or a removal fails, it
+// rolls back: renamed files get their previous contents back (or are
+// removed when they are new), removed files are restored, temporary files
+// are deleted, and the folders it created are removed again, so that a
+// failed Commit leaves the file tree as it found it.
+//
+// Files whose bytes are already at their destination are left alone,
+// keeping their modification time, and reported as unchanged.
 package outfile
 
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -17,42 +32,249 @@ type File struct {
 	Data []byte
 }
 
-// Write writes files and returns the paths it changed, in order.
-func Write(files []File) (written []string, err error) {
-	type pending struct{ tmp, dst string }
-	var done []pending
-	cleanup := func() {
-		for _, p := range done {
-			os.Remove(p.tmp)
-		}
+// Result says what Commit did. Paths are as given, in input order.
+type Result struct {
+	// Written are the files created or changed.
+	Written []string
+	// Unchanged are the files whose bytes were already there.
+	Unchanged []string
+	// Removed are the stale files removed.
+	Removed []string
+}
+
+// The file operations Commit calls that tests make fail (InjectFaults).
+var (
+	rename = os.Rename
+	remove = os.Remove
+)
+
+// InjectFaults replaces the rename and the removal Commit uses, so that
+// tests can make the nth one fail and check the roll-back; nil keeps the
+// real one. The returned function puts the real ones back. Not for use
+// outside tests: it is not safe for concurrent Commits.
+func InjectFaults(renameFn func(oldpath, newpath string) error, removeFn func(path string) error) (restore func()) {
+	oldRename, oldRemove := rename, remove
+	if renameFn != nil {
+		rename = renameFn
 	}
+	if removeFn != nil {
+		remove = removeFn
+	}
+	return func() { rename, remove = oldRename, oldRemove }
+}
+
+// change is one file Commit writes or removes.
+type change struct {
+	path string
+	data []byte
+	// existed, old and mode describe the file as it was.
+	existed bool
+	old     []byte
+	mode    fs.FileMode
+	tmp     string // the temporary file, until it is renamed
+	done    bool   // renamed into place, or removed
+}
+
+// Write writes files all or nothing and returns the paths it changed.
+func Write(files []File) (written []string, err error) {
+	r, err := Commit(files, nil)
+	return r.Written, err
+}
+
+// Commit writes files and then removes the files in stale, all or nothing
+// (see the package comment). On error the Result is empty.
+func Commit(files []File, stale []string) (Result, error) {
+	var res Result
+	var writes, removes []*change
 	for _, f := range files {
-		if old, err := os.ReadFile(f.Path); err == nil && bytes.Equal(old, f.Data) {
+		c := &change{path: f.Path, data: f.Data, mode: 0o644}
+		if err := c.readOld(); err != nil {
+			return Result{}, err
+		}
+		if c.existed && bytes.Equal(c.old, c.data) {
+			res.Unchanged = append(res.Unchanged, f.Path)
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
-			cleanup()
-			return nil, err
+		writes = append(writes, c)
+	}
+	for _, path := range stale {
+		c := &change{path: path}
+		if err := c.readOld(); err != nil {
+			return Result{}, err
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(f.Path), ".slo-*.tmp")
+		if c.existed {
+			removes = append(removes, c)
+		}
+	}
+	t := &tx{writes: writes, removes: removes}
+	if err := t.run(); err != nil {
+		if rerr := t.rollback(); rerr != nil {
+			return Result{}, fmt.Errorf("%w; rolling back also failed, the output may be partly written: %v", err, rerr)
+		}
+		return Result{}, err
+	}
+	for _, c := range writes {
+		res.Written = append(res.Written, c.path)
+	}
+	for _, c := range removes {
+		res.Removed = append(res.Removed, c.path)
+	}
+	return res, nil
+}
+
+// readOld reads the file at c.path as it is, if there is one. Anything but
+// a plain file there is an error.
+func (c *change) readOld() error {
+	st, err := os.Lstat(c.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		if f := fileInTheWay(filepath.Dir(c.path)); f != "" {
+			return fmt.Errorf("%s: a file stands where a folder must go", f)
+		}
+		return err
+	case st.IsDir():
+		return fmt.Errorf("%s: a folder stands where the file must go", c.path)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s: not a plain file (%s)", c.path, st.Mode().Type())
+	}
+	old, err := os.ReadFile(c.path)
+	if err != nil {
+		return err
+	}
+	c.existed, c.old, c.mode = true, old, st.Mode().Perm()
+	return nil
+}
+
+// fileInTheWay returns the first existing ancestor of dir (dir included)
+// that is not a folder, or "".
+func fileInTheWay(dir string) string {
+	var found string
+	for d := dir; ; d = filepath.Dir(d) {
+		if st, err := os.Lstat(d); err == nil && !st.IsDir() {
+			found = d
+		} else if err == nil {
+			return found
+		}
+		if filepath.Dir(d) == d {
+			return found
+		}
+	}
+}
+
+// tx is one Commit in progress: what it did so far, to roll back.
+type tx struct {
+	writes, removes []*change
+	dirs            []string // folders created, outermost first
+}
+
+func (t *tx) run() error {
+	for _, c := range t.writes {
+		if err := t.mkdirs(filepath.Dir(c.path)); err != nil {
+			return err
+		}
+	}
+	for _, c := range t.writes {
+		tmp, err := writeTemp(filepath.Dir(c.path), c.data, c.mode)
 		if err != nil {
-			cleanup()
-			return nil, err
+			return err
 		}
-		_, werr := tmp.Write(f.Data)
-		cerr := tmp.Close()
-		done = append(done, pending{tmp.Name(), f.Path})
-		if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
-			cleanup()
-			return nil, err
+		c.tmp = tmp
+	}
+	for _, c := range t.writes {
+		if err := rename(c.tmp, c.path); err != nil {
+			return err
+		}
+		c.tmp, c.done = "", true
+	}
+	for _, c := range t.removes {
+		if err := remove(c.path); err != nil {
+			return err
+		}
+		c.done = true
+	}
+	return nil
+}
+
+// mkdirs creates dir and its missing parents, remembering each.
+func (t *tx) mkdirs(dir string) error {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		st, err := os.Lstat(d)
+		if err == nil {
+			if !st.IsDir() {
+				return fmt.Errorf("%s: a file stands where a folder must go", d)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
 		}
 	}
-	for _, p := range done {
-		if err := os.Rename(p.tmp, p.dst); err != nil {
-			cleanup()
-			return nil, err
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o755); err != nil {
+			return err
 		}
-		written = append(written, p.dst)
+		t.dirs = append(t.dirs, missing[i])
 	}
-	return written, nil
+	return nil
+}
+
+// rollback undoes what run did, in reverse order.
+func (t *tx) rollback() error {
+	var errs []error
+	for i := len(t.removes) - 1; i >= 0; i-- {
+		if c := t.removes[i]; c.done {
+			errs = append(errs, restore(c))
+		}
+	}
+	for i := len(t.writes) - 1; i >= 0; i-- {
+		c := t.writes[i]
+		switch {
+		case c.done && c.existed:
+			errs = append(errs, restore(c))
+		case c.done:
+			errs = append(errs, os.Remove(c.path))
+		case c.tmp != "":
+			errs = append(errs, os.Remove(c.tmp))
+		}
+	}
+	for i := len(t.dirs) - 1; i >= 0; i-- {
+		errs = append(errs, os.Remove(t.dirs[i]))
+	}
+	return errors.Join(errs...)
+}
+
+// restore puts c's previous contents back at its path.
+func restore(c *change) error {
+	tmp, err := writeTemp(filepath.Dir(c.path), c.old, c.mode)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, c.path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// writeTemp writes data to a new temporary file in dir and returns its
+// path.
+func writeTemp(dir string, data []byte, mode fs.FileMode) (string, error) {
+	f, err := os.CreateTemp(dir, ".slo-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr, os.Chmod(f.Name(), mode)); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }

@@ -1,0 +1,210 @@
+package outfile
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Snapshot describes every file and folder below dir: a folder as "dir",
+// a file as its mode and the hash of its bytes.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			m[rel] = "dir"
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, _ := d.Info()
+		m[rel] = fmt.Sprintf("%v %x", info.Mode(), sha256.Sum256(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failNth returns an operation that fails on its nth call (from 1) and
+// otherwise calls real.
+func failNth(n int, real func(string) error) func(string) error {
+	calls := 0
+	return func(path string) error {
+		calls++
+		if calls == n {
+			return &fs.PathError{Op: "injected", Path: path, Err: errors.New("failure")}
+		}
+		return real(path)
+	}
+}
+
+func TestCommitAllOrNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		setup   func(t *testing.T, dir string)
+		files   []string // written with "new <name>"
+		stale   []string
+		rename  int // fail the nth rename
+		remove  int // fail the nth removal
+		wantErr string
+	}{{
+		name: "folder where the second file must go",
+		setup: func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "rules/a.yml"), "old a\n")
+			os.MkdirAll(filepath.Join(dir, "rules/b.yml"), 0o755)
+		},
+		files:   []string{"rules/a.yml", "rules/b.yml"},
+		wantErr: "rules/b.yml: a folder stands where the file must go",
+	}, {
+		name: "folder in the way creates no folder",
+		setup: func(t *testing.T, dir string) {
+			os.MkdirAll(filepath.Join(dir, "alertmanager/alertmanager.yml"), 0o755)
+		},
+		files:   []string{"rules/a.yml", "overlays/x/d.json", "alertmanager/alertmanager.yml"},
+		wantErr: "alertmanager/alertmanager.yml: a folder stands where the file must go",
+	}, {
+		name: "file where a folder must go",
+		setup: func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "overlays"), "not a folder\n")
+		},
+		files:   []string{"rules/a.yml", "overlays/d.json"},
+		wantErr: "overlays: a file stands where a folder must go",
+	}, {
+		name: "second rename fails",
+		setup: func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "rules/a.yml"), "old a\n")
+		},
+		files:   []string{"rules/a.yml", "new/b.yml", "rules/c.yml"},
+		rename:  2,
+		wantErr: "injected",
+	}, {
+		name: "last rename fails after new folders",
+		setup: func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "keep.txt"), "keep\n")
+		},
+		files:   []string{"rules/a.yml", "alertmanager/alertmanager.yml"},
+		rename:  2,
+		wantErr: "injected",
+	}, {
+		name: "removal of a stale file fails",
+		setup: func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "rules/a.yml"), "old a\n")
+			write(t, filepath.Join(dir, "rules/gone.yml"), "gone\n")
+			write(t, filepath.Join(dir, "rules/gone2.yml"), "gone 2\n")
+		},
+		files:   []string{"rules/a.yml", "rules/b.yml"},
+		stale:   []string{"rules/gone.yml", "rules/gone2.yml"},
+		remove:  2,
+		wantErr: "injected",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.setup(t, dir)
+			before := snapshot(t, dir)
+			if tc.rename > 0 || tc.remove > 0 {
+				var ren func(string, string) error
+				if tc.rename > 0 {
+					f := failNth(tc.rename, func(string) error { return nil })
+					ren = func(o, n string) error {
+						if err := f(n); err != nil {
+							return err
+						}
+						return os.Rename(o, n)
+					}
+				}
+				var rem func(string) error
+				if tc.remove > 0 {
+					rem = failNth(tc.remove, os.Remove)
+				}
+				defer InjectFaults(ren, rem)()
+			}
+			var files []File
+			for _, f := range tc.files {
+				files = append(files, File{filepath.Join(dir, f), []byte("new " + f + "\n")})
+			}
+			var stale []string
+			for _, s := range tc.stale {
+				stale = append(stale, filepath.Join(dir, s))
+			}
+			res, err := Commit(files, stale)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want one with %q", err, tc.wantErr)
+			}
+			if diff := cmp.Diff(Result{}, res); diff != "" {
+				t.Errorf("result of a failed commit (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+				t.Errorf("the folder changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCommitReports(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	write(t, at("rules/same.yml"), "same\n")
+	write(t, at("rules/old.yml"), "old\n")
+	write(t, at("rules/gone.yml"), "gone\n")
+	os.Chmod(at("rules/old.yml"), 0o600)
+	res, err := Commit([]File{
+		{at("rules/same.yml"), []byte("same\n")},
+		{at("rules/old.yml"), []byte("changed\n")},
+		{at("overlays/new.json"), []byte("{}\n")},
+	}, []string{at("rules/gone.yml"), at("rules/never-there.yml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Result{
+		Written:   []string{at("rules/old.yml"), at("overlays/new.json")},
+		Unchanged: []string{at("rules/same.yml")},
+		Removed:   []string{at("rules/gone.yml")},
+	}
+	if diff := cmp.Diff(want, res); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	got := snapshot(t, dir)
+	if _, ok := got["rules/gone.yml"]; ok {
+		t.Errorf("stale file still there")
+	}
+	if b, _ := os.ReadFile(at("rules/old.yml")); string(b) != "changed\n" {
+		t.Errorf("rules/old.yml = %q", b)
+	}
+	if st, _ := os.Stat(at("rules/old.yml")); st.Mode().Perm() != 0o600 {
+		t.Errorf("a replaced file lost its mode: %v", st.Mode())
+	}
+	if st, _ := os.Stat(at("overlays/new.json")); st.Mode().Perm() != 0o644 {
+		t.Errorf("a new file has mode %v, want 0644", st.Mode())
+	}
+	for name := range got {
+		if strings.Contains(name, ".slo-") {
+			t.Errorf("temporary file left behind: %s", name)
+		}
+	}
+}
