@@ -14,6 +14,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/overlay"
 )
 
 // Exit codes.
@@ -123,21 +124,32 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 		return exitCode(exitProblems)
 	}
 	if !write {
-		fmt.Fprintf(stdout, "ok: %d services, %d files would be written\n", len(b.Project.Services), len(b.Files))
+		files, _ := b.Outputs()
+		fmt.Fprintf(stdout, "ok: %d services, %d files would be written\n", len(b.Project.Services), len(files))
 		return nil
 	}
 	out := c.String("out")
-	removed, err := app.Write(out, b.Files)
+	files, _ := b.Outputs()
+	res, err := app.Write(out, files, b.Whole)
 	if err != nil {
-		fmt.Fprintf(stderr, "slo: writing output: %v\n", err)
+		fmt.Fprintf(stderr, "slo: writing output: %v (nothing was written)\n", err)
 		return exitCode(exitFailure)
 	}
-	for _, f := range b.Files {
-		fmt.Fprintf(stdout, "wrote %s\n", joinOut(out, f.Name))
+	for _, name := range res.Written {
+		fmt.Fprintf(stdout, "wrote %s\n", joinOut(out, name))
 	}
-	for _, name := range removed {
+	for _, name := range res.Removed {
 		fmt.Fprintf(stdout, "removed %s (no spec generates it any more)\n", joinOut(out, name))
 	}
+	if !b.Whole {
+		fmt.Fprintf(stdout, "note: a subset of the specs: only its rule files are written; %s and %s depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n",
+			joinOut(out, "alertmanager/alertmanager.yml"), joinOut(out, overlay.Dir+"/"))
+	}
+	summary := fmt.Sprintf("%d written, %d unchanged", len(res.Written), len(res.Unchanged))
+	if len(res.Removed) > 0 {
+		summary += fmt.Sprintf(", %d removed", len(res.Removed))
+	}
+	fmt.Fprintln(stdout, summary)
 	return nil
 }
 

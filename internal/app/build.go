@@ -39,6 +39,79 @@ type Build struct {
 	Output  *compile.Output
 	// Files are the rendered files, rule files first, in input order.
 	Files []File
+	// Whole is set when the paths compiled are the whole spec set (see
+	// IsWholeSet): then every file is written and stale ones are pruned.
+	Whole bool
+}
+
+// Outputs splits b.Files into the files a compile of b's paths writes and
+// the ones it holds back. The whole spec set writes every file. A subset
+// writes only its rule files, each of which depends on its own spec alone:
+// alertmanager/alertmanager.yml (its inhibit rules come from every
+// service) and the overlays (a dashboard's panels come from any spec) would
+// lose the other specs' part, so a subset leaves them as they are.
+func (b *Build) Outputs() (write, held []File) {
+	if b.Whole {
+		return b.Files, nil
+	}
+	for _, f := range b.Files {
+		if strings.HasPrefix(f.Name, "rules/") {
+			write = append(write, f)
+		} else {
+			held = append(held, f)
+		}
+	}
+	return write, held
+}
+
+// IsWholeSet reports whether paths name the whole spec set, which a
+// compile may prune stale generated files for: no path (the default specs
+// folder); paths that hold every spec file under the default specs folder;
+// or, where there is no specs folder, paths that are all folders (the
+// project's spec folders). Anything else, such as one spec file, is a
+// subset.
+func IsWholeSet(paths []string) (bool, error) {
+	if len(paths) == 0 {
+		return true, nil
+	}
+	if _, err := os.Stat(DefaultSpecs); errors.Is(err, fs.ErrNotExist) {
+		for _, p := range paths {
+			st, err := os.Stat(p)
+			if err != nil {
+				return false, err
+			}
+			if !st.IsDir() {
+				return false, nil
+			}
+		}
+		return true, nil
+	}
+	given, err := SpecFiles(paths)
+	if err != nil {
+		return false, err
+	}
+	all, err := SpecFiles(nil)
+	if err != nil {
+		return false, err
+	}
+	have := map[string]bool{}
+	for _, f := range given {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return false, err
+		}
+		have[abs] = true
+	}
+	for _, f := range all {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return false, err
+		}
+		if !have[abs] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // SpecFiles expands paths (files or folders, walked for *.yaml and *.yml)
@@ -116,9 +189,13 @@ func Compile(paths []string) (*Build, diag.List, error) {
 	if err != nil || p == nil {
 		return nil, diags, err
 	}
+	whole, err := IsWholeSet(paths)
+	if err != nil {
+		return nil, diags, err
+	}
 	out := compile.Project(p)
 	diags = append(diags, duplicateRecords(p, out)...)
-	b := &Build{Project: p, Output: out}
+	b := &Build{Project: p, Output: out, Whole: whole}
 	for i, r := range renderRuleFiles(out.RuleFiles) {
 		if r.err != nil {
 			return nil, diags, r.err
@@ -183,24 +260,47 @@ func Stale(outDir string, files []File) ([]string, error) {
 	return stale, nil
 }
 
-// Write writes files below outDir all or nothing (see package outfile) and
-// removes the stale generated files.
-func Write(outDir string, files []File) (removed []string, err error) {
-	stale, err := Stale(outDir, files)
-	if err != nil {
-		return nil, err
-	}
-	var outs []outfile.File
-	for _, f := range files {
-		outs = append(outs, outfile.File{Path: filepath.Join(outDir, filepath.FromSlash(f.Name)), Data: f.Data})
-	}
-	if _, err := outfile.Write(outs); err != nil {
-		return nil, err
-	}
-	for _, name := range stale {
-		if err := os.Remove(filepath.Join(outDir, filepath.FromSlash(name))); err != nil {
-			return nil, err
+// WriteResult says what Write did; names are relative to the output folder.
+type WriteResult struct {
+	Written, Unchanged, Removed []string
+}
+
+// Write writes files below outDir all or nothing (see package outfile):
+// when anything fails, outDir is left as it was. With prune, it then also
+// removes the stale generated files (see Stale), within the same all or
+// nothing; prune is for the whole spec set only, as a subset does not know
+// the other specs' files.
+func Write(outDir string, files []File, prune bool) (WriteResult, error) {
+	var stale []string
+	if prune {
+		var err error
+		if stale, err = Stale(outDir, files); err != nil {
+			return WriteResult{}, err
 		}
 	}
-	return stale, nil
+	path := func(name string) string { return filepath.Join(outDir, filepath.FromSlash(name)) }
+	var outs []outfile.File
+	for _, f := range files {
+		outs = append(outs, outfile.File{Path: path(f.Name), Data: f.Data})
+	}
+	var stalePaths []string
+	for _, name := range stale {
+		stalePaths = append(stalePaths, path(name))
+	}
+	r, err := outfile.Commit(outs, stalePaths)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	rel := func(paths []string) []string {
+		var names []string
+		for _, p := range paths {
+			name, err := filepath.Rel(outDir, p)
+			if err != nil {
+				name = p
+			}
+			names = append(names, filepath.ToSlash(name))
+		}
+		return names
+	}
+	return WriteResult{Written: rel(r.Written), Unchanged: rel(r.Unchanged), Removed: rel(r.Removed)}, nil
 }

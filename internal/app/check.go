@@ -71,7 +71,11 @@ func Check(opts CheckOptions) (*CheckRun, error) {
 	if b == nil {
 		return run, nil
 	}
-	for _, f := range b.Files {
+	// A subset of the specs owns only its rule files, as slo compile of it
+	// does (see Build.Outputs): only those are compared, and no committed
+	// file is extra.
+	files, _ := b.Outputs()
+	for _, f := range files {
 		path := filepath.Join(opts.Out, filepath.FromSlash(f.Name))
 		have, err := os.ReadFile(path)
 		switch {
@@ -83,12 +87,14 @@ func Check(opts CheckOptions) (*CheckRun, error) {
 			run.Drift = append(run.Drift, Drift{Name: f.Name, Kind: "changed", Diff: unified(f.Name, have, f.Data)})
 		}
 	}
-	stale, err := Stale(opts.Out, b.Files)
-	if err != nil {
-		return nil, err
-	}
-	for _, name := range stale {
-		run.Drift = append(run.Drift, Drift{Name: name, Kind: "extra"})
+	if b.Whole {
+		stale, err := Stale(opts.Out, b.Files)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range stale {
+			run.Drift = append(run.Drift, Drift{Name: name, Kind: "extra"})
+		}
 	}
 	for _, d := range run.Drift {
 		pos := diag.Pos{File: d.Name}

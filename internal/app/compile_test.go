@@ -126,8 +126,8 @@ func TestCompileDeterministic(t *testing.T) {
 	}
 }
 
-// TestWriteNothingOnError: a spec with an error leaves the output folder as
-// it was.
+// TestWriteAtomicAndPrune: Write prunes stale generated files (only with
+// prune), keeps hand-written ones, and leaves no temporary file.
 func TestWriteAtomicAndPrune(t *testing.T) {
 	out := t.TempDir()
 	stale := filepath.Join(out, "rules", "gone.yml")
@@ -136,12 +136,25 @@ func TestWriteAtomicAndPrune(t *testing.T) {
 	mine := filepath.Join(out, "rules", "handwritten.yml")
 	os.WriteFile(mine, []byte("groups: []\n"), 0o644)
 
-	removed, err := Write(out, []File{{"rules/a.yml", []byte("a\n")}, {"alertmanager/alertmanager.yml", []byte("b\n")}})
+	files := []File{{"rules/a.yml", []byte("a\n")}, {"alertmanager/alertmanager.yml", []byte("b\n")}}
+	res, err := Write(out, files, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"rules/gone.yml"}, removed); diff != "" {
-		t.Errorf("removed (-want +got):\n%s", diff)
+	want := WriteResult{Written: []string{"rules/a.yml", "alertmanager/alertmanager.yml"}}
+	if diff := cmp.Diff(want, res); diff != "" {
+		t.Errorf("without prune (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(stale); err != nil {
+		t.Errorf("a write without prune removed a file: %v", err)
+	}
+	res, err = Write(out, files, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = WriteResult{Unchanged: []string{"rules/a.yml", "alertmanager/alertmanager.yml"}, Removed: []string{"rules/gone.yml"}}
+	if diff := cmp.Diff(want, res); diff != "" {
+		t.Errorf("with prune (-want +got):\n%s", diff)
 	}
 	for path, want := range map[string]string{"rules/a.yml": "a\n", "alertmanager/alertmanager.yml": "b\n", "rules/handwritten.yml": "groups: []\n"} {
 		got, err := os.ReadFile(filepath.Join(out, path))
