@@ -115,6 +115,11 @@ func Check(c Checker, s *spec.Signal) model.Signal {
 		c.Errorf(s.Pos, "spec/one-of", "signal: expected one of %s", strings.Join(Keys(), ", "))
 		return nil
 	case 1:
+		if s.Invalid(set[0].Key()) {
+			// Null or not a mapping: the decoder reported it, and left
+			// the kind's field nil.
+			return nil
+		}
 		return set[0].Check(c, s)
 	}
 	c.Errorf(s.KeyAt(set[1].Key()), "spec/one-of", "signal: give one kind, got %s and %s", set[0].Key(), set[1].Key())

@@ -27,7 +27,9 @@ func (quantileKind) Check(c Checker, s *spec.Signal) model.Signal {
 	m := &model.QuantileSignal{By: c.By(&q.Node, q.By, "signal.quantile.by"), Window: c.Window(q.Window, DefaultRatioWindow, "signal.quantile.window")}
 	switch {
 	case q.Quantile == nil:
-		c.Errorf(q.Pos, "spec/required", "signal.quantile.quantile: missing; expected a number in (0, 1) such as 0.95")
+		if !q.Invalid("quantile") { // else the decoder reported it
+			c.Errorf(q.Pos, "spec/required", "signal.quantile.quantile: missing; expected a number in (0, 1) such as 0.95")
+		}
 	case *q.Quantile <= 0 || *q.Quantile >= 1:
 		c.Errorf(q.At("quantile"), "spec/range", "signal.quantile.quantile: expected a number in (0, 1) such as 0.95, got %s", num.Format(*q.Quantile))
 	default:

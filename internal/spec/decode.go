@@ -115,7 +115,7 @@ func describe(n *yaml.Node) string {
 	case yaml.ScalarNode:
 		switch n.Tag {
 		case "!!null":
-			return "nothing"
+			return "null"
 		case "!!str":
 			return strconv.Quote(n.Value)
 		}
@@ -137,16 +137,17 @@ func join(what, field string) string {
 
 var nodeType = reflect.TypeFor[Node]()
 
-// decodeStruct decodes mapping n into the struct that v points to.
-func (d *decoder) decodeStruct(n *yaml.Node, v hasNode, what string) {
+// decodeStruct decodes mapping n into the struct that v points to. It
+// reports false, after a spec/type error, when n is not a mapping.
+func (d *decoder) decodeStruct(n *yaml.Node, v hasNode, what string) bool {
 	n = resolve(n)
 	if n.Kind != yaml.MappingNode {
 		name := what
 		if name == "" {
 			name = "document"
 		}
-		d.typeError(n, name, "a mapping")
-		return
+		d.typeError(n, name, want(reflect.TypeOf(v).Elem()))
+		return false
 	}
 	nd := v.node()
 	nd.Pos = d.pos(n)
@@ -174,8 +175,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v hasNode, what string) {
 				nd.setField(name+"."+val.Content[j].Value, d.pos(val.Content[j]), d.pos(resolve(val.Content[j+1])))
 			}
 		}
-		d.decodeValue(val, f, path)
+		if !d.decodeValue(val, f, path) {
+			nd.setInvalid(name)
+		}
 	}
+	return true
 }
 
 func resolve(n *yaml.Node) *yaml.Node {
@@ -263,91 +267,148 @@ func levenshtein(a, b string) int {
 	return prev[len(b)]
 }
 
-func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, what string) {
+// nouns name what a mapping of each spec type is, for type errors:
+// "expected a mapping (an alert), got null".
+var nouns = map[reflect.Type]string{
+	reflect.TypeFor[Service]():          "a service",
+	reflect.TypeFor[SLO]():              "an SLO",
+	reflect.TypeFor[SLI]():              "an SLI",
+	reflect.TypeFor[Ratio]():            "a ratio",
+	reflect.TypeFor[SLOAlerting]():      "an SLO's alerting",
+	reflect.TypeFor[BurnAlert]():        "a burn-rate alert",
+	reflect.TypeFor[BurnWindow]():       "a window pair",
+	reflect.TypeFor[Alert]():            "an alert",
+	reflect.TypeFor[Inhibits]():         "the alerts it inhibits",
+	reflect.TypeFor[Thresholds]():       "a threshold per severity",
+	reflect.TypeFor[Panel]():            "a panel",
+	reflect.TypeFor[Signal]():           "a signal",
+	reflect.TypeFor[QuantileSignal]():   "a quantile signal",
+	reflect.TypeFor[UptimeSignal]():     "an uptime signal",
+	reflect.TypeFor[StatusSignal]():     "a status signal",
+	reflect.TypeFor[IncreaseSignal]():   "an increase signal",
+	reflect.TypeFor[ChangeSignal]():     "a change signal",
+	reflect.TypeFor[BaselineSignal]():   "a baseline signal",
+	reflect.TypeFor[ProjectionSignal](): "a projection signal",
+	reflect.TypeFor[Routing]():          "a routing document",
+	reflect.TypeFor[RoutingSpec]():      "a routing",
+	reflect.TypeFor[TeamRoute]():        "a team route",
+	reflect.TypeFor[ScenarioFile]():     "a scenario file",
+	reflect.TypeFor[ScenarioTest]():     "a test group",
+	reflect.TypeFor[InputSeries]():      "an input series",
+	reflect.TypeFor[AlertRuleTest]():    "an alert rule test",
+	reflect.TypeFor[ExpAlert]():         "an expected alert",
+	reflect.TypeFor[AlertRangeTest]():   "an alert range test",
+	reflect.TypeFor[TimeRange]():        "a time range",
+	reflect.TypeFor[FiresWithin]():      "fires_within",
+	reflect.TypeFor[PromQLExprTest]():   "a PromQL expression test",
+	reflect.TypeFor[ExpSample]():        "an expected sample",
+}
+
+// want says what a mapping of struct type t is expected to be.
+func want(t reflect.Type) string {
+	if noun, ok := nouns[t]; ok {
+		return "a mapping (" + noun + ")"
+	}
+	return "a mapping"
+}
+
+// decodeValue decodes n into v and reports whether it did. It reports false,
+// after a positioned error, when n is null or the wrong kind of value (v
+// keeps its zero value: a pointer stays nil), and when an item of a list or
+// an entry of a mapping did not decode (the item is left out, so that no
+// list of pointers holds a nil). A struct with a bad field still decodes;
+// decodeStruct marks the field invalid (Node.Invalid).
+func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, what string) bool {
 	n = resolve(n)
 	if v.Kind() == reflect.Pointer {
-		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
-			return
-		}
 		p := reflect.New(v.Type().Elem())
 		if hn, ok := p.Interface().(hasNode); ok {
 			hn.node().Pos = d.pos(n)
 		}
-		before := len(*d.diags)
-		d.decodeValue(n, p.Elem(), what)
-		if len(*d.diags) > before && n.Kind == yaml.ScalarNode {
-			// A scalar that did not decode stays unset, so validation does
-			// not report its zero value a second time.
-			return
+		if !d.decodeValue(n, p.Elem(), what) {
+			// Null, or a value that did not decode, stays unset, so
+			// validation does not report its zero value a second time.
+			return false
 		}
 		v.Set(p)
-		return
+		return true
 	}
 	if v.CanAddr() {
 		if cd, ok := v.Addr().Interface().(customDecoder); ok {
+			before := len(*d.diags)
 			cd.decodeYAML(d, n, what)
-			return
+			// A mapping form decodes with the fields that did; a null,
+			// scalar or list that was refused does not.
+			return len(*d.diags) == before || n.Kind == yaml.MappingNode
 		}
 		if hn, ok := v.Addr().Interface().(hasNode); ok {
-			d.decodeStruct(n, hn, what)
-			return
+			return d.decodeStruct(n, hn, what)
 		}
 	}
 	switch v.Kind() {
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			d.typeError(n, what, "a string")
-			return
+			return false
 		}
 		v.SetString(n.Value)
 	case reflect.Float64:
 		if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!float") {
 			d.typeError(n, what, "a number")
-			return
+			return false
 		}
 		f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
 		if err != nil {
 			d.typeError(n, what, "a number")
-			return
+			return false
 		}
 		v.SetFloat(f)
 	case reflect.Int:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
 			d.typeError(n, what, "a whole number")
-			return
+			return false
 		}
 		i, err := strconv.ParseInt(n.Value, 0, 64)
 		if err != nil {
 			d.typeError(n, what, "a whole number")
-			return
+			return false
 		}
 		v.SetInt(i)
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
 			d.typeError(n, what, "true or false")
-			return
+			return false
 		}
 		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			d.typeError(n, what, "a list")
-			return
+			return false
 		}
-		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		ok := true
+		s := reflect.MakeSlice(v.Type(), 0, len(n.Content))
 		for i, e := range n.Content {
-			d.decodeValue(e, s.Index(i), fmt.Sprintf("%s[%d]", what, i))
+			item := reflect.New(v.Type().Elem()).Elem()
+			if !d.decodeValue(e, item, fmt.Sprintf("%s[%d]", what, i)) {
+				ok = false
+				continue
+			}
+			s = reflect.Append(s, item)
 		}
 		v.Set(s)
+		return ok
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
 			d.typeError(n, what, "a mapping")
-			return
+			return false
 		}
+		ok := true
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode {
 				d.typeError(k, what, "a mapping with string keys")
+				ok = false
 				continue
 			}
 			if m.MapIndex(reflect.ValueOf(k.Value)).IsValid() {
@@ -355,11 +416,16 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, what string) {
 				continue
 			}
 			e := reflect.New(v.Type().Elem()).Elem()
-			d.decodeValue(n.Content[i+1], e, join(what, k.Value))
+			if !d.decodeValue(n.Content[i+1], e, join(what, k.Value)) {
+				ok = false
+				continue
+			}
 			m.SetMapIndex(reflect.ValueOf(k.Value), e)
 		}
 		v.Set(m)
+		return ok
 	default:
 		panic(fmt.Sprintf("spec: no decoder for %s", v.Type()))
 	}
+	return true
 }

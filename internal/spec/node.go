@@ -18,7 +18,11 @@ type Node struct {
 	fields map[string]fieldPos
 }
 
-type fieldPos struct{ key, value diag.Pos }
+type fieldPos struct {
+	key, value diag.Pos
+	// invalid is set when the value did not decode (see Invalid).
+	invalid bool
+}
 
 // At returns the position of the value of field name (a YAML key, or
 // "key.sub" for an entry of a map field), or the node's own position when the
@@ -45,13 +49,27 @@ func (n *Node) Has(name string) bool {
 	return ok
 }
 
+// Invalid reports whether field name was written but its value, or an item
+// of it, did not decode: null, or the wrong kind of value. The decoder has
+// reported it at the value; the field holds its zero value (a nil pointer)
+// or, for a list or map, the items that did decode. Checks that a field is
+// given skip invalid fields, so that one mistake is one diagnostic.
+func (n *Node) Invalid(name string) bool { return n.fields[name].invalid }
+
+func (n *Node) setInvalid(name string) {
+	if f, ok := n.fields[name]; ok {
+		f.invalid = true
+		n.fields[name] = f
+	}
+}
+
 func (n *Node) node() *Node { return n }
 
 func (n *Node) setField(name string, key, value diag.Pos) {
 	if n.fields == nil {
 		n.fields = map[string]fieldPos{}
 	}
-	n.fields[name] = fieldPos{key, value}
+	n.fields[name] = fieldPos{key: key, value: value}
 }
 
 type hasNode interface{ node() *Node }

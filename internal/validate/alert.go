@@ -32,7 +32,9 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 	v.template(&a.Node, "summary", a.Name, a.Summary)
 	v.template(&a.Node, "description", a.Name, a.Description)
 	if a.Signal == nil {
-		v.diags.Errorf(a.Pos, "spec/required", "signal: missing; expected one of %s", strings.Join(signal.Keys(), ", "))
+		if !a.Invalid("signal") {
+			v.diags.Errorf(a.Pos, "spec/required", "signal: missing; expected one of %s", strings.Join(signal.Keys(), ", "))
+		}
 	} else {
 		m.Signal = signal.Check(checker{v}, a.Signal)
 	}

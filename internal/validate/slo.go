@@ -90,6 +90,9 @@ func (v *validator) slo(svc *model.Service, s *spec.SLO) *model.SLO {
 
 func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 	if s.SLI == nil {
+		if s.Invalid("sli") {
+			return // the decoder reported it
+		}
 		v.diags.Errorf(s.Pos, "spec/required", "sli: missing; expected ratio (bad or good, and total counters) or error_ratio")
 		return
 	}
@@ -130,6 +133,8 @@ func (v *validator) ratio(r *spec.Ratio, what string) *model.RatioSignal {
 	case r.Bad != nil && r.Good != nil && (r.Total != nil || !signal):
 		v.diags.Errorf(r.At("good"), "spec/one-of", "%s: give bad or good with total, not both (a signal may give bad and good without total)", what)
 		ok = false
+	case r.Invalid("bad") || r.Invalid("good"):
+		ok = false // the decoder reported it
 	case r.Bad == nil && r.Good == nil:
 		v.diags.Errorf(r.Pos, "spec/required", "%s: expected bad or good, a counter selector", what)
 		ok = false
@@ -230,6 +235,9 @@ func (v *validator) burnAlert(m *model.SLO, b *spec.BurnAlert, what string, sev 
 		wwhat := fmt.Sprintf("%s.windows[%d]", what, i)
 		bw := model.BurnWindow{Pos: w.Pos}
 		if w.Long == nil || w.Short == nil {
+			if w.Invalid("long") || w.Invalid("short") {
+				continue // the decoder reported it
+			}
 			v.diags.Errorf(w.Pos, "spec/required", "%s: expected long and short windows", wwhat)
 			continue
 		}
@@ -258,7 +266,7 @@ func (v *validator) burnAlert(m *model.SLO, b *spec.BurnAlert, what string, sev 
 		}
 		out.Windows = append(out.Windows, bw)
 	}
-	if len(out.Windows) == 0 {
+	if len(out.Windows) == 0 && !b.Invalid("windows") {
 		v.diags.Errorf(b.At("windows"), "spec/required", "%s.windows: expected at least one window pair, or disabled: true", what)
 	}
 	// Lints on the thresholds and timing.

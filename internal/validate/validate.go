@@ -99,7 +99,7 @@ func (v *validator) service(path string, s *spec.Service) *model.Service {
 	if s.Team != "" && !kebabRE.MatchString(s.Team) {
 		v.diags.Errorf(s.At("team"), "spec/name", "team: expected a lower-case name like platform, got %q", s.Team)
 	}
-	if len(s.SLOs) == 0 && len(s.Alerts) == 0 {
+	if len(s.SLOs) == 0 && len(s.Alerts) == 0 && !s.Invalid("slos") && !s.Invalid("alerts") {
 		v.diags.Warnf(s.Pos, "spec/empty", "service %q has no slos and no alerts", s.Service)
 	}
 	for _, sl := range s.SLOs {
@@ -167,7 +167,9 @@ func (v *validator) window(d *spec.Duration, def time.Duration, what string) tim
 // expr checks a PromQL expression and positions its problems in the file.
 func (v *validator) expr(e *spec.Expr, parent *spec.Node, field string) (string, bool) {
 	if e == nil {
-		v.diags.Errorf(parent.Pos, "spec/required", "%s: missing; expected a PromQL expression", field)
+		if !invalid(parent, field) {
+			v.diags.Errorf(parent.Pos, "spec/required", "%s: missing; expected a PromQL expression", field)
+		}
 		return "", false
 	}
 	text := strings.TrimSpace(e.Text)
@@ -184,10 +186,19 @@ func (v *validator) expr(e *spec.Expr, parent *spec.Node, field string) (string,
 	return text, true
 }
 
+// invalid reports whether field (a path such as "signal.ratio.bad", whose
+// last part is a key of parent) was written with a value the decoder
+// refused and reported: not missing, so not reported again.
+func invalid(parent *spec.Node, field string) bool {
+	return parent.Invalid(field[strings.LastIndex(field, ".")+1:])
+}
+
 // selector checks a series selector.
 func (v *validator) selector(e *spec.Expr, parent *spec.Node, field string) (promx.Selector, bool) {
 	if e == nil {
-		v.diags.Errorf(parent.Pos, "spec/required", "%s: missing; expected a series selector such as metric{label=\"value\"}", field)
+		if !invalid(parent, field) {
+			v.diags.Errorf(parent.Pos, "spec/required", "%s: missing; expected a series selector such as metric{label=\"value\"}", field)
+		}
 		return promx.Selector{}, false
 	}
 	sel, errs := promx.ParseSelector(e.Text)
@@ -213,6 +224,9 @@ func (v *validator) by(n *spec.Node, by []string, field string) []string {
 func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 	rs := r.Routing
 	if rs == nil {
+		if r.Invalid("routing") {
+			return nil // the decoder reported it
+		}
 		v.diags.Errorf(r.At("routing"), "spec/required", "routing: expected a mapping with default_receiver and teams")
 		return nil
 	}
