@@ -206,7 +206,7 @@ func Compile(paths []string) (*Build, diag.List, error) {
 	if out.Alertmanager != nil {
 		data, err := render.Alertmanager(out.Alertmanager)
 		if err != nil {
-			return nil, diags, err
+			return nil, diags, promx.RedactError(out.Alertmanager.Base, err)
 		}
 		if err := promx.CheckAlertmanagerConfig(data); err != nil {
 			diags.Errorf(diag.Pos{File: out.Alertmanager.Source}, "alertmanager/invalid", "the compiled %s is refused by Alertmanager's config loader: %v", out.Alertmanager.Name, err)

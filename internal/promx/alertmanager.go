@@ -27,11 +27,12 @@ type Alertmanager struct {
 	intervals *timeinterval.Intervener
 }
 
-// LoadAlertmanager loads a config with Alertmanager's own loader.
+// LoadAlertmanager loads a config with Alertmanager's own loader. Secrets
+// quoted by its errors are redacted (see RedactError).
 func LoadAlertmanager(content []byte) (*Alertmanager, error) {
 	cfg, err := amconfig.Load(string(content))
 	if err != nil {
-		return nil, err
+		return nil, RedactError(content, err)
 	}
 	ti := map[string][]timeinterval.TimeInterval{}
 	for _, t := range cfg.TimeIntervals {

@@ -342,10 +342,11 @@ func templated(m map[string]string) map[string]string {
 }
 
 // CheckAlertmanagerConfig loads a rendered Alertmanager config with
-// Alertmanager's own loader.
+// Alertmanager's own loader. The loader's errors quote config values; the
+// secret ones are redacted (see RedactError).
 func CheckAlertmanagerConfig(content []byte) error {
 	_, err := amconfig.Load(string(content))
-	return err
+	return RedactError(content, err)
 }
 
 // FormatDuration renders d the way Prometheus writes durations ("5m",

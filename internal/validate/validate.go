@@ -260,7 +260,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 		} else if b, err := v.opts.ReadFile(m.BasePath); err != nil {
 			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: cannot read the base Alertmanager config: %v", err)
 		} else if names, err := baseReceivers(b); err != nil {
-			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: %s is not valid YAML: %v", m.BasePath, err)
+			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: %s is not valid YAML: %v", m.BasePath, promx.RedactError(b, err))
 		} else {
 			m.Base, m.BaseReceivers = b, names
 		}
