@@ -236,10 +236,10 @@ func Stale(outDir string, files []File) ([]string, error) {
 	}
 	var stale []string
 	for _, dir := range GeneratedDirs {
-		entries, err := os.ReadDir(filepath.Join(outDir, dir))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+		if st, err := os.Stat(filepath.Join(outDir, dir)); err != nil || !st.IsDir() {
+			continue // nothing generated there; writing reports what is in the way
 		}
+		entries, err := os.ReadDir(filepath.Join(outDir, dir))
 		if err != nil {
 			return nil, err
 		}

@@ -268,7 +268,13 @@ func restore(c *change) error {
 func writeTemp(dir string, data []byte, mode fs.FileMode) (string, error) {
 	f, err := os.CreateTemp(dir, ".slo-*.tmp")
 	if err != nil {
-		return "", err
+		// Without the temporary file's random name, so that the message
+		// is the same on every run.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("%s: cannot create a file there: %w", dir, err)
 	}
 	_, werr := f.Write(data)
 	cerr := f.Close()

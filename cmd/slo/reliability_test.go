@@ -1,0 +1,395 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/slo-compiler/slo/internal/outfile"
+)
+
+// treeHashes describes every file and folder below dir: a folder as
+// "dir", a file as its mode and the SHA-256 of its bytes. Two equal maps
+// mean the trees are byte-identical, folders that are absent included.
+func treeHashes(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			m[filepath.ToSlash(rel)] = "dir"
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		m[filepath.ToSlash(rel)] = fmt.Sprintf("%v %x", info.Mode(), sha256.Sum256(b))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// replaceByFolder puts a folder (holding a file, so that nothing can
+// remove it by accident) where the file name is.
+func replaceByFolder(t *testing.T, name string) {
+	t.Helper()
+	os.Remove(name)
+	if err := os.MkdirAll(filepath.Join(name, "keep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// failOn returns an operation on paths that fails for paths ending in
+// suffix and otherwise calls real.
+func failOn(suffix string, real func(string) error) func(string) error {
+	return func(path string) error {
+		if strings.HasSuffix(filepath.ToSlash(path), suffix) {
+			return fmt.Errorf("injected failure on %s", filepath.ToSlash(path))
+		}
+		return real(path)
+	}
+}
+
+func renameFailingOn(suffix string) func(oldpath, newpath string) error {
+	return func(oldpath, newpath string) error {
+		return failOn(suffix, func(string) error { return os.Rename(oldpath, newpath) })(newpath)
+	}
+}
+
+var (
+	apiSpec = `version: slo/v1
+service: api
+team: platform
+alerts:
+  - name: DiskFull
+    signal: {expr: 'max by (instance) (disk_used_ratio)'}
+    above: {critical: 0.9}
+    panel: {dashboard: shop, title: Disk}
+`
+	apiSpecChanged = strings.ReplaceAll(apiSpec, "0.9}", "0.95}")
+	dbSpec         = `version: slo/v1
+service: db
+team: platform
+alerts:
+  - name: DbDiskFull
+    signal: {expr: 'max by (instance) (db_disk_used_ratio)'}
+    above: {critical: 0.8}
+    panel: {dashboard: db, title: Disk}
+`
+	routingSpec = `version: slo/v1
+routing:
+  default_receiver: ops
+  teams:
+    platform: {critical: ops}
+`
+	routingWithBase = `version: slo/v1
+routing:
+  base: ../config/alertmanager.base.yml
+  default_receiver: ops
+  teams:
+    platform: {critical: ops}
+`
+	dashboard = func(uid string) string {
+		return `{
+  "uid": "` + uid + `",
+  "title": "` + uid + `",
+  "schemaVersion": 39,
+  "annotations": {"list": []},
+  "templating": {"list": []},
+  "panels": [
+    {
+      "id": 1,
+      "type": "timeseries",
+      "title": "Disk",
+      "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+      "targets": [{"refId": "A", "expr": "disk_used_ratio"}]
+    }
+  ]
+}
+`
+	}
+	project = map[string]string{
+		"specs/api.yaml":     apiSpec,
+		"specs/db.yaml":      dbSpec,
+		"specs/routing.yaml": routingSpec,
+		"dashboards/db.json": dashboard("db"), "dashboards/shop.json": dashboard("shop"),
+	}
+)
+
+func with(base map[string]string, changes map[string]string) map[string]string {
+	m := map[string]string{}
+	for k, v := range base {
+		m[k] = v
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// TestReliability runs slo on a project where writing must fail (a folder
+// standing where an output file must go, a read-only folder, a rename or a
+// stale file's removal that fails), or where a secret must not show, and
+// checks the exit code, the exact output, and that every file and folder
+// below the project is byte-identical before and after (only the files in
+// changed may differ, for the runs that succeed).
+func TestReliability(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// files are the project; prepare runs slo on it first (it must
+		// succeed), then edit changes it, then the tree is hashed.
+		files   map[string]string
+		prepare [][]string
+		edit    func(t *testing.T)
+		// faults makes the nth rename or removal fail.
+		rename, remove string
+		// asRoot: skip when running as root, which ignores permissions.
+		needsNonRoot bool
+
+		args           []string
+		code           int
+		stdout, stderr string
+		changed        []string
+	}{{
+		name:    "compile: folder where the second output file must go",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+			replaceByFolder(t, "rules/db.yml")
+		},
+		args:   []string{"compile"},
+		code:   exitFailure,
+		stderr: "slo: writing output: rules/db.yml: a folder stands where the file must go (nothing was written)\n",
+	}, {
+		name:  "compile: a failed first write creates no folder",
+		files: project,
+		edit: func(t *testing.T) {
+			replaceByFolder(t, "alertmanager/alertmanager.yml")
+		},
+		args:   []string{"compile"},
+		code:   exitFailure,
+		stderr: "slo: writing output: alertmanager/alertmanager.yml: a folder stands where the file must go (nothing was written)\n",
+	}, {
+		name:  "compile --out: a file where the output folder must go",
+		files: with(project, map[string]string{"build/overlays": "not a folder\n"}),
+		args:  []string{"compile", "--out", "build"},
+		code:  exitFailure,
+		// The rule files and alertmanager.yml come first: not one lands.
+		stderr: "slo: writing output: build/overlays: a file stands where a folder must go (nothing was written)\n",
+	}, {
+		name:    "compile: the rename of the second changed file fails",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged, "specs/db.yaml": strings.ReplaceAll(dbSpec, "0.8}", "0.85}")})
+		},
+		rename: "rules/db.yml",
+		args:   []string{"compile"},
+		code:   exitFailure,
+		stderr: "slo: writing output: injected failure on rules/db.yml (nothing was written)\n",
+	}, {
+		name:         "compile: a read-only output folder",
+		needsNonRoot: true,
+		files:        project,
+		prepare:      [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+			if err := os.Chmod("rules", 0o555); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.Chmod("rules", 0o755) })
+		},
+		args:   []string{"compile"},
+		code:   exitFailure,
+		stderr: "slo: writing output: rules: cannot create a file there: permission denied (nothing was written)\n",
+	}, {
+		name:    "compile: the removal of a stale file fails",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			os.Remove("specs/db.yaml")
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+		},
+		remove: "overlays/db.json",
+		args:   []string{"compile"},
+		code:   exitFailure,
+		stderr: "slo: writing output: injected failure on overlays/db.json (nothing was written)\n",
+	}, {
+		name:    "compile: the stale files are removed once everything is written",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			os.Remove("specs/db.yaml")
+		},
+		args:    []string{"compile"},
+		code:    exitOK,
+		stdout:  "removed rules/db.yml (no spec generates it any more)\nremoved overlays/db.json (no spec generates it any more)\n0 written, 3 unchanged, 2 removed\n",
+		changed: []string{"rules/db.yml", "overlays/db.json"},
+	}, {
+		name:    "compile of one spec: the other specs' files stay",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+		},
+		args: []string{"compile", "specs/api.yaml"},
+		code: exitOK,
+		stdout: "wrote rules/api.yml\n" +
+			"note: a subset of the specs: only its rule files are written; alertmanager/alertmanager.yml and overlays/ depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n" +
+			"1 written, 0 unchanged\n",
+		changed: []string{"rules/api.yml"},
+	}, {
+		name:    "overlay --out: folder where the second dashboard must go",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			replaceByFolder(t, "build/shop.json")
+		},
+		args:   []string{"overlay", "--out", "build"},
+		code:   exitFailure,
+		stderr: "slo: writing dashboards: build/shop.json: a folder stands where the file must go (nothing was written)\n",
+	}, {
+		name:   "overlay --out: a failed write creates no folder",
+		files:  project,
+		rename: "deep/out/shop.json",
+		args:   []string{"overlay", "--out", "deep/out"},
+		code:   exitFailure,
+		stderr: "slo: writing dashboards: injected failure on deep/out/shop.json (nothing was written)\n",
+	}, {
+		name:   "overlay: the rename of the second dashboard fails",
+		files:  project,
+		rename: "dashboards/shop.json",
+		args:   []string{"overlay"},
+		code:   exitFailure,
+		stderr: "slo: writing dashboards: injected failure on dashboards/shop.json (nothing was written)\n",
+	}, {
+		name: "secret: an invalid api_url carrying a token",
+		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers:
+  - name: ops
+    slack_configs: [{api_url: 'https://hooks.slack.com/services/T0/B0/xoxb-4711-TOKEN%zz', channel: '#ops'}]
+`}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid URL escape \"%zz\" [alertmanager/invalid]\n",
+	}, {
+		name: "secret: a slack_api_url with a token",
+		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `global:
+  slack_api_url: 'https://hooks.slack.com:xoxb-4711-TOKEN/services/T0'
+receivers: [{name: ops}]
+`}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid port \"<secret>\" after host [alertmanager/invalid]\n",
+	}, {
+		name: "secret: a URL with user:password",
+		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers:
+  - name: ops
+    webhook_configs:
+      - url: http://example.com/hook
+        http_config: {proxy_url: 'http://admin:hunter22@proxy example:3128'}
+`}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid character \" \" in host name [alertmanager/invalid]\n",
+	}, {
+		name: "secret: a base that is not an Alertmanager config quotes no URL",
+		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers: 'https://admin:hunter22@hooks.example.com/x'
+`}),
+		args: []string{"compile"},
+		code: exitProblems,
+		stderr: "specs/routing.yaml:3:9: error: routing.base: config/alertmanager.base.yml is not valid YAML: yaml: unmarshal errors:\n" +
+			"  line 1: cannot unmarshal !!str `<secret>` into []struct { Name string \"yaml:\\\"name\\\"\" } [spec/base]\n",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.needsNonRoot && os.Geteuid() == 0 {
+				t.Skip("running as root: permissions do not stop writes")
+			}
+			dir := t.TempDir()
+			t.Chdir(dir)
+			writeFiles(t, ".", tc.files)
+			for _, args := range tc.prepare {
+				var out, errb bytes.Buffer
+				if code := run(append([]string{"slo"}, args...), &out, &errb); code != 0 {
+					t.Fatalf("slo %s: exit %d\n%s%s", strings.Join(args, " "), code, &out, &errb)
+				}
+			}
+			if tc.edit != nil {
+				tc.edit(t)
+			}
+			before := treeHashes(t, ".")
+			var ren func(string, string) error
+			var rem func(string) error
+			if tc.rename != "" {
+				ren = renameFailingOn(tc.rename)
+			}
+			if tc.remove != "" {
+				rem = failOn(tc.remove, os.Remove)
+			}
+			restore := outfile.InjectFaults(ren, rem)
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"slo"}, tc.args...), &stdout, &stderr)
+			restore()
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			if diff := cmp.Diff(tc.stdout, stdout.String()); diff != "" {
+				t.Errorf("stdout (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.stderr, stderr.String()); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+			for _, secret := range []string{"xoxb-4711-TOKEN", "hunter22", "admin:"} {
+				if strings.Contains(stdout.String()+stderr.String(), secret) {
+					t.Errorf("the output shows the secret %q", secret)
+				}
+			}
+			after := treeHashes(t, ".")
+			for _, name := range tc.changed {
+				if before[name] == after[name] {
+					t.Errorf("%s did not change", name)
+				}
+				delete(before, name)
+				delete(after, name)
+			}
+			if diff := cmp.Diff(before, after); diff != "" {
+				t.Errorf("the project changed (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
