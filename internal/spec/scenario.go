@@ -150,7 +150,9 @@ func ParseScenario(path string, src []byte) (*ScenarioFile, diag.List) {
 		diags.Errorf(diag.Pos{File: path}, "scenario/empty", "empty scenario file")
 		return nil, diags
 	}
-	d.decodeStruct(doc.Content[0], f, "")
+	if !d.decodeStruct(doc.Content[0], f, "") {
+		return nil, diags // not a mapping: nothing to check the version of
+	}
 	d.checkVersion(f.Version, &f.Node)
 	return f, diags
 }
