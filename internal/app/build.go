@@ -65,33 +65,46 @@ func (b *Build) Outputs() (write, held []File) {
 }
 
 // IsWholeSet reports whether paths name the whole spec set, which a
-// compile may prune stale generated files for: no path (the default specs
-// folder); paths that hold every spec file under the default specs folder;
-// or, where there is no specs folder, paths that are all folders (the
-// project's spec folders). Anything else, such as one spec file, is a
+// compile writes every output of and prunes stale generated files for: no
+// path (the default specs folder); paths that hold every spec file under
+// the default specs folder; or paths that are all folders outside it (the
+// spec folders of another project, as --out builds elsewhere use).
+// Anything else, such as one spec file or a folder inside specs, is a
 // subset.
 func IsWholeSet(paths []string) (bool, error) {
 	if len(paths) == 0 {
 		return true, nil
 	}
-	if _, err := os.Stat(DefaultSpecs); errors.Is(err, fs.ErrNotExist) {
-		for _, p := range paths {
-			st, err := os.Stat(p)
-			if err != nil {
-				return false, err
-			}
-			if !st.IsDir() {
-				return false, nil
-			}
+	specsDir, err := filepath.Abs(DefaultSpecs)
+	if err != nil {
+		return false, err
+	}
+	outside := true
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return false, err
 		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return false, err
+		}
+		if !st.IsDir() || abs == specsDir || strings.HasPrefix(abs, specsDir+string(filepath.Separator)) {
+			outside = false
+		}
+	}
+	if outside {
 		return true, nil
+	}
+	if _, err := os.Stat(DefaultSpecs); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
 	}
 	given, err := SpecFiles(paths)
 	if err != nil {
 		return false, err
 	}
 	all, err := SpecFiles(nil)
-	if err != nil {
+	if err != nil || len(all) == 0 {
 		return false, err
 	}
 	have := map[string]bool{}

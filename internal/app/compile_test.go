@@ -208,3 +208,46 @@ func TestReadBackCatchesDrift(t *testing.T) {
 		t.Errorf("invalid record name: diags %v", r.diags)
 	}
 }
+
+// TestIsWholeSet: which PATHs are the whole spec set, which a compile
+// prunes for, and which a subset, which must not touch the other specs'
+// files.
+func TestIsWholeSet(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, f := range []string{"specs/a.yaml", "specs/team/b.yaml", "specs/routing.yaml", "other/specs/c.yaml", "loose.yaml"} {
+		os.MkdirAll(filepath.Dir(f), 0o755)
+		os.WriteFile(f, []byte("version: slo/v1\n"), 0o644)
+	}
+	for _, tc := range []struct {
+		paths []string
+		want  bool
+	}{
+		{nil, true},
+		{[]string{"specs"}, true},
+		{[]string{"./specs/"}, true},
+		{[]string{filepath.Join(dir, "specs")}, true},
+		{[]string{"specs/a.yaml", "specs/team", "specs/routing.yaml"}, true},
+		{[]string{"specs/team", "specs/a.yaml", "specs/routing.yaml", "loose.yaml"}, true},
+		{[]string{"specs/a.yaml"}, false},
+		{[]string{"specs/team"}, false},
+		{[]string{"specs/a.yaml", "specs/routing.yaml"}, false},
+		{[]string{"other/specs"}, true}, // another project's folder
+		{[]string{"other/specs/c.yaml"}, false},
+		{[]string{"loose.yaml"}, false},
+		{[]string{"other/specs", "specs/team"}, false},
+	} {
+		got, err := IsWholeSet(tc.paths)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.paths, err)
+		}
+		if got != tc.want {
+			t.Errorf("IsWholeSet(%q) = %v, want %v", tc.paths, got, tc.want)
+		}
+	}
+	// Without a specs folder, one file is still a subset.
+	os.RemoveAll("specs")
+	if got, _ := IsWholeSet([]string{"loose.yaml"}); got {
+		t.Errorf("IsWholeSet(loose.yaml) without specs/ = true, want false")
+	}
+}
