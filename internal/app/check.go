@@ -13,6 +13,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/overlay"
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/report"
 )
 
@@ -150,6 +151,11 @@ func unified(name string, have, want []byte) string {
 	s, err := difflib.GetUnifiedDiffString(d)
 	if err != nil {
 		return fmt.Sprintf("(no diff: %v)", err)
+	}
+	if strings.HasPrefix(name, "alertmanager/") {
+		// The diff goes to CI logs; the base config's secrets stay in the
+		// file.
+		s = promx.Redact(want, promx.Redact(have, s))
 	}
 	return strings.TrimRight(s, "\n")
 }

@@ -251,3 +251,19 @@ func TestIsWholeSet(t *testing.T) {
 		t.Errorf("IsWholeSet(loose.yaml) without specs/ = true, want false")
 	}
 }
+
+// TestDriftDiffRedactsSecrets: slo check prints the diff of a drifted
+// alertmanager.yml to CI logs; the base config's secrets must not show.
+func TestDriftDiffRedactsSecrets(t *testing.T) {
+	have := []byte("route: {receiver: ops}\nreceivers:\n  - name: ops\n    slack_configs: [{api_url: 'https://hooks.slack.com/services/T0/B0/xoxb-old-TOKEN'}]\n    webhook_configs: [{url: 'http://admin:hunter22@example.com/hook'}]\n")
+	want := []byte("route: {receiver: ops, group_wait: 10s}\nreceivers:\n  - name: ops\n    slack_configs: [{api_url: 'https://hooks.slack.com/services/T0/B0/xoxb-new-TOKEN'}]\n    webhook_configs: [{url: 'http://admin:hunter22@example.com/hook'}]\n")
+	d := unified("alertmanager/alertmanager.yml", have, want)
+	for _, secret := range []string{"xoxb-old-TOKEN", "xoxb-new-TOKEN", "hunter22"} {
+		if strings.Contains(d, secret) {
+			t.Errorf("the diff shows %q:\n%s", secret, d)
+		}
+	}
+	if !strings.Contains(d, "+route: {receiver: ops, group_wait: 10s}") || !strings.Contains(d, "<secret>") {
+		t.Errorf("diff:\n%s", d)
+	}
+}
