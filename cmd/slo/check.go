@@ -20,22 +20,27 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 			"and overlays/ (missing and extra files included), runs the lints, runs every scenario under the specs and " +
 			"tests folders, fails when an alert severity lacks a firing or a silent scenario, and checks that the " +
 			"dashboards show the specs' thresholds.",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
 			&cli.StringSliceFlag{Name: "specs", Value: cli.NewStringSlice("specs"), Usage: "spec `PATH`s"},
 			&cli.StringSliceFlag{Name: "tests", Value: cli.NewStringSlice("tests"), Usage: "scenario `PATH`s"},
 			&cli.StringFlag{Name: "out", Value: ".", Usage: "`DIR` holding the committed rules/, alertmanager/ and overlays/"},
 			&cli.StringFlag{Name: "dashboards", Value: "dashboards", Usage: "`DIR` of overlaid Grafana dashboards (empty: skip)"},
-		},
+		}, limitFlags()...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
 			format, dformat, err := reportFormats(c, stderr)
 			if err != nil {
 				return err
 			}
+			lim, err := limitsFrom(c, stderr)
+			if err != nil {
+				return err
+			}
 			run, err := app.Check(app.CheckOptions{
 				Specs: c.StringSlice("specs"), Tests: c.StringSlice("tests"),
 				Out: c.String("out"), Dashboards: c.String("dashboards"),
+				Limits: lim,
 			})
 			if err != nil {
 				fmt.Fprintf(stderr, "slo: %v\n", err)

@@ -21,20 +21,24 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 		Description: "PATH may be a spec file or folder (scenarios are generated from its alerts and SLOs), " +
 			"a scenario file under tests/ (version + spec + tests), or a promtool unit-test file (tests and no version).",
 		ArgsUsage: "[PATH...]  (default: specs tests)",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(report.Formats, ", ")},
 			&cli.StringFlag{Name: "run", Usage: "only run scenarios whose name matches `REGEX`"},
 			&cli.BoolFlag{Name: "exhaustive", Usage: "evaluate every rule at every step, as promtool does (same verdicts, slower)"},
 			&cli.BoolFlag{Name: "coverage", Usage: "print which alerts lack a firing or a silent scenario"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show durations and evaluation counts of passing scenarios"},
-		},
+		}, limitFlags()...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
 			format, dformat, err := reportFormats(c, stderr)
 			if err != nil {
 				return err
 			}
-			opts := app.TestOptions{Paths: c.Args().Slice(), Exhaustive: c.Bool("exhaustive")}
+			lim, err := limitsFrom(c, stderr)
+			if err != nil {
+				return err
+			}
+			opts := app.TestOptions{Paths: c.Args().Slice(), Exhaustive: c.Bool("exhaustive"), Limits: lim}
 			if r := c.String("run"); r != "" {
 				re, err := regexp.Compile(r)
 				if err != nil {

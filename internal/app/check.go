@@ -15,6 +15,7 @@ import (
 	"github.com/slo-compiler/slo/internal/overlay"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/report"
+	"github.com/slo-compiler/slo/internal/scenario"
 )
 
 // CheckOptions configure slo check.
@@ -25,6 +26,8 @@ type CheckOptions struct {
 	Out string
 	// Dashboards is the folder of overlaid Grafana dashboards.
 	Dashboards string
+	// Limits bound each scenario, as in TestOptions.
+	Limits scenario.Limits
 }
 
 // Drift is a generated file that differs from what the specs compile to.
@@ -122,7 +125,7 @@ func Check(opts CheckOptions) (*CheckRun, error) {
 			existing = append(existing, p)
 		}
 	}
-	t, tdiags, err := Test(TestOptions{Paths: existing})
+	t, tdiags, err := Test(TestOptions{Paths: existing, Limits: opts.Limits})
 	run.Diags = append(run.Diags, tdiags...)
 	if err != nil {
 		return nil, err

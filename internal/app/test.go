@@ -31,6 +31,10 @@ type TestOptions struct {
 	// Keep, when set, keeps only the generated and hand-written scenarios
 	// it returns true for (promtool files are run whole).
 	Keep func(file string, s *scenario.Scenario) bool
+	// Limits bound each generated and hand-written scenario; zero fields
+	// are scenario.DefaultLimits. A scenario over a limit is a positioned
+	// error and is not run.
+	Limits scenario.Limits
 }
 
 // TestRun is what slo test found.
@@ -99,7 +103,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		return nil, nil, fmt.Errorf("nothing to test under %s", strings.Join(paths, ", "))
 	}
 	run := &TestRun{}
-	var diags diag.List
+	var diags, limitDiags diag.List
 	var sfiles []*scenario.File
 	var project *model.Project
 	if len(specFiles) > 0 {
@@ -113,6 +117,12 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		}
 		project = b.Project
 		for i, svc := range b.Project.Services {
+			// Durations too long to generate scenarios from at all are
+			// reported at the spec (exit 1); the service gets none.
+			if over := specLimits(svc, opts.Limits); len(over) > 0 {
+				limitDiags = append(limitDiags, over...)
+				continue
+			}
 			ss, unc := signal.Generate(svc)
 			run.Uncovered = append(run.Uncovered, unc...)
 			rf := b.Output.RuleFiles[i]
@@ -127,7 +137,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 	// failed scenario, where a malformed file stops the run.
 	var names diag.List
 	for _, path := range scenarioFiles {
-		f, ds, ns, err := loadScenarioFile(path)
+		f, ds, ns, err := loadScenarioFile(path, opts.Limits)
 		diags = append(diags, ds...)
 		names = append(names, ns...)
 		if err != nil {
@@ -141,6 +151,10 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		return nil, append(diags, names...), nil
 	}
 	diags = append(diags, names...)
+	// Limits are checked before anything is evaluated; a scenario over one
+	// is an error that fails the run (exit 1), and the others still run.
+	sfiles, over := harness.CheckLimits(sfiles, opts.Limits)
+	diags = append(append(diags, limitDiags...), over...)
 	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run, Keep: opts.Keep})
 	if err != nil {
 		return nil, diags, err
@@ -177,7 +191,11 @@ func fileData(b *Build, name string) []byte {
 // loadScenarioFile reads a hand-written scenario file and compiles the
 // specs it names. names are the alerts and receivers it names that the
 // compiled specs lack (see scenarioNames).
-func loadScenarioFile(path string) (f *scenario.File, diags, names diag.List, err error) {
+//
+// Test groups over a limit on their input (scenario.FromSpecWith) are left
+// out; their errors are returned with names, as they do not stop the other
+// groups.
+func loadScenarioFile(path string, lim scenario.Limits) (f *scenario.File, diags, names diag.List, err error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, nil, err
@@ -186,10 +204,17 @@ func loadScenarioFile(path string) (f *scenario.File, diags, names diag.List, er
 	if sf == nil || diags.HasErrors() {
 		return nil, diags, nil, nil
 	}
-	h, ds := scenario.FromSpec(sf)
-	diags = append(diags, ds...)
+	h, ds := scenario.FromSpecWith(sf, lim)
+	var over diag.List
+	for _, d := range ds {
+		if d.Code == scenario.LimitCode {
+			over = append(over, d)
+		} else {
+			diags = append(diags, d)
+		}
+	}
 	if diags.HasErrors() {
-		return nil, diags, nil, nil
+		return nil, append(diags, over...), nil, nil
 	}
 	for _, p := range h.Specs {
 		if _, err := os.Stat(p); err != nil {
@@ -212,7 +237,7 @@ func loadScenarioFile(path string) (f *scenario.File, diags, names diag.List, er
 			f.Alertmanager = file.Data
 		}
 	}
-	return f, diags, scenarioNames(sf, b), nil
+	return f, diags, append(over, scenarioNames(sf, b)...), nil
 }
 
 // promtoolResults turns a promtool file's outcome into one result per test

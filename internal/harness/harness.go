@@ -131,9 +131,6 @@ func prepare(f *scenario.File) (*prepared, error) {
 			return nil, fmt.Errorf("%s: %v", rf.Name, errs[0])
 		}
 		for _, g := range groups {
-			if g.Interval > 0 && (p.interval == 0 || g.Interval < p.interval) {
-				p.interval = g.Interval
-			}
 			for _, r := range g.Rules {
 				if r.Alert != "" && !slices.Contains(p.alerts, r.Alert) {
 					p.alerts = append(p.alerts, r.Alert)
@@ -141,13 +138,61 @@ func prepare(f *scenario.File) (*prepared, error) {
 			}
 		}
 	}
-	if p.interval == 0 {
-		p.interval = time.Minute
-	}
+	p.interval = evalInterval(f.RuleFiles)
 	if f.Alertmanager != nil {
 		p.am, p.amErr = promx.LoadAlertmanager(f.Alertmanager)
 	}
 	return p, nil
+}
+
+// evalInterval is the interval the scenarios of rule files are evaluated
+// at: the shortest group interval, or 1m.
+func evalInterval(rfs []scenario.RuleFile) time.Duration {
+	var iv time.Duration
+	for _, rf := range rfs {
+		groups, _ := promx.LoadRuleFile(rf.Data)
+		for _, g := range groups {
+			if g.Interval > 0 && (iv == 0 || g.Interval < iv) {
+				iv = g.Interval
+			}
+		}
+	}
+	if iv == 0 {
+		iv = time.Minute
+	}
+	return iv
+}
+
+// CheckLimits checks every scenario of files against lim before anything
+// is evaluated. It returns the files without the scenarios over a limit,
+// and a positioned error for each limit a scenario is over (once per spec
+// position and limit for generated scenarios, which are many per alert).
+func CheckLimits(files []*scenario.File, lim scenario.Limits) ([]*scenario.File, diag.List) {
+	var diags diag.List
+	seen := map[string]bool{}
+	out := make([]*scenario.File, 0, len(files))
+	for _, f := range files {
+		iv := evalInterval(f.RuleFiles)
+		kept := *f
+		kept.Scenarios = nil
+		for _, s := range f.Scenarios {
+			ds := scenario.CheckLimits(s, iv, lim)
+			if len(ds) == 0 {
+				kept.Scenarios = append(kept.Scenarios, s)
+				continue
+			}
+			for _, d := range ds {
+				key := d.Pos.String() + d.Message[strings.LastIndex(d.Message, "(--"):]
+				if s.Generated && seen[key] {
+					continue
+				}
+				seen[key] = true
+				diags = append(diags, d)
+			}
+		}
+		out = append(out, &kept)
+	}
+	return out, diags
 }
 
 func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {

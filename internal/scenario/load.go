@@ -20,8 +20,17 @@ type Hand struct {
 }
 
 // FromSpec converts a decoded scenario file, checking what the decoder
-// cannot: required fields, PromQL, series notation, times.
+// cannot: required fields, PromQL, series notation, times, and the default
+// limits on the input interval and the samples of a series.
 func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
+	return FromSpecWith(f, DefaultLimits)
+}
+
+// FromSpecWith is FromSpec with the given limits. The input interval and
+// the samples of each series are checked here, before a values string is
+// expanded; the length and step limits need the compiled rules
+// (CheckLimits).
+func FromSpecWith(f *spec.ScenarioFile, lim Limits) (*Hand, diag.List) {
 	var diags diag.List
 	h := &Hand{Path: f.Pos.File}
 	if len(f.Spec.Values) == 0 {
@@ -42,6 +51,7 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 		}
 		return d.D
 	}
+	evalReported := false
 	for i, t := range f.Tests {
 		s := &Scenario{
 			Name:           t.Name,
@@ -52,19 +62,41 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 		if s.Name == "" {
 			s.Name = "unnamed#" + strconv.Itoa(i)
 		}
+		// A test group over a limit is reported and left out: it is not
+		// run at all.
+		overLimit := false
+		if t.Interval != nil {
+			if d, over := CheckInterval(t.At("interval"), "interval", s.Interval, lim); over {
+				diags = append(diags, d)
+				overLimit = true
+			}
+		} else if f.EvaluationInterval != nil {
+			if d, over := CheckInterval(f.At("evaluation_interval"), "evaluation_interval", s.Interval, lim); over {
+				if !evalReported {
+					diags = append(diags, d)
+					evalReported = true
+				}
+				overLimit = true
+			}
+		}
 		for _, in := range t.InputSeries {
+			if d, over := CheckSeriesLimits(in.At("values"), in.Values, lim); over {
+				diags = append(diags, d)
+				overLimit = true
+				continue
+			}
 			if _, err := promx.ParseSeriesDesc(in.Series + " " + in.Values); err != nil {
 				diags.Errorf(in.Pos, "scenario/series", "input_series: %v", err)
 				continue
 			}
-			s.Series = append(s.Series, Series{Series: in.Series, Values: in.Values, Pos: in.Pos})
+			s.Series = append(s.Series, Series{Series: in.Series, Values: in.Values, Pos: in.Pos, ValuesPos: in.At("values")})
 		}
 		for _, at := range t.AlertRuleTest {
 			if at.EvalTime == nil || at.Alertname == "" {
 				diags.Errorf(at.Pos, "scenario/alert", "alert_rule_test: expected eval_time and alertname")
 				continue
 			}
-			a := AlertAt{At: at.EvalTime.D, Alertname: at.Alertname, Pos: at.Pos, CheckPending: at.Has("exp_pending")}
+			a := AlertAt{At: at.EvalTime.D, Alertname: at.Alertname, Pos: at.Pos, TimePos: at.At("eval_time"), CheckPending: at.Has("exp_pending")}
 			a.Firing = expAlerts(at.ExpAlerts)
 			a.Pending = expAlerts(at.ExpPending)
 			s.Alerts = append(s.Alerts, a)
@@ -93,6 +125,7 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 				n++
 				r := base
 				r.Kind, r.From, r.To = tr.kind, dur(tr.rng.From, 0), dur(tr.rng.To, 0)
+				r.TimePos = tr.rng.At("to")
 				if tr.rng.To == nil || r.To < r.From {
 					diags.Errorf(tr.rng.Pos, "scenario/range", "%s: expected from and to, with to not before from", tr.field)
 				}
@@ -104,6 +137,7 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 				r := base
 				r.Kind, r.From = FiresWithin, dur(rt.FiresWithin.After, 0)
 				r.To = r.From + dur(rt.FiresWithin.Within, 0)
+				r.TimePos = rt.FiresWithin.At("within")
 				if rt.FiresWithin.Within == nil {
 					diags.Errorf(rt.FiresWithin.Pos, "scenario/range", "fires_within: expected within, the time the alert has to fire after `after`")
 				}
@@ -114,6 +148,7 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 				n++
 				r := base
 				r.Kind, r.From, r.To = ResolvedBy, rt.ResolvedBy.D, rt.ResolvedBy.D
+				r.TimePos = rt.At("resolved_by")
 				s.Ranges = append(s.Ranges, r)
 			}
 			if rt.Alertname == "" || n != 1 {
@@ -131,7 +166,7 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 				}
 				continue
 			}
-			qa := QueryAt{Expr: strings.TrimSpace(q.Expr.Text), At: q.EvalTime.D, Pos: q.Pos}
+			qa := QueryAt{Expr: strings.TrimSpace(q.Expr.Text), At: q.EvalTime.D, Pos: q.Pos, TimePos: q.At("eval_time")}
 			for _, es := range q.ExpSamples {
 				if es.Value == nil {
 					diags.Errorf(es.Pos, "scenario/promql", "exp_samples: expected value")
@@ -145,7 +180,9 @@ func FromSpec(f *spec.ScenarioFile) (*Hand, diag.List) {
 			}
 			s.Queries = append(s.Queries, qa)
 		}
-		h.Scenarios = append(h.Scenarios, s)
+		if !overLimit {
+			h.Scenarios = append(h.Scenarios, s)
+		}
 	}
 	return h, diags
 }

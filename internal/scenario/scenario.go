@@ -56,6 +56,8 @@ type Claim struct {
 type Series struct {
 	Series, Values string
 	Pos            diag.Pos
+	// ValuesPos is where Values is written, when known (for limits).
+	ValuesPos diag.Pos
 }
 
 // AlertAt checks the alerts of one name at one evaluation, like promtool's
@@ -68,6 +70,8 @@ type AlertAt struct {
 	Pending      []ExpAlert
 	CheckPending bool
 	Pos          diag.Pos
+	// TimePos is where At is written, when known (for limits).
+	TimePos diag.Pos
 }
 
 // ExpAlert is an expected alert. Labels are all its labels but alertname;
@@ -110,6 +114,9 @@ type AlertRange struct {
 	From, To  time.Duration
 	For       time.Duration
 	Pos       diag.Pos
+	// TimePos is where the range's end is written, when known (for
+	// limits).
+	TimePos diag.Pos
 }
 
 // QueryAt checks an expression at one time, like promtool's
@@ -119,6 +126,8 @@ type QueryAt struct {
 	At      time.Duration
 	Samples []Sample
 	Pos     diag.Pos
+	// TimePos is where At is written, when known (for limits).
+	TimePos diag.Pos
 }
 
 // Sample is an expected sample: a series in PromQL notation and its value.
