@@ -137,7 +137,8 @@ func (c *change) readOld() error {
 	case st.IsDir():
 		return fmt.Errorf("%s: a folder stands where the file must go", c.path)
 	case !st.Mode().IsRegular():
-		return fmt.Errorf("%s: not a plain file (%s)", c.path, st.Mode().Type())
+		// A link would be replaced by a file, and could not be put back.
+		return fmt.Errorf("%s: not a plain file (%s); slo writes only plain files", c.path, st.Mode().Type())
 	}
 	old, err := os.ReadFile(c.path)
 	if err != nil {
@@ -152,7 +153,7 @@ func (c *change) readOld() error {
 func fileInTheWay(dir string) string {
 	var found string
 	for d := dir; ; d = filepath.Dir(d) {
-		if st, err := os.Lstat(d); err == nil && !st.IsDir() {
+		if st, err := os.Stat(d); err == nil && !st.IsDir() {
 			found = d
 		} else if err == nil {
 			return found
@@ -201,7 +202,7 @@ func (t *tx) run() error {
 func (t *tx) mkdirs(dir string) error {
 	var missing []string
 	for d := dir; ; d = filepath.Dir(d) {
-		st, err := os.Lstat(d)
+		st, err := os.Stat(d) // a link to a folder is a folder
 		if err == nil {
 			if !st.IsDir() {
 				return fmt.Errorf("%s: a file stands where a folder must go", d)

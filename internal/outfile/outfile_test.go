@@ -208,3 +208,26 @@ func TestCommitReports(t *testing.T) {
 		}
 	}
 }
+
+// TestCommitThroughLinkedFolder: an output folder that is a link to a
+// folder is written into, not refused.
+func TestCommitThroughLinkedFolder(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.MkdirAll(at("shared/rules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(at("shared/rules"), at("rules")); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	res, err := Commit([]File{{at("rules/a.yml"), []byte("a\n")}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Written) != 1 {
+		t.Errorf("written %v", res.Written)
+	}
+	if b, err := os.ReadFile(at("shared/rules/a.yml")); err != nil || string(b) != "a\n" {
+		t.Errorf("shared/rules/a.yml = %q, %v", b, err)
+	}
+}
