@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/slo
 PKGS    := ./...
 
-.PHONY: all run build test test-all unit heavy realservers check check-output bench golden lint clean
+.PHONY: all run build test test-all unit heavy realservers check check-output bench golden lint clean fuzz
 
 all: build
 
@@ -60,6 +60,19 @@ bench:
 	$(GO) test -run '^$$' -bench 'Compile' -benchmem -count=1 ./internal/app/
 	bash scripts/bench-compile.sh
 	bash scripts/bench-test.sh
+
+# Fuzz each target for FUZZTIME, one after the other with one worker:
+# FuzzCompile (a spec through decode, validate, compile, render and
+# read-back), FuzzFromSpec (the scenario-file loader) and FuzzParse (the
+# decoder alone). A crasher is saved under the package's
+# testdata/fuzz/<FuzzName>/; commit it, and go test replays it from then on.
+# make fuzz FUZZTIME=10m fuzzes longer; each target first spends a minute or
+# two building with coverage instrumentation.
+FUZZTIME ?= 1m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/app/
+	$(GO) test -run '^$$' -fuzz '^FuzzFromSpec$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/scenario/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/spec/
 
 # Rewrite golden files from the current output; review the diff by eye.
 golden:
