@@ -14,6 +14,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
 )
 
@@ -132,7 +133,7 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	files, _ := b.Outputs()
 	res, err := app.Write(out, files, b.Whole)
 	if err != nil {
-		fmt.Fprintf(stderr, "slo: writing output: %v (nothing was written)\n", err)
+		fmt.Fprintf(stderr, "slo: writing output: %v%s\n", err, nothingWritten(err))
 		return exitCode(exitFailure)
 	}
 	for _, name := range res.Written {
@@ -151,6 +152,15 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	}
 	fmt.Fprintln(stdout, summary)
 	return nil
+}
+
+// nothingWritten tells a reader of a write error that the output is as it
+// was, unless the roll-back failed too.
+func nothingWritten(err error) string {
+	if errors.Is(err, outfile.ErrPartial) {
+		return ""
+	}
+	return " (nothing was written)"
 }
 
 func joinOut(dir, name string) string {

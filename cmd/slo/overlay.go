@@ -72,7 +72,7 @@ func overlayCmd(c *cli.Context, stdout, stderr io.Writer) error {
 	}
 	written, err := overlay.Write(dir, out, write)
 	if err != nil {
-		fmt.Fprintf(stderr, "slo: writing dashboards: %v (nothing was written)\n", err)
+		fmt.Fprintf(stderr, "slo: writing dashboards: %v%s\n", err, nothingWritten(err))
 		return exitCode(exitFailure)
 	}
 	for _, name := range written {

@@ -42,6 +42,10 @@ type Result struct {
 	Removed []string
 }
 
+// ErrPartial is in the error of a Commit whose roll-back failed too: then,
+// and only then, the files may be left partly written.
+var ErrPartial = errors.New("rolling back also failed, the output may be partly written")
+
 // The file operations Commit calls that tests make fail (InjectFaults).
 var (
 	rename = os.Rename
@@ -109,7 +113,7 @@ func Commit(files []File, stale []string) (Result, error) {
 	t := &tx{writes: writes, removes: removes}
 	if err := t.run(); err != nil {
 		if rerr := t.rollback(); rerr != nil {
-			return Result{}, fmt.Errorf("%w; rolling back also failed, the output may be partly written: %v", err, rerr)
+			return Result{}, fmt.Errorf("%w; %w: %v", err, ErrPartial, rerr)
 		}
 		return Result{}, err
 	}
@@ -257,7 +261,7 @@ func restore(c *change) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, c.path); err != nil {
+	if err := rename(tmp, c.path); err != nil {
 		os.Remove(tmp)
 		return err
 	}

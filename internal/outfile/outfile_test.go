@@ -231,3 +231,29 @@ func TestCommitThroughLinkedFolder(t *testing.T) {
 		t.Errorf("shared/rules/a.yml = %q, %v", b, err)
 	}
 }
+
+// TestCommitRollbackFails: when the roll-back fails too, the error says
+// the output may be partly written (ErrPartial); otherwise it never does.
+func TestCommitRollbackFails(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	write(t, at("rules/a.yml"), "old a\n")
+	calls := 0
+	defer InjectFaults(func(o, n string) error {
+		calls++
+		if calls >= 2 { // the second file's rename, and the roll-back's
+			return errors.New("injected")
+		}
+		return os.Rename(o, n)
+	}, nil)()
+	_, err := Commit([]File{{at("rules/a.yml"), []byte("new a\n")}, {at("rules/b.yml"), []byte("b\n")}}, nil)
+	if !errors.Is(err, ErrPartial) {
+		t.Errorf("err = %v; want ErrPartial", err)
+	}
+	restore := InjectFaults(func(o, n string) error { return errors.New("injected") }, nil)
+	_, err = Commit([]File{{at("rules/c.yml"), []byte("c\n")}}, nil)
+	restore()
+	if err == nil || errors.Is(err, ErrPartial) {
+		t.Errorf("err = %v; want an error without ErrPartial", err)
+	}
+}
