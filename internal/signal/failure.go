@@ -42,61 +42,41 @@ const (
 const staleness = 5 * time.Minute
 
 // clearValues returns a value clearly past the most severe threshold and
-// one clearly short of the least severe, kept in [0, 1] for ratios and
-// shares of time.
+// one clearly short of the least severe: twice or half the threshold,
+// whichever lies on the right side of it (one away from a threshold of 0).
+// Ratios and shares of time stay inside [0, 1]: halfway from the threshold
+// to the bound.
 func clearValues(a *model.Alert) (fire, silent float64) {
 	most, least := a.Levels[0].Threshold, a.Levels[len(a.Levels)-1].Threshold
-	far := func(thr float64, away bool) float64 {
-		// away: further from zero in the firing direction.
-		switch {
-		case thr == 0:
-			if away {
-				return 1
+	up := a.Direction != model.Below
+	fire, silent = beyond(most, up), beyond(least, !up)
+	if Of(a.Signal).Bounded() {
+		bound := func(thr float64, up bool) float64 {
+			if up {
+				return (thr + 1) / 2
 			}
-			return -1
-		case away == (thr > 0):
-			return thr * 2
-		default:
 			return thr / 2
 		}
-	}
-	if a.Direction == model.Below {
-		fire, silent = far(most, false), far(least, true)
-		if most > 0 {
-			fire = most / 2
-		} else {
-			fire = most*2 - 0.1
-		}
-		if least >= 0 {
-			silent = least*2 + 1
-		} else {
-			silent = least / 2
-		}
-	} else {
-		fire, silent = far(most, true), far(least, false)
-		if most <= 0 {
-			fire = most/2 + 1
-		}
-		if least <= 0 {
-			silent = least*2 - 1
-		}
-	}
-	if Of(a.Signal).Bounded() {
 		if fire > 1 || fire < 0 {
-			fire = (most + float64(btoi(a.Direction == model.Above))) / 2
+			fire = bound(most, up)
 		}
 		if silent > 1 || silent < 0 {
-			silent = (least + float64(btoi(a.Direction == model.Below))) / 2
+			silent = bound(least, !up)
 		}
 	}
 	return num.Round(fire), num.Round(silent)
 }
 
-func btoi(b bool) int {
-	if b {
-		return 1
+// beyond returns a value clearly above thr (up) or clearly below it.
+func beyond(thr float64, up bool) float64 {
+	a, b := thr*2, thr/2
+	if thr == 0 {
+		a, b = 1, -1
 	}
-	return 0
+	if up {
+		return max(a, b)
+	}
+	return min(a, b)
 }
 
 // failures generates the failure-mode scenarios of a threshold or status
