@@ -237,7 +237,9 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		if r.Kind == scenario.PendingThenFires {
 			to += r.For
 		}
-		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: r.From, To: to})
+		// checkRange reads names, labels, firing states and ActiveAt only:
+		// alert rules need not be evaluated at every step of the range.
+		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: r.From, To: to, StatesOnly: true})
 	}
 	out, err := simulate.Observe(in, simulate.Options{Exhaustive: opts.Exhaustive, Parallelism: 1})
 	if err != nil {

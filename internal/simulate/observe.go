@@ -62,6 +62,11 @@ type ExpectedSample struct {
 type ObserveRange struct {
 	Alertnames []string
 	From, To   time.Duration
+	// StatesOnly says only each alert's name, labels, firing state and
+	// ActiveAt are needed: at steps where a rule's state can only have
+	// changed by time passing, it is derived instead of evaluated
+	// (compress.go), with the annotations of the rule's last evaluation.
+	StatesOnly bool
 }
 
 // AlertState is an alert the rules report after an evaluation.
@@ -89,8 +94,9 @@ type Output struct {
 }
 
 type obsRange struct {
-	names    map[string]bool
-	from, to time.Duration
+	names      map[string]bool
+	from, to   time.Duration
+	statesOnly bool
 }
 
 // observation collects alert states at observed steps.
@@ -109,47 +115,103 @@ func (o *observation) maxTime() time.Duration {
 	return m
 }
 
-// record notes the states after evaluation step k. It is called at every
-// step either mode evaluates; the plan includes every observed step.
-func (o *observation) record(k int, groups []*rules.Group) {
-	if o == nil {
-		return
-	}
-	t := time.Duration(k) * o.iv
+// names returns the alert names observed at step k.
+func (o *observation) names(k int) map[string]bool {
 	names := map[string]bool{}
 	for _, r := range o.ranges {
 		if alertStep(model.Duration(r.from), o.iv) <= k && k <= alertStep(model.Duration(r.to), o.iv) {
 			maps.Copy(names, r.names)
 		}
 	}
+	return names
+}
+
+// record notes the states after evaluation step k, but those of rules
+// stale says were not evaluated at k (compressed rules, whose states
+// catchUp derives later). It is called at every step either mode
+// evaluates; the plan includes every observed step but the states-only
+// ones, which finish fills in.
+func (o *observation) record(k int, groups []*rules.Group, stale func(rules.Rule) bool) {
+	if o == nil {
+		return
+	}
+	t := time.Duration(k) * o.iv
+	names := o.names(k)
 	if len(names) == 0 {
 		return
 	}
-	states := []AlertState{}
+	states := o.states[t]
+	if states == nil {
+		states = []AlertState{}
+	}
 	for _, g := range groups {
 		for _, r := range g.Rules() {
 			ar, ok := r.(*rules.AlertingRule)
-			if !ok || !names[ar.Name()] {
+			if !ok || !names[ar.Name()] || stale != nil && stale(r) {
 				continue
 			}
-			for _, a := range ar.ActiveAlerts() {
-				states = append(states, AlertState{
-					Name:        ar.Name(),
-					Labels:      a.Labels.Map(),
-					Annotations: a.Annotations.Map(),
-					Firing:      a.State == rules.StateFiring,
-					ActiveAt:    a.ActiveAt.Sub(o.mint),
-				})
+			states = appendStates(states, ar, o.mint, nil)
+		}
+	}
+	o.states[t] = states
+}
+
+// appendStates appends the active alerts of ar. With at set, the firing
+// state is the one at that time (see compress.go).
+func appendStates(states []AlertState, ar *rules.AlertingRule, mint time.Time, at *time.Time) []AlertState {
+	for _, a := range ar.ActiveAlerts() {
+		firing := a.State == rules.StateFiring
+		if at != nil && a.State == rules.StatePending {
+			firing = at.Sub(a.ActiveAt) >= ar.HoldDuration()
+		}
+		states = append(states, AlertState{
+			Name:        ar.Name(),
+			Labels:      a.Labels.Map(),
+			Annotations: a.Annotations.Map(),
+			Firing:      firing,
+			ActiveAt:    a.ActiveAt.Sub(mint),
+		})
+	}
+	return states
+}
+
+// derive records, at a step s that compressed rule n skipped, the states
+// it had then: those of its last evaluation, firing once `for` has passed.
+func (o *observation) derive(s int, n *node) {
+	if o == nil || !o.names(s)[n.alert.Name()] {
+		return
+	}
+	t := time.Duration(s) * o.iv
+	at := o.mint.Add(t)
+	states := o.states[t]
+	if states == nil {
+		states = []AlertState{}
+	}
+	o.states[t] = appendStates(states, n.alert, o.mint, &at)
+}
+
+// finish gives every observed step up to lastStep its states, empty when
+// no rule recorded any, and sorts them by name and labels.
+func (o *observation) finish(lastStep int) {
+	if o == nil {
+		return
+	}
+	for _, r := range o.ranges {
+		for k := alertStep(model.Duration(r.from), o.iv); k <= min(alertStep(model.Duration(r.to), o.iv), lastStep); k++ {
+			t := time.Duration(k) * o.iv
+			if o.states[t] == nil {
+				o.states[t] = []AlertState{}
 			}
 		}
 	}
-	slices.SortFunc(states, func(a, b AlertState) int {
-		if a.Name != b.Name {
-			return cmpString(a.Name, b.Name)
-		}
-		return labels.Compare(labels.FromMap(a.Labels), labels.FromMap(b.Labels))
-	})
-	o.states[t] = states
+	for _, states := range o.states {
+		slices.SortFunc(states, func(a, b AlertState) int {
+			if a.Name != b.Name {
+				return cmpString(a.Name, b.Name)
+			}
+			return labels.Compare(labels.FromMap(a.Labels), labels.FromMap(b.Labels))
+		})
+	}
 }
 
 func cmpString(a, b string) int {
@@ -205,7 +267,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 		for _, n := range r.Alertnames {
 			names[n] = true
 		}
-		obs.ranges = append(obs.ranges, obsRange{names: names, from: r.From, to: r.To})
+		obs.ranges = append(obs.ranges, obsRange{names: names, from: r.From, to: r.To, statesOnly: r.StatesOnly})
 	}
 	tg.observe = obs
 	gr := &groupRun{

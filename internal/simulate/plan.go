@@ -148,6 +148,12 @@ type node struct {
 	// materialize is set when the rule's outputs are computed up front
 	// (see materialize.go) instead of at each step.
 	materialize bool
+	// compress is set on alerting rules evaluated for real only at their
+	// must steps (compress.go); last is the last step they were.
+	compress bool
+	must     spans
+	mcur     cursor
+	last     int
 }
 
 func (n *node) produces(r promx.Read) bool {
@@ -250,7 +256,11 @@ func buildPlan(gr *groupRun, groups []*rules.Group, mopts *rules.ManagerOptions,
 		// Observed ranges: each step is an alert assertion of its own.
 		for _, r := range o.ranges {
 			lo, hi := alertStep(model.Duration(r.from), iv), alertStep(model.Duration(r.to), iv)
-			p.alertSteps = p.alertSteps.add(lo, hi)
+			if !r.statesOnly {
+				// States-only steps are visited where a rule has them;
+				// compressed rules derive them (compress.go).
+				p.alertSteps = p.alertSteps.add(lo, hi)
+			}
 			for i, n := range p.nodes {
 				if n.alert == nil || !r.names[n.alert.Name()] {
 					continue
@@ -345,6 +355,13 @@ func buildPlan(gr *groupRun, groups []*rules.Group, mopts *rules.ManagerOptions,
 	for _, n := range p.nodes {
 		n.cur = cursor{s: n.steps}
 	}
+	if !gr.opts.NoCompress {
+		readBy := make([]bool, len(p.nodes))
+		for i := range p.nodes {
+			readBy[i] = len(in[i]) > 0 || len(readDem[i]) > 0
+		}
+		p.markCompressible(gr, readBy, mopts)
+	}
 	return p, ""
 }
 
@@ -360,11 +377,16 @@ func templatesMayQuery(ar *rules.AlertingRule) bool {
 	return may
 }
 
-// steps iterates over the union of all rule steps and alert check steps.
+// steps iterates over the union of all rule steps (must steps of
+// compressed rules) and alert check steps.
 func (p *plan) steps() func() (int, bool) {
 	all := append(spans(nil), p.alertSteps...)
 	for _, n := range p.nodes {
-		if !n.materialize {
+		switch {
+		case n.materialize:
+		case n.compress:
+			all = all.union(n.must)
+		default:
 			all = all.union(n.steps)
 		}
 	}

@@ -71,6 +71,10 @@ type Options struct {
 	// IgnoreUnknownFields in rule files (promtool's
 	// --ignore-unknown-fields).
 	IgnoreUnknownFields bool
+	// NoCompress evaluates alerting rules at every step of their plan,
+	// instead of only where their state can change (see compress.go).
+	// Slower; the results are the same.
+	NoCompress bool
 	// Parallelism bounds how many test groups are evaluated at once;
 	// zero means GOMAXPROCS. Results keep the input order regardless.
 	Parallelism int
@@ -424,7 +428,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 				return errs, st, nil
 			}
 			errs = append(errs, ac.check(k, iv, groups)...)
-			tg.observe.record(k, groups)
+			tg.observe.record(k, groups, nil)
 		}
 	} else {
 		p, reason := buildPlan(gr, groups, mopts, lastStep)
@@ -479,6 +483,19 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 			}
 			return err
 		}
+		// Compressed rules not evaluated at a step have stale states
+		// there; catchUp records what they were.
+		compressed := map[rules.Rule]*node{}
+		for _, n := range p.nodes {
+			if n.compress {
+				compressed[n.rule] = n
+			}
+		}
+		var recordStep int
+		stale := func(r rules.Rule) bool {
+			n, ok := compressed[r]
+			return ok && n.last != recordStep
+		}
 		it := p.steps()
 		for k, ok := it(); ok; k, ok = it() {
 			ts := mint.Add(time.Duration(k) * iv)
@@ -489,6 +506,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 				}
 			}
 			var evalErrs []error
+			compressFail := ""
 			func() {
 				if loadErr != nil {
 					return
@@ -496,6 +514,20 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 				for _, n := range p.nodes {
 					if n.materialize || !n.cur.contains(k) {
 						continue
+					}
+					if n.compress {
+						if !n.mcur.contains(k) {
+							continue
+						}
+						if n.steps.sameRun(n.last, k) {
+							evals, reason := gr.catchUp(ctx, n, k, engine, viewQueryable, mint)
+							st.RuleEvals += evals
+							if reason != "" {
+								compressFail = reason
+								return
+							}
+						}
+						n.last = k
 					}
 					n.group.Eval(ctx, ts)
 					st.RuleEvals++
@@ -511,8 +543,12 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 			if len(evalErrs) > 0 {
 				return nil, st, &errNeedExhaustive{"rule evaluation failed: " + evalErrs[0].Error()}
 			}
+			if compressFail != "" {
+				return nil, st, &errNeedExhaustive{compressFail}
+			}
 			errs = append(errs, ac.check(k, iv, groups)...)
-			tg.observe.record(k, groups)
+			recordStep = k
+			tg.observe.record(k, groups, stale)
 		}
 		// promtool's last step loads the input up to it.
 		if err := load(mint.Add(time.Duration(lastStep) * iv)); err != nil {
@@ -525,6 +561,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 		}
 	}
 
+	tg.observe.finish(lastStep)
 	errs = append(errs, gr.checkExprs(ctx, engine, viewQueryable, mint)...)
 	if len(errs) > 0 {
 		return errs, st, nil
