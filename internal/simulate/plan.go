@@ -48,6 +48,11 @@ package simulate
 // (or such rules before them) and only look backwards are computed with
 // range queries instead; materialize.go explains why that is the same.
 //
+// Alerting rules that nothing reads and whose state depends only on which
+// label sets their expression returns are then evaluated for real only at
+// some of their steps, and their states at the others derived
+// (compress.go).
+//
 // The demands are supersets (every selector is assumed to read its whole
 // lookback window, label matchers other than __name__ are ignored), so a
 // plan may evaluate more than needed, never less.
