@@ -120,7 +120,7 @@ func TestLimits(t *testing.T) {
 		spec:   "1d",
 		flags:  []string{"--max-steps", "1000"},
 		exit:   1,
-		stderr: "spec.yaml:10:15: error: RedisDown critical: for: 1d at the rules' evaluation interval of 1m makes its generated scenarios longer than the limit of 1000 evaluation steps (--max-steps) [scenario/limit]\n",
+		stderr: "spec.yaml:10:15: error: RedisDown critical: for: 1d at the rules' evaluation interval of 1m makes its generated scenarios longer than the limit of 1,000 evaluation steps (--max-steps) [scenario/limit]\n",
 	}, {
 		name:   "generated scenarios over the length",
 		spec:   "9d",

@@ -40,8 +40,8 @@ func specLimits(svc *model.Service, lim scenario.Limits) diag.List {
 			diags.Errorf(pos, scenario.LimitCode, "%s: %s: %s makes its generated scenarios longer than the limit of %s (--%s)",
 				owner, field, fd(v), fd(d.MaxLength), scenario.FlagMaxLength)
 		case int64(v/iv)+1 > int64(d.MaxSteps):
-			diags.Errorf(pos, scenario.LimitCode, "%s: %s: %s at the rules' evaluation interval of %s makes its generated scenarios longer than the limit of %d evaluation steps (--%s)",
-				owner, field, fd(v), fd(iv), d.MaxSteps, scenario.FlagMaxSteps)
+			diags.Errorf(pos, scenario.LimitCode, "%s: %s: %s at the rules' evaluation interval of %s makes its generated scenarios longer than the limit of %s evaluation steps (--%s)",
+				owner, field, fd(v), fd(iv), scenario.FormatCount(d.MaxSteps), scenario.FlagMaxSteps)
 		}
 	}
 	for _, a := range svc.Alerts {

@@ -166,6 +166,10 @@ func limitDiag(pos diag.Pos, format string, args ...any) diag.Diagnostic {
 	return diag.Diagnostic{Pos: pos, Severity: diag.Error, Code: LimitCode, Message: fmt.Sprintf(format, args...)}
 }
 
+// FormatCount writes n with thousands separators ("1,000,000,001"), as
+// the limit errors do.
+func FormatCount(n int) string { return count(n) }
+
 // count writes n with thousands separators ("1,000,000,001").
 func count(n int) string {
 	if n == math.MaxInt {
