@@ -267,6 +267,19 @@ func levenshtein(a, b string) int {
 	return prev[len(b)]
 }
 
+// refused reports whether a diagnostic after the first before says that
+// value n itself has the wrong type or form; problems inside n (a bad field
+// of a mapping form, a bad item of a list) do not refuse it.
+func (d *decoder) refused(n *yaml.Node, before int) bool {
+	at := d.pos(n)
+	for _, dg := range (*d.diags)[before:] {
+		if dg.Pos == at && (dg.Code == "spec/type" || dg.Code == "spec/duration") {
+			return true
+		}
+	}
+	return false
+}
+
 // nouns name what a mapping of each spec type is, for type errors:
 // "expected a mapping (an alert), got null".
 var nouns = map[reflect.Type]string{
@@ -337,9 +350,7 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, what string) bool {
 		if cd, ok := v.Addr().Interface().(customDecoder); ok {
 			before := len(*d.diags)
 			cd.decodeYAML(d, n, what)
-			// A mapping form decodes with the fields that did; a null,
-			// scalar or list that was refused does not.
-			return len(*d.diags) == before || n.Kind == yaml.MappingNode
+			return !d.refused(n, before)
 		}
 		if hn, ok := v.Addr().Interface().(hasNode); ok {
 			return d.decodeStruct(n, hn, what)
