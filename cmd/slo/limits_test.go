@@ -47,11 +47,14 @@ func TestLimits(t *testing.T) {
 		flags      []string
 		exit       int
 		stderr     string
+		// promtool, when set, is a promtool unit-test file prom.yml on
+		// rules.yml tested instead; stdout must contain want.
+		promtool, want string
 	}{{
-		name: "interval",
-		spec: "5m",
-		body: "    interval: 1ms\n    input_series:\n      - series: redis_up{job=\"redis\"}\n        values: 1x10\n    alert_rule_test:\n      - eval_time: 1h\n        alertname: RedisDown",
-		exit: 1,
+		name:   "interval",
+		spec:   "5m",
+		body:   "    interval: 1ms\n    input_series:\n      - series: redis_up{job=\"redis\"}\n        values: 1x10\n    alert_rule_test:\n      - eval_time: 1h\n        alertname: RedisDown",
+		exit:   1,
 		stderr: "sc.yaml:5:15: error: interval: 1ms between input samples is shorter than the limit of 1s (--min-interval) [scenario/limit]\n",
 	}, {
 		name:  "interval raised",
@@ -127,6 +130,21 @@ func TestLimits(t *testing.T) {
 		flags:  []string{"--max-length", "9d"},
 		exit:   1,
 		stderr: "spec.yaml:5:5: error: generated scenario \"RedisDown critical: fires after 9d when down\": it is 9d20m long (it holds the signal for the alert's for and keep_firing_for after its windows fill), longer than the limit of 9d (--max-length) [scenario/limit]\n",
+	}, {
+		name:     "promtool file: a billion samples",
+		promtool: "tests:\n  - input_series:\n      - series: up{job=\"a\"}\n        values: 1x1000000000\n    alert_rule_test:\n      - eval_time: 10m\n        alertname: Down\n",
+		exit:     1,
+		want:     "input_series: up{job=\"a\"}: 1,000,000,001 samples in one series, more than the limit of 150,000 (--max-samples)",
+	}, {
+		name:     "promtool file: 1ms evaluation interval",
+		promtool: "evaluation_interval: 1ms\ntests:\n  - interval: 1s\n    input_series:\n      - series: up{job=\"a\"}\n        values: 1x10\n    alert_rule_test:\n      - eval_time: 1h\n        alertname: Down\n",
+		exit:     1,
+		want:     "evaluation_interval: 1ms between evaluations is shorter than the limit of 1s (--min-interval)",
+	}, {
+		name:     "promtool file: eval_time over the steps",
+		promtool: "tests:\n  - input_series:\n      - series: up{job=\"a\"}\n        values: 1x10\n    alert_rule_test:\n      - eval_time: 292y\n        alertname: Down\n",
+		exit:     1,
+		want:     "eval_time: 292y at the evaluation_interval of 1m is 153,475,201 evaluation steps, more than the limit of 150,000 (--max-steps)",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -137,6 +155,11 @@ func TestLimits(t *testing.T) {
 			}
 			write("spec.yaml", strings.Replace(limitSpec, "FOR", tc.spec, 1))
 			path := "spec.yaml"
+			if tc.promtool != "" {
+				write("rules.yml", "groups:\n  - name: g\n    rules:\n      - alert: Down\n        expr: up == 0\n        for: 5m\n")
+				write("prom.yml", "rule_files: [rules.yml]\n"+tc.promtool)
+				path = "prom.yml"
+			}
 			if tc.body != "" {
 				write("sc.yaml", strings.Replace(limitScenario, "BODY", tc.body, 1))
 				path = "sc.yaml"
@@ -157,6 +180,9 @@ func TestLimits(t *testing.T) {
 			}
 			if got := stderr.String(); got != tc.stderr {
 				t.Errorf("stderr:\n%s\nwant:\n%s", got, tc.stderr)
+			}
+			if !strings.Contains(stdout.String(), tc.want) {
+				t.Errorf("stdout:\n%s\nwant it to contain:\n%s", stdout.String(), tc.want)
 			}
 		})
 	}

@@ -161,7 +161,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 	}
 	run.Results = results
 	if len(promtoolFiles) > 0 {
-		popts := simulate.Options{Exhaustive: opts.Exhaustive}
+		popts := simulate.Options{Exhaustive: opts.Exhaustive, Limits: &opts.Limits}
 		if opts.Run != nil {
 			popts.Run = []string{opts.Run.String()}
 		}

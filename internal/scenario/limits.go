@@ -53,6 +53,9 @@ const (
 	FlagMinInterval     = "min-interval"
 )
 
+// WithDefaults fills unset (zero) limits from DefaultLimits.
+func (l Limits) WithDefaults() Limits { return l.orDefault() }
+
 // orDefault fills unset limits from DefaultLimits.
 func (l Limits) orDefault() Limits {
 	d := DefaultLimits

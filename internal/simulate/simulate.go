@@ -42,6 +42,7 @@ import (
 	"github.com/prometheus/prometheus/storage"
 
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
 )
 
 // Options configure a run.
@@ -75,6 +76,10 @@ type Options struct {
 	// instead of only where their state can change (see compress.go).
 	// Slower; the results are the same.
 	NoCompress bool
+	// Limits, when set, are checked on each test group before anything is
+	// loaded; a group over one fails with a message naming the limit's
+	// flag, and is not run.
+	Limits *scenario.Limits
 	// Parallelism bounds how many test groups are evaluated at once;
 	// zero means GOMAXPROCS. Results keep the input order regardless.
 	Parallelism int
@@ -253,7 +258,12 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 		if t.Interval == 0 {
 			t.Interval = utf.EvaluationInterval
 		}
+		limitErr := ""
+		if opts.Limits != nil {
+			limitErr = groupLimits(t, time.Duration(utf.EvaluationInterval), *opts.Limits)
+		}
 		runs = append(runs, &groupRun{
+			limitErr:     limitErr,
 			tg:           t,
 			name:         name,
 			evalInterval: time.Duration(utf.EvaluationInterval),
@@ -272,6 +282,10 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			if gr.limitErr != "" {
+				res.Groups[i] = GroupResult{Name: gr.name, Errors: []string{gr.limitErr}}
+				return
+			}
 			errs, st := gr.run()
 			res.Groups[i] = GroupResult{Name: gr.name, Errors: errorStrings(errs), Stats: st}
 		}()
@@ -296,6 +310,8 @@ func errorStrings(errs []error) []string {
 
 // groupRun evaluates one test group.
 type groupRun struct {
+	// limitErr, when set, fails the group without running it.
+	limitErr     string
 	tg           *testGroup
 	name         string
 	evalInterval time.Duration
