@@ -122,7 +122,7 @@ func (g *generator) ratioFailures(a *model.Alert, s *model.RatioSignal) {
 	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no traffic for %s, then an error ratio of %s: fires %s", promx.FormatDuration(time.Duration(idle)*g.step), num.Format(fire), l.Severity))
 	sc.Series = counterSeries(cs, lead, []segment{{e: 0, rate: 0, n: idle}, {e: fire, rate: busy, n: anomaly}})
 	tAnomaly := time.Duration(lead+idle) * g.step
-	g.silent(sc, a, 0, tAnomaly, nil)
+	g.silent(sc, a, 0, tAnomaly-g.step, nil)
 	g.fires(sc, a, l, tAnomaly, tAnomaly+s.Window+l.For+tail, sel)
 
 	// A handful of events, every one failing: below the floor nothing may
