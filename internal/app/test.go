@@ -107,8 +107,15 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 	var sfiles []*scenario.File
 	var project *model.Project
 	if len(specFiles) > 0 {
-		b, ds, err := Compile(specFiles)
-		diags = append(diags, ds...)
+		compiled, only := specContext(specFiles)
+		b, ds, err := Compile(compiled)
+		for _, d := range ds {
+			// The rest of the spec set is compiled for its references;
+			// its warnings are not this run's business.
+			if d.Severity == diag.Error || only == nil || only[absPath(d.Pos.File)] {
+				diags = append(diags, d)
+			}
+		}
 		if err != nil {
 			return nil, diags, err
 		}
@@ -116,7 +123,16 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 			return nil, diags, nil
 		}
 		project = b.Project
+		if only != nil {
+			project = &model.Project{Routing: b.Project.Routing}
+		}
 		for i, svc := range b.Project.Services {
+			if only != nil && !only[absPath(svc.Source)] {
+				continue
+			}
+			if only != nil {
+				project.Services = append(project.Services, svc)
+			}
 			// Durations too long to generate scenarios from at all are
 			// reported at the spec (exit 1); the service gets none.
 			if over := specLimits(svc, opts.Limits); len(over) > 0 {
@@ -263,6 +279,51 @@ func promtoolResults(fr *simulate.FileResult) []*scenario.Result {
 }
 
 // alertSeverities lists every alert severity of the project, in spec order.
+// specContext returns the spec files to compile for a run on specFiles, and
+// the files whose scenarios to run (nil: all). One spec of the project
+// names alerts and teams of others (inhibitions, routing), so when every
+// given spec lies inside the default specs folder, the whole folder is
+// compiled for those references and only the given specs are tested.
+func specContext(specFiles []string) (compile []string, only map[string]bool) {
+	root := DefaultTestPaths[0]
+	rootAbs := absPath(root)
+	for _, f := range specFiles {
+		rel, err := filepath.Rel(rootAbs, absPath(f))
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return specFiles, nil
+		}
+	}
+	all, err := SpecFiles([]string{root})
+	if err != nil {
+		return specFiles, nil
+	}
+	only = map[string]bool{}
+	for _, f := range specFiles {
+		only[absPath(f)] = true
+	}
+	compile = slices.Clone(specFiles)
+	for _, f := range all {
+		if only[absPath(f)] {
+			continue
+		}
+		if src, err := os.ReadFile(f); err == nil && fileKind(src) == "spec" {
+			compile = append(compile, f)
+		}
+	}
+	if len(compile) == len(specFiles) {
+		return specFiles, nil
+	}
+	return compile, only
+}
+
+func absPath(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	return a
+}
+
 func alertSeverities(p *model.Project) report.Alerts {
 	var out report.Alerts
 	add := func(name string, sev model.Severity) {
