@@ -43,3 +43,20 @@ func FuzzFromSpec(f *testing.F) {
 		}
 	})
 }
+
+// TestSampleSlotsEveryRepeat holds what FuzzFromSpec found: Prometheus's
+// series notation expands the first xN of "0+1000x119120000x60" (119
+// million samples, most of a minute) before it fails on "x60", so the
+// limit must count that xN, not the last.
+func TestSampleSlotsEveryRepeat(t *testing.T) {
+	for values, want := range map[string]int{
+		"0+1000x119120000x60": 119120001,
+		"1x5x3":               6,
+		"0+1x3 _x2 stale":     4 + 3 + 1,
+		"{{schema:0}}x4":      5,
+	} {
+		if got := SampleSlots(values); got != want {
+			t.Errorf("SampleSlots(%q) = %d, want %d", values, got, want)
+		}
+	}
+}

@@ -117,27 +117,35 @@ func SampleSlots(values string) int {
 	return total
 }
 
-// tokenSlots counts one item of the notation: N+1 for a trailing xN.
+// tokenSlots counts one item of the notation: N+1 for an xN, 1 otherwise.
 func tokenSlots(tok string) int {
 	tail := tok
 	if i := strings.LastIndexByte(tok, '}'); i >= 0 {
 		tail = tok[i+1:]
 	}
-	i := strings.LastIndexByte(tail, 'x')
-	if i < 0 || i == len(tail)-1 {
-		return 1
-	}
-	digits := tail[i+1:]
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 1
+	// Every xN counts, the largest: Prometheus expands the first one it
+	// reads before it finds what is wrong after it ("0+1x99999999x5"
+	// allocates 100 million samples, then fails on "x5").
+	slots := 1
+	for rest := tail; ; {
+		i := strings.IndexByte(rest, 'x')
+		if i < 0 {
+			return slots
 		}
+		rest = rest[i+1:]
+		j := 0
+		for j < len(rest) && '0' <= rest[j] && rest[j] <= '9' {
+			j++
+		}
+		if j == 0 {
+			continue
+		}
+		n, err := strconv.ParseUint(rest[:j], 10, 63)
+		if err != nil || n >= math.MaxInt {
+			return math.MaxInt
+		}
+		slots = max(slots, int(n)+1)
 	}
-	n, err := strconv.ParseUint(digits, 10, 63)
-	if err != nil || n >= math.MaxInt {
-		return math.MaxInt
-	}
-	return int(n) + 1
 }
 
 // CheckSeriesLimits checks what the scenario loader must know before it
