@@ -127,6 +127,10 @@ type mutation struct {
 	change func(r *compile.Rule, step time.Duration)
 }
 
+// upValuesRE matches the condition of a status alert with up values
+// (`rec != 1`, `rec != 0 != 2`).
+var upValuesRE = regexp.MustCompile(` != (-?[0-9.]+)(?: != -?[0-9.]+)*`)
+
 var thresholdRE = regexp.MustCompile(`([<>]) (-?[0-9.]+)$`)
 var burnRE = regexp.MustCompile(`\(([0-9.]+) \* ([0-9.]+)\)`)
 
@@ -166,10 +170,12 @@ func mutationsFor(s *scenario.Scenario) []mutation {
 	case c.Firing && status:
 		ms = append(ms, mutation{"down is -1", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
 			r.Expr = strings.Replace(r.Expr, "== 0", "== -1", 1)
+			r.Expr = upValuesRE.ReplaceAllString(r.Expr, " == -1")
 		}})
 	case !c.Firing && status:
-		ms = append(ms, mutation{"down is 1", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
+		ms = append(ms, mutation{"down is the up value", c.Alert, c.Severity, func(r *compile.Rule, _ time.Duration) {
 			r.Expr = strings.Replace(r.Expr, "== 0", "== 1", 1)
+			r.Expr = upValuesRE.ReplaceAllString(r.Expr, " == $1")
 		}})
 	case s.Probe != nil:
 		// Reflect the threshold across the tested value: a firing value
