@@ -134,32 +134,79 @@ func SpecFiles(paths []string) ([]string, error) {
 		paths = []string{DefaultSpecs}
 	}
 	var files []string
+	seen := map[string]bool{} // real paths of files already listed
+	add := func(p string) {
+		real := realPath(p)
+		if !seen[real] {
+			seen[real] = true
+			files = append(files, p)
+		}
+	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			add(p)
 			continue
 		}
 		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
+		if err := walkSpecs(p, map[string]bool{}, &found); err != nil {
 			return nil, err
 		}
 		slices.Sort(found)
-		files = append(files, found...)
+		for _, f := range found {
+			add(f)
+		}
 	}
-	return slices.Compact(files), nil
+	return files, nil
+}
+
+// walkSpecs lists the YAML files under dir, following symlinked folders
+// (each real folder once, so a link cycle ends).
+func walkSpecs(dir string, visited map[string]bool, found *[]string) error {
+	real := realPath(dir)
+	if visited[real] {
+		return nil
+	}
+	visited[real] = true
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			st, err := os.Stat(path)
+			if err != nil {
+				return err
+			}
+			isDir = st.IsDir()
+		}
+		switch {
+		case isDir:
+			if err := walkSpecs(path, visited, found); err != nil {
+				return err
+			}
+		case strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml"):
+			*found = append(*found, path)
+		}
+	}
+	return nil
+}
+
+// realPath is p absolute with symlinks resolved, or cleaned when it cannot
+// be resolved.
+func realPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return filepath.Clean(p)
 }
 
 // Load reads, decodes and validates the spec files under paths. The
