@@ -81,8 +81,16 @@ func (v *validator) name(n *spec.Node, field, value string, re *regexp.Regexp, w
 		v.diags.Errorf(n.Pos, "spec/required", "%s: missing; expected %s", field, want)
 	case !re.MatchString(value):
 		v.diags.Errorf(n.At(field), "spec/name", "%s: expected %s, got %q", field, want, value)
+	case len(value) > maxNameLen:
+		v.diags.Errorf(n.At(field), "spec/name", "%s: expected at most %d characters, got %d; names become file names, record names and label values", field, maxNameLen, len(value))
 	}
 }
+
+// maxNameLen bounds service, SLO and alert names: a service name becomes
+// a file name (rules/<service>.yml, 255 bytes at most on most file
+// systems) and, with the alert name, a record name. 63 is a DNS label's
+// length, which Kubernetes names of the PrometheusRule objects also keep.
+const maxNameLen = 63
 
 func (v *validator) service(path string, s *spec.Service) *model.Service {
 	v.name(&s.Node, "service", s.Service, kebabRE, "a lower-case name like dubbing-api")
