@@ -99,16 +99,20 @@ func (p *parser) space() {
 	}
 }
 
-const maxDepth = 1000
+// maxDepth is encoding/json's nesting limit, so that the two accept the same
+// documents.
+const maxDepth = 10000
 
+// value parses a value whose containers are depth deep: a container at
+// depth maxDepth would be the limit's first excess level.
 func (p *parser) value(depth int) (*value, error) {
-	if depth > maxDepth {
-		return nil, p.errorf("nested too deeply")
-	}
 	if p.pos >= len(p.src) {
 		return nil, p.errorf("unexpected end of input")
 	}
 	start := p.pos
+	if c := p.src[p.pos]; (c == '{' || c == '[') && depth >= maxDepth {
+		return nil, p.errorf("nested too deeply")
+	}
 	switch c := p.src[p.pos]; {
 	case c == '{':
 		return p.object(depth)

@@ -2,6 +2,7 @@ package overlay
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -33,4 +34,21 @@ func FuzzParseJSON(f *testing.F) {
 		}
 		walk(v)
 	})
+}
+
+// TestParseJSONDepth: nesting is accepted exactly as deep as
+// encoding/json accepts it (a 2000-deep dashboard was refused).
+func TestParseJSONDepth(t *testing.T) {
+	for _, n := range []int{2000, 9999, 10000, 10001, 10002} {
+		s := strings.Repeat("[", n) + strings.Repeat("]", n)
+		_, err := parseJSON([]byte(s))
+		if (err == nil) != json.Valid([]byte(s)) {
+			t.Errorf("depth %d: parseJSON error %v, json.Valid %v", n, err, json.Valid([]byte(s)))
+		}
+		o := strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n)
+		_, err = parseJSON([]byte(o))
+		if (err == nil) != json.Valid([]byte(o)) {
+			t.Errorf("object depth %d: parseJSON error %v, json.Valid %v", n, err, json.Valid([]byte(o)))
+		}
+	}
 }
