@@ -56,8 +56,9 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 				return exitCode(exitFailure)
 			}
 			if run == nil {
-				// Malformed specs or scenario files: positioned errors above.
-				return exitCode(exitFailure)
+				// Malformed specs or scenario files: positioned errors above,
+				// a problem in the input like any other (exit 1).
+				return exitCode(exitProblems)
 			}
 			if err := report.Write(stdout, format, run.Results, c.Bool("verbose")); err != nil {
 				return err
