@@ -118,6 +118,29 @@ func compareSample(t *testing.T) func(string, *scenario.Scenario) bool {
 	}
 }
 
+// mutateRules renders rf with change applied to a copy of every rule, and
+// counts the rules it changed.
+func mutateRules(tb testing.TB, rf compile.RuleFile, change func(r *compile.Rule)) (data []byte, changed int) {
+	tb.Helper()
+	mutated := compile.RuleFile{Name: rf.Name, Source: rf.Source}
+	for _, g := range rf.Groups {
+		g.Rules = slices.Clone(g.Rules)
+		for j := range g.Rules {
+			before := g.Rules[j]
+			change(&g.Rules[j])
+			if g.Rules[j].Expr != before.Expr || g.Rules[j].For != before.For {
+				changed++
+			}
+		}
+		mutated.Groups = append(mutated.Groups, g)
+	}
+	data, err := render.RuleFile(mutated)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data, changed
+}
+
 // mutation is a change to one compiled alerting rule that a scenario must
 // notice.
 type mutation struct {
@@ -216,29 +239,14 @@ func TestGeneratedScenariosCatchMutations(t *testing.T) {
 		for _, s := range ss {
 			for _, m := range mutationsFor(s) {
 				rf := b.Output.RuleFiles[i]
-				mutated := compile.RuleFile{Name: rf.Name, Source: rf.Source}
-				hit := 0
-				for _, g := range rf.Groups {
-					g.Rules = slices.Clone(g.Rules)
-					for j := range g.Rules {
-						r := &g.Rules[j]
-						if r.Alert == m.alert && slices.Contains(r.Labels, compile.Label{Name: "severity", Value: m.sev}) {
-							before := *r
-							m.change(r, svc.Interval)
-							if r.Expr != before.Expr || r.For != before.For {
-								hit++
-							}
-						}
+				data, hit := mutateRules(t, rf, func(r *compile.Rule) {
+					if r.Alert == m.alert && slices.Contains(r.Labels, compile.Label{Name: "severity", Value: m.sev}) {
+						m.change(r, svc.Interval)
 					}
-					mutated.Groups = append(mutated.Groups, g)
-				}
+				})
 				if hit == 0 {
 					t.Errorf("%s: mutation %q changed no rule", s.Name, m.what)
 					continue
-				}
-				data, err := render.RuleFile(mutated)
-				if err != nil {
-					t.Fatal(err)
 				}
 				jobs = append(jobs, job{
 					name: s.Name + " / " + m.what,
@@ -393,29 +401,14 @@ func TestFailureModesCatchMutations(t *testing.T) {
 				if !m.applies(a) {
 					continue
 				}
-				mutated := compile.RuleFile{Name: rf.Name, Source: rf.Source}
-				hit := 0
-				for _, g := range rf.Groups {
-					g.Rules = slices.Clone(g.Rules)
-					for j := range g.Rules {
-						r := &g.Rules[j]
-						if r.Alert == a.Name || r.Record != "" && strings.HasPrefix(r.Record, prefix) {
-							before := r.Expr
-							m.change(a, r)
-							if r.Expr != before {
-								hit++
-							}
-						}
+				data, hit := mutateRules(t, rf, func(r *compile.Rule) {
+					if r.Alert == a.Name || r.Record != "" && strings.HasPrefix(r.Record, prefix) {
+						m.change(a, r)
 					}
-					mutated.Groups = append(mutated.Groups, g)
-				}
+				})
 				if hit == 0 {
 					t.Errorf("%s: mutation %q changed no rule", a.Name, m.what)
 					continue
-				}
-				data, err := render.RuleFile(mutated)
-				if err != nil {
-					t.Fatal(err)
 				}
 				var files []*scenario.File
 				for _, s := range ss {
@@ -444,28 +437,22 @@ func TestFailureModesCatchMutations(t *testing.T) {
 		ss, _ := signal.Generate(svc)
 		rf := b.Output.RuleFiles[i]
 		for _, slo := range svc.SLOs {
-			t := slo.Alerting.Ticket
-			if t == nil {
+			ticket := slo.Alerting.Ticket
+			if ticket == nil {
 				continue
 			}
-			mutated := compile.RuleFile{Name: rf.Name, Source: rf.Source}
-			for _, g := range rf.Groups {
-				g.Rules = slices.Clone(g.Rules)
-				for j := range g.Rules {
-					r := &g.Rules[j]
-					if r.Alert == slo.Alerting.Name && slices.Contains(r.Labels, compile.Label{Name: "severity", Value: string(t.Severity)}) {
-						min := t.Windows[0].Factor
-						for _, w := range t.Windows {
-							min = math.Min(min, w.Factor)
-						}
-						scaleFactors(0.233/min)(r, 0)
+			data, hit := mutateRules(t, rf, func(r *compile.Rule) {
+				if r.Alert == slo.Alerting.Name && slices.Contains(r.Labels, compile.Label{Name: "severity", Value: string(ticket.Severity)}) {
+					least := ticket.Windows[0].Factor
+					for _, w := range ticket.Windows {
+						least = math.Min(least, w.Factor)
 					}
+					scaleFactors(0.233/least)(r, 0)
 				}
-				mutated.Groups = append(mutated.Groups, g)
-			}
-			data, err := render.RuleFile(mutated)
-			if err != nil {
-				panic(err)
+			})
+			if hit == 0 {
+				t.Errorf("%s: the ticket factors below 1 changed no rule", slo.Alerting.Name)
+				continue
 			}
 			var files []*scenario.File
 			for _, s := range ss {
