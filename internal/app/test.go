@@ -112,7 +112,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		for _, d := range ds {
 			// The rest of the spec set is compiled for its references;
 			// its warnings are not this run's business.
-			if d.Severity == diag.Error || only == nil || only[absPath(d.Pos.File)] {
+			if d.Severity == diag.Error || only == nil || only[realPath(d.Pos.File)] {
 				diags = append(diags, d)
 			}
 		}
@@ -127,7 +127,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 			project = &model.Project{Routing: b.Project.Routing}
 		}
 		for i, svc := range b.Project.Services {
-			if only != nil && !only[absPath(svc.Source)] {
+			if only != nil && !only[realPath(svc.Source)] {
 				continue
 			}
 			if only != nil {
@@ -285,10 +285,10 @@ func promtoolResults(fr *simulate.FileResult) []*scenario.Result {
 // given spec lies inside the default specs folder, the whole folder is
 // compiled for those references and only the given specs are tested.
 func specContext(specFiles []string) (compile []string, only map[string]bool) {
-	root := DefaultTestPaths[0]
-	rootAbs := absPath(root)
+	root := DefaultSpecs
+	rootAbs := realPath(root)
 	for _, f := range specFiles {
-		rel, err := filepath.Rel(rootAbs, absPath(f))
+		rel, err := filepath.Rel(rootAbs, realPath(f))
 		if err != nil || strings.HasPrefix(rel, "..") {
 			return specFiles, nil
 		}
@@ -299,11 +299,11 @@ func specContext(specFiles []string) (compile []string, only map[string]bool) {
 	}
 	only = map[string]bool{}
 	for _, f := range specFiles {
-		only[absPath(f)] = true
+		only[realPath(f)] = true
 	}
 	compile = slices.Clone(specFiles)
 	for _, f := range all {
-		if only[absPath(f)] {
+		if only[realPath(f)] {
 			continue
 		}
 		if src, err := os.ReadFile(f); err == nil && fileKind(src) == "spec" {
@@ -314,14 +314,6 @@ func specContext(specFiles []string) (compile []string, only map[string]bool) {
 		return specFiles, nil
 	}
 	return compile, only
-}
-
-func absPath(p string) string {
-	a, err := filepath.Abs(p)
-	if err != nil {
-		return filepath.Clean(p)
-	}
-	return a
 }
 
 func alertSeverities(p *model.Project) report.Alerts {

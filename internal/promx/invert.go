@@ -171,7 +171,7 @@ func GaugeSeriesGroup(text, group string) (series string, ok bool) {
 	if errs != nil {
 		return "", false
 	}
-	expr = unparen(expr)
+	expr = Unparen(expr)
 	var grouping []string
 	if agg, isAgg := expr.(*parser.AggregateExpr); isAgg {
 		switch agg.Op {
@@ -183,7 +183,7 @@ func GaugeSeriesGroup(text, group string) (series string, ok bool) {
 			return "", false
 		}
 		grouping = agg.Grouping
-		expr = unparen(agg.Expr)
+		expr = Unparen(agg.Expr)
 	}
 	vs, isSel := expr.(*parser.VectorSelector)
 	if !isSel || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
@@ -203,7 +203,8 @@ func GaugeSeriesGroup(text, group string) (series string, ok bool) {
 	return s, err == nil
 }
 
-func unparen(e parser.Expr) parser.Expr {
+// Unparen strips the parentheses around an expression.
+func Unparen(e parser.Expr) parser.Expr {
 	for {
 		p, ok := e.(*parser.ParenExpr)
 		if !ok {

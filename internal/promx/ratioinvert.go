@@ -23,16 +23,16 @@ func RateRatioSeriesGroup(text, group string) (num, den string, window time.Dura
 	if errs != nil {
 		return "", "", 0, nil, false
 	}
-	bin, isBin := unparen(expr).(*parser.BinaryExpr)
+	bin, isBin := Unparen(expr).(*parser.BinaryExpr)
 	if !isBin || bin.Op != parser.DIV || bin.VectorMatching != nil && (len(bin.VectorMatching.MatchingLabels) > 0 || bin.VectorMatching.Card != parser.CardOneToOne) {
 		return "", "", 0, nil, false
 	}
 	side := func(e parser.Expr) (*parser.VectorSelector, time.Duration, []string, bool) {
-		agg, isAgg := unparen(e).(*parser.AggregateExpr)
+		agg, isAgg := Unparen(e).(*parser.AggregateExpr)
 		if !isAgg || agg.Op != parser.SUM || agg.Without || agg.Param != nil {
 			return nil, 0, nil, false
 		}
-		call, isCall := unparen(agg.Expr).(*parser.Call)
+		call, isCall := Unparen(agg.Expr).(*parser.Call)
 		if !isCall || call.Func.Name != "rate" || len(call.Args) != 1 {
 			return nil, 0, nil, false
 		}

@@ -495,12 +495,12 @@ func pickAlert(t *testing.T, c *compiled, exp *exporter) *picked {
 		if err != nil {
 			continue
 		}
-		be, ok := unparen(e).(*parser.BinaryExpr)
+		be, ok := promx.Unparen(e).(*parser.BinaryExpr)
 		if !ok || be.Op != parser.GTR || be.ReturnBool {
 			continue
 		}
-		lhs, ok1 := unparen(be.LHS).(*parser.VectorSelector)
-		rhs, ok2 := unparen(be.RHS).(*parser.NumberLiteral)
+		lhs, ok1 := promx.Unparen(be.LHS).(*parser.VectorSelector)
+		rhs, ok2 := promx.Unparen(be.RHS).(*parser.NumberLiteral)
 		if !ok1 || !ok2 {
 			continue
 		}
@@ -512,11 +512,11 @@ func pickAlert(t *testing.T, c *compiled, exp *exporter) *picked {
 		if err != nil {
 			continue
 		}
-		ag, ok := unparen(re).(*parser.AggregateExpr)
+		ag, ok := promx.Unparen(re).(*parser.AggregateExpr)
 		if !ok || ag.Without || len(ag.Grouping) == 0 || !slices.Contains([]parser.ItemType{parser.SUM, parser.MAX, parser.MIN, parser.AVG}, ag.Op) {
 			continue
 		}
-		vs, ok := unparen(ag.Expr).(*parser.VectorSelector)
+		vs, ok := promx.Unparen(ag.Expr).(*parser.VectorSelector)
 		if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || exp.kindOf(metricName(vs)) != gauge {
 			continue
 		}
@@ -545,16 +545,6 @@ func pickAlert(t *testing.T, c *compiled, exp *exporter) *picked {
 	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].alert < cands[j].alert })
 	return cands[0]
-}
-
-func unparen(e parser.Expr) parser.Expr {
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			return e
-		}
-		e = p.Expr
-	}
 }
 
 func matchesGroup(ls, group map[string]string) bool {

@@ -21,11 +21,10 @@ func (baselineKind) Key() string { return "baseline" }
 
 func (baselineKind) Check(c Checker, s *spec.Signal) model.Signal {
 	b := s.Baseline
-	text, ok := c.Expr(b.Expr, &b.Node, "signal.baseline.expr")
+	text, by, known, ok := checkExpr(c, b.Expr, &b.Node, "signal.baseline.expr")
 	if !ok {
 		return nil
 	}
-	by, known := promx.OutputLabels(text)
 	return &model.BaselineSignal{Expr: text, Window: c.Window(b.Window, DefaultBaselineWin, "signal.baseline.window"), By: by, ByKnown: known}
 }
 

@@ -21,11 +21,10 @@ func (changeKind) Key() string { return "change" }
 
 func (changeKind) Check(c Checker, s *spec.Signal) model.Signal {
 	ch := s.Change
-	text, ok := c.Expr(ch.Expr, &ch.Node, "signal.change.expr")
+	text, by, known, ok := checkExpr(c, ch.Expr, &ch.Node, "signal.change.expr")
 	if !ok {
 		return nil
 	}
-	by, known := promx.OutputLabels(text)
 	return &model.ChangeSignal{Expr: text, Offset: c.Duration(ch.Offset, DefaultChangeOffset, "signal.change.offset"), By: by, ByKnown: known}
 }
 

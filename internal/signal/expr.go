@@ -17,11 +17,10 @@ type exprKind struct{ base }
 func (exprKind) Key() string { return "expr" }
 
 func (exprKind) Check(c Checker, s *spec.Signal) model.Signal {
-	text, ok := c.Expr(s.Expr, &s.Node, "signal.expr")
+	text, by, known, ok := checkExpr(c, s.Expr, &s.Node, "signal.expr")
 	if !ok {
 		return nil
 	}
-	by, known := promx.OutputLabels(text)
 	return &model.ExprSignal{Expr: text, By: by, ByKnown: known}
 }
 

@@ -178,12 +178,10 @@ func (g *generator) absentFailures(a *model.Alert) {
 	// Healthy, then gone: the signal's windows still hold the old samples
 	// for a while, so the verdict is judged once they have aged out.
 	_, healthy := clearValues(a)
-	t0 := time.Duration(leadSteps) * g.step
 	w := g.windowOf(a.Signal)
 	if u, ok := a.Signal.(*model.UptimeSignal); ok {
 		w = u.Window
 	}
-	_ = t0
 	settled := g.start(a.Signal) + w + g.longestFor(a) + a.Levels[0].KeepFiringFor + 2*g.step
 	stop := settled + 2*tail
 	b, err := g.build(a.Signal, healthy, g.start(a.Signal), stop)

@@ -12,6 +12,7 @@ package signal
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ type Kind interface {
 	// Records returns the recording rules that hold the signal; the last
 	// one is named n.Record.
 	Records(sig model.Signal, n Names) []Record
+	// Lint reports what the kind's meaning makes of an alert on it that
+	// its checks cannot (a ratio judged on any number of events).
+	Lint(c Checker, a *model.Alert, s *spec.Signal)
 	// Condition is the alert condition of an alert without thresholds on
 	// the record selected by sel; ok is false for kinds that have none.
 	Condition(sig model.Signal, sel string) (expr, cond string, ok bool)
@@ -100,6 +104,7 @@ type Checker interface {
 	// Ratio checks a ratio, shared with SLIs.
 	Ratio(r *spec.Ratio, field string) *model.RatioSignal
 	Errorf(pos diag.Pos, code, format string, args ...any)
+	Warnf(pos diag.Pos, code, format string, args ...any)
 }
 
 // Check finds the one kind a spec signal gives and checks it.
@@ -124,6 +129,17 @@ func Check(c Checker, s *spec.Signal) model.Signal {
 	}
 	c.Errorf(s.KeyAt(set[1].Key()), "spec/one-of", "signal: give one kind, got %s and %s", set[0].Key(), set[1].Key())
 	return nil
+}
+
+// checkExpr checks the expression of an expression-based kind and reads its
+// output labels, when the outermost aggregation tells them.
+func checkExpr(c Checker, e *spec.Expr, parent *spec.Node, field string) (text string, by []string, known, ok bool) {
+	text, ok = c.Expr(e, parent, field)
+	if !ok {
+		return "", nil, false, false
+	}
+	by, known = promx.OutputLabels(text)
+	return text, by, known, true
 }
 
 // Record is a recording rule of a signal.
@@ -168,6 +184,13 @@ func AbsentInputs(a *model.Alert, recordSel string) string {
 	return Of(a.Signal).AbsentInputs(a.Signal, recordSel)
 }
 
+// Lint runs the lints of an alert's signal kind.
+func Lint(c Checker, a *model.Alert, s *spec.Signal) {
+	if a.Signal != nil && s != nil {
+		Of(a.Signal).Lint(c, a, s)
+	}
+}
+
 // Condition is the alert condition of a signal that fires on a state
 // rather than a threshold; see Kind.Condition.
 func Condition(sig model.Signal, sel string) (expr, cond string, ok bool) {
@@ -178,6 +201,7 @@ func Condition(sig model.Signal, sel string) (expr, cond string, ok bool) {
 type base struct{}
 
 func (base) Condition(model.Signal, string) (string, string, bool) { return "", "", false }
+func (base) Lint(Checker, *model.Alert, *spec.Signal)              {}
 
 func (base) AbsentInputs(_ model.Signal, recordSel string) string {
 	return "absent(" + recordSel + ")"
@@ -227,11 +251,7 @@ func dur(d time.Duration) string { return promx.FormatDuration(d) }
 // fixed reports whether every by label is fixed by the selector.
 func fixed(by, fixedLabels []string) bool {
 	for _, l := range by {
-		found := false
-		for _, f := range fixedLabels {
-			found = found || f == l
-		}
-		if !found {
+		if !slices.Contains(fixedLabels, l) {
 			return false
 		}
 	}

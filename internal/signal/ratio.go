@@ -78,6 +78,16 @@ func (ratioKind) AbsentInputs(sig model.Signal, _ string) string {
 	return "absent(" + s.Bad + ") and on () absent(" + s.Good + ")"
 }
 
+// Lint: an alert on a ratio with no traffic floor pages on a handful of
+// events at night.
+func (ratioKind) Lint(c Checker, a *model.Alert, s *spec.Signal) {
+	r := a.Signal.(*model.RatioSignal)
+	if r.MinTotal > 0 || a.Direction != model.Above {
+		return
+	}
+	c.Warnf(s.Pos, "lint/no-traffic-floor", "%s judges a ratio on any number of events, so one failure in three pages; add signal.ratio.min_total, the fewest events in %s worth alerting on", a.Name, dur(r.Window))
+}
+
 func (ratioKind) Bounded() bool { return true }
 
 // input: counters whose rates give error ratio v (see ratioCounters).
@@ -100,7 +110,7 @@ func (g *generator) ratioFailures(a *model.Alert, s *model.RatioSignal) {
 	}
 	fire, healthy := clearValues(a)
 	extra := byLabels(s.By, "x")
-	cs, err := ratioCountersOf(s, extra)
+	cs, err := ratioCounters(s.Bad, s.Good, s.Total, extra)
 	if err != nil {
 		return
 	}
@@ -158,11 +168,6 @@ func (g *generator) ratioFailures(a *model.Alert, s *model.RatioSignal) {
 		os.Series = counterSeries(one, lead, []segment{{e: 1, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}})
 		g.fires(os, a, l, time.Duration(lead)*g.step, time.Duration(lead+win+g.steps(l.For)+2*tailSteps)*g.step, sel)
 	}
-}
-
-// ratioCountersOf returns the counters of a ratio signal for one group.
-func ratioCountersOf(s *model.RatioSignal, extra map[string]string) ([]counter, error) {
-	return ratioCounters(s.Bad, s.Good, s.Total, extra)
 }
 
 // ratioSeries makes counters whose rates give error ratio v (see

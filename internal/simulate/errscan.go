@@ -46,7 +46,6 @@ package simulate
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -56,7 +55,6 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/promql/promqltest"
-	"github.com/prometheus/prometheus/storage"
 
 	"github.com/slo-compiler/slo/internal/promx"
 )
@@ -659,18 +657,7 @@ func (gr *groupRun) scanForErrors(p *plan, engine *promql.Engine, mint time.Time
 		return "scanning for rule errors failed: " + err.Error(), 0
 	}
 	defer store.Close()
-	primary, secondary := suite.Storage(), store
-	q := storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
-		a, err := primary.Querier(mint, maxt)
-		if err != nil {
-			return nil, err
-		}
-		b, err := secondary.Querier(mint, maxt)
-		if err != nil {
-			return nil, errors.Join(err, a.Close())
-		}
-		return storage.NewMergeQuerier([]storage.Querier{a, b}, nil, storage.ChainedSeriesMerge), nil
-	})
+	q := mergedQueryable(suite.Storage(), store)
 	ctx := context.Background()
 	iv := gr.evalInterval
 	for i, n := range p.nodes {

@@ -473,18 +473,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 				}
 				st.MaterializedSteps = mat.steps
 			}()
-			primary, secondary := suite.Storage(), mat.store
-			queryable = storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
-				a, err := primary.Querier(mint, maxt)
-				if err != nil {
-					return nil, err
-				}
-				b, err := secondary.Querier(mint, maxt)
-				if err != nil {
-					return nil, errors.Join(err, a.Close())
-				}
-				return storage.NewMergeQuerier([]storage.Querier{a, b}, nil, storage.ChainedSeriesMerge), nil
-			})
+			queryable = mergedQueryable(suite.Storage(), mat.store)
 		}
 		// load loads the input series up to ts in two commits: the head
 		// keeps, per series, the IDs of appends that may still be in flight
@@ -834,4 +823,20 @@ Outer:
 		}
 	}
 	return errs
+}
+
+// mergedQueryable reads the input series and the side store of recorded
+// values together.
+func mergedQueryable(primary, secondary storage.Queryable) storage.Queryable {
+	return storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
+		a, err := primary.Querier(mint, maxt)
+		if err != nil {
+			return nil, err
+		}
+		b, err := secondary.Querier(mint, maxt)
+		if err != nil {
+			return nil, errors.Join(err, a.Close())
+		}
+		return storage.NewMergeQuerier([]storage.Querier{a, b}, nil, storage.ChainedSeriesMerge), nil
+	})
 }

@@ -40,7 +40,7 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 	}
 	v.levels(m, a)
 	v.absentChecks(m, a)
-	v.floorChecks(m, a)
+	signal.Lint(checker{v}, m, a.Signal)
 	m.Record = v.record(svc, m, a)
 	if in := a.Inhibits; in != nil {
 		m.Inhibits = &model.Inhibits{Alerts: in.Alerts, Equal: v.by(&in.Node, in.Equal, "inhibits.equal"), Pos: in.Pos}
@@ -64,16 +64,6 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 	return m
 }
 
-// floorChecks reports ratio alerts with no traffic floor: a handful of
-// events at night then decide a page.
-func (v *validator) floorChecks(m *model.Alert, a *spec.Alert) {
-	r, ok := m.Signal.(*model.RatioSignal)
-	if !ok || r.MinTotal > 0 || m.Direction != model.Above {
-		return
-	}
-	v.diags.Warnf(a.Signal.Pos, "lint/no-traffic-floor", "%s judges a ratio on any number of events, so one failure in three pages; add signal.ratio.min_total, the fewest events in %s worth alerting on", m.Name, promx.FormatDuration(r.Window))
-}
-
 // checker gives the signal kinds the validator's field checks.
 type checker struct{ v *validator }
 
@@ -93,6 +83,9 @@ func (c checker) By(n *spec.Node, by []string, field string) []string  { return 
 func (c checker) Ratio(r *spec.Ratio, field string) *model.RatioSignal { return c.v.ratio(r, field) }
 func (c checker) Errorf(pos diag.Pos, code, format string, args ...any) {
 	c.v.diags.Errorf(pos, code, format, args...)
+}
+func (c checker) Warnf(pos diag.Pos, code, format string, args ...any) {
+	c.v.diags.Warnf(pos, code, format, args...)
 }
 
 func signalLabels(s model.Signal) ([]string, bool) {
