@@ -49,16 +49,16 @@ func TestShippedDashboards(t *testing.T) {
 	}
 }
 
-// TestShippedPanelsShowAlertThresholds reads, for every alert and SLO of the
-// shipped specs, the steps of the panel it names straight from the
-// dashboard JSON, and compares them with steps worked out here from the
-// alert's own thresholds, independently of overlay.Merge. Alerts with a
-// threshold and SLOs must all name a panel.
 // noPanel lists the shipped alerts that show on no panel, with the reason.
 var noPanel = map[string]string{
 	"dubbing-api/ApiDown": "added for hard outages, beyond the seed document; its dashboards have no panel of the API's up state",
 }
 
+// TestShippedPanelsShowAlertThresholds reads, for every alert and SLO of the
+// shipped specs, the steps of the panel it names straight from the
+// dashboard JSON, and compares them with steps worked out here from the
+// alert's own thresholds, independently of overlay.Merge. Alerts with a
+// threshold and SLOs must all name a panel.
 func TestShippedPanelsShowAlertThresholds(t *testing.T) {
 	chdir(t, "../..")
 	p, diags, err := app.Load([]string{"specs"})
@@ -187,4 +187,16 @@ func checkPanel(t *testing.T, name string, ref *model.Panel, want []step) {
 	if all[i].Type == "timeseries" && got.Custom.ThresholdsStyle.Mode != overlay.ThresholdsStyle {
 		t.Errorf("%s: panel %q thresholdsStyle %q, want %q", name, ref.Title, got.Custom.ThresholdsStyle.Mode, overlay.ThresholdsStyle)
 	}
+}
+
+// TestShippedStatePanels pins the panels of the two state gauges by hand,
+// not by the formula the overlay and the test above share: the connection
+// state (0 disconnected, 1 connected, 2 connecting) is green on 1 only, the
+// circuit breaker (0 closed, 1 open, 2 half-open) on 0 only.
+func TestShippedStatePanels(t *testing.T) {
+	chdir(t, "../..")
+	checkPanel(t, "MlProducerDisconnected", &model.Panel{Dashboard: "ml-producer-monitoring", Title: "Connection Status"},
+		[]step{{"red", nil}, {"green", ptr(1)}, {"red", ptr(2)}})
+	checkPanel(t, "MlProducerCircuitBreakerOpen", &model.Panel{Dashboard: "ml-producer-monitoring", Title: "Circuit Breaker Status"},
+		[]step{{"orange", nil}, {"green", ptr(0)}, {"orange", ptr(1)}})
 }
