@@ -8,6 +8,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/signal"
 )
 
 // Names of the SLO recording rules. Every SLO records the same names,
@@ -53,13 +54,7 @@ func sloGroup(s *model.Service, slo *model.SLO) Group {
 	g := Group{Name: s.Name + "-slo-" + slo.Name, Interval: s.Interval}
 	sli := slo.SLI
 	for _, w := range sloWindows(slo) {
-		var e string
-		if sli.ErrorRatio != "" {
-			e = strings.ReplaceAll(sli.ErrorRatio, model.WindowPlaceholder, dur(w))
-		} else {
-			e = RatioExpr(sli.Bad, sli.Good, sli.Total, sli.By, w)
-		}
-		g.Rules = append(g.Rules, rec(RecordErrorRatio+dur(w), e))
+		g.Rules = append(g.Rules, rec(RecordErrorRatio+dur(w), SLIErrorRatio(sli, w)))
 	}
 	period := dur(slo.Period)
 	budget := num.Format(slo.ErrorBudget())
@@ -73,9 +68,13 @@ func sloGroup(s *model.Service, slo *model.SLO) Group {
 		if sli.Bad == "" {
 			bad = aggBy("sum", sli.By, fmt.Sprintf("rate(%s[5m])", sli.Total)) + " - " + aggBy("sum", sli.By, fmt.Sprintf("rate(%s[5m])", sli.Good))
 		}
+		total := aggBy("sum", sli.By, fmt.Sprintf("rate(%s[5m])", sli.Total))
+		if l := sli.Latency; l != nil && l.Native {
+			bad, total = signal.LatencyRates(l, sli.By, 5*time.Minute)
+		}
 		g.Rules = append(g.Rules,
 			rec(RecordBadRate, bad),
-			rec(RecordTotalRate, aggBy("sum", sli.By, fmt.Sprintf("rate(%s[5m])", sli.Total))),
+			rec(RecordTotalRate, total),
 			rec(RecordErrorRatio+period, fmt.Sprintf("sum_over_time(%s%s[%s]) / sum_over_time(%s%s[%s])", RecordBadRate, sel, period, RecordTotalRate, sel, period)),
 		)
 	}
@@ -93,6 +92,17 @@ func sloGroup(s *model.Service, slo *model.SLO) Group {
 		}
 	}
 	return g
+}
+
+// SLIErrorRatio is the error ratio of an SLI over w.
+func SLIErrorRatio(sli model.SLI, w time.Duration) string {
+	switch {
+	case sli.ErrorRatio != "":
+		return strings.ReplaceAll(sli.ErrorRatio, model.WindowPlaceholder, dur(w))
+	case sli.Latency != nil && sli.Latency.Native:
+		return signal.LatencyErrorRatio(sli.Latency, sli.By, w)
+	}
+	return RatioExpr(sli.Bad, sli.Good, sli.Total, sli.By, w)
 }
 
 // BurnExpr is the expression of a burn-rate alert: any window pair whose

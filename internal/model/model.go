@@ -66,11 +66,32 @@ func (s *SLO) ErrorBudget() float64 { return 1 - s.Objective }
 
 // SLI measures an error ratio. Either Total with Bad or Good is set (counter
 // selectors), or ErrorRatio is (an expression with the {{.window}}
-// placeholder).
+// placeholder), or Latency is. A latency SLI on a classic histogram also
+// sets Good (the bucket at the threshold) and Total (the count), so that it
+// compiles as a ratio; on a native histogram only Latency is set.
 type SLI struct {
 	Bad, Good, Total string
 	ErrorRatio       string
 	By               []string
+	// Latency is nil unless the SLI is the share of requests slower than
+	// a threshold.
+	Latency *Latency
+}
+
+// Latency is the share of requests slower than Threshold, from a
+// histogram.
+type Latency struct {
+	// Histogram is the selector of the histogram's series with no suffix:
+	// the native histogram itself, or the name its classic _bucket and
+	// _count series extend.
+	Histogram string
+	Threshold float64
+	// Native says the histogram is native (histogram_fraction) rather
+	// than classic (Bucket over Count).
+	Native bool
+	// Bucket and Count are the classic histogram's series selectors: the
+	// bucket whose le is the threshold, and the count of all requests.
+	Bucket, Count string
 }
 
 // WindowPlaceholder is replaced by a range ("5m") in SLI ErrorRatio
@@ -220,13 +241,24 @@ type RatioSignal struct {
 	MinTotal float64
 }
 
-// QuantileSignal is a quantile of a classic histogram.
+// QuantileSignal is a quantile of a classic or a native histogram.
 type QuantileSignal struct {
-	// Bucket is the selector of the _bucket series.
+	// Bucket is the selector of the _bucket series, or of the native
+	// histogram when Native.
 	Bucket   string
 	Quantile float64
+	Native   bool
 	By       []string
 	Window   time.Duration
+}
+
+// LatencySignal is the share of requests slower than a threshold over
+// Window, per By group, with an optional traffic floor as in RatioSignal.
+type LatencySignal struct {
+	Latency
+	By       []string
+	Window   time.Duration
+	MinTotal float64
 }
 
 // UptimeSignal is the share of Window that a 0/1 series was 1: at each
@@ -300,6 +332,7 @@ type ProjectionSignal struct {
 func (*ExprSignal) Kind() string       { return "expr" }
 func (*RatioSignal) Kind() string      { return "ratio" }
 func (*QuantileSignal) Kind() string   { return "quantile" }
+func (*LatencySignal) Kind() string    { return "latency" }
 func (*UptimeSignal) Kind() string     { return "uptime" }
 func (*StatusSignal) Kind() string     { return "status" }
 func (*IncreaseSignal) Kind() string   { return "increase" }
@@ -311,6 +344,7 @@ func (*ProjectionSignal) Kind() string { return "projection" }
 func (s *ExprSignal) Labels() ([]string, bool)       { return s.By, s.ByKnown }
 func (s *RatioSignal) Labels() ([]string, bool)      { return s.By, true }
 func (s *QuantileSignal) Labels() ([]string, bool)   { return s.By, true }
+func (s *LatencySignal) Labels() ([]string, bool)    { return s.By, true }
 func (s *UptimeSignal) Labels() ([]string, bool)     { return s.By, true }
 func (s *StatusSignal) Labels() ([]string, bool)     { return s.By, len(s.By) > 0 }
 func (s *IncreaseSignal) Labels() ([]string, bool)   { return s.By, true }

@@ -35,6 +35,7 @@ const (
 	FamilyStates    = "state cycling"
 	FamilyResets    = "counter resets and gaps"
 	FamilyDip       = "brief dip"
+	FamilyAllSlow   = "every request slow"
 )
 
 // staleness is how long Prometheus still returns a series after its last
@@ -208,12 +209,12 @@ func (g *generator) absentFailures(a *model.Alert) {
 func truncateValues(vals string, n int) string {
 	var out []string
 	count := 0
-	for _, part := range strings.Fields(vals) {
+	for _, part := range valueParts(vals) {
 		if count >= n {
 			break
 		}
 		k := 1
-		if i := strings.LastIndex(part, "x"); i > 0 {
+		if i := strings.LastIndex(part, "x"); i > 0 && !strings.HasSuffix(part, "}}") {
 			fmt.Sscanf(part[i+1:], "%d", &k)
 			k++
 		}
@@ -228,6 +229,35 @@ func truncateValues(vals string, n int) string {
 		count = n
 	}
 	return strings.Join(out, " ")
+}
+
+// valueParts splits promtool series notation into its space-separated
+// parts, keeping a native histogram ({{schema:0 count:4 ...}}) whole.
+func valueParts(vals string) []string {
+	var out []string
+	depth, start := 0, -1
+	for i, r := range vals {
+		switch {
+		case r == '{':
+			depth++
+		case r == '}':
+			depth--
+		}
+		if r == ' ' && depth == 0 {
+			if start >= 0 {
+				out = append(out, vals[start:i])
+			}
+			start = -1
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, vals[start:])
+	}
+	return out
 }
 
 func byLabels(by []string, value string) map[string]string {
@@ -257,6 +287,18 @@ func segLen(segs []segment) int {
 		}
 	}
 	return n
+}
+
+// feed writes the input series of a share of events through segments.
+type feed interface {
+	series(lead int, segs []segment) []scenario.Series
+}
+
+// counters are the float counters of a ratio; see counterSeries.
+type counters []counter
+
+func (cs counters) series(lead int, segs []segment) []scenario.Series {
+	return counterSeries(cs, lead, segs)
 }
 
 // counterSeries writes counters through segments, starting after lead

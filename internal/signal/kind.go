@@ -72,7 +72,7 @@ type Kind interface {
 }
 
 // kinds lists every kind, in the order the spec documents them.
-var kinds = []Kind{exprKind{}, ratioKind{}, quantileKind{}, uptimeKind{}, statusKind{}, increaseKind{}, changeKind{}, baselineKind{}, projectionKind{}}
+var kinds = []Kind{exprKind{}, ratioKind{}, quantileKind{}, latencyKind{}, uptimeKind{}, statusKind{}, increaseKind{}, changeKind{}, baselineKind{}, projectionKind{}}
 
 // Keys are the spec fields of the kinds, in order.
 func Keys() []string {

@@ -101,61 +101,23 @@ func (ratioKind) failures(g *generator, a *model.Alert) {
 	g.ratioFailures(a, a.Signal.(*model.RatioSignal))
 }
 
-// ratioFailures: an idle stretch then a real anomaly, a handful of
-// events, a group only the bad counter has, and counter resets with scrape
-// gaps.
+// ratioFailures: the failures of every share of events (trafficFailures),
+// and a group only the bad counter has.
 func (g *generator) ratioFailures(a *model.Alert, s *model.RatioSignal) {
 	if a.Direction != model.Above {
 		return
 	}
-	fire, healthy := clearValues(a)
 	extra := byLabels(s.By, "x")
 	cs, err := ratioCounters(s.Bad, s.Good, s.Total, extra)
 	if err != nil {
 		return
 	}
+	g.trafficFailures(a, counters(cs), s.By, s.Window, s.MinTotal)
 	l := a.Levels[0]
 	win := g.steps(s.Window)
 	lead := leadSteps
-	tail := time.Duration(tailSteps) * g.step
-	// Enough traffic that the floor is far below it.
-	busy := requestRate
-	if s.MinTotal > 0 {
-		busy = math.Max(requestRate, 10*s.MinTotal/float64(max(win, 1)))
-	}
+	busy := trafficRate(win, s.MinTotal)
 	sel := byLabels(s.By, "x")
-
-	// Idle (no events: 0/0) for an hour, then errors clearly past the
-	// most severe threshold.
-	idle := max(g.steps(time.Hour), 2*win)
-	anomaly := win + g.steps(l.For) + 2*tailSteps
-	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no traffic for %s, then an error ratio of %s: fires %s", promx.FormatDuration(time.Duration(idle)*g.step), num.Format(fire), l.Severity))
-	sc.Series = counterSeries(cs, lead, []segment{{e: 0, rate: 0, n: idle}, {e: fire, rate: busy, n: anomaly}})
-	tAnomaly := time.Duration(lead+idle) * g.step
-	g.silent(sc, a, 0, tAnomaly-g.step, nil)
-	g.fires(sc, a, l, tAnomaly, tAnomaly+s.Window+l.For+tail, sel)
-
-	// A handful of events, every one failing: below the floor nothing may
-	// fire.
-	few := 3.0
-	if s.MinTotal > 0 {
-		few = math.Max(1, math.Floor(s.MinTotal/2))
-	}
-	span := 4*win + g.steps(g.longestFor(a))
-	perStep := few / float64(max(win, 1))
-	lv := g.failure(a, FamilyLowVolume, fmt.Sprintf("%s events in %s, all failing: silent below the traffic floor", num.Format(few), promx.FormatDuration(s.Window)))
-	lv.Series = counterSeries(cs, lead, []segment{{e: 1, rate: perStep, n: span}})
-	g.silent(lv, a, 0, time.Duration(lead+span)*g.step, nil)
-
-	// Counter resets and scrape gaps inside the window: the verdicts hold.
-	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: 3, gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}}
-	rs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
-	rs.Series = counterSeries(cs, lead, reset)
-	g.fires(rs, a, l, time.Duration(lead)*g.step, time.Duration(lead+segLen(reset))*g.step, sel)
-	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: 3, gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps}}
-	qs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: silent", num.Format(healthy)))
-	qs.Series = counterSeries(cs, lead, quiet)
-	g.silent(qs, a, 0, time.Duration(lead+segLen(quiet))*g.step, nil)
 
 	// A group that only the bad counter has (a task that never succeeded).
 	if s.Bad != "" && s.Good != "" && len(s.By) > 0 {
@@ -182,4 +144,59 @@ func ratioSeries(bad, good, total string, extra map[string]string, v float64, n0
 		out = append(out, scenario.Series{Series: c.series, Values: (&values{}).gap(n0).line(counterBase, c.rate(v), n).String()})
 	}
 	return out, nil
+}
+
+// trafficRate is events per sample enough that a traffic floor is far
+// below it.
+func trafficRate(win int, minTotal float64) float64 {
+	if minTotal > 0 {
+		return math.Max(requestRate, 10*minTotal/float64(max(win, 1)))
+	}
+	return requestRate
+}
+
+// trafficFailures are the failure modes of a share of events (a ratio of
+// counters, or of requests in a histogram) fed by f: an idle stretch then
+// a real anomaly, a handful of events, and counter resets with scrape
+// gaps.
+func (g *generator) trafficFailures(a *model.Alert, f feed, by []string, window time.Duration, minTotal float64) {
+	fire, healthy := clearValues(a)
+	l := a.Levels[0]
+	win := g.steps(window)
+	lead := leadSteps
+	tail := time.Duration(tailSteps) * g.step
+	busy := trafficRate(win, minTotal)
+	sel := byLabels(by, "x")
+
+	// Idle (no events: 0/0) for an hour, then errors clearly past the
+	// most severe threshold.
+	idle := max(g.steps(time.Hour), 2*win)
+	anomaly := win + g.steps(l.For) + 2*tailSteps
+	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no traffic for %s, then an error ratio of %s: fires %s", promx.FormatDuration(time.Duration(idle)*g.step), num.Format(fire), l.Severity))
+	sc.Series = f.series(lead, []segment{{e: 0, rate: 0, n: idle}, {e: fire, rate: busy, n: anomaly}})
+	tAnomaly := time.Duration(lead+idle) * g.step
+	g.silent(sc, a, 0, tAnomaly-g.step, nil)
+	g.fires(sc, a, l, tAnomaly, tAnomaly+window+l.For+tail, sel)
+
+	// A handful of events, every one failing: below the floor nothing may
+	// fire.
+	few := 3.0
+	if minTotal > 0 {
+		few = math.Max(1, math.Floor(minTotal/2))
+	}
+	span := 4*win + g.steps(g.longestFor(a))
+	perStep := few / float64(max(win, 1))
+	lv := g.failure(a, FamilyLowVolume, fmt.Sprintf("%s events in %s, all failing: silent below the traffic floor", num.Format(few), promx.FormatDuration(window)))
+	lv.Series = f.series(lead, []segment{{e: 1, rate: perStep, n: span}})
+	g.silent(lv, a, 0, time.Duration(lead+span)*g.step, nil)
+
+	// Counter resets and scrape gaps inside the window: the verdicts hold.
+	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: 3, gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}}
+	rs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
+	rs.Series = f.series(lead, reset)
+	g.fires(rs, a, l, time.Duration(lead)*g.step, time.Duration(lead+segLen(reset))*g.step, sel)
+	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: 3, gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps}}
+	qs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: silent", num.Format(healthy)))
+	qs.Series = f.series(lead, quiet)
+	g.silent(qs, a, 0, time.Duration(lead+segLen(quiet))*g.step, nil)
 }

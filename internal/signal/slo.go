@@ -142,19 +142,28 @@ func ratioCounters(bad, good, total string, extra map[string]string) ([]counter,
 	return []counter{{first, mine}, {tot, func(float64) float64 { return requestRate }}}, nil
 }
 
-// sloSeries returns the counters of an SLO's error ratio; see ratioCounters.
-func sloSeries(slo *model.SLO) ([]counter, error) {
+// sloSeries returns the input of an SLO's error ratio: its counters (see
+// ratioCounters), or the histogram of a latency SLI (see latencyFeed).
+func sloSeries(slo *model.SLO) (feed, error) {
 	sli := slo.SLI
 	extra := map[string]string{}
 	for _, l := range sli.By {
 		extra[l] = "x"
 	}
-	return ratioCounters(sli.Bad, sli.Good, sli.Total, extra)
+	if sli.Latency != nil {
+		return latencyFeed(sli.Latency, extra)
+	}
+	cs, err := ratioCounters(sli.Bad, sli.Good, sli.Total, extra)
+	return counters(cs), err
 }
 
-// episode writes the counters for: error-free traffic for warm samples,
+// episode writes the input for: error-free traffic for warm samples,
 // errors at ratio e for ep samples, error-free for tail samples.
-func episode(cs []counter, warm, ep, tail int, e float64) []scenario.Series {
+func episode(f feed, warm, ep, tail int, e float64) []scenario.Series {
+	cs, ok := f.(counters)
+	if !ok {
+		return f.series(0, []segment{{e: 0, rate: requestRate, n: warm}, {e: e, rate: requestRate, n: ep}, {e: 0, rate: requestRate, n: tail}})
+	}
 	var out []scenario.Series
 	for _, c := range cs {
 		vals := (&values{}).line(counterBase, c.rate(0), warm).cont(c.rate(e), ep).cont(c.rate(0), tail)

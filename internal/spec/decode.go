@@ -296,6 +296,7 @@ var nouns = map[reflect.Type]string{
 	reflect.TypeFor[Panel]():            "a panel",
 	reflect.TypeFor[Signal]():           "a signal",
 	reflect.TypeFor[QuantileSignal]():   "a quantile signal",
+	reflect.TypeFor[Latency]():          "a latency",
 	reflect.TypeFor[UptimeSignal]():     "an uptime signal",
 	reflect.TypeFor[StatusSignal]():     "a status signal",
 	reflect.TypeFor[IncreaseSignal]():   "an increase signal",

@@ -38,11 +38,13 @@ type SLO struct {
 }
 
 // SLI says how the error ratio of an SLO is measured: from counters
-// (ratio) or from an expression that already is an error ratio.
+// (ratio), from a histogram (latency: the share of requests slower than a
+// threshold) or from an expression that already is an error ratio.
 type SLI struct {
 	Node       `yaml:"-"`
-	Ratio      *Ratio `yaml:"ratio"`
-	ErrorRatio *Expr  `yaml:"error_ratio"`
+	Ratio      *Ratio   `yaml:"ratio"`
+	Latency    *Latency `yaml:"latency"`
+	ErrorRatio *Expr    `yaml:"error_ratio"`
 }
 
 // Ratio is bad (or good) events over total events, from counters.
@@ -157,6 +159,7 @@ type Signal struct {
 	Expr       *Expr             `yaml:"expr"`
 	Ratio      *Ratio            `yaml:"ratio"`
 	Quantile   *QuantileSignal   `yaml:"quantile"`
+	Latency    *Latency          `yaml:"latency"`
 	Uptime     *UptimeSignal     `yaml:"uptime"`
 	Status     *StatusSignal     `yaml:"status"`
 	Increase   *IncreaseSignal   `yaml:"increase"`
@@ -165,13 +168,28 @@ type Signal struct {
 	Projection *ProjectionSignal `yaml:"projection"`
 }
 
-// QuantileSignal is a quantile of a classic histogram.
+// QuantileSignal is a quantile of a classic or a native histogram.
 type QuantileSignal struct {
 	Node      `yaml:"-"`
 	Histogram *Expr     `yaml:"histogram"`
 	Quantile  *float64  `yaml:"quantile"`
+	Native    bool      `yaml:"native"`
 	By        []string  `yaml:"by"`
 	Window    *Duration `yaml:"window"`
+}
+
+// Latency is the share of requests slower than a threshold, from a classic
+// histogram (its _bucket series at the threshold over its _count) or a
+// native one (histogram_fraction). Used by sli.latency and signal.latency.
+type Latency struct {
+	Node      `yaml:"-"`
+	Histogram *Expr      `yaml:"histogram"`
+	Threshold *Threshold `yaml:"threshold"`
+	Native    bool       `yaml:"native"`
+	By        []string   `yaml:"by"`
+	Window    *Duration  `yaml:"window"`
+	// MinTotal is the traffic floor of a latency signal, as in Ratio.
+	MinTotal *float64 `yaml:"min_total"`
 }
 
 // UptimeSignal is the share of time a 0/1 series was 1.

@@ -93,10 +93,14 @@ func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 		if s.Invalid("sli") {
 			return // the decoder reported it
 		}
-		v.diags.Errorf(s.Pos, "spec/required", "sli: missing; expected ratio (bad or good, and total counters) or error_ratio")
+		v.diags.Errorf(s.Pos, "spec/required", "sli: missing; expected ratio (bad or good, and total counters), latency (a histogram and a threshold) or error_ratio")
 		return
 	}
 	sli := s.SLI
+	if sli.Latency != nil || sli.Invalid("latency") {
+		v.latencySLI(m, sli)
+		return
+	}
 	switch {
 	case sli.Ratio != nil && sli.ErrorRatio != nil:
 		v.diags.Errorf(sli.At("error_ratio"), "spec/one-of", "sli: give ratio or error_ratio, not both")
@@ -121,7 +125,30 @@ func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 			m.SLI = model.SLI{ErrorRatio: strings.TrimSpace(text)}
 		}
 	default:
-		v.diags.Errorf(sli.Pos, "spec/required", "sli: expected ratio (bad or good, and total counters) or error_ratio")
+		v.diags.Errorf(sli.Pos, "spec/required", "sli: expected ratio (bad or good, and total counters), latency (a histogram and a threshold) or error_ratio")
+	}
+}
+
+// latencySLI checks a latency SLI. On a classic histogram it is the ratio
+// of the bucket at the threshold (good) over the count (total), and
+// compiles as one.
+func (v *validator) latencySLI(m *model.SLO, sli *spec.SLI) {
+	for _, other := range []string{"ratio", "error_ratio"} {
+		if sli.Has(other) {
+			v.diags.Errorf(sli.KeyAt(other), "spec/one-of", "sli: give one of ratio, latency or error_ratio, got latency and %s", other)
+			return
+		}
+	}
+	if sli.Latency == nil {
+		return // the decoder reported it
+	}
+	l := signal.CheckLatency(checker{v}, sli.Latency, "sli.latency", false)
+	if l == nil {
+		return
+	}
+	m.SLI = model.SLI{By: l.By, Latency: &l.Latency}
+	if !l.Native {
+		m.SLI.Good, m.SLI.Total = l.Bucket, l.Count
 	}
 }
 
