@@ -62,6 +62,15 @@ slos:
         good: checkout_duration_seconds_bucket{le="0.3"}
         total: checkout_duration_seconds_count
         by: [route]
+  - name: latency-classic
+    objective: 99
+    sli:
+      latency: {histogram: 'checkout_duration_seconds{job="shop"}', threshold: 0.3, by: [route]}
+  - name: latency-native
+    objective: 95
+    period: 28d
+    sli:
+      latency: {histogram: rpc_duration_seconds, threshold: 300ms, native: true, by: [method]}
 alerts:
   - name: QueueDepthHigh
     signal: {expr: 'sum by (stage) (queue_depth)'}
@@ -99,6 +108,19 @@ alerts:
         total: checkout_duration_seconds_count
         by: [route]
     above: {warning: 0.2}
+  - name: CheckoutSlowRequests
+    signal:
+      latency: {histogram: checkout_duration_seconds, threshold: 1, by: [route], min_total: 50}
+    above: {warning: 0.05, critical: 0.2}
+  - name: RpcSlowRequests
+    signal:
+      latency: {histogram: 'rpc_duration_seconds{job="shop"}', threshold: 0.75, native: true, window: 10m, min_total: 20}
+    above: {warning: 0.1}
+    for: 5m
+  - name: RpcP99High
+    signal:
+      quantile: {histogram: rpc_duration_seconds, quantile: 0.99, native: true, by: [method]}
+    above: {warning: 2}
   - name: RenderLatencyHigh
     signal:
       quantile: {histogram: 'render_seconds{job="shop"}', quantile: 0.95, by: [route]}
@@ -298,7 +320,7 @@ func errorRatioExpr(svc *model.Service, slo *model.SLO, w time.Duration) string 
 			}
 		}
 	}
-	return compile.RatioExpr(slo.SLI.Bad, slo.SLI.Good, slo.SLI.Total, slo.SLI.By, w)
+	return compile.SLIErrorRatio(slo.SLI, w)
 }
 
 // signalExpr is the expression of the compiled recording rule that holds

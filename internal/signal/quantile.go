@@ -16,7 +16,7 @@ import (
 // DefaultRatioWindow is the rate window of ratio and quantile signals.
 const DefaultRatioWindow = 5 * time.Minute
 
-// quantileKind is a quantile of a classic histogram.
+// quantileKind is a quantile of a classic or a native histogram.
 type quantileKind struct{ base }
 
 func (quantileKind) Key() string { return "quantile" }
@@ -38,7 +38,14 @@ func (quantileKind) Check(c Checker, s *spec.Signal) model.Signal {
 	if !ok {
 		return nil
 	}
-	if strings.HasSuffix(sel.Metric(), "_bucket") {
+	if q.Native {
+		// A native histogram is one series: no _bucket, no le.
+		m.Native, m.Bucket = true, sel.String()
+		if strings.HasSuffix(sel.Metric(), "_bucket") {
+			c.Errorf(q.Histogram.Pos, "promql/selector", "signal.quantile.histogram: a native histogram has no _bucket series; give its name, %s", strings.TrimSuffix(sel.Metric(), "_bucket"))
+			return nil
+		}
+	} else if strings.HasSuffix(sel.Metric(), "_bucket") {
 		m.Bucket = sel.String()
 	} else {
 		m.Bucket = sel.WithSuffix("_bucket")
@@ -57,6 +64,9 @@ func (quantileKind) Operation(sig model.Signal) string {
 func (quantileKind) Records(sig model.Signal, n Names) []Record {
 	s := sig.(*model.QuantileSignal)
 	by := append([]string{"le"}, s.By...)
+	if s.Native {
+		by = s.By
+	}
 	return []Record{{n.Record, fmt.Sprintf("histogram_quantile(%s, %s)", num.Format(s.Quantile), aggBy("sum", by, fmt.Sprintf("rate(%s[%s])", s.Bucket, dur(s.Window))))}}
 }
 
@@ -73,6 +83,21 @@ func (quantileKind) input(g *generator, sig model.Signal, v float64, t0, end tim
 	}
 	n0, n := g.steps(t0), g.steps(end-t0)+1
 	upper := num.Format(v / s.Quantile)
+	if s.Native {
+		// The same histogram as a native one with that bucket as its
+		// custom bucket (schema -53), whose quantiles interpolate
+		// linearly from 0 as a classic histogram's do.
+		ser, err := promx.SeriesFor(s.Bucket, g.by(s.By))
+		if err != nil {
+			return built{}, err
+		}
+		h := func(c float64) string {
+			return fmt.Sprintf("{{schema:-53 sum:%s count:%s custom_values:[%s] buckets:[%s]}}", exact(c*v), exact(c), upper, exact(c))
+		}
+		vals := (&values{}).gap(n0).String()
+		vals = strings.TrimSpace(vals + " " + fmt.Sprintf("%s+%sx%d", h(counterBase), h(requestRate), n-1))
+		return built{series: []scenario.Series{{Series: ser, Values: vals}}}, nil
+	}
 	var series []scenario.Series
 	for _, le := range []string{upper, "+Inf"} {
 		extra := g.by(s.By)

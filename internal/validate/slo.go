@@ -135,7 +135,7 @@ func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 func (v *validator) latencySLI(m *model.SLO, sli *spec.SLI) {
 	for _, other := range []string{"ratio", "error_ratio"} {
 		if sli.Has(other) {
-			v.diags.Errorf(sli.KeyAt(other), "spec/one-of", "sli: give one of ratio, latency or error_ratio, got latency and %s", other)
+			v.diags.Errorf(sli.KeyAt("latency"), "spec/one-of", "sli: give one of ratio, latency or error_ratio, not both %s and latency", other)
 			return
 		}
 	}
