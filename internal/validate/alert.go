@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -325,36 +324,7 @@ func (v *validator) crossChecks(p *model.Project) {
 			}
 		}
 	}
-	if p.Routing == nil {
-		return
-	}
-	var teams []string
-	for _, t := range p.Routing.Teams {
-		teams = append(teams, t.Team)
-	}
-	for _, s := range p.Services {
-		// An error, not a warning: a misspelt team sends even the critical
-		// alerts to the default receiver, and nobody is paged.
-		if s.Team != "" && !slices.Contains(teams, s.Team) {
-			hint := "; expected one of " + strings.Join(teams, ", ")
-			if best := spec.Closest(s.Team, teams); best != "" {
-				hint = fmt.Sprintf("; did you mean %q?", best)
-			}
-			v.diags.Errorf(s.TeamPos, "routing/unknown-team", "team %q has no route in %s, so its alerts would go to the default receiver %q%s", s.Team, p.Routing.Source, p.Routing.DefaultReceiver, hint)
-		}
-	}
-	if p.Routing.Base != nil {
-		check := func(name string, pos diag.Pos) {
-			if name != "" && !slices.Contains(p.Routing.BaseReceivers, name) {
-				v.diags.Errorf(pos, "routing/unknown-receiver", "receiver %q is not defined in %s; expected one of %s", name, p.Routing.BasePath, strings.Join(p.Routing.BaseReceivers, ", "))
-			}
-		}
-		check(p.Routing.DefaultReceiver, p.Routing.DefaultReceiverPos)
-		for _, t := range p.Routing.Teams {
-			check(t.Receiver, t.Pos)
-			for _, sr := range t.Severities {
-				check(sr.Receiver, sr.Pos)
-			}
-		}
+	if p.Routing != nil {
+		v.routingChecks(p)
 	}
 }
