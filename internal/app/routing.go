@@ -45,9 +45,9 @@ func RoutingSummary(p *model.Project, am *compile.Alertmanager) string {
 		InhibitRules []yaml.Node `yaml:"inhibit_rules"`
 	}
 	_ = yaml.Unmarshal(am.Base, &base) // validate read it already
-	kept := fmt.Sprintf("%s and %s", plural(len(base.Receivers), "receiver"), plural(len(base.InhibitRules), "inhibit rule"))
+	kept := fmt.Sprintf("%s, %s", plural(len(base.Receivers), "receiver"), plural(len(base.InhibitRules), "inhibit rule"))
 	if !am.Merge || r.BaseRoute == nil {
-		return fmt.Sprintf("routing: %s has no route, so %s is its root route; its %s kept as written; %s", am.BasePath, what, kept, added)
+		return fmt.Sprintf("routing: %s has no route, so %s is its root route; kept as written: %s; %s", am.BasePath, what, kept, added)
 	}
 	n := len(r.BaseRoute.Children)
 	place := fmt.Sprintf("as child %d of %d", am.At+1, n+1)
@@ -57,7 +57,7 @@ func RoutingSummary(p *model.Project, am *compile.Alertmanager) string {
 	case n:
 		place = "last"
 	}
-	return fmt.Sprintf("routing: %s placed %s under the root route of %s; its own %s, %s and root settings kept as written; %s", what, place, am.BasePath, plural(n, "route"), kept, added)
+	return fmt.Sprintf("routing: %s placed %s under the root route of %s; kept as written: its root settings, %s, %s; %s", what, place, am.BasePath, plural(n, "other child route"), kept, added)
 }
 
 func plural(n int, noun string) string {

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -75,7 +76,11 @@ func route(r compile.Route) *yaml.Node {
 		add(n, "receiver", str(r.Receiver))
 	}
 	if len(r.Matchers) > 0 {
-		add(n, "matchers", strs(r.Matchers))
+		ms := strs(r.Matchers)
+		if len(strings.Join(r.Matchers, ", ")) > 80 {
+			ms.Style = 0 // one long matcher a line (slo's own, on a merged subtree)
+		}
+		add(n, "matchers", ms)
 	}
 	if len(r.GroupBy) > 0 {
 		add(n, "group_by", strs(r.GroupBy))
