@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -175,7 +176,7 @@ func (v *validator) levels(m *model.Alert, a *spec.Alert) {
 			m.Levels = append(m.Levels, v.level(a, sev, *vals[sev], th.At(string(sev))))
 		}
 	}
-	if len(m.Levels) == 0 {
+	if len(m.Levels) == 0 && !th.Invalid("critical") && !th.Invalid("warning") && !th.Invalid("info") {
 		v.diags.Errorf(th.Pos, "spec/required", "%s: expected at least one threshold: critical, warning or info", field)
 	}
 	// The more severe threshold must be the further one.
@@ -299,13 +300,31 @@ func (v *validator) crossChecks(p *model.Project) {
 		m[key] = pos
 	}
 	services := map[string]diag.Pos{}
+	owner := map[string]string{} // alert name to the service that defines it first
+	// dupAlert reports an alert name given twice, and says what to set.
+	dupAlert := func(s *model.Service, name string, pos diag.Pos, field, why string) {
+		first, ok := alerts[name]
+		if !ok {
+			alerts[name], owner[name] = pos, s.Name
+			return
+		}
+		if owner[name] == s.Name {
+			v.diags.Errorf(pos, "lint/duplicate-alert", "alert %q is defined twice; first at %s; rename one", name, first)
+			return
+		}
+		v.diags.Errorf(pos, "lint/duplicate-alert", "alert %q is defined twice; first at %s (service %q); alert names are shared by every service%s: set %s, such as %s: %s%s", name, first, owner[name], why, field, field, camel(s.Name), name)
+	}
 	for _, s := range p.Services {
 		seen(services, s.Name, s.Pos, "lint/duplicate-service", "service")
 		for _, slo := range s.SLOs {
-			seen(alerts, slo.Alerting.Name, slo.Pos, "lint/duplicate-alert", "alert")
+			why := ""
+			if slo.Alerting.Name == camel(slo.Name)+"ErrorBudgetBurn" {
+				why = fmt.Sprintf(", and this is the default name of SLO %q", slo.Name)
+			}
+			dupAlert(s, slo.Alerting.Name, slo.Pos, "alerting.name", why)
 		}
 		for _, a := range s.Alerts {
-			seen(alerts, a.Name, a.Pos, "lint/duplicate-alert", "alert")
+			dupAlert(s, a.Name, a.Pos, "name", "")
 			seen(records, a.Record, a.Pos, "lint/duplicate-record", "recording rule")
 		}
 	}
