@@ -310,6 +310,9 @@ func (v *validator) routingChecks(p *model.Project) {
 		// alerts to the default receiver, and nobody is paged.
 		if s.Team != "" && !slices.Contains(teams, s.Team) {
 			hint := "; expected one of " + strings.Join(teams, ", ")
+			if len(teams) == 0 {
+				hint = "; routing.teams lists none"
+			}
 			if best := spec.Closest(s.Team, teams); best != "" {
 				hint = fmt.Sprintf("; did you mean %q?", best)
 			}
