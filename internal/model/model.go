@@ -397,14 +397,11 @@ func (p Position) Index(b *BaseRoute) int {
 // Route is where a set of alerts goes, and when.
 type Route struct {
 	Receiver            string
-	ReceiverPos         diag.Pos
 	MuteTimeIntervals   []string
 	ActiveTimeIntervals []string
-	// IntervalsPos is where the time intervals are written.
-	IntervalsPos   diag.Pos
-	RepeatInterval time.Duration
-	Continue       bool
-	Pos            diag.Pos
+	RepeatInterval      time.Duration
+	Continue            bool
+	Pos                 diag.Pos
 }
 
 // AlertRoute overrides the route of one alert.

@@ -176,7 +176,6 @@ func (rc routeChecker) route(n *spec.Node, what, receiver string, mute, active [
 	rc.intervals(active, n.At("active_time_intervals"), what+".active_time_intervals")
 	return model.Route{
 		Receiver:            receiver,
-		ReceiverPos:         n.At("receiver"),
 		MuteTimeIntervals:   mute,
 		ActiveTimeIntervals: active,
 		RepeatInterval:      rc.v.duration(repeat, 0, what+".repeat_interval"),
