@@ -146,6 +146,9 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 		fmt.Fprintf(stdout, "note: a subset of the specs: only its rule files are written; %s and %s depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n",
 			joinOut(out, "alertmanager/alertmanager.yml"), joinOut(out, overlay.Dir+"/"))
 	}
+	if am := b.Output.Alertmanager; am != nil && slices.Contains(res.Written, am.Name) {
+		fmt.Fprintln(stdout, app.RoutingSummary(b.Project, am))
+	}
 	summary := fmt.Sprintf("%d written, %d unchanged", len(res.Written), len(res.Unchanged))
 	if len(res.Removed) > 0 {
 		summary += fmt.Sprintf(", %d removed", len(res.Removed))

@@ -54,8 +54,12 @@ type Alertmanager struct {
 	// Base is the user's config, or nil; BasePath names it.
 	Base     []byte
 	BasePath string
-	Route    Route
-	Inhibit  []InhibitRule
+	// Route is the generated route tree: the root route, or with Merge a
+	// subtree placed at child index At of the base config's root route.
+	Route   Route
+	Merge   bool
+	At      int
+	Inhibit []InhibitRule
 	// Receivers lists every receiver the routes name, sorted; they are
 	// written as empty receivers when there is no base config.
 	Receivers []string

@@ -2,15 +2,20 @@ package compile
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/slo-compiler/slo/internal/model"
 )
 
-// Routing compiles the route tree (root, a route per team, a route per
-// severity) and the inhibit rules (a more severe level of an alert mutes the
-// less severe ones on the same series; an SLO's page mutes its ticket).
+// Routing compiles the route tree and the inhibit rules (a more severe
+// level of an alert mutes the less severe ones on the same series; an SLO's
+// page mutes its ticket). The tree's top holds the routing's settings; below
+// it come the per-alert overrides, the label routes and one route per team
+// (its label routes, then a route per severity). When the base config has a
+// route tree, the top is a subtree with matchers on the alerts slo compiles,
+// merged among the base root's children; otherwise it is the root.
 func Routing(r *model.Routing, services []*model.Service) *Alertmanager {
 	am := &Alertmanager{
 		Name:     "alertmanager/alertmanager.yml",
@@ -25,29 +30,56 @@ func Routing(r *model.Routing, services []*model.Service) *Alertmanager {
 			RepeatInterval: r.RepeatInterval,
 		},
 	}
+	if r.BaseRoute != nil {
+		am.Merge = true
+		am.At = r.Position.Index(r.BaseRoute)
+		am.Route.Matchers = ownMatchers(services)
+	}
 	receivers := []string{r.DefaultReceiver}
+	// leaf compiles one route below parent; a route without a receiver
+	// names its parent's, as Alertmanager would inherit it.
+	leaf := func(parent *Route, matchers []string, m model.Route, inherit *model.Route) Route {
+		if m.Receiver == "" {
+			m.Receiver = parent.Receiver
+		}
+		out := Route{
+			Receiver:            m.Receiver,
+			Matchers:            matchers,
+			MuteTimeIntervals:   m.MuteTimeIntervals,
+			ActiveTimeIntervals: m.ActiveTimeIntervals,
+			RepeatInterval:      m.RepeatInterval,
+			Continue:            m.Continue,
+		}
+		// Alertmanager does not pass time intervals down to child routes;
+		// a team's intervals are given once, so each child gets them.
+		if inherit != nil {
+			if out.MuteTimeIntervals == nil {
+				out.MuteTimeIntervals = inherit.MuteTimeIntervals
+			}
+			if out.ActiveTimeIntervals == nil {
+				out.ActiveTimeIntervals = inherit.ActiveTimeIntervals
+			}
+		}
+		receivers = append(receivers, m.Receiver)
+		return out
+	}
+	for _, a := range r.Alerts {
+		am.Route.Routes = append(am.Route.Routes, leaf(&am.Route, []string{fmt.Sprintf("alertname=%q", a.Alert)}, a.Route, nil))
+	}
+	for _, lr := range r.Routes {
+		am.Route.Routes = append(am.Route.Routes, leaf(&am.Route, lr.Matchers, lr.Route, nil))
+	}
 	for _, t := range r.Teams {
-		tr := Route{
-			Receiver: t.Receiver,
-			Matchers: []string{fmt.Sprintf("team=%q", t.Team)},
+		tr := leaf(&am.Route, []string{fmt.Sprintf("team=%q", t.Team)}, t.Route, nil)
+		for _, lr := range t.Routes {
+			tr.Routes = append(tr.Routes, leaf(&tr, lr.Matchers, lr.Route, &t.Route))
 		}
-		if tr.Receiver == "" {
-			tr.Receiver = r.DefaultReceiver
-		}
-		receivers = append(receivers, tr.Receiver)
 		for _, sr := range t.Severities {
-			tr.Routes = append(tr.Routes, Route{
-				Receiver:            sr.Receiver,
-				Matchers:            []string{fmt.Sprintf("severity=%q", sr.Severity)},
-				MuteTimeIntervals:   sr.MuteTimeIntervals,
-				ActiveTimeIntervals: sr.ActiveTimeIntervals,
-				RepeatInterval:      sr.RepeatInterval,
-				Continue:            sr.Continue,
-			})
-			receivers = append(receivers, sr.Receiver)
+			tr.Routes = append(tr.Routes, leaf(&tr, []string{fmt.Sprintf("severity=%q", sr.Severity)}, sr.Route, &t.Route))
 		}
 		am.Route.Routes = append(am.Route.Routes, tr)
 	}
+	receivers = slices.DeleteFunc(receivers, func(s string) bool { return s == "" })
 	slices.Sort(receivers)
 	am.Receivers = slices.Compact(receivers)
 	for _, s := range services {
@@ -101,4 +133,37 @@ func inhibit(alert string, source, target model.Severity, equal []string) Inhibi
 		TargetMatchers: []string{fmt.Sprintf("alertname=%q", alert), fmt.Sprintf("severity=%q", target)},
 		Equal:          equal,
 	}
+}
+
+// ownMatchers select the alerts slo compiles, and no other: their service
+// and their alert name are both among the compiled ones. Alert names are
+// unique in a project; a base config's own alerts do not carry them (and
+// a Watchdog or a Kubernetes alert that carries a service label of the
+// same name is still not matched, for its alert name).
+func ownMatchers(services []*model.Service) []string {
+	var names, svcs []string
+	for _, s := range services {
+		n := len(names)
+		for _, slo := range s.SLOs {
+			if slo.Alerting.Page != nil || slo.Alerting.Ticket != nil {
+				names = append(names, slo.Alerting.Name)
+			}
+		}
+		for _, a := range s.Alerts {
+			names = append(names, a.Name)
+		}
+		if len(names) > n {
+			svcs = append(svcs, s.Name)
+		}
+	}
+	alt := func(xs []string) string {
+		xs = slices.Clone(xs)
+		slices.Sort(xs)
+		xs = slices.Compact(xs)
+		for i, x := range xs {
+			xs[i] = regexp.QuoteMeta(x)
+		}
+		return strings.Join(xs, "|")
+	}
+	return []string{fmt.Sprintf("service=~%q", alt(svcs)), fmt.Sprintf("alertname=~%q", alt(names))}
 }

@@ -352,15 +352,25 @@ func (s *ChangeSignal) Labels() ([]string, bool)     { return s.By, s.ByKnown }
 func (s *BaselineSignal) Labels() ([]string, bool)   { return s.By, s.ByKnown }
 func (s *ProjectionSignal) Labels() ([]string, bool) { return s.By, true }
 
-// Routing maps teams to receivers.
+// Routing maps teams, labels and alerts to receivers.
 type Routing struct {
-	Source             string
+	Source string
+	// DefaultReceiver takes slo's alerts no team route matches; "" (allowed
+	// when the base config has a route) leaves them to the base's root
+	// receiver.
 	DefaultReceiver    string
 	DefaultReceiverPos diag.Pos
 	GroupBy            []string
 	GroupWait          time.Duration
 	GroupInterval      time.Duration
 	RepeatInterval     time.Duration
+	// Position is where the generated subtree goes among the base route's
+	// children.
+	Position Position
+	// Alerts overrides the route of single alerts, sorted by name.
+	Alerts []AlertRoute
+	// Routes route by label matchers, before the team routes.
+	Routes []LabelRoute
 	// Teams is sorted by name.
 	Teams []TeamRoute
 	// Base is the content of the user's base Alertmanager config, or nil.
@@ -368,24 +378,91 @@ type Routing struct {
 	BasePath string
 	// BaseReceivers are the receivers the base config defines.
 	BaseReceivers []string
+	// BaseRoute is set when the base config has a route tree of its own:
+	// slo's routes are then merged into it as a subtree.
+	BaseRoute *BaseRoute
+	// BaseTimeIntervals are the time intervals the base config defines
+	// (time_intervals and mute_time_intervals).
+	BaseTimeIntervals []string
 }
 
-// TeamRoute routes a team's alerts.
-type TeamRoute struct {
-	Team string
-	// Receiver takes the team's alerts of severities not listed.
-	Receiver   string
-	Severities []SeverityRoute
-	Pos        diag.Pos
+// BaseRoute describes the root route of the base config.
+type BaseRoute struct {
+	Receiver string
+	// Children are the receivers of its child routes, in order ("" when a
+	// child names none).
+	Children []string
+	// CatchAll[i] is set when child i matches every alert and does not
+	// continue, so that no later sibling is ever reached.
+	CatchAll []bool
 }
 
-// SeverityRoute routes one severity of a team's alerts.
-type SeverityRoute struct {
-	Severity            Severity
+// Position places the generated subtree among the base route's children.
+type Position struct {
+	// Where is "first" (the zero value means first), "last", "before" or
+	// "after".
+	Where string
+	// Receiver names the base child route, for before and after.
+	Receiver string
+	Pos      diag.Pos
+}
+
+// Index returns where the subtree goes among the base route's children.
+func (p Position) Index(b *BaseRoute) int {
+	if b == nil {
+		return 0
+	}
+	switch p.Where {
+	case "last":
+		return len(b.Children)
+	case "before", "after":
+		for i, r := range b.Children {
+			if r == p.Receiver {
+				if p.Where == "after" {
+					return i + 1
+				}
+				return i
+			}
+		}
+	}
+	return 0
+}
+
+// Route is where a set of alerts goes, and when.
+type Route struct {
 	Receiver            string
 	MuteTimeIntervals   []string
 	ActiveTimeIntervals []string
 	RepeatInterval      time.Duration
 	Continue            bool
 	Pos                 diag.Pos
+}
+
+// AlertRoute overrides the route of one alert.
+type AlertRoute struct {
+	Alert string
+	Route
+}
+
+// LabelRoute routes the alerts its Alertmanager matchers match.
+type LabelRoute struct {
+	Matchers []string
+	Route
+}
+
+// TeamRoute routes a team's alerts.
+type TeamRoute struct {
+	Team string
+	// Route is the team route's own settings: Receiver takes the team's
+	// alerts of severities not listed; the time intervals apply to every
+	// route of the team that gives none of its own.
+	Route
+	Routes     []LabelRoute
+	Severities []SeverityRoute
+}
+
+// SeverityRoute routes one severity of a team's alerts.
+type SeverityRoute struct {
+	Severity Severity
+	Route
 }

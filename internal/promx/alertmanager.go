@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/alertmanager/dispatch"
 	"github.com/prometheus/alertmanager/eventrecorder"
 	"github.com/prometheus/alertmanager/inhibit"
+	"github.com/prometheus/alertmanager/matcher/compat"
 	"github.com/prometheus/alertmanager/provider/mem"
 	"github.com/prometheus/alertmanager/timeinterval"
 	"github.com/prometheus/alertmanager/types"
@@ -135,4 +136,18 @@ func (am *Alertmanager) Receivers() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// RouteMatcher checks one Alertmanager route matcher the way the config
+// loader reads it (`category="business"`, `severity=~"warning|info"`) and
+// returns the label it matches on.
+func RouteMatcher(s string) (string, error) {
+	ms, err := compat.Matchers(s, "config")
+	if err != nil {
+		return "", err
+	}
+	if len(ms) != 1 {
+		return "", fmt.Errorf("expected one matcher such as category=\"business\", got %d", len(ms))
+	}
+	return ms[0].Name, nil
 }

@@ -32,11 +32,15 @@ func TestRoute(t *testing.T) {
 		at     time.Time
 		want   []Delivery
 	}{
-		{"platform critical pages", map[string]string{"team": "platform", "severity": "critical"}, saturday3, []Delivery{{Receiver: "platform-pager"}}},
-		{"ml warning to chat", map[string]string{"team": "ml", "severity": "warning"}, saturday3, []Delivery{{Receiver: "ml-slack"}}},
-		{"unknown team to default", map[string]string{"team": "nobody", "severity": "critical"}, saturday3, []Delivery{{Receiver: "ops-slack"}}},
-		{"finance critical in office hours", map[string]string{"team": "finance", "severity": "critical"}, tuesday10, []Delivery{{Receiver: "finance-email"}}},
-		{"finance critical at night is held", map[string]string{"team": "finance", "severity": "critical"}, saturday3, []Delivery{{Receiver: "finance-email", Muted: true, MutedBy: []string{"outside [office-hours]"}}}},
+		{"platform critical pages", map[string]string{"alertname": "ApiDown", "service": "dubbing-api", "team": "platform", "severity": "critical"}, saturday3, []Delivery{{Receiver: "platform-pager"}}},
+		{"ml warning to chat", map[string]string{"alertname": "GpuTemperatureHigh", "service": "dubbing-models", "team": "ml", "severity": "warning"}, saturday3, []Delivery{{Receiver: "ml-slack"}}},
+		{"unknown team to default", map[string]string{"alertname": "ApiDown", "service": "dubbing-api", "team": "nobody", "severity": "critical"}, saturday3, []Delivery{{Receiver: "ops-slack"}}},
+		{"finance critical in office hours", map[string]string{"alertname": "MonthlyCostProjectionHigh", "service": "dubbing-cost", "team": "finance", "severity": "critical"}, tuesday10, []Delivery{{Receiver: "finance-email"}}},
+		{"finance critical at night is held", map[string]string{"alertname": "MonthlyCostProjectionHigh", "service": "dubbing-cost", "team": "finance", "severity": "critical"}, saturday3, []Delivery{{Receiver: "finance-email", Muted: true, MutedBy: []string{"outside [office-hours]"}}}},
+		// The base config's own route, kept by the merge.
+		{"Watchdog to the dead-man's switch", map[string]string{"alertname": "Watchdog", "severity": "none"}, saturday3, []Delivery{{Receiver: "deadmansswitch"}}},
+		// Not one of slo's alerts, though it carries a team label slo routes on.
+		{"an alert not slo's to the base root", map[string]string{"alertname": "KubePodCrashLooping", "team": "platform", "severity": "critical"}, saturday3, []Delivery{{Receiver: "ops-slack"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := am.Route(tc.labels, tc.at)

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -27,7 +28,13 @@ func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
 		// yaml.v3 moves around; the header says where the base lives.
 		stripComments(root)
 	}
-	setBefore(root, "route", route(am.Route), "inhibit_rules", "receivers")
+	if am.Merge {
+		if err := mergeRoute(root, route(am.Route), am.At); err != nil {
+			return nil, fmt.Errorf("render: base config %s: %w", am.BasePath, err)
+		}
+	} else {
+		setBefore(root, "route", route(am.Route), "inhibit_rules", "receivers")
+	}
 	inhibit := get(root, "inhibit_rules")
 	if inhibit == nil {
 		inhibit = seq()
@@ -54,7 +61,10 @@ func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
 		set(root, "receivers", rs)
 	}
 	header := Header(am.Source)
-	if am.BasePath != "" {
+	switch {
+	case am.Merge:
+		header += fmt.Sprintf("# Everything comes from %s, plus slo's route (child %d of the root route) and the inhibit_rules after its own.\n", am.BasePath, am.At+1)
+	case am.BasePath != "":
 		header += fmt.Sprintf("# Receivers and settings come from %s; route and inhibit_rules are generated.\n", am.BasePath)
 	}
 	return encode(header, root)
@@ -62,9 +72,15 @@ func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
 
 func route(r compile.Route) *yaml.Node {
 	n := mapping()
-	add(n, "receiver", str(r.Receiver))
+	if r.Receiver != "" { // else inherited from the base's root route
+		add(n, "receiver", str(r.Receiver))
+	}
 	if len(r.Matchers) > 0 {
-		add(n, "matchers", strs(r.Matchers))
+		ms := strs(r.Matchers)
+		if len(strings.Join(r.Matchers, ", ")) > 80 {
+			ms.Style = 0 // one long matcher a line (slo's own, on a merged subtree)
+		}
+		add(n, "matchers", ms)
 	}
 	if len(r.GroupBy) > 0 {
 		add(n, "group_by", strs(r.GroupBy))

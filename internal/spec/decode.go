@@ -125,7 +125,20 @@ func describe(n *yaml.Node) string {
 }
 
 func (d *decoder) typeError(n *yaml.Node, what, want string) {
-	d.diags.Errorf(d.pos(n), "spec/type", "%s: expected %s, got %s", what, want, describe(n))
+	d.diags.Errorf(d.pos(n), "spec/type", "%s: expected %s, got %s%s", what, want, describe(n), quotedNumber(n, want))
+}
+
+// quotedNumber hints that a number in quotes is a string, when a number
+// was expected.
+func quotedNumber(n *yaml.Node, want string) string {
+	v := strings.TrimSpace(n.Value)
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" || !strings.Contains(want, "number") || strings.ContainsAny(v, "iInNxX") {
+		return ""
+	}
+	if _, err := strconv.ParseFloat(v, 64); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("; quotes make it a string: write %s without them", v)
 }
 
 func join(what, field string) string {

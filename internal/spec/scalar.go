@@ -165,3 +165,18 @@ func (r *SeverityRoute) decodeYAML(d *decoder, n *yaml.Node, what string) {
 	}
 	d.decodeStruct(n, r, what)
 }
+
+// decodeYAML reads a team route: a receiver name for all of the team's
+// alerts ("checkout: checkout-pager") or a mapping.
+func (r *TeamRoute) decodeYAML(d *decoder, n *yaml.Node, what string) {
+	if n.Kind == yaml.ScalarNode {
+		if n.Tag != "!!str" {
+			d.typeError(n, what, "a receiver name or a mapping (a team route)")
+			return
+		}
+		r.Receiver = n.Value
+		r.setField("receiver", d.pos(n), d.pos(n))
+		return
+	}
+	d.decodeStruct(n, r, what)
+}

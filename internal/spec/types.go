@@ -259,28 +259,50 @@ type Routing struct {
 // RoutingSpec is the body of a routing document.
 type RoutingSpec struct {
 	Node            `yaml:"-"`
-	Base            string                `yaml:"base"`
-	DefaultReceiver string                `yaml:"default_receiver"`
-	GroupBy         []string              `yaml:"group_by"`
-	GroupWait       *Duration             `yaml:"group_wait"`
-	GroupInterval   *Duration             `yaml:"group_interval"`
-	RepeatInterval  *Duration             `yaml:"repeat_interval"`
-	Teams           map[string]*TeamRoute `yaml:"teams"`
+	Base            string                    `yaml:"base"`
+	Position        string                    `yaml:"position"`
+	DefaultReceiver string                    `yaml:"default_receiver"`
+	GroupBy         []string                  `yaml:"group_by"`
+	GroupWait       *Duration                 `yaml:"group_wait"`
+	GroupInterval   *Duration                 `yaml:"group_interval"`
+	RepeatInterval  *Duration                 `yaml:"repeat_interval"`
+	Alerts          map[string]*SeverityRoute `yaml:"alerts"`
+	Routes          []*LabelRoute             `yaml:"routes"`
+	Teams           map[string]*TeamRoute     `yaml:"teams"`
 }
 
-// TeamRoute gives a team's receiver per severity.
+// TeamRoute gives a team's receiver per severity, and the settings its
+// routes share.
 type TeamRoute struct {
-	Node     `yaml:"-"`
-	Receiver string         `yaml:"receiver"`
-	Critical *SeverityRoute `yaml:"critical"`
-	Warning  *SeverityRoute `yaml:"warning"`
-	Info     *SeverityRoute `yaml:"info"`
+	Node                `yaml:"-"`
+	Receiver            string         `yaml:"receiver"`
+	MuteTimeIntervals   []string       `yaml:"mute_time_intervals"`
+	ActiveTimeIntervals []string       `yaml:"active_time_intervals"`
+	RepeatInterval      *Duration      `yaml:"repeat_interval"`
+	Continue            bool           `yaml:"continue"`
+	Routes              []*LabelRoute  `yaml:"routes"`
+	Critical            *SeverityRoute `yaml:"critical"`
+	Warning             *SeverityRoute `yaml:"warning"`
+	Info                *SeverityRoute `yaml:"info"`
 }
 
 // SeverityRoute is where one severity of a team's alerts goes: a receiver
-// name ("critical: platform-pager") or a mapping with time intervals.
+// name ("critical: platform-pager") or a mapping with time intervals. The
+// same shape overrides the route of one alert (routing.alerts).
 type SeverityRoute struct {
 	Node                `yaml:"-"`
+	Receiver            string    `yaml:"receiver"`
+	MuteTimeIntervals   []string  `yaml:"mute_time_intervals"`
+	ActiveTimeIntervals []string  `yaml:"active_time_intervals"`
+	RepeatInterval      *Duration `yaml:"repeat_interval"`
+	Continue            bool      `yaml:"continue"`
+}
+
+// LabelRoute routes the alerts whose labels match its Alertmanager
+// matchers ("category=\"business\"").
+type LabelRoute struct {
+	Node                `yaml:"-"`
+	Matchers            []string  `yaml:"matchers"`
 	Receiver            string    `yaml:"receiver"`
 	MuteTimeIntervals   []string  `yaml:"mute_time_intervals"`
 	ActiveTimeIntervals []string  `yaml:"active_time_intervals"`

@@ -176,7 +176,7 @@ func (v *validator) levels(m *model.Alert, a *spec.Alert) {
 			m.Levels = append(m.Levels, v.level(a, sev, *vals[sev], th.At(string(sev))))
 		}
 	}
-	if len(m.Levels) == 0 {
+	if len(m.Levels) == 0 && !th.Invalid("critical") && !th.Invalid("warning") && !th.Invalid("info") {
 		v.diags.Errorf(th.Pos, "spec/required", "%s: expected at least one threshold: critical, warning or info", field)
 	}
 	// The more severe threshold must be the further one.
@@ -300,13 +300,31 @@ func (v *validator) crossChecks(p *model.Project) {
 		m[key] = pos
 	}
 	services := map[string]diag.Pos{}
+	owner := map[string]string{} // alert name to the service that defines it first
+	// dupAlert reports an alert name given twice, and says what to set.
+	dupAlert := func(s *model.Service, name string, pos diag.Pos, field, why string) {
+		first, ok := alerts[name]
+		if !ok {
+			alerts[name], owner[name] = pos, s.Name
+			return
+		}
+		if owner[name] == s.Name {
+			v.diags.Errorf(pos, "lint/duplicate-alert", "alert %q is defined twice; first at %s; rename one", name, first)
+			return
+		}
+		v.diags.Errorf(pos, "lint/duplicate-alert", "alert %q is defined twice; first at %s (service %q); alert names are shared by every service%s: set %s, such as %s: %s%s", name, first, owner[name], why, field, field, camel(s.Name), name)
+	}
 	for _, s := range p.Services {
 		seen(services, s.Name, s.Pos, "lint/duplicate-service", "service")
 		for _, slo := range s.SLOs {
-			seen(alerts, slo.Alerting.Name, slo.Pos, "lint/duplicate-alert", "alert")
+			why := ""
+			if slo.Alerting.Name == camel(slo.Name)+"ErrorBudgetBurn" {
+				why = fmt.Sprintf(", and this is the default name of SLO %q", slo.Name)
+			}
+			dupAlert(s, slo.Alerting.Name, slo.Pos, "alerting.name", why)
 		}
 		for _, a := range s.Alerts {
-			seen(alerts, a.Name, a.Pos, "lint/duplicate-alert", "alert")
+			dupAlert(s, a.Name, a.Pos, "name", "")
 			seen(records, a.Record, a.Pos, "lint/duplicate-record", "recording rule")
 		}
 	}
@@ -325,36 +343,7 @@ func (v *validator) crossChecks(p *model.Project) {
 			}
 		}
 	}
-	if p.Routing == nil {
-		return
-	}
-	var teams []string
-	for _, t := range p.Routing.Teams {
-		teams = append(teams, t.Team)
-	}
-	for _, s := range p.Services {
-		// An error, not a warning: a misspelt team sends even the critical
-		// alerts to the default receiver, and nobody is paged.
-		if s.Team != "" && !slices.Contains(teams, s.Team) {
-			hint := "; expected one of " + strings.Join(teams, ", ")
-			if best := spec.Closest(s.Team, teams); best != "" {
-				hint = fmt.Sprintf("; did you mean %q?", best)
-			}
-			v.diags.Errorf(s.TeamPos, "routing/unknown-team", "team %q has no route in %s, so its alerts would go to the default receiver %q%s", s.Team, p.Routing.Source, p.Routing.DefaultReceiver, hint)
-		}
-	}
-	if p.Routing.Base != nil {
-		check := func(name string, pos diag.Pos) {
-			if name != "" && !slices.Contains(p.Routing.BaseReceivers, name) {
-				v.diags.Errorf(pos, "routing/unknown-receiver", "receiver %q is not defined in %s; expected one of %s", name, p.Routing.BasePath, strings.Join(p.Routing.BaseReceivers, ", "))
-			}
-		}
-		check(p.Routing.DefaultReceiver, p.Routing.DefaultReceiverPos)
-		for _, t := range p.Routing.Teams {
-			check(t.Receiver, t.Pos)
-			for _, sr := range t.Severities {
-				check(sr.Receiver, sr.Pos)
-			}
-		}
+	if p.Routing != nil {
+		v.routingChecks(p)
 	}
 }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -228,6 +229,19 @@ func (v *validator) sloAlerting(svc *model.Service, m *model.SLO, s *spec.SLO) {
 	}
 	m.Alerting.Page = v.burnAlert(m, a.Page, "alerting.page", model.Critical, 2*time.Minute, defaultPage, a)
 	m.Alerting.Ticket = v.burnAlert(m, a.Ticket, "alerting.ticket", model.Warning, 15*time.Minute, defaultTicket, a)
+	if fractionObjective(m) {
+		for _, b := range []*model.BurnAlert{m.Alerting.Page, m.Alerting.Ticket} {
+			if b != nil && slices.ContainsFunc(b.Windows, func(w model.BurnWindow) bool { return neverFires(m, w) }) {
+				o := *s.Objective
+				hint := "objectives are percentages, such as 99.9"
+				if pct := num.Round(o * 100); pct < 100 {
+					hint = fmt.Sprintf("did you mean %s (percent)?", num.Format(pct))
+				}
+				v.diags.Errorf(s.At("objective"), "lint/burn-never-fires", "objective: %s is %s%% (an error budget of %s%%), so burn alerts can never fire; %s", num.Format(o), num.Format(o), num.Format(num.Round(100-o)), hint)
+				break
+			}
+		}
+	}
 	if p, t := m.Alerting.Page, m.Alerting.Ticket; p != nil && t != nil && p.Severity == t.Severity {
 		v.diags.Errorf(a.Pos, "lint/burn-severity", "alerting: page and ticket both have severity %q; the page must inhibit the ticket, so give them different severities", p.Severity)
 	}
@@ -299,7 +313,7 @@ func (v *validator) burnAlert(m *model.SLO, b *spec.BurnAlert, what string, sev 
 	// Lints on the thresholds and timing.
 	if m.Objective > 0 {
 		for _, w := range out.Windows {
-			if thr := w.Factor * m.ErrorBudget(); thr >= 1 {
+			if thr := w.Factor * m.ErrorBudget(); thr >= 1 && !fractionObjective(m) { // else sloAlerting reports the objective once
 				v.diags.Errorf(w.Pos, "lint/burn-never-fires", "%s: a burn rate of %s over %s needs an error ratio of %s, above 100%%; this alert can never fire (lower the factor, or raise the objective)", what, num.Format(w.Factor), promx.FormatDuration(w.Long), num.Format(num.Round(thr)))
 			}
 		}
@@ -383,3 +397,11 @@ func camel(s string) string {
 	}
 	return b.String()
 }
+
+// fractionObjective reports whether an SLO's objective, a percentage, looks
+// written as a fraction: 0.999 for 99.9.
+func fractionObjective(m *model.SLO) bool { return m.Objective > 0 && m.Objective <= 0.01 }
+
+// neverFires reports whether a burn window's threshold is an error ratio of
+// 100% or more, which no ratio reaches.
+func neverFires(m *model.SLO, w model.BurnWindow) bool { return w.Factor*m.ErrorBudget() >= 1 }

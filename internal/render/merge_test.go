@@ -1,0 +1,125 @@
+package render
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/compile"
+)
+
+// topLevel decodes a config into its top-level keys, in order, and each
+// value re-marshalled on its own without comments, so two configs compare
+// by content and order and not by layout.
+func topLevel(t *testing.T, b []byte) (keys []string, values map[string]*yaml.Node) {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	root := doc.Content[0]
+	values = map[string]*yaml.Node{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		keys = append(keys, root.Content[i].Value)
+		values[root.Content[i].Value] = root.Content[i+1]
+	}
+	return keys, values
+}
+
+func marshal(t *testing.T, n *yaml.Node) string {
+	t.Helper()
+	stripComments(n)
+	var buf bytes.Buffer
+	e := yaml.NewEncoder(&buf)
+	if err := e.Encode(n); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestAlertmanagerMergeKeepsBase: with a base config that has a route tree,
+// the output is the base with slo's subtree inserted among the root's
+// children and slo's inhibit rules appended; every other part of the base,
+// the root route's settings and its own children among them, is the same
+// content in the same order.
+func TestAlertmanagerMergeKeepsBase(t *testing.T) {
+	base, err := os.ReadFile("testdata/base-with-routes.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := compile.Route{
+		Receiver: "ops",
+		Matchers: []string{`service=~"checkout"`, `alertname=~"CheckoutDown"`},
+		GroupBy:  []string{"alertname", "service", "severity"},
+		Routes:   []compile.Route{{Receiver: "checkout-pager", Matchers: []string{`team="checkout"`}}},
+	}
+	inhibit := compile.InhibitRule{SourceMatchers: []string{`alertname="CheckoutDown"`}, TargetMatchers: []string{`alertname="CheckoutSlow"`}}
+	for _, at := range []int{0, 1, 3, 7} {
+		out, err := Alertmanager(&compile.Alertmanager{Name: "alertmanager/alertmanager.yml", Source: "specs/routing.yaml",
+			Base: base, BasePath: "base.yml", Merge: true, At: at, Route: sub, Inhibit: []compile.InhibitRule{inhibit}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		baseKeys, baseVals := topLevel(t, base)
+		outKeys, outVals := topLevel(t, out)
+		if diff := cmp.Diff(baseKeys, outKeys); diff != "" {
+			t.Fatalf("at %d: top-level keys (-base +out):\n%s", at, diff)
+		}
+		for _, k := range baseKeys {
+			if k == "route" || k == "inhibit_rules" {
+				continue
+			}
+			if diff := cmp.Diff(marshal(t, baseVals[k]), marshal(t, outVals[k])); diff != "" {
+				t.Errorf("at %d: %s changed (-base +out):\n%s", at, k, diff)
+			}
+		}
+		// The base's rules first, as written, then slo's.
+		bi, oi := baseVals["inhibit_rules"], outVals["inhibit_rules"]
+		if len(oi.Content) != len(bi.Content)+1 {
+			t.Fatalf("at %d: %d inhibit rules, want the base's %d and slo's 1", at, len(oi.Content), len(bi.Content))
+		}
+		oi.Content = oi.Content[:len(bi.Content)]
+		if diff := cmp.Diff(marshal(t, bi), marshal(t, oi)); diff != "" {
+			t.Errorf("at %d: base inhibit rules changed (-base +out):\n%s", at, diff)
+		}
+		// The route: slo's subtree at its place; without it, the base's.
+		routes := get(outVals["route"], "routes")
+		want := min(at, 3)
+		got := routes.Content[want]
+		if r := get(got, "receiver"); r == nil || r.Value != "ops" || get(got, "matchers") == nil || len(get(got, "routes").Content) != 1 {
+			t.Fatalf("at %d: child %d of the root route is not slo's subtree:\n%s", at, want, marshal(t, got))
+		}
+		routes.Content = slices.Delete(routes.Content, want, want+1)
+		if diff := cmp.Diff(marshal(t, baseVals["route"]), marshal(t, outVals["route"])); diff != "" {
+			t.Errorf("at %d: base route changed (-base +out):\n%s", at, diff)
+		}
+	}
+}
+
+// TestAlertmanagerMergeNoChildren: a root route without children gets a
+// routes list holding slo's subtree; its settings stay.
+func TestAlertmanagerMergeNoChildren(t *testing.T) {
+	base := []byte("route:\n  receiver: ops\n  group_by: [cluster]\nreceivers:\n  - name: ops\n")
+	out, err := Alertmanager(&compile.Alertmanager{Base: base, BasePath: "base.yml", Merge: true,
+		Route: compile.Route{Matchers: []string{`service=~"a"`}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Route struct {
+			Receiver string
+			GroupBy  []string `yaml:"group_by"`
+			Routes   []map[string]any
+		}
+	}
+	if err := yaml.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Route.Receiver != "ops" || !slices.Equal(cfg.Route.GroupBy, []string{"cluster"}) || len(cfg.Route.Routes) != 1 || cfg.Route.Routes[0]["receiver"] != nil {
+		t.Errorf("got %+v from:\n%s", cfg.Route, out)
+	}
+}

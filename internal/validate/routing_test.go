@@ -1,0 +1,131 @@
+package validate
+
+import (
+	"bytes"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+const routingService = `version: slo/v1
+service: checkout
+team: checkout
+alerts:
+  - name: CheckoutDown
+    signal: {status: {selector: 'up{job="checkout"}'}}
+    severity: critical
+`
+
+// baseWithRoutes has a Watchdog route and a catch-all after it.
+const baseWithRoutes = `time_intervals: [{name: office-hours, time_intervals: [{weekdays: [monday]}]}]
+route:
+  receiver: ops
+  routes:
+    - receiver: deadmansswitch
+      matchers: [alertname="Watchdog"]
+    - receiver: ops
+receivers: [{name: ops}, {name: deadmansswitch}, {name: pager}]
+`
+
+// checkRouting validates the service above with a routing document (its
+// base read from base, when given) and returns the diagnostics as text.
+func checkRouting(t *testing.T, routing, base string) (*model.Project, string) {
+	t.Helper()
+	var files []*spec.File
+	var diags diag.List
+	for path, src := range map[string]string{"specs/checkout.yaml": routingService, "specs/routing.yaml": "version: slo/v1\nrouting:\n" + routing} {
+		f, ds := spec.Parse(path, []byte(src))
+		diags = append(diags, ds...)
+		files = append(files, f)
+	}
+	if strings.Compare(files[0].Path, files[1].Path) > 0 {
+		files[0], files[1] = files[1], files[0]
+	}
+	p, ds := Project(files, Options{ReadFile: func(path string) ([]byte, error) {
+		if path != "base.yml" || base == "" {
+			return nil, fs.ErrNotExist
+		}
+		return []byte(base), nil
+	}})
+	diags = append(diags, ds...)
+	var buf bytes.Buffer
+	if err := diag.Write(&buf, "text", diags); err != nil {
+		t.Fatal(err)
+	}
+	return p, buf.String()
+}
+
+func TestRoutingDiagnostics(t *testing.T) {
+	for _, tc := range []struct {
+		name, routing, base, want string
+	}{
+		{
+			name:    "merged, no default receiver needed",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    baseWithRoutes,
+		},
+		{
+			name:    "no base route needs a default receiver",
+			routing: "  teams: {checkout: {receiver: pager}}\n",
+			want:    "specs/routing.yaml:3:3: error: routing.default_receiver: missing; expected the receiver that takes alerts no team route matches [spec/required]\n",
+		},
+		{
+			name:    "position names an unknown receiver",
+			routing: "  base: ../base.yml\n  position: after deadmanswitch\n  teams: {checkout: pager}\n",
+			base:    baseWithRoutes,
+			want:    "specs/routing.yaml:4:13: error: routing.position: no route directly under the root route of base.yml has receiver \"deadmanswitch\"; did you mean \"deadmansswitch\"? [routing/position]\n",
+		},
+		{
+			name:    "position after a catch-all",
+			routing: "  base: ../base.yml\n  position: last\n  teams: {checkout: pager}\n",
+			base:    baseWithRoutes,
+			want:    "specs/routing.yaml:4:13: error: routing.position: route 2 under the root route of base.yml (receiver \"ops\") matches every alert and does not continue, so slo's routes placed after it would never be reached; place them before it [routing/position]\n",
+		},
+		{
+			name:    "position before the catch-all",
+			routing: "  base: ../base.yml\n  position: before ops\n  teams: {checkout: pager}\n",
+			base:    baseWithRoutes,
+		},
+		{
+			name:    "position is not a place",
+			routing: "  base: ../base.yml\n  position: middle\n  teams: {checkout: pager}\n",
+			base:    baseWithRoutes,
+			want:    "specs/routing.yaml:4:13: error: routing.position: expected first, last, before <receiver> or after <receiver>, got \"middle\" [routing/position]\n",
+		},
+		{
+			name:    "position without a base route has no effect",
+			routing: "  base: ../base.yml\n  position: last\n  default_receiver: ops\n  teams: {checkout: pager}\n",
+			base:    "receivers: [{name: ops}, {name: pager}]\n",
+			want:    "specs/routing.yaml:4:13: warning: routing.position: base.yml has no route of its own, so the generated route is its root route and position has no effect [routing/position]\n",
+		},
+		{
+			name:    "time interval without a base",
+			routing: "  default_receiver: ops\n  teams: {checkout: {receiver: pager, active_time_intervals: [office-hours]}}\n",
+			want:    "specs/routing.yaml:4:62: error: routing.teams.checkout.active_time_intervals[0]: time interval \"office-hours\" is not defined; time intervals are defined in the base Alertmanager config (routing.base), and there is none [routing/unknown-time-interval]\n",
+		},
+		{
+			name:    "a label route needs matchers, and not on team",
+			routing: "  default_receiver: ops\n  routes:\n    - receiver: pager\n    - matchers: [team=\"checkout\"]\n  teams: {checkout: pager}\n",
+			want: "specs/routing.yaml:5:7: error: routing.routes[0].matchers: missing; expected Alertmanager matchers such as [category=\"business\"] [spec/required]\n" +
+				"specs/routing.yaml:6:17: error: routing.routes[1].matchers[0]: match teams with routing.teams, not a team matcher [routing/matcher]\n",
+		},
+		{
+			name:    "a severity takes the team's receiver",
+			routing: "  base: ../base.yml\n  teams:\n    checkout:\n      receiver: pager\n      active_time_intervals: [office-hours]\n      critical: {repeat_interval: 1h}\n",
+			base:    baseWithRoutes,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, got := checkRouting(t, tc.routing, tc.base)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("diagnostics (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
