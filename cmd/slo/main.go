@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,10 @@ const (
 
 func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
 
+func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
 // exitCode carries an exit code out of a command action.
 type exitCode int
 
@@ -38,7 +43,8 @@ var formatFlag = &cli.StringFlag{
 	Usage: "diagnostics format: " + strings.Join(diag.Formats, ", "),
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// runContext runs slo with args; cancelling ctx stops slo test --watch.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := &cli.App{
 		Name:      "slo",
 		Usage:     "compile SLO and alert specs into Prometheus rules and Alertmanager routes, and test them",
@@ -80,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			overlayCommand(stdout, stderr),
 		},
 	}
-	err := a.Run(args)
+	err := a.RunContext(ctx, args)
 	var code exitCode
 	switch {
 	case err == nil:
