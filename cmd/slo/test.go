@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,6 +35,11 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 			format, dformat, err := reportFormats(c, stderr)
 			if err != nil {
 				return err
+			}
+			if c.NArg() == 0 && !exists("tests") {
+				if err := needSpecs(stderr, "test", "PATH..."); err != nil {
+					return err
+				}
 			}
 			lim, err := limitsFrom(c, stderr)
 			if err != nil {
@@ -101,4 +107,9 @@ func reportFormats(c *cli.Context, stderr io.Writer) (format, diagFormat string,
 		return format, "text", nil
 	}
 	return format, format, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
