@@ -197,12 +197,14 @@ func (s *watchState) round(changed []string, all bool, fn func(*Round) error) er
 		if affected[realPath(p)] {
 			r.Rerun = append(r.Rerun, p)
 		}
-		if f.kind != "promtool" || affected[realPath(p)] {
+		// Every spec is compiled, for the references between them; only
+		// the scenario and promtool files affected are read and run.
+		if f.kind == "spec" || affected[realPath(p)] {
 			paths = append(paths, p)
 		}
 	}
 	if len(paths) == 0 {
-		// Every test file is gone.
+		// Only files were removed: their verdicts go, nothing runs.
 		s.settle(r, gone, nil, nil)
 		s.files = files
 		clear(s.pending)
