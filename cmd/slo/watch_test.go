@@ -114,9 +114,20 @@ func TestWatch(t *testing.T) {
 
 	var stdout, stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	done := make(chan int, 1)
+	stopped := false
 	go func() { done <- runContext(ctx, []string{"slo", "test", "--watch"}, &stdout, &stderr) }()
+	// On a failure half-way, the loop still stops before t.Chdir restores
+	// the working folder under it.
+	defer func() {
+		cancel()
+		if !stopped {
+			select {
+			case <-done:
+			case <-time.After(eventWait):
+			}
+		}
+	}()
 
 	// waitFor waits for re in what was written to w after offset *at, and
 	// moves *at past it.
@@ -133,6 +144,7 @@ func TestWatch(t *testing.T) {
 			}
 			select {
 			case code := <-done:
+				stopped = true
 				t.Fatalf("the watch loop ended (exit %d) before printing %q\nstdout:\n%s\nstderr:\n%s", code, re, stdout.String(), stderr.String())
 			case <-time.After(10 * time.Millisecond):
 			}
@@ -213,6 +225,7 @@ func TestWatch(t *testing.T) {
 	cancel()
 	select {
 	case code := <-done:
+		stopped = true
 		if code != 0 {
 			t.Errorf("exit %d after cancel, want 0; stderr:\n%s", code, stderr.String())
 		}
