@@ -48,9 +48,34 @@ alerts:
 
 const watchRouting = `version: slo/v1
 routing:
-  default_receiver: ops
+  base: ../config/base.yml
+  default_receiver: chat
   teams:
     ops: {critical: pager, warning: chat}
+`
+
+const watchBase = `receivers:
+  - name: chat
+  - name: pager
+`
+
+// The page reaches the pager: the routing document and its base config
+// decide, so this file depends on them.
+const watchRouteScenario = `version: slo/v1
+spec: [../specs/q.yaml, ../specs/routing.yaml]
+tests:
+  - name: a queue of 250 reaches the pager
+    input_series:
+      - series: queue_depth{stage="mix"}
+        values: 250x30
+    alert_rule_test:
+      - eval_time: 10m
+        alertname: QueueDepthHigh
+        exp_alerts:
+          - exp_labels: {stage: mix, service: q, severity: critical, team: ops}
+            exp_receivers: [pager]
+          - exp_labels: {stage: mix, service: q, severity: warning, team: ops}
+            exp_receivers: []
 `
 
 // The queue holds 250 jobs: with a critical threshold of 200 it pages; at
@@ -110,6 +135,8 @@ func TestWatch(t *testing.T) {
 	write("specs/q.yaml", spec("200"))
 	write("specs/routing.yaml", watchRouting)
 	write("tests/q.yaml", watchScenario)
+	write("tests/route.yaml", watchRouteScenario)
+	write("config/base.yml", watchBase)
 	t.Chdir(dir)
 
 	var stdout, stderr syncBuffer
@@ -165,16 +192,17 @@ func TestWatch(t *testing.T) {
 	for _, want := range []string{
 		"FAIL tests/q.yaml: a queue of 250 pages: was PASS, now FAIL\n",
 		"tests/q.yaml:9:9: expected QueueDepthHigh{severity=\"critical\"} to fire",
-		"1 now failing, 0 now passing, 0 new, 0 gone; in all ",
-		" passed, 1 failed\n",
+		"FAIL tests/route.yaml: a queue of 250 reaches the pager: was PASS, now FAIL\n",
+		"2 now failing, 0 now passing, 0 new, 0 gone; in all ",
+		" passed, 2 failed\n",
 	} {
 		if !strings.Contains(round, want) {
 			t.Errorf("round after raising the threshold lacks %q:\n%s", want, round)
 		}
 	}
-	// Both files that depend on the spec ran: its generated scenarios and
-	// the scenario file that names it.
-	if !regexp.MustCompile(`reran \d+ scenarios of 2 files`).MatchString(round) {
+	// The files that depend on the spec ran: its generated scenarios and
+	// the two scenario files that name it.
+	if !regexp.MustCompile(`reran \d+ scenarios of 3 files`).MatchString(round) {
 		t.Errorf("round after raising the threshold did not rerun the spec and its scenario file:\n%s", round)
 	}
 
@@ -184,7 +212,7 @@ func TestWatch(t *testing.T) {
 	round = waitFor(&stdout, &out, `(?s)changed: [^\n]*\n.*?\nreran [^\n]*\n`)
 	t.Logf("save to verdicts (vim save, threshold restored): %s", time.Since(saved).Round(time.Millisecond))
 	if !strings.Contains(round, "ok   tests/q.yaml: a queue of 250 pages: was FAIL, now PASS\n") ||
-		!strings.Contains(round, "0 now failing, 1 now passing") || !strings.Contains(round, " passed, 0 failed\n") {
+		!strings.Contains(round, "0 now failing, 2 now passing") || !strings.Contains(round, " passed, 0 failed\n") {
 		t.Errorf("round after restoring the threshold:\n%s", round)
 	}
 	if strings.Contains(round, "4913") || strings.Contains(round, "~") {
@@ -215,10 +243,35 @@ func TestWatch(t *testing.T) {
 		t.Errorf("adding a spec reran more than it:\n%s", round)
 	}
 
+	atomicSave("specs/q.yaml", spec("200"))
+	round = waitFor(&stdout, &out, `(?s)changed: specs/q.yaml\n.*?\nreran [^\n]*\n`)
+	if !strings.Contains(round, "0 now failing, 2 now passing") {
+		t.Errorf("round after restoring the threshold again:\n%s", round)
+	}
+
+	// The routing document sends the page to chat now: the scenario file
+	// that names it fails, and nothing else reruns.
+	atomicSave("specs/routing.yaml", strings.Replace(watchRouting, "critical: pager", "critical: chat", 1))
+	round = waitFor(&stdout, &out, `(?s)changed: specs/routing.yaml\n.*?\nreran [^\n]*\n`)
+	if !strings.Contains(round, "FAIL tests/route.yaml: a queue of 250 reaches the pager: was PASS, now FAIL\n") ||
+		!regexp.MustCompile(`reran 1 scenarios of 2 files`).MatchString(round) {
+		t.Errorf("round after changing the routing document:\n%s", round)
+	}
+	// Its base config lies outside the folders watched; a save there
+	// reruns the same scenario file, still failing.
+	atomicSave("config/base.yml", watchBase+"# a comment\n")
+	round = waitFor(&stdout, &out, `(?s)changed: config/base.yml\n.*?\nreran [^\n]*\n`)
+	if !strings.Contains(round, "FAIL tests/route.yaml: a queue of 250 reaches the pager: still failing\n") ||
+		!regexp.MustCompile(`reran 1 scenarios of 1 file in`).MatchString(round) {
+		t.Errorf("round after changing the base config:\n%s", round)
+	}
+	atomicSave("specs/routing.yaml", watchRouting)
+	waitFor(&stdout, &out, `(?m)^ok   tests/route.yaml: a queue of 250 reaches the pager: was FAIL, now PASS$`)
+
 	// Removing the scenario file drops its verdict.
 	os.Remove(filepath.Join(dir, "tests/q.yaml"))
 	round = waitFor(&stdout, &out, `(?s)changed: tests/q.yaml\n.*?\nreran [^\n]*\n`)
-	if !strings.Contains(round, "gone tests/q.yaml: a queue of 250 pages (was FAIL)\n") || !strings.Contains(round, " passed, 0 failed\n") {
+	if !strings.Contains(round, "gone tests/q.yaml: a queue of 250 pages (was PASS)\n") || !strings.Contains(round, " passed, 0 failed\n") {
 		t.Errorf("round after removing the scenario file:\n%s", round)
 	}
 

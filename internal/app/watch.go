@@ -190,7 +190,11 @@ func (s *watchState) round(changed []string, all bool, fn func(*Round) error) er
 		clear(s.pending)
 		return nil
 	}
-	r.Changed = slices.Compact(slices.Sorted(slices.Values(changed)))
+	for _, p := range changed {
+		r.Changed = append(r.Changed, displayPath(p))
+	}
+	slices.Sort(r.Changed)
+	r.Changed = slices.Compact(r.Changed)
 	var paths []string
 	for _, p := range listed {
 		f := files[realPath(p)]
@@ -228,6 +232,22 @@ func (s *watchState) round(changed []string, all bool, fn func(*Round) error) er
 	r.Total = s.total()
 	r.Elapsed = time.Since(start)
 	return fn(r)
+}
+
+// displayPath is p relative to the working folder when it lies below it
+// (the folders of a base config are watched by absolute path).
+func displayPath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
 }
 
 // describe tells a test file's kind and, for a scenario file, the files its
