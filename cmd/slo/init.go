@@ -79,16 +79,14 @@ func initCmd(dir string, stdout, stderr io.Writer) error {
 	for _, name := range written {
 		fmt.Fprintf(stdout, "wrote %s\n", joinOut(dir, name))
 	}
-	cd := ""
+	fmt.Fprintln(stdout, "\nNext:")
 	if filepath.Clean(dir) != "." {
-		cd = "cd " + dir + " && "
+		fmt.Fprintf(stdout, "  cd %s\n", dir)
 	}
-	fmt.Fprintf(stdout, `
-Next:
-  %sslo check          the gate CI runs (.github/workflows/slo-check.yml); it passes now
-  slo test --watch      then edit specs/checkout.yaml: each save reruns its scenarios
+	fmt.Fprint(stdout, `  slo check                    the gate CI runs (.github/workflows/slo-check.yml); it passes now
+  slo test --watch             then edit specs/checkout.yaml: each save reruns what it affects
   slo compile && slo overlay   after a change; commit the specs with rules/, alertmanager/, overlays/ and dashboards/
-`, cd)
+`)
 	return nil
 }
 
