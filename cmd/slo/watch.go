@@ -17,10 +17,14 @@ import (
 
 // watchCmd is slo test --watch: it prints the first run as slo test does,
 // then, for each save, what was rerun and which verdicts changed. Ctrl-C
-// (or SIGTERM) stops it, after the round in progress; it then exits 0.
+// (or SIGTERM) stops it, after the round in progress; it then exits 0. A
+// second Ctrl-C stops it at once.
 func watchCmd(ctx context.Context, opts app.TestOptions, verbose bool, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first Ctrl-C the loop ends with the round in progress; a
+	// second one kills slo at once, as it would without --watch.
+	go func() { <-ctx.Done(); stop() }()
 	watched := opts.Paths
 	if len(watched) == 0 {
 		watched = app.DefaultTestPaths
