@@ -9,7 +9,7 @@ import (
 
 // The bash and zsh scripts are urfave/cli v2.27.7's autocomplete/
 // bash_autocomplete and zsh_autocomplete (MIT licence) with the program
-// name filled in: they ask slo itself for the words to complete, by
+// name filled in, and bash's working without the bash-completion package: they ask slo itself for the words to complete, by
 // running the command line so far with --generate-bash-completion
 // (App.EnableBashCompletion). Where slo offers no word (a PATH), the shell
 // completes file names.
@@ -17,9 +17,16 @@ const bashCompletion = `# slo completion for bash. Load it with
 #   source <(slo completion bash)
 # or save it as /etc/bash_completion.d/slo.
 
+# Without the bash-completion package, the words are split by bash alone.
 _slo_init_completion() {
   COMPREPLY=()
-  _get_comp_words_by_ref "$@" cur prev words cword
+  if declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+    _get_comp_words_by_ref "$@" cur prev words cword
+  else
+    cur="${COMP_WORDS[COMP_CWORD]}"
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+  fi
 }
 
 _slo_bash_autocomplete() {
