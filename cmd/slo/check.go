@@ -33,6 +33,11 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if !c.IsSet("specs") {
+				if err := needSpecs(stderr, "check", "--specs PATH"); err != nil {
+					return err
+				}
+			}
 			lim, err := limitsFrom(c, stderr)
 			if err != nil {
 				return err

@@ -3,9 +3,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
+	"github.com/slo-compiler/slo/internal/spec"
 )
 
 // Exit codes.
@@ -26,6 +29,10 @@ const (
 )
 
 func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
 
 // exitCode carries an exit code out of a command action.
 type exitCode int
@@ -38,20 +45,47 @@ var formatFlag = &cli.StringFlag{
 	Usage: "diagnostics format: " + strings.Join(diag.Formats, ", "),
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// runContext runs slo with args; cancelling ctx stops slo test --watch.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	unknown := false
 	a := &cli.App{
 		Name:      "slo",
 		Usage:     "compile SLO and alert specs into Prometheus rules and Alertmanager routes, and test them",
 		Writer:    stdout,
 		ErrWriter: stderr,
-		// No version in output: generated files and help stay byte-stable.
-		HideVersion:    true,
-		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError:   usageError,
+		// The version is printed only by slo version and --version (our own
+		// flag): help stays the same for every build.
+		HideVersion: true,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print the version of slo and exit"},
+		},
+		EnableBashCompletion: true,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		OnUsageError:         usageError,
 		CommandNotFound: func(c *cli.Context, cmd string) {
+			unknown = true
+			var names []string
+			for _, c := range c.App.VisibleCommands() {
+				names = append(names, c.Names()...)
+			}
+			if s := spec.Closest(cmd, names); s != "" {
+				fmt.Fprintf(stderr, "slo: unknown command %q; did you mean %s? See slo --help\n", cmd, s)
+				return
+			}
 			fmt.Fprintf(stderr, "slo: unknown command %q; see slo --help\n", cmd)
 		},
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				fmt.Fprintln(stdout, buildVersion())
+				return nil
+			}
+			if c.Args().Present() {
+				return cli.ShowCommandHelp(c, c.Args().First()) // an unknown command: CommandNotFound
+			}
+			return cli.ShowAppHelp(c)
+		},
 		Commands: []*cli.Command{
+			initCommand(stdout, stderr),
 			{
 				Name:      "compile",
 				Usage:     "compile specs into DIR/rules/<service>.yml and DIR/alertmanager/alertmanager.yml",
@@ -78,13 +112,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 				},
 			},
 			overlayCommand(stdout, stderr),
+			{
+				Name:  "version",
+				Usage: "print the version of slo: module version, VCS revision, Go version",
+				Action: func(c *cli.Context) error {
+					fmt.Fprintln(stdout, buildVersion())
+					return nil
+				},
+			},
+			completionCommand(stdout, stderr),
 		},
 	}
-	err := a.Run(args)
+	err := a.RunContext(ctx, args)
 	var code exitCode
 	switch {
 	case err == nil:
-		if a.Command("") == nil && len(args) > 1 && !slices.Contains([]string{"-h", "--help", "help"}, args[1]) && a.Command(args[1]) == nil {
+		if unknown {
 			return exitFailure
 		}
 		return exitOK
@@ -96,8 +139,34 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// usageError reports a usage error, with the flag meant when a flag is
+// misspelt.
 func usageError(c *cli.Context, err error, _ bool) error {
-	fmt.Fprintf(c.App.ErrWriter, "slo: %v\n", err)
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		flags := c.App.VisibleFlags()
+		if c.Command != nil && c.Command.Name != "" {
+			flags = c.Command.VisibleFlags()
+		}
+		var names []string
+		for _, f := range flags {
+			names = append(names, f.Names()...)
+		}
+		if s := spec.Closest(strings.TrimLeft(name, "-"), names); s != "" {
+			msg += fmt.Sprintf("; did you mean --%s?", s)
+		}
+	}
+	fmt.Fprintf(c.App.ErrWriter, "slo: %s\n", msg)
+	return exitCode(exitFailure)
+}
+
+// needSpecs stops a command run without PATH in a folder without specs/
+// with what to do, rather than a bare "stat specs: no such file".
+func needSpecs(stderr io.Writer, cmd, pathHint string) error {
+	if _, err := os.Stat(app.DefaultSpecs); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	fmt.Fprintf(stderr, "slo %s: no %s/ folder here; run slo init to start a project, or name the specs: slo %s %s\n", cmd, app.DefaultSpecs, cmd, pathHint)
 	return exitCode(exitFailure)
 }
 
@@ -112,6 +181,11 @@ func checkFormat(c *cli.Context, stderr io.Writer) error {
 func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	if err := checkFormat(c, stderr); err != nil {
 		return err
+	}
+	if c.NArg() == 0 {
+		if err := needSpecs(stderr, c.Command.Name, "PATH..."); err != nil {
+			return err
+		}
 	}
 	b, diags, err := app.Compile(c.Args().Slice())
 	if werr := diag.Write(stderr, c.String("format"), diags); werr != nil {

@@ -35,6 +35,11 @@ func overlayCmd(c *cli.Context, stdout, stderr io.Writer) error {
 	if err := checkFormat(c, stderr); err != nil {
 		return err
 	}
+	if c.NArg() == 0 {
+		if err := needSpecs(stderr, "overlay", "PATH..."); err != nil {
+			return err
+		}
+	}
 	dir := c.String("dashboards")
 	out := c.String("out")
 	if out == "" {

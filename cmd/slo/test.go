@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,12 +28,18 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "exhaustive", Usage: "evaluate every rule at every step, as promtool does (same verdicts, slower)"},
 			&cli.BoolFlag{Name: "coverage", Usage: "print which alerts lack a firing or a silent scenario"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show durations and evaluation counts of passing scenarios"},
+			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "run the scenarios, then rerun those a saved file affects and show which verdicts changed, until Ctrl-C"},
 		}, limitFlags()...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
 			format, dformat, err := reportFormats(c, stderr)
 			if err != nil {
 				return err
+			}
+			if c.NArg() == 0 && !exists("tests") {
+				if err := needSpecs(stderr, "test", "PATH..."); err != nil {
+					return err
+				}
 			}
 			lim, err := limitsFrom(c, stderr)
 			if err != nil {
@@ -46,6 +53,13 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 					return exitCode(exitFailure)
 				}
 				opts.Run = re
+			}
+			if c.Bool("watch") {
+				if format != "text" || c.Bool("coverage") {
+					fmt.Fprintln(stderr, "slo: --watch prints text for people; it takes neither --format nor --coverage")
+					return exitCode(exitFailure)
+				}
+				return watchCmd(c.Context, opts, c.Bool("verbose"), stdout, stderr)
 			}
 			run, diags, err := app.Test(opts)
 			if werr := diag.Write(stderr, dformat, diags); werr != nil {
@@ -93,4 +107,9 @@ func reportFormats(c *cli.Context, stderr io.Writer) (format, diagFormat string,
 		return format, "text", nil
 	}
 	return format, format, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
