@@ -306,7 +306,7 @@ func TestReliability(t *testing.T) {
 `}),
 		args:   []string{"compile"},
 		code:   exitProblems,
-		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid URL escape \"%zz\" [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:3:31: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid URL escape \"%zz\" [alertmanager/invalid]\n",
 	}, {
 		name: "secret: a slack_api_url with a token",
 		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `global:
@@ -315,7 +315,7 @@ receivers: [{name: ops}]
 `}),
 		args:   []string{"compile"},
 		code:   exitProblems,
-		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid port \"<secret>\" after host [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:2:18: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid port \"<secret>\" after host [alertmanager/invalid]\n",
 	}, {
 		name: "secret: a URL with user:password",
 		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers:
@@ -326,15 +326,14 @@ receivers: [{name: ops}]
 `}),
 		args:   []string{"compile"},
 		code:   exitProblems,
-		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid character \" \" in host name [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:5:34: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid character \" \" in host name [alertmanager/invalid]\n",
 	}, {
 		name: "secret: a base that is not an Alertmanager config quotes no URL",
 		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers: 'https://admin:hunter22@hooks.example.com/x'
 `}),
 		args: []string{"compile"},
 		code: exitProblems,
-		stderr: "specs/routing.yaml:3:9: error: routing.base: config/alertmanager.base.yml is not valid YAML: yaml: unmarshal errors:\n" +
-			"  line 1: cannot unmarshal !!str `<secret>` into []struct { Name string \"yaml:\\\"name\\\"\" } [spec/base]\n",
+		stderr: "config/alertmanager.base.yml:1:12: error: receivers: expected a list of receivers, got a string [spec/base]\n",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.needsNonRoot && os.Geteuid() == 0 {

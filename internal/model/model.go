@@ -332,8 +332,13 @@ type Routing struct {
 	// Base is the content of the user's base Alertmanager config, or nil.
 	Base     []byte
 	BasePath string
+	// BasePos is where routing.base is written.
+	BasePos diag.Pos
 	// BaseReceivers are the receivers the base config defines.
 	BaseReceivers []string
+	// BaseTimeIntervals are the time intervals the base config defines
+	// (time_intervals and mute_time_intervals).
+	BaseTimeIntervals []string
 }
 
 // TeamRoute routes a team's alerts.
@@ -351,7 +356,9 @@ type SeverityRoute struct {
 	Receiver            string
 	MuteTimeIntervals   []string
 	ActiveTimeIntervals []string
-	RepeatInterval      time.Duration
-	Continue            bool
-	Pos                 diag.Pos
+	// MutePos and ActivePos are where the two lists are written.
+	MutePos, ActivePos diag.Pos
+	RepeatInterval     time.Duration
+	Continue           bool
+	Pos                diag.Pos
 }

@@ -357,4 +357,42 @@ func (v *validator) crossChecks(p *model.Project) {
 			}
 		}
 	}
+	v.timeIntervals(p.Routing)
+}
+
+// timeIntervals checks that every time interval a route names is defined
+// in the base config, as Alertmanager's loader would refuse the merged
+// config (and say where only in the generated file).
+func (v *validator) timeIntervals(r *model.Routing) {
+	if r.BasePath != "" && r.Base == nil {
+		return // the base config was not read; that is reported
+	}
+	for _, t := range r.Teams {
+		for _, sr := range t.Severities {
+			for _, l := range []struct {
+				field string
+				names []string
+				pos   diag.Pos
+			}{{"mute_time_intervals", sr.MuteTimeIntervals, sr.MutePos}, {"active_time_intervals", sr.ActiveTimeIntervals, sr.ActivePos}} {
+				for _, name := range l.names {
+					if slices.Contains(r.BaseTimeIntervals, name) {
+						continue
+					}
+					where := fmt.Sprintf("routing.teams.%s.%s.%s", t.Team, sr.Severity, l.field)
+					switch {
+					case r.Base == nil:
+						v.diags.Errorf(l.pos, "routing/unknown-time-interval", "%s: time interval %q is not defined: routing without a base config has no time intervals; define it in the time_intervals of a routing.base config", where, name)
+					case len(r.BaseTimeIntervals) == 0:
+						v.diags.Errorf(l.pos, "routing/unknown-time-interval", "%s: time interval %q is not defined in %s, which has no time_intervals", where, name, r.BasePath)
+					default:
+						hint := "expected one of " + strings.Join(r.BaseTimeIntervals, ", ")
+						if best := spec.Closest(name, r.BaseTimeIntervals); best != "" {
+							hint = fmt.Sprintf("did you mean %q?", best)
+						}
+						v.diags.Errorf(l.pos, "routing/unknown-time-interval", "%s: time interval %q is not defined in %s; %s", where, name, r.BasePath, hint)
+					}
+				}
+			}
+		}
+	}
 }

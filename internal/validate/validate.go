@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
@@ -259,7 +257,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 		v.diags.Errorf(rs.Pos, "spec/required", "routing.default_receiver: missing; expected the receiver that takes alerts no team route matches")
 	}
 	if rs.Base != "" {
-		m.BasePath = rs.Base
+		m.BasePath, m.BasePos = rs.Base, rs.At("base")
 		if !filepath.IsAbs(rs.Base) {
 			m.BasePath = filepath.Join(filepath.Dir(path), rs.Base)
 		}
@@ -267,10 +265,10 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: files cannot be read here")
 		} else if b, err := v.opts.ReadFile(m.BasePath); err != nil {
 			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: cannot read the base Alertmanager config: %v", err)
-		} else if names, err := baseReceivers(b); err != nil {
-			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: %s is not valid YAML: %v", m.BasePath, promx.RedactError(b, err))
+		} else if names, ds := readBase(m.BasePath, b); len(ds) > 0 {
+			v.diags = append(v.diags, ds...)
 		} else {
-			m.Base, m.BaseReceivers = b, names
+			m.Base, m.BaseReceivers, m.BaseTimeIntervals = b, names.receivers, names.timeIntervals
 		}
 	}
 	for _, team := range sortedKeys(rs.Teams) {
@@ -305,6 +303,8 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 				Receiver:            sr.Receiver,
 				MuteTimeIntervals:   sr.MuteTimeIntervals,
 				ActiveTimeIntervals: sr.ActiveTimeIntervals,
+				MutePos:             sr.At("mute_time_intervals"),
+				ActivePos:           sr.At("active_time_intervals"),
 				RepeatInterval:      v.duration(sr.RepeatInterval, 0, fmt.Sprintf("routing.teams.%s.%s.repeat_interval", team, sev)),
 				Continue:            sr.Continue,
 				Pos:                 sr.Pos,
@@ -316,23 +316,4 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 		m.Teams = append(m.Teams, tr)
 	}
 	return m
-}
-
-// baseReceivers returns the receiver names of a base Alertmanager config.
-// The merged config is loaded by Alertmanager's own loader after rendering;
-// this only reads enough to check the routing's references.
-func baseReceivers(b []byte) ([]string, error) {
-	var base struct {
-		Receivers []struct {
-			Name string `yaml:"name"`
-		} `yaml:"receivers"`
-	}
-	if err := yaml.Unmarshal(b, &base); err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, r := range base.Receivers {
-		names = append(names, r.Name)
-	}
-	return names, nil
 }
