@@ -331,8 +331,8 @@ receivers: [{name: ops}]
 		name: "secret: a base that is not an Alertmanager config quotes no URL",
 		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers: 'https://admin:hunter22@hooks.example.com/x'
 `}),
-		args: []string{"compile"},
-		code: exitProblems,
+		args:   []string{"compile"},
+		code:   exitProblems,
 		stderr: "config/alertmanager.base.yml:1:12: error: receivers: expected a list of receivers, got a string [spec/base]\n",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

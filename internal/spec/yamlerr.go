@@ -33,16 +33,22 @@ func YAMLError(path string, src []byte, dec *yaml.Decoder, err error) diag.Diagn
 		d.Pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	d.Message = "invalid YAML: " + oneLine(msg)
+	d.Message = "invalid YAML: " + diag.OneLine(msg)
 	mk, ok := yamlMarks(dec)
 	if !ok {
 		return d
 	}
+	bom := bytes.HasPrefix(src, utf8BOM)
 	src = bytes.TrimPrefix(src, utf8BOM)
 	switch {
 	case mk.kind == yamlReaderError:
-		// The reader counts bytes, before lines exist.
-		d.Pos.Line, d.Pos.Col = byteLineCol(src, mk.offset)
+		// The reader counts bytes of the file, byte-order mark
+		// included, before lines exist; the marks leave it out.
+		off := mk.offset
+		if bom {
+			off -= len(utf8BOM)
+		}
+		d.Pos.Line, d.Pos.Col = byteLineCol(src, off)
 		d.Message = fmt.Sprintf("invalid YAML: %s (%s); the file must be UTF-8 text", mk.problem, byteName(mk.value))
 	case mk.kind == yamlScannerError || mk.kind == yamlParserError:
 		end := utf8.RuneCount(src)
@@ -63,7 +69,7 @@ func YAMLError(path string, src []byte, dec *yaml.Decoder, err error) diag.Diagn
 			text += "; YAML does not allow tabs in indentation, indent with spaces"
 		}
 		d.Message = "invalid YAML: " + text
-	case mk.event.line > 0 || mk.event.column > 0 || mk.event.index > 0:
+	default:
 		// An error of the composer (an unknown alias) is about the
 		// event it was composing.
 		d.Pos.Line, d.Pos.Col = mk.event.line+1, mk.event.column+1
@@ -156,14 +162,4 @@ func byteName(v int) string {
 		return fmt.Sprintf("byte 0x%02x", v)
 	}
 	return fmt.Sprintf("character U+%04X", v)
-}
-
-// oneLine folds a multi-line message ("yaml: unmarshal errors:\n  line 3:
-// ...") into one line, so that a diagnostic is always one line.
-func oneLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
-	}
-	return strings.Join(lines, " ")
 }
