@@ -190,8 +190,7 @@ func wordByte(c byte) bool {
 // msg by taking parts away: at each level, the first entry whose removal
 // makes the config load, else the first whose removal changes the error,
 // is where the problem is; it stops where no removal changes the error.
-// Only parts from the base are taken away; the loader runs about once per
-// entry on the way down.
+// The loader runs about once per entry on the way down.
 func (l *amLocator) byRemoval(msg string) []any {
 	var path []any
 	n := l.rendered
@@ -199,7 +198,7 @@ func (l *amLocator) byRemoval(msg string) []any {
 		var loads, changes []any
 		var loadsN, changesN *yaml.Node
 		try := func(key any, child *yaml.Node, remove func() func()) {
-			if loads != nil || l.generated(append(path[:len(path):len(path)], key)) {
+			if loads != nil {
 				return
 			}
 			restore := remove()
@@ -403,10 +402,10 @@ func routePos(r *model.Routing, path []any) diag.Pos {
 	}
 	sr := t.Severities[j]
 	if len(path) > 4 {
-		switch path[4] {
-		case "mute_time_intervals":
+		switch {
+		case path[4] == "mute_time_intervals" && sr.MutePos.File != "":
 			return sr.MutePos
-		case "active_time_intervals":
+		case path[4] == "active_time_intervals" && sr.ActivePos.File != "":
 			return sr.ActivePos
 		}
 	}
