@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
@@ -154,5 +155,32 @@ func TestAlertmanagerProblemsInGeneratedParts(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPromtoolFailuresAtTheirLines: the YAML decoder's list of unknown
+// fields of a promtool test file becomes one failure a line, at the field.
+func TestPromtoolFailuresAtTheirLines(t *testing.T) {
+	t.Chdir(t.TempDir())
+	src := "rule_files: [r.yml]\r\ntests:\r\n  - interval: 1m\r\n    input_seris: []\r\n    alert_rule_test:\r\n      - eval_tim: 5m\r\n"
+	if err := os.WriteFile("p.yaml", []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg := "yaml: unmarshal errors:\n  line 4: field input_seris not found in type simulate.testGroup\n  line 6: field eval_tim not found in type simulate.alertTestCase\n"
+	var got []string
+	for _, f := range promtoolFailures(diag.Pos{File: "p.yaml"}, msg) {
+		got = append(got, f.Pos.String()+": "+f.Message)
+	}
+	want := []string{
+		"p.yaml:4:5: yaml: field input_seris not found in type simulate.testGroup",
+		"p.yaml:6:9: yaml: field eval_tim not found in type simulate.alertTestCase",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// promtool's own failure reports keep their lines.
+	report := "    alertname: X, time: 5m,\n        exp:[...],\n        got:[]"
+	if f := promtoolFailures(diag.Pos{File: "p.yaml"}, report); len(f) != 1 || f[0].Pos.Line != 0 || f[0].Message != strings.TrimSpace(report) {
+		t.Errorf("a failure report: %+v", f)
 	}
 }
