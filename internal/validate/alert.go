@@ -345,8 +345,16 @@ func (v *validator) crossChecks(p *model.Project) {
 	}
 	if p.Routing.Base != nil {
 		check := func(name string, pos diag.Pos) {
-			if name != "" && !slices.Contains(p.Routing.BaseReceivers, name) {
-				v.diags.Errorf(pos, "routing/unknown-receiver", "receiver %q is not defined in %s; expected one of %s", name, p.Routing.BasePath, strings.Join(p.Routing.BaseReceivers, ", "))
+			switch {
+			case name == "" || slices.Contains(p.Routing.BaseReceivers, name):
+			case len(p.Routing.BaseReceivers) == 0:
+				v.diags.Errorf(pos, "routing/unknown-receiver", "receiver %q is not defined in %s, which defines no receivers", name, p.Routing.BasePath)
+			default:
+				hint := "expected one of " + strings.Join(p.Routing.BaseReceivers, ", ")
+				if best := spec.Closest(name, p.Routing.BaseReceivers); best != "" {
+					hint = fmt.Sprintf("did you mean %q?", best)
+				}
+				v.diags.Errorf(pos, "routing/unknown-receiver", "receiver %q is not defined in %s; %s", name, p.Routing.BasePath, hint)
 			}
 		}
 		check(p.Routing.DefaultReceiver, p.Routing.DefaultReceiverPos)
