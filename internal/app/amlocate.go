@@ -47,10 +47,8 @@ func alertmanagerDiags(am *compile.Alertmanager, p *model.Project, data []byte, 
 				path, atKey = loc.byRemoval(raw.Error()), true
 			}
 		}
+		// The compiled file holds every value of the base.
 		msg := promx.Redact(data, e.msg)
-		if am.Base != nil {
-			msg = promx.Redact(am.Base, msg)
-		}
 		diags.Errorf(loc.pos(path, atKey), "alertmanager/invalid", "the compiled %s is refused by Alertmanager's config loader: %s", am.Name, msg)
 	}
 	return diags
@@ -61,7 +59,10 @@ type amProblem struct {
 	msg  string
 }
 
-var yamlErrLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
+var (
+	yamlErrLineRE   = regexp.MustCompile(`^line (\d+): (.*)$`)
+	yamlSyntaxErrRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+)
 
 // amProblems splits a loader error into its problems: a YAML decoder's
 // "yaml: unmarshal errors:" lists one per line.
@@ -80,7 +81,7 @@ func amProblems(msg string) []amProblem {
 		}
 		return out
 	}
-	if m := regexp.MustCompile(`^yaml: line (\d+): (.*)$`).FindStringSubmatch(lines[0]); m != nil && len(lines) == 1 {
+	if m := yamlSyntaxErrRE.FindStringSubmatch(lines[0]); m != nil && len(lines) == 1 {
 		n, _ := strconv.Atoi(m[1])
 		return []amProblem{{n, m[2]}}
 	}

@@ -11,11 +11,7 @@ import (
 	"github.com/slo-compiler/slo/internal/scenario"
 )
 
-var (
-	unmarshalLineRE = regexp.MustCompile(`^line (\d+): (.*)$`)
-	yamlLineErrRE   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	notFoundRE      = regexp.MustCompile(`^field (\S+) not found`)
-)
+var notFoundRE = regexp.MustCompile(`^field (\S+) not found`)
 
 // promtoolFailures turns an error of a promtool test file into failures at
 // the lines the YAML decoder names: its "yaml: unmarshal errors:" list
@@ -29,7 +25,7 @@ func promtoolFailures(pos diag.Pos, msg string) []scenario.Failure {
 	switch {
 	case strings.HasSuffix(lines[0], "yaml: unmarshal errors:"):
 		items = lines[1:]
-	case len(lines) == 1 && yamlLineErrRE.MatchString(msg):
+	case len(lines) == 1 && yamlSyntaxErrRE.MatchString(msg):
 		items = []string{strings.TrimPrefix(msg, "yaml: ")}
 	default:
 		return []scenario.Failure{{Pos: pos, Message: msg}}
@@ -41,7 +37,7 @@ func promtoolFailures(pos diag.Pos, msg string) []scenario.Failure {
 	var out []scenario.Failure
 	for _, it := range items {
 		it = strings.TrimSpace(it)
-		m := unmarshalLineRE.FindStringSubmatch(it)
+		m := yamlErrLineRE.FindStringSubmatch(it)
 		if m == nil {
 			out = append(out, scenario.Failure{Pos: pos, Message: it})
 			continue
