@@ -41,7 +41,7 @@ func alertmanagerDiags(am *compile.Alertmanager, p *model.Project, data []byte, 
 		switch {
 		case loc.rendered == nil:
 		case e.line > 0:
-			path, atKey = nodeAtLine(loc.rendered, e.line)
+			path, atKey = nodeAtLine(loc.rendered, e.line, e.msg)
 		default:
 			if path = loc.byValue(e.msg); path == nil {
 				path, atKey = loc.byRemoval(raw.Error()), true
@@ -129,16 +129,28 @@ func walk(n *yaml.Node, path []any, f func(path []any, n *yaml.Node, isKey bool)
 	return true
 }
 
-// nodeAtLine returns the path of the first key or scalar on line of the
-// compiled file. (A block mapping or list starts at its first item's line,
-// one level deeper than the key that holds it.)
-func nodeAtLine(root *yaml.Node, line int) (path []any, isKey bool) {
+var fieldNotFoundRE = regexp.MustCompile(`^field (\S+) not found`)
+
+// nodeAtLine returns the path of the key or scalar on line of the compiled
+// file that msg is about: the key a "field x not found" names, else a
+// value msg quotes (several share a line in flow style: [5, {x: 1}]), else
+// the first. (A block mapping or list starts at its first item's line, one
+// level deeper than the key that holds it, so only scalars count.)
+func nodeAtLine(root *yaml.Node, line int, msg string) (path []any, isKey bool) {
+	field := ""
+	if m := fieldNotFoundRE.FindStringSubmatch(msg); m != nil {
+		field = m[1]
+	}
+	found, best := false, false
 	walk(root, nil, func(p []any, n *yaml.Node, key bool) bool {
-		if n.Line == line && n.Kind == yaml.ScalarNode {
-			path, isKey = p, key
-			return false
+		if n.Line != line || n.Kind != yaml.ScalarNode {
+			return true
 		}
-		return true
+		match := key && n.Value == field || !key && field == "" && mentions(msg, n.Value)
+		if !found || match && !best {
+			path, isKey, found, best = p, key, true, match
+		}
+		return !best
 	})
 	return path, isKey
 }
@@ -263,11 +275,21 @@ func (l *amLocator) generated(path []any) bool {
 	case "route":
 		return true
 	case "inhibit_rules":
-		return len(path) > 1 && path[1].(int) >= l.baseInhibits()
+		i, ok := pathIndex(path, 1)
+		return ok && i >= l.baseInhibits()
 	case "receivers":
 		return l.base == nil
 	}
 	return false
+}
+
+// pathIndex returns path[k] when it is a list index.
+func pathIndex(path []any, k int) (int, bool) {
+	if k >= len(path) {
+		return 0, false
+	}
+	i, ok := path[k].(int)
+	return i, ok
 }
 
 func (l *amLocator) baseInhibits() int {
@@ -386,19 +408,16 @@ func nodeAt(root *yaml.Node, path []any) *yaml.Node {
 // the team's severity j, and their time interval lists to where they are
 // written.
 func routePos(r *model.Routing, path []any) diag.Pos {
-	if len(path) < 2 || path[0] != "routes" {
-		return r.DefaultReceiverPos
-	}
-	i, _ := path[1].(int)
-	if i >= len(r.Teams) {
+	i, ok := pathIndex(path, 1)
+	if !ok || path[0] != "routes" || i >= len(r.Teams) {
 		return r.DefaultReceiverPos
 	}
 	t := r.Teams[i]
 	if len(path) < 4 || path[2] != "routes" {
 		return t.Pos
 	}
-	j, _ := path[3].(int)
-	if j >= len(t.Severities) {
+	j, ok := pathIndex(path, 3)
+	if !ok || j >= len(t.Severities) {
 		return t.Pos
 	}
 	sr := t.Severities[j]
