@@ -483,6 +483,26 @@ receivers: [{name: ops}]
 		code:   exitProblems,
 		stderr: "config/alertmanager.base.yml:8:9: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: missing to address in email config [alertmanager/invalid]\n",
 	}, {
+		// Both on one line of the compiled file, in flow style.
+		name: "base: two problems on one line",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": baseConfig + "inhibit_rules: [5, {x: 1}]\n",
+		}),
+		args: []string{"compile"},
+		code: exitProblems,
+		stderr: "config/alertmanager.base.yml:7:17: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: cannot unmarshal !!int `5` into common.plain [alertmanager/invalid]\n" +
+			"config/alertmanager.base.yml:7:21: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field x not found in type common.plain [alertmanager/invalid]\n",
+	}, {
+		name: "base: inhibit_rules not a list",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": baseConfig + "inhibit_rules: {x: 1}\n",
+		}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:7:1: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: cannot unmarshal !!map into []common.InhibitRule [alertmanager/invalid]\n",
+	}, {
 		name: "base: a receiver defined twice, at the second",
 		files: with(project, map[string]string{
 			"specs/routing.yaml":           routingWithBase,
