@@ -21,8 +21,25 @@ type ruleAt struct {
 // spec entry that made each: an SLO's group at the SLO; an alerting rule at
 // its severity's threshold (or the alert); a recording rule at the alert
 // whose signal records it (as lint/duplicate-record does); anything else at
-// the service.
+// the service. The map is built on the first problem: the compile of a
+// valid spec never needs it.
 func locateRules(s *model.Service, rf compile.RuleFile) ruleLocator {
+	var at map[ruleAt]diag.Pos
+	return func(group string, rule int) diag.Pos {
+		if at == nil {
+			at = rulePositions(s, rf)
+		}
+		if p, ok := at[ruleAt{group, rule}]; ok {
+			return p
+		}
+		if p, ok := at[ruleAt{group, 0}]; ok {
+			return p
+		}
+		return s.Pos
+	}
+}
+
+func rulePositions(s *model.Service, rf compile.RuleFile) map[ruleAt]diag.Pos {
 	at := map[ruleAt]diag.Pos{}
 	slos := map[string]*model.SLO{}
 	for _, slo := range s.SLOs {
@@ -60,15 +77,7 @@ func locateRules(s *model.Service, rf compile.RuleFile) ruleLocator {
 			at[ruleAt{g.Name, j + 1}] = pos
 		}
 	}
-	return func(group string, rule int) diag.Pos {
-		if p, ok := at[ruleAt{group, rule}]; ok {
-			return p
-		}
-		if p, ok := at[ruleAt{group, 0}]; ok {
-			return p
-		}
-		return s.Pos
-	}
+	return at
 }
 
 func hasLabel(ls []compile.Label, name, value string) bool {
