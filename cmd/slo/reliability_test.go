@@ -120,6 +120,13 @@ routing:
   teams:
     platform: {critical: ops}
 `
+	baseConfig = `time_intervals:
+  - name: office-hours
+    time_intervals:
+      - weekdays: ['monday:friday']
+receivers:
+  - name: ops
+`
 	dashboard = func(uid string) string {
 		return `{
   "uid": "` + uid + `",
@@ -306,7 +313,7 @@ func TestReliability(t *testing.T) {
 `}),
 		args:   []string{"compile"},
 		code:   exitProblems,
-		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid URL escape \"%zz\" [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:3:31: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid URL escape \"%zz\" [alertmanager/invalid]\n",
 	}, {
 		name: "secret: a slack_api_url with a token",
 		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `global:
@@ -315,7 +322,7 @@ receivers: [{name: ops}]
 `}),
 		args:   []string{"compile"},
 		code:   exitProblems,
-		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid port \"<secret>\" after host [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:2:18: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid port \"<secret>\" after host [alertmanager/invalid]\n",
 	}, {
 		name: "secret: a URL with user:password",
 		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers:
@@ -326,15 +333,184 @@ receivers: [{name: ops}]
 `}),
 		args:   []string{"compile"},
 		code:   exitProblems,
-		stderr: "specs/routing.yaml: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid character \" \" in host name [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:5:34: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: parse \"<secret>\": invalid character \" \" in host name [alertmanager/invalid]\n",
 	}, {
 		name: "secret: a base that is not an Alertmanager config quotes no URL",
 		files: with(project, map[string]string{"specs/routing.yaml": routingWithBase, "config/alertmanager.base.yml": `receivers: 'https://admin:hunter22@hooks.example.com/x'
 `}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:1:12: error: receivers: expected a list of receivers, got a string [spec/base]\n",
+	}, {
+		name:    "yaml: a tab in the indentation",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "  - name", "\t- name", 1)})
+		},
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/api.yaml:5:1: error: invalid YAML: found character that cannot start any token; YAML does not allow tabs in indentation, indent with spaces [spec/yaml]\n",
+	}, {
+		// yaml.v3 says line 2 (the line before the "[", counted from 0).
+		name:    "yaml: an unclosed flow sequence",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "team: platform", "team: [platform", 1)})
+		},
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/api.yaml:4:7: error: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence at line 3 column 7 [spec/yaml]\n",
+	}, {
+		// yaml.v3 says line 4 (where the list starts, counted from 0).
+		name:    "yaml: a key dedented out of its list item",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "    above:", "   above:", 1)})
+		},
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/api.yaml:7:4: error: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 5 column 3 [spec/yaml]\n",
+	}, {
+		name:    "yaml: an unclosed quote, at the quote",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "title: Disk}", "title: \"Disk}", 1)})
+		},
+		args:   []string{"validate"},
+		code:   exitProblems,
+		stderr: "specs/api.yaml:8:37: error: invalid YAML: found unexpected end of stream while scanning a quoted scalar that starts here [spec/yaml]\n",
+	}, {
+		name:    "yaml: an unknown alias",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "team: platform", "team: *platform", 1)})
+		},
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/api.yaml:3:7: error: invalid YAML: unknown anchor 'platform' referenced [spec/yaml]\n",
+	}, {
+		name:    "yaml: a byte that is not UTF-8",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "title: Disk", "title: Dïsk\xff", 1)})
+		},
+		args:   []string{"check"},
+		code:   exitProblems,
+		stderr: "specs/api.yaml:8:41: error: invalid YAML: invalid leading UTF-8 octet (byte 0xff); the file must be UTF-8 text [spec/yaml]\nslo check: FAILED\n",
+	}, {
+		name:    "yaml: CRLF and a byte-order mark",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			crlf := "\ufeff" + strings.ReplaceAll(strings.Replace(apiSpecChanged, "service: api", "service: api: x", 1), "\n", "\r\n")
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": crlf})
+		},
+		args:   []string{"test", "specs/api.yaml"},
+		code:   exitProblems,
+		stderr: "specs/api.yaml:2:13: error: invalid YAML: mapping values are not allowed in this context [spec/yaml]\n",
+	}, {
+		// The position was the "|" before lines kept their "\r".
+		name:    "promql: an error in a block scalar of a CRLF file",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			block := strings.Replace(apiSpecChanged, "signal: {expr: 'max by (instance) (disk_used_ratio)'}", "signal:\n      expr: |\n        max by (instance) (\n          disk_used_ratio +\n        )", 1)
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.ReplaceAll(block, "\n", "\r\n")})
+		},
 		args: []string{"compile"},
 		code: exitProblems,
-		stderr: "specs/routing.yaml:3:9: error: routing.base: config/alertmanager.base.yml is not valid YAML: yaml: unmarshal errors:\n" +
-			"  line 1: cannot unmarshal !!str `<secret>` into []struct { Name string \"yaml:\\\"name\\\"\" } [spec/base]\n",
+		stderr: "specs/api.yaml:8:9: error: signal.expr: no arguments for aggregate expression provided [promql/syntax]\n" +
+			"specs/api.yaml:10:9: error: signal.expr: unexpected \")\" in aggregation [promql/syntax]\n",
+	}, {
+		name:   "routing: a time interval without a base config",
+		files:  with(project, map[string]string{"specs/routing.yaml": strings.Replace(routingSpec, "{critical: ops}", "{critical: {receiver: ops, mute_time_intervals: [nights]}}", 1)}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/routing.yaml:5:63: error: routing.teams.platform.critical.mute_time_intervals[0]: time interval \"nights\" is not defined; time intervals are defined in the base Alertmanager config (routing.base), and there is none [routing/unknown-time-interval]\n",
+	}, {
+		name: "routing: a time interval the base config does not define",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           strings.Replace(routingWithBase, "{critical: ops}", "{critical: {receiver: ops, active_time_intervals: [office-hour]}}", 1),
+			"config/alertmanager.base.yml": baseConfig,
+		}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/routing.yaml:6:65: error: routing.teams.platform.critical.active_time_intervals[0]: time interval \"office-hour\" is not defined in config/alertmanager.base.yml; did you mean \"office-hours\"? [routing/unknown-time-interval]\n",
+	}, {
+		name: "base: a YAML syntax error, in the base config",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": strings.Replace(baseConfig, "  - name: ops", "  - name: ops\n\t- name: x", 1),
+		}),
+		args:   []string{"validate"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:7:1: error: invalid YAML: found a tab character that violates indentation while scanning a plain scalar at line 6 column 11 [spec/base]\n",
+	}, {
+		// The loader names line 14 of the compiled file, in two lines.
+		name: "base: two unknown fields, at their lines of the base config",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": strings.Replace(baseConfig, "  - name: ops", "  - name: ops\n    slak_configs: []\n    emial_configs: []", 1),
+		}),
+		args: []string{"compile"},
+		code: exitProblems,
+		stderr: "config/alertmanager.base.yml:7:5: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field slak_configs not found in type config.plain [alertmanager/invalid]\n" +
+			"config/alertmanager.base.yml:8:5: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field emial_configs not found in type config.plain [alertmanager/invalid]\n",
+	}, {
+		// The loader names no line and does not quote the whole value.
+		name: "base: a weekday Alertmanager does not know",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": strings.Replace(baseConfig, "monday:friday", "monday:fryday", 1),
+		}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:4:20: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: fryday is not a valid weekday [alertmanager/invalid]\n",
+	}, {
+		// The loader names no line and quotes nothing.
+		name: "base: an e-mail receiver without to",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": strings.Replace(baseConfig, "  - name: ops", "  - name: ops\n    email_configs:\n      - from: am@example.com", 1),
+		}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:8:9: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: missing to address in email config [alertmanager/invalid]\n",
+	}, {
+		// Both on one line of the compiled file, in flow style.
+		name: "base: two problems on one line",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": baseConfig + "inhibit_rules: [5, {x: 1}]\n",
+		}),
+		args: []string{"compile"},
+		code: exitProblems,
+		stderr: "config/alertmanager.base.yml:7:17: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: cannot unmarshal !!int `5` into common.plain [alertmanager/invalid]\n" +
+			"config/alertmanager.base.yml:7:21: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field x not found in type common.plain [alertmanager/invalid]\n",
+	}, {
+		name: "base: inhibit_rules not a list",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": baseConfig + "inhibit_rules: {x: 1}\n",
+		}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:7:1: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: cannot unmarshal !!map into []common.InhibitRule [alertmanager/invalid]\n",
+	}, {
+		name: "base: a receiver defined twice, at the second",
+		files: with(project, map[string]string{
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": baseConfig + "  - name: ops\n",
+		}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:7:11: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: notification config name \"ops\" is not unique [alertmanager/invalid]\n",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.needsNonRoot && os.Geteuid() == 0 {

@@ -272,7 +272,8 @@ func Compile(paths []string) (*Build, diag.List, error) {
 	out := compile.Project(p)
 	diags = append(diags, duplicateRecords(p, out)...)
 	b := &Build{Project: p, Output: out, Whole: whole}
-	for i, r := range renderRuleFiles(out.RuleFiles) {
+	locate := func(i int) ruleLocator { return locateRules(p.Services[i], out.RuleFiles[i]) }
+	for i, r := range renderRuleFiles(out.RuleFiles, locate) {
 		if r.err != nil {
 			return nil, diags, r.err
 		}
@@ -284,8 +285,8 @@ func Compile(paths []string) (*Build, diag.List, error) {
 		if err != nil {
 			return nil, diags, promx.RedactError(out.Alertmanager.Base, err)
 		}
-		if err := promx.CheckAlertmanagerConfig(data); err != nil {
-			diags.Errorf(diag.Pos{File: out.Alertmanager.Source}, "alertmanager/invalid", "the compiled %s is refused by Alertmanager's config loader: %v", out.Alertmanager.Name, err)
+		if raw := promx.AlertmanagerConfigProblem(data); raw != nil {
+			diags = append(diags, alertmanagerDiags(out.Alertmanager, p, data, raw)...)
 		}
 		b.Files = append(b.Files, File{out.Alertmanager.Name, data})
 	}

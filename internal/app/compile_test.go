@@ -177,10 +177,10 @@ func TestReadBackCatchesDrift(t *testing.T) {
 	rf := compile.RuleFile{Name: "rules/x.yml", Source: "specs/x.yaml", Groups: []compile.Group{{
 		Name: "g", Rules: []compile.Rule{{Record: "a:b:c", Expr: "sum(x)", Labels: []compile.Label{{Name: "k", Value: "v"}}}},
 	}}}
-	if r := renderRuleFile(rf); r.err != nil || len(r.diags) > 0 {
+	if r := renderRuleFile(rf, nil); r.err != nil || len(r.diags) > 0 {
 		t.Fatalf("clean file: err %v, diags %v", r.err, r.diags)
 	}
-	groups, errs := promx.LoadRuleFile(renderRuleFile(rf).data)
+	groups, errs := promx.LoadRuleFile(renderRuleFile(rf, nil).data)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -196,7 +196,7 @@ func TestReadBackCatchesDrift(t *testing.T) {
 			changed.Groups[0].Rules = []compile.Rule{rf.Groups[0].Rules[0]}
 			changed.Groups[0].Rules[0].Labels = slices.Clone(rf.Groups[0].Rules[0].Labels)
 			mutate(&changed)
-			if msg := readBackDiff(changed, groups); msg == "" {
+			if msg, _ := readBackDiff(changed, groups); msg == "" {
 				t.Errorf("no difference reported")
 			}
 		})
@@ -204,7 +204,7 @@ func TestReadBackCatchesDrift(t *testing.T) {
 	// A rule Prometheus refuses: an invalid record name.
 	bad := rf
 	bad.Groups = []compile.Group{{Name: "g", Rules: []compile.Rule{{Record: "a:b:c{}", Expr: "x"}}}}
-	if r := renderRuleFile(bad); len(r.diags) == 0 || r.diags[0].Code != "rules/invalid" {
+	if r := renderRuleFile(bad, nil); len(r.diags) == 0 || r.diags[0].Code != "rules/invalid" {
 		t.Errorf("invalid record name: diags %v", r.diags)
 	}
 }

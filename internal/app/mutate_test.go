@@ -194,18 +194,10 @@ func pipelineProblem(failed bool, diags diag.List) string {
 			continue
 		}
 		switch {
-		case d.Code == "alertmanager/invalid" && strings.Contains(d.Message, "undefined time interval"):
-			// Documented (docs/diagnostics.md, alertmanager/invalid):
-			// validation does not read the base config's time intervals,
-			// Alertmanager's loader refuses the name, at the routing file.
-			return ""
 		case d.Code == "rules/invalid" || d.Code == "alertmanager/invalid":
 			return "validation let through output that does not load: " + d.String()
 		}
 		positioned = positioned || d.Pos.Line > 0 && d.Pos.Col > 0
-		// yaml.v3 gives no line for errors of its reader (invalid UTF-8,
-		// control characters): the file is all the position there is.
-		positioned = positioned || d.Code == "spec/yaml"
 	}
 	switch {
 	case failed && !diags.HasErrors():

@@ -263,7 +263,7 @@ func promtoolResults(fr *simulate.FileResult) []*scenario.Result {
 	if len(fr.Groups) == 0 {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: filepath.Base(fr.File), Pos: pos}}
 		for _, e := range fr.Errors {
-			r.Failures = append(r.Failures, scenario.Failure{Pos: pos, Message: strings.TrimSpace(e)})
+			r.Failures = append(r.Failures, promtoolFailures(pos, e)...)
 		}
 		return []*scenario.Result{r}
 	}
@@ -271,7 +271,7 @@ func promtoolResults(fr *simulate.FileResult) []*scenario.Result {
 	for _, g := range fr.Groups {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: g.Name, Pos: pos}, Evaluations: g.Stats.RuleEvals}
 		for _, e := range g.Errors {
-			r.Failures = append(r.Failures, scenario.Failure{Pos: pos, Message: strings.TrimSpace(e)})
+			r.Failures = append(r.Failures, promtoolFailures(pos, e)...)
 		}
 		out = append(out, r)
 	}

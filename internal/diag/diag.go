@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Severity says whether a diagnostic stops the compile. The zero value is Error.
@@ -54,7 +55,24 @@ type Diagnostic struct {
 }
 
 func (d Diagnostic) String() string {
-	return fmt.Sprintf("%s: %s: %s [%s]", d.Pos, d.Severity, d.Message, d.Code)
+	return fmt.Sprintf("%s: %s: %s [%s]", d.Pos, d.Severity, OneLine(d.Message), d.Code)
+}
+
+// OneLine folds a message of several lines (a wrapped error such as
+// "yaml: unmarshal errors:\n  line 3: ...") into one, so that every
+// diagnostic is one line for editors and problem matchers.
+func OneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
+	out := lines[:0]
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // List collects diagnostics. The zero value is ready to use.

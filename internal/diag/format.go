@@ -14,6 +14,9 @@ var Formats = []string{"text", "json", "github"}
 // "github"). The list is sorted first, so every format shows the same order.
 func Write(w io.Writer, format string, l List) error {
 	l = l.Sorted()
+	for i := range l {
+		l[i].Message = OneLine(l[i].Message)
+	}
 	switch format {
 	case "", "text":
 		for _, d := range l {

@@ -376,6 +376,8 @@ type Routing struct {
 	// Base is the content of the user's base Alertmanager config, or nil.
 	Base     []byte
 	BasePath string
+	// BasePos is where routing.base is written.
+	BasePos diag.Pos
 	// BaseReceivers are the receivers the base config defines.
 	BaseReceivers []string
 	// BaseRoute is set when the base config has a route tree of its own:
@@ -433,9 +435,11 @@ type Route struct {
 	Receiver            string
 	MuteTimeIntervals   []string
 	ActiveTimeIntervals []string
-	RepeatInterval      time.Duration
-	Continue            bool
-	Pos                 diag.Pos
+	// MutePos and ActivePos are where the two lists are written.
+	MutePos, ActivePos diag.Pos
+	RepeatInterval     time.Duration
+	Continue           bool
+	Pos                diag.Pos
 }
 
 // AlertRoute overrides the route of one alert.

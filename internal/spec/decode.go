@@ -31,7 +31,7 @@ func Parse(path string, src []byte) (*File, diag.List) {
 			break
 		}
 		if err != nil {
-			diags = append(diags, yamlError(path, err))
+			diags = append(diags, YAMLError(path, src, dec, err))
 			return nil, diags
 		}
 		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
@@ -61,15 +61,14 @@ func Parse(path string, src []byte) (*File, diag.List) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
-func splitLines(src []byte) []string { return strings.Split(string(src), "\n") }
-
-func yamlError(path string, err error) diag.Diagnostic {
-	d := diag.Diagnostic{Pos: diag.Pos{File: path}, Code: "spec/yaml", Message: err.Error()}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		d.Pos.Line, _ = strconv.Atoi(m[1])
-		d.Message = "invalid YAML: " + m[2]
+// splitLines splits src into lines without their line breaks (\n or
+// \r\n), as yaml.v3 reads them.
+func splitLines(src []byte) []string {
+	lines := strings.Split(string(bytes.TrimPrefix(src, utf8BOM)), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
 	}
-	return d
+	return lines
 }
 
 func (d *decoder) checkVersion(v string, n *Node) {

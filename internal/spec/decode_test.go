@@ -120,11 +120,21 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("version: slo/v1\nservice: [\n"))
 	f.Add([]byte("a: &x {b: *x}\n"))
+	f.Add([]byte("*x"))
+	f.Add([]byte("\xef\xbb\xbfversion: \xff\n"))
+	f.Add([]byte("version: slo/v1\r\nservice: \"a\r\n"))
+	f.Add([]byte("a:\n\t- b\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		_, diags := Parse("fuzz.yaml", src)
 		for _, d := range diags {
 			if d.Pos.File != "fuzz.yaml" {
 				t.Fatalf("diagnostic without the file: %v", d)
+			}
+			if d.Code == "spec/yaml" && (d.Pos.Line < 1 || d.Pos.Col < 1) {
+				t.Fatalf("YAML error without a line and column: %v", d)
+			}
+			if strings.ContainsAny(d.String(), "\r\n") {
+				t.Fatalf("diagnostic of more than one line: %q", d.String())
 			}
 		}
 	})

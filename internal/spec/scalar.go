@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,7 +33,7 @@ func (e *Expr) PosAt(off int) diag.Pos {
 		if s.off > off {
 			break
 		}
-		p.Line, p.Col = s.line, s.col+(off-s.off)
+		p.Line, p.Col = s.line, s.col+utf8.RuneCountInString(e.Text[s.off:min(max(off, s.off), len(e.Text))])
 	}
 	return p
 }
@@ -84,9 +85,9 @@ func (d *decoder) segments(n *yaml.Node) []segment {
 		return segs
 	}
 	// A plain scalar may continue on following lines, folded into spaces.
-	first := d.lines[n.Line-1]
+	first := []rune(d.lines[n.Line-1])
 	if n.Column-1 <= len(first) {
-		cursor := len(strings.TrimRight(first[n.Column-1:], " "))
+		cursor := len(strings.TrimRight(string(first[n.Column-1:]), " "))
 		for ln := n.Line + 1; ln <= len(d.lines) && cursor < len(n.Value); ln++ {
 			line := d.lines[ln-1]
 			content := strings.TrimSpace(line)

@@ -141,7 +141,7 @@ func ParseScenario(path string, src []byte) (*ScenarioFile, diag.List) {
 		if errors.Is(err, io.EOF) {
 			diags.Errorf(diag.Pos{File: path}, "scenario/empty", "empty scenario file")
 		} else {
-			diags = append(diags, yamlError(path, err))
+			diags = append(diags, YAMLError(path, src, dec, err))
 		}
 		return nil, diags
 	}

@@ -43,7 +43,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 	}
 	baseOK := false
 	if rs.Base != "" {
-		m.BasePath = rs.Base
+		m.BasePath, m.BasePos = rs.Base, rs.At("base")
 		if !filepath.IsAbs(rs.Base) {
 			m.BasePath = filepath.Join(filepath.Dir(path), rs.Base)
 		}
@@ -51,10 +51,14 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: files cannot be read here")
 		} else if b, err := v.opts.ReadFile(m.BasePath); err != nil {
 			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: cannot read the base Alertmanager config: %v", err)
-		} else if err := readBase(b, m); err != nil {
-			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: %s is not valid YAML: %v", m.BasePath, promx.RedactError(b, err))
+		} else if names, ds := readBaseNames(m.BasePath, b); len(ds) > 0 {
+			v.diags = append(v.diags, ds...)
+		} else if err := readBaseRoute(b, m); err != nil {
+			// A shape readBaseNames does not look at (the route tree);
+			// Alertmanager's loader says where after rendering.
+			v.diags.Errorf(rs.At("base"), "spec/base", "routing.base: %s: %v", m.BasePath, promx.RedactError(b, err))
 		} else {
-			m.Base = b
+			m.Base, m.BaseReceivers, m.BaseTimeIntervals = b, names.receivers, names.timeIntervals
 			baseOK = true
 		}
 	}
@@ -242,10 +246,10 @@ func suggest(name string, candidates []string) string {
 	return "; expected one of " + strings.Join(candidates, ", ")
 }
 
-// readBase reads what the routing's checks need of a base Alertmanager
-// config into m: its receivers, time intervals and root route. The merged
-// config is loaded by Alertmanager's own loader after rendering.
-func readBase(b []byte, m *model.Routing) error {
+// readBaseRoute reads the root route of a base Alertmanager config into
+// m, for routing.position. The merged config is loaded by Alertmanager's own
+// loader after rendering.
+func readBaseRoute(b []byte, m *model.Routing) error {
 	type child struct {
 		Receiver string    `yaml:"receiver"`
 		Matchers yaml.Node `yaml:"matchers"`
@@ -254,15 +258,6 @@ func readBase(b []byte, m *model.Routing) error {
 		Continue bool      `yaml:"continue"`
 	}
 	var base struct {
-		Receivers []struct {
-			Name string `yaml:"name"`
-		} `yaml:"receivers"`
-		TimeIntervals []struct {
-			Name string `yaml:"name"`
-		} `yaml:"time_intervals"`
-		MuteTimeIntervals []struct {
-			Name string `yaml:"name"`
-		} `yaml:"mute_time_intervals"`
 		Route *struct {
 			Receiver string  `yaml:"receiver"`
 			Routes   []child `yaml:"routes"`
@@ -270,15 +265,6 @@ func readBase(b []byte, m *model.Routing) error {
 	}
 	if err := yaml.Unmarshal(b, &base); err != nil {
 		return err
-	}
-	for _, r := range base.Receivers {
-		m.BaseReceivers = append(m.BaseReceivers, r.Name)
-	}
-	for _, t := range base.TimeIntervals {
-		m.BaseTimeIntervals = append(m.BaseTimeIntervals, t.Name)
-	}
-	for _, t := range base.MuteTimeIntervals {
-		m.BaseTimeIntervals = append(m.BaseTimeIntervals, t.Name)
 	}
 	if base.Route != nil {
 		br := &model.BaseRoute{Receiver: base.Route.Receiver}

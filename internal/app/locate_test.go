@@ -1,0 +1,186 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/render"
+)
+
+const locateSpec = `version: slo/v1
+service: api
+team: platform
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      ratio: {bad: 'http_requests_total{code=~"5.."}', total: http_requests_total}
+alerts:
+  - name: DiskFull
+    signal: {expr: 'max by (instance) (disk_used_ratio)'}
+    above: {critical: 0.9, warning: 0.8}
+    inhibits: {alerts: [QueueSlow]}
+  - name: QueueSlow
+    signal: {expr: 'max(queue_seconds)'}
+    above: {warning: 30}
+`
+
+const locateRouting = `version: slo/v1
+routing:
+  default_receiver: ops
+  teams:
+    platform:
+      critical: {receiver: ops, repeat_interval: 1h}
+`
+
+// loadLocate compiles the specs above in a temporary folder.
+func loadLocate(t *testing.T) (*model.Project, *compile.Output) {
+	t.Helper()
+	t.Chdir(t.TempDir())
+	writeSpec := func(name, src string) {
+		if err := os.MkdirAll("specs", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("specs", name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeSpec("api.yaml", locateSpec)
+	writeSpec("routing.yaml", locateRouting)
+	p, diags, err := Load(nil)
+	if err != nil || p == nil {
+		t.Fatalf("load: %v %v", err, diags)
+	}
+	return p, compile.Project(p)
+}
+
+// TestRuleProblemsAtTheirSpecEntry: a rule Prometheus's loader refuses is
+// reported at the spec entry that made it, not at the file or at a line of
+// the compiled file: an alerting rule at its severity's threshold, a
+// recording rule at its alert, an SLO's rule at the SLO.
+func TestRuleProblemsAtTheirSpecEntry(t *testing.T) {
+	p, out := loadLocate(t)
+	rf := out.RuleFiles[0]
+	s := p.Services[0]
+	var got []string
+	for gi, g := range rf.Groups {
+		for ri, r := range g.Rules {
+			bad := rf
+			bad.Groups = append([]compile.Group(nil), rf.Groups...)
+			bad.Groups[gi].Rules = append([]compile.Rule(nil), g.Rules...)
+			r.Labels = append([]compile.Label{{Name: "0bad", Value: "x"}}, r.Labels...)
+			bad.Groups[gi].Rules[ri] = r
+			res := renderRuleFile(bad, locateRules(s, bad))
+			if len(res.diags) != 1 {
+				t.Fatalf("group %s rule %d: %v", g.Name, ri+1, res.diags)
+			}
+			d := res.diags[0]
+			if strings.Contains(d.Message, "\n") || !strings.Contains(d.Message, "invalid label name: 0bad") {
+				t.Errorf("message: %q", d.Message)
+			}
+			got = append(got, r.Record+r.Alert+" "+d.Pos.String())
+		}
+	}
+	// The SLO's group: every rule at the SLO.
+	var want []string
+	for _, g := range rf.Groups[:1] {
+		for _, r := range g.Rules {
+			want = append(want, r.Record+r.Alert+" specs/api.yaml:5:5")
+		}
+	}
+	want = append(want,
+		"instance:disk_full:value specs/api.yaml:10:5",
+		"DiskFull specs/api.yaml:12:23", // critical: 0.9
+		"DiskFull specs/api.yaml:12:37", // warning: 0.8
+		"api:queue_slow:value specs/api.yaml:14:5",
+		"QueueSlow specs/api.yaml:16:22",
+	)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestAlertmanagerProblemsInGeneratedParts: when Alertmanager's loader
+// refuses a part slo generated (a route, an inhibit rule), the problem is
+// reported at the routing or alert spec that made it, one line each. The
+// compiled config is broken by hand, as validation keeps such input out.
+func TestAlertmanagerProblemsInGeneratedParts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		break_ func(am *compile.Alertmanager)
+		want   string
+	}{{
+		name:   "a time interval of a severity route",
+		break_: func(am *compile.Alertmanager) { am.Route.Routes[0].Routes[0].MuteTimeIntervals = []string{"nights"} },
+		want:   `specs/routing.yaml:6:17: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
+	}, {
+		name:   "a matcher of a team route",
+		break_: func(am *compile.Alertmanager) { am.Route.Routes[0].Matchers = []string{`team=~"("`} },
+		want:   "specs/routing.yaml:6:7: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: error parsing regexp: missing closing ): `^(?:()$` [alertmanager/invalid]",
+	}, {
+		name: "an alert's inhibit rule",
+		break_: func(am *compile.Alertmanager) {
+			for i, r := range am.Inhibit {
+				if strings.HasPrefix(r.SourceMatchers[1], "service=") {
+					am.Inhibit[i].TargetMatchers = []string{`alertname=~"("`}
+				}
+			}
+		},
+		want: "specs/api.yaml:13:15: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: error parsing regexp: missing closing ): `^(?:()$` [alertmanager/invalid]",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, out := loadLocate(t)
+			tc.break_(out.Alertmanager)
+			data, err := render.Alertmanager(out.Alertmanager)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := promx.AlertmanagerConfigProblem(data)
+			if raw == nil {
+				t.Fatal("the loader accepts the broken config")
+			}
+			var got []string
+			for _, d := range alertmanagerDiags(out.Alertmanager, p, data, raw) {
+				got = append(got, d.String())
+			}
+			if diff := cmp.Diff([]string{tc.want}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPromtoolFailuresAtTheirLines: the YAML decoder's list of unknown
+// fields of a promtool test file becomes one failure a line, at the field.
+func TestPromtoolFailuresAtTheirLines(t *testing.T) {
+	t.Chdir(t.TempDir())
+	src := "rule_files: [r.yml]\r\ntests:\r\n  - interval: 1m\r\n    input_seris: []\r\n    alert_rule_test:\r\n      - eval_tim: 5m\r\n"
+	if err := os.WriteFile("p.yaml", []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg := "yaml: unmarshal errors:\n  line 4: field input_seris not found in type simulate.testGroup\n  line 6: field eval_tim not found in type simulate.alertTestCase\n"
+	var got []string
+	for _, f := range promtoolFailures(diag.Pos{File: "p.yaml"}, msg) {
+		got = append(got, f.Pos.String()+": "+f.Message)
+	}
+	want := []string{
+		"p.yaml:4:5: yaml: field input_seris not found in type simulate.testGroup",
+		"p.yaml:6:9: yaml: field eval_tim not found in type simulate.alertTestCase",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// promtool's own failure reports keep their lines.
+	report := "    alertname: X, time: 5m,\n        exp:[...],\n        got:[]"
+	if f := promtoolFailures(diag.Pos{File: "p.yaml"}, report); len(f) != 1 || f[0].Pos.Line != 0 || f[0].Message != strings.TrimSpace(report) {
+		t.Errorf("a failure report: %+v", f)
+	}
+}

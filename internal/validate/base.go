@@ -1,0 +1,116 @@
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"io"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// baseNames are the names a base Alertmanager config defines that the
+// routing refers to.
+type baseNames struct {
+	receivers, timeIntervals []string
+}
+
+// readBaseNames reads the receiver and time interval names of the base
+// Alertmanager config b, read from path. The merged config is loaded by
+// Alertmanager's own loader after rendering; this reads only what the
+// routing's references are checked against, and reports what keeps it from
+// doing so at the line and column of the base file. No message quotes a
+// value of the file, which may be a secret.
+func readBaseNames(path string, b []byte) (baseNames, diag.List) {
+	var names baseNames
+	var diags diag.List
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return names, nil
+		}
+		d := spec.YAMLError(path, b, dec, err)
+		d.Code = "spec/base"
+		return names, append(diags, d)
+	}
+	if len(doc.Content) == 0 {
+		return names, nil
+	}
+	root := doc.Content[0]
+	pos := func(n *yaml.Node) diag.Pos { return diag.Pos{File: path, Line: n.Line, Col: n.Column} }
+	if root.Kind != yaml.MappingNode {
+		if root.Tag != "!!null" {
+			diags.Errorf(pos(root), "spec/base", "expected an Alertmanager config (a mapping), got %s", kindName(root))
+		}
+		return names, diags
+	}
+	// list reads the names of the items of the list under key.
+	list := func(key, noun, nouns string) []string {
+		n := value(root, key)
+		if n == nil || n.Tag == "!!null" {
+			return nil
+		}
+		if n.Kind != yaml.SequenceNode {
+			diags.Errorf(pos(n), "spec/base", "%s: expected a list of %s, got %s", key, nouns, kindName(n))
+			return nil
+		}
+		var out []string
+		for _, item := range n.Content {
+			item = resolve(item)
+			if item.Kind != yaml.MappingNode {
+				diags.Errorf(pos(item), "spec/base", "%s: expected a mapping (a %s) with a name, got %s", key, noun, kindName(item))
+				continue
+			}
+			name := value(item, "name")
+			if name == nil || name.Kind != yaml.ScalarNode || name.Tag == "!!null" {
+				diags.Errorf(pos(item), "spec/base", "%s: expected a name for the %s", key, noun)
+				continue
+			}
+			out = append(out, name.Value)
+		}
+		return out
+	}
+	names.receivers = list("receivers", "receiver", "receivers")
+	names.timeIntervals = append(list("time_intervals", "time interval", "time intervals"), list("mute_time_intervals", "time interval", "time intervals")...)
+	return names, diags
+}
+
+func value(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return resolve(m.Content[i+1])
+		}
+	}
+	return nil
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// kindName names the kind of n without its value, which may be a secret.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.Tag {
+	case "!!null":
+		return "null"
+	case "!!str":
+		return "a string"
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "true or false"
+	}
+	return "a scalar"
+}
