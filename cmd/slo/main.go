@@ -78,6 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 				},
 			},
 			overlayCommand(stdout, stderr),
+			importCommand(stdout, stderr),
 		},
 	}
 	err := a.Run(args)

@@ -1,0 +1,82 @@
+package input
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/slo-compiler/slo/internal/spec"
+	"github.com/slo-compiler/slo/internal/validate"
+)
+
+// TestSlothDiagnostics: mistakes in a Sloth file are reported at the
+// file's own lines and columns, with the field's name in Sloth's terms,
+// and a file that only looks like a Sloth spec gets one hint.
+func TestSlothDiagnostics(t *testing.T) {
+	for name, tc := range map[string]struct{ src, want string }{
+		"unknown field": {`version: prometheus/v1
+service: api
+slos:
+  - name: avail
+    objectve: 99.9
+    sli:
+      raw:
+        error_ratio_query: rate(x[{{.window}}])
+`, `a.yml:4:5: error: objective: missing; expected a percentage such as 99.9 [spec/required]
+a.yml:5:5: error: unknown field "objectve" in slos[0]; did you mean "objective"? [spec/unknown-field]`},
+		// An events SLI that is no sum of one rate is Sloth's own ratio of
+		// the two queries, reported at the error query.
+		"promql error at the query": {`version: prometheus/v1
+service: api
+slos:
+  - name: avail
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}])
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+`, `a.yml:8:22: error: sli.error_ratio: unclosed left parenthesis [promql/syntax]`},
+		"camelCase in the Kubernetes form": {`apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+spec:
+  service: api
+  slos:
+    - name: avail
+      objective: 99.9
+      sli:
+        events:
+          error_query: x
+          totalQuery: y
+`, `a.yml:4:3: warning: service "api" has no slos and no alerts [spec/empty]
+a.yml:10:11: error: spec.slos[0].sli.events.errorQuery: missing [spec/required]
+a.yml:10:11: error: unknown field "error_query" in spec.slos[0].sli.events; did you mean "errorQuery"? [spec/unknown-field]`},
+		"no version": {`service: api
+slos:
+  - name: avail
+    objective: 99.9
+    sli:
+      events: {error_query: a, total_query: b}
+`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, ` + strings.Join(formatHeaders, ", ") + ` [input/format]`},
+		"a plain slo spec is left alone": {`version: slo/v1
+service: api
+`, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, diags := Parse("a.yml", []byte(tc.src))
+			if f != nil {
+				_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+				diags = append(diags, ds...)
+			}
+			var got []string
+			for _, d := range diags.Sorted() {
+				if d.Code != "input/unmapped" {
+					got = append(got, d.String())
+				}
+			}
+			if diff := cmp.Diff(tc.want, strings.Join(got, "\n")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
