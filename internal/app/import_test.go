@@ -28,6 +28,20 @@ var importExamples = []string{
 	"sloth/k8s-home-wifi.yml",
 	"sloth/raw-home-wifi.yml",
 	"sloth/no-alerts.yml",
+	"pyrra/caddy-response-latency.yaml",
+	"pyrra/nginx.yaml",
+	"pyrra/parca-grpc-queryrange-errors.yaml",
+	"pyrra/prometheus-http.yaml",
+	"pyrra/prometheus-operator.yaml",
+	"pyrra/prometheus-probe-success.yaml",
+	"pyrra/pyrra-connect-errors.yaml",
+	"pyrra/pyrra-connect-latency.yaml",
+	"pyrra/pyrra-filesystem-errors.yaml",
+	"pyrra/pyrra-kubernetes-errors.yaml",
+	"pyrra/slo-apiserver-read-resource-latency.yaml",
+	"pyrra/slo-coredns-response-errors.yaml",
+	"pyrra/thanos-grpc.yaml",
+	"pyrra/thanos-http.yaml",
 }
 
 // importRefused are upstream examples slo cannot read, and the codes of

@@ -185,3 +185,13 @@ func (c *Ctx) cut(n *yaml.Node, off int, v string) *yaml.Node {
 	line, col := spec.OffsetPos(c.src, n, off)
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: line, Column: col}
 }
+
+// number is a number scalar standing where at stands, tagged as YAML
+// reads it back (90 is an !!int, 99.9 a !!float).
+func number(v string, at *yaml.Node) *yaml.Node {
+	tag := "!!float"
+	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+		tag = "!!int"
+	}
+	return scalarOf(tag, v, at)
+}
