@@ -28,6 +28,8 @@ var importExamples = []string{
 	"sloth/k8s-home-wifi.yml",
 	"sloth/raw-home-wifi.yml",
 	"sloth/no-alerts.yml",
+	"openslo/all-kinds.yaml",
+	"openslo/oslo-v1.yaml",
 	"pyrra/caddy-response-latency.yaml",
 	"pyrra/nginx.yaml",
 	"pyrra/parca-grpc-queryrange-errors.yaml",
@@ -55,6 +57,12 @@ var importRefused = map[string][]string{
 	"sloth/plugin-getting-started.yml": {"input/unsupported"},
 	// MetricsQL (VictoriaMetrics), not PromQL, and snake_case alert names.
 	"sloth/victoria-metrics.yml": {"lint/burn-never-fires", "promql/syntax", "spec/name"},
+	// OpenSLO's examples query a data source of type Any, or compare a
+	// gauge with a threshold, and two have two objectives.
+	"openslo/occurences-slo.yaml":             {"input/unsupported"},
+	"openslo/ratio-timeslices.yaml":           {"input/unsupported"},
+	"openslo/timeslices-slo.yaml":             {"input/unsupported"},
+	"openslo/low-traffic-timeslices-slo.yaml": {"input/unsupported"},
 	// OpenSLO v1alpha, which Sloth reads and slo does not.
 	"sloth/openslo-getting-started.yml": {"input/format"},
 }

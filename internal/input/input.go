@@ -100,7 +100,13 @@ func Translate(path string, src []byte) (Result, diag.List) {
 		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
 			continue
 		}
-		roots = append(roots, doc.Content[0])
+		root := doc.Content[0]
+		if root.Kind == yaml.SequenceNode && len(root.Content) > 0 && get(root.Content[0], "apiVersion") != nil {
+			// A list of objects, as OpenSLO's tools also read.
+			roots = append(roots, root.Content...)
+			continue
+		}
+		roots = append(roots, root)
 	}
 	c := &Ctx{Path: path, src: src, diags: &diags}
 	var res Result
@@ -185,7 +191,7 @@ func (c *Ctx) foreign(h Header) bool {
 		}
 		msg := "apiVersion " + quote(h.APIVersion) + ", kind " + quote(h.Kind) + ": not a format slo reads"
 		if like != nil {
-			msg += "; this looks like a " + like.Name + " spec, of a version or kind slo does not read"
+			msg += "; this looks like " + article(like.Name) + " spec, of a version or kind slo does not read"
 		}
 		c.errorf(at, "input/format", "%s; slo reads %s", msg, readable())
 		return true
@@ -193,7 +199,7 @@ func (c *Ctx) foreign(h Header) bool {
 		if n := get(h.Root, "version"); n != nil {
 			at = n
 		}
-		c.errorf(at, "input/format", "this looks like a %s spec, but its version is %s; slo reads %s", like.Name, quoteOrMissing(h), readable())
+		c.errorf(at, "input/format", "this looks like %s spec, but its version is %s; slo reads %s", article(like.Name), quoteOrMissing(h), readable())
 		return true
 	}
 	return false
@@ -209,4 +215,12 @@ func quoteOrMissing(h Header) string {
 // readable lists what slo reads, for the foreign-document hint.
 func readable() string {
 	return "version: " + spec.Version + ", " + strings.Join(formatHeaders, ", ")
+}
+
+// article puts "a" or "an" before a format's name.
+func article(name string) string {
+	if strings.ContainsAny(name[:1], "AEIOU") {
+		return "an " + name
+	}
+	return "a " + name
 }

@@ -58,6 +58,21 @@ slos:
     sli:
       events: {error_query: a, total_query: b}
 `, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, ` + strings.Join(formatHeaders, ", ") + ` [input/format]`},
+		"OpenSLO reference to a missing object": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicatorRef: api-errors
+  objectives:
+    - target: 0.99
+`, `a.yml:7:17: error: indicatorRef: no SLI named "api-errors" in this file [input/reference]`},
+		"OpenSLO v1alpha gets a hint": {`apiVersion: openslo/v1alpha
+kind: SLO
+metadata:
+  name: avail
+`, `a.yml:1:13: error: apiVersion "openslo/v1alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, ` + strings.Join(formatHeaders, ", ") + ` [input/format]`},
 		"a plain slo spec is left alone": {`version: slo/v1
 service: api
 `, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},
