@@ -284,6 +284,10 @@ func (c *Ctx) slothSLI(names *slothNames, n *yaml.Node, what string) *yaml.Node 
 		set(out, "ratio", f.key, r)
 		return out
 	}
+	if l := c.slothLatency(eq, tq, ev, tv); l != nil {
+		set(out, "latency", f.key, l)
+		return out
+	}
 	// Sloth's own error ratio of an events SLI.
 	q := str("("+ev+")\n/\n("+tv+")", eq.val)
 	q.Line, q.Column = eq.val.Line, eq.val.Column
@@ -423,4 +427,49 @@ func itoa(i int) string {
 		return digits[i : i+1]
 	}
 	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// sumRate is eventsRE's sum(rate(<selector>[{{.window}}])) inside a longer
+// expression.
+const sumRate = `sum\s*(?:by\s*\(([^()]*)\)\s*)?\(\s*rate\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*(?:\s*\{[^{}]*\})?)\s*\[\s*\{\{\s*\.window\s*\}\}\s*\]\s*\)\s*\)`
+
+// latencyErrorRE matches the error query of a latency SLO on a classic
+// histogram, as Sloth's examples write it: the count's rate minus the
+// rate of the bucket at the threshold.
+var latencyErrorRE = regexp.MustCompile(`^\s*\(?\s*` + sumRate + `\s*-\s*` + sumRate + `\s*\)?\s*$`)
+
+// slothLatency maps an events SLI whose error query is count minus the
+// bucket at a threshold, over the count, to slo's latency SLI.
+func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
+	em, tm := latencyErrorRE.FindStringSubmatch(ev), eventsRE.FindStringSubmatchIndex(tv)
+	if em == nil || tm == nil {
+		return nil
+	}
+	countBy, count, bucketBy, bucket := em[1], em[2], em[3], em[4]
+	total, totalBy := tv[tm[6]:tm[7]], by(tv, tm)
+	norm := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, ",", " ")), ",") }
+	if norm(countBy) != norm(bucketBy) || norm(countBy) != totalBy {
+		return nil
+	}
+	cn, cms, ok1 := splitSelector(count)
+	tn, tms, ok2 := splitSelector(total)
+	if !ok1 || !ok2 || cn != tn || strings.Join(cms, ",") != strings.Join(tms, ",") {
+		return nil
+	}
+	hist, le, ok := histogramOf(bucket, count)
+	if !ok {
+		return nil
+	}
+	l := mapping(eq.val)
+	set(l, "histogram", tq.key, c.cut(tq.val, tm[6], hist))
+	set(l, "threshold", eq.key, number(le, eq.val))
+	if totalBy != "" {
+		list := seq(tq.val)
+		list.Style = yaml.FlowStyle
+		for _, b := range strings.Split(totalBy, ",") {
+			list.Content = append(list.Content, str(b, tq.val))
+		}
+		set(l, "by", tq.key, list)
+	}
+	return l
 }
