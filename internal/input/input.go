@@ -151,10 +151,8 @@ func Translate(path string, src []byte) (Result, diag.List) {
 // formats translated first (see Translate).
 func Parse(path string, src []byte) (*spec.File, diag.List) {
 	res, diags := Translate(path, src)
-	if res.Docs == nil && diags.HasErrors() {
-		if len(diags) == 1 && diags[0].Code == "spec/yaml" {
-			return nil, diags
-		}
+	if len(diags) == 1 && diags[0].Code == "spec/yaml" {
+		return nil, diags // not YAML: no file, as spec.Parse
 	}
 	f, ds := spec.ParseDocuments(path, src, res.Docs)
 	return f, append(diags, ds...)

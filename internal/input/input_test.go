@@ -95,3 +95,32 @@ service: api
 		})
 	}
 }
+
+func TestPercent(t *testing.T) {
+	for in, want := range map[string]string{"0.999": "99.9", "0.99": "99", "0.9": "90", "0.9995": "99.95", "0": "0", "0.005": "0.5", "0.12345": "12.345"} {
+		if got, err := percent(in); err != nil || got != want {
+			t.Errorf("percent(%s) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"1", "1.5", "-0.1", "x"} {
+		if got, err := percent(bad); err == nil {
+			t.Errorf("percent(%s) = %q, want an error", bad, got)
+		}
+	}
+}
+
+func TestHistogramOf(t *testing.T) {
+	for _, tc := range []struct{ bucket, count, hist, le string }{
+		{`caddy_seconds_bucket{job="caddy",code!~"5..",le="0.05"}`, `caddy_seconds_count{job="caddy",code!~"5.."}`, `caddy_seconds{job="caddy",code!~"5.."}`, "0.05"},
+		{`x_bucket{le="1"}`, `x_count`, `x`, "1"},
+		// Matchers that differ (Pyrra's nginx example): no histogram.
+		{`x_bucket{status=~"5..",le="1"}`, `x_count`, "", ""},
+		{`x_bucket{le="1"}`, `y_count`, "", ""},
+		{`x_total{le="1"}`, `x_count`, "", ""},
+	} {
+		hist, le, ok := histogramOf(tc.bucket, tc.count)
+		if hist != tc.hist || le != tc.le || ok != (tc.hist != "") {
+			t.Errorf("histogramOf(%s, %s) = %q, %q, %v; want %q, %q", tc.bucket, tc.count, hist, le, ok, tc.hist, tc.le)
+		}
+	}
+}
