@@ -25,6 +25,9 @@ import (
 type Format struct {
 	// Name is how diagnostics and slo import name the format ("Sloth").
 	Name string
+	// Documents says which documents the loader reads, for the diagnostic
+	// of a document no loader reads.
+	Documents string
 	// Reads reports whether the loader reads a document with header h.
 	Reads func(h Header) bool
 	// LooksLike reports whether a document no loader reads resembles this
@@ -212,7 +215,11 @@ func quoteOrMissing(h Header) string {
 
 // readable lists what slo reads, for the foreign-document hint.
 func readable() string {
-	return "version: " + spec.Version + ", " + strings.Join(formatHeaders, ", ")
+	out := "version: " + spec.Version
+	for _, f := range formats {
+		out += ", " + f.Documents
+	}
+	return out
 }
 
 // article puts "a" or "an" before a format's name.

@@ -57,7 +57,7 @@ slos:
     objective: 99.9
     sli:
       events: {error_query: a, total_query: b}
-`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, ` + strings.Join(formatHeaders, ", ") + ` [input/format]`},
+`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
 		"OpenSLO reference to a missing object": {`apiVersion: openslo/v1
 kind: SLO
 metadata:
@@ -72,7 +72,7 @@ spec:
 kind: SLO
 metadata:
   name: avail
-`, `a.yml:1:13: error: apiVersion "openslo/v1alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, ` + strings.Join(formatHeaders, ", ") + ` [input/format]`},
+`, `a.yml:1:13: error: apiVersion "openslo/v1alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
 		"a plain slo spec is left alone": {`version: slo/v1
 service: api
 `, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},

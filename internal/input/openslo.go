@@ -17,8 +17,9 @@ import (
 // slo/v1 equivalent is a warning where it is written, or an error when the
 // SLO cannot be read without it. See docs/input-openslo.md.
 var openSLO = Format{
-	Name:  "OpenSLO",
-	Reads: func(h Header) bool { return h.APIVersion == openSLOAPIVersion && openSLOKinds[h.Kind] },
+	Name:      "OpenSLO",
+	Documents: "apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service)",
+	Reads:     func(h Header) bool { return h.APIVersion == openSLOAPIVersion && openSLOKinds[h.Kind] },
 	LooksLike: func(h Header) bool {
 		return strings.HasPrefix(h.APIVersion, "openslo/")
 	},

@@ -12,8 +12,9 @@ import (
 // per object, which becomes a service of its own named after the object.
 // See docs/input-pyrra.md.
 var pyrra = Format{
-	Name:  "Pyrra",
-	Reads: func(h Header) bool { return h.APIVersion == pyrraAPIVersion && h.Kind == "ServiceLevelObjective" },
+	Name:      "Pyrra",
+	Documents: "apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective",
+	Reads:     func(h Header) bool { return h.APIVersion == pyrraAPIVersion && h.Kind == "ServiceLevelObjective" },
 	LooksLike: func(h Header) bool {
 		return strings.HasPrefix(h.APIVersion, "pyrra.dev/")
 	},

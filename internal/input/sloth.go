@@ -16,7 +16,8 @@ import (
 // camelCase in the Kubernetes one), so the two forms share one
 // translation. See docs/input-sloth.md.
 var sloth = Format{
-	Name: "Sloth",
+	Name:      "Sloth",
+	Documents: "Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel",
 	Reads: func(h Header) bool {
 		return (h.APIVersion == "" && h.Version == slothprom.Version) ||
 			(h.APIVersion == slothAPIVersion && h.Kind == "PrometheusServiceLevel")
