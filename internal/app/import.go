@@ -37,6 +37,8 @@ type ImportedFile struct {
 
 // Import translates files of other formats (Sloth, OpenSLO, Pyrra; see
 // package input) into slo/v1 specs, one per input file, named after it.
+// Folders are walked as slo compile walks them; the slo/v1 files found
+// there are passed over, and a slo/v1 file named on its own is an error.
 // The specs must validate, read back from the bytes to write, before any
 // is returned: a team moving over gets specs that compile. Problems in the
 // input are diagnostics, with no files; an output file that exists is an
@@ -48,6 +50,14 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 	}
 	if len(opts.Paths) == 0 || len(paths) == 0 {
 		return nil, nil, fmt.Errorf("no files to import")
+	}
+	// A file named on its own must be one to import; a folder's slo/v1
+	// files are passed over.
+	named := map[string]bool{}
+	for _, p := range opts.Paths {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			named[realPath(p)] = true
+		}
 	}
 	var diags diag.List
 	var out []ImportedFile
@@ -61,6 +71,9 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 		res, ds := input.Translate(path, src)
 		diags = append(diags, ds...)
 		if ds.HasErrors() {
+			continue
+		}
+		if len(res.Formats) == 0 && !named[realPath(path)] {
 			continue
 		}
 		if len(res.Formats) == 0 {
@@ -88,6 +101,9 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 	}
 	if diags.HasErrors() {
 		return nil, diags, nil
+	}
+	if len(out) == 0 {
+		return nil, diags, fmt.Errorf("no Sloth, OpenSLO or Pyrra files under %s", strings.Join(opts.Paths, ", "))
 	}
 	_, ds := validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
 	diags = append(diags, ds...)
