@@ -1,13 +1,10 @@
 package app
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/input"
@@ -87,7 +84,7 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 		if f != nil {
 			specs = append(specs, f)
 		}
-		data, err := encodeImport(path, res)
+		data, err := input.Encode(path, res)
 		if err != nil {
 			return nil, diags, err
 		}
@@ -137,21 +134,4 @@ func WriteImported(files []ImportedFile, force bool) (outfile.Result, error) {
 		outs = append(outs, outfile.File{Path: f.Path, Data: f.Data})
 	}
 	return outfile.Commit(outs, nil)
-}
-
-// encodeImport renders the slo/v1 documents of an imported file.
-func encodeImport(path string, res input.Result) ([]byte, error) {
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Imported by slo import from %s (%s); edit it as your own.\n", filepath.Base(path), strings.Join(res.Formats, ", "))
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	for _, d := range res.Docs {
-		if err := enc.Encode(d); err != nil {
-			return nil, fmt.Errorf("encoding the import of %s: %w", path, err)
-		}
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -12,7 +12,9 @@ package input
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -228,4 +230,24 @@ func article(name string) string {
 		return "an " + name
 	}
 	return "a " + name
+}
+
+// Encode renders the slo/v1 documents of res, translated from the file at
+// path, as slo import writes them: a comment naming the input (not slo's
+// "Code generated" header: the spec is the user's to edit), then the
+// documents, indented by two.
+func Encode(path string, res Result) ([]byte, error) {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# Imported by slo import from %s (%s); edit it as your own.\n", filepath.Base(path), strings.Join(res.Formats, ", "))
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	for _, d := range res.Docs {
+		if err := enc.Encode(d); err != nil {
+			return nil, fmt.Errorf("encoding the import of %s: %w", path, err)
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

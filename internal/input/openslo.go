@@ -69,7 +69,7 @@ func (o *oslo) object(n *yaml.Node, what string) *oObject {
 	obj.name, obj.meta = name.val.Value, meta
 	for _, k := range []string{"displayName", "labels", "annotations"} {
 		if f, ok := ms[k]; ok {
-			o.unmapped(f.key, what+".metadata."+k, "slo has no display names, and no labels or annotations on an object; give rule labels in an SLO's labels")
+			o.unmapped(f.key, what+" metadata."+k, "slo has no display names, and no labels or annotations on an object; give rule labels in an SLO's labels")
 		}
 	}
 	obj.spec, ok = fs["spec"]
@@ -254,7 +254,10 @@ func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
 			o.unsupported(f.key, "spec.objectives[0]."+k, "threshold objectives and composite SLOs have no slo/v1 equivalent; an slo/v1 SLO is an objective on a ratio of events")
 		}
 	}
-	for _, k := range []string{"displayName", "timeSliceTarget", "timeSliceWindow"} {
+	if f, ok := os["displayName"]; ok {
+		o.unmapped(f.key, "spec.objectives[0].displayName", "slo has no display names")
+	}
+	for _, k := range []string{"timeSliceTarget", "timeSliceWindow"} {
 		if f, ok := os[k]; ok {
 			o.unmapped(f.key, "spec.objectives[0]."+k, "slo budgets by events: the SLO counts good events over all events, with no time slices")
 		}
