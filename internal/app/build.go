@@ -16,6 +16,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
@@ -242,7 +243,7 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		f, ds := spec.Parse(path, src)
+		f, ds := input.Parse(path, src) // slo/v1, or a format package input reads
 		diags = append(diags, ds...)
 		if f != nil {
 			specs = append(specs, f)

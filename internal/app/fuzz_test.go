@@ -14,7 +14,7 @@ import (
 // the loaders. Seeds are the shipped specs and the test cases' specs; make
 // fuzz runs it for FUZZTIME.
 func FuzzCompile(f *testing.F) {
-	for _, glob := range []string{"../../specs/*.yaml", "../../specs/*/*.yaml", "testdata/*/*/specs/*.yaml"} {
+	for _, glob := range []string{"../../specs/*.yaml", "../../specs/*/*.yaml", "testdata/*/*/specs/*.yaml", "../input/testdata/*/*.y*ml"} {
 		files, _ := filepath.Glob(glob)
 		for _, name := range files {
 			if b, err := os.ReadFile(name); err == nil {
@@ -22,6 +22,9 @@ func FuzzCompile(f *testing.F) {
 			}
 		}
 	}
+	f.Add([]byte("apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\nspec: {service: ~, indicatorRef: [], objectives: [~], alertPolicies: [~, {alertPolicyRef: ~}]}\n"))
+	f.Add([]byte("- apiVersion: pyrra.dev/v1alpha1\n  kind: ServiceLevelObjective\n  metadata: {name: x}\n  spec: {target: ~, indicator: {latency: {success: ~, total: []}}}\n"))
+	f.Add([]byte("version: prometheus/v1\nslos: [~, {sli: {events: ~}, alerting: {page_alert: ~}}]\n"))
 	f.Add([]byte("version: slo/v1\nservice: x\nalerts: [~, x, {signal: {ratio: ~}}, {signal: {expr: ~}}]\nslos: [~, {alerting: {page: {windows: [~]}}}]\n"))
 	// The routing seed's base (../config/alertmanager.base.yml) is there.
 	dir := f.TempDir()

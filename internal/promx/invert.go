@@ -2,6 +2,7 @@ package promx
 
 import (
 	"fmt"
+	"regexp/syntax"
 	"slices"
 	"sort"
 	"strings"
@@ -127,7 +128,21 @@ func valuesFor(name string, sel Selector, avoid []Selector) []string {
 	out = append(out, "")
 	out = append(out, candidates...)
 	slices.Sort(out)
-	return slices.Compact(out)
+	out = slices.Compact(out)
+	// Strings built from the regexes come last, so that selectors the
+	// values above already serve keep the series they had.
+	for _, s := range append([]Selector{sel}, avoid...) {
+		for _, m := range s.vs.LabelMatchers {
+			if m.Name == name && (m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp) {
+				for _, v := range regexSamples(m.Value) {
+					if !slices.Contains(out, v) {
+						out = append(out, v)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func matches(s Selector, ls map[string]string) bool {
@@ -245,4 +260,75 @@ func ParseMetric(text string) (string, error) {
 		return "", err
 	}
 	return lbls.String(), nil
+}
+
+// regexSamples returns strings that regex re matches in full, one for each
+// branch of a top-level alternation: `(5..|429)` gives "500" and "429".
+// Any character is "0", so that status-code patterns give codes. It
+// returns none for a regex it cannot parse.
+func regexSamples(re string) []string {
+	r, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	r = r.Simplify()
+	for r.Op == syntax.OpCapture {
+		r = r.Sub[0]
+	}
+	branches := []*syntax.Regexp{r}
+	if r.Op == syntax.OpAlternate {
+		branches = r.Sub
+	}
+	var out []string
+	for _, b := range branches {
+		var sb strings.Builder
+		if sample(b, &sb) {
+			out = append(out, sb.String())
+		}
+	}
+	return out
+}
+
+// sample writes a shortest string that r matches, and reports false for
+// what it cannot write (look-arounds do not exist in RE2; a no-match does).
+func sample(r *syntax.Regexp, sb *strings.Builder) bool {
+	switch r.Op {
+	case syntax.OpLiteral:
+		sb.WriteString(string(r.Rune))
+	case syntax.OpCharClass:
+		if len(r.Rune) == 0 {
+			return false
+		}
+		c := r.Rune[0]
+		// Prefer a digit or a letter inside the class, when it has one.
+		for i := 0; i+1 < len(r.Rune); i += 2 {
+			if r.Rune[i] <= '0' && '0' <= r.Rune[i+1] {
+				c = '0'
+				break
+			}
+		}
+		sb.WriteRune(c)
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		sb.WriteByte('0')
+	case syntax.OpCapture, syntax.OpPlus:
+		return sample(r.Sub[0], sb)
+	case syntax.OpRepeat:
+		for range r.Min {
+			if !sample(r.Sub[0], sb) {
+				return false
+			}
+		}
+	case syntax.OpConcat:
+		for _, s := range r.Sub {
+			if !sample(s, sb) {
+				return false
+			}
+		}
+	case syntax.OpAlternate:
+		return sample(r.Sub[0], sb)
+	case syntax.OpNoMatch:
+		return false
+	}
+	// Star, Quest, empty matches and anchors need nothing.
+	return true
 }

@@ -14,6 +14,9 @@ func TestSeriesFor(t *testing.T) {
 		{`jobs_total{status=~"completed|failed"}`, map[string]string{"stage": "x"}, []string{`jobs_total{status="failed"}`}, `jobs_total{stage="x",status="completed"}`},
 		{`node_filesystem_avail_bytes{fstype!~"tmpfs|overlay"}`, nil, nil, `node_filesystem_avail_bytes`},
 		{`tasks_total`, nil, []string{`tasks_total{status="failure"}`}, `tasks_total`},
+		// Sloth's examples: a branch of the alternation, built from the regex.
+		{`http_request_duration_seconds_count{job="myservice",code=~"(5..|429)"}`, nil, nil, `http_request_duration_seconds_count{code="500",job="myservice"}`},
+		{`x{code=~"(5..|429)"}`, nil, []string{`x{code="500"}`}, `x{code="429"}`},
 	} {
 		got, err := SeriesFor(tc.sel, tc.extra, tc.avoid...)
 		if err != nil || got != tc.want {

@@ -21,8 +21,7 @@ import (
 // YAML at all.
 func Parse(path string, src []byte) (*File, diag.List) {
 	var diags diag.List
-	d := &decoder{file: path, lines: splitLines(src), diags: &diags}
-	f := &File{Path: path}
+	var roots []*yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	for {
 		var doc yaml.Node
@@ -37,7 +36,20 @@ func Parse(path string, src []byte) (*File, diag.List) {
 		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
 			continue
 		}
-		root := doc.Content[0]
+		roots = append(roots, doc.Content[0])
+	}
+	return ParseDocuments(path, src, roots)
+}
+
+// ParseDocuments decodes slo/v1 documents given as YAML nodes: the roots of
+// the documents of src, or documents that a loader of another format
+// (package input) built from src with the positions of what they were made
+// from, so that every diagnostic names the line and column the user wrote.
+func ParseDocuments(path string, src []byte, roots []*yaml.Node) (*File, diag.List) {
+	var diags diag.List
+	d := &decoder{file: path, lines: splitLines(src), diags: &diags}
+	f := &File{Path: path}
+	for _, root := range roots {
 		if root.Kind != yaml.MappingNode {
 			d.typeError(root, "document", "a mapping with version: "+Version)
 			continue
@@ -57,6 +69,18 @@ func Parse(path string, src []byte) (*File, diag.List) {
 		f.Services = append(f.Services, s)
 	}
 	return f, diags
+}
+
+// OffsetPos returns the line and column in src of byte offset off of the
+// value of scalar n, for plain, quoted and block scalars alike (see Expr).
+// A loader that cuts an expression out of a longer one uses it to keep
+// the piece's position.
+func OffsetPos(src []byte, n *yaml.Node, off int) (line, col int) {
+	d := &decoder{lines: splitLines(src)}
+	e := &Expr{Text: n.Value, segs: d.segments(n)}
+	e.Pos = diag.Pos{Line: n.Line, Col: n.Column}
+	p := e.PosAt(off)
+	return p.Line, p.Col
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)

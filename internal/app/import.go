@@ -1,0 +1,137 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
+	"github.com/slo-compiler/slo/internal/outfile"
+	"github.com/slo-compiler/slo/internal/spec"
+	"github.com/slo-compiler/slo/internal/validate"
+)
+
+// ImportOptions configure slo import.
+type ImportOptions struct {
+	// Paths are the files (or folders of them) to import.
+	Paths []string
+	// Out is the folder the slo/v1 specs are written to.
+	Out string
+	// Force lets an import replace files that already exist in Out.
+	Force bool
+}
+
+// ImportedFile is one slo/v1 spec made from one input file.
+type ImportedFile struct {
+	// From is the input file, Path the spec to write.
+	From, Path string
+	// Formats name the formats the input was written in.
+	Formats []string
+	Data    []byte
+}
+
+// Import translates files of other formats (Sloth, OpenSLO, Pyrra; see
+// package input) into slo/v1 specs, one per input file, named after it.
+// Folders are walked as slo compile walks them; the slo/v1 files found
+// there are passed over, and a slo/v1 file named on its own is an error.
+// The specs must validate, read back from the bytes to write, before any
+// is returned: a team moving over gets specs that compile. Problems in the
+// input are diagnostics, with no files; an output file that exists is an
+// error unless Force.
+func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
+	paths, err := SpecFiles(opts.Paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(opts.Paths) == 0 || len(paths) == 0 {
+		return nil, nil, fmt.Errorf("no files to import")
+	}
+	// A file named on its own must be one to import; a folder's slo/v1
+	// files are passed over.
+	named := map[string]bool{}
+	for _, p := range opts.Paths {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			named[realPath(p)] = true
+		}
+	}
+	var diags diag.List
+	var out []ImportedFile
+	var specs []*spec.File
+	names := map[string]string{}
+	for _, path := range paths {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		res, ds := input.Translate(path, src)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			continue
+		}
+		if len(res.Formats) == 0 && !named[realPath(path)] {
+			continue
+		}
+		if len(res.Formats) == 0 {
+			diags.Errorf(diag.Pos{File: path}, "input/format", "already an slo/v1 spec, nothing to import; slo import reads %s", "Sloth, OpenSLO and Pyrra files")
+			continue
+		}
+		// Positions still point into the input, for the diagnostics of
+		// validation.
+		f, ds := spec.ParseDocuments(path, src, res.Docs)
+		diags = append(diags, ds...)
+		if f != nil {
+			specs = append(specs, f)
+		}
+		data, err := input.Encode(path, res)
+		if err != nil {
+			return nil, diags, err
+		}
+		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".yaml"
+		if prev, dup := names[base]; dup {
+			diags.Errorf(diag.Pos{File: path}, "input/format", "imports to %s, as %s does; import them into different folders", base, prev)
+			continue
+		}
+		names[base] = path
+		out = append(out, ImportedFile{From: path, Path: filepath.Join(opts.Out, base), Formats: res.Formats, Data: data})
+	}
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	if len(out) == 0 {
+		return nil, diags, fmt.Errorf("no Sloth, OpenSLO or Pyrra files under %s", strings.Join(opts.Paths, ", "))
+	}
+	_, ds := validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
+	diags = append(diags, ds...)
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	// Read back what would be written: it must decode and validate as the
+	// input did.
+	var back []*spec.File
+	for _, f := range out {
+		sf, ds := spec.Parse(f.Path, f.Data)
+		if ds.HasErrors() || sf == nil {
+			return nil, diags, fmt.Errorf("the slo/v1 spec imported from %s does not read back: %v", f.From, ds)
+		}
+		back = append(back, sf)
+	}
+	if _, ds := validate.Project(back, validate.Options{ReadFile: os.ReadFile}); ds.HasErrors() {
+		return nil, diags, fmt.Errorf("the slo/v1 specs imported do not validate: %v", ds)
+	}
+	return out, diags, nil
+}
+
+// WriteImported writes the imported specs all or nothing. A file that
+// exists is refused, before anything is written, unless force.
+func WriteImported(files []ImportedFile, force bool) (outfile.Result, error) {
+	var outs []outfile.File
+	for _, f := range files {
+		if _, err := os.Stat(f.Path); err == nil && !force {
+			return outfile.Result{}, fmt.Errorf("%s exists; pass --force to replace it", f.Path)
+		}
+		outs = append(outs, outfile.File{Path: f.Path, Data: f.Data})
+	}
+	return outfile.Commit(outs, nil)
+}

@@ -1,0 +1,126 @@
+package input
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/slo-compiler/slo/internal/spec"
+	"github.com/slo-compiler/slo/internal/validate"
+)
+
+// TestSlothDiagnostics: mistakes in a Sloth file are reported at the
+// file's own lines and columns, with the field's name in Sloth's terms,
+// and a file that only looks like a Sloth spec gets one hint.
+func TestSlothDiagnostics(t *testing.T) {
+	for name, tc := range map[string]struct{ src, want string }{
+		"unknown field": {`version: prometheus/v1
+service: api
+slos:
+  - name: avail
+    objectve: 99.9
+    sli:
+      raw:
+        error_ratio_query: rate(x[{{.window}}])
+`, `a.yml:4:5: error: objective: missing; expected a percentage such as 99.9 [spec/required]
+a.yml:5:5: error: unknown field "objectve" in slos[0]; did you mean "objective"? [spec/unknown-field]`},
+		// An events SLI that is no sum of one rate is Sloth's own ratio of
+		// the two queries, reported at the error query.
+		"promql error at the query": {`version: prometheus/v1
+service: api
+slos:
+  - name: avail
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}])
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+`, `a.yml:8:22: error: sli.error_ratio: unclosed left parenthesis [promql/syntax]`},
+		"camelCase in the Kubernetes form": {`apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+spec:
+  service: api
+  slos:
+    - name: avail
+      objective: 99.9
+      sli:
+        events:
+          error_query: x
+          totalQuery: y
+`, `a.yml:4:3: warning: service "api" has no slos and no alerts [spec/empty]
+a.yml:10:11: error: spec.slos[0].sli.events.errorQuery: missing [spec/required]
+a.yml:10:11: error: unknown field "error_query" in spec.slos[0].sli.events; did you mean "errorQuery"? [spec/unknown-field]`},
+		"no version": {`service: api
+slos:
+  - name: avail
+    objective: 99.9
+    sli:
+      events: {error_query: a, total_query: b}
+`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+		"OpenSLO reference to a missing object": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicatorRef: api-errors
+  objectives:
+    - target: 0.99
+`, `a.yml:7:17: error: indicatorRef: no SLI named "api-errors" in this file [input/reference]`},
+		"OpenSLO v1alpha gets a hint": {`apiVersion: openslo/v1alpha
+kind: SLO
+metadata:
+  name: avail
+`, `a.yml:1:13: error: apiVersion "openslo/v1alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+		"a plain slo spec is left alone": {`version: slo/v1
+service: api
+`, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, diags := Parse("a.yml", []byte(tc.src))
+			if f != nil {
+				_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+				diags = append(diags, ds...)
+			}
+			var got []string
+			for _, d := range diags.Sorted() {
+				if d.Code != "input/unmapped" {
+					got = append(got, d.String())
+				}
+			}
+			if diff := cmp.Diff(tc.want, strings.Join(got, "\n")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPercent(t *testing.T) {
+	for in, want := range map[string]string{"0.999": "99.9", "0.99": "99", "0.9": "90", "0.9995": "99.95", "0": "0", "0.005": "0.5", "0.12345": "12.345"} {
+		if got, err := percent(in); err != nil || got != want {
+			t.Errorf("percent(%s) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"1", "1.5", "-0.1", "x"} {
+		if got, err := percent(bad); err == nil {
+			t.Errorf("percent(%s) = %q, want an error", bad, got)
+		}
+	}
+}
+
+func TestHistogramOf(t *testing.T) {
+	for _, tc := range []struct{ bucket, count, hist, le string }{
+		{`caddy_seconds_bucket{job="caddy",code!~"5..",le="0.05"}`, `caddy_seconds_count{job="caddy",code!~"5.."}`, `caddy_seconds{job="caddy",code!~"5.."}`, "0.05"},
+		{`x_bucket{le="1"}`, `x_count`, `x`, "1"},
+		// Matchers that differ (Pyrra's nginx example): no histogram.
+		{`x_bucket{status=~"5..",le="1"}`, `x_count`, "", ""},
+		{`x_bucket{le="1"}`, `y_count`, "", ""},
+		{`x_total{le="1"}`, `x_count`, "", ""},
+	} {
+		hist, le, ok := histogramOf(tc.bucket, tc.count)
+		if hist != tc.hist || le != tc.le || ok != (tc.hist != "") {
+			t.Errorf("histogramOf(%s, %s) = %q, %q, %v; want %q, %q", tc.bucket, tc.count, hist, le, ok, tc.hist, tc.le)
+		}
+	}
+}

@@ -1,0 +1,610 @@
+package input
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// openSLO reads OpenSLO v1: SLO, SLI, AlertPolicy, AlertCondition,
+// AlertNotificationTarget, Service (and DataSource, for the type of a
+// metricSourceRef). SLOs refer to the other objects of the same file by
+// name. SLOs of one spec.service become one slo/v1 service. What has no
+// slo/v1 equivalent is a warning where it is written, or an error when the
+// SLO cannot be read without it. See docs/input-openslo.md.
+var openSLO = Format{
+	Name:      "OpenSLO",
+	Documents: "apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service)",
+	Reads:     func(h Header) bool { return h.APIVersion == openSLOAPIVersion && openSLOKinds[h.Kind] },
+	LooksLike: func(h Header) bool {
+		return strings.HasPrefix(h.APIVersion, "openslo/")
+	},
+	Load: func(c *Ctx, docs []*yaml.Node) []*yaml.Node { return c.openSLO(docs) },
+}
+
+const openSLOAPIVersion = "openslo/v1"
+
+var openSLOKinds = map[string]bool{
+	"SLO": true, "SLI": true, "AlertPolicy": true, "AlertCondition": true,
+	"AlertNotificationTarget": true, "Service": true, "DataSource": true,
+}
+
+// oObject is an OpenSLO object: its kind, name and spec.
+type oObject struct {
+	kind, name string
+	root       *yaml.Node
+	meta, spec field
+}
+
+type oslo struct {
+	*Ctx
+	byName map[string]*oObject // kind + "/" + name
+	used   map[*oObject]bool
+}
+
+var metadataKeys = []string{"name", "displayName", "labels", "annotations"}
+
+// object reads the envelope of an OpenSLO object (inline or a document).
+func (o *oslo) object(n *yaml.Node, what string) *oObject {
+	fs := o.fields(n, what, "apiVersion", "kind", "metadata", "spec")
+	if fs == nil {
+		return nil
+	}
+	obj := &oObject{root: n, kind: nodeValue(get(n, "kind"))}
+	meta, ok := fs["metadata"]
+	if !ok {
+		o.errorf(n, "spec/required", "%s.metadata: missing", what)
+		return nil
+	}
+	ms := o.fields(meta.val, what+".metadata", metadataKeys...)
+	name, ok := ms["name"]
+	if !ok {
+		o.errorf(meta.val, "spec/required", "%s.metadata.name: missing", what)
+		return nil
+	}
+	obj.name, obj.meta = name.val.Value, meta
+	for _, k := range []string{"displayName", "labels", "annotations"} {
+		if f, ok := ms[k]; ok {
+			o.unmapped(f.key, what+" metadata."+k, "slo has no display names, and no labels or annotations on an object; give rule labels in an SLO's labels")
+		}
+	}
+	obj.spec, ok = fs["spec"]
+	if !ok {
+		o.errorf(n, "spec/required", "%s.spec: missing", what)
+		return nil
+	}
+	return obj
+}
+
+// nodeValue is n's value, or "" for nil.
+func nodeValue(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.Value
+}
+
+func (c *Ctx) openSLO(docs []*yaml.Node) []*yaml.Node {
+	o := &oslo{Ctx: c, byName: map[string]*oObject{}, used: map[*oObject]bool{}}
+	var objs []*oObject
+	for _, d := range docs {
+		obj := o.object(d, nodeValue(get(d, "kind")))
+		if obj == nil {
+			continue
+		}
+		k := obj.kind + "/" + obj.name
+		if prev, dup := o.byName[k]; dup {
+			o.errorf(obj.meta.val, "spec/duplicate-field", "%s %q is defined twice; first at line %d", obj.kind, obj.name, prev.root.Line)
+			continue
+		}
+		o.byName[k] = obj
+		objs = append(objs, obj)
+	}
+	var services []*yaml.Node
+	byService := map[string]*yaml.Node{}
+	for _, obj := range objs {
+		if obj.kind != "SLO" {
+			continue
+		}
+		svcName, slo := o.slo(obj)
+		if slo == nil {
+			continue
+		}
+		svc := byService[svcName.Value]
+		if svc == nil {
+			svc = mapping(obj.root)
+			set(svc, "version", nil, str("slo/v1", obj.root))
+			set(svc, "service", nil, clone(svcName))
+			set(svc, "slos", nil, seq(obj.root))
+			byService[svcName.Value] = svc
+			services = append(services, svc)
+		}
+		list := get(svc, "slos")
+		list.Content = append(list.Content, slo)
+	}
+	// Every object no SLO used is said, not dropped.
+	for _, obj := range objs {
+		if obj.kind == "SLO" || o.used[obj] {
+			continue
+		}
+		why := "no SLO of this file refers to it"
+		switch obj.kind {
+		case "Service":
+			if byService[obj.name] != nil {
+				why = "slo's service has no description; its SLOs are imported"
+				if d := get(obj.spec.val, "description"); d == nil {
+					continue
+				}
+			}
+		case "AlertNotificationTarget":
+			why = "where alerts go is slo's routing document (teams and severities)"
+		}
+		o.unmapped(obj.meta.key, obj.kind+" "+quote(obj.name), why)
+	}
+	return services
+}
+
+// ref returns the object of kind named by ref field f, or nil after an
+// input/reference error.
+func (o *oslo) ref(kind string, f field) *oObject {
+	obj := o.byName[kind+"/"+f.val.Value]
+	if obj == nil {
+		o.errorf(f.val, "input/reference", "%s: no %s named %q in this file", f.key.Value, kind, f.val.Value)
+		return nil
+	}
+	o.used[obj] = true
+	return obj
+}
+
+// inline reads an inline object (an SLO's indicator, a policy's
+// condition), whose envelope is metadata and spec.
+func (o *oslo) inline(f field, kind, what string) *oObject {
+	fs := o.fields(f.val, what, "apiVersion", "kind", "metadata", "spec")
+	if fs == nil {
+		return nil
+	}
+	meta, mok := fs["metadata"]
+	spec, sok := fs["spec"]
+	if !sok {
+		o.errorf(f.val, "spec/required", "%s.spec: missing", what)
+		return nil
+	}
+	obj := &oObject{kind: kind, root: f.val, spec: spec}
+	if mok {
+		ms := o.fields(meta.val, what+".metadata", metadataKeys...)
+		obj.name = nodeValue(ms["name"].val)
+		for _, k := range []string{"displayName", "labels", "annotations"} {
+			if m, ok := ms[k]; ok {
+				o.unmapped(m.key, what+".metadata."+k, "slo has no display names, and no labels or annotations on an SLI or alert condition")
+			}
+		}
+	}
+	return obj
+}
+
+func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
+	what := "SLO " + quote(obj.name)
+	fs := o.fields(obj.spec.val, "spec", "description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives", "alertPolicies")
+	if fs == nil {
+		return nil, nil
+	}
+	out = mapping(obj.root)
+	set(out, "name", obj.meta.key, str(obj.name, get(obj.meta.val, "name")))
+	if d, ok := fs["description"]; ok {
+		set(out, "description", d.key, clone(d.val))
+	}
+	svc, ok := fs["service"]
+	if !ok {
+		o.errorf(obj.spec.val, "spec/required", "%s: spec.service: missing; slo groups SLOs by service", what)
+		return nil, nil
+	}
+	if s := o.byName["Service/"+svc.val.Value]; s != nil {
+		o.used[s] = true
+		if d := get(s.spec.val, "description"); d != nil {
+			o.unmapped(d, "Service "+quote(s.name)+" spec.description", "slo's service has no description")
+		}
+	}
+	var sli *oObject
+	if f, ok := fs["indicator"]; ok {
+		sli = o.inline(f, "SLI", "spec.indicator")
+	} else if f, ok := fs["indicatorRef"]; ok {
+		sli = o.ref("SLI", f)
+	} else {
+		o.errorf(obj.spec.val, "spec/required", "spec: give indicator or indicatorRef")
+	}
+	if sli == nil {
+		return nil, nil
+	}
+	// The objective.
+	objs, ok := fs["objectives"]
+	if !ok || objs.val.Kind != yaml.SequenceNode || len(objs.val.Content) == 0 {
+		o.errorf(obj.spec.val, "spec/required", "spec.objectives: expected a list with one objective")
+		return nil, nil
+	}
+	if len(objs.val.Content) > 1 {
+		o.unsupported(objs.val.Content[1], "spec.objectives[1]", "an slo/v1 SLO has one objective; write each further objective as an SLO of its own")
+	}
+	first := resolve(objs.val.Content[0])
+	os := o.fields(first, "spec.objectives[0]", "displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow", "indicator", "indicatorRef", "compositeWeight")
+	switch {
+	case os["target"].val != nil:
+		t := os["target"]
+		p, err := percent(t.val.Value)
+		if err != nil {
+			o.errorf(t.val, "spec/type", "spec.objectives[0].target: expected a number in [0, 1), got %s", describe(t.val))
+			return nil, nil
+		}
+		set(out, "objective", t.key, number(p, t.val))
+	case os["targetPercent"].val != nil:
+		t := os["targetPercent"]
+		set(out, "objective", t.key, clone(t.val))
+	default:
+		o.errorf(first, "spec/required", "spec.objectives[0]: give target or targetPercent")
+		return nil, nil
+	}
+	if op, ok := os["op"]; ok && os["value"].val == nil && op.val.Value != "gt" && op.val.Value != "gte" {
+		o.unsupported(op.val, "spec.objectives[0].op", "a ratio objective holds when the good ratio is above the target (gt or gte), got "+quote(op.val.Value))
+	}
+	for _, k := range []string{"value", "indicator", "indicatorRef", "compositeWeight"} {
+		if f, ok := os[k]; ok {
+			o.unsupported(f.key, "spec.objectives[0]."+k, "threshold objectives and composite SLOs have no slo/v1 equivalent; an slo/v1 SLO is an objective on a ratio of events")
+		}
+	}
+	if f, ok := os["displayName"]; ok {
+		o.unmapped(f.key, "spec.objectives[0].displayName", "slo has no display names")
+	}
+	for _, k := range []string{"timeSliceTarget", "timeSliceWindow"} {
+		if f, ok := os[k]; ok {
+			o.unmapped(f.key, "spec.objectives[0]."+k, "slo budgets by events: the SLO counts good events over all events, with no time slices")
+		}
+	}
+	if b, ok := fs["budgetingMethod"]; ok && b.val.Value != "Occurrences" {
+		o.unmapped(b.val, "spec.budgetingMethod", quote(b.val.Value)+" is imported as Occurrences: slo's error budget is the share of bad events in the period")
+	}
+	var period *yaml.Node
+	if tw, ok := fs["timeWindow"]; ok {
+		period = o.timeWindow(tw)
+		if period != nil {
+			set(out, "period", tw.key, period)
+		}
+	}
+	// The SLI.
+	sliNode := o.indicator(sli)
+	if sliNode == nil {
+		return nil, nil
+	}
+	set(out, "sli", nil, sliNode)
+	// The alerts.
+	if ap, ok := fs["alertPolicies"]; ok {
+		if a := o.alertPolicies(ap); a != nil {
+			set(out, "alerting", ap.key, a)
+		}
+	}
+	if obj, err := strconv.ParseFloat(nodeValue(get(out, "objective")), 64); err == nil && obj > 0 && obj < 100 {
+		o.fireable(out, obj, periodOf(period), get(out, "objective"), get(out, "alerting"))
+	}
+	return svc.val, out
+}
+
+// percent shifts a target written as a fraction ("0.995") to a
+// percentage ("99.5") in its decimal digits, so that no float rounding
+// shows in the import.
+func percent(s string) (string, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f >= 1 {
+		return "", strconv.ErrSyntax
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	frac += "00"
+	p := strings.TrimLeft(whole+frac[:2], "0")
+	if rest := strings.TrimRight(frac[2:], "0"); rest != "" {
+		p += "." + rest
+	}
+	if p == "" || p[0] == '.' {
+		p = "0" + p
+	}
+	return p, nil
+}
+
+func (o *oslo) timeWindow(tw field) *yaml.Node {
+	if tw.val.Kind != yaml.SequenceNode || len(tw.val.Content) != 1 {
+		o.errorf(tw.val, "spec/type", "spec.timeWindow: expected a list of exactly one time window")
+		return nil
+	}
+	ws := o.fields(tw.val.Content[0], "spec.timeWindow[0]", "duration", "isRolling", "calendar")
+	d, ok := ws["duration"]
+	if !ok {
+		return nil
+	}
+	if c, ok := ws["calendar"]; ok {
+		o.unmapped(c.key, "spec.timeWindow[0].calendar", "slo's periods are rolling: the imported SLO looks back "+d.val.Value+" from now")
+	}
+	if r, ok := ws["isRolling"]; ok && r.val.Value == "false" && ws["calendar"].val == nil {
+		o.unmapped(r.key, "spec.timeWindow[0].isRolling", "slo's periods are rolling")
+	}
+	return clone(d.val)
+}
+
+// query returns the Prometheus query of a metricSource (inside good, bad,
+// total or raw).
+func (o *oslo) query(f field, what string) *yaml.Node {
+	ms := o.fields(f.val, what, "metricSource")
+	src, ok := ms["metricSource"]
+	if !ok {
+		if ms != nil {
+			o.errorf(f.val, "spec/required", "%s.metricSource: missing", what)
+		}
+		return nil
+	}
+	what += ".metricSource"
+	ss := o.fields(src.val, what, "metricSourceRef", "type", "spec")
+	typ := nodeValue(ss["type"].val)
+	at := ss["type"].val
+	if r, ok := ss["metricSourceRef"]; ok && typ == "" {
+		if ds := o.ref("DataSource", r); ds != nil {
+			typ, at = nodeValue(get(ds.spec.val, "type")), get(ds.spec.val, "type")
+		}
+	}
+	if at == nil {
+		at = src.val
+	}
+	if !strings.EqualFold(typ, "Prometheus") {
+		o.unsupported(at, what+".type", "slo compiles to Prometheus rules and reads Prometheus queries only, got type "+quote(typ))
+		return nil
+	}
+	spec, ok := ss["spec"]
+	if !ok {
+		o.errorf(src.val, "spec/required", "%s.spec: missing", what)
+		return nil
+	}
+	q := get(spec.val, "query")
+	if q == nil {
+		o.errorf(spec.val, "spec/required", "%s.spec.query: missing", what)
+		return nil
+	}
+	for i := 0; i+1 < len(spec.val.Content); i += 2 {
+		if k := spec.val.Content[i]; k.Value != "query" {
+			o.unmapped(k, what+".spec."+k.Value, "slo reads the query only")
+		}
+	}
+	return q
+}
+
+// selectorOf returns the selector of a Prometheus counter query written
+// as a selector or as sum(selector), with its offset in the query.
+func selectorOf(q string) (sel string, off int, ok bool) {
+	t := strings.TrimSpace(q)
+	off = strings.Index(q, t)
+	if strings.HasPrefix(t, "sum(") && strings.HasSuffix(t, ")") {
+		off += 4
+		t = t[4 : len(t)-1]
+	}
+	if name, _, ok := splitSelector(t); !ok || name == "" || strings.ContainsAny(name, "()[] ") {
+		return "", 0, false
+	}
+	return t, off + strings.Index(q[off:], t), true
+}
+
+func (o *oslo) indicator(sli *oObject) *yaml.Node {
+	what := "SLI"
+	if sli.name != "" {
+		what += " " + quote(sli.name)
+	}
+	fs := o.fields(sli.spec.val, what+" spec", "description", "thresholdMetric", "ratioMetric")
+	if fs == nil {
+		return nil
+	}
+	if d, ok := fs["description"]; ok {
+		o.unmapped(d.key, what+" spec.description", "an slo/v1 SLI has no description; the SLO's is imported")
+	}
+	if t, ok := fs["thresholdMetric"]; ok {
+		o.unsupported(t.key, what+" spec.thresholdMetric", "slo's SLIs are ratios of events; write a latency SLI (a histogram and a threshold) or a ratio by hand")
+		return nil
+	}
+	r, ok := fs["ratioMetric"]
+	if !ok {
+		o.errorf(sli.spec.val, "spec/required", "%s spec: give ratioMetric", what)
+		return nil
+	}
+	rs := o.fields(r.val, "ratioMetric", "counter", "good", "bad", "total", "rawType", "raw")
+	out := mapping(r.val)
+	if raw, ok := rs["raw"]; ok {
+		q := o.query(raw, "ratioMetric.raw")
+		if q == nil {
+			return nil
+		}
+		rt := nodeValue(rs["rawType"].val)
+		expr := "avg_over_time((" + q.Value + ")[{{.window}}:])"
+		switch rt {
+		case "failure":
+		case "success":
+			expr = "1 - " + expr
+		default:
+			o.errorf(r.val, "spec/required", "ratioMetric.rawType: expected success or failure with raw, got %q", rt)
+			return nil
+		}
+		set(out, "error_ratio", raw.key, str(expr, q))
+		return out
+	}
+	ratio := mapping(r.val)
+	for _, k := range []string{"good", "bad", "total"} {
+		f, ok := rs[k]
+		if !ok {
+			continue
+		}
+		q := o.query(f, "ratioMetric."+k)
+		if q == nil {
+			return nil
+		}
+		sel, off, ok := selectorOf(q.Value)
+		if !ok {
+			o.unsupported(q, "ratioMetric."+k+" query", "slo reads a counter's selector, or sum(selector), and takes its rate itself")
+			return nil
+		}
+		set(ratio, k, f.key, o.cut(q, off, sel))
+	}
+	if counter := rs["counter"]; counter.val == nil || counter.val.Value != "true" {
+		at := r.val
+		if counter.val != nil {
+			at = counter.val
+		}
+		o.unsupported(at, "ratioMetric.counter", "slo reads good, bad and total as counters and needs counter: true; a ratio of gauges has no slo/v1 equivalent")
+		return nil
+	}
+	set(out, "ratio", r.key, ratio)
+	return out
+}
+
+// alertPolicies maps the first policies' burn-rate conditions to slo's
+// page and ticket alerts: one window pair each, the lookback window as the
+// long window and a twelfth of it (the workbook's ratio, 5m at least) as
+// the short one.
+func (o *oslo) alertPolicies(ap field) *yaml.Node {
+	if ap.val.Kind != yaml.SequenceNode {
+		o.errorf(ap.val, "spec/type", "spec.alertPolicies: expected a list, got %s", describe(ap.val))
+		return nil
+	}
+	var conds []*oObject
+	for i, p := range ap.val.Content {
+		what := "spec.alertPolicies[" + itoa(i) + "]"
+		var pol *oObject
+		if r := get(p, "alertPolicyRef"); r != nil {
+			pol = o.ref("AlertPolicy", field{key: r, val: r})
+		} else {
+			pol = o.inline(field{key: p, val: resolve(p)}, "AlertPolicy", what)
+		}
+		if pol == nil {
+			continue
+		}
+		ps := o.fields(pol.spec.val, "AlertPolicy spec", "description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets")
+		if b, ok := ps["alertWhenBreaching"]; ok && b.val.Value == "false" {
+			o.unmapped(b.key, "AlertPolicy "+quote(pol.name)+" alertWhenBreaching", "false: the policy never alerts on a breach, so it is not imported")
+			continue
+		}
+		for _, k := range []string{"alertWhenNoData", "alertWhenResolved"} {
+			if f, ok := ps[k]; ok && f.val.Value == "true" {
+				o.unmapped(f.key, "AlertPolicy "+quote(pol.name)+" "+k, "slo's burn-rate alerts fire on a breach only; Alertmanager sends resolved notices (send_resolved)")
+			}
+		}
+		if nt, ok := ps["notificationTargets"]; ok {
+			o.unmapped(nt.key, "AlertPolicy "+quote(pol.name)+" notificationTargets", "where alerts go is slo's routing document (teams and severities)")
+			for _, t := range nt.val.Content {
+				if r := get(t, "targetRef"); r != nil {
+					if tg := o.byName["AlertNotificationTarget/"+r.Value]; tg != nil {
+						o.used[tg] = true
+					}
+				}
+			}
+		}
+		if d, ok := ps["description"]; ok {
+			o.unmapped(d.key, "AlertPolicy "+quote(pol.name)+" description", "slo's alerts have a summary and a description annotation, generated unless given")
+		}
+		cs, ok := ps["conditions"]
+		if !ok || cs.val.Kind != yaml.SequenceNode {
+			o.errorf(pol.spec.val, "spec/required", "AlertPolicy %q: conditions: expected a list", pol.name)
+			continue
+		}
+		for j, cn := range cs.val.Content {
+			var cond *oObject
+			if r := get(cn, "conditionRef"); r != nil {
+				cond = o.ref("AlertCondition", field{key: r, val: r})
+			} else {
+				cond = o.inline(field{key: cn, val: resolve(cn)}, "AlertCondition", "conditions["+itoa(j)+"]")
+			}
+			if cond != nil {
+				conds = append(conds, cond)
+			}
+		}
+	}
+	out := mapping(ap.val)
+	if len(conds) == 0 {
+		set(out, "disabled", nil, scalarOf("!!bool", "true", ap.val))
+		return out
+	}
+	slots := []string{"page", "ticket"}
+	for i, cond := range conds {
+		if i >= len(slots) {
+			o.unsupported(cond.spec.val, "AlertCondition "+quote(cond.name), "an slo/v1 SLO has two burn-rate alerts, a page and a ticket; this third condition cannot be imported")
+			break
+		}
+		if b := o.condition(cond, slots[i]); b != nil {
+			set(out, slots[i], nil, b)
+		}
+	}
+	if len(conds) == 1 {
+		set(out, "ticket", nil, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: ap.val.Line, Column: ap.val.Column,
+			Content: []*yaml.Node{str("disabled", ap.val), scalarOf("!!bool", "true", ap.val)}})
+	}
+	return out
+}
+
+func (o *oslo) condition(cond *oObject, slot string) *yaml.Node {
+	what := "AlertCondition " + quote(cond.name)
+	cs := o.fields(cond.spec.val, what+" spec", "description", "severity", "condition")
+	out := mapping(cond.spec.val)
+	if s, ok := cs["severity"]; ok {
+		switch s.val.Value {
+		case "critical", "warning", "info":
+			set(out, "severity", s.key, clone(s.val))
+		default:
+			o.unmapped(s.val, what+" severity", "slo's severities are critical, warning and info; this condition is the "+slot+" ("+map[string]string{"page": "critical", "ticket": "warning"}[slot]+")")
+		}
+	}
+	if d, ok := cs["description"]; ok {
+		o.unmapped(d.key, what+" description", "slo's SLO alerts share one description, under alerting")
+	}
+	c, ok := cs["condition"]
+	if !ok {
+		o.errorf(cond.spec.val, "spec/required", "%s: condition: missing", what)
+		return nil
+	}
+	ks := o.fields(c.val, what+" condition", "kind", "op", "threshold", "lookbackWindow", "alertAfter")
+	if k := nodeValue(ks["kind"].val); k != "" && k != "burnrate" {
+		o.unsupported(ks["kind"].val, what+" condition.kind", "only burnrate conditions can be imported")
+		return nil
+	}
+	if op := nodeValue(ks["op"].val); op != "gt" && op != "gte" {
+		at := ks["op"].val
+		if at == nil {
+			at = c.val
+		}
+		o.unsupported(at, what+" condition.op", "slo's burn-rate alerts fire when the burn rate is above the threshold (gt or gte), got "+quote(op))
+		return nil
+	}
+	th, tok := ks["threshold"]
+	lb, lok := ks["lookbackWindow"]
+	if !tok || !lok {
+		o.errorf(c.val, "spec/required", "%s condition: give threshold and lookbackWindow", what)
+		return nil
+	}
+	long, err := parseDuration(lb.val.Value)
+	if err != nil {
+		o.errorf(lb.val, "spec/duration", "%s condition.lookbackWindow: expected a duration such as 1h, got %s", what, describe(lb.val))
+		return nil
+	}
+	short := max((long/12 + time.Minute/2).Truncate(time.Minute), 5*time.Minute)
+	if short >= long {
+		short = long / 2
+	}
+	o.warnf(lb.val, "input/unmapped", "%s: OpenSLO's burn-rate condition has one window; slo adds a short window of %s (a twelfth, as in the SRE workbook) so that the alert resets soon after recovery", what, formatDuration(short))
+	w := mapping(c.val)
+	w.Style = yaml.FlowStyle
+	set(w, "long", lb.key, clone(lb.val))
+	set(w, "short", lb.key, str(formatDuration(short), lb.val))
+	set(w, "factor", th.key, clone(th.val))
+	ws := seq(c.val)
+	ws.Content = append(ws.Content, w)
+	if a, ok := ks["alertAfter"]; ok {
+		set(out, "for", a.key, clone(a.val))
+	} else {
+		set(out, "for", nil, str("0s", c.val))
+	}
+	set(out, "windows", nil, ws)
+	return out
+}
+
+func parseDuration(s string) (time.Duration, error) { return spec.ParseDuration(s) }

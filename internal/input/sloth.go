@@ -1,0 +1,476 @@
+package input
+
+import (
+	"reflect"
+	"regexp"
+	"strings"
+
+	slothk8s "github.com/slok/sloth/pkg/kubernetes/api/sloth/v1"
+	slothprom "github.com/slok/sloth/pkg/prometheus/api/v1"
+	"go.yaml.in/yaml/v3"
+)
+
+// sloth reads Sloth's specs: the plain `version: prometheus/v1` file and
+// the Kubernetes `sloth.slok.dev/v1` PrometheusServiceLevel. The field
+// names come from Sloth's own spec types (snake_case in the plain file,
+// camelCase in the Kubernetes one), so the two forms share one
+// translation. See docs/input-sloth.md.
+var sloth = Format{
+	Name:      "Sloth",
+	Documents: "Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel",
+	Reads: func(h Header) bool {
+		return (h.APIVersion == "" && h.Version == slothprom.Version) ||
+			(h.APIVersion == slothAPIVersion && h.Kind == "PrometheusServiceLevel")
+	},
+	LooksLike: func(h Header) bool {
+		if strings.HasPrefix(h.APIVersion, "sloth.slok.dev/") || strings.HasPrefix(h.Version, "prometheus/") {
+			return true
+		}
+		// A Sloth file without its version: an SLO with a Sloth SLI.
+		slos := get(h.Root, "slos")
+		if slos == nil || slos.Kind != yaml.SequenceNode {
+			return false
+		}
+		for _, s := range slos.Content {
+			sli := get(s, "sli")
+			if get(sli, "events") != nil || get(sli, "raw") != nil || get(sli, "plugin") != nil {
+				return true
+			}
+		}
+		return false
+	},
+	Load: func(c *Ctx, docs []*yaml.Node) []*yaml.Node {
+		var out []*yaml.Node
+		for _, d := range docs {
+			if doc := c.slothDoc(d); doc != nil {
+				out = append(out, doc)
+			}
+		}
+		return out
+	},
+}
+
+const slothAPIVersion = "sloth.slok.dev/v1"
+
+// slothNames are the keys of one form of Sloth spec, read off Sloth's Go
+// types by their field names.
+type slothNames struct {
+	spec, slo, sli, raw, events, plugin, alerting, alert []string
+	key                                                  func(t reflect.Type, field string) string
+	types                                                slothTypes
+}
+
+type slothTypes struct{ spec, slo, sli, raw, events, alerting, alert reflect.Type }
+
+var (
+	slothPlain = newSlothNames(slothTypes{
+		reflect.TypeFor[slothprom.Spec](), reflect.TypeFor[slothprom.SLO](), reflect.TypeFor[slothprom.SLI](),
+		reflect.TypeFor[slothprom.SLIRaw](), reflect.TypeFor[slothprom.SLIEvents](),
+		reflect.TypeFor[slothprom.Alerting](), reflect.TypeFor[slothprom.Alert](),
+	})
+	slothK8s = newSlothNames(slothTypes{
+		reflect.TypeFor[slothk8s.PrometheusServiceLevelSpec](), reflect.TypeFor[slothk8s.SLO](), reflect.TypeFor[slothk8s.SLI](),
+		reflect.TypeFor[slothk8s.SLIRaw](), reflect.TypeFor[slothk8s.SLIEvents](),
+		reflect.TypeFor[slothk8s.Alerting](), reflect.TypeFor[slothk8s.Alert](),
+	})
+)
+
+func newSlothNames(t slothTypes) *slothNames {
+	return &slothNames{
+		spec: jsonKeys(t.spec), slo: jsonKeys(t.slo), sli: jsonKeys(t.sli), raw: jsonKeys(t.raw),
+		events: jsonKeys(t.events), alerting: jsonKeys(t.alerting), alert: jsonKeys(t.alert),
+		types: t,
+	}
+}
+
+// jsonKeys are the JSON keys of struct type t, in declaration order.
+func jsonKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		if k := jsonKey(t.Field(i)); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func jsonKey(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" {
+		return ""
+	}
+	return name
+}
+
+// key is the JSON key of Go field name of type t.
+func key(t reflect.Type, name string) string {
+	f, ok := t.FieldByName(name)
+	if !ok {
+		panic("input: Sloth type " + t.Name() + " has no field " + name)
+	}
+	return jsonKey(f)
+}
+
+// slothDoc translates one Sloth document into a slo/v1 service document.
+func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
+	names, body, what := slothPlain, root, ""
+	if get(root, "apiVersion") != nil {
+		names, what = slothK8s, "spec"
+		top := c.fields(root, "the document", "apiVersion", "kind", "metadata", "spec", "status")
+		if f, ok := top["metadata"]; ok {
+			c.unmapped(f.key, "metadata", "Kubernetes object metadata; slo writes rule files, and where they are deployed is not part of its spec")
+		}
+		if f, ok := top["status"]; ok {
+			c.unmapped(f.key, "status", "the controller's status")
+		}
+		f, ok := top["spec"]
+		if !ok {
+			c.errorf(root, "spec/required", "spec: missing; a PrometheusServiceLevel holds its SLOs in spec")
+			return nil
+		}
+		body = f.val
+	}
+	t := names.types
+	fs := c.fields(body, orDoc(what), names.spec...)
+	if fs == nil {
+		return nil
+	}
+	out := mapping(body)
+	set(out, "version", nil, str("slo/v1", body))
+	if f, ok := fs[key(t.spec, "Service")]; ok {
+		set(out, "service", f.key, clone(f.val))
+	}
+	if f, ok := fs[key(t.spec, "Labels")]; ok {
+		set(out, "labels", f.key, clone(f.val))
+	}
+	if f, ok := fs[key(t.spec, "SLOPlugins")]; ok {
+		c.unmapped(f.key, join(what, f.key.Value), "Sloth's SLO plugins change Sloth's own rule generation; slo generates its rules itself")
+	}
+	if f, ok := fs[key(t.spec, "SLOs")]; ok {
+		list := seq(f.val)
+		if f.val.Kind != yaml.SequenceNode {
+			c.errorf(f.val, "spec/type", "%s: expected a list, got %s", join(what, f.key.Value), describe(f.val))
+		} else {
+			for i, s := range f.val.Content {
+				if slo := c.slothSLO(names, resolve(s), join(what, f.key.Value)+"["+itoa(i)+"]"); slo != nil {
+					list.Content = append(list.Content, slo)
+				}
+			}
+		}
+		set(out, "slos", f.key, list)
+	}
+	return out
+}
+
+func orDoc(what string) string {
+	if what == "" {
+		return "the document"
+	}
+	return what
+}
+
+func join(what, field string) string {
+	if what == "" {
+		return field
+	}
+	return what + "." + field
+}
+
+func (c *Ctx) slothSLO(names *slothNames, n *yaml.Node, what string) *yaml.Node {
+	t := names.types
+	fs := c.fields(n, what, names.slo...)
+	if fs == nil {
+		return nil
+	}
+	out := mapping(n)
+	for _, f := range []struct{ from, to string }{{"Name", "name"}, {"Description", "description"}, {"Objective", "objective"}} {
+		if v, ok := fs[key(t.slo, f.from)]; ok {
+			set(out, f.to, v.key, clone(v.val))
+		}
+	}
+	if v, ok := fs[key(t.slo, "Plugins")]; ok {
+		c.unmapped(v.key, what+"."+v.key.Value, "Sloth's SLO plugins change Sloth's own rule generation; slo generates its rules itself")
+	}
+	if v, ok := fs[key(t.slo, "SLI")]; ok {
+		sli := c.slothSLI(names, v.val, what+"."+v.key.Value)
+		if sli == nil {
+			return nil // reported; the SLO cannot be read without it
+		}
+		set(out, "sli", v.key, sli)
+	} else {
+		c.errorf(n, "spec/required", "%s.%s: missing", what, key(t.slo, "SLI"))
+	}
+	v, ok := fs[key(t.slo, "Alerting")]
+	set(out, "alerting", keyOf(v, ok), c.slothAlerting(names, v, ok, n, what))
+	if v, ok := fs[key(t.slo, "Labels")]; ok {
+		set(out, "labels", v.key, clone(v.val))
+	}
+	return out
+}
+
+func keyOf(f field, ok bool) *yaml.Node {
+	if !ok {
+		return nil
+	}
+	return f.key
+}
+
+// eventsRE matches a Sloth events query that is a sum of the rate of one
+// counter: sum(rate(<selector>[{{.window}}])), with an optional by clause.
+// Group 2 is the by clause's labels, group 3 the selector.
+var eventsRE = regexp.MustCompile(`^\s*sum\s*(by\s*\(([^()]*)\)\s*)?\(\s*rate\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*(?:\s*\{[^{}]*\})?)\s*\[\s*\{\{\s*\.window\s*\}\}\s*\]\s*\)\s*\)\s*$`)
+
+func (c *Ctx) slothSLI(names *slothNames, n *yaml.Node, what string) *yaml.Node {
+	t := names.types
+	fs := c.fields(n, what, names.sli...)
+	if fs == nil {
+		return nil
+	}
+	out := mapping(n)
+	if f, ok := fs[key(t.sli, "Plugin")]; ok {
+		c.unsupported(f.key, what+"."+f.key.Value, "Sloth SLI plugins are Go code run by Sloth; slo cannot read them. Write the SLI as events (error and total queries) or raw, or as an slo/v1 ratio or latency SLI")
+		return nil
+	}
+	if f, ok := fs[key(t.sli, "Raw")]; ok {
+		rs := c.fields(f.val, what+"."+f.key.Value, names.raw...)
+		q, qok := rs[key(t.raw, "ErrorRatioQuery")]
+		if !qok {
+			if rs != nil {
+				c.errorf(f.val, "spec/required", "%s.%s.%s: missing", what, f.key.Value, key(t.raw, "ErrorRatioQuery"))
+			}
+			return nil
+		}
+		set(out, "error_ratio", q.key, clone(q.val))
+		return out
+	}
+	f, ok := fs[key(t.sli, "Events")]
+	if !ok {
+		c.errorf(n, "spec/one-of", "%s: give one of %s", what, strings.Join(names.sli, ", "))
+		return nil
+	}
+	es := c.fields(f.val, what+"."+f.key.Value, names.events...)
+	if es == nil {
+		return nil
+	}
+	eq, eok := es[key(t.events, "ErrorQuery")]
+	tq, tok := es[key(t.events, "TotalQuery")]
+	for _, m := range []struct {
+		ok   bool
+		name string
+	}{{eok, "ErrorQuery"}, {tok, "TotalQuery"}} {
+		if !m.ok {
+			c.errorf(f.val, "spec/required", "%s.%s.%s: missing", what, f.key.Value, key(t.events, m.name))
+		}
+	}
+	if !eok || !tok {
+		return nil
+	}
+	ev, _ := c.scalar(eq, what+"."+f.key.Value+"."+eq.key.Value)
+	tv, _ := c.scalar(tq, what+"."+f.key.Value+"."+tq.key.Value)
+	em, tm := eventsRE.FindStringSubmatchIndex(ev), eventsRE.FindStringSubmatchIndex(tv)
+	if em != nil && tm != nil && by(ev, em) == by(tv, tm) {
+		// Both are sums of one counter's rate: a ratio SLI, which slo
+		// generates burn-rate scenarios for.
+		r := mapping(f.val)
+		set(r, "bad", eq.key, c.cut(eq.val, em[6], ev[em[6]:em[7]]))
+		set(r, "total", tq.key, c.cut(tq.val, tm[6], tv[tm[6]:tm[7]]))
+		if b := by(ev, em); b != "" {
+			list := seq(eq.val)
+			list.Style = yaml.FlowStyle
+			for _, l := range strings.Split(b, ",") {
+				list.Content = append(list.Content, str(strings.TrimSpace(l), eq.val))
+			}
+			set(r, "by", eq.key, list)
+		}
+		set(out, "ratio", f.key, r)
+		return out
+	}
+	if l := c.slothLatency(eq, tq, ev, tv); l != nil {
+		set(out, "latency", f.key, l)
+		return out
+	}
+	// Sloth's own error ratio of an events SLI.
+	q := str("("+ev+")\n/\n("+tv+")", eq.val)
+	q.Line, q.Column = eq.val.Line, eq.val.Column
+	set(out, "error_ratio", eq.key, q)
+	return out
+}
+
+// by is the by clause's label list of an eventsRE match, or "".
+func by(s string, m []int) string {
+	if m[4] < 0 {
+		return ""
+	}
+	parts := strings.Split(s[m[4]:m[5]], ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return strings.Join(parts, ",")
+}
+
+// slothAlerting maps Sloth's alerting: an alert name, labels and
+// annotations for both alerts, and a page and a ticket alert that can be
+// disabled. Sloth's alerts have no `for`: they fire at once, and so do the
+// imported ones.
+func (c *Ctx) slothAlerting(names *slothNames, f field, present bool, slo *yaml.Node, what string) *yaml.Node {
+	t := names.types
+	at := slo
+	if present {
+		at = f.val
+	}
+	out := mapping(at)
+	disabled := func() *yaml.Node {
+		set(out, "disabled", nil, scalarOf("!!bool", "true", at))
+		return out
+	}
+	if !present {
+		return disabled()
+	}
+	what += "." + f.key.Value
+	fs := c.fields(f.val, what, names.alerting...)
+	if fs == nil {
+		return disabled()
+	}
+	alerts := []struct {
+		field, to, def string
+	}{{"PageAlert", "page", "critical"}, {"TicketAlert", "ticket", "warning"}}
+	var bodies []*yaml.Node
+	enabled := 0
+	for _, a := range alerts {
+		body := c.slothAlert(names, fs[key(t.alerting, a.field)], what+"."+key(t.alerting, a.field), a.def, at)
+		bodies = append(bodies, body)
+		if get(body, "disabled") == nil {
+			enabled++
+		}
+	}
+	name, ok := fs[key(t.alerting, "Name")]
+	if enabled == 0 || !ok {
+		if enabled > 0 {
+			// Sloth makes no alert without a name either.
+			c.warnf(f.val, "input/unmapped", "%s.%s: missing, so Sloth generates no alerts; the imported SLO has none either", what, key(t.alerting, "Name"))
+		}
+		return disabled()
+	}
+	set(out, "name", name.key, clone(name.val))
+	if l, ok := fs[key(t.alerting, "Labels")]; ok {
+		set(out, "labels", l.key, clone(l.val))
+	}
+	if a, ok := fs[key(t.alerting, "Annotations")]; ok {
+		c.annotations(a, what+"."+a.key.Value, out)
+	}
+	for i, a := range alerts {
+		set(out, a.to, nil, bodies[i])
+	}
+	return out
+}
+
+// annotations maps the annotations slo has fields for and warns about the
+// rest.
+func (c *Ctx) annotations(a field, what string, out *yaml.Node) {
+	as := resolve(a.val)
+	if as.Kind != yaml.MappingNode {
+		c.errorf(as, "spec/type", "%s: expected a mapping, got %s", what, describe(as))
+		return
+	}
+	for i := 0; i+1 < len(as.Content); i += 2 {
+		k, v := as.Content[i], as.Content[i+1]
+		switch k.Value {
+		case "summary", "description":
+			set(out, k.Value, k, clone(v))
+		case "runbook_url", "runbook":
+			set(out, "runbook_url", k, clone(v))
+		default:
+			c.unmapped(k, what+"."+k.Value, "slo's SLO alerts have the summary, description and runbook_url annotations only")
+		}
+	}
+}
+
+// slothAlert maps Sloth's page_alert or ticket_alert. A severity label
+// that is one of slo's severities becomes the alert's severity; other
+// labels and annotations have no per-alert place in slo/v1.
+func (c *Ctx) slothAlert(names *slothNames, f field, what, def string, at *yaml.Node) *yaml.Node {
+	t := names.types
+	if f.val != nil {
+		at = f.val
+	}
+	out := mapping(at)
+	fs := c.fields(f.val, what, names.alert...)
+	if d, ok := fs[key(t.alert, "Disable")]; ok && d.val.Value == "true" {
+		set(out, "disabled", d.key, clone(d.val))
+		return out
+	}
+	if l, ok := fs[key(t.alert, "Labels")]; ok && l.val.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(l.val.Content); i += 2 {
+			k, v := l.val.Content[i], l.val.Content[i+1]
+			if k.Value == "severity" {
+				switch v.Value {
+				case "critical", "warning", "info":
+					set(out, "severity", k, clone(v))
+				default:
+					c.unmapped(k, what+".labels.severity", "slo sets the severity label itself, to critical, warning or info ("+def+" here); "+quote(v.Value)+" is not kept. Route on severity and team in slo's routing document")
+				}
+				continue
+			}
+			c.unmapped(k, what+".labels."+k.Value, "slo has no labels for the page or the ticket alert alone; put labels for both under alerting.labels, and route with slo's routing document")
+		}
+	}
+	if a, ok := fs[key(t.alert, "Annotations")]; ok {
+		c.unmapped(a.key, what+"."+a.key.Value, "slo has no annotations for the page or the ticket alert alone; give them under alerting")
+	}
+	// Sloth's burn-rate alerts have no `for`.
+	set(out, "for", nil, str("0s", at))
+	return out
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+// sumRate is eventsRE's sum(rate(<selector>[{{.window}}])) inside a longer
+// expression.
+const sumRate = `sum\s*(?:by\s*\(([^()]*)\)\s*)?\(\s*rate\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*(?:\s*\{[^{}]*\})?)\s*\[\s*\{\{\s*\.window\s*\}\}\s*\]\s*\)\s*\)`
+
+// latencyErrorRE matches the error query of a latency SLO on a classic
+// histogram, as Sloth's examples write it: the count's rate minus the
+// rate of the bucket at the threshold.
+var latencyErrorRE = regexp.MustCompile(`^\s*\(?\s*` + sumRate + `\s*-\s*` + sumRate + `\s*\)?\s*$`)
+
+// slothLatency maps an events SLI whose error query is count minus the
+// bucket at a threshold, over the count, to slo's latency SLI.
+func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
+	em, tm := latencyErrorRE.FindStringSubmatch(ev), eventsRE.FindStringSubmatchIndex(tv)
+	if em == nil || tm == nil {
+		return nil
+	}
+	countBy, count, bucketBy, bucket := em[1], em[2], em[3], em[4]
+	total, totalBy := tv[tm[6]:tm[7]], by(tv, tm)
+	norm := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, ",", " ")), ",") }
+	if norm(countBy) != norm(bucketBy) || norm(countBy) != totalBy {
+		return nil
+	}
+	cn, cms, ok1 := splitSelector(count)
+	tn, tms, ok2 := splitSelector(total)
+	if !ok1 || !ok2 || cn != tn || strings.Join(cms, ",") != strings.Join(tms, ",") {
+		return nil
+	}
+	hist, le, ok := histogramOf(bucket, count)
+	if !ok {
+		return nil
+	}
+	l := mapping(eq.val)
+	set(l, "histogram", tq.key, c.cut(tq.val, tm[6], hist))
+	set(l, "threshold", eq.key, number(le, eq.val))
+	if totalBy != "" {
+		list := seq(tq.val)
+		list.Style = yaml.FlowStyle
+		for _, b := range strings.Split(totalBy, ",") {
+			list.Content = append(list.Content, str(b, tq.val))
+		}
+		set(l, "by", tq.key, list)
+	}
+	return l
+}
