@@ -36,6 +36,7 @@ const (
 	FamilyResets    = "counter resets and gaps"
 	FamilyDip       = "brief dip"
 	FamilyAllSlow   = "every request slow"
+	FamilyMonthEnd  = "month boundary"
 )
 
 // staleness is how long Prometheus still returns a series after its last

@@ -188,3 +188,74 @@ func (projectionKind) input(g *generator, sig model.Signal, v float64, t0, end t
 	vals := (&values{}).gap(n0).line(counterBase, perStep, n)
 	return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}, shape: rising, window: s.Window}, nil
 }
+
+// failures: a projection to the end of the month across the month's end,
+// and a counter's across a reset and a scrape gap.
+func (projectionKind) failures(g *generator, a *model.Alert) {
+	s := a.Signal.(*model.ProjectionSignal)
+	if !s.MonthEnd || a.Direction != model.Above {
+		return
+	}
+	g.monthBoundary(a, s)
+	if s.Counter {
+		g.projectionResets(a, s)
+	}
+}
+
+// monthBoundary: spending through the end of January 1970 at a rate whose
+// month totals clearly short of every threshold, then through February
+// (28 days) at one whose month totals clearly past the most severe: silent
+// until midnight, fires once the rate window has seen February. A
+// month-to-date gauge restarts at 0 at midnight; a counter goes on, and the
+// month's total restarts with the month.
+func (g *generator) monthBoundary(a *model.Alert, s *model.ProjectionSignal) {
+	ser, err := promx.SeriesFor(s.Series, byLabels(s.By, "x"))
+	if err != nil {
+		return
+	}
+	fire, healthy := clearValues(a)
+	l := a.Levels[0]
+	jan, feb := monthEnd(0), monthEnd(monthEnd(0))
+	perJan := healthy / jan.Seconds() * g.step.Seconds()
+	perFeb := fire / (feb - jan).Seconds() * g.step.Seconds()
+	// Two rate windows of January are enough history: the month's total
+	// so far only makes January's projection higher, and it stays short.
+	from := jan - 2*s.Window - time.Duration(leadSteps)*g.step
+	end := jan + s.Window + l.For + 2*time.Duration(tailSteps)*g.step
+	v := (&values{}).gap(g.steps(from))
+	if s.Counter {
+		v.line(counterBase, perJan, g.steps(jan-from)).cont(perFeb, g.steps(end-jan)+1)
+	} else {
+		v.line(perJan*float64(g.steps(from)), perJan, g.steps(jan-from)).line(0, perFeb, g.steps(end-jan)+1)
+	}
+	what := "a counter"
+	if !s.Counter {
+		what = "a month-to-date gauge, restarting at 0,"
+	}
+	sc := g.failure(a, FamilyMonthEnd, fmt.Sprintf("%s at a January total of %s, then a February total of %s: silent in January, fires %s in February", what, num.Format(healthy), num.Format(fire), l.Severity))
+	sc.Series = []scenario.Series{{Series: ser, Values: v.String()}}
+	// From the first sample: before it the rules have nothing to read,
+	// and the evaluations of a month with no data are not spent.
+	g.silent(sc, a, from, jan-g.step, nil)
+	g.fires(sc, a, l, jan, end, byLabels(s.By, "x"))
+}
+
+// projectionResets: a counter spending at a rate whose month totals
+// clearly past the most severe threshold, across a counter reset and a
+// scrape gap: fires.
+func (g *generator) projectionResets(a *model.Alert, s *model.ProjectionSignal) {
+	ser, err := promx.SeriesFor(s.Series, byLabels(s.By, "x"))
+	if err != nil {
+		return
+	}
+	fire, _ := clearValues(a)
+	l := a.Levels[0]
+	per := fire / monthEnd(0).Seconds() * g.step.Seconds()
+	half := g.steps(s.Window)/2 + leadSteps
+	v := (&values{}).line(counterBase, per, half).line(per, per, half).gap(3)
+	v.line(v.last+4*per, per, g.steps(s.Window+l.For)+2*tailSteps)
+	end := time.Duration(v.n-1) * g.step
+	sc := g.failure(a, FamilyResets, fmt.Sprintf("a month's total of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
+	sc.Series = []scenario.Series{{Series: ser, Values: v.String()}}
+	g.fires(sc, a, l, s.Window, end, byLabels(s.By, "x"))
+}
