@@ -176,6 +176,15 @@ alerts:
       change: {counter: orders_total, by: [region], window: 1h, offset: 1w}
     below: {warning: -0.3, critical: -0.6}
     for: 15m
+  - name: RevenueShort
+    signal:
+      projection: {counter: revenue_usd_total, by: [], to: end_of_month}
+    below: {warning: 100000}
+  - name: SignupsDown
+    signal:
+      change: {counter: signups_total, by: [country], window: 2h, offset: 1w}
+    below: {warning: -0.8}
+    for: 30m
   - name: OrdersSurgeDoD
     signal:
       change: {counter: 'orders_total{channel="web"}', window: 30m, offset: 1d}

@@ -193,19 +193,24 @@ func (projectionKind) input(g *generator, sig model.Signal, v float64, t0, end t
 // and a counter's across a reset and a scrape gap.
 func (projectionKind) failures(g *generator, a *model.Alert) {
 	s := a.Signal.(*model.ProjectionSignal)
-	if !s.MonthEnd || a.Direction != model.Above {
+	if !s.MonthEnd {
 		return
 	}
-	g.monthBoundary(a, s)
+	if !s.Counter || a.Direction == model.Above {
+		// A counter's January would need every day of January for a
+		// total that is not short: too long a scenario for below.
+		g.monthBoundary(a, s)
+	}
 	if s.Counter {
 		g.projectionResets(a, s)
 	}
 }
 
 // monthBoundary: spending through the end of January 1970 at a rate whose
-// month totals clearly short of every threshold, then through February
-// (28 days) at one whose month totals clearly past the most severe: silent
-// until midnight, fires once the rate window has seen February. A
+// month totals clearly short of every threshold (healthy), then through
+// February (28 days) at one whose month totals clearly past the most
+// severe: silent until midnight, fires once the rate window has seen
+// February. A
 // month-to-date gauge restarts at 0 at midnight; a counter goes on, and the
 // month's total restarts with the month.
 func (g *generator) monthBoundary(a *model.Alert, s *model.ProjectionSignal) {
@@ -214,6 +219,9 @@ func (g *generator) monthBoundary(a *model.Alert, s *model.ProjectionSignal) {
 		return
 	}
 	fire, healthy := clearValues(a)
+	if fire < 0 || healthy < 0 {
+		return
+	}
 	l := a.Levels[0]
 	jan, feb := monthEnd(0), monthEnd(monthEnd(0))
 	perJan := healthy / jan.Seconds() * g.step.Seconds()
@@ -241,14 +249,17 @@ func (g *generator) monthBoundary(a *model.Alert, s *model.ProjectionSignal) {
 }
 
 // projectionResets: a counter spending at a rate whose month totals
-// clearly past the most severe threshold, across a counter reset and a
-// scrape gap: fires.
+// clearly past the most severe threshold (above or below), across a counter
+// reset and a scrape gap: fires.
 func (g *generator) projectionResets(a *model.Alert, s *model.ProjectionSignal) {
 	ser, err := promx.SeriesFor(s.Series, byLabels(s.By, "x"))
 	if err != nil {
 		return
 	}
 	fire, _ := clearValues(a)
+	if fire < 0 {
+		return
+	}
 	l := a.Levels[0]
 	per := fire / monthEnd(0).Seconds() * g.step.Seconds()
 	half := g.steps(s.Window)/2 + leadSteps
