@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/spec"
@@ -215,4 +216,23 @@ func (g *generator) changeResets(a *model.Alert, s *model.ChangeSignal) {
 	sc := g.failure(a, FamilyResets, fmt.Sprintf("%g events a sample now and %s earlier, across a counter reset and scrape gaps: silent", changeBase, promx.FormatDuration(s.Offset)))
 	sc.Series = []scenario.Series{{Series: ser, Values: v.String()}}
 	g.silent(sc, a, 0, end, nil)
+}
+
+// Lint: a count of events falls by 100% at most, so a counter's change
+// below -1 never fires; -20 is most likely -20% written as a percentage.
+func (changeKind) Lint(c Checker, a *model.Alert, _ *spec.Signal) {
+	s := a.Signal.(*model.ChangeSignal)
+	if s.Counter == "" || a.Direction != model.Below {
+		return
+	}
+	for _, l := range a.Levels {
+		if l.Threshold > -1 {
+			continue
+		}
+		hint := "the lowest change is -1, no events at all"
+		if l.Threshold < -1 && l.Threshold >= -100 {
+			hint = fmt.Sprintf("did you mean %s (a fraction: %s%%)?", num.Format(l.Threshold/100), num.Format(l.Threshold))
+		}
+		c.Errorf(l.Pos, "lint/change-never-fires", "%s %s: a count of events falls by 100%% at most, so a change below %s never fires; %s", a.Name, l.Severity, num.Format(l.Threshold), hint)
+	}
 }
