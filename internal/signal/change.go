@@ -216,6 +216,17 @@ func (g *generator) changeResets(a *model.Alert, s *model.ChangeSignal) {
 	sc := g.failure(a, FamilyResets, fmt.Sprintf("%g events a sample now and %s earlier, across a counter reset and scrape gaps: silent", changeBase, promx.FormatDuration(s.Offset)))
 	sc.Series = []scenario.Series{{Series: ser, Values: v.String()}}
 	g.silent(sc, a, 0, end, nil)
+
+	// A week with a gap: no samples for two windows an offset ago
+	// (Prometheus was down), the usual events throughout. Where the window
+	// then is missing or cut, there is no change, not a surge.
+	out := 2 * win
+	w := (&values{}).line(counterBase, changeBase, lead+win).gap(out)
+	w.line(w.last+changeBase*float64(out+1), changeBase, g.steps(s.Offset)+2*win+g.steps(g.longestFor(a)+2*tail))
+	end = time.Duration(w.n-1) * g.step
+	sc = g.failure(a, FamilyResets, fmt.Sprintf("%g events a sample throughout, no samples for %s an offset (%s) ago: silent", changeBase, promx.FormatDuration(time.Duration(out)*g.step), promx.FormatDuration(s.Offset)))
+	sc.Series = []scenario.Series{{Series: ser, Values: w.String()}}
+	g.silent(sc, a, 0, end, nil)
 }
 
 // Lint: a count of events falls by 100% at most, so a counter's change
