@@ -110,8 +110,8 @@ func (projectionKind) Records(sig model.Signal, n Names) []Record {
 	switch {
 	case s.MonthEnd && s.Counter:
 		days := aggBy("sum", s.By, fmt.Sprintf("increase(%s[1d])", s.Series)) +
-			` * on() group_left(month) count_values("month", month(vector(time() - 1)))`
-		done := aggBy("sum", s.By, "sum_over_time(("+days+`)[31d:1d]) and on(month) count_values("month", month())`)
+			` * on() group_left(slo_month) count_values("slo_month", month(vector(time() - 1)))`
+		done := aggBy("sum", s.By, "sum_over_time(("+days+`)[31d:1d]) and on(slo_month) count_values("slo_month", month())`)
 		return []Record{{n.Record, "(" + done + " or " + rate + " * 0) + " + rate + " * " + midnightToMonthEnd}}
 	case s.MonthEnd:
 		return []Record{{n.Record, aggBy("sum", s.By, s.Series) + " + " + rate + " * " + secondsToMonthEnd}}
