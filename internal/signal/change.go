@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/prometheus/promql/parser"
+
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
@@ -57,6 +59,13 @@ func (changeKind) Check(c Checker, s *spec.Signal) model.Signal {
 	text, by, known, ok := checkExpr(c, ch.Expr, &ch.Node, "signal.change.expr")
 	if !ok {
 		return nil
+	}
+	if sel, cby, w, isCounter := counterIncrease(text); isCounter {
+		byText := ""
+		if len(cby) > 0 {
+			byText = ", by: [" + strings.Join(cby, ", ") + "]"
+		}
+		c.Warnf(ch.At("expr"), "lint/change-of-counter", "signal.change.expr is a counter's events over %s; write change: {counter: '%s'%s, window: %s} to compare the counter itself: a value from the first evaluation instead of after %s of recorded history, and generated scenarios", dur(w), sel, byText, dur(w), dur(offset))
 	}
 	return &model.ChangeSignal{Expr: text, Offset: offset, By: by, ByKnown: known}
 }
@@ -246,4 +255,38 @@ func (changeKind) Lint(c Checker, a *model.Alert, _ *spec.Signal) {
 		}
 		c.Errorf(l.Pos, "lint/change-never-fires", "%s %s: a count of events falls by 100%% at most, so a change below %s never fires; %s", a.Name, l.Severity, num.Format(l.Threshold), hint)
 	}
+}
+
+// counterIncrease reads `sum [by (...)] (increase|rate(selector[w]))`: the
+// counter, its by labels and the window, when expr is a counter's events
+// over a window that the counter form compares directly.
+func counterIncrease(expr string) (counter string, by []string, w time.Duration, ok bool) {
+	e, errs := promx.ParseExpr(expr)
+	if len(errs) > 0 {
+		return "", nil, 0, false
+	}
+	for {
+		p, isParen := e.(*parser.ParenExpr)
+		if !isParen {
+			break
+		}
+		e = p.Expr
+	}
+	agg, isAgg := e.(*parser.AggregateExpr)
+	if !isAgg || agg.Op != parser.SUM || agg.Without {
+		return "", nil, 0, false
+	}
+	call, isCall := agg.Expr.(*parser.Call)
+	if !isCall || (call.Func.Name != "increase" && call.Func.Name != "rate") || len(call.Args) != 1 {
+		return "", nil, 0, false
+	}
+	m, isMatrix := call.Args[0].(*parser.MatrixSelector)
+	if !isMatrix {
+		return "", nil, 0, false
+	}
+	vs, isVS := m.VectorSelector.(*parser.VectorSelector)
+	if !isVS || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+		return "", nil, 0, false
+	}
+	return vs.String(), agg.Grouping, m.Range, true
 }
