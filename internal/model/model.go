@@ -302,9 +302,12 @@ type IncreaseSignal struct {
 	FixedLabels []string
 }
 
-// ChangeSignal is (x - x offset Offset) / x offset Offset.
+// ChangeSignal is (x - x offset Offset) / x offset Offset, of an
+// expression (Expr) or of a counter's increase over Window (Counter).
 type ChangeSignal struct {
 	Expr    string
+	Counter string
+	Window  time.Duration
 	Offset  time.Duration
 	By      []string
 	ByKnown bool
@@ -319,13 +322,16 @@ type BaselineSignal struct {
 }
 
 // ProjectionSignal is where a counter (from its rate) or a gauge (from
-// predict_linear) will be after Horizon.
+// predict_linear) will be after Horizon; with MonthEnd, the month's total
+// at the end of the calendar month (UTC) of a counter or of a
+// month-to-date gauge.
 type ProjectionSignal struct {
-	Series  string
-	Counter bool
-	By      []string
-	Window  time.Duration
-	Horizon time.Duration
+	Series   string
+	Counter  bool
+	By       []string
+	Window   time.Duration
+	Horizon  time.Duration
+	MonthEnd bool
 }
 
 // Kind implements Signal.

@@ -160,8 +160,35 @@ alerts:
     below: {critical: 100}
   - name: QuotaExhausted
     signal:
-      projection: {counter: api_calls_total, window: 1d, horizon: 30d}
+      projection: {counter: api_calls_total, by: [], window: 1d, horizon: 30d}
     above: {warning: 1000000}
+  - name: CloudCostMonthEnd
+    signal:
+      projection: {counter: cloud_cost_usd_total, by: [account], to: end_of_month}
+    above: {warning: 15000, critical: 20000}
+    for: 1h
+  - name: BillingMonthEnd
+    signal:
+      projection: {gauge: 'billing_month_to_date_usd{provider="gcp"}', by: [], window: 6h, to: end_of_month}
+    above: {warning: 1000}
+  - name: OrdersDropWoW
+    signal:
+      change: {counter: orders_total, by: [region], window: 1h, offset: 1w}
+    below: {warning: -0.3, critical: -0.6}
+    for: 15m
+  - name: RevenueShort
+    signal:
+      projection: {counter: revenue_usd_total, by: [], to: end_of_month}
+    below: {warning: 100000}
+  - name: SignupsDown
+    signal:
+      change: {counter: signups_total, by: [country], window: 2h, offset: 1w}
+    below: {warning: -0.8}
+    for: 30m
+  - name: OrdersSurgeDoD
+    signal:
+      change: {counter: 'orders_total{channel="web"}', window: 30m, offset: 1d}
+    above: {warning: 1}
   - name: WorkerDown
     signal:
       status: {selector: 'up{job="worker"}'}

@@ -36,6 +36,7 @@ const (
 	FamilyResets    = "counter resets and gaps"
 	FamilyDip       = "brief dip"
 	FamilyAllSlow   = "every request slow"
+	FamilyMonthEnd  = "month boundary"
 )
 
 // staleness is how long Prometheus still returns a series after its last
@@ -64,6 +65,11 @@ func clearValues(a *model.Alert) (fire, silent float64) {
 		if silent > 1 || silent < 0 {
 			silent = bound(least, !up)
 		}
+	}
+	if c, ok := a.Signal.(*model.ChangeSignal); ok && c.Counter != "" {
+		// A count of events falls by 100% at most: -1 is past every
+		// drop threshold above it.
+		fire, silent = max(fire, -1), max(silent, -1)
 	}
 	return num.Round(fire), num.Round(silent)
 }
@@ -198,9 +204,17 @@ func (g *generator) absentFailures(a *model.Alert) {
 	g.silent(v, a, settled, stop, nil)
 	if want != nil {
 		g.fires(v, a, *want, stop, horizon, nil)
-	} else {
-		g.silent(v, a, stop, horizon, nil)
+		return
 	}
+	quiet := stop
+	if a.Direction == model.Below && w > 0 {
+		// A rate over a window falls as the window empties: past a
+		// threshold below, on its way to no value (a month's projected
+		// revenue once the counter is gone). The verdict is that of no
+		// value, once the window is empty.
+		quiet = stop + w + staleness + a.Levels[0].KeepFiringFor + 2*g.step
+	}
+	g.silent(v, a, quiet, horizon, nil)
 }
 
 // truncateValues cuts promtool series notation after n samples by

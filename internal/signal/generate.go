@@ -28,8 +28,9 @@ const (
 	// instant: the signal equals the value from the first evaluation at
 	// which its series have enough samples (at most one step late).
 	instant shape = iota
-	// rising: the signal climbs from about zero to the value over the
-	// signal's window (increase, rate-based projections).
+	// rising: the signal moves from about zero to the value over the
+	// signal's window (increase, rate-based projections, a counter's
+	// change).
 	rising
 )
 
@@ -155,6 +156,10 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		return
 	}
 	end := t0 + margin + b.window
+	// A rising signal that starts past the threshold (an increase below
+	// 5 starts at 0) fires early whatever the threshold; one that starts
+	// short of it crosses it within the window.
+	early := b.shape == rising && model.Past(a.Direction, 0, l.Threshold)
 	sel := map[string]string{"severity": string(l.Severity)}
 	rel := "above"
 	if a.Direction == model.Below {
@@ -173,25 +178,23 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		// Silent before the signal starts, then pending and firing after
 		// exactly `for`.
 		to := t0 + 2*g.step
-		if b.shape == rising && a.Direction == model.Above {
+		if b.shape == rising && !early {
 			to = t0 + b.window + 2*g.step
 		}
 		if t0 > 0 {
 			s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: 0, To: t0 - g.step, Pos: l.Pos})
 		}
 		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.PendingThenFires, Alertname: a.Name, Labels: sel, From: t0, To: to, For: l.For, Pos: l.Pos})
-		if b.shape == rising && a.Direction == model.Below {
-			// A rising signal starts below every threshold, so it fires
-			// early whatever the threshold; it must still be firing once
-			// its window is full and it sits at the tested value.
+		if early {
+			// It must still be firing once its window is full and it
+			// sits at the tested value.
 			full := t0 + b.window + l.For + 2*g.step
 			s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
 		}
 	} else {
 		from := t0
-		if b.shape == rising && a.Direction == model.Below {
-			// A rising signal starts below every threshold; it is
-			// judged once its window is full.
+		if early {
+			// It is judged once its window is full.
 			from = t0 + b.window + l.KeepFiringFor + 2*g.step
 		}
 		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: from, To: end, Pos: l.Pos})

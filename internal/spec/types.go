@@ -223,12 +223,15 @@ type IncreaseSignal struct {
 	Window  *Duration `yaml:"window"`
 }
 
-// ChangeSignal is the relative change of an expression against an earlier
-// time.
+// ChangeSignal is the relative change of an expression, or of a counter's
+// increase over a window, against an earlier time.
 type ChangeSignal struct {
-	Node   `yaml:"-"`
-	Expr   *Expr     `yaml:"expr"`
-	Offset *Duration `yaml:"offset"`
+	Node    `yaml:"-"`
+	Expr    *Expr     `yaml:"expr"`
+	Counter *Expr     `yaml:"counter"`
+	By      []string  `yaml:"by"`
+	Window  *Duration `yaml:"window"`
+	Offset  *Duration `yaml:"offset"`
 }
 
 // BaselineSignal is an expression divided by its own average over a window.
@@ -247,6 +250,8 @@ type ProjectionSignal struct {
 	By      []string  `yaml:"by"`
 	Window  *Duration `yaml:"window"`
 	Horizon *Duration `yaml:"horizon"`
+	// To is a calendar horizon instead of Horizon: end_of_month.
+	To string `yaml:"to"`
 }
 
 // Routing is a document that maps teams to Alertmanager receivers.
