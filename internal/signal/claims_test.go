@@ -20,6 +20,7 @@ import (
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	. "github.com/slo-compiler/slo/internal/signal"
+	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
 // claimSpec has an alert of every signal kind and an SLO of every SLI
@@ -365,14 +366,14 @@ func evalAt(s *scenario.Scenario, expr string, at time.Duration) ([]sampleValue,
 		return nil, err
 	}
 	defer suite.Close()
-	engine := promx.NewEvalEngine(promx.EvalEngineOptions{})
-	defer engine.Close()
+	eng := engine.NewEvalEngine(engine.EvalEngineOptions{})
+	defer eng.Close()
 	ts := time.Unix(0, 0).UTC().Add(at)
 	suite.WithSamplesTill(ts, func(e error) { err = e })
 	if err != nil {
 		return nil, err
 	}
-	vec, err := promx.EvalInstant(context.Background(), engine, suite.Queryable(), expr, ts)
+	vec, err := engine.EvalInstant(context.Background(), eng, suite.Queryable(), expr, ts)
 	if err != nil {
 		return nil, err
 	}

@@ -41,8 +41,8 @@ import (
 	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/storage"
 
-	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
 // Options configure a run.
@@ -58,7 +58,7 @@ type Options struct {
 	NoMaterialize bool
 	// LookbackDelta of the query engine; zero means 5m.
 	LookbackDelta time.Duration
-	// MaxSamples one query may load; zero means promx.DefaultEvalMaxSamples.
+	// MaxSamples one query may load; zero means engine.DefaultEvalMaxSamples.
 	MaxSamples int
 	// ParserOptions for rule expressions and expected samples; nil means
 	// promtool's defaults.
@@ -167,7 +167,7 @@ func (o Options) lookback() time.Duration {
 	if o.LookbackDelta > 0 {
 		return o.LookbackDelta
 	}
-	return promx.DefaultLookbackDelta
+	return engine.DefaultLookbackDelta
 }
 
 func (o Options) runRegexp() (*regexp.Regexp, error) {
@@ -357,14 +357,14 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 	if !exhaustive {
 		disableCompactions(suite.Storage())
 	}
-	engine := promx.NewEvalEngine(promx.EvalEngineOptions{
+	eng := engine.NewEvalEngine(engine.EvalEngineOptions{
 		MaxSamples:               gr.opts.MaxSamples,
 		LookbackDelta:            gr.opts.LookbackDelta,
 		SubqueryInterval:         gr.evalInterval,
 		EnableDelayedNameRemoval: gr.opts.EnableDelayedNameRemoval,
 	})
 	defer func() {
-		if err := errors.Join(suite.Close(), engine.Close()); err != nil && fb == nil {
+		if err := errors.Join(suite.Close(), eng.Close()); err != nil && fb == nil {
 			outErr = append(outErr, err)
 		}
 	}()
@@ -377,7 +377,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 		return queryable.Querier(mint, maxt)
 	})
 	mopts := &rules.ManagerOptions{
-		QueryFunc:  rules.EngineQueryFunc(engine, viewQueryable),
+		QueryFunc:  rules.EngineQueryFunc(eng, viewQueryable),
 		Appendable: suite.Storage(),
 		Context:    context.Background(),
 		NotifyFunc: func(context.Context, string, ...*rules.Alert) {},
@@ -454,7 +454,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 		// promtool fails a test at the first step any rule fails at, and
 		// on demand most steps are skipped: rule out failures first
 		// (errscan.go).
-		reason, scanned := gr.scanForErrors(p, engine, mint, lastStep)
+		reason, scanned := gr.scanForErrors(p, eng, mint, lastStep)
 		st.ScannedRules = scanned
 		if reason != "" {
 			return nil, st, &errNeedExhaustive{reason}
@@ -462,7 +462,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 		if input, ok := gr.inputLabels(); ok && !gr.opts.NoMaterialize {
 			p.markMaterializable(input)
 		}
-		mat, err := gr.newMaterializer(p, engine, viewQueryable, mint)
+		mat, err := gr.newMaterializer(p, eng, viewQueryable, mint)
 		if err != nil {
 			return []error{err}, st, nil
 		}
@@ -525,7 +525,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 							continue
 						}
 						if n.steps.sameRun(n.last, k) {
-							evals, reason := gr.catchUp(ctx, n, k, engine, viewQueryable, mint)
+							evals, reason := gr.catchUp(ctx, n, k, eng, viewQueryable, mint)
 							st.RuleEvals += evals
 							if reason != "" {
 								compressFail = reason
@@ -567,7 +567,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (outErr []error, st Stats, fb *err
 	}
 
 	tg.observe.finish(lastStep)
-	errs = append(errs, gr.checkExprs(ctx, engine, viewQueryable, mint)...)
+	errs = append(errs, gr.checkExprs(ctx, eng, viewQueryable, mint)...)
 	if len(errs) > 0 {
 		return errs, st, nil
 	}
@@ -754,7 +754,7 @@ func (ac *alertChecker) check(k int, iv time.Duration, groups []*rules.Group) []
 }
 
 // checkExprs runs the promql_expr_test cases (promtool's logic).
-func (gr *groupRun) checkExprs(ctx context.Context, engine *promql.Engine, q storage.Queryable, mint time.Time) []error {
+func (gr *groupRun) checkExprs(ctx context.Context, eng *promql.Engine, q storage.Queryable, mint time.Time) []error {
 	tg := gr.tg
 	var errs []error
 	var compareFloat64 cmp.Option = cmp.Options{}
@@ -765,7 +765,7 @@ func (gr *groupRun) checkExprs(ctx context.Context, engine *promql.Engine, q sto
 	}
 Outer:
 	for _, testCase := range tg.PromqlExprTests {
-		got, err := promx.EvalInstant(ctx, engine, q, testCase.Expr, mint.Add(time.Duration(testCase.EvalTime)))
+		got, err := engine.EvalInstant(ctx, eng, q, testCase.Expr, mint.Add(time.Duration(testCase.EvalTime)))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("    expr: %q, time: %s, err: %s", testCase.Expr,
 				testCase.EvalTime.String(), err.Error()))

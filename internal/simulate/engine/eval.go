@@ -1,4 +1,5 @@
-package promx
+// Package engine is the adapter to Prometheus's evaluation packages.
+package engine
 
 import (
 	"context"
