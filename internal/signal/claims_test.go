@@ -1,7 +1,6 @@
 package signal_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -11,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/prometheus/promql/promqltest"
 
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/compile"
@@ -361,19 +358,16 @@ func evalAt(s *scenario.Scenario, expr string, at time.Duration) ([]sampleValue,
 	for _, in := range s.Series {
 		fmt.Fprintf(&load, "  %s %s\n", in.Series, in.Values)
 	}
-	suite, err := promqltest.NewLazyLoader(load.String(), promqltest.LazyLoaderOpts{EnableAtModifier: true, EnableNegativeOffset: true})
+	sess, err := engine.Open(load.String(), time.Time{}, engine.Options{})
 	if err != nil {
 		return nil, err
 	}
-	defer suite.Close()
-	eng := engine.NewEvalEngine(engine.EvalEngineOptions{})
-	defer eng.Close()
+	defer sess.Close()
 	ts := time.Unix(0, 0).UTC().Add(at)
-	suite.WithSamplesTill(ts, func(e error) { err = e })
-	if err != nil {
+	if err := sess.LoadUntil(ts); err != nil {
 		return nil, err
 	}
-	vec, err := engine.EvalInstant(context.Background(), eng, suite.Queryable(), expr, ts)
+	vec, err := sess.Instant(expr, ts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,3 @@
-// Package engine is the adapter to Prometheus's evaluation packages.
 package engine
 
 import (
