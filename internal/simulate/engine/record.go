@@ -21,7 +21,6 @@ import (
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/promql"
-	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
 	"github.com/prometheus/prometheus/util/teststorage"
@@ -137,12 +136,7 @@ func (s *Session) LabelSets(i int, start time.Time, count int, iv time.Duration)
 // group must run exhaustively ("" if no rule fails) and how many rules
 // it evaluated.
 func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Duration) (reason string, scanned int) {
-	suite, err := promqltest.NewLazyLoader(s.series, promqltest.LazyLoaderOpts{
-		EnableAtModifier:         true,
-		EnableNegativeOffset:     true,
-		EnableDelayedNameRemoval: s.opts.EnableDelayedNameRemoval,
-		StartTime:                s.start,
-	})
+	suite, err := newLoader(s.series, s.start, s.opts.EnableDelayedNameRemoval)
 	if err != nil {
 		return "", 0 // The evaluation reports it.
 	}
@@ -243,14 +237,13 @@ func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint t
 // newSideStore returns a storage for rule outputs computed by range
 // queries.
 func newSideStore() (*teststorage.TestStorage, error) {
-	return teststorage.NewWithError(func(o *tsdb.Options) {
+	return teststorage.NewWithError(cheapStorage, func(o *tsdb.Options) {
 		// One block range covering any test, so samples of any age can be
 		// appended and nothing is compacted.
 		o.MinBlockDuration = int64(100 * 365 * 24 * time.Hour / time.Millisecond)
 		o.MaxBlockDuration = o.MinBlockDuration
 		// Samples are appended before anything reads them.
 		o.IsolationDisabled = true
-		o.WALSegmentSize = -1 // No WAL: nothing is ever replayed.
 	})
 }
 

@@ -87,7 +87,7 @@ type Session struct {
 	opts   Options
 	series string
 	start  time.Time
-	suite  *promqltest.LazyLoader
+	suite  loader
 	engine *promql.Engine
 	// side holds rule outputs computed by range queries (Record); queries
 	// read it merged with the input once it exists.
@@ -106,12 +106,7 @@ type Session struct {
 // Open loads the input series (in promtool's `load` notation) of a test
 // starting at start, lazily: LoadUntil appends them step by step.
 func Open(series string, start time.Time, o Options) (*Session, error) {
-	suite, err := promqltest.NewLazyLoader(series, promqltest.LazyLoaderOpts{
-		EnableAtModifier:         true,
-		EnableNegativeOffset:     true,
-		EnableDelayedNameRemoval: o.EnableDelayedNameRemoval,
-		StartTime:                start,
-	})
+	suite, err := newLoader(series, start, o.EnableDelayedNameRemoval)
 	if err != nil {
 		return nil, err
 	}
