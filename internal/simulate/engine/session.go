@@ -157,6 +157,9 @@ func (s *Session) LoadRules(files []string, interval time.Duration, externalLabe
 		Logger:     promslog.NewNopLogger(),
 		Parser:     s.opts.Parser,
 	}
+	if s.opts.Parser != nil {
+		s.mopts.GroupLoader = cachingLoader{parser: s.opts.Parser, logger: s.mopts.Logger}
+	}
 	m := rules.NewManager(s.mopts)
 	groupsMap, errs := m.LoadGroups(interval, externalLabels, externalURL, nil, s.opts.IgnoreUnknownFields, files...)
 	if errs != nil {
