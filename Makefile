@@ -55,11 +55,13 @@ check-output: build
 	@bash scripts/check-output.sh ./$(BIN)
 
 # Benchmarks report; they never fail on a figure. Compare figures with the
-# anchor measured in the same run (BenchmarkCompile1SLO), not across machines.
+# anchor measured in the same run (BenchmarkCompile1SLO; for slo test and
+# slo check, the same command with --exhaustive), not across machines.
 bench:
 	$(GO) test -run '^$$' -bench 'Compile' -benchmem -count=1 ./internal/app/
 	bash scripts/bench-compile.sh
 	bash scripts/bench-test.sh
+	bash scripts/bench-speed.sh
 
 # Fuzz each target for FUZZTIME, one after the other with one worker:
 # FuzzCompile (a spec through decode, validate, compile, render and
