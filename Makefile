@@ -30,7 +30,7 @@ unit:
 # scenario in three); test-all compares every scenario.
 heavy:
 	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
-	$(GO) test -shuffle=on -count=1 ./internal/simulate/
+	$(GO) test -shuffle=on -count=1 ./internal/simulate/...
 
 # make test, then the on-demand/exhaustive comparison over every scenario of
 # the repository (about ten minutes on 2 cores).
