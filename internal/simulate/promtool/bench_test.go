@@ -2,6 +2,7 @@ package promtool
 
 import (
 	"flag"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,14 +64,17 @@ func TestShortSLOModesAgree(t *testing.T) {
 		t.Skip("exhaustive evaluation of the budget rule is quadratic")
 	}
 	for _, slos := range []int{1, 3} {
-		p, err := ThirtyDaySLO{Days: 1, SLOs: slos, BudgetRule: true}.Write(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		od, ex := runBoth(t, p)
-		if !od.Passed() || !ex.Passed() {
-			t.Fatalf("%d SLOs: want pass, got:\n%s\n---\n%s", slos, strings.Join(od.Errors(), "\n"), strings.Join(ex.Errors(), "\n"))
-		}
+		t.Run(fmt.Sprint(slos, " SLOs"), func(t *testing.T) {
+			t.Parallel()
+			p, err := ThirtyDaySLO{Days: 1, SLOs: slos, BudgetRule: true}.Write(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			od, ex := runBoth(t, p)
+			if !od.Passed() || !ex.Passed() {
+				t.Fatalf("want pass, got:\n%s\n---\n%s", strings.Join(od.Errors(), "\n"), strings.Join(ex.Errors(), "\n"))
+			}
+		})
 	}
 }
 

@@ -275,6 +275,7 @@ func TestRandomModesAgree(t *testing.T) {
 	write(t, dir, "rules.yml", randomRules)
 	for seed := 1; seed <= n; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
 			r := rand.New(rand.NewSource(int64(seed)))
 			p := write(t, dir, fmt.Sprintf("test%d.yml", seed), randomTest(r))
 			od, ex := runBoth2(t, p)
