@@ -138,7 +138,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly})
 		}
 	}
-	gr := &groupRun{in: &in, opts: opts, parser: opts.Parser(), mint: mint, obs: obs}
+	gr := &groupRun{in: &in, opts: opts, parser: opts.parser(), mint: mint, obs: obs}
 	fails, st := gr.run()
 	out := &Output{Failures: fails, Stats: st}
 	if obs != nil {

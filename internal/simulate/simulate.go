@@ -94,8 +94,8 @@ type Stats struct {
 // promtoolParserOptions are the parser options promtool starts from.
 var promtoolParserOptions = parser.Options{ExperimentalDurationExpr: true}
 
-// Parser returns the parser of rule expressions and expected samples.
-func (o Options) Parser() parser.Parser {
+// parser returns the parser of rule expressions and expected samples.
+func (o Options) parser() parser.Parser {
 	if o.ParserOptions != nil {
 		return parser.NewParser(*o.ParserOptions)
 	}

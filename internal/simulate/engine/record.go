@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/prometheus/model/timestamp"
 	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/storage"
 	"github.com/prometheus/prometheus/tsdb"
 	"github.com/prometheus/prometheus/util/teststorage"
@@ -166,7 +167,7 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 		if err != nil {
 			return "rule " + r.Name() + " fails: " + err.Error(), scanned
 		}
-		if _, ok := r.(interface{ HoldDuration() time.Duration }); ok {
+		if _, ok := r.(*rules.AlertingRule); ok {
 			if reason := s.checkAlertSteps(i, mat, lastStep, mint, iv); reason != "" {
 				return reason, scanned
 			}
