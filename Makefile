@@ -30,7 +30,7 @@ unit:
 # scenario in three); test-all compares every scenario.
 heavy:
 	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
-	$(GO) test -shuffle=on -count=1 ./internal/simulate/
+	$(GO) test -shuffle=on -count=1 ./internal/simulate/...
 
 # make test, then the on-demand/exhaustive comparison over every scenario of
 # the repository (about ten minutes on 2 cores).
@@ -55,11 +55,13 @@ check-output: build
 	@bash scripts/check-output.sh ./$(BIN)
 
 # Benchmarks report; they never fail on a figure. Compare figures with the
-# anchor measured in the same run (BenchmarkCompile1SLO), not across machines.
+# anchor measured in the same run (BenchmarkCompile1SLO; for slo test and
+# slo check, the same command with --exhaustive), not across machines.
 bench:
 	$(GO) test -run '^$$' -bench 'Compile' -benchmem -count=1 ./internal/app/
 	bash scripts/bench-compile.sh
 	bash scripts/bench-test.sh
+	bash scripts/bench-speed.sh
 
 # Fuzz each target for FUZZTIME, one after the other with one worker:
 # FuzzCompile (a spec through decode, validate, compile, render and

@@ -15,7 +15,7 @@ PROMTOOL=${PROMTOOL-promtool}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/slo" ./cmd/slo
-go run ./scripts/bench-scenario -out "$tmp" >/dev/null
+go test -count=1 ./internal/simulate/promtool -run '^TestWriteBenchScenario$' -scenario-dir "$tmp" >/dev/null
 
 # seconds CMD...: wall seconds of one run; fails if CMD fails.
 seconds() {

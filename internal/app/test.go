@@ -17,6 +17,7 @@ import (
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/signal"
 	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/simulate/promtool"
 	"github.com/slo-compiler/slo/internal/spec"
 )
 
@@ -177,11 +178,11 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 	}
 	run.Results = results
 	if len(promtoolFiles) > 0 {
-		popts := simulate.Options{Exhaustive: opts.Exhaustive, Limits: &opts.Limits}
+		popts := promtool.Options{Options: simulate.Options{Exhaustive: opts.Exhaustive}, Limits: &opts.Limits}
 		if opts.Run != nil {
 			popts.Run = []string{opts.Run.String()}
 		}
-		prs, err := simulate.RunPromtoolFiles(promtoolFiles, popts)
+		prs, err := promtool.RunFiles(promtoolFiles, popts)
 		if err != nil {
 			return nil, diags, err
 		}
@@ -258,11 +259,11 @@ func loadScenarioFile(path string, lim scenario.Limits) (f *scenario.File, diags
 
 // promtoolResults turns a promtool file's outcome into one result per test
 // group (a file-level error is one failed result).
-func promtoolResults(fr *simulate.FileResult) []*scenario.Result {
+func promtoolResults(fr *promtool.FileResult) []*scenario.Result {
 	pos := diag.Pos{File: fr.File}
 	if len(fr.Groups) == 0 {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: filepath.Base(fr.File), Pos: pos}}
-		for _, e := range fr.Errors {
+		for _, e := range fr.Errors() {
 			r.Failures = append(r.Failures, promtoolFailures(pos, e)...)
 		}
 		return []*scenario.Result{r}
@@ -270,7 +271,7 @@ func promtoolResults(fr *simulate.FileResult) []*scenario.Result {
 	var out []*scenario.Result
 	for _, g := range fr.Groups {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: g.Name, Pos: pos}, Evaluations: g.Stats.RuleEvals}
-		for _, e := range g.Errors {
+		for _, e := range g.Errors() {
 			r.Failures = append(r.Failures, promtoolFailures(pos, e)...)
 		}
 		out = append(out, r)

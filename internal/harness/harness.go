@@ -22,6 +22,7 @@ import (
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/simulate/promtool"
 )
 
 // Options configure a run.
@@ -241,15 +242,15 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		// alert rules need not be evaluated at every step of the range.
 		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: r.From, To: to, StatesOnly: true})
 	}
-	out, err := simulate.Observe(in, simulate.Options{Exhaustive: opts.Exhaustive, Parallelism: 1})
+	out, err := simulate.Observe(in, simulate.Options{Exhaustive: opts.Exhaustive})
 	if err != nil {
 		fail(s.Pos, "%v", err)
 		res.Duration = time.Since(start)
 		return res
 	}
 	res.Evaluations = out.Stats.RuleEvals
-	for _, e := range out.Errors {
-		fail(positionOf(s, e), "%s", strings.TrimSpace(dedent(e)))
+	for _, f := range out.Failures {
+		fail(positionOf(s, f), "%s", strings.TrimSpace(promtool.Format(f, "")))
 	}
 	for _, r := range s.Ranges {
 		if msg := checkRange(r, out.States, p.interval); msg != "" {
@@ -288,27 +289,16 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 // stepTime is the evaluation whose state an assertion at t sees.
 func stepTime(t, iv time.Duration) time.Duration { return t / iv * iv }
 
-var exprErrRE = regexp.MustCompile(`expr: ("(?:[^"\\]|\\.)*"), time: ([^,\s]+)`)
-
-// positionOf finds the query a promtool-style message is about; other
-// messages (rule evaluation errors) belong to the scenario.
-func positionOf(s *scenario.Scenario, msg string) diag.Pos {
-	if m := exprErrRE.FindStringSubmatch(msg); m != nil {
-		for _, q := range s.Queries {
-			if fmt.Sprintf("%q", q.Expr) == m[1] && promx.FormatDuration(q.At) == m[2] {
-				return q.Pos
-			}
+// positionOf is the position of the query a failure is about; other
+// failures (rule evaluation errors) belong to the scenario.
+func positionOf(s *scenario.Scenario, f simulate.Failure) diag.Pos {
+	switch f.Kind {
+	case simulate.ExprFailed, simulate.ExprMismatch:
+		if f.Index >= 0 && f.Index < len(s.Queries) {
+			return s.Queries[f.Index].Pos
 		}
 	}
 	return s.Pos
-}
-
-func dedent(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimPrefix(l, "    ")
-	}
-	return strings.Join(lines, "\n")
 }
 
 func selects(st simulate.AlertState, name string, sel map[string]string) bool {

@@ -16,7 +16,7 @@ import (
 // Seeds are the repository's scenario files and promtool test files; make
 // fuzz runs it for FUZZTIME.
 func FuzzFromSpec(f *testing.F) {
-	for _, glob := range []string{"../../tests/*/*.yaml", "../simulate/testdata/*.yml", "../app/testdata/*/*/tests/*.yaml"} {
+	for _, glob := range []string{"../../tests/*/*.yaml", "../simulate/promtool/testdata/*.yml", "../app/testdata/*/*/tests/*.yaml"} {
 		files, _ := filepath.Glob(glob)
 		for _, name := range files {
 			if b, err := os.ReadFile(name); err == nil {

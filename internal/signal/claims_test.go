@@ -1,7 +1,6 @@
 package signal_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -12,14 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/prometheus/promql/promqltest"
-
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	. "github.com/slo-compiler/slo/internal/signal"
+	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
 // claimSpec has an alert of every signal kind and an SLO of every SLI
@@ -409,19 +407,16 @@ func evalAt(s *scenario.Scenario, expr string, at time.Duration) ([]sampleValue,
 	for _, in := range s.Series {
 		fmt.Fprintf(&load, "  %s %s\n", in.Series, in.Values)
 	}
-	suite, err := promqltest.NewLazyLoader(load.String(), promqltest.LazyLoaderOpts{EnableAtModifier: true, EnableNegativeOffset: true})
+	sess, err := engine.Open(load.String(), time.Time{}, engine.Options{})
 	if err != nil {
 		return nil, err
 	}
-	defer suite.Close()
-	engine := promx.NewEvalEngine(promx.EvalEngineOptions{})
-	defer engine.Close()
+	defer sess.Close()
 	ts := time.Unix(0, 0).UTC().Add(at)
-	suite.WithSamplesTill(ts, func(e error) { err = e })
-	if err != nil {
+	if err := sess.LoadUntil(ts); err != nil {
 		return nil, err
 	}
-	vec, err := promx.EvalInstant(context.Background(), engine, suite.Queryable(), expr, ts)
+	vec, err := sess.Instant(expr, ts)
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,18 @@
-package simulate
+package simulate_test
 
 import (
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/simulate/promtool"
 )
 
 // TestCompressedStatesAgree observes alerts whose state flips often
@@ -42,11 +47,11 @@ func TestCompressedStatesAgree(t *testing.T) {
 	for seed := int64(1); seed <= 12; seed++ {
 		r := rand.New(rand.NewSource(seed))
 		n := 60 + r.Intn(60)
-		in := Input{
+		in := simulate.Input{
 			Name:         fmt.Sprint("seed ", seed),
 			RuleFiles:    []string{rules},
 			EvalInterval: time.Minute,
-			Series: []SeriesInput{
+			Series: []simulate.SeriesInput{
 				{`x{job="a",instance="1"}`, randomValues(r, n, false)},
 				{`x{job="a",instance="2"}`, randomValues(r, n, false)},
 				{`x{job="b",instance="1"}`, randomValues(r, n, false)},
@@ -54,21 +59,21 @@ func TestCompressedStatesAgree(t *testing.T) {
 			},
 		}
 		from := time.Duration(r.Intn(n/2)) * time.Minute
-		in.Observe = []ObserveRange{
+		in.Observe = []simulate.ObserveRange{
 			{Alertnames: []string{"High"}, From: from, To: from + time.Duration(n/3)*time.Minute, StatesOnly: true},
 			{Alertnames: []string{"Raw", "Rate"}, From: 0, To: time.Duration(n-1) * time.Minute, StatesOnly: true},
 			{Alertnames: []string{"High"}, From: time.Duration(n-5) * time.Minute, To: time.Duration(n-5) * time.Minute},
 		}
-		in.AlertTests = []AlertTest{{At: time.Duration(n-2) * time.Minute, Alertname: "Raw"}}
-		od, err := Observe(in, Options{})
+		in.AlertTests = []simulate.AlertTest{{At: time.Duration(n-2) * time.Minute, Alertname: "Raw"}}
+		od, err := simulate.Observe(in, simulate.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex, err := Observe(in, Options{Exhaustive: true})
+		ex, err := simulate.Observe(in, simulate.Options{Exhaustive: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		plain, err := Observe(in, Options{NoCompress: true})
+		plain, err := simulate.Observe(in, simulate.Options{NoCompress: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,15 +84,15 @@ func TestCompressedStatesAgree(t *testing.T) {
 		// the ActiveAt of the first evaluated step (see AlertState), with
 		// or without compression: compare it with uncompressed on-demand,
 		// and the rest with exhaustive.
-		noAnn := cmpopts.IgnoreFields(AlertState{}, "Annotations")
+		noAnn := cmpopts.IgnoreFields(simulate.AlertState{}, "Annotations")
 		if diff := cmp.Diff(plain.States, od.States, noAnn); diff != "" {
 			t.Errorf("seed %d: states differ (-uncompressed +compressed):\n%s", seed, diff)
 		}
-		noActive := cmpopts.IgnoreFields(AlertState{}, "Annotations", "ActiveAt")
+		noActive := cmpopts.IgnoreFields(simulate.AlertState{}, "Annotations", "ActiveAt")
 		if diff := cmp.Diff(ex.States, od.States, noActive); diff != "" {
 			t.Errorf("seed %d: states differ (-exhaustive +compressed):\n%s", seed, diff)
 		}
-		if diff := cmp.Diff(ex.Errors, od.Errors); diff != "" {
+		if diff := cmp.Diff(promtool.Messages(ex.Failures), promtool.Messages(od.Failures)); diff != "" {
 			t.Errorf("seed %d: errors differ (-exhaustive +compressed):\n%s", seed, diff)
 		}
 		// Annotations are exact where a range asks for them.
@@ -120,22 +125,22 @@ func TestCompressedLongFor(t *testing.T) {
         for: 10d
 `)
 	steps := 15 * 24 * 60
-	in := Input{
+	in := simulate.Input{
 		Name:         "long for",
 		RuleFiles:    []string{rules},
 		EvalInterval: time.Minute,
-		Series:       []SeriesInput{{`up{job="a"}`, fmt.Sprintf("1x9 0x%d", steps)}},
-		Observe: []ObserveRange{
+		Series:       []simulate.SeriesInput{{`up{job="a"}`, fmt.Sprintf("1x9 0x%d", steps)}},
+		Observe: []simulate.ObserveRange{
 			{Alertnames: []string{"Down"}, From: 0, To: 11 * 24 * time.Hour, StatesOnly: true},
 		},
-		AlertTests: []AlertTest{{At: 10*24*time.Hour + 9*time.Minute, Alertname: "Down"}, {At: 10*24*time.Hour + 10*time.Minute, Alertname: "Down", Firing: []ExpectedAlert{{Labels: map[string]string{"job": "a"}}}}},
+		AlertTests: []simulate.AlertTest{{At: 10*24*time.Hour + 9*time.Minute, Alertname: "Down"}, {At: 10*24*time.Hour + 10*time.Minute, Alertname: "Down", Firing: []simulate.ExpectedAlert{{Labels: map[string]string{"job": "a"}}}}},
 	}
-	od, err := Observe(in, Options{})
+	od, err := simulate.Observe(in, simulate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(od.Errors) > 0 || od.Stats.Fallback != "" {
-		t.Fatalf("errors %v, fallback %q", od.Errors, od.Stats.Fallback)
+	if len(od.Failures) > 0 || od.Stats.Fallback != "" {
+		t.Fatalf("errors %v, fallback %q", promtool.Messages(od.Failures), od.Stats.Fallback)
 	}
 	if od.Stats.RuleEvals > 20 {
 		t.Errorf("%d rule evaluations for a 10d for; want a handful", od.Stats.RuleEvals)
@@ -155,4 +160,38 @@ func TestCompressedLongFor(t *testing.T) {
 	if want := 10*24*time.Hour + 10*time.Minute; firstFiring != want {
 		t.Errorf("fires first at %s, want %s", firstFiring, want)
 	}
+}
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func randomValues(r *rand.Rand, n int, counter bool) string {
+	var b strings.Builder
+	v := 0
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		switch p := r.Intn(20); {
+		case p == 0:
+			b.WriteString("_")
+			continue
+		case p == 1 && !counter:
+			b.WriteString("stale")
+			continue
+		}
+		if counter {
+			v += r.Intn(10)
+		} else {
+			v = r.Intn(10)
+		}
+		fmt.Fprintf(&b, "%d", v)
+	}
+	return b.String()
 }

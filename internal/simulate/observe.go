@@ -5,29 +5,42 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/rules"
+
+	"github.com/slo-compiler/slo/internal/simulate/engine"
+	"github.com/slo-compiler/slo/internal/simulate/plan"
 )
 
-// Input is one test group given as data rather than a promtool file: the
-// rule files to load (rendered, on disk), the input series, promtool-style
-// alert and expression tests, and the alert states to observe over ranges
-// of time (slo's pending, range and routing assertions are checked on
-// those by the caller).
+// Input is one test group given as data: the rule files to load
+// (rendered, on disk), the input series, promtool-style alert and
+// expression tests, and the alert states to observe over ranges of time
+// (slo's pending, range and routing assertions are checked on those by
+// the caller).
 type Input struct {
+	// Name of the test group ("" for promtool's unnamed groups).
 	Name         string
 	RuleFiles    []string
 	EvalInterval time.Duration
-	// Interval is the time between input samples.
+	// Interval is the time between input samples; zero means
+	// EvalInterval.
 	Interval       time.Duration
 	Series         []SeriesInput
 	AlertTests     []AlertTest
 	ExprTests      []ExprTest
 	ExternalLabels map[string]string
+	ExternalURL    string
 	Observe        []ObserveRange
+	// Start is the time of the first step; zero means the Unix epoch.
+	Start time.Time
+	// GroupOrder ranks rule groups by name (promtool's group_eval_order).
+	GroupOrder map[string]int
+	// Fuzzy compares floats of expected samples and annotations within
+	// one ulp (promtool's fuzzy_compare).
+	Fuzzy bool
 }
 
 // SeriesInput is a series in promtool's notation.
@@ -51,10 +64,12 @@ type ExprTest struct {
 	Samples []ExpectedSample
 }
 
-// ExpectedSample is a series in PromQL notation and its value.
+// ExpectedSample is a series in PromQL notation and its value, or its
+// histogram in load notation when Histogram is set.
 type ExpectedSample struct {
-	Labels string
-	Value  float64
+	Labels    string
+	Value     float64
+	Histogram string
 }
 
 // ObserveRange asks for the states of the named alerts after every
@@ -65,7 +80,8 @@ type ObserveRange struct {
 	// StatesOnly says only each alert's name, labels, firing state and
 	// ActiveAt are needed: at steps where a rule's state can only have
 	// changed by time passing, it is derived instead of evaluated
-	// (compress.go), with the annotations of the rule's last evaluation.
+	// (plan/compress.go), with the annotations of the rule's last
+	// evaluation.
 	StatesOnly bool
 }
 
@@ -84,43 +100,117 @@ type AlertState struct {
 
 // Output is what a run found.
 type Output struct {
-	// Errors are promtool's failure messages for the alert and expression
-	// tests, and rule evaluation errors.
-	Errors []string
+	// Failures of the alert and expression tests, rule evaluation errors
+	// and load errors, in promtool's order.
+	Failures []Failure
 	// States holds, for each observed evaluation time, the active alerts
 	// of the observed names, sorted by name and labels.
 	States map[time.Duration][]AlertState
 	Stats  Stats
 }
 
-type obsRange struct {
-	names      map[string]bool
-	from, to   time.Duration
-	statesOnly bool
+// Observe runs one test group given as data, on demand unless
+// opts.Exhaustive, and returns promtool's verdicts on its alert and
+// expression tests and the observed alert states. The error is only for
+// an invalid Input.
+func Observe(in Input, opts Options) (*Output, error) {
+	if in.EvalInterval <= 0 {
+		return nil, errors.New("simulate: evaluation interval must be positive")
+	}
+	if in.Interval == 0 {
+		in.Interval = in.EvalInterval
+	}
+	mint := in.Start
+	if mint.IsZero() {
+		mint = time.Unix(0, 0).UTC()
+	}
+	var obs *observation
+	if len(in.Observe) > 0 {
+		obs = &observation{iv: in.EvalInterval, mint: mint, states: map[time.Duration][]AlertState{}}
+		for _, r := range in.Observe {
+			if r.To < r.From {
+				return nil, fmt.Errorf("simulate: observed range ends (%s) before it starts (%s)", r.To, r.From)
+			}
+			names := map[string]bool{}
+			for _, n := range r.Alertnames {
+				names[n] = true
+			}
+			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly})
+		}
+	}
+	gr := &groupRun{in: &in, opts: opts, parser: opts.parser(), mint: mint, obs: obs}
+	fails, st := gr.run()
+	out := &Output{Failures: fails, Stats: st}
+	if obs != nil {
+		out.States = obs.states
+	} else {
+		out.States = map[time.Duration][]AlertState{}
+	}
+	return out, nil
+}
+
+// maxEvalTime returns the last time any test or observed range looks at.
+func (in *Input) maxEvalTime() time.Duration {
+	var m time.Duration
+	for _, a := range in.AlertTests {
+		m = max(m, a.At)
+	}
+	for _, e := range in.ExprTests {
+		m = max(m, e.At)
+	}
+	for _, r := range in.Observe {
+		m = max(m, r.To)
+	}
+	return m
+}
+
+// demands are what the assertions read, for the planner.
+func (in *Input) demands(obs *observation) plan.Demands {
+	var d plan.Demands
+	for _, a := range in.AlertTests {
+		d.Alerts = append(d.Alerts, plan.AlertAssertion{At: a.At, Alertname: a.Alertname})
+	}
+	if obs != nil {
+		d.Observed = obs.ranges
+	}
+	for _, e := range in.ExprTests {
+		d.Exprs = append(d.Exprs, plan.ExprAssertion{Expr: e.Expr, At: e.At})
+	}
+	return d
+}
+
+func shortDuration(d time.Duration) string {
+	s := model.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // observation collects alert states at observed steps.
 type observation struct {
 	iv     time.Duration
 	mint   time.Time
-	ranges []obsRange
+	ranges []plan.Observed
 	states map[time.Duration][]AlertState
 }
 
-func (o *observation) maxTime() time.Duration {
-	var m time.Duration
-	for _, r := range o.ranges {
-		m = max(m, r.to)
+// reset drops the states of an abandoned run.
+func (o *observation) reset() {
+	if o != nil {
+		o.states = map[time.Duration][]AlertState{}
 	}
-	return m
 }
 
 // names returns the alert names observed at step k.
 func (o *observation) names(k int) map[string]bool {
 	names := map[string]bool{}
 	for _, r := range o.ranges {
-		if alertStep(model.Duration(r.from), o.iv) <= k && k <= alertStep(model.Duration(r.to), o.iv) {
-			maps.Copy(names, r.names)
+		if plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
+			maps.Copy(names, r.Names)
 		}
 	}
 	return names
@@ -131,7 +221,7 @@ func (o *observation) names(k int) map[string]bool {
 // catchUp derives later). It is called at every step either mode
 // evaluates; the plan includes every observed step but the states-only
 // ones, which finish fills in.
-func (o *observation) record(k int, groups []*rules.Group, stale func(rules.Rule) bool) {
+func (o *observation) record(k int, sess *engine.Session, rules []engine.Rule, stale func(int) bool) {
 	if o == nil {
 		return
 	}
@@ -144,28 +234,25 @@ func (o *observation) record(k int, groups []*rules.Group, stale func(rules.Rule
 	if states == nil {
 		states = []AlertState{}
 	}
-	for _, g := range groups {
-		for _, r := range g.Rules() {
-			ar, ok := r.(*rules.AlertingRule)
-			if !ok || !names[ar.Name()] || stale != nil && stale(r) {
-				continue
-			}
-			states = appendStates(states, ar, o.mint, nil)
+	for _, r := range rules {
+		if !r.Alert || !names[r.Name] || stale != nil && stale(r.Index) {
+			continue
 		}
+		states = appendStates(states, sess, r, o.mint, nil)
 	}
 	o.states[t] = states
 }
 
-// appendStates appends the active alerts of ar. With at set, the firing
-// state is the one at that time (see compress.go).
-func appendStates(states []AlertState, ar *rules.AlertingRule, mint time.Time, at *time.Time) []AlertState {
-	for _, a := range ar.ActiveAlerts() {
-		firing := a.State == rules.StateFiring
-		if at != nil && a.State == rules.StatePending {
-			firing = at.Sub(a.ActiveAt) >= ar.HoldDuration()
+// appendStates appends the active alerts of alerting rule r. With at set,
+// the firing state is the one at that time (see plan/compress.go).
+func appendStates(states []AlertState, sess *engine.Session, r engine.Rule, mint time.Time, at *time.Time) []AlertState {
+	for _, a := range sess.Alerts(r.Index) {
+		firing := a.Firing
+		if at != nil && a.Pending {
+			firing = at.Sub(a.ActiveAt) >= r.For
 		}
 		states = append(states, AlertState{
-			Name:        ar.Name(),
+			Name:        r.Name,
 			Labels:      a.Labels.Map(),
 			Annotations: a.Annotations.Map(),
 			Firing:      firing,
@@ -175,10 +262,10 @@ func appendStates(states []AlertState, ar *rules.AlertingRule, mint time.Time, a
 	return states
 }
 
-// derive records, at a step s that compressed rule n skipped, the states
+// derive records, at a step s that compressed rule r skipped, the states
 // it had then: those of its last evaluation, firing once `for` has passed.
-func (o *observation) derive(s int, n *node) {
-	if o == nil || !o.names(s)[n.alert.Name()] {
+func (o *observation) derive(s int, sess *engine.Session, r engine.Rule) {
+	if o == nil || !o.names(s)[r.Name] {
 		return
 	}
 	t := time.Duration(s) * o.iv
@@ -187,7 +274,7 @@ func (o *observation) derive(s int, n *node) {
 	if states == nil {
 		states = []AlertState{}
 	}
-	o.states[t] = appendStates(states, n.alert, o.mint, &at)
+	o.states[t] = appendStates(states, sess, r, o.mint, &at)
 }
 
 // finish gives every observed step up to lastStep its states, empty when
@@ -197,7 +284,7 @@ func (o *observation) finish(lastStep int) {
 		return
 	}
 	for _, r := range o.ranges {
-		for k := alertStep(model.Duration(r.from), o.iv); k <= min(alertStep(model.Duration(r.to), o.iv), lastStep); k++ {
+		for k := plan.Step(r.From, o.iv); k <= min(plan.Step(r.To, o.iv), lastStep); k++ {
 			t := time.Duration(k) * o.iv
 			if o.states[t] == nil {
 				o.states[t] = []AlertState{}
@@ -207,92 +294,9 @@ func (o *observation) finish(lastStep int) {
 	for _, states := range o.states {
 		slices.SortFunc(states, func(a, b AlertState) int {
 			if a.Name != b.Name {
-				return cmpString(a.Name, b.Name)
+				return strings.Compare(a.Name, b.Name)
 			}
 			return labels.Compare(labels.FromMap(a.Labels), labels.FromMap(b.Labels))
 		})
 	}
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// Observe runs one test group given as data, on demand unless
-// opts.Exhaustive, and returns promtool's verdicts on its alert and
-// expression tests and the observed alert states.
-func Observe(in Input, opts Options) (*Output, error) {
-	if in.EvalInterval <= 0 {
-		return nil, errors.New("simulate: evaluation interval must be positive")
-	}
-	tg := &testGroup{
-		Interval:      model.Duration(in.Interval),
-		TestGroupName: in.Name,
-	}
-	if tg.Interval == 0 {
-		tg.Interval = model.Duration(in.EvalInterval)
-	}
-	for _, s := range in.Series {
-		tg.InputSeries = append(tg.InputSeries, series{Series: s.Series, Values: s.Values})
-	}
-	for _, a := range in.AlertTests {
-		tc := alertTestCase{EvalTime: model.Duration(a.At), Alertname: a.Alertname}
-		for _, e := range a.Firing {
-			tc.ExpAlerts = append(tc.ExpAlerts, alert{ExpLabels: e.Labels, ExpAnnotations: e.Annotations})
-		}
-		tg.AlertRuleTests = append(tg.AlertRuleTests, tc)
-	}
-	for _, e := range in.ExprTests {
-		tc := promqlTestCase{Expr: e.Expr, EvalTime: model.Duration(e.At)}
-		for _, s := range e.Samples {
-			tc.ExpSamples = append(tc.ExpSamples, sample{Labels: s.Labels, Value: s.Value})
-		}
-		tg.PromqlExprTests = append(tg.PromqlExprTests, tc)
-	}
-	if len(in.ExternalLabels) > 0 {
-		tg.ExternalLabels = labels.FromMap(in.ExternalLabels)
-	}
-	obs := &observation{iv: in.EvalInterval, mint: time.Unix(0, 0).UTC(), states: map[time.Duration][]AlertState{}}
-	for _, r := range in.Observe {
-		if r.To < r.From {
-			return nil, fmt.Errorf("simulate: observed range ends (%s) before it starts (%s)", r.To, r.From)
-		}
-		names := map[string]bool{}
-		for _, n := range r.Alertnames {
-			names[n] = true
-		}
-		obs.ranges = append(obs.ranges, obsRange{names: names, from: r.From, to: r.To, statesOnly: r.StatesOnly})
-	}
-	tg.observe = obs
-	gr := &groupRun{
-		tg:           tg,
-		name:         in.Name,
-		evalInterval: in.EvalInterval,
-		groupOrder:   map[string]int{},
-		ruleFiles:    in.RuleFiles,
-		opts:         opts,
-		parser:       opts.parser(),
-	}
-	// A run that falls back to exhaustive starts over: drop what the
-	// abandoned run observed.
-	var errs []error
-	var st Stats
-	if opts.Exhaustive {
-		errs, st, _ = gr.evaluate(true)
-	} else {
-		var fb *errNeedExhaustive
-		errs, st, fb = gr.evaluate(false)
-		if fb != nil {
-			obs.states = map[time.Duration][]AlertState{}
-			errs, st, _ = gr.evaluate(true)
-			st.Fallback = fb.reason
-		}
-	}
-	return &Output{Errors: errorStrings(errs), States: obs.states, Stats: st}, nil
 }

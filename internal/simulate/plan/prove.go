@@ -1,4 +1,4 @@
-package simulate
+package plan
 
 // Rule evaluation errors at steps on-demand evaluation skips.
 //
@@ -24,7 +24,7 @@ package simulate
 //     series), so a group limit cannot be exceeded. Anything the argument
 //     does not cover (label_replace, count_values, histogram_quantile,
 //     templated alert labels, unknown functions, ...) is not proven.
-//  2. By scanning (scan): the rules not proven, and the recording rules
+//  2. By scanning (ScanNeeds picks the rules, engine.Session.Scan runs it): the rules not proven, and the recording rules
 //     they read (transitively), are evaluated over the whole range with
 //     one range query each, in promtool's order, on a separate copy of
 //     the input with every input sample up to lastStep loaded; recorded
@@ -45,16 +45,12 @@ package simulate
 // those rules' outputs up to and including the step, as in promtool.
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
-	"github.com/prometheus/prometheus/promql/promqltest"
 
 	"github.com/slo-compiler/slo/internal/promx"
 )
@@ -235,7 +231,7 @@ func init() {
 
 // prover decides which rules of a plan cannot fail.
 type prover struct {
-	nodes []*node
+	nodes []*Node
 	input []labels.Labels
 	// outNames bounds the label names of each rule's output series.
 	outNames []lset
@@ -246,24 +242,24 @@ type prover struct {
 // reads until none changes. By induction over the evaluations, a rule
 // that reads itself or a later rule only ever reads outputs within the
 // bounds.
-func newProver(nodes []*node, input []labels.Labels) *prover {
+func newProver(nodes []*Node, input []labels.Labels) *prover {
 	pv := &prover{nodes: nodes, input: input, outNames: make([]lset, len(nodes))}
 	for i, n := range nodes {
 		pv.outNames[i] = fin()
-		if n.alert != nil {
+		if n.Rule.Alert {
 			pv.outNames[i] = allBut() // ALERTS, ALERTS_FOR_STATE
 		}
 	}
 	for iter := 0; ; iter++ {
 		changed := false
 		for i, n := range nodes {
-			if n.alert != nil {
+			if n.Rule.Alert {
 				continue
 			}
 			names := allBut()
-			if s := pv.shapeOf(n.rule.Query()); s.ok && iter < maxPlanIterations {
+			if s := pv.shapeOf(n.Rule.Query); s.ok && iter < maxPlanIterations {
 				names = s.names.union(fin(labels.MetricName))
-				n.rule.Labels().Range(func(l labels.Label) { names = names.union(fin(l.Name)) })
+				n.Rule.Labels.Range(func(l labels.Label) { names = names.union(fin(l.Name)) })
 			}
 			if !names.subset(pv.outNames[i]) || !pv.outNames[i].subset(names) {
 				pv.outNames[i] = names.union(pv.outNames[i])
@@ -516,15 +512,15 @@ func (pv *prover) binaryShape(e *parser.BinaryExpr) shape {
 // cannotFail reports whether rule i cannot fail at any step.
 func (pv *prover) cannotFail(i int) bool {
 	n := pv.nodes[i]
-	s := pv.shapeOf(n.rule.Query())
+	s := pv.shapeOf(n.Rule.Query)
 	if !s.ok {
 		return false
 	}
-	limit := n.group.Limit()
-	if n.alert != nil {
+	limit := n.Rule.Limit
+	if n.Rule.Alert {
 		set := fin(labels.MetricName, labels.AlertName)
 		templated := false
-		n.alert.Labels().Range(func(l labels.Label) {
+		n.Rule.Labels.Range(func(l labels.Label) {
 			set.s[l.Name] = true
 			templated = templated || strings.Contains(l.Value, "{{")
 		})
@@ -534,7 +530,7 @@ func (pv *prover) cannotFail(i int) bool {
 		if s.scalar {
 			return true
 		}
-		if limit > 0 && (!s.key.empty() || n.alert.KeepFiringFor() > 0) {
+		if limit > 0 && (!s.key.empty() || n.Rule.KeepFiringFor > 0) {
 			return false
 		}
 		return !s.key.hasAny(keys(set.s)...)
@@ -547,7 +543,7 @@ func (pv *prover) cannotFail(i int) bool {
 		}
 	}
 	for _, in := range pv.input {
-		if in.Get(labels.MetricName) == n.rule.Name() && hasLabels(in, n.rule.Labels()) {
+		if in.Get(labels.MetricName) == n.Rule.Name && hasLabels(in, n.Rule.Labels) {
 			return false
 		}
 	}
@@ -558,181 +554,77 @@ func (pv *prover) cannotFail(i int) bool {
 		return false
 	}
 	set := fin(labels.MetricName)
-	n.rule.Labels().Range(func(l labels.Label) { set.s[l.Name] = true })
+	n.Rule.Labels.Range(func(l labels.Label) { set.s[l.Name] = true })
 	return !s.key.hasAny(keys(set.s)...)
 }
 
-// scanForErrors returns why the group must be evaluated exhaustively: a
-// rule that can fail at some step of [0, lastStep], or one whose errors
-// cannot be ruled out exactly. The empty string means no rule fails.
-// scanned is the number of rules evaluated over the whole range.
-func (gr *groupRun) scanForErrors(p *plan, engine *promql.Engine, mint time.Time, lastStep int) (reason string, scanned int) {
-	input, ok := gr.inputLabels()
-	if !ok {
-		return "", 0 // Loading the input fails in either mode.
-	}
-	pv := newProver(p.nodes, input)
-	need := make([]bool, len(p.nodes))
+// ScanNeeds returns which rules an on-demand run must scan for errors
+// (nil when none), or why the group must be evaluated exhaustively: a rule
+// that may fail whose errors cannot be ruled out exactly by the scan.
+// input holds the label sets of the input series.
+func (p *Plan) ScanNeeds(input []labels.Labels, delayedNameRemoval bool) (need []bool, reason string) {
+	pv := newProver(p.Nodes, input)
+	need = make([]bool, len(p.Nodes))
 	scan := false
-	for i := range p.nodes {
+	for i := range p.Nodes {
 		// The prover follows the engine's default name removal.
-		if gr.opts.EnableDelayedNameRemoval || !pv.cannotFail(i) {
+		if delayedNameRemoval || !pv.cannotFail(i) {
 			need[i], scan = true, true
 		}
 	}
 	if !scan {
-		return "", 0
+		return nil, ""
 	}
 	// The rules read by rules to scan are scanned (and stored) too.
-	for i := len(p.nodes) - 1; i >= 0; i-- {
+	for i := len(p.Nodes) - 1; i >= 0; i-- {
 		if !need[i] {
 			continue
 		}
-		n := p.nodes[i]
+		n := p.Nodes[i]
 		for _, r := range n.reads {
 			if r.Unbounded || r.Forward > 0 {
-				return "rule " + n.rule.Name() + " may fail; it reads samples after its evaluation time", 0
+				return nil, "rule " + n.Rule.Name + " may fail; it reads samples after its evaluation time"
 			}
-			for j, m := range p.nodes {
+			for j, m := range p.Nodes {
 				if !m.produces(r) {
 					continue
 				}
 				switch {
-				case m.alert != nil:
-					return "rule " + n.rule.Name() + " may fail; it reads ALERTS", 0
+				case m.Rule.Alert:
+					return nil, "rule " + n.Rule.Name + " may fail; it reads ALERTS"
 				case j >= i:
-					return "rule " + n.rule.Name() + " may fail; it reads a rule evaluated after it", 0
-				case m.qo > n.qo:
-					return "rule " + n.rule.Name() + " may fail; it reads a rule with a larger query offset", 0
+					return nil, "rule " + n.Rule.Name + " may fail; it reads a rule evaluated after it"
+				case m.Rule.QueryOffset > n.Rule.QueryOffset:
+					return nil, "rule " + n.Rule.Name + " may fail; it reads a rule with a larger query offset"
 				}
 				need[j] = true
 			}
 		}
-		if n.alert == nil {
-			for j, m := range p.nodes {
+		if !n.Rule.Alert {
+			for j, m := range p.Nodes {
 				if j != i && sharesOutput(n, m) {
-					return "rule " + n.rule.Name() + " may fail; another rule writes the same series", 0
+					return nil, "rule " + n.Rule.Name + " may fail; another rule writes the same series"
 				}
 			}
 			for _, in := range input {
-				if in.Get(labels.MetricName) == n.rule.Name() && hasLabels(in, n.rule.Labels()) {
-					return "rule " + n.rule.Name() + " may fail; an input series has its name and labels", 0
+				if in.Get(labels.MetricName) == n.Rule.Name && hasLabels(in, n.Rule.Labels) {
+					return nil, "rule " + n.Rule.Name + " may fail; an input series has its name and labels"
 				}
 			}
 		} else {
 			reason := ""
-			n.alert.Labels().Range(func(l labels.Label) {
+			n.Rule.Labels.Range(func(l labels.Label) {
 				if strings.Contains(l.Value, "{{") {
-					reason = "alert " + n.rule.Name() + " may fail; its labels are templated"
+					reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
 				}
 			})
-			if reason == "" && n.group.Limit() > 0 && n.alert.KeepFiringFor() > 0 {
-				reason = "alert " + n.rule.Name() + " may fail; it has keep_firing_for and a group limit"
+			if reason == "" && n.Rule.Limit > 0 && n.Rule.KeepFiringFor > 0 {
+				reason = "alert " + n.Rule.Name + " may fail; it has keep_firing_for and a group limit"
 			}
 			if reason != "" {
-				return reason, 0
+				return nil, reason
 			}
 		}
 	}
-
-	tg := gr.tg
-	suite, err := promqltest.NewLazyLoader(tg.seriesLoadingString(), promqltest.LazyLoaderOpts{
-		EnableAtModifier:         true,
-		EnableNegativeOffset:     true,
-		EnableDelayedNameRemoval: gr.opts.EnableDelayedNameRemoval,
-		StartTime:                tg.StartTimestamp.Time,
-	})
-	if err != nil {
-		return "", 0 // The evaluation reports it.
-	}
-	defer suite.Close()
-	disableCompactions(suite.Storage())
-	var loadErr error
-	suite.WithSamplesTill(mint.Add(time.Duration(lastStep)*gr.evalInterval), func(err error) { loadErr = err })
-	if loadErr != nil {
-		return "", 0 // So does the evaluation.
-	}
-	store, err := newSideStore()
-	if err != nil {
-		return "scanning for rule errors failed: " + err.Error(), 0
-	}
-	defer store.Close()
-	q := mergedQueryable(suite.Storage(), store)
-	ctx := context.Background()
-	iv := gr.evalInterval
-	for i, n := range p.nodes {
-		if !need[i] {
-			continue
-		}
-		scanned++
-		start := mint.Add(-n.qo)
-		end := mint.Add(time.Duration(lastStep)*iv - n.qo)
-		mat, err := rangeQuery(ctx, engine, q, n.rule.Query().String(), start, end, iv)
-		if err != nil {
-			return "rule " + n.rule.Name() + " fails: " + err.Error(), scanned
-		}
-		if n.alert != nil {
-			if reason := checkAlertSteps(n, mat, lastStep, mint, iv); reason != "" {
-				return reason, scanned
-			}
-			continue
-		}
-		app := store.Appender(ctx)
-		if _, reason := appendRecorded(app, n, mat, span{0, lastStep}, nil, mint, iv); reason != "" {
-			_ = app.Rollback()
-			return reason, scanned
-		}
-		if err := app.Commit(); err != nil {
-			return "scanning for rule errors failed: " + err.Error(), 0
-		}
-	}
-	return "", scanned
-}
-
-// checkAlertSteps checks an alerting rule's results at every step for
-// duplicate label sets after applying the alert labels, and against the
-// group limit.
-func checkAlertSteps(n *node, mat promql.Matrix, lastStep int, mint time.Time, iv time.Duration) string {
-	lb := labels.NewBuilder(labels.EmptyLabels())
-	type out struct {
-		key string
-		ts  []int64
-	}
-	series := make([]out, len(mat))
-	for i, s := range mat {
-		lb.Reset(s.Metric)
-		lb.Del(labels.MetricName)
-		n.alert.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
-		lb.Set(labels.AlertName, n.alert.Name())
-		series[i].key = string(lb.Labels().Bytes(nil))
-		for _, f := range s.Floats {
-			series[i].ts = append(series[i].ts, f.T)
-		}
-		for _, h := range s.Histograms {
-			series[i].ts = append(series[i].ts, h.T)
-		}
-		slices.Sort(series[i].ts)
-	}
-	limit := n.group.Limit()
-	for k := 0; k <= lastStep; k++ {
-		t := mint.Add(time.Duration(k)*iv - n.qo).UnixMilli()
-		seen := map[string]bool{}
-		for i := range series {
-			s := &series[i]
-			for len(s.ts) > 0 && s.ts[0] < t {
-				s.ts = s.ts[1:]
-			}
-			if len(s.ts) == 0 || s.ts[0] != t {
-				continue
-			}
-			if seen[s.key] {
-				return "alert " + n.rule.Name() + " fails: duplicate label sets after applying alert labels"
-			}
-			seen[s.key] = true
-		}
-		if limit > 0 && len(seen) > limit {
-			return "alert " + n.rule.Name() + " exceeds its group limit"
-		}
-	}
-	return ""
+	return need, ""
 }

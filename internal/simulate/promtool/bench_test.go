@@ -1,24 +1,35 @@
-package simulate
+package promtool
 
 import (
 	"flag"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slo-compiler/slo/internal/simulate"
 )
 
-var scenarioDir = flag.String("scenario-dir", "", "write the ThirtyDaySLO benchmark scenario (without the budget rule) to this directory and exit (see bench/promtool_bench.sh)")
+var scenarioDir = flag.String("scenario-dir", "", "write the ThirtyDaySLO benchmark scenario into with-budget/ and without-budget/ (the file promtool can run) of this directory (see bench/promtool_bench.sh, scripts/bench-test.sh)")
 
-// TestWriteBenchScenario writes the benchmark scenario for promtool when
-// -scenario-dir is given.
+// TestWriteBenchScenario writes the benchmark scenario when -scenario-dir
+// is given: with-budget/slo_test.yml includes the 30-day traffic-weighted
+// budget rule, without-budget/slo_test.yml leaves it out (promtool's
+// 10,000-sample query limit rejects it).
 func TestWriteBenchScenario(t *testing.T) {
 	if *scenarioDir == "" {
 		t.Skip("no -scenario-dir")
 	}
-	p, err := ThirtyDaySLO{}.Write(*scenarioDir)
-	if err != nil {
-		t.Fatal(err)
+	for name, sc := range map[string]ThirtyDaySLO{
+		"with-budget":    {BudgetRule: true},
+		"without-budget": {},
+	} {
+		p, err := sc.Write(filepath.Join(*scenarioDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Log("wrote", p)
 	}
-	t.Log("wrote", p)
 }
 
 func TestThirtyDaySLOPasses(t *testing.T) {
@@ -28,12 +39,12 @@ func TestThirtyDaySLOPasses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := RunPromtoolFile(p, Options{})
+		res, err := RunFile(p, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !res.Passed() {
-			t.Fatalf("budget=%v: scenario failed:\n%s", budget, strings.Join(res.Errors, "\n"))
+			t.Fatalf("budget=%v: scenario failed:\n%s", budget, strings.Join(res.Errors(), "\n"))
 		}
 		st := res.Groups[0].Stats
 		// Every rule is proven unable to fail, so nothing is scanned over
@@ -53,14 +64,17 @@ func TestShortSLOModesAgree(t *testing.T) {
 		t.Skip("exhaustive evaluation of the budget rule is quadratic")
 	}
 	for _, slos := range []int{1, 3} {
-		p, err := ThirtyDaySLO{Days: 1, SLOs: slos, BudgetRule: true}.Write(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		od, ex := runBoth(t, p)
-		if !od.Passed() || !ex.Passed() {
-			t.Fatalf("%d SLOs: want pass, got:\n%s\n---\n%s", slos, strings.Join(od.Errors, "\n"), strings.Join(ex.Errors, "\n"))
-		}
+		t.Run(fmt.Sprint(slos, " SLOs"), func(t *testing.T) {
+			t.Parallel()
+			p, err := ThirtyDaySLO{Days: 1, SLOs: slos, BudgetRule: true}.Write(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			od, ex := runBoth(t, p)
+			if !od.Passed() || !ex.Passed() {
+				t.Fatalf("want pass, got:\n%s\n---\n%s", strings.Join(od.Errors(), "\n"), strings.Join(ex.Errors(), "\n"))
+			}
+		})
 	}
 }
 
@@ -89,16 +103,16 @@ func BenchmarkThirtyDaySLO(b *testing.B) {
 		{"on-demand", p, Options{}},
 		{"on-demand/10-slos", tenSLOs, Options{}},
 		{"on-demand/promtool-scenario", noBudget, Options{}},
-		{"exhaustive/promtool-scenario", noBudget, Options{Exhaustive: true}},
+		{"exhaustive/promtool-scenario", noBudget, Options{Options: simulate.Options{Exhaustive: true}}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				res, err := RunPromtoolFile(bc.file, bc.opts)
+				res, err := RunFile(bc.file, bc.opts)
 				if err != nil {
 					b.Fatal(err)
 				}
 				if !res.Passed() {
-					b.Fatalf("scenario failed:\n%s", strings.Join(res.Errors, "\n"))
+					b.Fatalf("scenario failed:\n%s", strings.Join(res.Errors(), "\n"))
 				}
 			}
 		})

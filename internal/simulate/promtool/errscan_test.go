@@ -1,4 +1,4 @@
-package simulate
+package promtool
 
 import (
 	"strings"
@@ -80,7 +80,7 @@ func TestScanFindsErrorsAtUnobservedSteps(t *testing.T) {
 			p := write(t, dir, "test.yml", unobservedTest)
 			od, ex := runBoth(t, p)
 			for _, r := range []*FileResult{od, ex} {
-				if text := strings.Join(r.Errors, "\n"); !strings.Contains(text, tc.want) {
+				if text := strings.Join(r.Errors(), "\n"); !strings.Contains(text, tc.want) {
 					t.Errorf("errors do not contain %q:\n%s", tc.want, text)
 				}
 			}
@@ -163,7 +163,7 @@ tests:
 `)
 			od, ex := runBoth(t, p)
 			if !od.Passed() || !ex.Passed() {
-				t.Fatalf("want a pass:\n%s\n---\n%s", strings.Join(od.Errors, "\n"), strings.Join(ex.Errors, "\n"))
+				t.Fatalf("want a pass:\n%s\n---\n%s", strings.Join(od.Errors(), "\n"), strings.Join(ex.Errors(), "\n"))
 			}
 			st := od.Groups[0].Stats
 			if st.Fallback != "" || st.Exhaustive {

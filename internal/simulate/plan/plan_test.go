@@ -1,34 +1,33 @@
-package simulate
+package plan
 
 import (
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
-	"github.com/prometheus/prometheus/rules"
 
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
 func TestSpans(t *testing.T) {
-	var s spans
-	s = s.add(5, 7).add(10, 12).add(8, 8) // 8 joins 5-7; 9 is still missing
-	if want := (spans{{5, 8}, {10, 12}}); !s.equal(want) {
+	var s Spans
+	s = s.Add(5, 7).Add(10, 12).Add(8, 8) // 8 joins 5-7; 9 is still missing
+	if want := (Spans{{5, 8}, {10, 12}}); !s.equal(want) {
 		t.Fatalf("got %v, want %v", s, want)
 	}
-	s = s.add(9, 9).add(1, 2).add(20, 19)
-	if want := (spans{{1, 2}, {5, 12}}); !s.equal(want) {
+	s = s.Add(9, 9).Add(1, 2).Add(20, 19)
+	if want := (Spans{{1, 2}, {5, 12}}); !s.equal(want) {
 		t.Fatalf("got %v, want %v", s, want)
 	}
 	if s.count() != 10 {
 		t.Errorf("count = %d", s.count())
 	}
-	c := cursor{s: s}
+	c := Cursor{s: s}
 	var got []int
 	for k := 0; k < 14; k++ {
-		if c.contains(k) {
+		if c.Contains(k) {
 			got = append(got, k)
 		}
 	}
@@ -52,12 +51,12 @@ func TestFloorCeilDiv(t *testing.T) {
 
 func TestReadSteps(t *testing.T) {
 	const m = time.Minute
-	p := &node{}
-	shifted := &node{qo: 2 * m}
+	p := &Node{}
+	shifted := &Node{Rule: engine.Rule{QueryOffset: 2 * m}}
 	for _, tc := range []struct {
 		r        promx.Read
 		tlo, thi time.Duration
-		p        *node
+		p        *Node
 		bound    int
 		lo, hi   int
 	}{
@@ -84,34 +83,29 @@ func TestReadSteps(t *testing.T) {
 // TestPlanSteps checks the steps a small rule chain is given.
 func TestPlanSteps(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
-	mustRule := func(record, expr string) rules.Rule {
-		e, err := p.ParseExpr(expr)
+	expr := func(e string) parser.Expr {
+		x, err := p.ParseExpr(e)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return rules.NewRecordingRule(record, e, labels.EmptyLabels())
+		return x
 	}
-	alertExpr, _ := p.ParseExpr("b > 1")
-	g := rules.NewGroup(rules.GroupOptions{Name: "g", Interval: time.Minute, Rules: []rules.Rule{
-		mustRule("a", "sum(x)"),
-		mustRule("b", "max_over_time(a[10m])"),
-		rules.NewAlertingRule("B", alertExpr, 3*time.Minute, 0, labels.EmptyLabels(), labels.EmptyLabels(), labels.EmptyLabels(), "", true, nil),
-		mustRule("c", "a offset 30m"),
-	}})
-	gr := &groupRun{
-		tg: &testGroup{
-			AlertRuleTests:  []alertTestCase{{EvalTime: 40 * 60e9, Alertname: "B"}},
-			PromqlExprTests: []promqlTestCase{{Expr: "c", EvalTime: 50 * 60e9}},
-		},
-		evalInterval: time.Minute,
-		parser:       p,
+	rules := []engine.Rule{
+		{Index: 0, Name: "a", Query: expr("sum(x)")},
+		{Index: 1, Name: "b", Query: expr("max_over_time(a[10m])")},
+		{Index: 2, Name: "B", Alert: true, Query: expr("b > 1"), For: 3 * time.Minute},
+		{Index: 3, Name: "c", Query: expr("a offset 30m")},
 	}
-	pl, reason := buildPlan(gr, []*rules.Group{g}, &rules.ManagerOptions{}, 50)
+	d := Demands{
+		Alerts: []AlertAssertion{{At: 40 * time.Minute, Alertname: "B"}},
+		Exprs:  []ExprAssertion{{Expr: "c", At: 50 * time.Minute}},
+	}
+	pl, reason := Build(rules, d, Options{Interval: time.Minute, Lookback: 5 * time.Minute, LastStep: 50, Parser: p})
 	if reason != "" {
 		t.Fatal(reason)
 	}
 	got := pl.describe()
-	want := map[string]spans{
+	want := map[string]Spans{
 		// The alert at 40m with for: 3m needs steps 37..40.
 		"B": {{37, 40}},
 		// B reads b with a 5m lookback at 37..40: 32..40, plus a warm-up.
@@ -121,7 +115,7 @@ func TestPlanSteps(t *testing.T) {
 		"a": {{8, 40}},
 		"c": {{44, 50}},
 	}
-	if d := cmp.Diff(want, got, cmp.AllowUnexported(span{})); d != "" {
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
 	}
 }

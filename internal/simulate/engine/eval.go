@@ -1,4 +1,4 @@
-package promx
+package engine
 
 import (
 	"context"

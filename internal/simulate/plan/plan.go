@@ -1,5 +1,8 @@
-package simulate
-
+// Package plan decides, for an on-demand run of a test group, which rules
+// are evaluated at which steps, which are computed with range queries
+// instead, and which need an error scan. It reads the rules as plain data
+// (engine.Rule) and calls no engine itself.
+//
 // On-demand evaluation.
 //
 // promtool evaluates every rule group at every step k = 0..N of the grid
@@ -63,16 +66,16 @@ package simulate
 // (errscan.go); if that fails, or an on-demand run meets an error anyway,
 // the group is run again exhaustively, so the reported errors are
 // promtool's.
+package plan
 
 import (
 	"time"
 
-	"github.com/prometheus/common/model"
-
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/rules"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
 // maxPlanIterations bounds the fixpoint; rules that read themselves
@@ -80,35 +83,37 @@ import (
 // exhaustively.
 const maxPlanIterations = 500
 
-type span struct{ lo, hi int }
+// Span is a closed interval of steps.
+type Span struct{ Lo, Hi int }
 
-// spans is a sorted list of disjoint, non-adjacent closed step intervals.
-type spans []span
+// Spans is a sorted list of disjoint, non-adjacent closed step intervals.
+type Spans []Span
 
-func (s spans) add(lo, hi int) spans {
+// Add returns s with the steps lo..hi added.
+func (s Spans) Add(lo, hi int) Spans {
 	if lo > hi {
 		return s
 	}
-	out := make(spans, 0, len(s)+1)
+	out := make(Spans, 0, len(s)+1)
 	i := 0
-	for ; i < len(s) && s[i].hi < lo-1; i++ {
+	for ; i < len(s) && s[i].Hi < lo-1; i++ {
 		out = append(out, s[i])
 	}
-	for ; i < len(s) && s[i].lo <= hi+1; i++ {
-		lo, hi = min(lo, s[i].lo), max(hi, s[i].hi)
+	for ; i < len(s) && s[i].Lo <= hi+1; i++ {
+		lo, hi = min(lo, s[i].Lo), max(hi, s[i].Hi)
 	}
-	out = append(out, span{lo, hi})
+	out = append(out, Span{lo, hi})
 	return append(out, s[i:]...)
 }
 
-func (s spans) union(o spans) spans {
+func (s Spans) union(o Spans) Spans {
 	for _, x := range o {
-		s = s.add(x.lo, x.hi)
+		s = s.Add(x.Lo, x.Hi)
 	}
 	return s
 }
 
-func (s spans) equal(o spans) bool {
+func (s Spans) equal(o Spans) bool {
 	if len(s) != len(o) {
 		return false
 	}
@@ -120,55 +125,55 @@ func (s spans) equal(o spans) bool {
 	return true
 }
 
-func (s spans) count() int {
+func (s Spans) count() int {
 	n := 0
 	for _, x := range s {
-		n += x.hi - x.lo + 1
+		n += x.Hi - x.Lo + 1
 	}
 	return n
 }
 
-// cursor answers contains(k) for non-decreasing k.
-type cursor struct {
-	s spans
+// Cursor answers Contains(k) for non-decreasing k.
+type Cursor struct {
+	s Spans
 	i int
 }
 
-func (c *cursor) contains(k int) bool {
-	for c.i < len(c.s) && c.s[c.i].hi < k {
+// Contains reports whether k is in the spans.
+func (c *Cursor) Contains(k int) bool {
+	for c.i < len(c.s) && c.s[c.i].Hi < k {
 		c.i++
 	}
-	return c.i < len(c.s) && c.s[c.i].lo <= k
+	return c.i < len(c.s) && c.s[c.i].Lo <= k
 }
 
-type node struct {
-	rule    rules.Rule
-	alert   *rules.AlertingRule
-	group   *rules.Group
-	qo      time.Duration
+// Node is a rule and its evaluation steps.
+type Node struct {
+	Rule    engine.Rule
 	outputs []string
 	reads   []promx.Read
-	steps   spans
-	cur     cursor
-	// materialize is set when the rule's outputs are computed up front
-	// (see materialize.go) instead of at each step.
-	materialize bool
-	// compress is set on alerting rules evaluated for real only at their
-	// must steps (compress.go); last is the last step they were.
-	compress bool
-	must     spans
-	mcur     cursor
-	last     int
+	// Steps the rule is evaluated at (or materialized at).
+	Steps Spans
+	Cur   Cursor
+	// Materialize is set when the rule's outputs are computed with range
+	// queries (see materialize.go) instead of at each step.
+	Materialize bool
+	// Compress is set on alerting rules evaluated for real only at their
+	// Must steps (compress.go); Last is the last step they were.
+	Compress bool
+	Must     Spans
+	MCur     Cursor
+	Last     int
 }
 
-func (n *node) produces(r promx.Read) bool {
+func (n *Node) produces(r promx.Read) bool {
 	for _, o := range n.outputs {
 		if !r.MayReadMetric(o) {
 			continue
 		}
 		// A recording rule's labels override those of its results, so a
 		// selector that wants other values of them cannot see its output.
-		if n.alert == nil && !r.MayReadLabels(n.rule.Labels()) {
+		if !n.Rule.Alert && !r.MayReadLabels(n.Rule.Labels) {
 			continue
 		}
 		return true
@@ -176,9 +181,60 @@ func (n *node) produces(r promx.Read) bool {
 	return false
 }
 
-type plan struct {
-	nodes      []*node
-	alertSteps spans
+// Plan gives each rule of a test group its steps.
+type Plan struct {
+	Nodes      []*Node
+	alertSteps Spans
+}
+
+// AlertAssertion is an alert assertion at a time (promtool's
+// alert_rule_test).
+type AlertAssertion struct {
+	At        time.Duration
+	Alertname string
+}
+
+// Observed asks for the states of the named alerts after every
+// evaluation from From to To; StatesOnly ones need no annotations (see
+// compress.go).
+type Observed struct {
+	Names      map[string]bool
+	From, To   time.Duration
+	StatesOnly bool
+}
+
+// Demands are what a test group's assertions read.
+type Demands struct {
+	Alerts   []AlertAssertion
+	Observed []Observed
+	Exprs    []ExprAssertion
+}
+
+// ExprAssertion is an expression evaluated at a time (promtool's
+// promql_expr_test).
+type ExprAssertion struct {
+	Expr string
+	At   time.Duration
+}
+
+// Options of Build.
+type Options struct {
+	// Interval between evaluation steps.
+	Interval time.Duration
+	// Lookback delta of the engine.
+	Lookback time.Duration
+	// LastStep is the last evaluation step of the test.
+	LastStep int
+	// NoCompress evaluates alerting rules at every step of their plan.
+	NoCompress bool
+	// Parser reads the expressions of Demands.Exprs.
+	Parser parser.Parser
+}
+
+// Step returns the evaluation step whose state an alert assertion at t
+// is compared with: the last step at or before t.
+func Step(t, iv time.Duration) int {
+	return int(t / iv)
 }
 
 func floorDiv(a, b time.Duration) int {
@@ -195,100 +251,85 @@ func ceilDiv(a, b time.Duration) int {
 
 // readSteps returns the steps of producer p whose samples a read of an
 // expression evaluated at times [tlo, thi] can see, clamped to [0, bound].
-func readSteps(r promx.Read, tlo, thi time.Duration, p *node, iv time.Duration, bound int) (int, int) {
+func readSteps(r promx.Read, tlo, thi time.Duration, p *Node, iv time.Duration, bound int) (int, int) {
 	if r.Unbounded {
 		return 0, bound
 	}
-	lo := ceilDiv(tlo-r.Back+p.qo, iv)
-	hi := floorDiv(thi+r.Forward+p.qo, iv)
+	lo := ceilDiv(tlo-r.Back+p.Rule.QueryOffset, iv)
+	hi := floorDiv(thi+r.Forward+p.Rule.QueryOffset, iv)
 	return max(lo, 0), min(hi, bound)
 }
 
-// buildPlan computes each rule's evaluation steps. A non-empty reason
-// means the group must be evaluated exhaustively.
-func buildPlan(gr *groupRun, groups []*rules.Group, mopts *rules.ManagerOptions, lastStep int) (*plan, string) {
-	iv := gr.evalInterval
-	lookback := gr.opts.lookback()
-	p := &plan{}
-	for _, g := range groups {
-		qo := g.QueryOffset()
-		for _, r := range g.Rules() {
-			n := &node{rule: r, qo: qo}
-			n.group = rules.NewGroup(rules.GroupOptions{
-				Name:        g.Name(),
-				File:        g.File(),
-				Interval:    g.Interval(),
-				Limit:       g.Limit(),
-				Rules:       []rules.Rule{r},
-				Opts:        mopts,
-				QueryOffset: &qo,
-			})
-			n.reads = promx.ExprReads(r.Query(), lookback)
-			if ar, ok := r.(*rules.AlertingRule); ok {
-				n.alert = ar
-				n.outputs = []string{"ALERTS", "ALERTS_FOR_STATE"}
-				if templatesMayQuery(ar) {
-					n.reads = append(n.reads, promx.Read{Unbounded: true})
-				}
-			} else {
-				n.outputs = []string{r.Name()}
-				if v := r.Labels().Get(labels.MetricName); v != "" {
-					n.outputs = append(n.outputs, v)
-				}
+// Build computes each rule's evaluation steps. A non-empty reason means
+// the group must be evaluated exhaustively.
+func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
+	iv := o.Interval
+	lastStep := o.LastStep
+	p := &Plan{}
+	for _, r := range rules {
+		n := &Node{Rule: r}
+		n.reads = promx.ExprReads(r.Query, o.Lookback)
+		if r.Alert {
+			n.outputs = []string{"ALERTS", "ALERTS_FOR_STATE"}
+			if templatesMayQuery(r) {
+				n.reads = append(n.reads, promx.Read{Unbounded: true})
 			}
-			p.nodes = append(p.nodes, n)
+		} else {
+			n.outputs = []string{r.Name}
+			if v := r.Labels.Get(labels.MetricName); v != "" {
+				n.outputs = append(n.outputs, v)
+			}
 		}
+		p.Nodes = append(p.Nodes, n)
 	}
 
 	// Demands of the assertions.
-	assertDem := make([]spans, len(p.nodes))
-	readDem := make([]spans, len(p.nodes))
-	for _, at := range gr.tg.AlertRuleTests {
-		k := alertStep(at.EvalTime, iv)
-		p.alertSteps = p.alertSteps.add(k, k)
-		for i, n := range p.nodes {
-			if n.alert == nil || n.alert.Name() != at.Alertname {
+	assertDem := make([]Spans, len(p.Nodes))
+	readDem := make([]Spans, len(p.Nodes))
+	for _, at := range d.Alerts {
+		k := Step(at.At, iv)
+		p.alertSteps = p.alertSteps.Add(k, k)
+		for i, n := range p.Nodes {
+			if !n.Rule.Alert || n.Rule.Name != at.Alertname {
 				continue
 			}
 			s := 0
-			if n.alert.KeepFiringFor() <= 0 {
-				s = max(floorDiv(time.Duration(k)*iv-n.alert.HoldDuration(), iv), 0)
+			if n.Rule.KeepFiringFor <= 0 {
+				s = max(floorDiv(time.Duration(k)*iv-n.Rule.For, iv), 0)
 			}
-			assertDem[i] = assertDem[i].add(s, k)
+			assertDem[i] = assertDem[i].Add(s, k)
 		}
 	}
-	if o := gr.tg.observe; o != nil {
-		// Observed ranges: each step is an alert assertion of its own.
-		for _, r := range o.ranges {
-			lo, hi := alertStep(model.Duration(r.from), iv), alertStep(model.Duration(r.to), iv)
-			if !r.statesOnly {
-				// States-only steps are visited where a rule has them;
-				// compressed rules derive them (compress.go).
-				p.alertSteps = p.alertSteps.add(lo, hi)
+	// Observed ranges: each step is an alert assertion of its own.
+	for _, r := range d.Observed {
+		lo, hi := Step(r.From, iv), Step(r.To, iv)
+		if !r.StatesOnly {
+			// States-only steps are visited where a rule has them;
+			// compressed rules derive them (compress.go).
+			p.alertSteps = p.alertSteps.Add(lo, hi)
+		}
+		for i, n := range p.Nodes {
+			if !n.Rule.Alert || !r.Names[n.Rule.Name] {
+				continue
 			}
-			for i, n := range p.nodes {
-				if n.alert == nil || !r.names[n.alert.Name()] {
-					continue
-				}
-				s := 0
-				if n.alert.KeepFiringFor() <= 0 {
-					s = max(floorDiv(time.Duration(lo)*iv-n.alert.HoldDuration(), iv), 0)
-				}
-				assertDem[i] = assertDem[i].add(s, hi)
+			s := 0
+			if n.Rule.KeepFiringFor <= 0 {
+				s = max(floorDiv(time.Duration(lo)*iv-n.Rule.For, iv), 0)
 			}
+			assertDem[i] = assertDem[i].Add(s, hi)
 		}
 	}
-	for _, et := range gr.tg.PromqlExprTests {
-		expr, err := gr.parser.ParseExpr(et.Expr)
+	for _, et := range d.Exprs {
+		expr, err := o.Parser.ParseExpr(et.Expr)
 		if err != nil {
 			continue // The query fails the same way in either mode.
 		}
-		t := time.Duration(et.EvalTime)
-		for _, r := range promx.ExprReads(expr, lookback) {
-			for i, n := range p.nodes {
+		t := et.At
+		for _, r := range promx.ExprReads(expr, o.Lookback) {
+			for i, n := range p.Nodes {
 				if n.produces(r) {
 					lo, hi := readSteps(r, t, t, n, iv, lastStep)
-					readDem[i] = readDem[i].add(lo, hi)
+					readDem[i] = readDem[i].Add(lo, hi)
 				}
 			}
 		}
@@ -299,9 +340,9 @@ func buildPlan(gr *groupRun, groups []*rules.Group, mopts *rules.ManagerOptions,
 		from  int
 		reads []promx.Read
 	}
-	in := make([][]edge, len(p.nodes))
-	for j, reader := range p.nodes {
-		for i, prod := range p.nodes {
+	in := make([][]edge, len(p.Nodes))
+	for j, reader := range p.Nodes {
+		for i, prod := range p.Nodes {
 			var rs []promx.Read
 			for _, r := range reader.reads {
 				if prod.produces(r) {
@@ -319,37 +360,37 @@ func buildPlan(gr *groupRun, groups []*rules.Group, mopts *rules.ManagerOptions,
 			return nil, "dependency analysis did not converge (rules read themselves through an offset?)"
 		}
 		changed := false
-		for i, n := range p.nodes {
-			rd := append(spans(nil), readDem[i]...)
+		for i, n := range p.Nodes {
+			rd := append(Spans(nil), readDem[i]...)
 			for _, e := range in[i] {
-				reader := p.nodes[e.from]
-				for _, sp := range reader.steps {
-					tlo := time.Duration(sp.lo)*iv - reader.qo
-					thi := time.Duration(sp.hi)*iv - reader.qo
+				reader := p.Nodes[e.from]
+				for _, sp := range reader.Steps {
+					tlo := time.Duration(sp.Lo)*iv - reader.Rule.QueryOffset
+					thi := time.Duration(sp.Hi)*iv - reader.Rule.QueryOffset
 					for _, r := range e.reads {
-						lo, hi := readSteps(r, tlo, thi, n, iv, sp.hi)
-						rd = rd.add(lo, hi)
+						lo, hi := readSteps(r, tlo, thi, n, iv, sp.Hi)
+						rd = rd.Add(lo, hi)
 					}
 				}
 			}
-			want := append(spans(nil), assertDem[i]...).union(rd)
+			want := append(Spans(nil), assertDem[i]...).union(rd)
 			switch {
 			case len(want) == 0:
-			case n.alert != nil:
+			case n.Rule.Alert:
 				if len(rd) > 0 {
 					// ALERTS or ALERTS_FOR_STATE is read: promtool's history.
-					want = spans{{0, want[len(want)-1].hi}}
+					want = Spans{{0, want[len(want)-1].Hi}}
 				}
 			default:
 				// Warm-up step for staleness markers.
-				var w spans
+				var w Spans
 				for _, sp := range want {
-					w = w.add(max(sp.lo-1, 0), sp.hi)
+					w = w.Add(max(sp.Lo-1, 0), sp.Hi)
 				}
 				want = w
 			}
-			if !want.equal(n.steps) {
-				n.steps = want
+			if !want.equal(n.Steps) {
+				n.Steps = want
 				changed = true
 			}
 		}
@@ -357,52 +398,52 @@ func buildPlan(gr *groupRun, groups []*rules.Group, mopts *rules.ManagerOptions,
 			break
 		}
 	}
-	for _, n := range p.nodes {
-		n.cur = cursor{s: n.steps}
+	for _, n := range p.Nodes {
+		n.Cur = Cursor{s: n.Steps}
 	}
-	if !gr.opts.NoCompress {
-		readBy := make([]bool, len(p.nodes))
-		for i := range p.nodes {
+	if !o.NoCompress {
+		readBy := make([]bool, len(p.Nodes))
+		for i := range p.Nodes {
 			readBy[i] = len(in[i]) > 0 || len(readDem[i]) > 0
 		}
-		p.markCompressible(gr, readBy, mopts)
+		p.markCompressible(d, iv, readBy)
 	}
 	return p, ""
 }
 
-func templatesMayQuery(ar *rules.AlertingRule) bool {
+func templatesMayQuery(r engine.Rule) bool {
 	may := false
 	check := func(l labels.Label) {
 		if promx.TemplateMayQuery(l.Value) {
 			may = true
 		}
 	}
-	ar.Labels().Range(check)
-	ar.Annotations().Range(check)
+	r.Labels.Range(check)
+	r.Annotations.Range(check)
 	return may
 }
 
-// steps iterates over the union of all rule steps (must steps of
+// Steps iterates over the union of all rule steps (must steps of
 // compressed rules) and alert check steps.
-func (p *plan) steps() func() (int, bool) {
-	all := append(spans(nil), p.alertSteps...)
-	for _, n := range p.nodes {
+func (p *Plan) Steps() func() (int, bool) {
+	all := append(Spans(nil), p.alertSteps...)
+	for _, n := range p.Nodes {
 		switch {
-		case n.materialize:
-		case n.compress:
-			all = all.union(n.must)
+		case n.Materialize:
+		case n.Compress:
+			all = all.union(n.Must)
 		default:
-			all = all.union(n.steps)
+			all = all.union(n.Steps)
 		}
 	}
 	i, k := 0, -1
 	return func() (int, bool) {
 		for i < len(all) {
-			if k < all[i].lo {
-				k = all[i].lo
+			if k < all[i].Lo {
+				k = all[i].Lo
 				return k, true
 			}
-			if k < all[i].hi {
+			if k < all[i].Hi {
 				k++
 				return k, true
 			}
@@ -413,10 +454,10 @@ func (p *plan) steps() func() (int, bool) {
 }
 
 // describe maps rule names to their steps (for tests).
-func (p *plan) describe() map[string]spans {
-	out := map[string]spans{}
-	for _, n := range p.nodes {
-		out[n.rule.Name()] = out[n.rule.Name()].union(n.steps)
+func (p *Plan) describe() map[string]Spans {
+	out := map[string]Spans{}
+	for _, n := range p.Nodes {
+		out[n.Rule.Name] = out[n.Rule.Name].union(n.Steps)
 	}
 	return out
 }

@@ -1,8 +1,8 @@
-package simulate
+package promtool
 
-// The unit-test file format, and the helpers that format failure messages,
-// are copied from Prometheus' cmd/promtool/unittest.go (v0.315.0) so that
-// files and messages stay identical to `promtool test rules`.
+// The unit-test file format is copied from Prometheus'
+// cmd/promtool/unittest.go (v0.315.0), so that files read the same as in
+// `promtool test rules`.
 //
 // Copyright The Prometheus Authors.
 // Licensed under the Apache License, Version 2.0 (the "License"); you may
@@ -17,11 +17,12 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slo-compiler/slo/internal/simulate"
 )
 
 // unitTestFile holds the contents of a single unit test file.
@@ -100,31 +101,6 @@ type testGroup struct {
 	ExternalURL     string             `yaml:"external_url,omitempty"`
 	TestGroupName   string             `yaml:"name,omitempty"`
 	StartTimestamp  testStartTimestamp `yaml:"start_timestamp,omitempty"`
-
-	// observe, set by Observe (not in promtool's format), asks for the
-	// alert states over ranges of steps; see observe.go.
-	observe *observation `yaml:"-"`
-}
-
-// seriesLoadingString returns the input series in PromQL notation.
-func (tg *testGroup) seriesLoadingString() string {
-	var result strings.Builder
-	fmt.Fprintf(&result, "load %v\n", shortDuration(tg.Interval))
-	for _, is := range tg.InputSeries {
-		fmt.Fprintf(&result, "  %v %v\n", is.Series, is.Values)
-	}
-	return result.String()
-}
-
-func shortDuration(d model.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // maxEvalTime returns the max eval time among all alert and promql unit tests.
@@ -140,62 +116,7 @@ func (tg *testGroup) maxEvalTime() time.Duration {
 			maxd = pet.EvalTime
 		}
 	}
-	if tg.observe != nil {
-		maxd = max(maxd, model.Duration(tg.observe.maxTime()))
-	}
 	return time.Duration(maxd)
-}
-
-// indentLines prefixes each line in the supplied string with the given "indent"
-// string.
-func indentLines(lines, indent string) string {
-	sb := strings.Builder{}
-	n := strings.Split(lines, "\n")
-	for i, l := range n {
-		if i > 0 {
-			sb.WriteString(indent)
-		}
-		sb.WriteString(l)
-		if i != len(n)-1 {
-			sb.WriteRune('\n')
-		}
-	}
-	return sb.String()
-}
-
-type labelsAndAnnotations []labelAndAnnotation
-
-func (la labelsAndAnnotations) Len() int      { return len(la) }
-func (la labelsAndAnnotations) Swap(i, j int) { la[i], la[j] = la[j], la[i] }
-func (la labelsAndAnnotations) Less(i, j int) bool {
-	diff := labels.Compare(la[i].Labels, la[j].Labels)
-	if diff != 0 {
-		return diff < 0
-	}
-	return labels.Compare(la[i].Annotations, la[j].Annotations) < 0
-}
-
-func (la labelsAndAnnotations) String() string {
-	if len(la) == 0 {
-		return "[]"
-	}
-	var s strings.Builder
-	s.WriteString("[\n0:" + indentLines("\n"+la[0].String(), "  "))
-	for i, l := range la[1:] {
-		s.WriteString(",\n" + strconv.Itoa(i+1) + ":" + indentLines("\n"+l.String(), "  "))
-	}
-	s.WriteString("\n]")
-
-	return s.String()
-}
-
-type labelAndAnnotation struct {
-	Labels      labels.Labels
-	Annotations labels.Labels
-}
-
-func (la *labelAndAnnotation) String() string {
-	return "Labels:" + la.Labels.String() + "\nAnnotations:" + la.Annotations.String()
 }
 
 type series struct {
@@ -226,28 +147,37 @@ type sample struct {
 	Histogram string  `yaml:"histogram"` // A non-empty string means Value is ignored.
 }
 
-// parsedSample is a sample with parsed Labels.
-type parsedSample struct {
-	Labels    labels.Labels
-	Value     float64
-	Histogram string // TestExpression() of histogram.FloatHistogram
-}
-
-func parsedSamplesString(pss []parsedSample) string {
-	if len(pss) == 0 {
-		return "nil"
+// input turns test group i of the file into the simulator's input.
+func (utf *unitTestFile) input(i int) simulate.Input {
+	tg := &utf.Tests[i]
+	in := simulate.Input{
+		Name:         tg.TestGroupName,
+		RuleFiles:    utf.RuleFiles,
+		EvalInterval: time.Duration(utf.EvaluationInterval),
+		Interval:     time.Duration(tg.Interval),
+		ExternalURL:  tg.ExternalURL,
+		Start:        tg.StartTimestamp.Time,
+		Fuzzy:        utf.FuzzyCompare,
 	}
-	var s strings.Builder
-	s.WriteString(pss[0].String())
-	for _, ps := range pss[1:] {
-		s.WriteString(", " + ps.String())
+	for _, s := range tg.InputSeries {
+		in.Series = append(in.Series, simulate.SeriesInput{Series: s.Series, Values: s.Values})
 	}
-	return s.String()
-}
-
-func (ps *parsedSample) String() string {
-	if ps.Histogram != "" {
-		return ps.Labels.String() + " " + ps.Histogram
+	for _, a := range tg.AlertRuleTests {
+		at := simulate.AlertTest{At: time.Duration(a.EvalTime), Alertname: a.Alertname}
+		for _, e := range a.ExpAlerts {
+			at.Firing = append(at.Firing, simulate.ExpectedAlert{Labels: e.ExpLabels, Annotations: e.ExpAnnotations})
+		}
+		in.AlertTests = append(in.AlertTests, at)
 	}
-	return ps.Labels.String() + " " + strconv.FormatFloat(ps.Value, 'E', -1, 64)
+	for _, e := range tg.PromqlExprTests {
+		et := simulate.ExprTest{Expr: e.Expr, At: time.Duration(e.EvalTime)}
+		for _, s := range e.ExpSamples {
+			et.Samples = append(et.Samples, simulate.ExpectedSample{Labels: s.Labels, Value: s.Value, Histogram: s.Histogram})
+		}
+		in.ExprTests = append(in.ExprTests, et)
+	}
+	if tg.ExternalLabels.Len() > 0 {
+		in.ExternalLabels = tg.ExternalLabels.Map()
+	}
+	return in
 }

@@ -1,4 +1,4 @@
-package simulate
+package promtool
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/slo-compiler/slo/internal/simulate"
 )
 
 // promtoolTestFiles returns the promtool-format test files under
@@ -16,7 +17,7 @@ import (
 func promtoolTestFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
-	for _, root := range []string{"testdata", filepath.Join("..", "..", "tests")} {
+	for _, root := range []string{"testdata", filepath.Join("..", "..", "..", "tests")} {
 		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 			if err != nil {
 				if os.IsNotExist(err) && p == root {
@@ -118,8 +119,8 @@ tests:
             value: 1
 `)
 	od, ex := runBoth(t, p)
-	if od.Passed() || !strings.Contains(strings.Join(od.Errors, "\n"), "rule: dup, time: 4m0s") {
-		t.Errorf("on-demand: want the rule error at 4m, got %v", od.Errors)
+	if od.Passed() || !strings.Contains(strings.Join(od.Errors(), "\n"), "rule: dup, time: 4m0s") {
+		t.Errorf("on-demand: want the rule error at 4m, got %v", od.Errors())
 	}
 	if ex.Passed() {
 		t.Errorf("exhaustive: want the rule error at 4m, got a pass")
@@ -141,11 +142,11 @@ func write(t *testing.T, dir, name, content string) string {
 // runBoth2 runs both modes without requiring them to agree.
 func runBoth2(t *testing.T, p string) (*FileResult, *FileResult) {
 	t.Helper()
-	od, err := RunPromtoolFile(p, Options{})
+	od, err := RunFile(p, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := RunPromtoolFile(p, Options{Exhaustive: true})
+	ex, err := RunFile(p, Options{Options: simulate.Options{Exhaustive: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,21 +275,22 @@ func TestRandomModesAgree(t *testing.T) {
 	write(t, dir, "rules.yml", randomRules)
 	for seed := 1; seed <= n; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
 			r := rand.New(rand.NewSource(int64(seed)))
 			p := write(t, dir, fmt.Sprintf("test%d.yml", seed), randomTest(r))
 			od, ex := runBoth2(t, p)
-			if d := cmp.Diff(ex.Errors, od.Errors); d != "" {
+			if d := cmp.Diff(ex.Errors(), od.Errors()); d != "" {
 				t.Errorf("modes differ (-exhaustive +on-demand):\n%s", d)
 			}
-			plain, err := RunPromtoolFile(p, Options{NoMaterialize: true})
+			plain, err := RunFile(p, Options{Options: simulate.Options{NoMaterialize: true}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(ex.Errors, plain.Errors); d != "" {
+			if d := cmp.Diff(ex.Errors(), plain.Errors()); d != "" {
 				t.Errorf("modes differ (-exhaustive +on-demand without materialization):\n%s", d)
 			}
-			if ex.Passed() || len(ex.Errors) < 6 {
-				t.Errorf("expected the probe assertions to fail, got %d errors", len(ex.Errors))
+			if ex.Passed() || len(ex.Errors()) < 6 {
+				t.Errorf("expected the probe assertions to fail, got %d errors", len(ex.Errors()))
 			}
 			for _, g := range od.Groups {
 				if g.Stats.Fallback != "" {
@@ -303,26 +305,26 @@ func TestRandomModesAgree(t *testing.T) {
 // in input order and equal sequential runs.
 func TestParallelOrder(t *testing.T) {
 	files := promtoolTestFiles(t)
-	par, err := RunPromtoolFiles(files, Options{Parallelism: 4})
+	par, err := RunFiles(files, Options{Parallelism: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, f := range files {
-		seq, err := RunPromtoolFile(f, Options{Parallelism: 1})
+		seq, err := RunFile(f, Options{Parallelism: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if par[i].File != f {
 			t.Fatalf("result %d is for %s, want %s", i, par[i].File, f)
 		}
-		if d := cmp.Diff(seq.Errors, par[i].Errors); d != "" {
+		if d := cmp.Diff(seq.Errors(), par[i].Errors()); d != "" {
 			t.Errorf("%s: parallel and sequential differ:\n%s", f, d)
 		}
 	}
 }
 
 func TestWriteReport(t *testing.T) {
-	res, err := RunPromtoolFile("testdata/fail_labels.test.yml", Options{})
+	res, err := RunFile("testdata/fail_labels.test.yml", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,11 +332,11 @@ func TestWriteReport(t *testing.T) {
 	if err := res.WriteReport(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := "Unit Testing:  testdata/fail_labels.test.yml\n  FAILED:\n" + res.Errors[0] + "\n\n\n"
+	want := "Unit Testing:  testdata/fail_labels.test.yml\n  FAILED:\n" + res.Errors()[0] + "\n\n\n"
 	if b.String() != want {
 		t.Errorf("report:\n%q\nwant\n%q", b.String(), want)
 	}
-	res, _ = RunPromtoolFile("testdata/pass_basic.test.yml", Options{})
+	res, _ = RunFile("testdata/pass_basic.test.yml", Options{})
 	b.Reset()
 	_ = res.WriteReport(&b)
 	if b.String() != "Unit Testing:  testdata/pass_basic.test.yml\n  SUCCESS\n\n" {
@@ -343,14 +345,14 @@ func TestWriteReport(t *testing.T) {
 }
 
 func TestRunFilter(t *testing.T) {
-	res, err := RunPromtoolFile("testdata/fail_missing_alert.test.yml", Options{Run: []string{"^unexpected"}})
+	res, err := RunFile("testdata/fail_missing_alert.test.yml", Options{Run: []string{"^unexpected"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Groups) != 1 || res.Groups[0].Name != "unexpected alert" {
 		t.Fatalf("groups = %+v", res.Groups)
 	}
-	if _, err := RunPromtoolFile("x", Options{Run: []string{"("}}); err == nil {
+	if _, err := RunFile("x", Options{Run: []string{"("}}); err == nil {
 		t.Error("want an error for an invalid --run pattern")
 	}
 }

@@ -1,4 +1,4 @@
-package simulate
+package promtool
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/slo-compiler/slo/internal/simulate"
 )
 
 // promtoolCases are the testdata files compared with the real promtool.
@@ -42,22 +43,22 @@ var promtoolCases = []struct {
 func runBoth(t *testing.T, path string) (onDemand, exhaustive *FileResult) {
 	t.Helper()
 	var err error
-	onDemand, err = RunPromtoolFile(path, Options{})
+	onDemand, err = RunFile(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	exhaustive, err = RunPromtoolFile(path, Options{Exhaustive: true})
+	exhaustive, err = RunFile(path, Options{Options: simulate.Options{Exhaustive: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(exhaustive.Errors, onDemand.Errors); d != "" {
+	if d := cmp.Diff(exhaustive.Errors(), onDemand.Errors()); d != "" {
 		t.Errorf("%s: on-demand and exhaustive differ (-exhaustive +on-demand):\n%s", path, d)
 	}
-	plain, err := RunPromtoolFile(path, Options{NoMaterialize: true})
+	plain, err := RunFile(path, Options{Options: simulate.Options{NoMaterialize: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(exhaustive.Errors, plain.Errors); d != "" {
+	if d := cmp.Diff(exhaustive.Errors(), plain.Errors()); d != "" {
 		t.Errorf("%s: on-demand without materialization and exhaustive differ (-exhaustive +on-demand):\n%s", path, d)
 	}
 	return onDemand, exhaustive
@@ -90,7 +91,7 @@ func ourStderr(r *FileResult) string {
 	}
 	if !r.Passed() {
 		b.WriteString("  FAILED:\n")
-		for _, e := range r.Errors {
+		for _, e := range r.Errors() {
 			b.WriteString(e + "\n")
 		}
 	}
@@ -102,9 +103,9 @@ func TestAgainstPromtool(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			got, _ := runBoth(t, filepath.Join("testdata", tc.file))
 			if got.Passed() != tc.pass {
-				t.Errorf("passed = %v, want %v; errors:\n%s", got.Passed(), tc.pass, strings.Join(got.Errors, "\n"))
+				t.Errorf("passed = %v, want %v; errors:\n%s", got.Passed(), tc.pass, strings.Join(got.Errors(), "\n"))
 			}
-			text := strings.Join(got.Errors, "\n")
+			text := strings.Join(got.Errors(), "\n")
 			for _, w := range tc.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("failure text does not contain %q:\n%s", w, text)
@@ -140,6 +141,6 @@ func normalizePromtool(s string) string {
 	// We are run with paths under testdata/, promtool from inside it.
 	s = strings.ReplaceAll(s, "testdata/", "")
 	// YAML errors name the Go type the file is decoded into.
-	s = strings.ReplaceAll(s, "type simulate.", "type main.")
+	s = strings.ReplaceAll(s, "type promtool.", "type main.")
 	return s
 }

@@ -1,0 +1,366 @@
+package engine
+
+// Rule outputs computed with range queries instead of per-step
+// evaluations: the materialized recording rules of an on-demand run, the
+// label sets a compressed alerting rule returns over skipped steps, and
+// the scan for rule errors at steps an on-demand run skips. Why each is
+// the same as promtool's per-step evaluation is argued in the planner
+// (package plan); this file only does it.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/histogram"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/timestamp"
+	"github.com/prometheus/prometheus/model/value"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/rules"
+	"github.com/prometheus/prometheus/storage"
+	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/util/teststorage"
+)
+
+// RecordState is what Record keeps between calls for one rule.
+type RecordState struct {
+	// Done is the last step recorded; -1 before the first.
+	Done int
+	// prev holds the series written at step Done, for stale markers.
+	prev map[string]labels.Labels
+}
+
+// NewRecordState returns the state of a rule nothing was recorded of.
+func NewRecordState() *RecordState { return &RecordState{Done: -1} }
+
+// EnableRecording creates the store Record writes into; from then on rules
+// and queries read the input and the recorded outputs merged.
+func (s *Session) EnableRecording() error {
+	side, err := newSideStore()
+	if err != nil {
+		return err
+	}
+	s.side = side
+	s.queryable = mergedQueryable(s.suite.Storage(), side)
+	return nil
+}
+
+// Record computes recording rule i at every step of each run [lo, hi] of
+// runs (steps after st.Done; runs in order) with one range query per run,
+// over the storage as loaded now, and writes the outputs into the side
+// store in one commit, with the transformation RecordingRule.Eval and
+// Group.Eval apply. It returns the steps recorded, or why the group must
+// run exhaustively.
+func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration, st *RecordState) (int, string) {
+	r := s.rules[i]
+	qo := s.single[i].QueryOffset()
+	// One commit per rule: later rules read what earlier ones wrote.
+	app := s.side.Appender(s.ctx)
+	app.SetOptions(&storage.AppendOptions{DiscardOutOfOrder: true})
+	steps := 0
+	for _, run := range runs {
+		lo, hi := run[0], run[1]
+		if hi <= st.Done {
+			continue
+		}
+		if st.Done < lo {
+			st.prev = nil // First step of a run: no stale markers.
+		} else {
+			lo = st.Done + 1
+		}
+		start := mint.Add(time.Duration(lo)*iv - qo)
+		end := mint.Add(time.Duration(hi)*iv - qo)
+		mat, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv)
+		if err != nil {
+			_ = app.Rollback()
+			return steps, "rule " + r.Name() + ": " + err.Error()
+		}
+		prev, reason := s.appendRecorded(app, i, mat, lo, hi, st.prev, mint, iv)
+		if reason != "" {
+			_ = app.Rollback()
+			return steps, reason
+		}
+		st.prev, st.Done = prev, hi
+		steps += hi - lo + 1
+	}
+	if err := app.Commit(); err != nil {
+		return steps, "appending recorded samples failed: " + err.Error()
+	}
+	return steps, ""
+}
+
+// LabelSets evaluates rule i's expression at count steps iv apart from
+// start (with one range query) and returns, per step, the label sets it
+// returned as one comparable string.
+func (s *Session) LabelSets(i int, start time.Time, count int, iv time.Duration) ([]string, error) {
+	end := start.Add(time.Duration(count-1) * iv)
+	mat, err := rangeQuery(s.ctx, s.engine, s.view, s.rules[i].Query().String(), start, end, iv)
+	if err != nil {
+		return nil, err
+	}
+	sets := make([][]string, count)
+	for _, sr := range mat {
+		key := string(sr.Metric.Bytes(nil))
+		add := func(t int64) {
+			i := int((timestamp.Time(t).Sub(start)) / iv)
+			if i >= 0 && i < len(sets) {
+				sets[i] = append(sets[i], key)
+			}
+		}
+		for _, p := range sr.Floats {
+			add(p.T)
+		}
+		for _, p := range sr.Histograms {
+			add(p.T)
+		}
+	}
+	out := make([]string, count)
+	for i := range sets {
+		slices.Sort(sets[i])
+		out[i] = strings.Join(sets[i], "\xff")
+	}
+	return out, nil
+}
+
+// Scan evaluates each rule need marks over every step 0..lastStep with one
+// range query, in evaluation order, on a separate copy of the input with
+// every sample up to lastStep loaded; recorded outputs are written to a
+// store of their own, so later rules read them. A recording rule's result
+// is checked per step for duplicate label sets after applying its labels
+// and against the group limit, an alerting rule's for duplicates after
+// applying the alert labels and against the limit. It returns why the
+// group must run exhaustively ("" if no rule fails) and how many rules
+// it evaluated.
+func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Duration) (reason string, scanned int) {
+	suite, err := newLoader(s.series, s.start, s.opts.EnableDelayedNameRemoval)
+	if err != nil {
+		return "", 0 // The evaluation reports it.
+	}
+	defer suite.Close()
+	disableCompactions(suite.Storage())
+	var loadErr error
+	suite.WithSamplesTill(mint.Add(time.Duration(lastStep)*iv), func(err error) { loadErr = err })
+	if loadErr != nil {
+		return "", 0 // So does the evaluation.
+	}
+	store, err := newSideStore()
+	if err != nil {
+		return "scanning for rule errors failed: " + err.Error(), 0
+	}
+	defer store.Close()
+	q := mergedQueryable(suite.Storage(), store)
+	ctx := context.Background()
+	for i, r := range s.rules {
+		if !need[i] {
+			continue
+		}
+		scanned++
+		qo := s.single[i].QueryOffset()
+		start := mint.Add(-qo)
+		end := mint.Add(time.Duration(lastStep)*iv - qo)
+		mat, err := rangeQuery(ctx, s.engine, q, r.Query().String(), start, end, iv)
+		if err != nil {
+			return "rule " + r.Name() + " fails: " + err.Error(), scanned
+		}
+		if _, ok := r.(*rules.AlertingRule); ok {
+			if reason := s.checkAlertSteps(i, mat, lastStep, mint, iv); reason != "" {
+				return reason, scanned
+			}
+			continue
+		}
+		app := store.Appender(ctx)
+		if _, reason := s.appendRecorded(app, i, mat, 0, lastStep, nil, mint, iv); reason != "" {
+			_ = app.Rollback()
+			return reason, scanned
+		}
+		if err := app.Commit(); err != nil {
+			return "scanning for rule errors failed: " + err.Error(), 0
+		}
+	}
+	return "", scanned
+}
+
+// checkAlertSteps checks an alerting rule's results at every step for
+// duplicate label sets after applying the alert labels, and against the
+// group limit.
+func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint time.Time, iv time.Duration) string {
+	r := s.rules[i]
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	type out struct {
+		key string
+		ts  []int64
+	}
+	series := make([]out, len(mat))
+	for j, sr := range mat {
+		lb.Reset(sr.Metric)
+		lb.Del(labels.MetricName)
+		r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+		lb.Set(labels.AlertName, r.Name())
+		series[j].key = string(lb.Labels().Bytes(nil))
+		for _, f := range sr.Floats {
+			series[j].ts = append(series[j].ts, f.T)
+		}
+		for _, h := range sr.Histograms {
+			series[j].ts = append(series[j].ts, h.T)
+		}
+		slices.Sort(series[j].ts)
+	}
+	limit := s.single[i].Limit()
+	qo := s.single[i].QueryOffset()
+	for k := 0; k <= lastStep; k++ {
+		t := mint.Add(time.Duration(k)*iv - qo).UnixMilli()
+		seen := map[string]bool{}
+		for j := range series {
+			sr := &series[j]
+			for len(sr.ts) > 0 && sr.ts[0] < t {
+				sr.ts = sr.ts[1:]
+			}
+			if len(sr.ts) == 0 || sr.ts[0] != t {
+				continue
+			}
+			if seen[sr.key] {
+				return "alert " + r.Name() + " fails: duplicate label sets after applying alert labels"
+			}
+			seen[sr.key] = true
+		}
+		if limit > 0 && len(seen) > limit {
+			return "alert " + r.Name() + " exceeds its group limit"
+		}
+	}
+	return ""
+}
+
+// newSideStore returns a storage for rule outputs computed by range
+// queries.
+func newSideStore() (*teststorage.TestStorage, error) {
+	return teststorage.NewWithError(cheapStorage, func(o *tsdb.Options) {
+		// One block range covering any test, so samples of any age can be
+		// appended and nothing is compacted.
+		o.MinBlockDuration = int64(100 * 365 * 24 * time.Hour / time.Millisecond)
+		o.MaxBlockDuration = o.MinBlockDuration
+		// Samples are appended before anything reads them.
+		o.IsolationDisabled = true
+	})
+}
+
+func rangeQuery(ctx context.Context, engine *promql.Engine, q storage.Queryable, qs string, start, end time.Time, iv time.Duration) (promql.Matrix, error) {
+	qry, err := engine.NewRangeQuery(ctx, q, nil, qs, start, end, iv)
+	if err != nil {
+		return nil, err
+	}
+	res := qry.Exec(ctx)
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	mat, ok := res.Value.(promql.Matrix)
+	if !ok {
+		return nil, fmt.Errorf("range query returned %s", res.Value.Type())
+	}
+	return mat, nil
+}
+
+// appendRecorded appends recording rule i's outputs at steps lo..hi,
+// given the rule expression's values there. It returns why the group must
+// run exhaustively, if it must.
+func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix, lo, hi int, prev map[string]labels.Labels, mint time.Time, iv time.Duration) (map[string]labels.Labels, string) {
+	r := s.rules[i]
+	type out struct {
+		lset labels.Labels
+		key  string
+		fl   []promql.FPoint
+		hs   []promql.HPoint
+	}
+	lb := labels.NewBuilder(labels.EmptyLabels())
+	series := make([]*out, len(mat))
+	for j, sr := range mat {
+		lb.Reset(sr.Metric)
+		lb.Set(labels.MetricName, r.Name())
+		r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+		lset := lb.Labels()
+		series[j] = &out{lset: lset, key: string(lset.Bytes(nil)), fl: sr.Floats, hs: sr.Histograms}
+	}
+	limit := s.single[i].Limit()
+	qo := s.single[i].QueryOffset()
+	for g := lo; g <= hi; g++ {
+		t := timestamp.FromTime(mint.Add(time.Duration(g)*iv - qo))
+		cur := make(map[string]labels.Labels, len(series))
+		for _, sr := range series {
+			for len(sr.fl) > 0 && sr.fl[0].T < t {
+				sr.fl = sr.fl[1:]
+			}
+			for len(sr.hs) > 0 && sr.hs[0].T < t {
+				sr.hs = sr.hs[1:]
+			}
+			var err error
+			switch {
+			case len(sr.hs) > 0 && sr.hs[0].T == t:
+				if _, dup := cur[sr.key]; dup {
+					return nil, "rule " + r.Name() + " produced duplicate series"
+				}
+				_, err = app.AppendHistogram(0, sr.lset, t, nil, sr.hs[0].H)
+			case len(sr.fl) > 0 && sr.fl[0].T == t:
+				if _, dup := cur[sr.key]; dup {
+					return nil, "rule " + r.Name() + " produced duplicate series"
+				}
+				_, err = app.Append(0, sr.lset, t, sr.fl[0].F)
+			default:
+				continue
+			}
+			if err != nil {
+				return nil, "appending recorded samples failed: " + err.Error()
+			}
+			cur[sr.key] = sr.lset
+		}
+		if limit > 0 && len(cur) > limit {
+			return nil, "rule " + r.Name() + " exceeded its limit"
+		}
+		for k, l := range prev {
+			if _, ok := cur[k]; !ok {
+				if _, err := app.Append(0, l, t, math.Float64frombits(value.StaleNaN)); err != nil {
+					return nil, "appending stale markers failed: " + err.Error()
+				}
+			}
+		}
+		prev = cur
+	}
+	return prev, ""
+}
+
+// mergedQueryable reads the input series and the side store of recorded
+// values together.
+func mergedQueryable(primary, secondary storage.Queryable) storage.Queryable {
+	return storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
+		a, err := primary.Querier(mint, maxt)
+		if err != nil {
+			return nil, err
+		}
+		b, err := secondary.Querier(mint, maxt)
+		if err != nil {
+			return nil, errors.Join(err, a.Close())
+		}
+		return storage.NewMergeQuerier([]storage.Querier{a, b}, nil, storage.ChainedSeriesMerge), nil
+	})
+}
+
+// discard is an Appendable that drops everything.
+type discard struct{}
+
+func (discard) Appender(context.Context) storage.Appender { return discardAppender{} }
+
+type discardAppender struct{ storage.Appender }
+
+func (discardAppender) Append(ref storage.SeriesRef, _ labels.Labels, _ int64, _ float64) (storage.SeriesRef, error) {
+	return ref, nil
+}
+
+func (discardAppender) AppendHistogram(ref storage.SeriesRef, _ labels.Labels, _ int64, _ *histogram.Histogram, _ *histogram.FloatHistogram) (storage.SeriesRef, error) {
+	return ref, nil
+}
+func (discardAppender) SetOptions(*storage.AppendOptions) {}
+func (discardAppender) Commit() error                     { return nil }
+func (discardAppender) Rollback() error                   { return nil }

@@ -1,0 +1,111 @@
+package plan
+
+// Alerting rules evaluated over runs of steps.
+//
+// An alert assertion at step k needs the rule evaluated at every step from
+// k-for to k (plan.go, demand 1), so the work of a scenario grew with
+// `for`: a `for: 30d` alert at one-minute steps took 43,200 evaluations,
+// each templating every alert's annotations, to answer one assertion. But
+// between two evaluations of an alerting rule, its state can only change
+// where the set of label sets its expression returns changes:
+//
+//   - an alert returned at every step of a run keeps its ActiveAt, and is
+//     firing at step s exactly when s's time minus ActiveAt is at least
+//     `for` (AlertingRule.Eval recomputes this at every evaluation from
+//     ActiveAt alone, so skipping the steps where it turned firing changes
+//     nothing but FiredAt, which nothing observes without keep_firing_for);
+//   - an alert not returned at the first step of the run is resolved (or
+//     dropped) there and stays so; when it comes back, it is a new alert
+//     with ActiveAt at the step it came back, whether or not the resolved
+//     one was kept for resolvedRetention.
+//
+// So a compressed rule is evaluated for real only at its "must" steps: the
+// first and last step of each run of its plan steps, and every step an
+// assertion compares its alerts at (promtool's alert_rule_test, and
+// observed ranges that need annotations). At a must step, before the real
+// evaluation, one range query of the rule's expression over the skipped
+// steps since the previous evaluation finds the first step whose label sets
+// differ; the rule is evaluated for real there (late: see below), and so on
+// until the must step. Alert states at skipped steps that a states-only
+// range observes (ObserveRange.StatesOnly) are derived from the last real
+// evaluation, with the firing state recomputed as above; their annotations
+// are those of that evaluation.
+//
+// Evaluating late, at step s while the storage holds input up to a later
+// step k, is exact when the rule's expression sees the same samples as at
+// step s: it reads no samples after its evaluation time (no @, negative
+// offset or template queries), its producers come before it in evaluation
+// order with a query offset no larger than its own (so everything they
+// write after step s is stamped after the rule's query time at s), and
+// nothing reads what it writes (ALERTS, ALERTS_FOR_STATE), which is
+// therefore discarded. Rules with keep_firing_for (whose state depends on
+// when the alert turned firing), templated labels (whose label set depends
+// on the value) or subqueries are never compressed.
+
+import (
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+)
+
+// markCompressible decides which alerting rules are compressed and their
+// must steps. readBy says which nodes' outputs something reads. The
+// runner must make the engine discard what compressed rules write.
+func (p *Plan) markCompressible(d Demands, iv time.Duration, readBy []bool) {
+NODES:
+	for i, n := range p.Nodes {
+		r := n.Rule
+		if !r.Alert || len(n.Steps) == 0 || readBy[i] || r.KeepFiringFor > 0 || hasSubquery(r.Query) {
+			continue
+		}
+		templated := false
+		r.Labels.Range(func(l labels.Label) { templated = templated || strings.Contains(l.Value, "{{") })
+		if templated {
+			continue
+		}
+		for _, rd := range n.reads {
+			if rd.Unbounded || rd.Forward > 0 {
+				continue NODES
+			}
+			for j, m := range p.Nodes {
+				if m.produces(rd) && (j >= i || m.Rule.QueryOffset > r.QueryOffset) {
+					continue NODES
+				}
+			}
+		}
+		var must Spans
+		for _, sp := range n.Steps {
+			must = must.Add(sp.Lo, sp.Lo).Add(sp.Hi, sp.Hi)
+		}
+		for _, at := range d.Alerts {
+			if at.Alertname == r.Name {
+				k := Step(at.At, iv)
+				must = must.Add(k, k)
+			}
+		}
+		for _, o := range d.Observed {
+			if !o.StatesOnly && o.Names[r.Name] {
+				must = must.Add(Step(o.From, iv), Step(o.To, iv))
+			}
+		}
+		n.Compress = true
+		n.Must = must
+		n.MCur = Cursor{s: must}
+		n.Last = -1
+	}
+}
+
+// SameRun reports whether steps a < b are in the same run of s (so every
+// step between them is in s).
+func (s Spans) SameRun(a, b int) bool {
+	if a < 0 || a >= b {
+		return false
+	}
+	for _, x := range s {
+		if x.Lo <= a && b <= x.Hi {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,128 @@
+package plan
+
+// Materialized recording rules.
+//
+// Evaluating a recording rule at tens of thousands of steps one
+// rules.Group.Eval at a time costs tens of microseconds per step, most of
+// it in per-evaluation bookkeeping. For a recording rule that
+//
+//   - reads input series, or outputs of materialized rules that come
+//     before it in evaluation order (which promtool evaluates before it
+//     at every step),
+//   - reads only samples at or before its evaluation time, in a span
+//     bounded relative to it (no @, negative offset, subquery or info()),
+//   - writes no series that an input series or another rule may write
+//     (rules with the same record name are told apart by their rule
+//     labels), and
+//   - is read only by rules that come after it in evaluation order (so at
+//     any step they see the same samples of it as in promtool's run: those
+//     up to and including that step),
+//
+// its outputs over a range of steps are computed with one PromQL range
+// query (which the engine evaluates as the same instant evaluation at
+// every step), once the input series are loaded up to the last of those
+// steps and the rules it reads are materialized up to it, and written
+// into a separate storage with the transformation RecordingRule.Eval and
+// Group.Eval apply: __name__ set to the record name, rule labels set, an
+// error on duplicate label sets or when the group limit is exceeded, and a
+// stale marker for every series of the previous step that is gone. Rules
+// and assertions then query both storages merged. A query or rule error
+// makes the group run exhaustively, so errors are reported as promtool
+// reports them.
+
+import (
+	"slices"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// MarkMaterializable decides which rules of the plan are materialized.
+// input holds the label sets of the input series.
+func (p *Plan) MarkMaterializable(input []labels.Labels) {
+NODES:
+	for i, n := range p.Nodes {
+		if n.Rule.Alert || len(n.Steps) == 0 || hasSubquery(n.Rule.Query) {
+			continue
+		}
+		// No other rule and no input series may write a series this rule
+		// writes: the materialized samples live in a storage of their own.
+		for j, m := range p.Nodes {
+			if j != i && sharesOutput(n, m) {
+				continue NODES
+			}
+		}
+		for _, o := range n.outputs {
+			for _, in := range input {
+				if in.Get(labels.MetricName) == o && hasLabels(in, n.Rule.Labels) {
+					continue NODES
+				}
+			}
+		}
+		for _, r := range n.reads {
+			if r.Unbounded || r.Forward > 0 {
+				continue NODES
+			}
+			for j, m := range p.Nodes {
+				if m.produces(r) && (j >= i || !m.Materialize) {
+					continue NODES
+				}
+			}
+		}
+		for j := 0; j <= i; j++ {
+			for _, r := range p.Nodes[j].reads {
+				if n.produces(r) {
+					continue NODES
+				}
+			}
+		}
+		n.Materialize = true
+	}
+}
+
+// sharesOutput reports whether two rules may write the same series.
+// Recording rules with the same name do not if their rule labels give
+// some label different values.
+func sharesOutput(a, b *Node) bool {
+	common := false
+	for _, o := range a.outputs {
+		common = common || slices.Contains(b.outputs, o)
+	}
+	if !common {
+		return false
+	}
+	if a.Rule.Alert || b.Rule.Alert {
+		return true
+	}
+	bl := b.Rule.Labels
+	disjoint := false
+	a.Rule.Labels.Range(func(l labels.Label) {
+		if l.Name != labels.MetricName && bl.Has(l.Name) && bl.Get(l.Name) != l.Value {
+			disjoint = true
+		}
+	})
+	return !disjoint
+}
+
+// hasLabels reports whether ls has every label of want (other than the
+// metric name) with the same value.
+func hasLabels(ls, want labels.Labels) bool {
+	ok := true
+	want.Range(func(l labels.Label) {
+		if l.Name != labels.MetricName && ls.Get(l.Name) != l.Value {
+			ok = false
+		}
+	})
+	return ok
+}
+
+func hasSubquery(e parser.Expr) bool {
+	found := false
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if _, ok := n.(*parser.SubqueryExpr); ok {
+			found = true
+		}
+		return nil
+	})
+	return found
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench-speed.sh: the speed goals of `slo test` and `slo check` on this
+# repository, each figure printed next to its goal and as a ratio against
+# the same command with --exhaustive (promtool's every-rule-every-step
+# evaluation), measured in this run on this machine:
+#
+#   - every generated scenario under 50 ms (max and median per scenario,
+#     from `slo test --format json`; scenarios run two at a time, so a
+#     scenario's time includes waiting for a core on a busy machine);
+#   - `slo test` over the repository under 5 s wall;
+#   - one spec, `slo test specs/dubbing/system-health.yaml`, under 1 s;
+#   - `slo check` over the repository under 8 s (no --exhaustive: its
+#     ratio is against the exhaustive `slo test` of the repository).
+#
+# Wall times are medians of RUNS runs; CPU (user+sys) and peak RSS are
+# printed beside them, since on a shared machine CPU time is the steadier
+# figure. A benchmark reports; it never fails on a figure.
+#
+# Environment: RUNS (3), EXHAUSTIVE_RUNS (1; the exhaustive run over the
+# repository takes many minutes; 0 skips it and prints no ratio for the
+# repository-wide figures), SPEC (specs/dubbing/system-health.yaml).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+EXHAUSTIVE_RUNS=${EXHAUSTIVE_RUNS:-1}
+SPEC=${SPEC:-specs/dubbing/system-health.yaml}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench-speed.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/slo" ./cmd/slo
+
+# measure NAME RUNS CMD...: runs CMD RUNS times; writes the median wall
+# seconds, median CPU seconds and largest RSS (MB) to $tmp/NAME.{wall,cpu,rss}
+# and the last run's stdout to $tmp/NAME.out. Fails if CMD fails.
+measure() {
+	local name=$1 runs=$2
+	shift 2
+	: >"$tmp/$name.runs"
+	for ((i = 0; i < runs; i++)); do
+		if ! /usr/bin/time -f "%e %U %S %M" -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"; then
+			cat "$tmp/$name.out" "$tmp/$name.err" >&2
+			return 1
+		fi
+		cat "$tmp/$name.time" >>"$tmp/$name.runs"
+	done
+	awk '{print $1}' "$tmp/$name.runs" | median >"$tmp/$name.wall"
+	awk '{print $2 + $3}' "$tmp/$name.runs" | median >"$tmp/$name.cpu"
+	awk '{if ($4 > m) m = $4} END {printf "%.0f\n", m / 1024}' "$tmp/$name.runs" >"$tmp/$name.rss"
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# line LABEL NAME ANCHOR GOAL: one figure, its goal and its ratio to the
+# anchor's wall and CPU time.
+line() {
+	local label=$1 name=$2 anchor=$3 goal=$4
+	awk -v l="$label" -v w="$(cat "$tmp/$name.wall")" -v c="$(cat "$tmp/$name.cpu")" -v r="$(cat "$tmp/$name.rss")" \
+		-v aw="$(cat "$tmp/$anchor.wall")" -v ac="$(cat "$tmp/$anchor.cpu")" -v g="$goal" 'BEGIN {
+		printf "%-34s %7.2f s wall (goal < %s s, %s)  %7.2f s CPU  %5d MB   %5.3fx wall, %5.3fx CPU of exhaustive\n",
+			l, w, g, (w < g ? "met" : "NOT met"), c, r, w / aw, c / ac
+	}'
+}
+
+# scenarios NAME: per-scenario figures of a --format json run.
+scenarios() {
+	jq -s -r '[.[] | .scenarios? // empty | .[]] as $all
+		| ($all | map(select(.generated)) | map(.duration_ms) | sort) as $g
+		| ($all | map(select(.generated | not)) | map(.duration_ms) | sort) as $h
+		| def med: if length == 0 then 0 elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		  "\($g | length) \($g | max // 0) \($g | med) \($g | map(select(. >= 50)) | length) \($h | length) \($h | max // 0) \($h | med)"' "$tmp/$1.out"
+}
+
+measure repo "$RUNS" "$tmp/slo" test --format json
+if ((EXHAUSTIVE_RUNS > 0)); then
+	measure repo-exh "$EXHAUSTIVE_RUNS" "$tmp/slo" test --format json --exhaustive
+else
+	echo nan >"$tmp/repo-exh.wall"
+	echo nan >"$tmp/repo-exh.cpu"
+	echo '{"scenarios": []}' >"$tmp/repo-exh.out"
+fi
+measure spec "$RUNS" "$tmp/slo" test "$SPEC"
+measure spec-exh "$((EXHAUSTIVE_RUNS > 0 ? EXHAUSTIVE_RUNS : 1))" "$tmp/slo" test --exhaustive "$SPEC"
+measure check "$RUNS" "$tmp/slo" check
+
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; wall: median of $RUNS runs, exhaustive of $EXHAUSTIVE_RUNS"
+line "slo test (repository)" repo repo-exh 5
+line "slo test $(basename "$SPEC")" spec spec-exh 1
+line "slo check (repository)" check repo-exh 8
+echo "exhaustive anchors: slo test $(cat "$tmp/repo-exh.wall") s wall, $(cat "$tmp/repo-exh.cpu") s CPU; one spec $(cat "$tmp/spec-exh.wall") s wall, $(cat "$tmp/spec-exh.cpu") s CPU"
+read -r n gmax gmed over hn hmax hmed <<<"$(scenarios repo)"
+read -r _ xgmax xgmed _ _ xhmax xhmed <<<"$(scenarios repo-exh)"
+awk -v n="$n" -v max="$gmax" -v med="$gmed" -v over="$over" -v xmax="$xgmax" -v xmed="$xgmed" 'BEGIN {
+	printf "generated scenarios (%d): max %.1f ms, median %.1f ms (goal: every one < 50 ms, %s; %d at or over)   exhaustive: max %.1f ms, median %.1f ms (%.3fx, %.3fx)\n",
+		n, max, med, (over == 0 ? "met" : "NOT met"), over, xmax, xmed, max / xmax, med / xmed
+}'
+awk -v n="$hn" -v max="$hmax" -v med="$hmed" -v xmax="$xhmax" -v xmed="$xhmed" 'BEGIN {
+	printf "hand-written scenarios (%d): max %.1f ms, median %.1f ms   exhaustive: max %.1f ms, median %.1f ms\n", n, max, med, xmax, xmed
+}'
