@@ -366,10 +366,13 @@ type Routing struct {
 	// receiver.
 	DefaultReceiver    string
 	DefaultReceiverPos diag.Pos
-	GroupBy            []string
-	GroupWait          time.Duration
-	GroupInterval      time.Duration
-	RepeatInterval     time.Duration
+	// TeamsInvalid is set when routing.teams was written with a value the
+	// decoder refused (and reported): no team is then reported as unrouted.
+	TeamsInvalid   bool
+	GroupBy        []string
+	GroupWait      time.Duration
+	GroupInterval  time.Duration
+	RepeatInterval time.Duration
 	// Position is where the generated subtree goes among the base route's
 	// children.
 	Position Position

@@ -54,7 +54,7 @@ func ParseDocuments(path string, src []byte, roots []*yaml.Node) (*File, diag.Li
 			d.typeError(root, "document", "a mapping with version: "+Version)
 			continue
 		}
-		if mappingHas(root, "routing") {
+		if mappingHas(root, "routing") || isRoutingTypo(root) {
 			r := &Routing{}
 			r.Pos = d.pos(root)
 			d.decodeStruct(root, r, "")
@@ -99,9 +99,27 @@ func (d *decoder) checkVersion(v string, n *Node) {
 	switch {
 	case !n.Has("version"):
 		d.diags.Errorf(n.Pos, "spec/version", "version: missing; expected %q", Version)
+	case n.Invalid("version"): // the decoder reported it
 	case v != Version:
 		d.diags.Errorf(n.At("version"), "spec/version", "version: expected %q, got %q", Version, v)
 	}
+}
+
+// isRoutingTypo reports whether mapping n, which has no routing key, is a
+// routing document whose routing key is misspelt (routng:): it has no
+// service, and a key that is a typo of routing. Decoded as a routing
+// document, the misspelt key is its one diagnostic, not a service's
+// missing fields.
+func isRoutingTypo(n *yaml.Node) bool {
+	if mappingHas(n, "service") {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k != "version" && closest(k, []string{"routing"}) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func mappingHas(n *yaml.Node, key string) bool {
@@ -196,7 +214,14 @@ func (d *decoder) decodeStruct(n *yaml.Node, v hasNode, what string) bool {
 		path := join(what, name)
 		idx, ok := fields[name]
 		if !ok {
-			d.unknownField(k, what, name, fields)
+			// A typo of a field not written under its own name counts as
+			// that field written with a bad value: the did-you-mean is the
+			// one diagnostic, and checks that the field is given (which
+			// skip invalid fields) say nothing more.
+			if best := d.unknownField(k, what, name, fields); best != "" && !nd.Has(best) {
+				nd.setField(best, d.pos(k), d.pos(val))
+				nd.setInvalid(best)
+			}
 			continue
 		}
 		if seen[name] {
@@ -252,7 +277,9 @@ func FieldNames(t reflect.Type) []string {
 	return names
 }
 
-func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[string]int) {
+// unknownField reports key k, which names no field, and returns the field
+// it suggests instead, or "".
+func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[string]int) string {
 	known := make([]string, 0, len(fields))
 	for f := range fields {
 		known = append(known, f)
@@ -263,12 +290,14 @@ func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[strin
 		where = "the document"
 	}
 	msg := fmt.Sprintf("unknown field %q in %s", name, where)
-	if best := closest(name, known); best != "" {
+	best := closest(name, known)
+	if best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	} else {
 		msg += fmt.Sprintf("; expected one of %s", strings.Join(known, ", "))
 	}
 	d.diags.Errorf(d.pos(k), "spec/unknown-field", "%s", msg)
+	return best
 }
 
 // closest returns the candidate nearest to s by edit distance, when it is

@@ -143,6 +143,8 @@ func (v *validator) levels(m *model.Alert, a *spec.Alert) {
 		m.Direction, th = model.Below, a.Below
 	case isStatus || a.Severity != "":
 		m.Direction = model.Condition
+	case a.Invalid("above") || a.Invalid("below"): // the decoder reported it
+		return
 	default:
 		v.diags.Errorf(a.Pos, "spec/required", "expected above or below with a threshold per severity, e.g. above: {warning: 100, critical: 200}")
 		return

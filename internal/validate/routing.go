@@ -28,6 +28,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 		Source:             path,
 		DefaultReceiver:    rs.DefaultReceiver,
 		DefaultReceiverPos: rs.At("default_receiver"),
+		TeamsInvalid:       rs.Invalid("teams"),
 		GroupBy:            rs.GroupBy,
 		GroupWait:          v.duration(rs.GroupWait, 30*time.Second, "routing.group_wait"),
 		GroupInterval:      v.duration(rs.GroupInterval, 5*time.Minute, "routing.group_interval"),
@@ -63,7 +64,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 		}
 	}
 	rc := routeChecker{v: v, m: m, known: baseOK || rs.Base == ""}
-	if rs.DefaultReceiver == "" && m.BaseRoute == nil && !(rs.Base != "" && !baseOK) {
+	if rs.DefaultReceiver == "" && m.BaseRoute == nil && !(rs.Base != "" && !baseOK) && !rs.Invalid("default_receiver") {
 		v.diags.Errorf(rs.Pos, "spec/required", "routing.default_receiver: missing; expected the receiver that takes alerts no team route matches")
 	}
 	rc.receiver(rs.DefaultReceiver, m.DefaultReceiverPos)
@@ -293,7 +294,7 @@ func (v *validator) routingChecks(p *model.Project) {
 	for _, s := range p.Services {
 		// An error, not a warning: a misspelt team sends even the critical
 		// alerts to the default receiver, and nobody is paged.
-		if s.Team != "" && !slices.Contains(teams, s.Team) {
+		if s.Team != "" && !slices.Contains(teams, s.Team) && !r.TeamsInvalid {
 			hint := "; expected one of " + strings.Join(teams, ", ")
 			if len(teams) == 0 {
 				hint = "; routing.teams lists none"

@@ -125,6 +125,7 @@ func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 		if _, ok := v.expr(check, &sli.Node, "sli.error_ratio"); ok {
 			m.SLI = model.SLI{ErrorRatio: strings.TrimSpace(text)}
 		}
+	case sli.Invalid("ratio") || sli.Invalid("error_ratio"): // the decoder reported it
 	default:
 		v.diags.Errorf(sli.Pos, "spec/required", "sli: expected ratio (bad or good, and total counters), latency (a histogram and a threshold) or error_ratio")
 	}
