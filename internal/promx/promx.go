@@ -53,6 +53,11 @@ func ParseExpr(text string) (parser.Expr, []ExprError) {
 		}
 		out := make([]ExprError, 0, len(perrs))
 		for _, pe := range perrs {
+			// The parser reports an aggregation whose argument failed to
+			// parse as having none, beside the error that made it fail.
+			if len(perrs) > 1 && pe.Err.Error() == "no arguments for aggregate expression provided" {
+				continue
+			}
 			out = append(out, ExprError{Offset: int(pe.PositionRange.Start), Message: pe.Err.Error()})
 		}
 		return nil, out

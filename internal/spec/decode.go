@@ -218,6 +218,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v hasNode, what string) bool {
 			// that field written with a bad value: the did-you-mean is the
 			// one diagnostic, and checks that the field is given (which
 			// skip invalid fields) say nothing more.
+			if i >= 2 && commaInValue(n, i) {
+				pk, pv := n.Content[i-2], n.Content[i-1]
+				d.diags.Errorf(d.pos(k), "spec/unknown-field", "unknown field %q in %s: in a {...} mapping a comma ends the value before it; if it belongs to the value of %s, quote the value: %s: %q", name, whereOf(what), pk.Value, pk.Value, pv.Value+", "+name)
+				continue
+			}
 			if best := d.unknownField(k, what, name, fields); best != "" && !nd.Has(best) {
 				nd.setField(best, d.pos(k), d.pos(val))
 				nd.setInvalid(best)
@@ -277,6 +282,24 @@ func FieldNames(t reflect.Type) []string {
 	return names
 }
 
+func whereOf(what string) string {
+	if what == "" {
+		return "the document"
+	}
+	return what
+}
+
+// commaInValue reports whether key i of mapping n looks like the rest of
+// the value before it, cut at a comma: n is a flow mapping ({...}), key i
+// has no value of its own, and the value before it is a plain string
+// (title: Cost this month, projected).
+func commaInValue(n *yaml.Node, i int) bool {
+	k, v, pv := n.Content[i], n.Content[i+1], n.Content[i-1]
+	return n.Style&yaml.FlowStyle != 0 && k.Kind == yaml.ScalarNode && k.Style == 0 &&
+		v.Kind == yaml.ScalarNode && v.Tag == "!!null" && v.Value == "" &&
+		pv.Kind == yaml.ScalarNode && pv.Style == 0 && pv.Tag == "!!str"
+}
+
 // unknownField reports key k, which names no field, and returns the field
 // it suggests instead, or "".
 func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[string]int) string {
@@ -285,11 +308,7 @@ func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[strin
 		known = append(known, f)
 	}
 	slices.Sort(known)
-	where := what
-	if where == "" {
-		where = "the document"
-	}
-	msg := fmt.Sprintf("unknown field %q in %s", name, where)
+	msg := fmt.Sprintf("unknown field %q in %s", name, whereOf(what))
 	best := closest(name, known)
 	if best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
