@@ -466,6 +466,8 @@ type LabelRoute struct {
 // TeamRoute routes a team's alerts.
 type TeamRoute struct {
 	Team string
+	// KeyPos is where the team's key is written in routing.teams.
+	KeyPos diag.Pos
 	// Route is the team route's own settings: Receiver takes the team's
 	// alerts of severities not listed; the time intervals apply to every
 	// route of the team that gives none of its own.

@@ -194,6 +194,9 @@ func (v *validator) ratio(r *spec.Ratio, what string) *model.RatioSignal {
 		}
 		return m
 	}
+	if r.Total == nil && signal && (r.Invalid("bad") || r.Invalid("good")) {
+		return nil // a signal's bad and good need no total; the decoder reported the one that failed
+	}
 	total, good := v.selector(r.Total, &r.Node, what+".total")
 	if !ok || !good {
 		return nil
