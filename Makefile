@@ -19,7 +19,7 @@ run: build
 # against mutated rules), without the race detector, which makes them ten
 # times slower; the compiled output of specs/ checked by the real promtool
 # and amtool, and loaded by real Prometheus and Alertmanager servers; and
-# slo check, the CI gate, on the repository itself.
+# slo check, the CI gate, on the repository itself and on examples/checkout.
 test: lint unit heavy check-output realservers check
 
 unit:
@@ -46,8 +46,12 @@ test-all: test
 realservers:
 	$(GO) test -count=1 -v -run 'TestShippedRulesOnRealServers' ./internal/realserver/
 
+# slo check, the CI gate, on the repository itself and on
+# examples/checkout, the new user's project written from the docs alone
+# (about 2 s of CPU).
 check: build
 	./$(BIN) check
+	cd examples/checkout && ../../$(BIN) check
 
 # Real binaries accept what we write (skipped, with a note, where they are
 # not installed; .ci/run installs them).

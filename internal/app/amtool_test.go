@@ -77,3 +77,59 @@ func TestMergedRoutesAmtool(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckoutExampleAmtool asks the real amtool where alerts go in
+// examples/checkout, the project written from the docs alone: its base
+// config's own routes (the Watchdog dead-man's switch, the platform pager)
+// send the base's alerts where they went before slo compiled it, and the
+// committed alertmanager/alertmanager.yml (slo check keeps it what the specs
+// compile to) sends checkout's alerts to PagerDuty, Slack and e-mail.
+func TestCheckoutExampleAmtool(t *testing.T) {
+	amtool, err := exec.LookPath("amtool")
+	if err != nil {
+		t.Skip("amtool is not installed; skipped (apt-get install prometheus-alertmanager)")
+	}
+	dir := filepath.Join("..", "..", "examples", "checkout")
+	base := filepath.Join(dir, "config", "alertmanager.base.yml")
+	compiled := filepath.Join(dir, "alertmanager", "alertmanager.yml")
+	routes := func(config string, labels []string) string {
+		t.Helper()
+		out, err := exec.Command(amtool, append([]string{"config", "routes", "test", "--config.file=" + config}, labels...)...).Output()
+		if err != nil {
+			t.Fatalf("amtool config routes test --config.file=%s %s: %v", config, strings.Join(labels, " "), err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	for _, c := range []struct {
+		labels []string
+		want   string
+	}{
+		{[]string{"alertname=Watchdog", "severity=none"}, "deadmansswitch"},
+		{[]string{"alertname=KubeAPIDown", "namespace=kube-system", "severity=critical"}, "platform-pagerduty"},
+		// An alert of the checkout team's own, not one slo compiles.
+		{[]string{"alertname=CheckoutPodCrashLooping", "service=checkout", "team=checkout", "severity=critical"}, "ops-slack"},
+		{[]string{"alertname=NodeDown", "severity=critical"}, "ops-slack"},
+	} {
+		if got := routes(base, c.labels); got != c.want {
+			t.Fatalf("the base config sends %v to %s, the test expects %s", c.labels, got, c.want)
+		}
+		if got := routes(compiled, c.labels); got != c.want {
+			t.Errorf("the base's own alert %v goes to %s after compiling, to %s before", c.labels, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		labels []string
+		want   string
+	}{
+		{[]string{"alertname=CheckoutQueueDepthHigh", "service=checkout", "team=checkout", "queue=card", "severity=critical"}, "checkout-pagerduty"},
+		{[]string{"alertname=CheckoutQueueDepthHigh", "service=checkout", "team=checkout", "queue=card", "severity=warning"}, "checkout-slack"},
+		{[]string{"alertname=CheckoutLatencyErrorBudgetBurn", "service=checkout", "team=checkout", "slo=checkout-latency", "severity=critical"}, "checkout-pagerduty"},
+		// Orders and cost go to e-mail (in office hours), whatever the severity.
+		{[]string{"alertname=CheckoutOrdersDropWeekOverWeek", "service=checkout", "team=checkout", "category=business", "severity=critical"}, "checkout-email"},
+		{[]string{"alertname=CheckoutMonthlyCostHigh", "service=checkout", "team=checkout", "category=business", "severity=warning"}, "checkout-email"},
+	} {
+		if got := routes(compiled, c.labels); got != c.want {
+			t.Errorf("slo's alert %v goes to %s, want %s", c.labels, got, c.want)
+		}
+	}
+}

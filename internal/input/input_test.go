@@ -36,7 +36,7 @@ slos:
       events:
         error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}])
         total_query: sum(rate(http_requests_total[{{.window}}]))
-`, `a.yml:8:22: error: sli.error_ratio: unclosed left parenthesis [promql/syntax]`},
+`, `a.yml:8:22: error: sli.error_ratio: unclosed '(': no ')' closes it [promql/syntax]`},
 		"camelCase in the Kubernetes form": {`apiVersion: sloth.slok.dev/v1
 kind: PrometheusServiceLevel
 spec:

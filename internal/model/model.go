@@ -366,10 +366,13 @@ type Routing struct {
 	// receiver.
 	DefaultReceiver    string
 	DefaultReceiverPos diag.Pos
-	GroupBy            []string
-	GroupWait          time.Duration
-	GroupInterval      time.Duration
-	RepeatInterval     time.Duration
+	// TeamsInvalid is set when routing.teams was written with a value the
+	// decoder refused (and reported): no team is then reported as unrouted.
+	TeamsInvalid   bool
+	GroupBy        []string
+	GroupWait      time.Duration
+	GroupInterval  time.Duration
+	RepeatInterval time.Duration
 	// Position is where the generated subtree goes among the base route's
 	// children.
 	Position Position
@@ -463,6 +466,8 @@ type LabelRoute struct {
 // TeamRoute routes a team's alerts.
 type TeamRoute struct {
 	Team string
+	// KeyPos is where the team's key is written in routing.teams.
+	KeyPos diag.Pos
 	// Route is the team route's own settings: Receiver takes the team's
 	// alerts of severities not listed; the time intervals apply to every
 	// route of the team that gives none of its own.

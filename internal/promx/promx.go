@@ -42,13 +42,68 @@ func ParseExpr(text string) (parser.Expr, []ExprError) {
 	}
 	var perrs parser.ParseErrors
 	if errors.As(err, &perrs) {
+		// An unclosed bracket is the mistake; the parser's other errors
+		// (no arguments for an aggregation, ...) follow from it, and the
+		// lexer places it at the end of the text, not at the bracket.
+		for _, pe := range perrs {
+			if u, ok := unclosed(text, pe.Err.Error()); ok {
+				return nil, []ExprError{u}
+			}
+		}
 		out := make([]ExprError, 0, len(perrs))
 		for _, pe := range perrs {
+			// The parser reports an aggregation whose argument failed to
+			// parse as having none, beside the error that made it fail.
+			if len(perrs) > 1 && pe.Err.Error() == "no arguments for aggregate expression provided" {
+				continue
+			}
 			out = append(out, ExprError{Offset: int(pe.PositionRange.Start), Message: pe.Err.Error()})
 		}
 		return nil, out
 	}
 	return nil, []ExprError{{Message: err.Error()}}
+}
+
+// unclosedBrackets maps the lexer's messages for a bracket left open at
+// the end of the text to the bracket and its closing one.
+var unclosedBrackets = map[string][2]byte{
+	"unclosed left parenthesis":             {'(', ')'},
+	"unclosed left bracket":                 {'[', ']'},
+	"unexpected end of input inside braces": {'{', '}'},
+}
+
+// unclosed turns the lexer's error msg about a bracket left open into an
+// error at the bracket that has no closing one, or reports false.
+func unclosed(text, msg string) (ExprError, bool) {
+	br, ok := unclosedBrackets[msg]
+	if !ok {
+		return ExprError{}, false
+	}
+	var open []int
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; c {
+		case '"', '\'', '`':
+			for i++; i < len(text) && text[i] != c; i++ {
+				if text[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+		case '#':
+			for i < len(text) && text[i] != '\n' {
+				i++
+			}
+		case br[0]:
+			open = append(open, i)
+		case br[1]:
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	if len(open) == 0 {
+		return ExprError{}, false
+	}
+	return ExprError{Offset: open[len(open)-1], Message: fmt.Sprintf("unclosed %q: no %q closes it", br[0], br[1])}, true
 }
 
 // CheckExpr returns the problems of a PromQL expression, or nil. An

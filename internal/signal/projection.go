@@ -52,6 +52,8 @@ func (projectionKind) Check(c Checker, s *spec.Signal) model.Signal {
 	case p.Has("to") && p.Has("horizon"):
 		c.Errorf(p.KeyAt("to"), "spec/one-of", "signal.projection: give horizon or to, not both")
 		ok = false
+	case p.Invalid("to"): // the decoder reported it
+		ok = false
 	case p.Has("to") && p.To != ToEndOfMonth:
 		c.Errorf(p.At("to"), "spec/range", "signal.projection.to: expected %s, got %q", ToEndOfMonth, p.To)
 		ok = false
@@ -81,6 +83,7 @@ func (projectionKind) Check(c Checker, s *spec.Signal) model.Signal {
 		if sok && ok {
 			return m
 		}
+	case p.Invalid("counter") || p.Invalid("gauge"): // the decoder reported it
 	default:
 		c.Errorf(p.Pos, "spec/required", "signal.projection: expected counter or gauge, a series selector")
 	}

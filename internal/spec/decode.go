@@ -54,7 +54,7 @@ func ParseDocuments(path string, src []byte, roots []*yaml.Node) (*File, diag.Li
 			d.typeError(root, "document", "a mapping with version: "+Version)
 			continue
 		}
-		if mappingHas(root, "routing") {
+		if mappingHas(root, "routing") || isRoutingTypo(root) {
 			r := &Routing{}
 			r.Pos = d.pos(root)
 			d.decodeStruct(root, r, "")
@@ -99,9 +99,27 @@ func (d *decoder) checkVersion(v string, n *Node) {
 	switch {
 	case !n.Has("version"):
 		d.diags.Errorf(n.Pos, "spec/version", "version: missing; expected %q", Version)
+	case n.Invalid("version"): // the decoder reported it
 	case v != Version:
 		d.diags.Errorf(n.At("version"), "spec/version", "version: expected %q, got %q", Version, v)
 	}
+}
+
+// isRoutingTypo reports whether mapping n, which has no routing key, is a
+// routing document whose routing key is misspelt (routng:): it has no
+// service, and a key that is a typo of routing. Decoded as a routing
+// document, the misspelt key is its one diagnostic, not a service's
+// missing fields.
+func isRoutingTypo(n *yaml.Node) bool {
+	if mappingHas(n, "service") {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k != "version" && closest(k, []string{"routing"}) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func mappingHas(n *yaml.Node, key string) bool {
@@ -196,7 +214,19 @@ func (d *decoder) decodeStruct(n *yaml.Node, v hasNode, what string) bool {
 		path := join(what, name)
 		idx, ok := fields[name]
 		if !ok {
-			d.unknownField(k, what, name, fields)
+			// A typo of a field not written under its own name counts as
+			// that field written with a bad value: the did-you-mean is the
+			// one diagnostic, and checks that the field is given (which
+			// skip invalid fields) say nothing more.
+			if i >= 2 && commaInValue(n, i) {
+				pk, pv := n.Content[i-2], n.Content[i-1]
+				d.diags.Errorf(d.pos(k), "spec/unknown-field", "unknown field %q in %s: in a {...} mapping a comma ends the value before it; if it belongs to the value of %s, quote the value: %s: %q", name, whereOf(what), pk.Value, pk.Value, pv.Value+", "+name)
+				continue
+			}
+			if best := d.unknownField(k, what, name, fields); best != "" && !nd.Has(best) {
+				nd.setField(best, d.pos(k), d.pos(val))
+				nd.setInvalid(best)
+			}
 			continue
 		}
 		if seen[name] {
@@ -252,23 +282,41 @@ func FieldNames(t reflect.Type) []string {
 	return names
 }
 
-func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[string]int) {
+func whereOf(what string) string {
+	if what == "" {
+		return "the document"
+	}
+	return what
+}
+
+// commaInValue reports whether key i of mapping n looks like the rest of
+// the value before it, cut at a comma: n is a flow mapping ({...}), key i
+// has no value of its own, and the value before it is a plain string
+// (title: Cost this month, projected).
+func commaInValue(n *yaml.Node, i int) bool {
+	k, v, pv := n.Content[i], n.Content[i+1], n.Content[i-1]
+	return n.Style&yaml.FlowStyle != 0 && k.Kind == yaml.ScalarNode && k.Style == 0 &&
+		v.Kind == yaml.ScalarNode && v.Tag == "!!null" && v.Value == "" &&
+		pv.Kind == yaml.ScalarNode && pv.Style == 0 && pv.Tag == "!!str"
+}
+
+// unknownField reports key k, which names no field, and returns the field
+// it suggests instead, or "".
+func (d *decoder) unknownField(k *yaml.Node, what, name string, fields map[string]int) string {
 	known := make([]string, 0, len(fields))
 	for f := range fields {
 		known = append(known, f)
 	}
 	slices.Sort(known)
-	where := what
-	if where == "" {
-		where = "the document"
-	}
-	msg := fmt.Sprintf("unknown field %q in %s", name, where)
-	if best := closest(name, known); best != "" {
+	msg := fmt.Sprintf("unknown field %q in %s", name, whereOf(what))
+	best := closest(name, known)
+	if best != "" {
 		msg += fmt.Sprintf("; did you mean %q?", best)
 	} else {
 		msg += fmt.Sprintf("; expected one of %s", strings.Join(known, ", "))
 	}
 	d.diags.Errorf(d.pos(k), "spec/unknown-field", "%s", msg)
+	return best
 }
 
 // closest returns the candidate nearest to s by edit distance, when it is

@@ -60,6 +60,11 @@ func YAMLError(path string, src []byte, dec *yaml.Decoder, err error) diag.Diagn
 			at, text = mk.contextAt, fmt.Sprintf("%s %s that starts here", mk.problem, mk.context)
 		default:
 			text = fmt.Sprintf("%s %s at line %d column %d", mk.problem, mk.context, mk.contextAt.line+1, mk.contextAt.column+1)
+			if mk.problem == "did not find expected '-' indicator" && mk.problemAt.column == mk.contextAt.column {
+				// A key dedented to the list's own column (sli: two
+				// spaces left of its siblings) ends the item it belongs to.
+				text += fmt.Sprintf("; this line stands at the column of the list's '-' without one: indent it like the fields of the item above it (line %d), or start a new item with '- '", mk.contextAt.line+1)
+			}
 		}
 		d.Pos.Line, d.Pos.Col = at.line+1, at.column+1
 		if at.index >= end {

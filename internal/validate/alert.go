@@ -44,7 +44,7 @@ func (v *validator) alert(svc *model.Service, a *spec.Alert) *model.Alert {
 	m.Record = v.record(svc, m, a)
 	if in := a.Inhibits; in != nil {
 		m.Inhibits = &model.Inhibits{Alerts: in.Alerts, Equal: v.by(&in.Node, in.Equal, "inhibits.equal"), Pos: in.Pos}
-		if len(in.Alerts) == 0 {
+		if len(in.Alerts) == 0 && !in.Invalid("alerts") {
 			v.diags.Errorf(in.Pos, "spec/required", "inhibits.alerts: missing; expected the names of the alerts this one mutes while it fires")
 		}
 		for _, s := range in.Severities {
@@ -143,12 +143,17 @@ func (v *validator) levels(m *model.Alert, a *spec.Alert) {
 		m.Direction, th = model.Below, a.Below
 	case isStatus || a.Severity != "":
 		m.Direction = model.Condition
+	case a.Invalid("above") || a.Invalid("below"): // the decoder reported it
+		return
 	default:
 		v.diags.Errorf(a.Pos, "spec/required", "expected above or below with a threshold per severity, e.g. above: {warning: 100, critical: 200}")
 		return
 	}
 	if m.Direction == model.Condition {
 		if a.Severity == "" {
+			if a.Invalid("severity") {
+				return // the decoder reported it
+			}
 			v.diags.Errorf(a.Pos, "spec/required", "severity: missing; a status alert needs severity: critical, warning or info")
 			return
 		}
@@ -328,13 +333,21 @@ func (v *validator) crossChecks(p *model.Project) {
 			seen(records, a.Record, a.Pos, "lint/duplicate-record", "recording rule")
 		}
 	}
+	// An alert whose name did not validate (reported there) may be the
+	// one an inhibition names.
+	unnamed := false
+	for _, s := range p.Services {
+		for _, a := range s.Alerts {
+			unnamed = unnamed || a.Name == ""
+		}
+	}
 	for _, s := range p.Services {
 		for _, a := range s.Alerts {
 			if a.Inhibits == nil {
 				continue
 			}
 			for _, name := range a.Inhibits.Alerts {
-				if _, ok := alerts[name]; !ok {
+				if _, ok := alerts[name]; !ok && !unnamed {
 					v.diags.Errorf(a.Inhibits.Pos, "spec/unknown-alert", "inhibits.alerts: no alert named %q in the specs compiled together", name)
 				}
 				if name == a.Name {

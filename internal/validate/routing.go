@@ -28,6 +28,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 		Source:             path,
 		DefaultReceiver:    rs.DefaultReceiver,
 		DefaultReceiverPos: rs.At("default_receiver"),
+		TeamsInvalid:       rs.Invalid("teams"),
 		GroupBy:            rs.GroupBy,
 		GroupWait:          v.duration(rs.GroupWait, 30*time.Second, "routing.group_wait"),
 		GroupInterval:      v.duration(rs.GroupInterval, 5*time.Minute, "routing.group_interval"),
@@ -62,8 +63,11 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 			baseOK = true
 		}
 	}
-	rc := routeChecker{v: v, m: m, known: baseOK || rs.Base == ""}
-	if rs.DefaultReceiver == "" && m.BaseRoute == nil && !(rs.Base != "" && !baseOK) {
+	// A base written but unread (or misspelt: the decoder reported it) may
+	// define the receivers and intervals, and have a route.
+	baseUnknown := rs.Base != "" && !baseOK || rs.Invalid("base")
+	rc := routeChecker{v: v, m: m, known: !baseUnknown}
+	if rs.DefaultReceiver == "" && m.BaseRoute == nil && !baseUnknown && !rs.Invalid("default_receiver") {
 		v.diags.Errorf(rs.Pos, "spec/required", "routing.default_receiver: missing; expected the receiver that takes alerts no team route matches")
 	}
 	rc.receiver(rs.DefaultReceiver, m.DefaultReceiverPos)
@@ -92,7 +96,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 			continue
 		}
 		what := "routing.teams." + team
-		tr := model.TeamRoute{Team: team, Route: rc.route(&t.Node, what, t.Receiver, t.MuteTimeIntervals, t.ActiveTimeIntervals, t.RepeatInterval, t.Continue)}
+		tr := model.TeamRoute{Team: team, KeyPos: pos, Route: rc.route(&t.Node, what, t.Receiver, t.MuteTimeIntervals, t.ActiveTimeIntervals, t.RepeatInterval, t.Continue)}
 		tr.Routes = rc.labelRoutes(t.Routes, what+".routes")
 		for _, sev := range model.Severities {
 			var sr *spec.SeverityRoute
@@ -108,7 +112,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 				continue
 			}
 			swhat := fmt.Sprintf("%s.%s", what, sev)
-			if sr.Receiver == "" && t.Receiver == "" {
+			if sr.Receiver == "" && t.Receiver == "" && !sr.Invalid("receiver") && !t.Invalid("receiver") {
 				v.diags.Errorf(sr.Pos, "spec/required", "%s.receiver: missing; expected a receiver name (or a receiver for the whole team)", swhat)
 			}
 			tr.Severities = append(tr.Severities, model.SeverityRoute{
@@ -116,7 +120,7 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 				Route:    rc.route(&sr.Node, swhat, sr.Receiver, sr.MuteTimeIntervals, sr.ActiveTimeIntervals, sr.RepeatInterval, sr.Continue),
 			})
 		}
-		if tr.Receiver == "" && len(tr.Severities) == 0 && len(tr.Routes) == 0 {
+		if tr.Receiver == "" && len(tr.Severities) == 0 && len(tr.Routes) == 0 && !t.Invalid("receiver") {
 			v.diags.Errorf(t.Pos, "spec/required", "routing.teams.%s: expected a receiver or one per severity (critical, warning, info)", team)
 		}
 		m.Teams = append(m.Teams, tr)
@@ -290,10 +294,39 @@ func (v *validator) routingChecks(p *model.Project) {
 	if fallback == "" && r.BaseRoute != nil {
 		fallback = r.BaseRoute.Receiver
 	}
+	// A team that no service has, close to a team without a route, is
+	// one misspelling: reported once, at the routing's key when several
+	// services agree on the other spelling, else at the service.
+	used := map[string][]*model.Service{}
+	for _, s := range p.Services {
+		used[s.Team] = append(used[s.Team], s)
+	}
+	var unused []string
+	keyPos := map[string]diag.Pos{}
+	for _, t := range r.Teams {
+		if len(used[t.Team]) == 0 {
+			unused = append(unused, t.Team)
+			keyPos[t.Team] = t.KeyPos
+		}
+	}
+	misspelt := map[string]bool{}
+	for _, team := range sortedKeys(used) {
+		best := spec.Closest(team, unused)
+		if team == "" || slices.Contains(teams, team) || best == "" || r.TeamsInvalid {
+			continue
+		}
+		svcs := used[team]
+		misspelt[team] = true
+		if len(svcs) > 1 {
+			v.diags.Errorf(keyPos[best], "routing/unknown-team", "routing.teams: no service has team %q; did you mean %q, the team of %d services (%s, ...)? Their alerts would go to the default receiver %q", best, team, len(svcs), svcs[0].TeamPos, fallback)
+			continue
+		}
+		v.diags.Errorf(svcs[0].TeamPos, "routing/unknown-team", "team %q has no route in %s, so its alerts would go to the default receiver %q; did you mean %q (routing.teams at %s)?", team, r.Source, fallback, best, keyPos[best])
+	}
 	for _, s := range p.Services {
 		// An error, not a warning: a misspelt team sends even the critical
 		// alerts to the default receiver, and nobody is paged.
-		if s.Team != "" && !slices.Contains(teams, s.Team) {
+		if s.Team != "" && !slices.Contains(teams, s.Team) && !r.TeamsInvalid && !misspelt[s.Team] {
 			hint := "; expected one of " + strings.Join(teams, ", ")
 			if len(teams) == 0 {
 				hint = "; routing.teams lists none"
@@ -313,8 +346,10 @@ func (v *validator) routingChecks(p *model.Project) {
 			alerts = append(alerts, a.Name)
 		}
 	}
+	// An alert whose name did not validate (reported there) may be the
+	// one named.
 	for _, a := range r.Alerts {
-		if !slices.Contains(alerts, a.Alert) {
+		if !slices.Contains(alerts, a.Alert) && !slices.Contains(alerts, "") {
 			hint := ""
 			if best := spec.Closest(a.Alert, alerts); best != "" {
 				hint = fmt.Sprintf("; did you mean %q?", best)

@@ -125,6 +125,7 @@ func (v *validator) sli(m *model.SLO, s *spec.SLO) {
 		if _, ok := v.expr(check, &sli.Node, "sli.error_ratio"); ok {
 			m.SLI = model.SLI{ErrorRatio: strings.TrimSpace(text)}
 		}
+	case sli.Invalid("ratio") || sli.Invalid("error_ratio"): // the decoder reported it
 	default:
 		v.diags.Errorf(sli.Pos, "spec/required", "sli: expected ratio (bad or good, and total counters), latency (a histogram and a threshold) or error_ratio")
 	}
@@ -192,6 +193,9 @@ func (v *validator) ratio(r *spec.Ratio, what string) *model.RatioSignal {
 			return nil
 		}
 		return m
+	}
+	if r.Total == nil && signal && (r.Invalid("bad") || r.Invalid("good")) {
+		return nil // a signal's bad and good need no total; the decoder reported the one that failed
 	}
 	total, good := v.selector(r.Total, &r.Node, what+".total")
 	if !ok || !good {

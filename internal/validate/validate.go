@@ -75,6 +75,7 @@ func (v *validator) name(n *spec.Node, field, value string, re *regexp.Regexp, w
 	switch {
 	case !n.Has(field):
 		v.diags.Errorf(n.Pos, "spec/required", "%s: missing; expected %s", field, want)
+	case n.Invalid(field): // the decoder reported it
 	case !re.MatchString(value):
 		v.diags.Errorf(n.At(field), "spec/name", "%s: expected %s, got %q", field, want, value)
 	case len(value) > maxNameLen:
