@@ -235,17 +235,31 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 	if len(files) == 0 {
 		return nil, nil, fmt.Errorf("no spec files (*.yaml, *.yml) under %s", strings.Join(paths, ", "))
 	}
+	// Read and decode the files on all cores, then take the results in
+	// file order: the first read error, the diagnostics and specs in order.
+	type parsed struct {
+		f     *spec.File
+		diags diag.List
+		err   error
+	}
+	results := make([]parsed, len(files))
+	eachIndex(len(files), func(i int) {
+		src, err := os.ReadFile(files[i])
+		if err != nil {
+			results[i].err = err
+			return
+		}
+		results[i].f, results[i].diags = spec.Parse(files[i], src)
+	})
 	var diags diag.List
 	var specs []*spec.File
-	for _, path := range files {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return nil, nil, err
+	for _, r := range results {
+		if r.err != nil {
+			return nil, nil, r.err
 		}
-		f, ds := spec.Parse(path, src)
-		diags = append(diags, ds...)
-		if f != nil {
-			specs = append(specs, f)
+		diags = append(diags, r.diags...)
+		if r.f != nil {
+			specs = append(specs, r.f)
 		}
 	}
 	p, ds := validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
@@ -270,9 +284,13 @@ func Compile(paths []string) (*Build, diag.List, error) {
 		return nil, diags, err
 	}
 	out := compile.Project(p)
+	// The rule files are rendered and read back on the other cores while
+	// this one runs the project-wide checks.
+	rendered := make(chan []renderedRuleFile, 1)
+	go func() { rendered <- renderRuleFiles(out.RuleFiles) }()
 	diags = append(diags, duplicateRecords(p, out)...)
 	b := &Build{Project: p, Output: out, Whole: whole}
-	for i, r := range renderRuleFiles(out.RuleFiles) {
+	for i, r := range <-rendered {
 		if r.err != nil {
 			return nil, diags, r.err
 		}
