@@ -1,7 +1,9 @@
 package promx
 
 import (
+	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template/parse"
 
 	"github.com/prometheus/prometheus/template"
@@ -47,7 +49,36 @@ var templateFuncs = sync.OnceValue(func() map[string]any {
 // ParseTest goes. A function missing from templateFuncs can only make it
 // refuse a good template, never accept a bad one: callers take false as
 // "ask Prometheus" (see CheckTemplate), not as an error.
+//
+// A text without "{{" is plain text, which always parses. A text that
+// parsed is remembered with its alert name: the spec's check and the
+// read-back of each severity's rule parse the same template.
 func templateParses(alert, text string) bool {
-	_, err := parse.Parse("__alert_"+alert, templateDefs+text, "", "", templateFuncs())
-	return err == nil
+	if !strings.Contains(text, "{{") {
+		return true
+	}
+	key := templateKey{alert, text}
+	if _, ok := parsedTemplates.Load(key); ok {
+		return true
+	}
+	if _, err := parse.Parse("__alert_"+alert, templateDefs+text, "", "", templateFuncs()); err != nil {
+		return false
+	}
+	if parsedCount.Add(1) > maxParsedTemplates {
+		// Bound the memory of a long-running process (a watch loop, a
+		// fuzzer): forget everything now and then.
+		parsedTemplates.Clear()
+		parsedCount.Store(0)
+	}
+	parsedTemplates.Store(key, struct{}{})
+	return true
 }
+
+type templateKey struct{ alert, text string }
+
+const maxParsedTemplates = 1 << 17
+
+var (
+	parsedTemplates sync.Map // templateKey → struct{}: texts that parse
+	parsedCount     atomic.Int64
+)

@@ -23,6 +23,7 @@ var templateCases = []struct {
 	ok          bool
 }{
 	{"A", "plain text", true},
+	{"A", "}} { plain {", true},
 	{"A", "{{ $value | humanizePercentage }}", true},
 	{"A", "{{ $labels.instance }} is at {{ $value | humanize }}", true},
 	{"A", "{{ with query \"up\" }}{{ . | first | value }}{{ end }}", true},
