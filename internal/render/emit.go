@@ -19,14 +19,24 @@ type emitter struct{ b strings.Builder }
 // key writes "key:" at indent, with "- " before it when item is set.
 func (e *emitter) key(indent int, item bool, k string) {
 	if item {
-		e.b.WriteString(strings.Repeat(" ", indent-2))
+		e.indent(indent - 2)
 		e.b.WriteString("- ")
 	} else {
-		e.b.WriteString(strings.Repeat(" ", indent))
+		e.indent(indent)
 	}
 	e.b.WriteString(k)
 	e.b.WriteByte(':')
 }
+
+// indent writes n spaces.
+func (e *emitter) indent(n int) {
+	for ; n > len(spaces); n -= len(spaces) {
+		e.b.WriteString(spaces)
+	}
+	e.b.WriteString(spaces[:n])
+}
+
+const spaces = "                " // the deepest indent of a rule file and more
 
 // field writes "key: value" for a string value at indent.
 func (e *emitter) field(indent int, item bool, k, v string) {
