@@ -1,6 +1,8 @@
 package app
 
 import (
+	"slices"
+
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
@@ -13,13 +15,8 @@ import (
 // it. Two rules conflict when they record the same name and no label set
 // by both tells their series apart: they would overwrite each other.
 func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
-	type writer struct {
-		rule compile.Rule
-		pos  diag.Pos
-		who  string
-	}
 	var diags diag.List
-	seen := map[string][]writer{}
+	seen := map[string]*recordWriters{}
 	for i, s := range p.Services {
 		if i >= len(out.RuleFiles) {
 			break
@@ -41,7 +38,7 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 				if r.Record == "" {
 					continue
 				}
-				w := writer{rule: r, pos: s.Pos, who: "service " + s.Name}
+				w := recordWriter{rule: r, pos: s.Pos, who: "service " + s.Name}
 				if slo := slos[g.Name]; slo != nil {
 					w.pos, w.who = slo.Pos, "SLO "+slo.Name
 				} else if as := owners[r.Record]; len(as) > 0 {
@@ -52,17 +49,106 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 						w.who += " (the value its signal reads back)"
 					}
 				}
-				for _, first := range seen[r.Record] {
-					if sameSeries(first.rule.Labels, r.Labels) {
-						diags.Errorf(w.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", r.Record, w.who, first.who, first.pos)
-						break
-					}
+				ws := seen[r.Record]
+				if ws == nil {
+					ws = &recordWriters{byLabel: map[string]map[string][]int{}, lacking: map[string][]int{}}
+					seen[r.Record] = ws
 				}
-				seen[r.Record] = append(seen[r.Record], w)
+				if first := ws.firstClash(r.Labels); first != nil {
+					diags.Errorf(w.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", r.Record, w.who, first.who, first.pos)
+				}
+				ws.add(w)
 			}
 		}
 	}
 	return diags
+}
+
+type recordWriter struct {
+	rule compile.Rule
+	pos  diag.Pos
+	who  string
+}
+
+// recordWriters are the rules that record one name, in the order met, with
+// an index by label that finds the ones a new rule may clash with without
+// comparing it with every one: a project of a thousand SLOs writes each
+// SLO record name a thousand times.
+type recordWriters struct {
+	all []recordWriter
+	// byLabel[name][value] are the indexes in all of the rules that set
+	// label name to value.
+	byLabel map[string]map[string][]int
+	// lacking[name] are the indexes of the rules without label name, for
+	// every name some rule sets.
+	lacking map[string][]int
+}
+
+// firstClash returns the first rule met that can write the same series as
+// a rule with labels ls (see sameSeries), or nil.
+func (ws *recordWriters) firstClash(ls []compile.Label) *recordWriter {
+	// A rule that clashes either lacks a label of ls or sets it to the
+	// same value: look only at those, for the label that leaves fewest.
+	var with, without []int
+	best := -1
+	for _, l := range ls {
+		wo, known := ws.lacking[l.Name]
+		if !known {
+			continue // no rule sets this label: it tells none apart
+		}
+		w := ws.byLabel[l.Name][l.Value]
+		if n := len(w) + len(wo); best < 0 || n < best {
+			best, with, without = n, w, wo
+		}
+	}
+	if best < 0 {
+		for i := range ws.all {
+			if sameSeries(ws.all[i].rule.Labels, ls) {
+				return &ws.all[i]
+			}
+		}
+		return nil
+	}
+	// Both lists ascend: merge them to check the rules in the order met.
+	for len(with) > 0 || len(without) > 0 {
+		var i int
+		if len(without) == 0 || (len(with) > 0 && with[0] < without[0]) {
+			i, with = with[0], with[1:]
+		} else {
+			i, without = without[0], without[1:]
+		}
+		if sameSeries(ws.all[i].rule.Labels, ls) {
+			return &ws.all[i]
+		}
+	}
+	return nil
+}
+
+// add appends w and indexes it by its labels.
+func (ws *recordWriters) add(w recordWriter) {
+	i := len(ws.all)
+	ws.all = append(ws.all, w)
+	for _, l := range w.rule.Labels {
+		if _, known := ws.lacking[l.Name]; !known {
+			// Every rule met before lacks this label.
+			before := make([]int, i)
+			for j := range before {
+				before[j] = j
+			}
+			ws.lacking[l.Name] = before
+		}
+		values := ws.byLabel[l.Name]
+		if values == nil {
+			values = map[string][]int{}
+			ws.byLabel[l.Name] = values
+		}
+		values[l.Value] = append(values[l.Value], i)
+	}
+	for name, idx := range ws.lacking {
+		if !slices.ContainsFunc(w.rule.Labels, func(l compile.Label) bool { return l.Name == name }) {
+			ws.lacking[name] = append(idx, i)
+		}
+	}
 }
 
 // sameSeries reports whether two rules with these labels can write the

@@ -73,3 +73,49 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+// The Sloth specs name the same services, objectives and selectors as the
+// slo specs of the same index.
+func TestSlothSpecMatchesSpec(t *testing.T) {
+	const n = 40
+	for i := range n {
+		slo, sloth := string(Spec(i, n)), string(SlothSpec(i, n))
+		if !strings.Contains(sloth, "service: "+Name(i, n)+"\n") || !strings.Contains(sloth, "version: prometheus/v1\n") {
+			t.Errorf("spec %d: Sloth spec lacks its service:\n%s", i, sloth)
+		}
+		objective := "objective: " + objectives[i%len(objectives)] + "\n"
+		if !strings.Contains(slo, objective) || !strings.Contains(sloth, objective) {
+			t.Errorf("spec %d: want %q in both", i, objective)
+		}
+		if (i%3 == 2) != strings.Contains(sloth, "sum by (route)") {
+			t.Errorf("spec %d: by route in slo's spec %v, in Sloth's %v", i, i%3 == 2, strings.Contains(sloth, "sum by (route)"))
+		}
+		if i%5 == 4 && !strings.Contains(sloth, `code!~\"5..\"`) && !strings.Contains(sloth, `code!~"5.."`) {
+			t.Errorf("spec %d: a good-events SLO should count errors as total minus good:\n%s", i, sloth)
+		}
+	}
+}
+
+func TestWriteAlerts(t *testing.T) {
+	dir := t.TempDir()
+	paths, err := WriteAlerts(dir, 3, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 3 {
+		t.Fatalf("wrote %d files, want 3", len(paths))
+	}
+	src, err := os.ReadFile(paths[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(src), "\n  - name: "); got != 8 {
+		t.Errorf("file 2 holds %d alerts, want 8", got)
+	}
+	if got := strings.Count(string(src), "      ratio:\n"); got != 2 {
+		t.Errorf("file 2 holds %d ratio alerts, want 2 (one in four)", got)
+	}
+	if _, err := WriteAlerts(dir, 1, 0); err == nil {
+		t.Error("WriteAlerts with 0 alerts per file: no error")
+	}
+}

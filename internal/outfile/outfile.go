@@ -175,10 +175,16 @@ type tx struct {
 }
 
 func (t *tx) run() error {
+	ready := map[string]bool{} // folders that exist now
 	for _, c := range t.writes {
-		if err := t.mkdirs(filepath.Dir(c.path)); err != nil {
+		dir := filepath.Dir(c.path)
+		if ready[dir] {
+			continue
+		}
+		if err := t.mkdirs(dir); err != nil {
 			return err
 		}
+		ready[dir] = true
 	}
 	for _, c := range t.writes {
 		tmp, err := writeTemp(filepath.Dir(c.path), c.data, c.mode)
@@ -282,8 +288,9 @@ func writeTemp(dir string, data []byte, mode fs.FileMode) (string, error) {
 		return "", fmt.Errorf("%s: cannot create a file there: %w", dir, err)
 	}
 	_, werr := f.Write(data)
+	merr := f.Chmod(mode)
 	cerr := f.Close()
-	if err := errors.Join(werr, cerr, os.Chmod(f.Name(), mode)); err != nil {
+	if err := errors.Join(werr, merr, cerr); err != nil {
 		os.Remove(f.Name())
 		return "", err
 	}

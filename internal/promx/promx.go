@@ -283,6 +283,9 @@ func ValidMetricName(name string) bool {
 // Prometheus does when it loads a rule file ($labels, $value and
 // $externalLabels are defined).
 func CheckTemplate(alert, text string) error {
+	if templateParses(alert, text) {
+		return nil
+	}
 	// ParseTest only parses: the data (template.AlertTemplateData's, which
 	// would import the engine's sample type) is never read.
 	defs := "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
@@ -365,9 +368,11 @@ func LoadRuleFile(content []byte) ([]RuleGroup, []error) {
 }
 
 // validRule runs rulefmt's validation of one rule. Templates are what it
-// spends most on, and a label or annotation without "{{" is plain text that
-// cannot fail to parse, so those are checked for their names and values
-// here and left out of the rule rulefmt checks.
+// spends most on, so labels and annotations are checked here, with the
+// checks of rulefmt's Rule.Validate: names and values, and for an alert the
+// templates, each parsed by templateParses (a text without "{{" is plain
+// text that cannot fail to parse). The rest of the rule goes to rulefmt.
+// False means "let rulefmt say what is wrong", not that something is.
 func validRule(r rulefmt.Rule) bool {
 	if r.Record != "" && len(r.Annotations) > 0 {
 		return false
@@ -377,23 +382,16 @@ func validRule(r rulefmt.Rule) bool {
 			if !model.LegacyValidation.IsValidLabelName(k) || !model.LabelValue(v).IsValid() {
 				return false
 			}
-		}
-	}
-	r.Labels, r.Annotations = templated(r.Labels), templated(r.Annotations)
-	return len(r.Validate(rulefmt.RuleNode{}, model.LegacyValidation, promqlParser)) == 0
-}
-
-func templated(m map[string]string) map[string]string {
-	var out map[string]string
-	for k, v := range m {
-		if strings.Contains(v, "{{") {
-			if out == nil {
-				out = map[string]string{}
+			if r.Alert != "" && strings.Contains(v, "{{") && !templateParses(r.Alert, v) {
+				return false
 			}
-			out[k] = v
 		}
 	}
-	return out
+	if _, ok := r.Labels[model.MetricNameLabel]; ok {
+		return false
+	}
+	r.Labels, r.Annotations = nil, nil
+	return len(r.Validate(rulefmt.RuleNode{}, model.LegacyValidation, promqlParser)) == 0
 }
 
 // CheckAlertmanagerConfig loads a rendered Alertmanager config with

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // emitter writes the fixed shape of a rule file straight to a buffer. It is
@@ -18,14 +19,24 @@ type emitter struct{ b strings.Builder }
 // key writes "key:" at indent, with "- " before it when item is set.
 func (e *emitter) key(indent int, item bool, k string) {
 	if item {
-		e.b.WriteString(strings.Repeat(" ", indent-2))
+		e.indent(indent - 2)
 		e.b.WriteString("- ")
 	} else {
-		e.b.WriteString(strings.Repeat(" ", indent))
+		e.indent(indent)
 	}
 	e.b.WriteString(k)
 	e.b.WriteByte(':')
 }
+
+// indent writes n spaces.
+func (e *emitter) indent(n int) {
+	for ; n > len(spaces); n -= len(spaces) {
+		e.b.WriteString(spaces)
+	}
+	e.b.WriteString(spaces[:n])
+}
+
+const spaces = "                " // the deepest indent of a rule file and more
 
 // field writes "key: value" for a string value at indent.
 func (e *emitter) field(indent int, item bool, k, v string) {
@@ -36,11 +47,11 @@ func (e *emitter) field(indent int, item bool, k, v string) {
 // scalar writes a string value after a key: plain when YAML reads it back
 // as the same string, else quoted, or as a literal block when multi-line.
 func (e *emitter) scalar(indent int, s string) {
-	switch {
-	case strings.Contains(s, "\n") && literalOK(s):
+	pr := printable(s)
+	if pr && strings.Contains(s, "\n") && literalOK(s) {
 		e.b.WriteString(" |-\n")
 		pad := strings.Repeat(" ", indent+2)
-		for _, line := range strings.Split(s, "\n") {
+		for line := range strings.SplitSeq(s, "\n") {
 			if line != "" {
 				e.b.WriteString(pad)
 				e.b.WriteString(line)
@@ -48,14 +59,17 @@ func (e *emitter) scalar(indent int, s string) {
 			e.b.WriteByte('\n')
 		}
 		return
-	case ambiguous(s) && printable(s):
+	}
+	amb := ambiguous(s)
+	switch {
+	case amb && pr:
 		// yaml.v3 double-quotes what would otherwise read as a number.
 		e.b.WriteByte(' ')
 		e.b.WriteString(doubleQuote(s))
-	case plainOK(s):
+	case !amb && pr && plainShape(s):
 		e.b.WriteByte(' ')
 		e.b.WriteString(s)
-	case singleOK(s):
+	case pr && !strings.ContainsAny(s, "\t\n\r"):
 		e.b.WriteString(" '")
 		e.b.WriteString(strings.ReplaceAll(s, "'", "''"))
 		e.b.WriteByte('\'')
@@ -69,6 +83,10 @@ func (e *emitter) scalar(indent int, s string) {
 // keywordRE matches plain scalars that YAML reads as something other than a
 // string: booleans (YAML 1.1's too), null, infinities, timestamps, merge.
 var keywordRE = regexp.MustCompile(`^(?i:true|false|yes|no|on|off|y|n|null|~|[-+]?\.inf|\.nan|<<|=)$|^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}`)
+
+// keywords are the matches of keywordRE that start with neither a digit,
+// a sign nor a dot, compared ignoring case as (?i) does.
+var keywords = []string{"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "<<", "="}
 
 // ambiguous reports whether s, written plain, would not read back as the
 // string s. It runs on every value written, so the common case (a word or
@@ -86,27 +104,28 @@ func ambiguous(s string) bool {
 		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
 			return true
 		}
+		return keywordRE.MatchString(s)
 	case len(s) > 5:
 		return false
 	}
-	return keywordRE.MatchString(s)
+	for _, k := range keywords {
+		if strings.EqualFold(s, k) {
+			return true
+		}
+	}
+	return false
 }
 
-func plainOK(s string) bool {
-	if s == "" || ambiguous(s) || !printable(s) {
-		return false
-	}
-	if strings.ContainsRune("-?:,[]{}#&*!|>'\"%@`", rune(s[0])) {
+// plainShape reports whether a printable, unambiguous s reads back as
+// itself written plain: nothing YAML takes for syntax.
+func plainShape(s string) bool {
+	if s == "" || strings.ContainsRune("-?:,[]{}#&*!|>'\"%@`", rune(s[0])) {
 		return false
 	}
 	if s[0] == ' ' || s[len(s)-1] == ' ' || strings.HasSuffix(s, ":") {
 		return false
 	}
 	return !strings.Contains(s, ": ") && !strings.Contains(s, " #") && !strings.ContainsAny(s, "\t\n\r")
-}
-
-func singleOK(s string) bool {
-	return printable(s) && !strings.ContainsAny(s, "\t\n\r")
 }
 
 // literalOK reports whether a literal block keeps s exactly: no trailing
@@ -125,6 +144,20 @@ func literalOK(s string) bool {
 }
 
 func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return printableRunes(s[i:])
+		}
+		// ASCII: unicode.IsPrint holds from the space to the tilde.
+		if (c < ' ' && c != '\n') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func printableRunes(s string) bool {
 	for _, r := range s {
 		if r == '\n' {
 			continue

@@ -57,3 +57,29 @@ func validUTF8(s string) bool {
 	}
 	return true
 }
+
+// The keyword list answers as keywordRE for every short string that does
+// not start with a digit, a sign or a dot: each keyword in every mix of
+// case, with the Unicode letters (?i) folds to ASCII ones, and near misses.
+func TestKeywordsMatchKeywordRE(t *testing.T) {
+	var cases []string
+	for _, k := range append(keywords, "tru", "nul", "yess", "o", "ye", "<", "==", "~~", "nan", "inf") {
+		n := len(k)
+		for mask := range 1 << n {
+			b := []byte(k)
+			for i := range n {
+				if mask&(1<<i) != 0 && b[i] >= 'a' && b[i] <= 'z' {
+					b[i] -= 'a' - 'A'
+				}
+			}
+			cases = append(cases, string(b))
+		}
+	}
+	cases = append(cases, "yeſ", "ſ", "\u212a", "nuLL", "On", "")
+	for _, s := range cases {
+		want := keywordRE.MatchString(s)
+		if got := ambiguous(s); got != want {
+			t.Errorf("ambiguous(%q) = %v, keywordRE says %v", s, got, want)
+		}
+	}
+}

@@ -1,7 +1,11 @@
 // Command gen-bench-specs writes the deterministic spec files the compile
-// benchmark runs on (see internal/benchspec):
+// benchmarks run on (see internal/benchspec): n services with one SLO each,
+// in slo's format or, with -format sloth, the same SLOs in Sloth's
+// prometheus/v1 format; or, with -alerts, files of threshold alerts.
 //
 //	go run ./scripts/gen-bench-specs -n 1000 -out DIR
+//	go run ./scripts/gen-bench-specs -n 1000 -format sloth -out DIR
+//	go run ./scripts/gen-bench-specs -n 40 -alerts 1000 -out DIR
 package main
 
 import (
@@ -13,14 +17,25 @@ import (
 )
 
 func main() {
-	n := flag.Int("n", 1000, "number of spec files (one service, one SLO each)")
+	n := flag.Int("n", 1000, "number of spec files")
 	out := flag.String("out", "", "output `DIR` (created if missing)")
+	format := flag.String("format", "slo", "spec format: slo or sloth")
+	alerts := flag.Int("alerts", 0, "write `N` threshold alerts per file instead of one SLO (slo format only)")
 	flag.Parse()
-	if *out == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: gen-bench-specs [-n N] -out DIR")
+	var write func() ([]string, error)
+	switch {
+	case *alerts > 0 && *format == "slo":
+		write = func() ([]string, error) { return benchspec.WriteAlerts(*out, *n, *alerts) }
+	case *alerts == 0 && *format == "slo":
+		write = func() ([]string, error) { return benchspec.Write(*out, *n) }
+	case *alerts == 0 && *format == "sloth":
+		write = func() ([]string, error) { return benchspec.WriteSloth(*out, *n) }
+	}
+	if *out == "" || flag.NArg() > 0 || write == nil {
+		fmt.Fprintln(os.Stderr, "usage: gen-bench-specs [-n N] [-format slo|sloth | -alerts N] -out DIR")
 		os.Exit(2)
 	}
-	if _, err := benchspec.Write(*out, *n); err != nil {
+	if _, err := write(); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-bench-specs:", err)
 		os.Exit(1)
 	}
