@@ -1,0 +1,410 @@
+package diff
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/simulate"
+)
+
+// job is one distinct scenario, run on both sides.
+type job struct {
+	file      string // the scenario file or spec, relative to its side
+	s         *scenario.Scenario
+	ruleFiles []string // names of the rule files it was written for
+	own       *Side    // the side it comes from
+	out       [2]*trace
+	err       [2]error
+}
+
+// compareBehaviour runs every distinct scenario of both sides against the
+// rules of both, and adds to set's alerts a Behaviour for each alert
+// severity that acts differently. It returns how many scenarios ran.
+func compareBehaviour(base, head *Side, set *alertSet, opts Options) (int, error) {
+	var jobs []*job
+	seen := map[string]bool{}
+	for _, side := range []*Side{head, base} {
+		for _, f := range side.Scenarios {
+			var names []string
+			for _, rf := range f.RuleFiles {
+				names = append(names, rf.Name)
+			}
+			rel := relPath(side.Root, f.Name)
+			for _, s := range f.Scenarios {
+				k := rel + "\x00" + s.Name + "\x00" + inputKey(s)
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				jobs = append(jobs, &job{file: rel, s: s, ruleFiles: names, own: side})
+			}
+		}
+	}
+	sides := [2]*prepared{}
+	for i, side := range []*Side{base, head} {
+		p, err := prepare(side)
+		if err != nil {
+			return 0, err
+		}
+		defer p.cleanup()
+		sides[i] = p
+	}
+	par := opts.Parallelism
+	if par <= 0 {
+		par = runtime.GOMAXPROCS(0)
+	}
+	type task struct {
+		j    *job
+		side int
+	}
+	next := make(chan task)
+	var wg sync.WaitGroup
+	for range min(par, max(2*len(jobs), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range next {
+				t.j.out[t.side], t.j.err[t.side] = sides[t.side].trace(t.j)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- task{j, 0}
+		next <- task{j, 1}
+	}
+	close(next)
+	wg.Wait()
+	for _, j := range jobs {
+		for _, err := range j.err {
+			if err != nil {
+				return 0, fmt.Errorf("%s: scenario %q: %w", j.file, j.s.Name, err)
+			}
+		}
+		compareTraces(j, set)
+	}
+	for _, a := range set.list {
+		for i := range a.Behaviour {
+			if n := len(a.Behaviour[i].Scenarios); n > 1 {
+				a.Behaviour[i].Text += fmt.Sprintf(" (%d scenarios)", n)
+			}
+		}
+	}
+	return len(jobs), nil
+}
+
+// inputKey tells apart two scenarios of the same name whose inputs differ.
+func inputKey(s *scenario.Scenario) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00", s.Interval)
+	for _, se := range s.Series {
+		fmt.Fprintf(h, "%s\x00%s\x00", se.Series, se.Values)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.ExternalLabels)) {
+		fmt.Fprintf(h, "%s=%s\x00", k, s.ExternalLabels[k])
+	}
+	fmt.Fprintf(h, "%d", scenario.Measure(s).End)
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// prepared is a side's rule files on disk and its Alertmanager config.
+type prepared struct {
+	dir   string
+	paths map[string]string // rule file name -> path on disk
+	am    *promx.Alertmanager
+	// alerts are the alert names of each rule file.
+	alerts   map[string][]string
+	interval map[string]time.Duration
+}
+
+func (p *prepared) cleanup() { os.RemoveAll(p.dir) }
+
+func prepare(s *Side) (*prepared, error) {
+	dir, err := os.MkdirTemp("", "slo-diff-*")
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{dir: dir, paths: map[string]string{}, alerts: map[string][]string{}, interval: map[string]time.Duration{}}
+	for i, name := range slices.Sorted(maps.Keys(s.Files)) {
+		if !strings.HasPrefix(name, "rules/") {
+			continue
+		}
+		path := filepath.Join(dir, fmt.Sprintf("%02d-%s", i, filepath.Base(name)))
+		if err := os.WriteFile(path, s.Files[name], 0o644); err != nil {
+			p.cleanup()
+			return nil, err
+		}
+		p.paths[name] = path
+		groups, _ := promx.LoadRuleFile(s.Files[name])
+		for _, g := range groups {
+			if g.Interval > 0 && (p.interval[name] == 0 || g.Interval < p.interval[name]) {
+				p.interval[name] = g.Interval
+			}
+			for _, r := range g.Rules {
+				if r.Alert != "" && !slices.Contains(p.alerts[name], r.Alert) {
+					p.alerts[name] = append(p.alerts[name], r.Alert)
+				}
+			}
+		}
+	}
+	if data := s.Files[alertmanagerFile]; data != nil {
+		if am, err := promx.LoadAlertmanager(data); err == nil {
+			p.am = am
+		}
+	}
+	return p, nil
+}
+
+// trace is the alert states of one scenario on one side's rules.
+type trace struct {
+	alerts []string // alert names the rules define
+	steps  []time.Duration
+	states map[time.Duration][]simulate.AlertState
+	am     *promx.Alertmanager
+}
+
+// trace runs j's scenario on the side's rule files of the names it was
+// written for. A side without any of them has no alerts to compare.
+func (p *prepared) trace(j *job) (*trace, error) {
+	tr := &trace{am: p.am}
+	in := simulate.Input{Name: j.s.Name, Interval: j.s.Interval, ExternalLabels: j.s.ExternalLabels}
+	for _, name := range j.ruleFiles {
+		path, ok := p.paths[name]
+		if !ok {
+			continue
+		}
+		in.RuleFiles = append(in.RuleFiles, path)
+		for _, a := range p.alerts[name] {
+			if !slices.Contains(tr.alerts, a) {
+				tr.alerts = append(tr.alerts, a)
+			}
+		}
+		if iv := p.interval[name]; iv > 0 && (in.EvalInterval == 0 || iv < in.EvalInterval) {
+			in.EvalInterval = iv
+		}
+	}
+	if len(tr.alerts) == 0 {
+		return tr, nil
+	}
+	if in.EvalInterval == 0 {
+		in.EvalInterval = time.Minute
+	}
+	for _, se := range j.s.Series {
+		in.Series = append(in.Series, simulate.SeriesInput{Series: se.Series, Values: se.Values})
+	}
+	end := scenario.Measure(j.s).End
+	in.Observe = []simulate.ObserveRange{{Alertnames: tr.alerts, From: 0, To: end, StatesOnly: true}}
+	out, err := simulate.Observe(in, simulate.Options{Parallelism: 1})
+	if err != nil {
+		return nil, err
+	}
+	tr.states = out.States
+	for t := range out.States {
+		tr.steps = append(tr.steps, t)
+	}
+	sort.Slice(tr.steps, func(a, b int) bool { return tr.steps[a] < tr.steps[b] })
+	return tr, nil
+}
+
+// severities lists the severities of name the trace saw active, in
+// severity order.
+func (tr *trace) severities(name string) []string {
+	var out []string
+	for _, sts := range tr.states {
+		for _, st := range sts {
+			if st.Name == name && !slices.Contains(out, st.Labels["severity"]) {
+				out = append(out, st.Labels["severity"])
+			}
+		}
+	}
+	slices.SortFunc(out, severityOrder)
+	return out
+}
+
+// outcome is what alert name of severity sev did over the trace.
+func (tr *trace) outcome(name, sev string) Outcome {
+	var o Outcome
+	match := func(st simulate.AlertState) bool {
+		return st.Name == name && st.Labels["severity"] == sev && st.Firing
+	}
+	for _, t := range tr.steps {
+		i := slices.IndexFunc(tr.states[t], match)
+		if !o.Fired {
+			if i < 0 {
+				continue
+			}
+			st := tr.states[t][i]
+			o.Fired, o.firedAt, o.pendingAt = true, t, st.ActiveAt
+			o.FiredAt, o.PendingAt = dur(t), dur(st.ActiveAt)
+			o.Receivers, o.Inhibited = tr.route(t, i)
+			continue
+		}
+		if i < 0 {
+			o.resolved, o.resolvedAt, o.ResolvedAt = true, t, dur(t)
+			break
+		}
+	}
+	return o
+}
+
+// route returns the receivers notified for the i-th alert firing at t,
+// given every alert firing then (for inhibitions).
+func (tr *trace) route(t time.Duration, i int) ([]string, bool) {
+	if tr.am == nil {
+		return nil, false
+	}
+	var firing []map[string]string
+	target := -1
+	for k, st := range tr.states[t] {
+		if !st.Firing {
+			continue
+		}
+		if k == i {
+			target = len(firing)
+		}
+		ls := maps.Clone(st.Labels)
+		ls["alertname"] = st.Name
+		firing = append(firing, ls)
+	}
+	inhibited, err := tr.am.Inhibited(firing)
+	if err == nil && inhibited[target] {
+		return nil, true
+	}
+	ds, err := tr.am.Route(firing[target], epoch.Add(t))
+	if err != nil {
+		return nil, false
+	}
+	var names []string
+	for _, d := range ds {
+		if !d.Muted && !slices.Contains(names, d.Receiver) {
+			names = append(names, d.Receiver)
+		}
+	}
+	return names, false
+}
+
+func compareTraces(j *job, set *alertSet) {
+	b, h := j.out[0], j.out[1]
+	for _, name := range h.alerts {
+		if !slices.Contains(b.alerts, name) {
+			continue // an added or removed alert: its spec says so
+		}
+		ent := set.byName[name]
+		if ent == nil || ent.base == nil || ent.head == nil {
+			continue
+		}
+		sevs := b.severities(name)
+		for _, s := range h.severities(name) {
+			if !slices.Contains(sevs, s) {
+				sevs = append(sevs, s)
+			}
+		}
+		slices.SortFunc(sevs, severityOrder)
+		for _, sev := range sevs {
+			bo, ho := b.outcome(name, sev), h.outcome(name, sev)
+			who := name + " " + ent.head.severityName(sev)
+			text := sentence(who, context(j, ent, name, sev), bo, ho)
+			if text == "" {
+				continue
+			}
+			a := ent.report
+			i := slices.IndexFunc(a.Behaviour, func(x Behaviour) bool { return x.Text == text })
+			if i < 0 {
+				a.Behaviour = append(a.Behaviour, Behaviour{Severity: sev, Text: text, Base: bo, Head: ho})
+				i = len(a.Behaviour) - 1
+			}
+			a.Behaviour[i].Scenarios = append(a.Behaviour[i].Scenarios, j.file+": "+j.s.Name)
+		}
+	}
+}
+
+// context says what input a sentence is about: the value a generated
+// threshold scenario holds the signal at, the burn rate of a generated
+// burn-rate scenario, or the scenario's name.
+func context(j *job, ent *entity, name, sev string) string {
+	covers := slices.ContainsFunc(j.s.Covers, func(c scenario.Cover) bool {
+		return c.Alert == name && (c.Severity == "" || c.Severity == sev)
+	})
+	if covers {
+		switch {
+		case j.s.Probe != nil:
+			return "at " + num.Format(j.s.Probe.Value)
+		case j.s.Claim != nil:
+			e := ent.either()
+			if e.slo != nil && e.slo.ErrorBudget() > 0 {
+				burn := j.s.Claim.Ratio / e.slo.ErrorBudget()
+				return "on a " + num.Format(float64(int64(burn*100+0.5))/100) + "x burn"
+			}
+		}
+	}
+	return fmt.Sprintf("in %q", j.s.Name)
+}
+
+// sentence says how ho differs from bo, or "" when it does not. ctx
+// says on what input ("at 330", "on a 14.4x burn", `in "name"`).
+func sentence(who, ctx string, bo, ho Outcome) string {
+	// A value is said on both sides of a change; a scenario's name once.
+	val := " " + ctx
+	if strings.HasPrefix(ctx, "in ") {
+		val = ""
+	}
+	switch {
+	case !bo.Fired && !ho.Fired:
+		return ""
+	case bo.Fired && !ho.Fired:
+		return fmt.Sprintf("%s: fired after %s%s, now stays silent %s", who, dur(bo.firedAt-bo.pendingAt), val, ctx)
+	case !bo.Fired && ho.Fired:
+		return fmt.Sprintf("%s: stayed silent%s, now fires after %s %s", who, val, dur(ho.firedAt-ho.pendingAt), ctx)
+	}
+	// Both fired: the context goes with the first difference.
+	var parts []string
+	at := func() string {
+		if len(parts) == 0 {
+			return " " + ctx
+		}
+		return ""
+	}
+	switch d := ho.firedAt - bo.firedAt; {
+	case d > 0:
+		parts = append(parts, fmt.Sprintf("now fires %s later%s (%s into the scenario, was %s)", dur(d), at(), ho.FiredAt, bo.FiredAt))
+	case d < 0:
+		parts = append(parts, fmt.Sprintf("now fires %s earlier%s (%s into the scenario, was %s)", dur(-d), at(), ho.FiredAt, bo.FiredAt))
+	}
+	if bo.Inhibited != ho.Inhibited || !slices.Equal(bo.Receivers, ho.Receivers) {
+		parts = append(parts, fmt.Sprintf("reached %s%s, now reaches %s", reached(bo), at(), reached(ho)))
+	}
+	switch {
+	case bo.resolved && ho.resolved && bo.resolvedAt != ho.resolvedAt:
+		parts = append(parts, fmt.Sprintf("stopped firing %s into the scenario%s, now at %s", bo.ResolvedAt, at(), ho.ResolvedAt))
+	case bo.resolved && !ho.resolved:
+		parts = append(parts, fmt.Sprintf("stopped firing %s into the scenario%s, now keeps firing to its end", bo.ResolvedAt, at()))
+	case !bo.resolved && ho.resolved:
+		parts = append(parts, fmt.Sprintf("fired to the scenario's end%s, now stops %s into it", at(), ho.ResolvedAt))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return who + ": " + strings.Join(parts, "; ")
+}
+
+func reached(o Outcome) string {
+	switch {
+	case o.Inhibited:
+		return "nobody (inhibited)"
+	case len(o.Receivers) == 0:
+		return "nobody"
+	}
+	return strings.Join(o.Receivers, ", ")
+}
