@@ -112,6 +112,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				},
 			},
 			overlayCommand(stdout, stderr),
+			diffCommand(stdout, stderr),
 			{
 				Name:  "version",
 				Usage: "print the version of slo: module version, VCS revision, Go version",

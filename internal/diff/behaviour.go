@@ -97,10 +97,10 @@ func compareBehaviour(base, head *Side, set *alertSet, opts Options) (int, error
 	}
 	for _, a := range set.list {
 		for i := range a.Behaviour {
-			if n := len(a.Behaviour[i].Scenarios); n > 1 {
-				a.Behaviour[i].Text += fmt.Sprintf(" (%d scenarios)", n)
-			}
+			a.Behaviour[i].Text = a.Behaviour[i].text()
 		}
+		// Most severe first; otherwise in the order the scenarios ran.
+		slices.SortStableFunc(a.Behaviour, func(x, y Behaviour) int { return severityOrder(x.sev, y.sev) })
 	}
 	return len(jobs), nil
 }
@@ -315,17 +315,29 @@ func compareTraces(j *job, set *alertSet) {
 		for _, sev := range sevs {
 			bo, ho := b.outcome(name, sev), h.outcome(name, sev)
 			who := name + " " + ent.head.severityName(sev)
-			text := sentence(who, context(j, ent, name, sev), bo, ho)
-			if text == "" {
+			generic := sentence(who, "", bo, ho)
+			if generic == "" {
 				continue
 			}
+			ctx := context(j, ent, name, sev)
+			key := generic
+			if bo.Fired != ho.Fired && !strings.HasPrefix(ctx, "in ") {
+				// Whether it fires at all is said per value tested.
+				key = sentence(who, ctx, bo, ho)
+			}
 			a := ent.report
-			i := slices.IndexFunc(a.Behaviour, func(x Behaviour) bool { return x.Text == text })
+			i := slices.IndexFunc(a.Behaviour, func(x Behaviour) bool { return x.key == key })
 			if i < 0 {
-				a.Behaviour = append(a.Behaviour, Behaviour{Severity: sev, Text: text, Base: bo, Head: ho})
+				a.Behaviour = append(a.Behaviour, Behaviour{Severity: ent.head.severityName(sev), sev: sev, Base: bo, Head: ho, key: key, generic: generic, first: sentence(who, ctx, bo, ho)})
 				i = len(a.Behaviour) - 1
 			}
-			a.Behaviour[i].Scenarios = append(a.Behaviour[i].Scenarios, j.file+": "+j.s.Name)
+			x := &a.Behaviour[i]
+			x.Scenarios = append(x.Scenarios, j.file+": "+j.s.Name)
+			if strings.HasPrefix(ctx, "in ") {
+				x.named = append(x.named, j.s.Name)
+			} else if !slices.Contains(x.values, ctx) {
+				x.values = append(x.values, ctx)
+			}
 		}
 	}
 }
@@ -353,45 +365,51 @@ func context(j *job, ent *entity, name, sev string) string {
 }
 
 // sentence says how ho differs from bo, or "" when it does not. ctx
-// says on what input ("at 330", "on a 14.4x burn", `in "name"`).
+// says on what input ("at 330", "on a 14.4x burn", `in "name"`), or is
+// empty for the sentence that groups scenarios.
 func sentence(who, ctx string, bo, ho Outcome) string {
 	// A value is said on both sides of a change; a scenario's name once.
-	val := " " + ctx
-	if strings.HasPrefix(ctx, "in ") {
-		val = ""
+	val, end := "", ""
+	if ctx != "" {
+		end = " " + ctx
+		if !strings.HasPrefix(ctx, "in ") {
+			val = end
+		}
 	}
 	switch {
 	case !bo.Fired && !ho.Fired:
 		return ""
 	case bo.Fired && !ho.Fired:
-		return fmt.Sprintf("%s: fired after %s%s, now stays silent %s", who, dur(bo.firedAt-bo.pendingAt), val, ctx)
+		return fmt.Sprintf("%s: fired after %s%s, now stays silent%s", who, dur(bo.firedAt-bo.pendingAt), val, end)
 	case !bo.Fired && ho.Fired:
-		return fmt.Sprintf("%s: stayed silent%s, now fires after %s %s", who, val, dur(ho.firedAt-ho.pendingAt), ctx)
+		return fmt.Sprintf("%s: stayed silent%s, now fires after %s%s", who, val, dur(ho.firedAt-ho.pendingAt), end)
 	}
 	// Both fired: the context goes with the first difference.
 	var parts []string
 	at := func() string {
 		if len(parts) == 0 {
-			return " " + ctx
+			return end
 		}
 		return ""
 	}
 	switch d := ho.firedAt - bo.firedAt; {
 	case d > 0:
-		parts = append(parts, fmt.Sprintf("now fires %s later%s (%s into the scenario, was %s)", dur(d), at(), ho.FiredAt, bo.FiredAt))
+		parts = append(parts, fmt.Sprintf("now fires %s later%s", dur(d), at()))
 	case d < 0:
-		parts = append(parts, fmt.Sprintf("now fires %s earlier%s (%s into the scenario, was %s)", dur(-d), at(), ho.FiredAt, bo.FiredAt))
+		parts = append(parts, fmt.Sprintf("now fires %s earlier%s", dur(-d), at()))
 	}
 	if bo.Inhibited != ho.Inhibited || !slices.Equal(bo.Receivers, ho.Receivers) {
 		parts = append(parts, fmt.Sprintf("reached %s%s, now reaches %s", reached(bo), at(), reached(ho)))
 	}
-	switch {
-	case bo.resolved && ho.resolved && bo.resolvedAt != ho.resolvedAt:
-		parts = append(parts, fmt.Sprintf("stopped firing %s into the scenario%s, now at %s", bo.ResolvedAt, at(), ho.ResolvedAt))
+	switch d := (ho.resolvedAt - ho.firedAt) - (bo.resolvedAt - bo.firedAt); {
+	case bo.resolved && ho.resolved && d > 0:
+		parts = append(parts, fmt.Sprintf("keeps firing %s longer%s", dur(d), at()))
+	case bo.resolved && ho.resolved && d < 0:
+		parts = append(parts, fmt.Sprintf("stops firing %s sooner%s", dur(-d), at()))
 	case bo.resolved && !ho.resolved:
-		parts = append(parts, fmt.Sprintf("stopped firing %s into the scenario%s, now keeps firing to its end", bo.ResolvedAt, at()))
+		parts = append(parts, fmt.Sprintf("resolved%s, now keeps firing to the scenario's end", at()))
 	case !bo.resolved && ho.resolved:
-		parts = append(parts, fmt.Sprintf("fired to the scenario's end%s, now stops %s into it", at(), ho.ResolvedAt))
+		parts = append(parts, fmt.Sprintf("fired to the scenario's end%s, now resolves", at()))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -407,4 +425,34 @@ func reached(o Outcome) string {
 		return "nobody"
 	}
 	return strings.Join(o.Receivers, ", ")
+}
+
+// maxNamed is how many scenario names a grouped sentence quotes.
+const maxNamed = 2
+
+// text says a grouped behaviour: the sentence of its one scenario, or
+// the sentence once with the values and scenarios that show it.
+func (x *Behaviour) text() string {
+	if len(x.Scenarios) == 1 {
+		return x.first
+	}
+	var where []string
+	if len(x.values) > 0 {
+		where = append(where, strings.Join(x.values, ", "))
+	}
+	if n := len(x.named); n > 0 {
+		var q []string
+		for _, name := range x.named[:min(n, maxNamed)] {
+			q = append(q, fmt.Sprintf("%q", name))
+		}
+		s := "in " + strings.Join(q, ", ")
+		if n > maxNamed {
+			s = fmt.Sprintf("in %d scenarios such as %s", n, strings.Join(q, ", "))
+			if len(x.values) > 0 {
+				s = fmt.Sprintf("in %d other scenarios such as %s", n, strings.Join(q, ", "))
+			}
+		}
+		where = append(where, s)
+	}
+	return x.generic + " (" + strings.Join(where, "; ") + ")"
 }

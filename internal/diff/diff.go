@@ -89,8 +89,14 @@ type Behaviour struct {
 	Severity  string   `json:"severity"`
 	Text      string   `json:"text"`
 	Scenarios []string `json:"scenarios"`
-	Base      Outcome  `json:"base"`
-	Head      Outcome  `json:"head"`
+	// Base and Head are the outcomes on the first of Scenarios.
+	Base Outcome `json:"base"`
+	Head Outcome `json:"head"`
+
+	sev            string   // the alert's severity label
+	key            string   // what scenarios showing the same change share
+	generic, first string   // the sentence without and with its context
+	values, named  []string // the contexts of Scenarios
 }
 
 // Outcome is what an alert severity did on one scenario. Times are from

@@ -462,13 +462,13 @@ func compareRouting(b, h *model.Routing) []Change {
 	}
 	bt, ht, order := map[string]string{}, map[string]string{}, []string{}
 	for _, t := range h.Teams {
-		ht[t.Team] = teamText(t)
-		order = append(order, t.Team)
+		order = teamEntries(ht, t, order)
 	}
 	for _, t := range b.Teams {
-		bt[t.Team] = teamText(t)
-		if _, ok := ht[t.Team]; !ok {
-			order = append(order, t.Team)
+		for _, k := range teamEntries(bt, t, nil) {
+			if _, ok := ht[k]; !ok {
+				order = append(order, k)
+			}
 		}
 	}
 	keyed("team", bt, ht, order)
@@ -527,15 +527,21 @@ func labelRoutesText(rs []model.LabelRoute) string {
 	return strings.Join(parts, "; ")
 }
 
-func teamText(t model.TeamRoute) string {
-	s := routeText(t.Route)
+// teamEntries adds a team's routes to m, keyed "team", "team severity",
+// "team routes", and returns order with the keys added.
+func teamEntries(m map[string]string, t model.TeamRoute, order []string) []string {
+	add := func(k, v string) {
+		m[k] = v
+		order = append(order, k)
+	}
+	add(t.Team, routeText(t.Route))
 	for _, sr := range t.Severities {
-		s += "; " + string(sr.Severity) + ": " + routeText(sr.Route)
+		add(t.Team+" "+string(sr.Severity), routeText(sr.Route))
 	}
 	if len(t.Routes) > 0 {
-		s += "; routes: " + labelRoutesText(t.Routes)
+		add(t.Team+" routes", labelRoutesText(t.Routes))
 	}
-	return s
+	return order
 }
 
 // compareDashboards reports the panels whose thresholds changed, from the
