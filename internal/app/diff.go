@@ -108,6 +108,9 @@ func resolveSide(ctx context.Context, dir, arg string, isBase bool) (root, label
 	}
 	if arg != "" {
 		if st, err := os.Stat(arg); err == nil && st.IsDir() {
+			if realPath(arg) == realPath(dir) {
+				return arg, "working tree", "", nil, nil
+			}
 			return arg, arg, "", nil, nil
 		}
 	}
@@ -127,7 +130,7 @@ func resolveSide(ctx context.Context, dir, arg string, isBase bool) (root, label
 	}
 	commit, err := g.run("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 	if err != nil || commit == "" {
-		return "", "", "", nil, fmt.Errorf("%q is neither a folder nor a git revision of the repository at %s", arg, dir)
+		return "", "", "", nil, fmt.Errorf("%q is neither a folder nor a revision of the git repository here", arg)
 	}
 	short := commit
 	if len(short) > 12 {

@@ -47,6 +47,8 @@ type Report struct {
 	Dashboards []Change `json:"dashboards"`
 	// Scenarios counts the distinct scenarios run on both sides.
 	Scenarios int `json:"scenarios"`
+	// SpecOnly is set when the scenarios were not run (Options.NoBehaviour).
+	SpecOnly bool `json:"spec_only,omitempty"`
 }
 
 // SideInfo names a side.
@@ -132,6 +134,7 @@ func Compare(base, head *Side, opts Options) (*Report, error) {
 	alerts := compareSpecs(base, head)
 	r.Routing = compareRouting(base.Project.Routing, head.Project.Routing)
 	r.Dashboards = compareDashboards(base.Project, head.Project)
+	r.SpecOnly = opts.NoBehaviour
 	if !opts.NoBehaviour {
 		n, err := compareBehaviour(base, head, alerts, opts)
 		if err != nil {

@@ -43,6 +43,19 @@ func (a *Alert) title() string {
 
 // summary counts the changes of r in one line.
 func (r *Report) summary() string {
+	if r.SpecOnly {
+		if !r.Changed {
+			return "no change in the alerts, routes and panels (scenarios not run)"
+		}
+		spec := len(r.Routing) + len(r.Dashboards)
+		for _, a := range r.Alerts {
+			spec += len(a.Changes)
+			if a.Status != "changed" {
+				spec++
+			}
+		}
+		return fmt.Sprintf("%s in %s (scenarios not run)", plural(spec, "spec change"), plural(len(r.Alerts), "alert"))
+	}
 	if !r.Changed {
 		return fmt.Sprintf("no change: the alerts, routes and panels are the same, and %s behave the same on both sides", plural(r.Scenarios, "scenario"))
 	}
