@@ -45,8 +45,12 @@ type Report struct {
 	Routing []Change `json:"routing"`
 	// Dashboards are changes to the thresholds shown on panels.
 	Dashboards []Change `json:"dashboards"`
-	// Scenarios counts the distinct scenarios run on both sides.
+	// Scenarios counts the distinct scenarios of both sides; Run, those
+	// of them run on both sides' rules. A scenario is not run when the
+	// alerts of its rule files all have the same rules, recording rules
+	// and routes on both sides: it acts the same on both.
 	Scenarios int `json:"scenarios"`
+	Run       int `json:"scenarios_run"`
 	// SpecOnly is set when the scenarios were not run (Options.NoBehaviour).
 	SpecOnly bool `json:"spec_only,omitempty"`
 }
@@ -136,11 +140,11 @@ func Compare(base, head *Side, opts Options) (*Report, error) {
 	r.Dashboards = compareDashboards(base.Project, head.Project)
 	r.SpecOnly = opts.NoBehaviour
 	if !opts.NoBehaviour {
-		n, err := compareBehaviour(base, head, alerts, opts)
+		n, ran, err := compareBehaviour(base, head, alerts, opts)
 		if err != nil {
 			return nil, err
 		}
-		r.Scenarios = n
+		r.Scenarios, r.Run = n, ran
 	}
 	for _, a := range alerts.list {
 		if len(a.Changes) > 0 || len(a.Behaviour) > 0 || a.Status != "changed" {

@@ -50,25 +50,22 @@ func (r *Report) summary() string {
 		spec := len(r.Routing) + len(r.Dashboards)
 		for _, a := range r.Alerts {
 			spec += len(a.Changes)
-			if a.Status != "changed" {
-				spec++
-			}
 		}
 		return fmt.Sprintf("%s in %s (scenarios not run)", plural(spec, "spec change"), plural(len(r.Alerts), "alert"))
 	}
 	if !r.Changed {
-		return fmt.Sprintf("no change: the alerts, routes and panels are the same, and %s behave the same on both sides", plural(r.Scenarios, "scenario"))
+		return fmt.Sprintf("no change: the alerts, routes and panels are the same, so the %s act the same on both sides", plural(r.Scenarios, "scenario"))
 	}
 	spec, beh := len(r.Routing)+len(r.Dashboards), 0
 	for _, a := range r.Alerts {
 		spec += len(a.Changes)
-		if a.Status != "changed" {
-			spec++
-		}
 		beh += len(a.Behaviour)
 	}
-	return fmt.Sprintf("%s, %s in %s; %s run on both sides",
-		plural(spec, "spec change"), plural(beh, "behaviour change"), plural(len(r.Alerts), "alert"), plural(r.Scenarios, "scenario"))
+	ran := plural(r.Scenarios, "scenario") + " run on both sides"
+	if r.Run < r.Scenarios {
+		ran = fmt.Sprintf("%s, %d run on both sides (the others read no changed rule or route)", plural(r.Scenarios, "scenario"), r.Run)
+	}
+	return fmt.Sprintf("%s, %s in %s; %s", plural(spec, "spec change"), plural(beh, "behaviour change"), plural(len(r.Alerts), "alert"), ran)
 }
 
 func plural(n int, what string) string {

@@ -113,9 +113,11 @@ func compareSpecs(base, head *Side) *alertSet {
 		switch {
 		case ent.base == nil:
 			a.Status = "added"
+			a.Changes = append(a.Changes, change("", "alert", "", describe(ent.head)))
 			continue
 		case ent.head == nil:
 			a.Status = "removed"
+			a.Changes = append(a.Changes, change("", "alert", describe(ent.base), ""))
 			continue
 		}
 		var cs []Change
@@ -130,6 +132,25 @@ func compareSpecs(base, head *Side) *alertSet {
 		a.Changes = append(a.Changes, cs...)
 	}
 	return set
+}
+
+// describe says what an alert or SLO alert is, for one added or removed.
+func describe(e *entry) string {
+	if e.slo != nil {
+		s := "SLO " + e.slo.Name + ", objective " + num.Format(e.slo.Objective*100) + "%"
+		if p := e.slo.Alerting.Page; p != nil {
+			s += "; page: " + burnText(p)
+		}
+		if t := e.slo.Alerting.Ticket; t != nil {
+			s += "; ticket: " + burnText(t)
+		}
+		return s
+	}
+	var parts []string
+	for _, l := range e.alert.Levels {
+		parts = append(parts, string(l.Severity)+" "+levelText(e.alert, l))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func kindOf(e *entry) string {
