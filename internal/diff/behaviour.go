@@ -378,7 +378,13 @@ func compareTraces(j *job, set *alertSet, bam, ham *promx.Alertmanager) {
 			x := &a.Behaviour[i]
 			x.Scenarios = append(x.Scenarios, j.file+": "+j.s.Name)
 			if strings.HasPrefix(ctx, "in ") {
-				x.named = append(x.named, j.s.Name)
+				// The alert's own scenarios are named first.
+				if covers(j.s, name, sev) {
+					x.named = slices.Insert(x.named, x.ownNamed, j.s.Name)
+					x.ownNamed++
+				} else {
+					x.named = append(x.named, j.s.Name)
+				}
 			} else if !slices.Contains(x.values, ctx) {
 				x.values = append(x.values, ctx)
 			}
@@ -386,14 +392,19 @@ func compareTraces(j *job, set *alertSet, bam, ham *promx.Alertmanager) {
 	}
 }
 
+// covers reports whether s was written or generated for alert name of
+// severity sev.
+func covers(s *scenario.Scenario, name, sev string) bool {
+	return slices.ContainsFunc(s.Covers, func(c scenario.Cover) bool {
+		return c.Alert == name && (c.Severity == "" || c.Severity == sev)
+	})
+}
+
 // context says what input a sentence is about: the value a generated
 // threshold scenario holds the signal at, the burn rate of a generated
 // burn-rate scenario, or the scenario's name.
 func context(j *job, ent *entity, name, sev string) string {
-	covers := slices.ContainsFunc(j.s.Covers, func(c scenario.Cover) bool {
-		return c.Alert == name && (c.Severity == "" || c.Severity == sev)
-	})
-	if covers {
+	if covers(j.s, name, sev) {
 		switch {
 		case j.s.Probe != nil:
 			return "at " + num.Format(j.s.Probe.Value)

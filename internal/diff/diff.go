@@ -103,6 +103,7 @@ type Behaviour struct {
 	key            string   // what scenarios showing the same change share
 	generic, first string   // the sentence without and with its context
 	values, named  []string // the contexts of Scenarios
+	ownNamed       int      // how many of named cover the alert (they come first)
 }
 
 // Outcome is what an alert severity did on one scenario. Times are from
