@@ -222,13 +222,36 @@ func (g gitRunner) mergeBase() (commit, what string, err error) {
 const maxArchive = 256 << 20
 
 // extract writes the YAML and JSON files of commit (specs, scenarios,
-// routing base configs, dashboards) below dir.
-func (g gitRunner) extract(commit, dir string) error {
-	var out, errb bytes.Buffer
-	if err := g.stream(&out, &errb, "-c", "core.quotePath=false", "archive", "--format=tar", commit); err != nil {
+// routing base configs, dashboards) below dir, reading git archive's
+// output as it comes.
+func (g gitRunner) extract(commit, dir string) (err error) {
+	cmd := exec.CommandContext(g.ctx, "git", "-c", "core.quotePath=false", "archive", "--format=tar", commit)
+	cmd.Dir = g.dir
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	out, err := cmd.StdoutPipe()
+	if err != nil {
 		return err
 	}
-	tr := tar.NewReader(&out)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			cmd.Process.Kill() // the rest of the archive is not wanted
+			cmd.Wait()
+			return
+		}
+		io.Copy(io.Discard, out) // let git finish writing before Wait
+		if werr := cmd.Wait(); werr != nil {
+			err = werr
+			if msg := strings.TrimSpace(errb.String()); msg != "" {
+				err = errors.New(strings.SplitN(msg, "\n", 2)[0])
+			}
+		}
+	}()
+	tr := tar.NewReader(out)
 	total := int64(0)
 	for {
 		h, err := tr.Next()
