@@ -26,7 +26,6 @@ type job struct {
 	file      string // the scenario file or spec, relative to its side
 	s         *scenario.Scenario
 	ruleFiles []string // names of the rule files it was written for
-	own       *Side    // the side it comes from
 	watch     []string // the alerts to observe: those that may act differently
 	out       [2]*trace
 	err       [2]error
@@ -52,7 +51,7 @@ func compareBehaviour(base, head *Side, set *alertSet, opts Options) (total, ran
 					continue
 				}
 				seen[k] = true
-				jobs = append(jobs, &job{file: rel, s: s, ruleFiles: names, own: side})
+				jobs = append(jobs, &job{file: rel, s: s, ruleFiles: names})
 			}
 		}
 	}
