@@ -55,7 +55,7 @@ func Diff(ctx context.Context, opts DiffOptions) (*diff.Report, diag.List, error
 		}
 	}()
 	for i, arg := range []string{opts.Base, opts.Head} {
-		root, label, prefix, cleanup, err := resolveSide(ctx, dir, arg, i == 0)
+		root, label, prefix, cleanup, err := resolveSide(ctx, dir, arg, i == 0, opts.Head)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -102,7 +102,10 @@ func relabel(diags diag.List, root, prefix string) diag.List {
 // resolveSide returns the folder to read a side from and how to name it.
 // A revision is extracted into a temporary folder, which cleanup removes;
 // prefix is then "REV:" for its positions.
-func resolveSide(ctx context.Context, dir, arg string, isBase bool) (root, label, prefix string, cleanup func(), err error) {
+//
+// The default base is the merge base with the main branch of head, when
+// head is a revision, or of git's HEAD.
+func resolveSide(ctx context.Context, dir, arg string, isBase bool, head string) (root, label, prefix string, cleanup func(), err error) {
 	if arg == "" && !isBase {
 		return dir, "working tree", "", nil, nil
 	}
@@ -116,14 +119,22 @@ func resolveSide(ctx context.Context, dir, arg string, isBase bool) (root, label
 	}
 	g := gitRunner{ctx: ctx, dir: dir}
 	if _, err := g.run("rev-parse", "--git-dir"); err != nil {
-		if arg == "" {
-			return "", "", "", nil, fmt.Errorf("base: %s is not in a git repository (%v), so there is no main branch to take the merge base with; name both sides as folders: slo diff BASEDIR HEADDIR", dir, err)
+		where := dir
+		if where == "." {
+			where = "the current folder"
 		}
-		return "", "", "", nil, fmt.Errorf("%q is neither a folder nor, as %s is not in a git repository (%v), a git revision", arg, dir, err)
+		if arg == "" {
+			return "", "", "", nil, fmt.Errorf("base: %s is not in a git repository (%v), so there is no main branch to take the merge base with; name both sides as folders: slo diff BASEDIR HEADDIR", where, err)
+		}
+		return "", "", "", nil, fmt.Errorf("%q is neither a folder nor, as %s is not in a git repository (%v), a git revision", arg, where, err)
 	}
 	rev, what := arg, ""
 	if arg == "" {
-		rev, what, err = g.mergeBase()
+		of := "HEAD"
+		if st, err := os.Stat(head); head != "" && (err != nil || !st.IsDir()) {
+			of = head
+		}
+		rev, what, err = g.mergeBase(of)
 		if err != nil {
 			return "", "", "", nil, err
 		}
@@ -202,16 +213,16 @@ func (g gitRunner) stream(out, errb *bytes.Buffer, args ...string) error {
 // base, in the order tried.
 var mainBranches = []string{"main", "master", "origin/main", "origin/master"}
 
-// mergeBase returns the merge base of HEAD with the first main branch
-// that exists.
-func (g gitRunner) mergeBase() (commit, what string, err error) {
+// mergeBase returns the merge base of revision of with the first main
+// branch that exists.
+func (g gitRunner) mergeBase(of string) (commit, what string, err error) {
 	for _, b := range mainBranches {
 		if _, err := g.run("rev-parse", "--verify", "--quiet", b+"^{commit}"); err != nil {
 			continue
 		}
-		mb, err := g.run("merge-base", "HEAD", b)
+		mb, err := g.run("merge-base", "--end-of-options", of, b)
 		if err != nil || mb == "" {
-			return "", "", fmt.Errorf("base: HEAD and %s have no common ancestor; name the base: slo diff BASE", b)
+			return "", "", fmt.Errorf("base: %s and %s have no common ancestor; name the base: slo diff BASE", of, b)
 		}
 		return mb, "merge base with " + b, nil
 	}
