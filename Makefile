@@ -31,6 +31,7 @@ unit:
 heavy:
 	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
 	$(GO) test -shuffle=on -count=1 ./internal/simulate/...
+	$(GO) test -count=1 -run 'TestDiffRepository' ./cmd/slo/
 
 # make test, then the on-demand/exhaustive comparison over every scenario of
 # the repository (about ten minutes on 2 cores).
