@@ -10,7 +10,9 @@ package plan
 //     before it in evaluation order (which promtool evaluates before it
 //     at every step),
 //   - reads only samples at or before its evaluation time, in a span
-//     bounded relative to it (no @, negative offset, subquery or info()),
+//     bounded relative to it (no @, negative offset or info()); a
+//     subquery is fine, as the engine aligns its steps to absolute time in
+//     a range query as in an instant one,
 //   - writes no series that an input series or another rule may write
 //     (rules with the same record name are told apart by their rule
 //     labels), and
@@ -42,7 +44,7 @@ import (
 func (p *Plan) MarkMaterializable(input []labels.Labels) {
 NODES:
 	for i, n := range p.Nodes {
-		if n.Rule.Alert || len(n.Steps) == 0 || hasSubquery(n.Rule.Query) {
+		if n.Rule.Alert || len(n.Steps) == 0 {
 			continue
 		}
 		// No other rule and no input series may write a series this rule

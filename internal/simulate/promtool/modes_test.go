@@ -153,8 +153,9 @@ func runBoth2(t *testing.T, p string) (*FileResult, *FileResult) {
 	return od, ex
 }
 
-// randomRules exercises range reads of recorded series, offsets, a
-// subquery, self-reference, staleness of disappearing series, for and
+// randomRules exercises range reads of recorded series, offsets,
+// subqueries (materialized with range queries like any recording rule; a
+// subquery's steps are aligned to absolute time in both),  self-reference, staleness of disappearing series, for and
 // keep_firing_for, templated annotations and rules reading rules of
 // later groups.
 const randomRules = `groups:
@@ -172,6 +173,8 @@ const randomRules = `groups:
         expr: job:x:sum offset 3m
       - record: job:x:sub
         expr: min_over_time(job:x:rate3m[6m:2m])
+      - record: job:x:subinc
+        expr: sum_over_time(increase(cnt[4m])[11m:3m]) + sum(count_over_time(x[5m:]))
       - record: job:x:acc
         expr: job:x:sum + (job:x:acc offset 2m or job:x:sum * 0)
       - record: job:late:read
@@ -255,7 +258,7 @@ func randomTest(r *rand.Rand) string {
 			fmt.Fprintf(&b, "      - {eval_time: %ds, alertname: %s, exp_alerts: [{exp_labels: {probe: x}}]}\n", 30*r.Intn(2*steps), name)
 		}
 		b.WriteString("    promql_expr_test:\n")
-		exprs := []string{"job:x:sum", "job:x:rate3m", "job:x:up", "job:x:avg7m", "job:x:prev", "job:x:sub", "job:x:acc", "job:late:read", "late:y", "count_over_time(job:x:up[9m])", "job:x:sum offset -2m", "job:x:shifted", "job:x:ahead", "job:x:pinned", "sum_over_time(job:x:shifted[5m])"}
+		exprs := []string{"job:x:sum", "job:x:rate3m", "job:x:up", "job:x:avg7m", "job:x:prev", "job:x:sub", "job:x:subinc", "job:x:acc", "job:late:read", "late:y", "count_over_time(job:x:up[9m])", "job:x:sum offset -2m", "job:x:shifted", "job:x:ahead", "job:x:pinned", "sum_over_time(job:x:shifted[5m])"}
 		for i := 0; i < 6; i++ {
 			fmt.Fprintf(&b, "      - {expr: '%s', eval_time: %ds}\n", exprs[r.Intn(len(exprs))], 30*r.Intn(2*steps))
 		}
