@@ -9,8 +9,8 @@ import (
 	"github.com/slo-compiler/slo/internal/promx"
 )
 
-// checkGroups runs Prometheus's rule loader (rulefmt, and PromQL on every
-// expression) on the rule groups of a list node, with the keys extra
+// checkGroups runs Prometheus's rule loader (rulefmt.Parse as Prometheus
+// loads a file: strict fields, PromQL and templates) on the rule groups of a list node, with the keys extra
 // removed from each group first: the fields a target's system adds to
 // Prometheus's groups and reads itself. check is called on each group's
 // value of every extra key present.
@@ -42,8 +42,7 @@ func checkGroups(list *yaml.Node, extra map[string]func(*yaml.Node) error) []err
 	if err != nil {
 		return append(errs, err)
 	}
-	_, ruleErrs := promx.LoadRuleFile(data)
-	return append(errs, ruleErrs...)
+	return append(errs, promx.CheckRuleFile(data)...)
 }
 
 // mappingKeys decodes a document's top mapping into its keys' values and
