@@ -335,9 +335,9 @@ func Compile(paths []string) (*Build, diag.List, error) {
 // folder, or else prometheus alone. Each target's files are read back with
 // its system's loader; what it refuses is a diagnostic at the spec file.
 func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
-	cfg, err := target.LoadConfig(target.ProjectFile)
-	if err != nil {
-		return nil, nil, err
+	cfg, cfgDiags, err := target.LoadConfig(target.ProjectFile)
+	if err != nil || cfg == nil {
+		return nil, cfgDiags, err
 	}
 	if targets == nil {
 		targets = cfg.Targets
@@ -349,6 +349,7 @@ func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
 		return nil, nil, err
 	}
 	p, diags, err := Load(paths)
+	diags = append(cfgDiags, diags...)
 	if err != nil || p == nil {
 		return nil, diags, err
 	}

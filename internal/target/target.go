@@ -13,7 +13,8 @@ package target
 import (
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -22,7 +23,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/spec"
 )
 
 // Prometheus is the default target's name.
@@ -148,33 +151,109 @@ type ThanosConfig struct {
 }
 
 // LoadConfig reads the project file at path; a missing file is the
-// default configuration (nil error).
-func LoadConfig(path string) (*Config, error) {
+// default configuration. A mistake in it is a diagnostic at its line and
+// column (the configuration is then nil); err is a failure to read.
+func LoadConfig(path string) (*Config, diag.List, error) {
 	src, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return &Config{}, nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Config{}, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var c Config
-	dec := yaml.NewDecoder(strings.NewReader(string(src)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var ds diag.List
+	at := func(n *yaml.Node) diag.Pos { return diag.Pos{File: path, Line: n.Line, Col: n.Column} }
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		ds.Errorf(diag.Pos{File: path}, code, "not YAML: %v", err)
+		return nil, ds, nil
 	}
-	if len(c.Targets) > 0 {
-		if c.Targets, err = Parse(c.Targets); err != nil {
-			return nil, fmt.Errorf("%s: targets: %w", path, err)
+	c := &Config{}
+	if len(doc.Content) == 0 {
+		return c, nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		ds.Errorf(at(root), code, "want a mapping: targets and each target's settings")
+		return nil, ds, nil
+	}
+	ruler := []string{"namespace_by", "source_tenants"}
+	sections := map[string][]string{
+		"targets":             nil,
+		"prometheus-operator": {"namespace", "labels"},
+		"mimir":               ruler,
+		"cortex":              ruler,
+		"thanos":              {"partial_response_strategy"},
+	}
+	keys := slices.Sorted(maps.Keys(sections))
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		fields, ok := sections[k.Value]
+		if !ok {
+			ds.Errorf(at(k), code, "unknown field %q%s; want %s", k.Value, suggest(k.Value, keys), strings.Join(keys, ", "))
+			continue
+		}
+		if v.Kind != yaml.MappingNode {
+			continue // a wrong kind is Decode's to report
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			if f := v.Content[j]; !slices.Contains(fields, f.Value) {
+				ds.Errorf(at(f), code, "unknown field %q in %s%s; want %s", f.Value, k.Value, suggest(f.Value, fields), strings.Join(fields, ", "))
+			}
 		}
 	}
-	for name, r := range map[string]RulerConfig{"mimir": c.Mimir, "cortex": c.Cortex} {
-		if r.NamespaceBy != "" && r.NamespaceBy != "service" && r.NamespaceBy != "team" {
-			return nil, fmt.Errorf("%s: %s.namespace_by: %q; want service or team", path, name, r.NamespaceBy)
+	if ds.HasErrors() {
+		return nil, ds, nil
+	}
+	if err := root.Decode(c); err != nil {
+		ds.Errorf(at(root), code, "%v", err)
+		return nil, ds, nil
+	}
+	if v := value(root, "targets"); v != nil {
+		for _, item := range v.Content {
+			if !slices.Contains(Names(), item.Value) {
+				ds.Errorf(at(item), code, "unknown target %q%s; targets: %s", item.Value, suggest(item.Value, Names()), strings.Join(Names(), ", "))
+			}
+		}
+		if !ds.HasErrors() && len(c.Targets) > 0 {
+			if c.Targets, err = Parse(c.Targets); err != nil {
+				ds.Errorf(at(v), code, "targets: %v", err)
+			}
 		}
 	}
-	if s := c.Thanos.PartialResponseStrategy; s != "" && s != "warn" && s != "abort" {
-		return nil, fmt.Errorf("%s: thanos.partial_response_strategy: %q; want warn or abort", path, s)
+	for _, name := range []string{"mimir", "cortex"} {
+		if v := value(value(root, name), "namespace_by"); v != nil && v.Value != "service" && v.Value != "team" {
+			ds.Errorf(at(v), code, "%s.namespace_by is %q; want service or team", name, v.Value)
+		}
 	}
-	return &c, nil
+	if v := value(value(root, "thanos"), "partial_response_strategy"); v != nil && v.Value != "warn" && v.Value != "abort" {
+		ds.Errorf(at(v), code, "thanos.partial_response_strategy is %q; want warn or abort", v.Value)
+	}
+	if ds.HasErrors() {
+		return nil, ds, nil
+	}
+	return c, ds, nil
+}
+
+// code is the diagnostic code of every problem in the project file.
+const code = "project/invalid"
+
+// value is the value of key in mapping m, or nil.
+func value(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func suggest(s string, candidates []string) string {
+	if best := spec.Closest(s, candidates); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
 }

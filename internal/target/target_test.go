@@ -200,29 +200,39 @@ func TestParse(t *testing.T) {
 
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
-	write := func(s string) string {
-		p := filepath.Join(dir, "slo.yaml")
-		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+	path := filepath.Join(dir, "slo.yaml")
+	write := func(s string) {
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return p
 	}
-	c, err := target.LoadConfig(filepath.Join(dir, "none.yaml"))
-	if err != nil || len(c.Targets) != 0 {
-		t.Errorf("missing file: %+v, %v", c, err)
+	c, ds, err := target.LoadConfig(filepath.Join(dir, "none.yaml"))
+	if err != nil || len(ds) != 0 || c == nil || len(c.Targets) != 0 {
+		t.Errorf("missing file: %+v, %v, %v", c, ds, err)
 	}
-	c, err = target.LoadConfig(write("targets: [thanos]\nthanos: {partial_response_strategy: warn}\n"))
-	if err != nil || c.Targets[0] != "thanos" || c.Thanos.PartialResponseStrategy != "warn" {
-		t.Errorf("got %+v, %v", c, err)
+	write("targets: [thanos, mimir]\nthanos: {partial_response_strategy: warn}\nmimir:\n  source_tenants: [a]\n")
+	c, ds, err = target.LoadConfig(path)
+	if err != nil || len(ds) != 0 || strings.Join(c.Targets, " ") != "thanos mimir" || c.Thanos.PartialResponseStrategy != "warn" || c.Mimir.SourceTenants[0] != "a" {
+		t.Errorf("got %+v, %v, %v", c, ds, err)
 	}
+	// Every mistake is reported at its line and column, and no
+	// configuration is returned.
 	for src, want := range map[string]string{
-		"target: [thanos]\n":                       "field target not found",
-		"targets: [nagios]\n":                      `unknown target "nagios"`,
-		"mimir: {namespace_by: region}\n":          "namespace_by",
-		"thanos: {partial_response_strategy: x}\n": "want warn or abort",
+		"target: [thanos]\n":                       `slo.yaml:1:1: error: unknown field "target"; did you mean "targets"?`,
+		"targets: [thanos, nagios]\n":              `slo.yaml:1:19: error: unknown target "nagios"; targets: cortex, mimir, prometheus, prometheus-operator, thanos`,
+		"mimir:\n  namespace_by: region\n":         `slo.yaml:2:17: error: mimir.namespace_by is "region"; want service or team`,
+		"mimir:\n  namespace: x\n":                 `slo.yaml:2:3: error: unknown field "namespace" in mimir; did you mean "namespace_by"?; want namespace_by, source_tenants`,
+		"thanos: {partial_response_strategy: x}\n": `slo.yaml:1:37: error: thanos.partial_response_strategy is "x"; want warn or abort`,
+		"targets: thanos\n":                        "slo.yaml:1:1: error: yaml: unmarshal errors",
 	} {
-		if _, err := target.LoadConfig(write(src)); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%q: %v, want %q", src, err, want)
+		write(src)
+		c, ds, err := target.LoadConfig(path)
+		var b strings.Builder
+		for _, d := range ds {
+			b.WriteString(d.String())
+		}
+		if err != nil || c != nil || !strings.Contains(strings.ReplaceAll(b.String(), dir+string(filepath.Separator), ""), want) {
+			t.Errorf("%q: %+v %q %v, want %q", src, c, b.String(), err, want)
 		}
 	}
 }
