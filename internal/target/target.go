@@ -165,7 +165,7 @@ func LoadConfig(path string) (*Config, diag.List, error) {
 	at := func(n *yaml.Node) diag.Pos { return diag.Pos{File: path, Line: n.Line, Col: n.Column} }
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		ds.Errorf(diag.Pos{File: path}, code, "not YAML: %v", err)
+		ds.Errorf(diag.Pos{File: path}, "project/invalid", "not YAML: %v", err)
 		return nil, ds, nil
 	}
 	c := &Config{}
