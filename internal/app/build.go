@@ -51,18 +51,20 @@ type Build struct {
 }
 
 // PruneDirs are the folders whose stale generated files a write of b
-// removes: none for a subset of the specs; else the overlays and the
-// folders of b's targets (rules/ and alertmanager/ for prometheus), so a
-// compile for one target leaves another's files alone.
+// removes: none for a subset of the specs; else the folders of b's targets
+// (rules/ and alertmanager/ for prometheus, first, as GeneratedDirs) and
+// the overlays, so a compile for one target leaves another's files alone.
 func (b *Build) PruneDirs() []string {
 	if !b.Whole {
 		return nil
 	}
-	dirs := []string{overlay.Dir}
+	var dirs []string
+	if slices.Contains(b.Targets, target.Prometheus) {
+		dirs = append(dirs, "rules", "alertmanager")
+	}
+	dirs = append(dirs, overlay.Dir)
 	for _, t := range b.Targets {
-		if t == target.Prometheus {
-			dirs = append(dirs, "rules", "alertmanager")
-		} else {
+		if t != target.Prometheus {
 			dirs = append(dirs, t)
 		}
 	}
