@@ -328,8 +328,12 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 // rendered file is parsed back with Prometheus's and Alertmanager's own
 // loaders, and rule files are compared with what was compiled; a file they
 // refuse is a diagnostic, not output.
+//
+// Compile is for the prometheus target alone, whatever the project file
+// names: slo test and slo init need its rule files and Alertmanager config.
+// slo compile and slo check use CompileTargets.
 func Compile(paths []string) (*Build, diag.List, error) {
-	return CompileTargets(paths, nil)
+	return CompileTargets(paths, []string{target.Prometheus})
 }
 
 // CompileTargets is Compile for the output targets named (see package
