@@ -48,6 +48,9 @@ type Build struct {
 	// Targets are the output targets the files are for (see package
 	// target), prometheus by default.
 	Targets []string
+	// oneSpec holds the names of the targets' files that depend on their
+	// own spec alone, which a subset writes as it writes rules/.
+	oneSpec map[string]bool
 }
 
 // PruneDirs are the folders whose stale generated files a write of b
@@ -73,7 +76,8 @@ func (b *Build) PruneDirs() []string {
 
 // Outputs splits b.Files into the files a compile of b's paths writes and
 // the ones it holds back. The whole spec set writes every file. A subset
-// writes only its rule files, each of which depends on its own spec alone:
+// writes only its rule files (and the other targets' files of one service
+// each), each of which depends on its own spec alone:
 // alertmanager/alertmanager.yml (its inhibit rules come from every
 // service) and the overlays (a dashboard's panels come from any spec) would
 // lose the other specs' part, so a subset leaves them as they are.
@@ -82,7 +86,7 @@ func (b *Build) Outputs() (write, held []File) {
 		return b.Files, nil
 	}
 	for _, f := range b.Files {
-		if strings.HasPrefix(f.Name, "rules/") {
+		if strings.HasPrefix(f.Name, "rules/") || b.oneSpec[f.Name] {
 			write = append(write, f)
 		} else {
 			held = append(held, f)
@@ -408,6 +412,12 @@ func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
 				diags.Errorf(diag.Pos{File: f.Source}, "target/invalid", "the compiled %s is refused by the %s target's loader: %v", f.Name, name, e)
 			}
 			b.Files = append(b.Files, File{f.Name, f.Data})
+			if f.OneSpec {
+				if b.oneSpec == nil {
+					b.oneSpec = map[string]bool{}
+				}
+				b.oneSpec[f.Name] = true
+			}
 		}
 	}
 	plan, ds := overlay.Plan(p)

@@ -46,7 +46,7 @@ func (o operator) Files(in Input) ([]File, error) {
 		}
 		b.WriteString("spec:\n  groups:\n")
 		b.WriteString(render.Groups(2, rf.Groups, nil))
-		files = append(files, File{Name: o.Name() + "/" + name + ".yaml", Data: []byte(b.String()), Source: rf.Source})
+		files = append(files, File{Name: o.Name() + "/" + name + ".yaml", Data: []byte(b.String()), Source: rf.Source, OneSpec: true})
 	}
 	return files, nil
 }

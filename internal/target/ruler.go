@@ -72,6 +72,9 @@ func (r ruler) Files(in Input) ([]File, error) {
 		ns.groups = append(ns.groups, rf.Groups...)
 	}
 	var files []File
+	// A team's namespace holds every service of the team, which a
+	// compile of some of the specs does not know: only a namespace per
+	// service depends on its own spec alone.
 	for _, ns := range order {
 		var b strings.Builder
 		b.WriteString(render.Header(strings.Join(ns.sources, ", ")))
@@ -79,7 +82,7 @@ func (r ruler) Files(in Input) ([]File, error) {
 		b.WriteString(yamlScalar(ns.name))
 		b.WriteString("groups:\n")
 		b.WriteString(render.Groups(0, ns.groups, extra))
-		files = append(files, File{Name: r.name + "/" + ns.name + ".yaml", Data: []byte(b.String()), Source: ns.sources[0]})
+		files = append(files, File{Name: r.name + "/" + ns.name + ".yaml", Data: []byte(b.String()), Source: ns.sources[0], OneSpec: cfg.NamespaceBy != "team"})
 	}
 	if am := in.Output.Alertmanager; am != nil {
 		data, err := render.Alertmanager(am)

@@ -38,6 +38,9 @@ type File struct {
 	// Source is the spec file a problem found on reading it back is
 	// reported at.
 	Source string
+	// OneSpec is set when the file depends on its Source alone (a
+	// service's rules), so a compile of a subset of the specs writes it.
+	OneSpec bool
 }
 
 // Input is what a target renders from.

@@ -32,7 +32,7 @@ func (t thanos) Files(in Input) ([]File, error) {
 		b.WriteString(render.Header(rf.Source))
 		b.WriteString("groups:\n")
 		b.WriteString(render.Groups(0, rf.Groups, extra))
-		files = append(files, File{Name: t.Name() + "/" + strings.TrimPrefix(rf.Name, "rules/"), Data: []byte(b.String()), Source: rf.Source})
+		files = append(files, File{Name: t.Name() + "/" + strings.TrimPrefix(rf.Name, "rules/"), Data: []byte(b.String()), Source: rf.Source, OneSpec: true})
 	}
 	return files, nil
 }
