@@ -25,6 +25,7 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringSliceFlag{Name: "specs", Value: cli.NewStringSlice("specs"), Usage: "spec `PATH`s"},
 			&cli.StringSliceFlag{Name: "tests", Value: cli.NewStringSlice("tests"), Usage: "scenario `PATH`s"},
 			&cli.StringFlag{Name: "out", Value: ".", Usage: "`DIR` holding the committed rules/, alertmanager/ and overlays/"},
+			targetFlag,
 			&cli.StringFlag{Name: "dashboards", Value: "dashboards", Usage: "`DIR` of overlaid Grafana dashboards (empty: skip)"},
 		}, limitFlags()...),
 		OnUsageError: usageError,
@@ -45,7 +46,8 @@ func checkCommand(stdout, stderr io.Writer) *cli.Command {
 			run, err := app.Check(app.CheckOptions{
 				Specs: c.StringSlice("specs"), Tests: c.StringSlice("tests"),
 				Out: c.String("out"), Dashboards: c.String("dashboards"),
-				Limits: lim,
+				Targets: c.StringSlice("target"),
+				Limits:  lim,
 			})
 			if err != nil {
 				fmt.Fprintf(stderr, "slo: %v\n", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
 	"github.com/slo-compiler/slo/internal/spec"
+	"github.com/slo-compiler/slo/internal/target"
 )
 
 // Exit codes.
@@ -92,6 +93,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				ArgsUsage: "[PATH...]  (default: specs)",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "out", Value: ".", Usage: "output `DIR`"},
+					targetFlag,
 					formatFlag,
 				},
 				OnUsageError: usageError,
@@ -189,7 +191,7 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 			return err
 		}
 	}
-	b, diags, err := app.Compile(c.Args().Slice())
+	b, diags, err := app.CompileTargets(c.Args().Slice(), c.StringSlice("target"))
 	if werr := diag.Write(stderr, c.String("format"), diags); werr != nil {
 		return werr
 	}
@@ -207,7 +209,7 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	}
 	out := c.String("out")
 	files, _ := b.Outputs()
-	res, err := app.Write(out, files, b.Whole)
+	res, err := app.WriteDirs(out, files, b.PruneDirs())
 	if err != nil {
 		fmt.Fprintf(stderr, "slo: writing output: %v%s\n", err, nothingWritten(err))
 		return exitCode(exitFailure)
@@ -241,6 +243,9 @@ func nothingWritten(err error) string {
 	}
 	return " (nothing was written)"
 }
+
+// targetFlag names the output targets, overriding the project file's.
+var targetFlag = &cli.StringSliceFlag{Name: "target", Usage: "output `TARGET`s, comma-separated: " + strings.Join(target.Names(), ", ") + " (default: slo.yaml's targets, else prometheus)"}
 
 func joinOut(dir, name string) string {
 	if dir == "." || dir == "" {

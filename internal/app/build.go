@@ -23,6 +23,7 @@ import (
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 	"github.com/slo-compiler/slo/internal/spec"
+	"github.com/slo-compiler/slo/internal/target"
 	"github.com/slo-compiler/slo/internal/validate"
 )
 
@@ -44,11 +45,39 @@ type Build struct {
 	// Whole is set when the paths compiled are the whole spec set (see
 	// IsWholeSet): then every file is written and stale ones are pruned.
 	Whole bool
+	// Targets are the output targets the files are for (see package
+	// target), prometheus by default.
+	Targets []string
+	// oneSpec holds the names of the targets' files that depend on their
+	// own spec alone, which a subset writes as it writes rules/.
+	oneSpec map[string]bool
+}
+
+// PruneDirs are the folders whose stale generated files a write of b
+// removes: none for a subset of the specs; else the folders of b's targets
+// (rules/ and alertmanager/ for prometheus, first, as GeneratedDirs) and
+// the overlays, so a compile for one target leaves another's files alone.
+func (b *Build) PruneDirs() []string {
+	if !b.Whole {
+		return nil
+	}
+	var dirs []string
+	if slices.Contains(b.Targets, target.Prometheus) {
+		dirs = append(dirs, "rules", "alertmanager")
+	}
+	dirs = append(dirs, overlay.Dir)
+	for _, t := range b.Targets {
+		if t != target.Prometheus {
+			dirs = append(dirs, t)
+		}
+	}
+	return dirs
 }
 
 // Outputs splits b.Files into the files a compile of b's paths writes and
 // the ones it holds back. The whole spec set writes every file. A subset
-// writes only its rule files, each of which depends on its own spec alone:
+// writes only its rule files (and the other targets' files of one service
+// each), each of which depends on its own spec alone:
 // alertmanager/alertmanager.yml (its inhibit rules come from every
 // service) and the overlays (a dashboard's panels come from any spec) would
 // lose the other specs' part, so a subset leaves them as they are.
@@ -57,7 +86,7 @@ func (b *Build) Outputs() (write, held []File) {
 		return b.Files, nil
 	}
 	for _, f := range b.Files {
-		if strings.HasPrefix(f.Name, "rules/") {
+		if strings.HasPrefix(f.Name, "rules/") || b.oneSpec[f.Name] {
 			write = append(write, f)
 		} else {
 			held = append(held, f)
@@ -303,8 +332,34 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 // rendered file is parsed back with Prometheus's and Alertmanager's own
 // loaders, and rule files are compared with what was compiled; a file they
 // refuse is a diagnostic, not output.
+//
+// Compile is for the prometheus target alone, whatever the project file
+// names: slo test and slo init need its rule files and Alertmanager config.
+// slo compile and slo check use CompileTargets.
 func Compile(paths []string) (*Build, diag.List, error) {
+	return CompileTargets(paths, []string{target.Prometheus})
+}
+
+// CompileTargets is Compile for the output targets named (see package
+// target); nil takes them from the project file, slo.yaml in the working
+// folder, or else prometheus alone. Each target's files are read back with
+// its system's loader; what it refuses is a diagnostic at the spec file.
+func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
+	cfg, cfgDiags, err := target.LoadConfig(target.ProjectFile)
+	if err != nil || cfg == nil {
+		return nil, cfgDiags, err
+	}
+	if targets == nil {
+		targets = cfg.Targets
+	}
+	if len(targets) == 0 {
+		targets = []string{target.Prometheus}
+	}
+	if targets, err = target.Parse(targets); err != nil {
+		return nil, nil, err
+	}
 	p, diags, err := Load(paths)
+	diags = append(cfgDiags, diags...)
 	if err != nil || p == nil {
 		return nil, diags, err
 	}
@@ -320,7 +375,7 @@ func Compile(paths []string) (*Build, diag.List, error) {
 	rendered := make(chan []renderedRuleFile, 1)
 	go func() { rendered <- renderRuleFiles(out.RuleFiles, locate) }()
 	diags = append(diags, duplicateRecords(p, out)...)
-	b := &Build{Project: p, Output: out, Whole: whole}
+	b := &Build{Project: p, Output: out, Whole: whole, Targets: targets}
 	for i, r := range <-rendered {
 		if r.err != nil {
 			return nil, diags, r.err
@@ -337,6 +392,33 @@ func Compile(paths []string) (*Build, diag.List, error) {
 			diags = append(diags, alertmanagerDiags(out.Alertmanager, p, data, raw)...)
 		}
 		b.Files = append(b.Files, File{out.Alertmanager.Name, data})
+	}
+	if !slices.Contains(targets, target.Prometheus) {
+		// The rule files were still read back above: they are every
+		// target's groups.
+		b.Files = b.Files[:0]
+	}
+	for _, name := range targets {
+		t, ok := target.Lookup(name)
+		if !ok {
+			continue // prometheus, rendered above
+		}
+		files, err := t.Files(target.Input{Project: p, Output: out, Config: cfg})
+		if err != nil {
+			return nil, diags, err
+		}
+		for _, f := range files {
+			for _, e := range t.ReadBack(f) {
+				diags.Errorf(diag.Pos{File: f.Source}, "target/invalid", "the compiled %s is refused by the %s target's loader: %v", f.Name, name, e)
+			}
+			b.Files = append(b.Files, File{f.Name, f.Data})
+			if f.OneSpec {
+				if b.oneSpec == nil {
+					b.oneSpec = map[string]bool{}
+				}
+				b.oneSpec[f.Name] = true
+			}
+		}
 	}
 	plan, ds := overlay.Plan(p)
 	diags = append(diags, ds...)
@@ -355,12 +437,17 @@ var GeneratedDirs = []string{"rules", "alertmanager", overlay.Dir}
 // Stale returns the generated files under outDir (files in GeneratedDirs
 // that carry slo's header) that files no longer holds.
 func Stale(outDir string, files []File) ([]string, error) {
+	return StaleIn(outDir, GeneratedDirs, files)
+}
+
+// StaleIn is Stale for the generated files in dirs.
+func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
 	want := map[string]bool{}
 	for _, f := range files {
 		want[filepath.ToSlash(f.Name)] = true
 	}
 	var stale []string
-	for _, dir := range GeneratedDirs {
+	for _, dir := range dirs {
 		if st, err := os.Stat(filepath.Join(outDir, dir)); err != nil || !st.IsDir() {
 			continue // nothing generated there; writing reports what is in the way
 		}
@@ -396,10 +483,20 @@ type WriteResult struct {
 // nothing; prune is for the whole spec set only, as a subset does not know
 // the other specs' files.
 func Write(outDir string, files []File, prune bool) (WriteResult, error) {
-	var stale []string
+	var dirs []string
 	if prune {
+		dirs = GeneratedDirs
+	}
+	return WriteDirs(outDir, files, dirs)
+}
+
+// WriteDirs is Write pruning the stale generated files in dirs (see
+// Build.PruneDirs); nil dirs prunes nothing.
+func WriteDirs(outDir string, files []File, dirs []string) (WriteResult, error) {
+	var stale []string
+	if dirs != nil {
 		var err error
-		if stale, err = Stale(outDir, files); err != nil {
+		if stale, err = StaleIn(outDir, dirs, files); err != nil {
 			return WriteResult{}, err
 		}
 	}

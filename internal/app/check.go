@@ -16,6 +16,7 @@ import (
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/report"
 	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/target"
 )
 
 // CheckOptions configure slo check.
@@ -26,6 +27,9 @@ type CheckOptions struct {
 	Out string
 	// Dashboards is the folder of overlaid Grafana dashboards.
 	Dashboards string
+	// Targets are the output targets compared (see CompileTargets); nil
+	// takes them from the project file.
+	Targets []string
 	// Limits bound each scenario, as in TestOptions.
 	Limits scenario.Limits
 }
@@ -67,7 +71,7 @@ func Check(opts CheckOptions) (*CheckRun, error) {
 		opts.Out = "."
 	}
 	run := &CheckRun{}
-	b, diags, err := Compile(opts.Specs)
+	b, diags, err := CompileTargets(opts.Specs, opts.Targets)
 	run.Diags = append(run.Diags, diags...)
 	if err != nil {
 		return nil, err
@@ -92,7 +96,7 @@ func Check(opts CheckOptions) (*CheckRun, error) {
 		}
 	}
 	if b.Whole {
-		stale, err := Stale(opts.Out, b.Files)
+		stale, err := StaleIn(opts.Out, b.PruneDirs(), b.Files)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +159,7 @@ func unified(name string, have, want []byte) string {
 	if err != nil {
 		return fmt.Sprintf("(no diff: %v)", err)
 	}
-	if strings.HasPrefix(name, "alertmanager/") {
+	if strings.HasPrefix(name, "alertmanager/") || strings.HasSuffix(name, "/"+target.AlertmanagerFile) {
 		// The diff goes to CI logs; the base config's secrets stay in the
 		// file.
 		s = promx.Redact(want, promx.Redact(have, s))

@@ -27,25 +27,65 @@ func RuleFile(f compile.RuleFile) ([]byte, error) {
 	e.b.Grow(1024 * (1 + len(f.Groups)))
 	e.b.WriteString(Header(f.Source))
 	e.b.WriteString("groups:\n")
-	for _, g := range f.Groups {
-		e.field(4, true, "name", g.Name)
+	e.groups(0, f.Groups, nil)
+	return []byte(e.b.String()), nil
+}
+
+// Field is a key a target adds to a rule group after its interval: a
+// string Value, or a flow list of Values when Values is not nil.
+type Field struct {
+	Key    string
+	Value  string
+	Values []string
+}
+
+// Groups renders rule groups as the items of a "groups:" list whose key is
+// at column base, as RuleFile writes them at base 0; extra gives the fields
+// a target adds to each group (nil: none). Targets that nest rule groups in
+// their own documents (a PrometheusRule's spec, a ruler namespace) use it.
+func Groups(base int, groups []compile.Group, extra func(compile.Group) []Field) string {
+	var e emitter
+	e.groups(base, groups, extra)
+	return e.b.String()
+}
+
+func (e *emitter) groups(base int, groups []compile.Group, extra func(compile.Group) []Field) {
+	for _, g := range groups {
+		e.field(base+4, true, "name", g.Name)
 		if g.Interval > 0 {
-			e.field(4, false, "interval", promx.FormatDuration(g.Interval))
+			e.field(base+4, false, "interval", promx.FormatDuration(g.Interval))
 		}
-		e.key(4, false, "rules")
+		if extra != nil {
+			for _, f := range extra(g) {
+				if f.Values == nil {
+					e.field(base+4, false, f.Key, f.Value)
+					continue
+				}
+				e.key(base+4, false, f.Key)
+				e.b.WriteString(" [")
+				for i, v := range f.Values {
+					if i > 0 {
+						e.b.WriteString(", ")
+					}
+					e.b.WriteString(doubleQuote(v))
+				}
+				e.b.WriteString("]\n")
+			}
+		}
+		e.key(base+4, false, "rules")
 		e.b.WriteByte('\n')
 		for _, r := range g.Rules {
 			if r.Record != "" {
-				e.field(8, true, "record", r.Record)
+				e.field(base+8, true, "record", r.Record)
 			} else {
-				e.field(8, true, "alert", r.Alert)
+				e.field(base+8, true, "alert", r.Alert)
 			}
-			e.field(8, false, "expr", r.Expr)
+			e.field(base+8, false, "expr", r.Expr)
 			if r.For > 0 {
-				e.field(8, false, "for", promx.FormatDuration(r.For))
+				e.field(base+8, false, "for", promx.FormatDuration(r.For))
 			}
 			if r.KeepFiringFor > 0 {
-				e.field(8, false, "keep_firing_for", promx.FormatDuration(r.KeepFiringFor))
+				e.field(base+8, false, "keep_firing_for", promx.FormatDuration(r.KeepFiringFor))
 			}
 			for _, m := range []struct {
 				key string
@@ -54,15 +94,14 @@ func RuleFile(f compile.RuleFile) ([]byte, error) {
 				if len(m.ls) == 0 {
 					continue
 				}
-				e.key(8, false, m.key)
+				e.key(base+8, false, m.key)
 				e.b.WriteByte('\n')
 				for _, l := range m.ls {
-					e.field(10, false, l.Name, l.Value)
+					e.field(base+10, false, l.Name, l.Value)
 				}
 			}
 		}
 	}
-	return []byte(e.b.String()), nil
 }
 
 func encode(header string, root *yaml.Node) ([]byte, error) {

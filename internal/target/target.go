@@ -1,0 +1,262 @@
+// Package target holds slo's output targets: each is one unit, chosen by
+// name, that turns the compiled form into the files of one system (plain
+// Prometheus, prometheus-operator, Mimir, Cortex, Thanos) and reads them
+// back with that system's loader before anything is written. Adding a
+// target is a new file with its type and a Register line in its init.
+//
+// The prometheus target is today's rules/ and alertmanager/ output; package
+// app renders it itself, as its read-back places each problem at the spec
+// entry that made the rule. The other targets write below a folder named
+// after them.
+package target
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/spec"
+)
+
+// Prometheus is the default target's name.
+const Prometheus = "prometheus"
+
+// File is a generated file: its path below the output folder and content.
+type File struct {
+	Name string
+	Data []byte
+	// Source is the spec file a problem found on reading it back is
+	// reported at.
+	Source string
+	// OneSpec is set when the file depends on its Source alone (a
+	// service's rules), so a compile of a subset of the specs writes it.
+	OneSpec bool
+}
+
+// Input is what a target renders from.
+type Input struct {
+	Project *model.Project
+	Output  *compile.Output
+	Config  *Config
+}
+
+// Target is one output target.
+type Target interface {
+	// Name is what --target and the project file call it; its files go
+	// below a folder of that name.
+	Name() string
+	// Files renders the target's files, in a fixed order.
+	Files(in Input) ([]File, error)
+	// ReadBack reads a file Files made with the target system's own
+	// loader and returns what it refuses.
+	ReadBack(f File) []error
+}
+
+var registry = map[string]Target{}
+
+// Register adds t to the targets --target may name.
+func Register(t Target) {
+	if _, dup := registry[t.Name()]; dup {
+		panic("target: registered twice: " + t.Name())
+	}
+	registry[t.Name()] = t
+}
+
+// Lookup returns the target called name.
+func Lookup(name string) (Target, bool) {
+	t, ok := registry[name]
+	return t, ok
+}
+
+// Names lists every target's name, sorted, the prometheus target included.
+func Names() []string {
+	names := []string{Prometheus}
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Parse splits a --target value ("a,b") into known target names, in the
+// order given and without repeats.
+func Parse(list []string) ([]string, error) {
+	var out []string
+	for _, item := range list {
+		for n := range strings.SplitSeq(item, ",") {
+			n = strings.TrimSpace(n)
+			if n == "" {
+				continue
+			}
+			if !slices.Contains(Names(), n) {
+				return nil, fmt.Errorf("unknown target %q; targets: %s", n, strings.Join(Names(), ", "))
+			}
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no target named; targets: " + strings.Join(Names(), ", "))
+	}
+	return out, nil
+}
+
+// ProjectFile is the project file read from the working folder: the
+// targets a compile writes and their settings.
+const ProjectFile = "slo.yaml"
+
+// Config is the project file's content.
+type Config struct {
+	// Targets are the targets compile writes and check compares; empty
+	// means prometheus alone.
+	Targets  []string       `yaml:"targets"`
+	Operator OperatorConfig `yaml:"prometheus-operator"`
+	Mimir    RulerConfig    `yaml:"mimir"`
+	Cortex   RulerConfig    `yaml:"cortex"`
+	Thanos   ThanosConfig   `yaml:"thanos"`
+}
+
+// OperatorConfig sets the PrometheusRule objects' metadata.
+type OperatorConfig struct {
+	// Namespace is the objects' namespace ("monitoring" when empty).
+	Namespace string `yaml:"namespace"`
+	// Labels are set on every object, as the Prometheus's ruleSelector
+	// needs.
+	Labels map[string]string `yaml:"labels"`
+}
+
+// RulerConfig sets a Mimir or Cortex ruler's namespaces.
+type RulerConfig struct {
+	// NamespaceBy is "service" (the default: a namespace per service) or
+	// "team" (a namespace per team, its services' groups together).
+	NamespaceBy string `yaml:"namespace_by"`
+	// SourceTenants, when set, is written on every group: the tenants a
+	// federated rule group queries.
+	SourceTenants []string `yaml:"source_tenants"`
+}
+
+// ThanosConfig sets the Thanos rule files' partial response strategy.
+type ThanosConfig struct {
+	// PartialResponseStrategy is "warn" or "abort" (the default, as
+	// Thanos's own).
+	PartialResponseStrategy string `yaml:"partial_response_strategy"`
+}
+
+// LoadConfig reads the project file at path; a missing file is the
+// default configuration. A mistake in it is a diagnostic at its line and
+// column (the configuration is then nil); err is a failure to read.
+func LoadConfig(path string) (*Config, diag.List, error) {
+	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &Config{}, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var ds diag.List
+	at := func(n *yaml.Node) diag.Pos { return diag.Pos{File: path, Line: n.Line, Col: n.Column} }
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		ds.Errorf(diag.Pos{File: path}, "project/invalid", "not YAML: %v", err)
+		return nil, ds, nil
+	}
+	c := &Config{}
+	if len(doc.Content) == 0 {
+		return c, nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		ds.Errorf(at(root), code, "want a mapping: targets and each target's settings")
+		return nil, ds, nil
+	}
+	ruler := []string{"namespace_by", "source_tenants"}
+	sections := map[string][]string{
+		"targets":             nil,
+		"prometheus-operator": {"namespace", "labels"},
+		"mimir":               ruler,
+		"cortex":              ruler,
+		"thanos":              {"partial_response_strategy"},
+	}
+	keys := slices.Sorted(maps.Keys(sections))
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		fields, ok := sections[k.Value]
+		if !ok {
+			ds.Errorf(at(k), code, "unknown field %q%s; want %s", k.Value, suggest(k.Value, keys), strings.Join(keys, ", "))
+			continue
+		}
+		if v.Kind != yaml.MappingNode {
+			continue // a wrong kind is Decode's to report
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			if f := v.Content[j]; !slices.Contains(fields, f.Value) {
+				ds.Errorf(at(f), code, "unknown field %q in %s%s; want %s", f.Value, k.Value, suggest(f.Value, fields), strings.Join(fields, ", "))
+			}
+		}
+	}
+	if ds.HasErrors() {
+		return nil, ds, nil
+	}
+	if err := root.Decode(c); err != nil {
+		ds.Errorf(at(root), code, "%v", err)
+		return nil, ds, nil
+	}
+	if v := value(root, "targets"); v != nil {
+		for _, item := range v.Content {
+			if !slices.Contains(Names(), item.Value) {
+				ds.Errorf(at(item), code, "unknown target %q%s; targets: %s", item.Value, suggest(item.Value, Names()), strings.Join(Names(), ", "))
+			}
+		}
+		if !ds.HasErrors() && len(c.Targets) > 0 {
+			if c.Targets, err = Parse(c.Targets); err != nil {
+				ds.Errorf(at(v), code, "targets: %v", err)
+			}
+		}
+	}
+	for _, name := range []string{"mimir", "cortex"} {
+		if v := value(value(root, name), "namespace_by"); v != nil && v.Value != "service" && v.Value != "team" {
+			ds.Errorf(at(v), code, "%s.namespace_by is %q; want service or team", name, v.Value)
+		}
+	}
+	if v := value(value(root, "thanos"), "partial_response_strategy"); v != nil && v.Value != "warn" && v.Value != "abort" {
+		ds.Errorf(at(v), code, "thanos.partial_response_strategy is %q; want warn or abort", v.Value)
+	}
+	if ds.HasErrors() {
+		return nil, ds, nil
+	}
+	return c, ds, nil
+}
+
+// code is the diagnostic code of every problem in the project file.
+const code = "project/invalid"
+
+// value is the value of key in mapping m, or nil.
+func value(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func suggest(s string, candidates []string) string {
+	if best := spec.Closest(s, candidates); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
