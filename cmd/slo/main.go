@@ -121,6 +121,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 					return nil
 				},
 			},
+			backtestCommand(stdout, stderr),
 			completionCommand(stdout, stderr),
 		},
 	}
