@@ -396,4 +396,3 @@ func labelMap(ls labels.Labels) map[string]string {
 	ls.Range(func(l labels.Label) { m[l.Name] = l.Value })
 	return m
 }
-
