@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/slo-compiler/slo/internal/backtest"
 )
 
 // The real-server test of slo backtest (issue 13, item 4): a real
@@ -347,6 +349,50 @@ func TestBacktestOnRealServer(t *testing.T) {
 	head, base := sides(rep)
 	compareSummaries(t, "head (with --base)", head, wantHead)
 	compareSummaries(t, "base", base, wantBase)
+
+	// Rules slo does not compile but may meet: an alert reading a
+	// recording rule that reads another (computed locally), and one
+	// reading a stored metric directly (its raw samples fetched).
+	local := []byte(`groups:
+  - name: hand
+    interval: 1m
+    rules:
+      - record: q:sum
+        expr: sum(checkout_queue_depth)
+      - record: q:double
+        expr: q:sum * 2
+      - alert: QLocal
+        expr: q:double > 250
+        for: 5m
+      - alert: QRaw
+        expr: sum(checkout_queue_depth) > 400
+        for: 3m
+`)
+	res, err := backtest.Run(context.Background(), backtest.Project{Rules: []backtest.File{{Name: "rules/hand.yml", Data: local}}},
+		backtest.Options{Prometheus: "http://" + addr, From: from, To: to, Limits: backtest.DefaultLimits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotLocal := map[string]btSummary{}
+	for _, a := range res.Alerts {
+		gotLocal[a.Alert+" "+a.Severity] = btSummary{Fired: a.Fired, FiringMin: int(a.Firing / time.Minute), LongestMin: int(a.Longest / time.Minute), Pages: a.Pages, Silent: a.Silent, Receivers: a.Receivers}
+	}
+	noRouting := func(firing []bool) btSummary {
+		s := summarize(firing, nil, "")
+		s.Pages, s.Receivers = 0, map[string]int{}
+		return s
+	}
+	compareSummaries(t, "hand-written rules", gotLocal, map[string]btSummary{
+		"QLocal ": noRouting(stateMachine(func(m int) bool { return queueAt(m)*2 > 250 }, 5)),
+		"QRaw ":   noRouting(stateMachine(func(m int) bool { return queueAt(m) > 400 }, 3)),
+	})
+
+	// Limits stop a run with a clear error.
+	var errOut bytes.Buffer
+	if code := run([]string{"slo", "backtest", "--prometheus", "http://" + addr, "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339), "--max-samples", "1000"}, io.Discard, &errOut); code != exitFailure ||
+		!strings.Contains(errOut.String(), "more than 1000 samples fetched in all (--max-samples)") {
+		t.Errorf("--max-samples 1000: exit %d, stderr:\n%s", code, errOut.String())
+	}
 
 	// The text report states the change of pages.
 	var stdout, stderr bytes.Buffer
