@@ -108,6 +108,22 @@ func arrow[T comparable](base, head T, f func(T) string) string {
 
 func itoa(n int) string { return fmt.Sprint(n) }
 
+func id(s string) string { return s }
+
+// only names the side an alert severity exists on, when it exists on one
+// side of two.
+func (r *Report) only(row Row) string {
+	switch {
+	case r.Base == nil:
+		return ""
+	case row.Base == nil:
+		return r.HeadName
+	case row.Head == nil:
+		return r.BaseName
+	}
+	return ""
+}
+
 // Text writes the report for a terminal.
 func (r *Report) Text(w io.Writer) error {
 	fmt.Fprintf(w, "backtest of %s against %s, %s to %s (%s)\n", r.sides(), r.Prometheus, stamp(r.From), stamp(r.To), r.window())
@@ -127,9 +143,12 @@ func (r *Report) Text(w io.Writer) error {
 			continue
 		}
 		b := orEmpty(row.Base)
-		fmt.Fprintf(w, "%s: pages in the last %s: %s; fired %s times; %s firing; longest %s; receivers: %s → %s\n",
+		if only := r.only(row); only != "" {
+			name += " (only in " + only + ")"
+		}
+		fmt.Fprintf(w, "%s: pages in the last %s: %s; fired %s times; %s firing; longest %s; receivers: %s\n",
 			name, r.window(), arrow(b.Pages, h.Pages, itoa), arrow(b.Fired, h.Fired, itoa),
-			arrow(b.Firing, h.Firing, dur), arrow(b.Longest, h.Longest, dur), receivers(b), receivers(h))
+			arrow(b.Firing, h.Firing, dur), arrow(b.Longest, h.Longest, dur), arrow(receivers(b), receivers(h), id))
 	}
 	return nil
 }
@@ -171,11 +190,12 @@ func (r *Report) Markdown(w io.Writer) error {
 			continue
 		}
 		b := orEmpty(row.Base)
-		recv := receivers(h)
-		if rb := receivers(b); rb != recv {
-			recv = rb + " → " + recv
+		recv := arrow(receivers(b), receivers(h), id)
+		sev := row.Severity
+		if only := r.only(row); only != "" {
+			sev += " (only in " + only + ")"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", row.Alert, row.Severity,
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", row.Alert, sev,
 			arrow(b.Pages, h.Pages, itoa), arrow(b.Fired, h.Fired, itoa), arrow(b.Firing, h.Firing, dur), arrow(b.Longest, h.Longest, dur), recv)
 	}
 	return nil
@@ -191,10 +211,12 @@ type jsonSide struct {
 }
 
 type jsonRow struct {
-	Alert    string    `json:"alert"`
-	Severity string    `json:"severity"`
-	Head     jsonSide  `json:"head"`
-	Base     *jsonSide `json:"base,omitempty"`
+	Alert    string `json:"alert"`
+	Severity string `json:"severity"`
+	// Only names the one side the alert severity exists on, with --base.
+	Only string    `json:"only,omitempty"`
+	Head jsonSide  `json:"head"`
+	Base *jsonSide `json:"base,omitempty"`
 }
 
 type jsonReport struct {
@@ -222,7 +244,7 @@ func (r *Report) JSON(w io.Writer) error {
 		out.Base = r.BaseName
 	}
 	for _, row := range r.Rows() {
-		jr := jsonRow{Alert: row.Alert, Severity: row.Severity, Head: side(row.Head)}
+		jr := jsonRow{Alert: row.Alert, Severity: row.Severity, Only: r.only(row), Head: side(row.Head)}
 		if r.Base != nil {
 			b := side(row.Base)
 			jr.Base = &b
