@@ -399,6 +399,7 @@ func TestBacktestOnRealServer(t *testing.T) {
 	if code := run([]string{"slo", "backtest", "--prometheus", "http://" + addr, "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339), "--base", "HEAD~1"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("slo backtest (text): exit %d\n%s", code, stderr.String())
 	}
+	t.Logf("slo backtest --base HEAD~1 (text):\n%s", stdout.String())
 	w, h := wantBase["CheckoutQueueDepthHigh critical"], wantHead["CheckoutQueueDepthHigh critical"]
 	line := fmt.Sprintf("CheckoutQueueDepthHigh critical: pages in the last 1d: %d → %d;", w.Pages, h.Pages)
 	if !strings.Contains(stdout.String(), line) {

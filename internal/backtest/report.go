@@ -146,7 +146,7 @@ func (r *Report) Text(w io.Writer) error {
 		if only := r.only(row); only != "" {
 			name += " (only in " + only + ")"
 		}
-		fmt.Fprintf(w, "%s: pages in the last %s: %s; fired %s times; %s firing; longest %s; receivers: %s\n",
+		fmt.Fprintf(w, "%s: pages in the last %s: %s; fires %s; firing %s; longest %s; receivers: %s\n",
 			name, r.window(), arrow(b.Pages, h.Pages, itoa), arrow(b.Fired, h.Fired, itoa),
 			arrow(b.Firing, h.Firing, dur), arrow(b.Longest, h.Longest, dur), arrow(receivers(b), receivers(h), id))
 	}
