@@ -300,6 +300,8 @@ func TestBacktestOnRealServer(t *testing.T) {
 	gitRun("init", "-q")
 	gitRun("add", ".")
 	gitRun("commit", "-q", "-m", "base")
+	baseFolder := filepath.Join(dir, "base-folder")
+	copyTree(t, repo, baseFolder)
 	edit(t, filepath.Join(repo, "specs/checkout.yaml"), "above: {warning: 100, critical: 500}\n    for: 5m", "above: {warning: 100, critical: 650}\n    for: 10m")
 	edit(t, filepath.Join(repo, "specs/routing.yaml"), "critical: {receiver: shop-pager, repeat_interval: 1h}", "critical: {receiver: ops-chat, repeat_interval: 1h}")
 	gitRun("commit", "-q", "-a", "-m", "head")
@@ -349,6 +351,11 @@ func TestBacktestOnRealServer(t *testing.T) {
 	head, base := sides(rep)
 	compareSummaries(t, "head (with --base)", head, wantHead)
 	compareSummaries(t, "base", base, wantBase)
+
+	// A folder as the base.
+	head, base = sides(backtestJSON("--base", baseFolder))
+	compareSummaries(t, "head (with a folder as --base)", head, wantHead)
+	compareSummaries(t, "base (a folder)", base, wantBase)
 
 	// Rules slo does not compile but may meet: an alert reading a
 	// recording rule that reads another (computed locally), and one

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,49 @@ func TestReportFormats(t *testing.T) {
 			}
 			golden.Check(t, "testdata/"+name+"."+f, b.Bytes())
 		}
+	}
+}
+
+// Progress lines name the queries and steps; the run is the rule r:x at 1
+// on every step, so A (r:x > 0) fires once, for the whole hour.
+func TestProgressAndFakeServer(t *testing.T) {
+	from := time.Unix(1793491200, 0).UTC()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		var vals []string
+		for ts := from.Add(-10 * time.Minute); !ts.After(from.Add(time.Hour)); ts = ts.Add(time.Minute) {
+			vals = append(vals, `[`+strconv.FormatInt(ts.Unix(), 10)+`,"1"]`)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[` + strings.Join(vals, ",") + `]}]}}`))
+	}))
+	defer srv.Close()
+	old := progressEvery
+	progressEvery = 0
+	defer func() { progressEvery = old }()
+	var prog bytes.Buffer
+	p := Project{Rules: []File{{Name: "rules/a.yml", Data: []byte(`groups:
+  - name: a
+    interval: 1m
+    rules:
+      - record: r:x
+        expr: sum(x)
+      - alert: A
+        expr: r:x > 0
+        for: 10m
+        labels: {severity: critical}
+`)}}}
+	res, err := Run(context.Background(), p, Options{Prometheus: srv.URL, From: from, To: from.Add(time.Hour), Limits: DefaultLimits, Progress: &prog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"slo backtest: query 1 of about 1: recording rule r:x (group a)", "slo backtest: evaluated 61 of 61 steps", "slo backtest: done: 1 queries, 61 steps"} {
+		if !strings.Contains(prog.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, prog.String())
+		}
+	}
+	// Steps at 0..60 minutes, firing from minute 10 on: 51 steps.
+	if len(res.Alerts) != 1 || res.Alerts[0].Fired != 1 || res.Alerts[0].Firing != 51*time.Minute || res.Alerts[0].Longest != 51*time.Minute {
+		t.Errorf("alerts %+v, want A critical fired once for 51m", res.Alerts)
 	}
 }

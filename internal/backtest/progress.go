@@ -20,7 +20,7 @@ type progress struct {
 	printed bool
 }
 
-const progressEvery = 2 * time.Second
+var progressEvery = 2 * time.Second
 
 func newProgress(w io.Writer) *progress {
 	now := time.Now()
