@@ -20,6 +20,7 @@ func TestBacktestUsageErrors(t *testing.T) {
 		{[]string{"--prometheus", "http://x", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-01T00:00:00Z"}, "--from 2026-11-02T00:00:00Z is not before --to 2026-11-01T00:00:00Z"},
 		{[]string{"--prometheus", "http://x", "--format", "html"}, `--format: expected one of text, markdown, json, got "html"`},
 		{[]string{"--prometheus", "http://x", "--max-series", "0"}, "--max-series: expected a positive number, got 0"},
+		{[]string{"--prometheus", "127.0.0.1:9090", "--last", "1h", "../../internal/scaffold/project/specs"}, `--prometheus: expected an http:// or https:// URL such as http://127.0.0.1:9090, got "127.0.0.1:9090"`},
 		{[]string{"--prometheus", "http://x", "--max-range", "-1d"}, `--max-range: expected a positive duration such as 90d, got "-1d"`},
 	} {
 		var stdout, stderr bytes.Buffer

@@ -3,6 +3,8 @@ package backtest
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"sort"
 	"time"
 
@@ -32,12 +34,19 @@ type source struct {
 	prog    *progress
 }
 
-func newSource(url string, lim Limits, prog *progress) (*source, error) {
-	c, err := api.NewClient(api.Config{Address: url})
-	if err != nil {
-		return nil, fmt.Errorf("--prometheus %s: %v", url, err)
+// queryTimeout bounds one request to the server.
+const queryTimeout = 5 * time.Minute
+
+func newSource(addr string, lim Limits, prog *progress) (*source, error) {
+	u, err := url.Parse(addr)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--prometheus: expected an http:// or https:// URL such as http://127.0.0.1:9090, got %q", addr)
 	}
-	return &source{api: v1.NewAPI(c), url: url, lim: lim, prog: prog}, nil
+	c, err := api.NewClient(api.Config{Address: addr, Client: &http.Client{Timeout: queryTimeout}})
+	if err != nil {
+		return nil, fmt.Errorf("--prometheus %s: %v", addr, err)
+	}
+	return &source{api: v1.NewAPI(c), url: addr, lim: lim, prog: prog}, nil
 }
 
 // count adds n fetched samples and enforces MaxSamples.
