@@ -20,6 +20,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -370,25 +371,29 @@ func reads(expr parser.Expr) []read {
 }
 
 // writeAlertRules writes the alerting rules alone, in their groups, to a
-// temporary rule file for the local evaluation.
-func writeAlertRules(dir string, alerts []*rule) (string, error) {
+// temporary rule file for the local evaluation, and returns them in the
+// order of the file.
+func writeAlertRules(dir string, alerts []*rule) (string, []*rule, error) {
 	var rgs rulefmt.RuleGroups
 	idx := map[string]int{}
+	var byGroup [][]*rule
 	for _, a := range alerts {
 		i, ok := idx[a.group]
 		if !ok {
 			i = len(rgs.Groups)
 			idx[a.group] = i
 			rgs.Groups = append(rgs.Groups, rulefmt.RuleGroup{Name: a.group, Interval: model.Duration(a.interval)})
+			byGroup = append(byGroup, nil)
 		}
 		rgs.Groups[i].Rules = append(rgs.Groups[i].Rules, a.r)
+		byGroup[i] = append(byGroup[i], a)
 	}
 	b, err := yaml.Marshal(rgs)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	path := filepath.Join(dir, "alerts.yml")
-	return path, os.WriteFile(path, b, 0o600)
+	return path, slices.Concat(byGroup...), os.WriteFile(path, b, 0o600)
 }
 
 func labelMap(ls labels.Labels) map[string]string {

@@ -45,7 +45,6 @@ type episode struct {
 	labels    map[string]string
 	interval  time.Duration
 	steps     int
-	last      time.Time
 	receivers map[string]bool
 	notified  bool
 }
@@ -69,7 +68,7 @@ func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog 
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	path, err := writeAlertRules(dir, alerts)
+	path, alerts, err := writeAlertRules(dir, alerts)
 	if err != nil {
 		return nil, err
 	}
@@ -77,25 +76,26 @@ func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog 
 	if errs != nil {
 		return nil, fmt.Errorf("alerting rules: %v", errs[0])
 	}
-	// Evaluation times: every group at the multiples of its interval in
-	// [From, To].
+	// Evaluation times: each alerting rule at the multiples of its group's
+	// interval in [From, To] where it can be active (see steps).
 	type tick struct {
-		t     time.Time
-		group int
+		t    time.Time
+		rule int
 	}
 	var ticks []tick
-	for gi, iv := range ivs {
-		first := o.From.Truncate(iv)
-		if first.Before(o.From) {
-			first = first.Add(iv)
+	for i, r := range rs {
+		ts, err := steps(h, r, alerts[i], ivs[h.GroupOf(i)], o)
+		if err != nil {
+			return nil, err
 		}
-		for t := first; !t.After(o.To); t = t.Add(iv) {
-			ticks = append(ticks, tick{t, gi})
+		for _, t := range ts {
+			ticks = append(ticks, tick{t, i})
 		}
 	}
 	sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].t.Before(ticks[j].t) })
 
 	firing := make([][]map[string]string, len(rs)) // per rule, as of its last evaluation
+	lastEval := make([]time.Time, len(rs))
 	open := map[string]*episode{}
 	var closed []*episode
 	inhibitCache := map[string][]bool{}
@@ -103,19 +103,15 @@ func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog 
 	for k := 0; k < len(ticks); {
 		t := ticks[k].t
 		for ; k < len(ticks) && ticks[k].t.Equal(t); k++ {
-			gi := ticks[k].group
-			if errs := h.EvalGroup(gi, t); len(errs) > 0 {
-				return nil, fmt.Errorf("alerting rule %s at %s: %v", errs[0].Rule, stamp(t), errs[0].Err)
+			i := ticks[k].rule
+			if e := h.EvalRule(i, t); e != nil {
+				return nil, fmt.Errorf("alerting rule %s at %s: %v", e.Rule, stamp(t), e.Err)
 			}
-			for i := range rs {
-				if h.GroupOf(i) != gi {
-					continue
-				}
-				firing[i] = firing[i][:0]
-				for _, a := range h.Alerts(i) {
-					if a.Firing {
-						firing[i] = append(firing[i], labelMap(a.Labels))
-					}
+			lastEval[i] = t
+			firing[i] = firing[i][:0]
+			for _, a := range h.Alerts(i) {
+				if a.Firing {
+					firing[i] = append(firing[i], labelMap(a.Labels))
 				}
 			}
 			prog.tick()
@@ -123,10 +119,12 @@ func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog 
 		// Every alert firing as of t, in a stable order.
 		var all []map[string]string
 		var ivOf []time.Duration
+		var evaluated []bool // the alert's rule was evaluated at t
 		for i := range rs {
 			for _, ls := range firing[i] {
 				all = append(all, ls)
 				ivOf = append(ivOf, ivs[h.GroupOf(i)])
+				evaluated = append(evaluated, lastEval[i].Equal(t))
 			}
 		}
 		keys := make([]string, len(all))
@@ -170,9 +168,8 @@ func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog 
 				e = &episode{key: key, labels: ls, interval: ivOf[i], receivers: map[string]bool{}}
 				open[key] = e
 			}
-			if !e.last.Equal(t) {
+			if evaluated[i] {
 				e.steps++
-				e.last = t
 			}
 			if am != nil && !inhibited[i] {
 				ds, err := am.Route(ls, t)
@@ -237,6 +234,61 @@ func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog 
 		return severityRank(a.Severity) < severityRank(b.Severity)
 	})
 	return res, nil
+}
+
+// steps returns the evaluation times of alerting rule r (engine rule d)
+// that decide its state: the steps where its expression has a result (one
+// range query over the window tells which), and after each run of those
+// the steps up to keep_firing_for later plus one, where the alert keeps
+// firing and then resolves. Evaluating at the other steps would change
+// nothing: the expression is empty there and no alert is active, so the
+// state machine has nothing to do. An expression that reads ALERTS or
+// ALERTS_FOR_STATE (written by the evaluations themselves), or selects by
+// a name pattern, is evaluated at every step.
+func steps(h *engine.History, d engine.Rule, r *rule, iv time.Duration, o Options) ([]time.Time, error) {
+	first := o.From.Truncate(iv)
+	if first.Before(o.From) {
+		first = first.Add(iv)
+	}
+	n := int(o.To.Sub(first)/iv) + 1
+	if n <= 0 {
+		return nil, nil
+	}
+	all := false
+	for _, rd := range r.reads {
+		if rd.name == "" || rd.name == "ALERTS" || rd.name == "ALERTS_FOR_STATE" {
+			all = true
+		}
+	}
+	want := make([]bool, n)
+	if all {
+		for k := range want {
+			want[k] = true
+		}
+	} else {
+		series, err := h.Range(d.Query.String(), first, first.Add(time.Duration(n-1)*iv), iv)
+		if err != nil {
+			return nil, fmt.Errorf("alerting rule %s: %v", d.Name, err)
+		}
+		tail := int(d.KeepFiringFor/iv) + 1
+		for _, s := range series {
+			for _, t := range s.T {
+				k := int((t - first.UnixMilli()) / iv.Milliseconds())
+				for j := k; j <= k+tail && j < n; j++ {
+					if j >= 0 {
+						want[j] = true
+					}
+				}
+			}
+		}
+	}
+	var out []time.Time
+	for k, w := range want {
+		if w {
+			out = append(out, first.Add(time.Duration(k)*iv))
+		}
+	}
+	return out, nil
 }
 
 func sortedCopy(xs []string) []string {

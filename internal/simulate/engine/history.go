@@ -24,6 +24,10 @@ type History struct {
 	groups []*rules.Group
 	rules  []rules.Rule
 	group  []int // group index of each rule
+	// single holds, per rule, a one-rule group, so that EvalRule can
+	// evaluate one rule at chosen steps with the rules package's own
+	// state machine and staleness bookkeeping.
+	single []*rules.Group
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -118,6 +122,11 @@ func (h *History) LoadRules(files []string, interval time.Duration) ([]Rule, []t
 			out = append(out, d)
 			h.rules = append(h.rules, r)
 			h.group = append(h.group, gi)
+			qo := g.QueryOffset()
+			h.single = append(h.single, rules.NewGroup(rules.GroupOptions{
+				Name: g.Name(), File: g.File(), Interval: g.Interval(), Limit: g.Limit(),
+				Rules: []rules.Rule{r}, Opts: mopts, QueryOffset: &qo,
+			}))
 		}
 	}
 	return out, ivs, nil
@@ -137,6 +146,15 @@ func (h *History) EvalGroup(gi int, ts time.Time) []RuleError {
 		}
 	}
 	return errs
+}
+
+// EvalRule evaluates rule i alone at ts and returns its error.
+func (h *History) EvalRule(i int, ts time.Time) *RuleError {
+	h.single[i].Eval(h.ctx, ts)
+	if err := h.rules[i].LastError(); err != nil {
+		return &RuleError{Rule: h.rules[i].Name(), At: ts, Err: err}
+	}
+	return nil
 }
 
 // Alerts returns the active alerts of alerting rule i.
