@@ -140,9 +140,9 @@ type btSummary struct {
 // condition is cond holds firing after `forMin` minutes (Prometheus: an
 // alert fires at the evaluation where it has been active for `for`).
 func stateMachine(cond func(m int) bool, forMin int) []bool {
-	out := make([]bool, btDay+1)
+	out := make([]bool, btDay) // evaluations at [from, to)
 	activeSince := -1
-	for m := 0; m <= btDay; m++ {
+	for m := 0; m < btDay; m++ {
 		if !cond(m) {
 			activeSince = -1
 			continue
@@ -159,13 +159,13 @@ func stateMachine(cond func(m int) bool, forMin int) []bool {
 // receiver when at one of its minutes it is not inhibited.
 func summarize(firing, inhibited []bool, receiver string) btSummary {
 	s := btSummary{Receivers: map[string]int{}}
-	for m := 0; m <= btDay; {
+	for m := 0; m < btDay; {
 		if !firing[m] {
 			m++
 			continue
 		}
 		n, paged := 0, false
-		for ; m <= btDay && firing[m]; m++ {
+		for ; m < btDay && firing[m]; m++ {
 			n++
 			if inhibited == nil || !inhibited[m] {
 				paged = true

@@ -49,7 +49,7 @@ type episode struct {
 	notified  bool
 }
 
-// evaluate runs the alerting rules over [From, To] on the history and
+// evaluate runs the alerting rules over [From, To) on the history and
 // follows their firing alerts through routing and inhibition.
 func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog *progress) (*Result, error) {
 	res := &Result{From: o.From, To: o.To}
@@ -250,7 +250,9 @@ func steps(h *engine.History, d engine.Rule, r *rule, iv time.Duration, o Option
 	if first.Before(o.From) {
 		first = first.Add(iv)
 	}
-	n := int(o.To.Sub(first)/iv) + 1
+	// Evaluations at [From, To): the window's length is the most an
+	// alert can fire in it.
+	n := int((o.To.Sub(first) + iv - 1) / iv)
 	if n <= 0 {
 		return nil, nil
 	}
