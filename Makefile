@@ -43,9 +43,12 @@ test-all: test
 # test: every rule must evaluate without error, and an alert driven past its
 # critical threshold must reach the receiver slo test claims. It skips under
 # -short (so unit does not run it) and, with a note, where the binaries are
-# not installed (.ci/run installs them). About 15 s.
+# not installed (.ci/run installs them). About 15 s. Then slo backtest on a
+# real Prometheus filled by promtool with known history (docs/backtest.md),
+# about 12 s.
 realservers:
 	$(GO) test -count=1 -v -run 'TestShippedRulesOnRealServers' ./internal/realserver/
+	$(GO) test -count=1 -run 'TestBacktestOnRealServer' ./cmd/slo/
 
 # slo check, the CI gate, on the repository itself and on
 # examples/checkout, the new user's project written from the docs alone

@@ -124,6 +124,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 					return nil
 				},
 			},
+			backtestCommand(stdout, stderr),
 			completionCommand(stdout, stderr),
 		},
 	}
