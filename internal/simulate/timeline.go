@@ -1,0 +1,83 @@
+package simulate
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slo-compiler/slo/internal/simulate/engine"
+)
+
+// Line is one series of a plotted expression: its labels and its values
+// at times from the test's start.
+type Line struct {
+	Labels map[string]string
+	Times  []time.Duration
+	Values []float64
+}
+
+// Values evaluates each of exprs from time zero to end, step apart, on the
+// input series of in and the outputs of its recording rules, and returns
+// the series of each (nil where an expression failed, with its error).
+// It is for plotting, not for verdicts: every recording rule is computed
+// over the whole range with one range query (as an on-demand run
+// materializes them, see plan/materialize.go), the input loaded up to
+// end.
+func Values(in Input, exprs []string, end, step time.Duration, opts Options) ([][]Line, []error, error) {
+	if in.EvalInterval <= 0 || step <= 0 {
+		return nil, nil, errors.New("simulate: evaluation interval and step must be positive")
+	}
+	if in.Interval == 0 {
+		in.Interval = in.EvalInterval
+	}
+	mint := in.Start
+	if mint.IsZero() {
+		mint = time.Unix(0, 0).UTC()
+	}
+	gr := &groupRun{in: &in, opts: opts, parser: opts.parser(), mint: mint}
+	sess, err := engine.Open(gr.seriesLoadingString(), mint, engine.Options{
+		MaxSamples:               opts.MaxSamples,
+		LookbackDelta:            opts.LookbackDelta,
+		SubqueryInterval:         in.EvalInterval,
+		EnableDelayedNameRemoval: opts.EnableDelayedNameRemoval,
+		Parser:                   gr.parser,
+		OnDemand:                 true,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sess.Close()
+	ext := labels.EmptyLabels()
+	if len(in.ExternalLabels) > 0 {
+		ext = labels.FromMap(in.ExternalLabels)
+	}
+	if _, errs := sess.LoadRules(in.RuleFiles, in.EvalInterval, ext, in.ExternalURL, in.GroupOrder); errs != nil {
+		return nil, nil, errors.Join(errs...)
+	}
+	lastStep := int(end / in.EvalInterval)
+	if err := sess.LoadUntil(mint.Add(time.Duration(lastStep) * in.EvalInterval)); err != nil {
+		return nil, nil, err
+	}
+	if reason := sess.RecordAll(mint, lastStep, in.EvalInterval); reason != "" {
+		return nil, nil, errors.New(reason)
+	}
+	out := make([][]Line, len(exprs))
+	errs := make([]error, len(exprs))
+	for i, e := range exprs {
+		ss, err := sess.Range(e, mint, mint.Add(end), step)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		for _, s := range ss {
+			l := Line{Labels: s.Metric.Map()}
+			for _, p := range s.Points {
+				l.Times = append(l.Times, p.T.Sub(mint))
+				l.Values = append(l.Values, p.V)
+			}
+			out[i] = append(out[i], l)
+		}
+	}
+	return out, errs, nil
+}
