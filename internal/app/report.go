@@ -355,7 +355,11 @@ func plotScenario(f *scenario.File, s *scenario.Scenario, alert string, ar alert
 		if !e.Firing {
 			continue
 		}
-		who := fmt.Sprintf("%s%s fires from %s to %s", e.Alert, labelText(e.Labels, "alertname"), d(e.From), d(e.To))
+		until := "to " + d(e.To)
+		if e.To > tl.End {
+			until = "to the end (" + d(tl.End) + ")"
+		}
+		who := fmt.Sprintf("%s%s fires from %s %s", e.Alert, labelText(e.Labels, "alertname"), d(e.From), until)
 		switch {
 		case e.Inhibited && len(e.InhibitedBy) > 0:
 			who += ": inhibited by " + strings.Join(e.InhibitedBy, ", ")

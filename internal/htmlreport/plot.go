@@ -270,4 +270,3 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 		{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y},
 	})
 }
-
