@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
@@ -52,18 +53,19 @@ func Values(in Input, exprs []string, end, step time.Duration, opts Options) ([]
 	if len(in.ExternalLabels) > 0 {
 		ext = labels.FromMap(in.ExternalLabels)
 	}
-	if _, errs := sess.LoadRules(in.RuleFiles, in.EvalInterval, ext, in.ExternalURL, in.GroupOrder); errs != nil {
+	rules, errs := sess.LoadRules(in.RuleFiles, in.EvalInterval, ext, in.ExternalURL, in.GroupOrder)
+	if errs != nil {
 		return nil, nil, errors.Join(errs...)
 	}
 	lastStep := int(end / in.EvalInterval)
 	if err := sess.LoadUntil(mint.Add(time.Duration(lastStep) * in.EvalInterval)); err != nil {
 		return nil, nil, err
 	}
-	if reason := sess.RecordAll(mint, lastStep, in.EvalInterval); reason != "" {
+	if reason := sess.RecordAll(readBy(rules, exprs, gr.parser), mint, lastStep, in.EvalInterval); reason != "" {
 		return nil, nil, errors.New(reason)
 	}
 	out := make([][]Line, len(exprs))
-	errs := make([]error, len(exprs))
+	errs = make([]error, len(exprs))
 	for i, e := range exprs {
 		ss, err := sess.Range(e, mint, mint.Add(end), step)
 		if err != nil {
@@ -80,4 +82,42 @@ func Values(in Input, exprs []string, end, step time.Duration, opts Options) ([]
 		}
 	}
 	return out, errs, nil
+}
+
+// readBy marks the recording rules exprs read, directly or through other
+// rules; an expression that does not parse reads nothing (its query fails
+// with the parser's error).
+func readBy(rules []engine.Rule, exprs []string, p parser.Parser) []bool {
+	need := make([]bool, len(rules))
+	names := map[string]bool{}
+	addNames := func(e parser.Expr) {
+		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+			if vs, ok := n.(*parser.VectorSelector); ok {
+				names[vs.Name] = true
+				for _, m := range vs.LabelMatchers {
+					if m.Name == labels.MetricName {
+						names[m.Value] = true
+					}
+				}
+			}
+			return nil
+		})
+	}
+	for _, s := range exprs {
+		if e, err := p.ParseExpr(s); err == nil {
+			addNames(e)
+		}
+	}
+	// Until nothing more is read (a rule may read one after it in
+	// evaluation order).
+	for changed := true; changed; {
+		changed = false
+		for i, r := range rules {
+			if !need[i] && !r.Alert && names[r.Name] {
+				need[i], changed = true, true
+				addNames(r.Query)
+			}
+		}
+	}
+	return need
 }

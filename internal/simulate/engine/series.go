@@ -40,18 +40,19 @@ func (s *Session) Range(expr string, start, end time.Time, step time.Duration) (
 	return out, nil
 }
 
-// RecordAll computes every recording rule over every step 0..lastStep
-// (iv apart from mint), in evaluation order, with one range query each
-// (see Record), on the input as loaded now. Alerting rules are skipped.
-// It returns why a rule could not be computed so.
-func (s *Session) RecordAll(mint time.Time, lastStep int, iv time.Duration) string {
+// RecordAll computes the recording rules need marks (all when nil) over
+// every step 0..lastStep (iv apart from mint), in evaluation order, with
+// one range query each (see Record), on the input as loaded now.
+// Alerting rules are skipped. It returns why a rule could not be
+// computed so.
+func (s *Session) RecordAll(need []bool, mint time.Time, lastStep int, iv time.Duration) string {
 	if s.side == nil {
 		if err := s.EnableRecording(); err != nil {
 			return err.Error()
 		}
 	}
 	for i, r := range s.rules {
-		if _, rec := r.(*rules.RecordingRule); !rec {
+		if _, rec := r.(*rules.RecordingRule); !rec || need != nil && !need[i] {
 			continue
 		}
 		if _, reason := s.Record(i, [][2]int{{0, lastStep}}, mint, iv, NewRecordState()); reason != "" {
