@@ -360,20 +360,11 @@ func plotScenario(f *scenario.File, s *scenario.Scenario, alert string, ar alert
 			until = "to the end (" + d(tl.End) + ")"
 		}
 		who := fmt.Sprintf("%s%s fires from %s %s", e.Alert, labelText(e.Labels, "alertname"), d(e.From), until)
-		switch {
-		case e.Inhibited && len(e.InhibitedBy) > 0:
-			who += ": inhibited by " + strings.Join(e.InhibitedBy, ", ")
-		case e.Inhibited:
-			who += ": inhibited by the alerts firing with it"
-		case e.RouteNote != "":
-			who += ": " + e.RouteNote
-		case len(e.Receivers) > 0:
-			who += ": notifies " + strings.Join(e.Receivers, ", ")
-		default:
-			who += ": notifies no receiver"
-		}
-		if len(e.Held) > 0 {
-			who += "; held back: " + strings.Join(e.Held, "; ")
+		for i, r := range e.Routes {
+			if i > 0 {
+				who += "; from " + d(r.At)
+			}
+			who += ": " + routeText(r)
 		}
 		out.Notes = append(out.Notes, who)
 	}
@@ -382,6 +373,27 @@ func plotScenario(f *scenario.File, s *scenario.Scenario, alert string, ar alert
 	}
 	out.Figure = fig
 	return out
+}
+
+// routeText says who a firing alert notified, or what stopped it.
+func routeText(r harness.Route) string {
+	var s string
+	switch {
+	case r.Inhibited && len(r.InhibitedBy) > 0:
+		s = "inhibited by " + strings.Join(r.InhibitedBy, ", ")
+	case r.Inhibited:
+		s = "inhibited by the alerts firing with it"
+	case r.Note != "":
+		s = r.Note
+	case len(r.Receivers) > 0:
+		s = "notifies " + strings.Join(r.Receivers, ", ")
+	default:
+		s = "notifies no receiver"
+	}
+	if len(r.Held) > 0 {
+		s += " (held back: " + strings.Join(r.Held, "; ") + ")"
+	}
+	return s
 }
 
 func shortTitle(s string) string {

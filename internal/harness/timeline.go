@@ -41,17 +41,30 @@ type Episode struct {
 	Labels   map[string]string
 	Firing   bool
 	From, To time.Duration
-	// Routing, for a firing episode: the receivers Alertmanager's router
-	// picks at From, and whether an inhibition muted the alert then.
-	Receivers []string
-	Inhibited bool
-	// InhibitedBy are the firing alerts (name and labels) each of which
-	// alone inhibits it.
+	// Routes, for a firing episode: who Alertmanager notifies at From,
+	// and again at every later evaluation of the run where that changes
+	// (another alert starts or stops firing and inhibits it or not).
+	Routes []Route
+}
+
+// Route is who Alertmanager notifies of a firing alert from a time on.
+type Route struct {
+	At time.Duration
+	// Receivers the router picks; Inhibited says an inhibition muted the
+	// alert instead, and InhibitedBy names the firing alerts (name and
+	// labels) each of which alone inhibits it.
+	Receivers   []string
+	Inhibited   bool
 	InhibitedBy []string
-	// Held names receivers held back by time intervals; RouteNote says
-	// why there is no routing (no Alertmanager config, or an error).
-	Held      []string
-	RouteNote string
+	// Held names receivers held back by time intervals; Note says why
+	// there is no routing (no Alertmanager config, or an error).
+	Held []string
+	Note string
+}
+
+func (r Route) same(o Route) bool {
+	return r.Inhibited == o.Inhibited && slices.Equal(r.Receivers, o.Receivers) &&
+		slices.Equal(r.InhibitedBy, o.InhibitedBy) && slices.Equal(r.Held, o.Held) && r.Note == o.Note
 }
 
 // Replay runs scenario s of f and returns its timeline, with signals
@@ -132,22 +145,38 @@ func (p *prepared) episodes(states map[time.Duration][]simulate.AlertState, end 
 	iv := p.interval
 	var out []Episode
 	open := map[string]int{} // key → index in out of the run still going
+	prevFiring := ""
 	for t := time.Duration(0); t <= end; t += iv {
 		seen := map[string]bool{}
+		// The alerts firing together decide inhibitions: routes are
+		// recomputed when they change.
+		var firing []string
+		for _, st := range states[t] {
+			if st.Firing {
+				firing = append(firing, st.Name+fmtLabels(st.Labels))
+			}
+		}
+		firingKey := strings.Join(firing, "\n")
 		for _, st := range states[t] {
 			key := st.Name + fmtLabels(st.Labels) + fmt.Sprint(st.Firing)
 			seen[key] = true
 			if i, ok := open[key]; ok {
 				out[i].To = t + iv
+				if st.Firing && firingKey != prevFiring {
+					if r := p.route(&out[i], t, states[t]); !r.same(out[i].Routes[len(out[i].Routes)-1]) {
+						out[i].Routes = append(out[i].Routes, r)
+					}
+				}
 				continue
 			}
 			open[key] = len(out)
 			e := Episode{Alert: st.Name, Labels: maps.Clone(st.Labels), Firing: st.Firing, From: t, To: t + iv}
 			if st.Firing {
-				p.route(&e, states[t])
+				e.Routes = []Route{p.route(&e, t, states[t])}
 			}
 			out = append(out, e)
 		}
+		prevFiring = firingKey
 		for key := range open {
 			if !seen[key] {
 				delete(open, key)
@@ -166,15 +195,16 @@ func (p *prepared) episodes(states map[time.Duration][]simulate.AlertState, end 
 	return out
 }
 
-// route fills in who Alertmanager notifies of e's alert, given every
-// alert firing at e.From.
-func (p *prepared) route(e *Episode, states []simulate.AlertState) {
+// route returns who Alertmanager notifies of e's alert at t, given every
+// alert firing then.
+func (p *prepared) route(e *Episode, t time.Duration, states []simulate.AlertState) Route {
+	r := Route{At: t}
 	if p.am == nil {
-		e.RouteNote = "no Alertmanager config"
+		r.Note = "no Alertmanager config"
 		if p.amErr != nil {
-			e.RouteNote = "the Alertmanager config does not load: " + p.amErr.Error()
+			r.Note = "the Alertmanager config does not load: " + p.amErr.Error()
 		}
-		return
+		return r
 	}
 	var firing []map[string]string
 	target := -1
@@ -188,35 +218,36 @@ func (p *prepared) route(e *Episode, states []simulate.AlertState) {
 		firing = append(firing, maps.Clone(st.Labels))
 	}
 	if target < 0 {
-		return
+		return r
 	}
 	inhibited, err := p.am.Inhibited(firing)
 	if err != nil {
-		e.RouteNote = err.Error()
-		return
+		r.Note = err.Error()
+		return r
 	}
 	if inhibited[target] {
-		e.Inhibited = true
+		r.Inhibited = true
 		for i, src := range firing {
 			if i == target {
 				continue
 			}
 			if pair, err := p.am.Inhibited([]map[string]string{firing[target], src}); err == nil && pair[0] {
-				e.InhibitedBy = append(e.InhibitedBy, src["alertname"]+fmtLabels(src))
+				r.InhibitedBy = append(r.InhibitedBy, src["alertname"]+fmtLabels(src))
 			}
 		}
-		return
+		return r
 	}
-	ds, err := p.am.Route(firing[target], Epoch.Add(e.From))
+	ds, err := p.am.Route(firing[target], Epoch.Add(t))
 	if err != nil {
-		e.RouteNote = err.Error()
-		return
+		r.Note = err.Error()
+		return r
 	}
 	for _, d := range ds {
 		if d.Muted {
-			e.Held = append(e.Held, d.Receiver+" ("+strings.Join(d.MutedBy, ", ")+")")
+			r.Held = append(r.Held, d.Receiver+" ("+strings.Join(d.MutedBy, ", ")+")")
 			continue
 		}
-		e.Receivers = append(e.Receivers, d.Receiver)
+		r.Receivers = append(r.Receivers, d.Receiver)
 	}
+	return r
 }
