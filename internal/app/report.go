@@ -338,15 +338,13 @@ func plotScenario(f *scenario.File, s *scenario.Scenario, alert string, ar alert
 		return out
 	}
 	fig := htmlreport.Figure{Title: shortTitle(s.Name), End: tl.End, Thresholds: ar.thresholds}
-	for _, ls := range tl.Inputs {
-		fig.Inputs = append(fig.Inputs, seriesOf(ls, tl)...)
-	}
-	for i, ls := range tl.Signals {
-		if err := tl.SignalErrs[i]; err != nil {
+	fig.Inputs = seriesOf(slices.Concat(tl.Inputs...), tl)
+	for i, err := range tl.SignalErrs {
+		if err != nil {
 			out.Notes = append(out.Notes, fmt.Sprintf("signal %s: %v", ar.signals[i], err))
 		}
-		fig.Signals = append(fig.Signals, seriesOf(ls, tl)...)
 	}
+	fig.Signals = seriesOf(slices.Concat(tl.Signals...), tl)
 	d := promx.FormatDuration
 	for _, e := range tl.Episodes {
 		if e.Alert == alert || alert == "" {
@@ -397,16 +395,35 @@ func routeText(r harness.Route) string {
 }
 
 func shortTitle(s string) string {
-	if r := []rune(s); len(r) > 90 {
-		return string(r[:89]) + "…"
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:63]) + "…"
 	}
 	return s
 }
 
+// seriesOf turns lines into plotted series, labelled by their metric
+// name and the labels that tell them apart within lines.
 func seriesOf(ls []simulate.Line, tl *harness.Timeline) []htmlreport.Series {
+	same := map[string]bool{}
+	if len(ls) > 0 {
+		for k, v := range ls[0].Labels {
+			same[k] = true
+			for _, l := range ls[1:] {
+				if l.Labels[k] != v {
+					same[k] = false
+				}
+			}
+		}
+	}
 	var out []htmlreport.Series
 	for _, l := range ls {
-		out = append(out, htmlreport.Series{Label: labelText(l.Labels, ""), Times: l.Times, Values: l.Values, Step: tl.Step})
+		shown := map[string]string{}
+		for k, v := range l.Labels {
+			if k == "__name__" || !same[k] {
+				shown[k] = v
+			}
+		}
+		out = append(out, htmlreport.Series{Label: strings.TrimSuffix(labelText(shown, ""), "{}"), Times: l.Times, Values: l.Values, Step: tl.Step})
 	}
 	return out
 }

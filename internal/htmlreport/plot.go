@@ -116,6 +116,9 @@ func Plot(f Figure) ([]byte, error) {
 		if p.Y.Min == p.Y.Max {
 			p.Y.Min, p.Y.Max = p.Y.Min-1, p.Y.Max+1
 		}
+		// Room above the data for the legend, and so that a line at the
+		// maximum does not sit on the frame.
+		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.35
 	}
 
 	c := vgsvg.New(Width, Height)
@@ -176,7 +179,7 @@ func addSeries(p *plot.Plot, ss []Series, x func(time.Duration) float64, first i
 			}
 		}
 		if legend != nil {
-			p.Legend.Add(shorten(s.Label, 70), legend)
+			p.Legend.Add(shorten(s.Label, 60), legend)
 		}
 	}
 	return nil
