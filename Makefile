@@ -17,7 +17,8 @@ run: build
 # Every test: vet; the Go tests with the race detector in shuffled order;
 # the tests that evaluate every scenario in the repository (both ways, and
 # against mutated rules), without the race detector, which makes them ten
-# times slower; the compiled output of specs/ checked by the real promtool
+# times slower; slo report of the repository opened in headless Chromium;
+# the compiled output of specs/ checked by the real promtool
 # and amtool, and loaded by real Prometheus and Alertmanager servers; and
 # slo check, the CI gate, on the repository itself and on examples/checkout.
 test: lint unit heavy check-output realservers check
@@ -29,7 +30,7 @@ unit:
 # hand-written scenario, every scenario of a changed spec, one generated
 # scenario in three); test-all compares every scenario.
 heavy:
-	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations' ./internal/app/
+	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium' ./internal/app/
 	$(GO) test -shuffle=on -count=1 ./internal/simulate/...
 	$(GO) test -count=1 -run 'TestDiffRepository' ./cmd/slo/
 

@@ -116,6 +116,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			overlayCommand(stdout, stderr),
 			importCommand(stdout, stderr),
 			diffCommand(stdout, stderr),
+			reportCommand(stdout, stderr),
 			{
 				Name:  "version",
 				Usage: "print the version of slo: module version, VCS revision, Go version",

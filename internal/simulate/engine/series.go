@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/timestamp"
+	"github.com/prometheus/prometheus/rules"
+)
+
+// RangeSeries is one series of a range query's result: its labels and
+// its float samples (histogram samples are left out).
+type RangeSeries struct {
+	Metric labels.Labels
+	Points []Point
+}
+
+// Point is a float sample.
+type Point struct {
+	T time.Time
+	V float64
+}
+
+// Range evaluates expr at every step from start to end (a range query) on
+// the input and the recorded outputs, as loaded now. It is for plotting
+// what a rule or an input series did over a test, not for verdicts.
+func (s *Session) Range(expr string, start, end time.Time, step time.Duration) ([]RangeSeries, error) {
+	mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RangeSeries, len(mat))
+	for i, sr := range mat {
+		pts := make([]Point, len(sr.Floats))
+		for j, p := range sr.Floats {
+			pts[j] = Point{T: timestamp.Time(p.T).UTC(), V: p.F}
+		}
+		out[i] = RangeSeries{Metric: sr.Metric.Copy(), Points: pts}
+	}
+	return out, nil
+}
+
+// RecordAll computes the recording rules need marks (all when nil) over
+// every step 0..lastStep (iv apart from mint), in evaluation order, with
+// one range query each (see Record), on the input as loaded now.
+// Alerting rules are skipped. It returns why a rule could not be
+// computed so.
+func (s *Session) RecordAll(need []bool, mint time.Time, lastStep int, iv time.Duration) string {
+	if s.side == nil {
+		if err := s.EnableRecording(); err != nil {
+			return err.Error()
+		}
+	}
+	for i, r := range s.rules {
+		if _, rec := r.(*rules.RecordingRule); !rec || need != nil && !need[i] {
+			continue
+		}
+		if _, reason := s.Record(i, [][2]int{{0, lastStep}}, mint, iv, NewRecordState()); reason != "" {
+			return reason
+		}
+	}
+	return ""
+}
