@@ -22,13 +22,8 @@ type History struct {
 	st     *teststorage.TestStorage
 	engine *promql.Engine
 	groups []*rules.Group
-	rules  []rules.Rule
 	group  []int // group index of each rule
-	// single holds, per rule, a one-rule group, so that EvalRule can
-	// evaluate one rule at chosen steps with the rules package's own
-	// state machine and staleness bookkeeping.
-	single []*rules.Group
-	ctx    context.Context
+	ruleSet
 	cancel context.CancelFunc
 }
 
@@ -48,7 +43,7 @@ func OpenHistory(o EvalEngineOptions) (*History, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &History{st: st, engine: NewEvalEngine(o), ctx: ctx, cancel: cancel}, nil
+	return &History{st: st, engine: NewEvalEngine(o), ruleSet: ruleSet{ctx: ctx}, cancel: cancel}, nil
 }
 
 // Close releases the storage and the engine.
@@ -146,32 +141,4 @@ func (h *History) EvalGroup(gi int, ts time.Time) []RuleError {
 		}
 	}
 	return errs
-}
-
-// EvalRule evaluates rule i alone at ts and returns its error.
-func (h *History) EvalRule(i int, ts time.Time) *RuleError {
-	h.single[i].Eval(h.ctx, ts)
-	if err := h.rules[i].LastError(); err != nil {
-		return &RuleError{Rule: h.rules[i].Name(), At: ts, Err: err}
-	}
-	return nil
-}
-
-// Alerts returns the active alerts of alerting rule i.
-func (h *History) Alerts(i int) []Alert {
-	ar, ok := h.rules[i].(*rules.AlertingRule)
-	if !ok {
-		return nil
-	}
-	var out []Alert
-	for _, a := range ar.ActiveAlerts() {
-		out = append(out, Alert{
-			Labels:      a.Labels.Copy(),
-			Annotations: a.Annotations.Copy(),
-			Firing:      a.State == rules.StateFiring,
-			Pending:     a.State == rules.StatePending,
-			ActiveAt:    a.ActiveAt,
-		})
-	}
-	return out
 }

@@ -96,9 +96,14 @@ type Session struct {
 	view      storage.Queryable
 	mopts     *rules.ManagerOptions
 	groups    []*rules.Group
-	rules     []rules.Rule
-	// single holds, per rule, a one-rule group evaluated by EvalRule, so
-	// that the rules package keeps its own per-rule staleness bookkeeping.
+	ruleSet
+}
+
+// ruleSet holds the rules of a Session or a History and, per rule, a
+// one-rule group evaluated by EvalRule, so that the rules package keeps
+// its own per-rule state machine and staleness bookkeeping.
+type ruleSet struct {
+	rules  []rules.Rule
 	single []*rules.Group
 	ctx    context.Context
 }
@@ -125,7 +130,7 @@ func Open(series string, start time.Time, o Options) (*Session, error) {
 			EnableDelayedNameRemoval: o.EnableDelayedNameRemoval,
 		}),
 		queryable: suite.Storage(),
-		ctx:       suite.Context(),
+		ruleSet:   ruleSet{ctx: suite.Context()},
 	}
 	s.view = storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
 		return s.queryable.Querier(mint, maxt)
@@ -260,17 +265,17 @@ func (s *Session) EvalAll(ts time.Time) (int, []RuleError) {
 }
 
 // EvalRule evaluates rule i alone at ts and returns its error.
-func (s *Session) EvalRule(i int, ts time.Time) *RuleError {
-	s.single[i].Eval(s.ctx, ts)
-	if err := s.rules[i].LastError(); err != nil {
-		return &RuleError{Rule: s.rules[i].Name(), At: ts, Err: err}
+func (rs *ruleSet) EvalRule(i int, ts time.Time) *RuleError {
+	rs.single[i].Eval(rs.ctx, ts)
+	if err := rs.rules[i].LastError(); err != nil {
+		return &RuleError{Rule: rs.rules[i].Name(), At: ts, Err: err}
 	}
 	return nil
 }
 
 // Alerts returns the active alerts of alerting rule i.
-func (s *Session) Alerts(i int) []Alert {
-	ar, ok := s.rules[i].(*rules.AlertingRule)
+func (rs *ruleSet) Alerts(i int) []Alert {
+	ar, ok := rs.rules[i].(*rules.AlertingRule)
 	if !ok {
 		return nil
 	}
