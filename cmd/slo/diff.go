@@ -28,6 +28,7 @@ func diffCommand(stdout, stderr io.Writer) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output format: " + strings.Join(diff.Formats, ", ")},
 			&cli.BoolFlag{Name: "spec-only", Usage: "compare the settings only, without running the scenarios"},
+			&cli.StringFlag{Name: "plots", Usage: "write a plot (SVG) of each scenario whose behaviour changed, base and head on the same axes, and an index.html, to `DIR`; the report links each behaviour to its plots"},
 		}, limitFlags()...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
@@ -39,13 +40,17 @@ func diffCommand(stdout, stderr io.Writer) *cli.Command {
 				fmt.Fprintf(stderr, "slo diff: expected at most two sides, BASE and HEAD, got %d arguments\n", c.NArg())
 				return exitCode(exitFailure)
 			}
+			if c.String("plots") != "" && c.Bool("spec-only") {
+				fmt.Fprintln(stderr, "slo diff: --plots draws the scenarios, which --spec-only does not run: give one of them")
+				return exitCode(exitFailure)
+			}
 			lim, err := limitsFrom(c, stderr)
 			if err != nil {
 				return err
 			}
 			r, diags, err := app.Diff(c.Context, app.DiffOptions{
 				Base: c.Args().Get(0), Head: c.Args().Get(1),
-				Limits: lim, NoBehaviour: c.Bool("spec-only"),
+				Limits: lim, NoBehaviour: c.Bool("spec-only"), Plots: c.String("plots"),
 			})
 			if werr := diag.Write(stderr, "text", diags); werr != nil {
 				return werr

@@ -32,6 +32,10 @@ type DiffOptions struct {
 	Limits scenario.Limits
 	// NoBehaviour compares the specs only, without running scenarios.
 	NoBehaviour bool
+	// Plots, when set, is the folder to write a plot of each scenario
+	// whose behaviour changed into, base and head on the same axes, with
+	// an index.html; the report's behaviours link them.
+	Plots string
 }
 
 // ErrSideProblems is returned, wrapped, when a side's specs or scenario
@@ -76,7 +80,13 @@ func Diff(ctx context.Context, opts DiffOptions) (*diff.Report, diag.List, error
 		sides[i] = s
 	}
 	r, err := diff.Compare(sides[0], sides[1], diff.Options{NoBehaviour: opts.NoBehaviour})
-	return r, nil, err
+	if err != nil || opts.Plots == "" || opts.NoBehaviour {
+		return r, nil, err
+	}
+	if err := writeDiffPlots(opts.Plots, sides[0], sides[1], r, 0); err != nil {
+		return nil, nil, fmt.Errorf("--plots: %w", err)
+	}
+	return r, nil, nil
 }
 
 func sideName(i int) string {

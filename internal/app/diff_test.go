@@ -3,6 +3,11 @@ package app
 import (
 	"bytes"
 	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/slo-compiler/slo/internal/diff"
@@ -38,5 +43,107 @@ func TestDiffSame(t *testing.T) {
 	}
 	if r.Changed || len(r.Alerts) > 0 || r.Scenarios == 0 {
 		t.Errorf("a folder against itself: changed %v, %d alerts, %d scenarios run; want no change after running its scenarios", r.Changed, len(r.Alerts), r.Scenarios)
+	}
+}
+
+// TestDiffPlots draws the scenarios whose behaviour changed: one plot per
+// such scenario, each with base's and head's thresholds, linked from the
+// behaviours in every format; the same bytes on a second run.
+func TestDiffPlots(t *testing.T) {
+	draw := func(dir string) *diff.Report {
+		t.Helper()
+		r, diags, err := Diff(context.Background(), DiffOptions{Base: "testdata/diff/base", Head: "testdata/diff/head", Plots: dir})
+		if err != nil || len(diags) > 0 {
+			t.Fatalf("Diff: %v %v", err, diags)
+		}
+		return r
+	}
+	dir := filepath.Join(t.TempDir(), "plots")
+	r := draw(dir)
+
+	// Every scenario a behaviour names has a plot, and nothing else does.
+	plotOf := map[string]string{}
+	for _, a := range r.Alerts {
+		for _, x := range a.Behaviour {
+			if len(x.Plots) != len(x.Scenarios) {
+				t.Fatalf("%s: %d plots for %d scenarios", x.Text, len(x.Plots), len(x.Scenarios))
+			}
+			for i, s := range x.Scenarios {
+				plotOf[s] = x.Plots[i]
+			}
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svgs []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".svg") {
+			svgs = append(svgs, filepath.ToSlash(filepath.Join(dir, e.Name())))
+		}
+	}
+	distinct := slices.Sorted(maps.Values(plotOf))
+	distinct = slices.Compact(distinct)
+	if len(plotOf) == 0 || !slices.Equal(svgs, distinct) {
+		t.Fatalf("plot files %q, want one per changed scenario: %q", svgs, distinct)
+	}
+
+	// The warning threshold went from 1 to 1.5: each of LatencyHigh's
+	// plots shows both, told apart by side.
+	latency := 0
+	for _, a := range r.Alerts {
+		if a.Alert != "LatencyHigh" {
+			continue
+		}
+		for _, x := range a.Behaviour {
+			for _, p := range x.Plots {
+				svg, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				latency++
+				for _, want := range []string{">base warning: &gt; 1<", ">head warning: &gt; 1.5<", ">base: ", ">head: ", "base warning firing"} {
+					if !bytes.Contains(svg, []byte(want)) {
+						t.Errorf("%s: no %q", p, want)
+					}
+				}
+				if bytes.Contains(svg, []byte("head warning firing")) {
+					t.Errorf("%s: head's warning fires; it stays silent at 1.35 and 1.1", p)
+				}
+			}
+		}
+	}
+	if latency != 2 {
+		t.Errorf("%d plots of LatencyHigh, want 2 (at 1.35 and at 1.1)", latency)
+	}
+
+	// Each format links the plots.
+	for _, format := range diff.Formats {
+		var b bytes.Buffer
+		if err := diff.Write(&b, format, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range distinct {
+			if !strings.Contains(b.String(), p) {
+				t.Errorf("%s output does not link %s", format, p)
+			}
+		}
+	}
+	index, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "testdata/diff/plots-index.html", index)
+
+	// A second run draws the same bytes.
+	again := filepath.Join(t.TempDir(), "plots")
+	draw(again)
+	for _, e := range entries {
+		a, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(again, e.Name()))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs on a second run (%v)", e.Name(), err)
+		}
 	}
 }

@@ -29,6 +29,7 @@ type job struct {
 	watch     []string // the alerts to observe: those that may act differently
 	out       [2]*trace
 	err       [2]error
+	changed   *ChangedScenario // set once an alert acts differently on it
 }
 
 // compareBehaviour runs every distinct scenario of both sides against the
@@ -376,6 +377,13 @@ func compareTraces(j *job, set *alertSet, bam, ham *promx.Alertmanager) {
 			}
 			x := &a.Behaviour[i]
 			x.Scenarios = append(x.Scenarios, j.file+": "+j.s.Name)
+			if j.changed == nil {
+				j.changed = &ChangedScenario{Name: j.file + ": " + j.s.Name, File: j.file, Scenario: j.s, RuleFiles: j.ruleFiles}
+			}
+			if !slices.Contains(j.changed.Alerts, name) {
+				j.changed.Alerts = append(j.changed.Alerts, name)
+			}
+			x.changed = append(x.changed, j.changed)
 			if strings.HasPrefix(ctx, "in ") {
 				// The alert's own scenarios are named first.
 				if covers(j.s, name, sev) {

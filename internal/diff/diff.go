@@ -8,6 +8,7 @@
 package diff
 
 import (
+	"slices"
 	"time"
 
 	"github.com/slo-compiler/slo/internal/model"
@@ -98,12 +99,66 @@ type Behaviour struct {
 	// Base and Head are the outcomes on the first of Scenarios.
 	Base Outcome `json:"base"`
 	Head Outcome `json:"head"`
+	// Plots are the plot files of Scenarios, one each, when plots were
+	// drawn (slo diff --plots); see Report.LinkPlots.
+	Plots []string `json:"plots,omitempty"`
 
-	sev            string   // the alert's severity label
-	key            string   // what scenarios showing the same change share
-	generic, first string   // the sentence without and with its context
-	values, named  []string // the contexts of Scenarios
-	ownNamed       int      // how many of named cover the alert (they come first)
+	sev            string             // the alert's severity label
+	key            string             // what scenarios showing the same change share
+	generic, first string             // the sentence without and with its context
+	values, named  []string           // the contexts of Scenarios
+	ownNamed       int                // how many of named cover the alert (they come first)
+	changed        []*ChangedScenario // the scenario of each of Scenarios
+}
+
+// ChangedScenario is a scenario on which some alert acts differently on
+// head than on base.
+type ChangedScenario struct {
+	// Name is as in Behaviour.Scenarios: "file: scenario name"; File is
+	// the scenario file, or the spec it was generated from.
+	Name, File string
+	Scenario   *scenario.Scenario
+	// RuleFiles name the generated rule files the scenario runs on.
+	RuleFiles []string
+	// Alerts are the alerts that act differently on it.
+	Alerts []string
+	// Behaviour are the sentences that name it.
+	Behaviour []string
+	// Plot is the path of its plot, set by whoever draws it.
+	Plot string
+}
+
+// ChangedScenarios returns each scenario on which some alert acts
+// differently, once, in the order the report names them.
+func (r *Report) ChangedScenarios() []*ChangedScenario {
+	var out []*ChangedScenario
+	for _, a := range r.Alerts {
+		for _, x := range a.Behaviour {
+			for _, c := range x.changed {
+				if !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+				if !slices.Contains(c.Behaviour, x.Text) {
+					c.Behaviour = append(c.Behaviour, x.Text)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// LinkPlots sets each behaviour's Plots from the Plot of its scenarios,
+// once those are drawn.
+func (r *Report) LinkPlots() {
+	for _, a := range r.Alerts {
+		for i := range a.Behaviour {
+			x := &a.Behaviour[i]
+			x.Plots = nil
+			for _, c := range x.changed {
+				x.Plots = append(x.Plots, c.Plot)
+			}
+		}
+	}
 }
 
 // Outcome is what an alert severity did on one scenario. Times are from

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -90,6 +91,11 @@ func writeText(w io.Writer, r *Report) error {
 			b.WriteString("  behaviour:\n")
 			for _, x := range a.Behaviour {
 				fmt.Fprintf(&b, "    %s\n", x.Text)
+				if ps := x.plots(); len(ps) == 1 {
+					fmt.Fprintf(&b, "      plot: %s\n", ps[0])
+				} else if len(ps) > 1 {
+					fmt.Fprintf(&b, "      plots: %s\n", strings.Join(ps, ", "))
+				}
 			}
 		}
 	}
@@ -138,7 +144,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		if len(a.Behaviour) > 0 {
 			b.WriteString("\n**Behaviour on the scenarios:**\n\n")
 			for _, x := range a.Behaviour {
-				fmt.Fprintf(&b, "- %s\n", x.Text)
+				fmt.Fprintf(&b, "- %s%s\n", x.Text, mdLinks(x.plots()))
 			}
 		}
 	}
@@ -156,4 +162,36 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// plots are the distinct plot files of x, in order.
+func (x *Behaviour) plots() []string {
+	var out []string
+	for _, p := range x.Plots {
+		if p != "" && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mdLinks links plot files: " ([plot](p))", " ([plot 1](p), [plot 2](q))".
+func mdLinks(ps []string) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	var ls []string
+	for i, p := range ps {
+		name := "plot"
+		if len(ps) > 1 {
+			name = fmt.Sprintf("plot %d", i+1)
+		}
+		ls = append(ls, fmt.Sprintf("[%s](%s)", name, mdURL(p)))
+	}
+	return " (" + strings.Join(ls, ", ") + ")"
+}
+
+// mdURL escapes what would end or break a Markdown link target.
+func mdURL(p string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace(p)
 }

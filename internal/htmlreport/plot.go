@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type Series struct {
 	Values []float64
 	// Step is the time between points; zero means no gaps are detected.
 	Step time.Duration
+	// Side is "" for a plot of one revision; for slo diff's plots, "base"
+	// or "head", whose legends are drawn in columns of their own.
+	Side string
 }
 
 // Threshold is a value an alert of a severity compares its signal with.
@@ -45,6 +49,9 @@ type Threshold struct {
 	Severity string
 	Label    string
 	Value    float64
+	// Side is "" for a plot of one revision; for slo diff's plots, "base"
+	// (drawn dotted) or "head" (dashed).
+	Side string
 }
 
 // Band is a span in which an alert of a severity was pending or firing.
@@ -52,6 +59,10 @@ type Band struct {
 	Severity string
 	Firing   bool
 	From, To time.Duration
+	// Side is "" for a plot of one revision, whose bands fill the whole
+	// height; for slo diff's plots, "base" (the lower half) or "head"
+	// (the upper half).
+	Side string
 }
 
 // Width and Height of a figure.
@@ -72,7 +83,7 @@ func Plot(f Figure) ([]byte, error) {
 	top.Legend.Top = true
 	top.Legend.TextStyle.Font.Size = vg.Points(7)
 	top.Add(plotter.NewGrid())
-	if err := addSeries(top, f.Inputs, x, 0); err != nil {
+	if err := addSeries(top, f.Inputs, x, 0, func(string) *plot.Legend { return &top.Legend }); err != nil {
 		return nil, err
 	}
 
@@ -83,15 +94,37 @@ func Plot(f Figure) ([]byte, error) {
 	bottom.Legend.TextStyle.Font.Size = vg.Points(7)
 	bottom.Add(plotter.NewGrid())
 	bottom.Add(bands{bands: f.Bands, x: x})
+	// The signal's legend: in the plot, or, on a diff's plot, below it
+	// in a column per side.
+	diffMode := slices.ContainsFunc(f.Bands, func(b Band) bool { return b.Side != "" }) ||
+		slices.ContainsFunc(f.Thresholds, func(t Threshold) bool { return t.Side != "" }) ||
+		slices.ContainsFunc(f.Signals, func(s Series) bool { return s.Side != "" })
+	sides := [2]plot.Legend{plot.NewLegend(), plot.NewLegend()}
+	var entries [2]int
+	// legend is where an entry of side goes; it is called once per entry.
+	legend := func(side string) *plot.Legend {
+		if !diffMode {
+			return &bottom.Legend
+		}
+		i := 1
+		if side == "base" {
+			i = 0
+		}
+		entries[i]++
+		return &sides[i]
+	}
 	seenBand := map[string]bool{}
 	for _, b := range f.Bands {
 		name := b.Severity + " " + state(b.Firing)
+		if b.Side != "" {
+			name = b.Side + " " + name + " (" + halfOf(b.Side) + ")"
+		}
 		if !seenBand[name] {
 			seenBand[name] = true
-			bottom.Legend.Add(name, swatch{bandColor(b.Severity, b.Firing)})
+			legend(b.Side).Add(name, swatch{bandColor(b.Severity, b.Firing)})
 		}
 	}
-	if err := addSeries(bottom, f.Signals, x, len(f.Inputs)); err != nil {
+	if err := addSeries(bottom, f.Signals, x, len(f.Inputs), legend); err != nil {
 		return nil, err
 	}
 	for _, t := range f.Thresholds {
@@ -105,8 +138,12 @@ func Plot(f Figure) ([]byte, error) {
 		l.Color = severityColor(t.Severity)
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		l.Width = vg.Points(1.2)
+		if t.Side == "base" {
+			l.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+			l.Width = vg.Points(1.6)
+		}
 		bottom.Add(l)
-		bottom.Legend.Add(t.Label, l)
+		legend(t.Side).Add(t.Label, l)
 	}
 	for _, p := range []*plot.Plot{top, bottom} {
 		p.X.Min, p.X.Max = 0, x(f.End)
@@ -118,14 +155,35 @@ func Plot(f Figure) ([]byte, error) {
 		}
 		// Room above the data for the legend, and so that a line at the
 		// maximum does not sit on the frame.
-		p.Y.Max += (p.Y.Max - p.Y.Min) * 0.35
+		room := 0.35
+		if p == bottom && diffMode {
+			room = 0.1
+		}
+		p.Y.Max += (p.Y.Max - p.Y.Min) * room
 	}
 
-	c := vgsvg.New(Width, Height)
+	// A diff's plot is taller by a strip for the legends of its sides.
+	var strip vg.Length
+	if diffMode {
+		n := 0
+		for i := range sides {
+			sides[i].Top, sides[i].Left = true, true
+			sides[i].TextStyle.Font.Size = vg.Points(7)
+			sides[i].ThumbnailWidth = vg.Points(16)
+			n = max(n, entries[i])
+		}
+		strip = vg.Points(9)*vg.Length(n) + vg.Points(8)
+	}
+	c := vgsvg.New(Width, Height+strip)
 	dc := draw.New(c)
 	half := Height / 2
-	top.Draw(draw.Crop(dc, 0, 0, half, 0))
-	bottom.Draw(draw.Crop(dc, 0, 0, 0, -half))
+	top.Draw(draw.Crop(dc, 0, 0, half+strip, 0))
+	bottom.Draw(draw.Crop(dc, 0, 0, strip, -half))
+	if diffMode {
+		margin := vg.Points(24)
+		sides[0].Draw(draw.Crop(dc, margin, -Width/2, 0, -Height))
+		sides[1].Draw(draw.Crop(dc, Width/2+margin, 0, 0, -Height))
+	}
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, err
@@ -140,6 +198,14 @@ func Inline(svg []byte) []byte {
 		return svg[i:]
 	}
 	return svg
+}
+
+// halfOf says where the bands of a side of a diff are drawn.
+func halfOf(side string) string {
+	if side == "base" {
+		return "lower half"
+	}
+	return "upper half"
 }
 
 func state(firing bool) string {
@@ -162,10 +228,10 @@ func timeUnit(end time.Duration) (time.Duration, string) {
 
 // addSeries draws each series in its own colour, broken at NaN, infinite
 // values and gaps; colour numbering starts at first.
-func addSeries(p *plot.Plot, ss []Series, x func(time.Duration) float64, first int) error {
+func addSeries(p *plot.Plot, ss []Series, x func(time.Duration) float64, first int, legend func(side string) *plot.Legend) error {
 	for i, s := range ss {
 		col := plotutil.Color(first + i)
-		var legend *plotter.Line
+		var line *plotter.Line
 		for _, seg := range segments(s, x) {
 			l, err := plotter.NewLine(seg)
 			if err != nil {
@@ -174,12 +240,12 @@ func addSeries(p *plot.Plot, ss []Series, x func(time.Duration) float64, first i
 			l.Color = col
 			l.Width = vg.Points(1.2)
 			p.Add(l)
-			if legend == nil {
-				legend = l
+			if line == nil {
+				line = l
 			}
 		}
-		if legend != nil {
-			p.Legend.Add(shorten(s.Label, 60), legend)
+		if line != nil {
+			legend(s.Side).Add(shorten(s.Label, 60), line)
 		}
 	}
 	return nil
@@ -259,8 +325,15 @@ func (b bands) Plot(c draw.Canvas, p *plot.Plot) {
 		if x1 <= x0 {
 			continue
 		}
+		y0, y1 := c.Min.Y, c.Max.Y
+		switch bd.Side {
+		case "base":
+			y1 = (c.Min.Y + c.Max.Y) / 2
+		case "head":
+			y0 = (c.Min.Y + c.Max.Y) / 2
+		}
 		c.FillPolygon(bandColor(bd.Severity, bd.Firing), []vg.Point{
-			{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y},
+			{X: x0, Y: y0}, {X: x1, Y: y0}, {X: x1, Y: y1}, {X: x0, Y: y1},
 		})
 	}
 }
