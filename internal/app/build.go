@@ -20,8 +20,6 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
-	"github.com/slo-compiler/slo/internal/promx"
-	"github.com/slo-compiler/slo/internal/render"
 	"github.com/slo-compiler/slo/internal/spec"
 	"github.com/slo-compiler/slo/internal/target"
 	"github.com/slo-compiler/slo/internal/validate"
@@ -86,7 +84,7 @@ func (b *Build) Outputs() (write, held []File) {
 		return b.Files, nil
 	}
 	for _, f := range b.Files {
-		if strings.HasPrefix(f.Name, "rules/") || b.oneSpec[f.Name] {
+		if b.oneSpec[f.Name] {
 			write = append(write, f)
 		} else {
 			held = append(held, f)
@@ -368,48 +366,22 @@ func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
 		return nil, diags, err
 	}
 	out := compile.Project(p)
-	// The rule files are rendered and read back on the other cores while
-	// this one runs the project-wide checks.
-	// locate only reads p and out, which the checks only read too.
-	locate := func(i int) ruleLocator { return locateRules(p.Services[i], out.RuleFiles[i]) }
-	rendered := make(chan []renderedRuleFile, 1)
-	go func() { rendered <- renderRuleFiles(out.RuleFiles, locate) }()
+	// The targets' files are rendered and read back on the other cores
+	// while this one runs the project-wide checks; both only read p and out.
+	in := target.Input{Project: p, Output: out, Config: cfg}
+	rendered := make(chan []renderedTarget, 1)
+	go func() { rendered <- renderTargets(readBackOrder(targets), in) }()
 	diags = append(diags, duplicateRecords(p, out)...)
 	b := &Build{Project: p, Output: out, Whole: whole, Targets: targets}
-	for i, r := range <-rendered {
+	place := newPlacer(p, out)
+	for _, r := range <-rendered {
 		if r.err != nil {
 			return nil, diags, r.err
 		}
-		diags = append(diags, r.diags...)
-		b.Files = append(b.Files, File{out.RuleFiles[i].Name, r.data})
-	}
-	if out.Alertmanager != nil {
-		data, err := render.Alertmanager(out.Alertmanager)
-		if err != nil {
-			return nil, diags, promx.RedactError(out.Alertmanager.Base, err)
-		}
-		if raw := promx.AlertmanagerConfigProblem(data); raw != nil {
-			diags = append(diags, alertmanagerDiags(out.Alertmanager, p, data, raw)...)
-		}
-		b.Files = append(b.Files, File{out.Alertmanager.Name, data})
-	}
-	if !slices.Contains(targets, target.Prometheus) {
-		// The rule files were still read back above: they are every
-		// target's groups.
-		b.Files = b.Files[:0]
-	}
-	for _, name := range targets {
-		t, ok := target.Lookup(name)
-		if !ok {
-			continue // prometheus, rendered above
-		}
-		files, err := t.Files(target.Input{Project: p, Output: out, Config: cfg})
-		if err != nil {
-			return nil, diags, err
-		}
-		for _, f := range files {
-			for _, e := range t.ReadBack(f) {
-				diags.Errorf(diag.Pos{File: f.Source}, "target/invalid", "the compiled %s is refused by the %s target's loader: %v", f.Name, name, e)
+		for i, f := range r.files {
+			diags = append(diags, place.diags(r.name, f, r.problems[i])...)
+			if !slices.Contains(targets, r.name) {
+				continue // read back all the same: see readBackOrder
 			}
 			b.Files = append(b.Files, File{f.Name, f.Data})
 			if f.OneSpec {

@@ -14,6 +14,7 @@ import (
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/golden"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/target"
 )
 
 // caseDirs lists the test cases below testdata/<kind>, as absolute paths.
@@ -180,10 +181,8 @@ func TestReadBackCatchesDrift(t *testing.T) {
 	if r := renderRuleFile(rf, nil); r.err != nil || len(r.diags) > 0 {
 		t.Fatalf("clean file: err %v, diags %v", r.err, r.diags)
 	}
-	groups, errs := promx.LoadRuleFile(renderRuleFile(rf, nil).data)
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+	data := renderRuleFile(rf, nil).data
+	prom, _ := target.Lookup(target.Prometheus)
 	for name, mutate := range map[string]func(*compile.RuleFile){
 		"expr":   func(f *compile.RuleFile) { f.Groups[0].Rules[0].Expr = "sum(y)" },
 		"label":  func(f *compile.RuleFile) { f.Groups[0].Rules[0].Labels[0].Value = "w" },
@@ -196,7 +195,7 @@ func TestReadBackCatchesDrift(t *testing.T) {
 			changed.Groups[0].Rules = []compile.Rule{rf.Groups[0].Rules[0]}
 			changed.Groups[0].Rules[0].Labels = slices.Clone(rf.Groups[0].Rules[0].Labels)
 			mutate(&changed)
-			if msg, _ := readBackDiff(changed, groups); msg == "" {
+			if errs := prom.ReadBack(target.File{Name: rf.Name, Data: data, Rules: &changed}); len(errs) == 0 {
 				t.Errorf("no difference reported")
 			}
 		})

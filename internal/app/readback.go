@@ -1,112 +1,112 @@
 package app
 
 import (
-	"fmt"
-	"maps"
-	"runtime"
-	"sync"
+	"errors"
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
-	"github.com/slo-compiler/slo/internal/promx"
-	"github.com/slo-compiler/slo/internal/render"
+	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/target"
 )
 
-type renderedRuleFile struct {
-	data  []byte
-	diags diag.List
-	err   error
+// readBackOrder is the targets a compile for targets renders and reads
+// back: the prometheus target first and always, whether or not it is
+// written, as its rule files hold every target's groups and its read-back
+// places a problem at the spec entry that made the rule; then the others
+// in the order given.
+func readBackOrder(targets []string) []string {
+	order := []string{target.Prometheus}
+	for _, t := range targets {
+		if t != target.Prometheus {
+			order = append(order, t)
+		}
+	}
+	return order
 }
 
-// renderRuleFiles renders every rule file and reads each back as Prometheus
-// would, on all cores; results come back in input order. locate(i) places
-// the problems of files[i] (see renderRuleFile).
-func renderRuleFiles(files []compile.RuleFile, locate func(i int) ruleLocator) []renderedRuleFile {
-	out := make([]renderedRuleFile, len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = renderRuleFile(files[i], locate(i))
-			}
-		}()
+// renderedTarget is a target's files and what its read-back refused in
+// each (problems[i] for files[i]).
+type renderedTarget struct {
+	name     string
+	files    []target.File
+	problems [][]error
+	err      error
+}
+
+// renderTargets renders the targets named, in order, each reading its
+// files back on all cores.
+func renderTargets(names []string, in target.Input) []renderedTarget {
+	out := make([]renderedTarget, len(names))
+	for k, name := range names {
+		t, ok := target.Lookup(name)
+		if !ok {
+			panic("app: unknown target " + name) // target.Parse let it through
+		}
+		r := &out[k]
+		r.name = name
+		if r.files, r.err = t.Files(in); r.err != nil {
+			return out[:k+1]
+		}
+		r.problems = make([][]error, len(r.files))
+		eachIndex(len(r.files), func(i int) { r.problems[i] = t.ReadBack(r.files[i]) })
 	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 	return out
 }
 
-// renderRuleFile renders rf and reads it back. A problem is placed by at at
-// the spec entry that made the rule (see ruleLocator); nil places it at the
-// spec file.
-func renderRuleFile(rf compile.RuleFile, at ruleLocator) renderedRuleFile {
-	if at == nil {
-		at = func(string, int) diag.Pos { return diag.Pos{File: rf.Source} }
-	}
-	data, err := render.RuleFile(rf)
-	if err != nil {
-		return renderedRuleFile{err: err}
-	}
-	var r renderedRuleFile
-	r.data = data
-	groups, errs := promx.LoadRuleFile(data)
-	for _, e := range errs {
-		group, rule, msg := promx.RuleProblem(e)
-		r.diags.Errorf(at(group, rule), "rules/invalid", "the compiled %s is refused by Prometheus's rule loader: %s", rf.Name, msg)
-	}
-	if len(errs) == 0 {
-		if msg, where := readBackDiff(rf, groups); msg != "" {
-			r.diags.Errorf(at(where.group, where.rule), "rules/invalid", "the compiled %s does not read back as compiled: %s", rf.Name, msg)
-		}
-	}
-	return r
+// placer turns read-back problems into diagnostics at the spec: a rule's
+// at the spec entry that made it (see locateRules), an Alertmanager
+// config's where the refused part was written (see alertmanagerDiags),
+// anything else at the file's spec file.
+type placer struct {
+	p        *model.Project
+	out      *compile.Output
+	locators map[*compile.RuleFile]ruleLocator
 }
 
-// readBackDiff compares the groups read back from a rendered rule file with
-// the ones compiled, and describes the first difference and where it is.
-func readBackDiff(rf compile.RuleFile, got []promx.RuleGroup) (string, ruleAt) {
-	if len(got) != len(rf.Groups) {
-		return fmt.Sprintf("%d groups written, %d read", len(rf.Groups), len(got)), ruleAt{}
-	}
-	for i, g := range rf.Groups {
-		r := got[i]
-		if r.Name != g.Name || r.Interval != g.Interval || len(r.Rules) != len(g.Rules) {
-			return fmt.Sprintf("group %d: wrote %q (interval %s, %d rules), read %q (interval %s, %d rules)", i+1, g.Name, g.Interval, len(g.Rules), r.Name, r.Interval, len(r.Rules)), ruleAt{g.Name, 0}
-		}
-		for j, want := range g.Rules {
-			have := r.Rules[j]
-			where := fmt.Sprintf("group %q rule %d", g.Name, j+1)
-			at := ruleAt{g.Name, j + 1}
-			switch {
-			case have.Record != want.Record || have.Alert != want.Alert:
-				return fmt.Sprintf("%s: wrote %q%q, read %q%q", where, want.Record, want.Alert, have.Record, have.Alert), at
-			case have.Expr != want.Expr:
-				return fmt.Sprintf("%s: wrote expr %q, read %q", where, want.Expr, have.Expr), at
-			case have.For != want.For || have.KeepFiringFor != want.KeepFiringFor:
-				return fmt.Sprintf("%s: for/keep_firing_for differ", where), at
-			case !maps.Equal(have.Labels, labelMap(want.Labels)):
-				return fmt.Sprintf("%s: wrote labels %v, read %v", where, labelMap(want.Labels), have.Labels), at
-			case !maps.Equal(have.Annotations, labelMap(want.Annotations)):
-				return fmt.Sprintf("%s: wrote annotations %v, read %v", where, labelMap(want.Annotations), have.Annotations), at
-			}
-		}
-	}
-	return "", ruleAt{}
+func newPlacer(p *model.Project, out *compile.Output) *placer {
+	return &placer{p: p, out: out}
 }
 
-func labelMap(ls []compile.Label) map[string]string {
-	if len(ls) == 0 {
-		return nil
+func (pl *placer) diags(name string, f target.File, problems []error) diag.List {
+	var diags diag.List
+	for _, e := range problems {
+		var rp *target.RuleProblem
+		var cr *target.ConfigRefusal
+		switch {
+		case errors.As(e, &rp) && f.Rules != nil:
+			diags = append(diags, ruleDiag(rp, pl.locate(f.Rules)))
+		case errors.As(e, &cr) && f.Alertmanager != nil:
+			diags = append(diags, alertmanagerDiags(f.Alertmanager, pl.p, f.Data, cr.Err)...)
+		default:
+			diags.Errorf(diag.Pos{File: f.Source}, "target/invalid", "the compiled %s is refused by the %s target's loader: %v", f.Name, name, e)
+		}
 	}
-	m := make(map[string]string, len(ls))
-	for _, l := range ls {
-		m[l.Name] = l.Value
+	return diags
+}
+
+// locate is the locator of rf, one of pl.out's rule files, made on first
+// use; a rule file of no service's is placed at its spec file.
+func (pl *placer) locate(rf *compile.RuleFile) ruleLocator {
+	if at, ok := pl.locators[rf]; ok {
+		return at
 	}
-	return m
+	at := ruleLocator(func(string, int) diag.Pos { return diag.Pos{File: rf.Source} })
+	for i := range pl.out.RuleFiles {
+		if &pl.out.RuleFiles[i] == rf && i < len(pl.p.Services) {
+			at = locateRules(pl.p.Services[i], *rf)
+		}
+	}
+	if pl.locators == nil {
+		pl.locators = map[*compile.RuleFile]ruleLocator{}
+	}
+	pl.locators[rf] = at
+	return at
+}
+
+// ruleDiag is the diagnostic of a rule file's read-back problem, placed by
+// at.
+func ruleDiag(rp *target.RuleProblem, at ruleLocator) diag.Diagnostic {
+	var ds diag.List
+	ds.Errorf(at(rp.Group, rp.Rule), "rules/invalid", "%s", rp.Msg)
+	return ds[0]
 }

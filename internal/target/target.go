@@ -4,10 +4,10 @@
 // back with that system's loader before anything is written. Adding a
 // target is a new file with its type and a Register line in its init.
 //
-// The prometheus target is today's rules/ and alertmanager/ output; package
-// app renders it itself, as its read-back places each problem at the spec
-// entry that made the rule. The other targets write below a folder named
-// after them.
+// The prometheus target, the default, writes rules/ and alertmanager/; its
+// read-back problems say which rule or config they are about (RuleProblem,
+// ConfigRefusal), so package app can place each at the spec entry that made
+// it. The other targets write below a folder named after them.
 package target
 
 import (
@@ -41,6 +41,11 @@ type File struct {
 	// OneSpec is set when the file depends on its Source alone (a
 	// service's rules), so a compile of a subset of the specs writes it.
 	OneSpec bool
+	// Rules is the compiled rule file the file renders, and Alertmanager
+	// the compiled config, when it does: the prometheus target's read-back
+	// compares with them, and a problem it finds is placed by them.
+	Rules        *compile.RuleFile
+	Alertmanager *compile.Alertmanager
 }
 
 // Input is what a target renders from.
@@ -78,9 +83,9 @@ func Lookup(name string) (Target, bool) {
 	return t, ok
 }
 
-// Names lists every target's name, sorted, the prometheus target included.
+// Names lists every target's name, sorted.
 func Names() []string {
-	names := []string{Prometheus}
+	var names []string
 	for n := range registry {
 		names = append(names, n)
 	}

@@ -1,0 +1,166 @@
+package target
+
+import (
+	"fmt"
+	"maps"
+	"runtime"
+	"sync"
+
+	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/render"
+)
+
+func init() { Register(prometheus{}) }
+
+// prometheus is the default target: a Prometheus rule file per service in
+// rules/ and the Alertmanager config in alertmanager/.
+type prometheus struct{}
+
+func (prometheus) Name() string { return Prometheus }
+
+// Files renders the rule files on all cores, in input order, then the
+// Alertmanager config, if any.
+func (prometheus) Files(in Input) ([]File, error) {
+	out := in.Output
+	files := make([]File, len(out.RuleFiles))
+	errs := make([]error, len(out.RuleFiles))
+	eachIndex(len(out.RuleFiles), func(i int) {
+		rf := &out.RuleFiles[i]
+		data, err := render.RuleFile(*rf)
+		files[i], errs[i] = File{Name: rf.Name, Data: data, Source: rf.Source, OneSpec: true, Rules: rf}, err
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if am := out.Alertmanager; am != nil {
+		data, err := render.Alertmanager(am)
+		if err != nil {
+			return nil, promx.RedactError(am.Base, err)
+		}
+		files = append(files, File{Name: am.Name, Data: data, Alertmanager: am})
+	}
+	return files, nil
+}
+
+// ReadBack reads a rule file with Prometheus's rule loader and compares
+// what it reads with what was compiled; each problem is a *RuleProblem.
+// It reads the Alertmanager config with Alertmanager's config loader; a
+// refusal is a *ConfigRefusal.
+func (prometheus) ReadBack(f File) []error {
+	switch {
+	case f.Rules != nil:
+		return readBackRules(f.Name, *f.Rules, f.Data)
+	case f.Alertmanager != nil:
+		if raw := promx.AlertmanagerConfigProblem(f.Data); raw != nil {
+			return []error{&ConfigRefusal{Err: raw, data: f.Data}}
+		}
+	}
+	return nil
+}
+
+// RuleProblem is a read-back problem of a rule file at a rule: Rule (from
+// 1) of the group named Group; Rule 0 stands for the group, and an unknown
+// group for the whole file.
+type RuleProblem struct {
+	Group string
+	Rule  int
+	Msg   string
+}
+
+func (p *RuleProblem) Error() string { return p.Msg }
+
+// ConfigRefusal is Alertmanager's loader's refusal of a compiled
+// Alertmanager config. Err is the loader's error as is, secrets and all,
+// for finding what it refers to; Error redacts them.
+type ConfigRefusal struct {
+	Err  error
+	data []byte
+}
+
+func (r *ConfigRefusal) Error() string { return promx.Redact(r.data, r.Err.Error()) }
+
+func readBackRules(name string, rf compile.RuleFile, data []byte) []error {
+	var out []error
+	groups, errs := promx.LoadRuleFile(data)
+	for _, e := range errs {
+		group, rule, msg := promx.RuleProblem(e)
+		out = append(out, &RuleProblem{group, rule, fmt.Sprintf("the compiled %s is refused by Prometheus's rule loader: %s", name, msg)})
+	}
+	if len(errs) == 0 {
+		if msg, where := readBackDiff(rf, groups); msg != "" {
+			out = append(out, &RuleProblem{where.group, where.rule, fmt.Sprintf("the compiled %s does not read back as compiled: %s", name, msg)})
+		}
+	}
+	return out
+}
+
+// ruleAt names a rule of a rule file, as RuleProblem does.
+type ruleAt struct {
+	group string
+	rule  int
+}
+
+// readBackDiff compares the groups read back from a rendered rule file with
+// the ones compiled, and describes the first difference and where it is.
+func readBackDiff(rf compile.RuleFile, got []promx.RuleGroup) (string, ruleAt) {
+	if len(got) != len(rf.Groups) {
+		return fmt.Sprintf("%d groups written, %d read", len(rf.Groups), len(got)), ruleAt{}
+	}
+	for i, g := range rf.Groups {
+		r := got[i]
+		if r.Name != g.Name || r.Interval != g.Interval || len(r.Rules) != len(g.Rules) {
+			return fmt.Sprintf("group %d: wrote %q (interval %s, %d rules), read %q (interval %s, %d rules)", i+1, g.Name, g.Interval, len(g.Rules), r.Name, r.Interval, len(r.Rules)), ruleAt{g.Name, 0}
+		}
+		for j, want := range g.Rules {
+			have := r.Rules[j]
+			where := fmt.Sprintf("group %q rule %d", g.Name, j+1)
+			at := ruleAt{g.Name, j + 1}
+			switch {
+			case have.Record != want.Record || have.Alert != want.Alert:
+				return fmt.Sprintf("%s: wrote %q%q, read %q%q", where, want.Record, want.Alert, have.Record, have.Alert), at
+			case have.Expr != want.Expr:
+				return fmt.Sprintf("%s: wrote expr %q, read %q", where, want.Expr, have.Expr), at
+			case have.For != want.For || have.KeepFiringFor != want.KeepFiringFor:
+				return fmt.Sprintf("%s: for/keep_firing_for differ", where), at
+			case !maps.Equal(have.Labels, labelMap(want.Labels)):
+				return fmt.Sprintf("%s: wrote labels %v, read %v", where, labelMap(want.Labels), have.Labels), at
+			case !maps.Equal(have.Annotations, labelMap(want.Annotations)):
+				return fmt.Sprintf("%s: wrote annotations %v, read %v", where, labelMap(want.Annotations), have.Annotations), at
+			}
+		}
+	}
+	return "", ruleAt{}
+}
+
+func labelMap(ls []compile.Label) map[string]string {
+	if len(ls) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		m[l.Name] = l.Value
+	}
+	return m
+}
+
+// eachIndex calls f(i) for every i in [0, n) on all cores and returns when
+// every call has; f writes its result to index i, so order is kept.
+func eachIndex(n int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
