@@ -53,20 +53,20 @@ type Build struct {
 
 // PruneDirs are the folders whose stale generated files a write of b
 // removes: none for a subset of the specs; else the folders of b's targets
-// (rules/ and alertmanager/ for prometheus, first, as GeneratedDirs) and
-// the overlays, so a compile for one target leaves another's files alone.
+// (see target.Dirs) and the overlays, so a compile for one target leaves
+// another's files alone. The default target's folders come first and the
+// overlays next, as in GeneratedDirs.
 func (b *Build) PruneDirs() []string {
 	if !b.Whole {
 		return nil
 	}
 	var dirs []string
-	if slices.Contains(b.Targets, target.Prometheus) {
-		dirs = append(dirs, "rules", "alertmanager")
-	}
-	dirs = append(dirs, overlay.Dir)
-	for _, t := range b.Targets {
-		if t != target.Prometheus {
-			dirs = append(dirs, t)
+	for _, t := range readBackOrder(b.Targets) {
+		if slices.Contains(b.Targets, t) {
+			dirs = append(dirs, target.Dirs(t)...)
+		}
+		if t == target.Prometheus {
+			dirs = append(dirs, overlay.Dir)
 		}
 	}
 	return dirs
@@ -404,7 +404,8 @@ func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
 }
 
 // GeneratedDirs are the output folders slo owns below the output folder.
-var GeneratedDirs = []string{"rules", "alertmanager", overlay.Dir}
+// They are the default target's folders and the overlays'.
+var GeneratedDirs = append(target.Dirs(target.Prometheus), overlay.Dir)
 
 // Stale returns the generated files under outDir (files in GeneratedDirs
 // that carry slo's header) that files no longer holds.

@@ -19,6 +19,9 @@ type prometheus struct{}
 
 func (prometheus) Name() string { return Prometheus }
 
+// Dirs are the folders the rule files and the Alertmanager config go in.
+func (prometheus) Dirs() []string { return []string{"rules", "alertmanager"} }
+
 // Files renders the rule files on all cores, in input order, then the
 // Alertmanager config, if any.
 func (prometheus) Files(in Input) ([]File, error) {

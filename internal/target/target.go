@@ -83,6 +83,16 @@ func Lookup(name string) (Target, bool) {
 	return t, ok
 }
 
+// Dirs are the folders below the output folder that the target called
+// name writes in, and a compile for it prunes: a folder of its name, unless
+// it says otherwise with a Dirs method.
+func Dirs(name string) []string {
+	if d, ok := registry[name].(interface{ Dirs() []string }); ok {
+		return d.Dirs()
+	}
+	return []string{name}
+}
+
 // Names lists every target's name, sorted.
 func Names() []string {
 	var names []string
