@@ -28,6 +28,8 @@ var importExamples = []string{
 	"sloth/k8s-home-wifi.yml",
 	"sloth/raw-home-wifi.yml",
 	"sloth/no-alerts.yml",
+	"sloth/multifile.yml",
+	"sloth/k8s-multifile.yml",
 	"openslo/all-kinds.yaml",
 	"openslo/oslo-v1.yaml",
 	"pyrra/caddy-response-latency.yaml",
@@ -49,10 +51,6 @@ var importExamples = []string{
 // importRefused are upstream examples slo cannot read, and the codes of
 // the errors that say why, at the example's own lines.
 var importRefused = map[string][]string{
-	// Two services with the same alert name: slo's alert names are
-	// unique across the project.
-	"sloth/multifile.yml":     {"lint/duplicate-alert"},
-	"sloth/k8s-multifile.yml": {"lint/duplicate-alert"},
 	// A Go plugin SLI.
 	"sloth/plugin-getting-started.yml": {"input/unsupported"},
 	// MetricsQL (VictoriaMetrics), not PromQL, and snake_case alert names.

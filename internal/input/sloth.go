@@ -41,13 +41,86 @@ var sloth = Format{
 	},
 	Load: func(c *Ctx, docs []*yaml.Node) []*yaml.Node {
 		var out []*yaml.Node
+		var paths []string
 		for _, d := range docs {
 			if doc := c.slothDoc(d); doc != nil {
+				path := "slos"
+				if get(d, "apiVersion") != nil {
+					path = "spec.slos"
+				}
 				out = append(out, doc)
+				paths = append(paths, path)
 			}
 		}
+		c.slothAlertNames(out, paths)
 		return out
 	},
+}
+
+// slothAlertNames renames the alerts whose name another SLO of the file
+// also uses. Sloth tells such alerts apart by their sloth_service and
+// sloth_slo labels; slo's alert names are unique in the project, so the
+// import prefixes the service's name in PascalCase (MyServiceHighErrorRate
+// of service checkout becomes CheckoutMyServiceHighErrorRate), with a
+// warning at the name. Unique names are kept as Sloth's users wrote them.
+func (c *Ctx) slothAlertNames(docs []*yaml.Node, paths []string) {
+	type use struct {
+		service string
+		what    string
+		name    *yaml.Node
+	}
+	var uses []use
+	count := map[string]int{}
+	for j, d := range docs {
+		service := ""
+		if s := get(d, "service"); s != nil && s.Kind == yaml.ScalarNode {
+			service = s.Value
+		}
+		slos := get(d, "slos")
+		if slos == nil {
+			continue
+		}
+		for i, s := range slos.Content {
+			n := get(get(s, "alerting"), "name")
+			if n == nil || n.Kind != yaml.ScalarNode {
+				continue
+			}
+			uses = append(uses, use{service, paths[j] + "[" + itoa(i) + "].alerting.name", n})
+			count[n.Value]++
+		}
+	}
+	for _, u := range uses {
+		if count[u.name.Value] < 2 || u.service == "" {
+			continue
+		}
+		renamed := pascal(u.service) + u.name.Value
+		c.warnf(u.name, "input/unmapped", "%s: %s is the alert name of %d SLOs of this file, which Sloth tells apart by the sloth_service label; slo's alert names are unique, so the import names service %s's alert %s",
+			u.what, quote(u.name.Value), count[u.name.Value], quote(u.service), renamed)
+		u.name.Value = renamed
+		u.name.Style = 0
+	}
+}
+
+// pascal writes a service name in PascalCase: my-service becomes MyService.
+func pascal(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			if up {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			up = false
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			up = false
+		default:
+			up = true
+		}
+	}
+	return b.String()
 }
 
 const slothAPIVersion = "sloth.slok.dev/v1"
