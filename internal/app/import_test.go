@@ -32,6 +32,8 @@ var importExamples = []string{
 	"sloth/k8s-multifile.yml",
 	"openslo/all-kinds.yaml",
 	"openslo/oslo-v1.yaml",
+	// A threshold SLI over a data source of type Any whose query is PromQL.
+	"openslo/occurences-slo.yaml",
 	"pyrra/caddy-response-latency.yaml",
 	"pyrra/nginx.yaml",
 	"pyrra/parca-grpc-queryrange-errors.yaml",
@@ -55,12 +57,12 @@ var importRefused = map[string][]string{
 	"sloth/plugin-getting-started.yml": {"input/unsupported"},
 	// MetricsQL (VictoriaMetrics), not PromQL, and snake_case alert names.
 	"sloth/victoria-metrics.yml": {"lint/burn-never-fires", "promql/syntax", "spec/name"},
-	// OpenSLO's examples query a data source of type Any, or compare a
-	// gauge with a threshold, and two have two objectives.
-	"openslo/occurences-slo.yaml":             {"input/unsupported"},
-	"openslo/ratio-timeslices.yaml":           {"input/unsupported"},
-	"openslo/timeslices-slo.yaml":             {"input/unsupported"},
-	"openslo/low-traffic-timeslices-slo.yaml": {"input/unsupported"},
+	// OpenSLO's ratio examples leave out ratioMetric.counter, which
+	// OpenSLO v1's schema requires (slo reads counters only), and one has
+	// two objectives.
+	"openslo/ratio-timeslices.yaml":           {"spec/required"},
+	"openslo/timeslices-slo.yaml":             {"input/unsupported", "spec/required"},
+	"openslo/low-traffic-timeslices-slo.yaml": {"spec/required"},
 	// OpenSLO v1alpha, which Sloth reads and slo does not.
 	"sloth/openslo-getting-started.yml": {"input/format"},
 }

@@ -73,6 +73,51 @@ kind: SLO
 metadata:
   name: avail
 `, `a.yml:1:13: error: apiVersion "openslo/v1alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+		// A data source of another type whose query is no PromQL.
+		"OpenSLO type Any with a query that is not PromQL": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Datadog
+            spec:
+              query: sum:requests.ok{*}.as_count()
+        total:
+          metricSource:
+            type: Datadog
+            spec:
+              query: sum:requests{*}.as_count()
+  objectives:
+    - target: 0.99
+`, `a.yml:15:19: error: ratioMetric.good.metricSource.type: slo compiles to Prometheus rules and reads Prometheus queries only, got type "Datadog" with a spec.query that is not PromQL [input/unsupported]`},
+		"OpenSLO threshold SLI without a value": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: fast
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: latency
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: job:latency_seconds:p99
+  objectives:
+    - op: lte
+      target: 0.99
+`, `a.yml:17:7: error: spec.objectives[0].value: missing; a threshold SLI needs op and value [spec/required]`},
 		"a plain slo spec is left alone": {`version: slo/v1
 service: api
 `, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},
