@@ -30,6 +30,8 @@ var importExamples = []string{
 	"sloth/no-alerts.yml",
 	"sloth/multifile.yml",
 	"sloth/k8s-multifile.yml",
+	// OpenSLO v1alpha, as Sloth reads it.
+	"sloth/openslo-getting-started.yml",
 	"openslo/all-kinds.yaml",
 	"openslo/oslo-v1.yaml",
 	// A threshold SLI over a data source of type Any whose query is PromQL.
@@ -63,8 +65,6 @@ var importRefused = map[string][]string{
 	"openslo/ratio-timeslices.yaml":           {"spec/required"},
 	"openslo/timeslices-slo.yaml":             {"input/unsupported", "spec/required"},
 	"openslo/low-traffic-timeslices-slo.yaml": {"spec/required"},
-	// OpenSLO v1alpha, which Sloth reads and slo does not.
-	"sloth/openslo-getting-started.yml": {"input/format"},
 }
 
 // TestImportExamples compiles each upstream example as it is, imports it
