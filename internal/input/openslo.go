@@ -441,7 +441,7 @@ func (o *oslo) threshold(first *yaml.Node, os map[string]field) *threshold {
 	}
 	bad, ok := thresholdBad[op.val.Value]
 	if !ok {
-		o.errorf(op.val, "spec/enum", "spec.objectives[0].op: expected lt, lte, gt or gte, got %s", describe(op.val))
+		o.errorf(op.val, "spec/type", "spec.objectives[0].op: expected lt, lte, gt or gte, got %s", describe(op.val))
 		return nil
 	}
 	v, ok := os["value"]
