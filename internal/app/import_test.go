@@ -58,7 +58,7 @@ var importRefused = map[string][]string{
 	// A Go plugin SLI.
 	"sloth/plugin-getting-started.yml": {"input/unsupported"},
 	// MetricsQL (VictoriaMetrics), not PromQL, and snake_case alert names.
-	"sloth/victoria-metrics.yml": {"lint/burn-never-fires", "promql/syntax", "spec/name"},
+	"sloth/victoria-metrics.yml": {"input/unsupported", "lint/burn-never-fires", "promql/syntax", "spec/name"},
 	// OpenSLO's ratio examples leave out ratioMetric.counter, which
 	// OpenSLO v1's schema requires (slo reads counters only), and one has
 	// two objectives.

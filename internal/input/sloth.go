@@ -218,6 +218,15 @@ func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
 	}
 	if f, ok := fs[key(t.spec, "SLOPlugins")]; ok {
 		c.unmapped(f.key, join(what, f.key.Value), "Sloth's SLO plugins change Sloth's own rule generation; slo generates its rules itself")
+		// Sloth's VictoriaMetrics validator marks a spec whose queries
+		// are MetricsQL, which the PromQL errors alone would not say.
+		if chain := get(f.val, "chain"); chain != nil {
+			for i, p := range chain.Content {
+				if id := get(p, "id"); id != nil && strings.Contains(id.Value, "victoria_metrics") {
+					c.unsupported(id, join(what, f.key.Value)+".chain["+itoa(i)+"].id", "this spec is for VictoriaMetrics: its queries are MetricsQL, which slo does not compile (slo's rules are PromQL, checked by the Prometheus engine); rewrite them in PromQL")
+				}
+			}
+		}
 	}
 	if f, ok := fs[key(t.spec, "SLOs")]; ok {
 		list := seq(f.val)
