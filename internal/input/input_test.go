@@ -133,6 +133,20 @@ spec:
       unit: Month
 `, `a.yml:8:7: error: spec.objectives[0].op: threshold objectives have no slo/v1 equivalent, and Sloth reads ratioMetrics only [input/unsupported]
 a.yml:13:13: error: spec.timeWindows[0].unit: slo's periods are days or weeks (Sloth reads Day only), got "Month" [input/unsupported]`},
+		// Renamed when two services share a name, not when one service
+		// uses it twice: that is lint/duplicate-alert's to report.
+		"Sloth alert names shared within one service": {`version: prometheus/v1
+service: api
+slos:
+  - name: a
+    objective: 99.9
+    sli: {raw: {error_ratio_query: "rate(x[{{.window}}])"}}
+    alerting: {name: Burn, page_alert: {disable: true}}
+  - name: b
+    objective: 99.9
+    sli: {raw: {error_ratio_query: "rate(y[{{.window}}])"}}
+    alerting: {name: Burn, page_alert: {disable: true}}
+`, `a.yml:8:5: error: alert "Burn" is defined twice; first at a.yml:4:5; rename one [lint/duplicate-alert]`},
 		"a plain slo spec is left alone": {`version: slo/v1
 service: api
 `, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},

@@ -57,12 +57,13 @@ var sloth = Format{
 	},
 }
 
-// slothAlertNames renames the alerts whose name another SLO of the file
-// also uses. Sloth tells such alerts apart by their sloth_service and
-// sloth_slo labels; slo's alert names are unique in the project, so the
-// import prefixes the service's name in PascalCase (MyServiceHighErrorRate
-// of service checkout becomes CheckoutMyServiceHighErrorRate), with a
-// warning at the name. Unique names are kept as Sloth's users wrote them.
+// slothAlertNames renames the alerts whose name SLOs of other services of
+// the file also use. Sloth tells such alerts apart by their sloth_service
+// label; slo's alert names are unique in the project, so the import
+// prefixes the service's name in PascalCase (MyServiceHighErrorRate of
+// service checkout becomes CheckoutMyServiceHighErrorRate), with a warning
+// at the name. Other names are kept as Sloth's users wrote them; two SLOs
+// of one service with one name stay for lint/duplicate-alert to report.
 func (c *Ctx) slothAlertNames(docs []*yaml.Node, paths []string) {
 	type use struct {
 		service string
@@ -70,7 +71,7 @@ func (c *Ctx) slothAlertNames(docs []*yaml.Node, paths []string) {
 		name    *yaml.Node
 	}
 	var uses []use
-	count := map[string]int{}
+	services := map[string]map[string]bool{} // alert name -> services
 	for j, d := range docs {
 		service := ""
 		if s := get(d, "service"); s != nil && s.Kind == yaml.ScalarNode {
@@ -86,16 +87,20 @@ func (c *Ctx) slothAlertNames(docs []*yaml.Node, paths []string) {
 				continue
 			}
 			uses = append(uses, use{service, paths[j] + "[" + itoa(i) + "].alerting.name", n})
-			count[n.Value]++
+			if services[n.Value] == nil {
+				services[n.Value] = map[string]bool{}
+			}
+			services[n.Value][service] = true
 		}
 	}
 	for _, u := range uses {
-		if count[u.name.Value] < 2 || u.service == "" {
+		n := len(services[u.name.Value])
+		if n < 2 || u.service == "" {
 			continue
 		}
 		renamed := pascal(u.service) + u.name.Value
-		c.warnf(u.name, "input/unmapped", "%s: %s is the alert name of %d SLOs of this file, which Sloth tells apart by the sloth_service label; slo's alert names are unique, so the import names service %s's alert %s",
-			u.what, quote(u.name.Value), count[u.name.Value], quote(u.service), renamed)
+		c.warnf(u.name, "input/unmapped", "%s: %s is the alert name of SLOs of %d services of this file, which Sloth tells apart by the sloth_service label; slo's alert names are unique, so the import names service %s's alert %s",
+			u.what, quote(u.name.Value), n, quote(u.service), renamed)
 		u.name.Value = renamed
 		u.name.Style = 0
 	}
