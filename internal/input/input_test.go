@@ -57,7 +57,7 @@ slos:
     objective: 99.9
     sli:
       events: {error_query: a, total_query: b}
-`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: openslo/v1alpha kind: SLO, apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
 		"OpenSLO reference to a missing object": {`apiVersion: openslo/v1
 kind: SLO
 metadata:
@@ -68,11 +68,85 @@ spec:
   objectives:
     - target: 0.99
 `, `a.yml:7:17: error: indicatorRef: no SLI named "api-errors" in this file [input/reference]`},
-		"OpenSLO v1alpha gets a hint": {`apiVersion: openslo/v1alpha
+		"OpenSLO v2alpha gets a hint": {`apiVersion: openslo/v2alpha
 kind: SLO
 metadata:
   name: avail
-`, `a.yml:1:13: error: apiVersion "openslo/v1alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+`, `a.yml:1:13: error: apiVersion "openslo/v2alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: openslo/v1alpha kind: SLO, apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+		// A data source of another type whose query is no PromQL.
+		"OpenSLO type Any with a query that is not PromQL": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Datadog
+            spec:
+              query: sum:requests.ok{*}.as_count()
+        total:
+          metricSource:
+            type: Datadog
+            spec:
+              query: sum:requests{*}.as_count()
+  objectives:
+    - target: 0.99
+`, `a.yml:15:19: error: ratioMetric.good.metricSource.type: slo compiles to Prometheus rules and reads Prometheus queries only, got type "Datadog" with a spec.query that is not PromQL [input/unsupported]`},
+		"OpenSLO threshold SLI without a value": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: fast
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: latency
+    spec:
+      thresholdMetric:
+        metricSource:
+          type: Prometheus
+          spec:
+            query: job:latency_seconds:p99
+  objectives:
+    - op: lte
+      target: 0.99
+`, `a.yml:17:7: error: spec.objectives[0].value: missing; a threshold SLI needs op and value [spec/required]`},
+		"OpenSLO v1alpha threshold objective": {`apiVersion: openslo/v1alpha
+kind: SLO
+metadata:
+  name: fast
+spec:
+  service: api
+  objectives:
+    - op: lt
+      value: 0.5
+      target: 0.99
+  timeWindows:
+    - count: 1
+      unit: Month
+`, `a.yml:8:7: error: spec.objectives[0].op: threshold objectives have no slo/v1 equivalent, and Sloth reads ratioMetrics only [input/unsupported]
+a.yml:13:13: error: spec.timeWindows[0].unit: slo's periods are days or weeks (Sloth reads Day only), got "Month" [input/unsupported]`},
+		// Renamed when two services share a name, not when one service
+		// uses it twice: that is lint/duplicate-alert's to report.
+		"Sloth alert names shared within one service": {`version: prometheus/v1
+service: api
+slos:
+  - name: a
+    objective: 99.9
+    sli: {raw: {error_ratio_query: "rate(x[{{.window}}])"}}
+    alerting: {name: Burn, page_alert: {disable: true}}
+  - name: b
+    objective: 99.9
+    sli: {raw: {error_ratio_query: "rate(y[{{.window}}])"}}
+    alerting: {name: Burn, page_alert: {disable: true}}
+`, `a.yml:8:5: error: alert "Burn" is defined twice; first at a.yml:4:5; rename one [lint/duplicate-alert]`},
 		"a plain slo spec is left alone": {`version: slo/v1
 service: api
 `, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/spec"
 )
 
@@ -246,10 +247,22 @@ func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
 		o.errorf(first, "spec/required", "spec.objectives[0]: give target or targetPercent")
 		return nil, nil
 	}
-	if op, ok := os["op"]; ok && os["value"].val == nil && op.val.Value != "gt" && op.val.Value != "gte" {
+	// A threshold SLI is good where its query compares with the
+	// objective's value by op.
+	var thr *threshold
+	threshold := get(sli.spec.val, "thresholdMetric") != nil
+	if threshold {
+		thr = o.threshold(first, os)
+		if thr == nil {
+			return nil, nil
+		}
+	} else if op, ok := os["op"]; ok && os["value"].val == nil && op.val.Value != "gt" && op.val.Value != "gte" {
 		o.unsupported(op.val, "spec.objectives[0].op", "a ratio objective holds when the good ratio is above the target (gt or gte), got "+quote(op.val.Value))
 	}
 	for _, k := range []string{"value", "indicator", "indicatorRef", "compositeWeight"} {
+		if k == "value" && threshold {
+			continue
+		}
 		if f, ok := os[k]; ok {
 			o.unsupported(f.key, "spec.objectives[0]."+k, "threshold objectives and composite SLOs have no slo/v1 equivalent; an slo/v1 SLO is an objective on a ratio of events")
 		}
@@ -273,13 +286,15 @@ func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
 		}
 	}
 	// The SLI.
-	sliNode := o.indicator(sli)
+	sliNode := o.indicator(sli, thr)
 	if sliNode == nil {
 		return nil, nil
 	}
 	set(out, "sli", nil, sliNode)
 	// The alerts.
-	if ap, ok := fs["alertPolicies"]; ok {
+	// An empty alertPolicies (OpenSLO's examples write the key alone) is
+	// no alert policy, as when it is absent.
+	if ap, ok := fs["alertPolicies"]; ok && ap.val.Tag != "!!null" {
 		if a := o.alertPolicies(ap); a != nil {
 			set(out, "alerting", ap.key, a)
 		}
@@ -352,22 +367,41 @@ func (o *oslo) query(f field, what string) *yaml.Node {
 	if at == nil {
 		at = src.val
 	}
-	if !strings.EqualFold(typ, "Prometheus") {
-		o.unsupported(at, what+".type", "slo compiles to Prometheus rules and reads Prometheus queries only, got type "+quote(typ))
-		return nil
-	}
+	prometheus := strings.EqualFold(typ, "Prometheus")
 	spec, ok := ss["spec"]
 	if !ok {
+		if !prometheus {
+			o.unsupported(at, what+".type", "slo compiles to Prometheus rules and reads Prometheus queries only, got type "+quote(typ)+" and no spec.query")
+			return nil
+		}
 		o.errorf(src.val, "spec/required", "%s.spec: missing", what)
 		return nil
 	}
-	q := get(spec.val, "query")
+	key := "query"
+	q := get(spec.val, key)
+	if q == nil && !prometheus {
+		key = "promql"
+		q = get(spec.val, key)
+	}
 	if q == nil {
+		if !prometheus {
+			o.unsupported(at, what+".type", "slo compiles to Prometheus rules and reads Prometheus queries only, got type "+quote(typ)+" and no spec.query")
+			return nil
+		}
 		o.errorf(spec.val, "spec/required", "%s.spec.query: missing", what)
 		return nil
 	}
+	if !prometheus {
+		// OpenSLO's own examples write type: Any. A query that is PromQL is
+		// read as a Prometheus query, and said so; anything else is not.
+		if _, errs := promx.ParseExpr(q.Value); q.Kind != yaml.ScalarNode || len(errs) > 0 {
+			o.unsupported(at, what+".type", "slo compiles to Prometheus rules and reads Prometheus queries only, got type "+quote(typ)+" with a spec."+key+" that is not PromQL")
+			return nil
+		}
+		o.warnf(at, "input/unmapped", "%s.type: %s is not Prometheus; slo reads spec.%s %s as a Prometheus query", what, quote(typ), key, quote(q.Value))
+	}
 	for i := 0; i+1 < len(spec.val.Content); i += 2 {
-		if k := spec.val.Content[i]; k.Value != "query" {
+		if k := spec.val.Content[i]; k.Value != key {
 			o.unmapped(k, what+".spec."+k.Value, "slo reads the query only")
 		}
 	}
@@ -389,7 +423,40 @@ func selectorOf(q string) (sel string, off int, ok bool) {
 	return t, off + strings.Index(q[off:], t), true
 }
 
-func (o *oslo) indicator(sli *oObject) *yaml.Node {
+// threshold is the objective of a threshold SLI: a data point is bad
+// where the query, compared with value, does not hold by op.
+type threshold struct {
+	bad   string // the PromQL comparison that marks a bad data point
+	value string
+}
+
+// thresholdBad is, for each objective op, the comparison that breaks it.
+var thresholdBad = map[string]string{"lt": ">=", "lte": ">", "gt": "<=", "gte": "<"}
+
+func (o *oslo) threshold(first *yaml.Node, os map[string]field) *threshold {
+	op, ok := os["op"]
+	if !ok {
+		o.errorf(first, "spec/required", "spec.objectives[0].op: missing; a threshold SLI needs op (lt, lte, gt or gte) and value")
+		return nil
+	}
+	bad, ok := thresholdBad[op.val.Value]
+	if !ok {
+		o.errorf(op.val, "spec/type", "spec.objectives[0].op: expected lt, lte, gt or gte, got %s", describe(op.val))
+		return nil
+	}
+	v, ok := os["value"]
+	if !ok {
+		o.errorf(first, "spec/required", "spec.objectives[0].value: missing; a threshold SLI needs op and value")
+		return nil
+	}
+	if _, err := strconv.ParseFloat(v.val.Value, 64); err != nil || v.val.Kind != yaml.ScalarNode {
+		o.errorf(v.val, "spec/type", "spec.objectives[0].value: expected a number, got %s", describe(v.val))
+		return nil
+	}
+	return &threshold{bad: bad, value: v.val.Value}
+}
+
+func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 	what := "SLI"
 	if sli.name != "" {
 		what += " " + quote(sli.name)
@@ -402,8 +469,16 @@ func (o *oslo) indicator(sli *oObject) *yaml.Node {
 		o.unmapped(d.key, what+" spec.description", "an slo/v1 SLI has no description; the SLO's is imported")
 	}
 	if t, ok := fs["thresholdMetric"]; ok {
-		o.unsupported(t.key, what+" spec.thresholdMetric", "slo's SLIs are ratios of events; write a latency SLI (a histogram and a threshold) or a ratio by hand")
-		return nil
+		q := o.query(t, "thresholdMetric")
+		if q == nil || thr == nil {
+			return nil
+		}
+		// The share of bad data points in the window, sampled at the
+		// rule evaluation interval.
+		o.warnf(t.key, "input/unmapped", "%s spec.thresholdMetric: imported as the share of rule evaluations in each window at which the query %s %s (the objective's op and value), not of the data source's own data points", what, thr.bad, thr.value)
+		out := mapping(t.val)
+		set(out, "error_ratio", t.key, str("avg_over_time((("+q.Value+") "+thr.bad+" bool "+thr.value+")[{{.window}}:])", q))
+		return out
 	}
 	r, ok := fs["ratioMetric"]
 	if !ok {
@@ -447,12 +522,11 @@ func (o *oslo) indicator(sli *oObject) *yaml.Node {
 		}
 		set(ratio, k, f.key, o.cut(q, off, sel))
 	}
-	if counter := rs["counter"]; counter.val == nil || counter.val.Value != "true" {
-		at := r.val
-		if counter.val != nil {
-			at = counter.val
-		}
-		o.unsupported(at, "ratioMetric.counter", "slo reads good, bad and total as counters and needs counter: true; a ratio of gauges has no slo/v1 equivalent")
+	if counter := rs["counter"]; counter.val == nil {
+		o.errorf(r.val, "spec/required", "ratioMetric.counter: missing; OpenSLO v1 requires it: true when good, bad and total are counters, which slo reads (false, a ratio of gauges, has no slo/v1 equivalent)")
+		return nil
+	} else if counter.val.Value != "true" {
+		o.unsupported(counter.val, "ratioMetric.counter", "slo reads good, bad and total as counters and needs counter: true; a ratio of gauges has no slo/v1 equivalent")
 		return nil
 	}
 	set(out, "ratio", r.key, ratio)

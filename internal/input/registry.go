@@ -5,5 +5,6 @@ package input
 var formats = []*Format{
 	&sloth,
 	&openSLO,
+	&openSLOV1Alpha,
 	&pyrra,
 }

@@ -41,13 +41,91 @@ var sloth = Format{
 	},
 	Load: func(c *Ctx, docs []*yaml.Node) []*yaml.Node {
 		var out []*yaml.Node
+		var paths []string
 		for _, d := range docs {
 			if doc := c.slothDoc(d); doc != nil {
+				path := "slos"
+				if get(d, "apiVersion") != nil {
+					path = "spec.slos"
+				}
 				out = append(out, doc)
+				paths = append(paths, path)
 			}
 		}
+		c.slothAlertNames(out, paths)
 		return out
 	},
+}
+
+// slothAlertNames renames the alerts whose name SLOs of other services of
+// the file also use. Sloth tells such alerts apart by their sloth_service
+// label; slo's alert names are unique in the project, so the import
+// prefixes the service's name in PascalCase (MyServiceHighErrorRate of
+// service checkout becomes CheckoutMyServiceHighErrorRate), with a warning
+// at the name. Other names are kept as Sloth's users wrote them; two SLOs
+// of one service with one name stay for lint/duplicate-alert to report.
+func (c *Ctx) slothAlertNames(docs []*yaml.Node, paths []string) {
+	type use struct {
+		service string
+		what    string
+		name    *yaml.Node
+	}
+	var uses []use
+	services := map[string]map[string]bool{} // alert name -> services
+	for j, d := range docs {
+		service := ""
+		if s := get(d, "service"); s != nil && s.Kind == yaml.ScalarNode {
+			service = s.Value
+		}
+		slos := get(d, "slos")
+		if slos == nil {
+			continue
+		}
+		for i, s := range slos.Content {
+			n := get(get(s, "alerting"), "name")
+			if n == nil || n.Kind != yaml.ScalarNode {
+				continue
+			}
+			uses = append(uses, use{service, paths[j] + "[" + itoa(i) + "].alerting.name", n})
+			if services[n.Value] == nil {
+				services[n.Value] = map[string]bool{}
+			}
+			services[n.Value][service] = true
+		}
+	}
+	for _, u := range uses {
+		n := len(services[u.name.Value])
+		if n < 2 || u.service == "" {
+			continue
+		}
+		renamed := pascal(u.service) + u.name.Value
+		c.warnf(u.name, "input/unmapped", "%s: %s is the alert name of SLOs of %d services of this file, which Sloth tells apart by the sloth_service label; slo's alert names are unique, so the import names service %s's alert %s",
+			u.what, quote(u.name.Value), n, quote(u.service), renamed)
+		u.name.Value = renamed
+		u.name.Style = 0
+	}
+}
+
+// pascal writes a service name in PascalCase: my-service becomes MyService.
+func pascal(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+			if up {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			up = false
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+			up = false
+		default:
+			up = true
+		}
+	}
+	return b.String()
 }
 
 const slothAPIVersion = "sloth.slok.dev/v1"
@@ -145,6 +223,15 @@ func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
 	}
 	if f, ok := fs[key(t.spec, "SLOPlugins")]; ok {
 		c.unmapped(f.key, join(what, f.key.Value), "Sloth's SLO plugins change Sloth's own rule generation; slo generates its rules itself")
+		// Sloth's VictoriaMetrics validator marks a spec whose queries
+		// are MetricsQL, which the PromQL errors alone would not say.
+		if chain := get(f.val, "chain"); chain != nil {
+			for i, p := range chain.Content {
+				if id := get(p, "id"); id != nil && strings.Contains(id.Value, "victoria_metrics") {
+					c.unsupported(id, join(what, f.key.Value)+".chain["+itoa(i)+"].id", "this spec is for VictoriaMetrics: its queries are MetricsQL, which slo does not compile (slo's rules are PromQL, checked by the Prometheus engine); rewrite them in PromQL")
+				}
+			}
+		}
 	}
 	if f, ok := fs[key(t.spec, "SLOs")]; ok {
 		list := seq(f.val)
