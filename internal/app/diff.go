@@ -323,23 +323,11 @@ func loadSide(root string, lim scenario.Limits) (*diff.Side, diag.List, error) {
 	if st, err := os.Stat(filepath.Join(root, "tests")); err == nil && st.IsDir() {
 		paths = append(paths, filepath.Join(root, "tests"))
 	}
-	files, err := SpecFiles(paths)
+	k, err := classify(paths)
 	if err != nil {
 		return nil, nil, err
 	}
-	var specFiles, scenarioFiles []string
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return nil, nil, err
-		}
-		switch fileKind(src) {
-		case "scenario":
-			scenarioFiles = append(scenarioFiles, f)
-		case "spec":
-			specFiles = append(specFiles, f)
-		}
-	}
+	specFiles, scenarioFiles := k.specs, k.scenarios
 	if len(specFiles) == 0 {
 		return nil, nil, fmt.Errorf("no spec files under %s/", DefaultSpecs)
 	}

@@ -41,34 +41,15 @@ const otherSection = "Other scenarios"
 // order, with its spec text, its compiled rules and a plot per scenario.
 // promtool unit-test files are not plotted (they name no spec).
 func Report(opts ReportOptions) (*htmlreport.Document, diag.List, error) {
-	paths := opts.Paths
-	if len(paths) == 0 {
-		for _, p := range DefaultTestPaths {
-			if _, err := os.Stat(p); err == nil {
-				paths = append(paths, p)
-			}
-		}
-	}
-	files, err := SpecFiles(paths)
+	paths := testPaths(opts.Paths)
+	k, err := classify(paths)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(files) == 0 {
+	if len(k.all) == 0 {
 		return nil, nil, fmt.Errorf("nothing to report under %s", strings.Join(paths, ", "))
 	}
-	var specFiles, scenarioFiles []string
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			return nil, nil, err
-		}
-		switch fileKind(src) {
-		case "scenario":
-			scenarioFiles = append(scenarioFiles, f)
-		case "spec":
-			specFiles = append(specFiles, f)
-		}
-	}
+	specFiles, scenarioFiles := k.specs, k.scenarios
 	var diags diag.List
 	var sfiles []*scenario.File
 	var project *model.Project

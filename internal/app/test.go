@@ -70,37 +70,60 @@ func fileKind(src []byte) string {
 	return "spec"
 }
 
-// Test runs the scenarios under paths: generated ones for every spec file,
-// hand-written ones in scenario files, and promtool unit-test files.
-func Test(opts TestOptions) (*TestRun, diag.List, error) {
-	paths := opts.Paths
-	if len(paths) == 0 {
-		for _, p := range DefaultTestPaths {
-			if _, err := os.Stat(p); err == nil {
-				paths = append(paths, p)
-			}
+// testPaths is paths, or the DefaultTestPaths that exist.
+func testPaths(paths []string) []string {
+	if len(paths) > 0 {
+		return paths
+	}
+	for _, p := range DefaultTestPaths {
+		if _, err := os.Stat(p); err == nil {
+			paths = append(paths, p)
 		}
 	}
+	return paths
+}
+
+// kinds are the files under some paths by what they hold (see fileKind).
+type kinds struct {
+	all                        []string
+	specs, scenarios, promtool []string
+}
+
+// classify lists the files under paths and sorts them by kind.
+func classify(paths []string) (kinds, error) {
+	var k kinds
 	files, err := SpecFiles(paths)
 	if err != nil {
-		return nil, nil, err
+		return k, err
 	}
-	var specFiles, scenarioFiles, promtoolFiles []string
+	k.all = files
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
-			return nil, nil, err
+			return k, err
 		}
 		switch fileKind(src) {
 		case "promtool":
-			promtoolFiles = append(promtoolFiles, f)
+			k.promtool = append(k.promtool, f)
 		case "scenario":
-			scenarioFiles = append(scenarioFiles, f)
+			k.scenarios = append(k.scenarios, f)
 		default:
-			specFiles = append(specFiles, f)
+			k.specs = append(k.specs, f)
 		}
 	}
-	if len(files) == 0 {
+	return k, nil
+}
+
+// Test runs the scenarios under paths: generated ones for every spec file,
+// hand-written ones in scenario files, and promtool unit-test files.
+func Test(opts TestOptions) (*TestRun, diag.List, error) {
+	paths := testPaths(opts.Paths)
+	k, err := classify(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	specFiles, scenarioFiles, promtoolFiles := k.specs, k.scenarios, k.promtool
+	if len(k.all) == 0 {
 		return nil, nil, fmt.Errorf("nothing to test under %s", strings.Join(paths, ", "))
 	}
 	run := &TestRun{}
