@@ -32,14 +32,7 @@ func TestMergedRoutesAmtool(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := filepath.Join(dir, "config", "alertmanager.base.yml")
-	routes := func(config string, labels []string) string {
-		t.Helper()
-		out, err := exec.Command(amtool, append([]string{"config", "routes", "test", "--config.file=" + config}, labels...)...).Output()
-		if err != nil {
-			t.Fatalf("amtool config routes test --config.file=%s %s: %v", config, strings.Join(labels, " "), err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	routes := func(config string, labels []string) string { return amtoolRoutes(t, amtool, config, labels) }
 	for _, c := range []struct {
 		labels []string
 		want   string
@@ -92,14 +85,7 @@ func TestCheckoutExampleAmtool(t *testing.T) {
 	dir := filepath.Join("..", "..", "examples", "checkout")
 	base := filepath.Join(dir, "config", "alertmanager.base.yml")
 	compiled := filepath.Join(dir, "alertmanager", "alertmanager.yml")
-	routes := func(config string, labels []string) string {
-		t.Helper()
-		out, err := exec.Command(amtool, append([]string{"config", "routes", "test", "--config.file=" + config}, labels...)...).Output()
-		if err != nil {
-			t.Fatalf("amtool config routes test --config.file=%s %s: %v", config, strings.Join(labels, " "), err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	routes := func(config string, labels []string) string { return amtoolRoutes(t, amtool, config, labels) }
 	for _, c := range []struct {
 		labels []string
 		want   string
@@ -132,4 +118,15 @@ func TestCheckoutExampleAmtool(t *testing.T) {
 			t.Errorf("slo's alert %v goes to %s, want %s", c.labels, got, c.want)
 		}
 	}
+}
+
+// amtoolRoutes is the receivers the real amtool routes an alert with
+// labels to in config.
+func amtoolRoutes(t *testing.T, amtool, config string, labels []string) string {
+	t.Helper()
+	out, err := exec.Command(amtool, append([]string{"config", "routes", "test", "--config.file=" + config}, labels...)...).Output()
+	if err != nil {
+		t.Fatalf("amtool config routes test --config.file=%s %s: %v", config, strings.Join(labels, " "), err)
+	}
+	return strings.TrimSpace(string(out))
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/slo-compiler/slo/internal/diff"
 	"github.com/slo-compiler/slo/internal/harness"
 	"github.com/slo-compiler/slo/internal/scenario"
-	"github.com/slo-compiler/slo/internal/signal"
 )
 
 // DiffOptions configure slo diff.
@@ -340,17 +339,10 @@ func loadSide(root string, lim scenario.Limits) (*diff.Side, diag.List, error) {
 		side.Files[f.Name] = f.Data
 	}
 	var sfiles []*scenario.File
-	for i, svc := range b.Project.Services {
-		if len(specLimits(svc, lim)) > 0 {
-			continue
+	for i := range b.Project.Services {
+		if f, _, _ := generatedScenarios(b, i, lim, nil); f != nil {
+			sfiles = append(sfiles, f)
 		}
-		ss, _ := signal.Generate(svc)
-		rf := b.Output.RuleFiles[i]
-		sfiles = append(sfiles, &scenario.File{
-			Name:      svc.Source,
-			RuleFiles: []scenario.RuleFile{{Name: rf.Name, Data: fileData(b, rf.Name)}},
-			Scenarios: ss,
-		})
 	}
 	var problems diag.List
 	for _, path := range scenarioFiles {

@@ -9,6 +9,7 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
+	"github.com/slo-compiler/slo/internal/signal"
 )
 
 // specLimits checks, before scenarios are generated from a service, that
@@ -96,4 +97,24 @@ func signalDurations(sig model.Signal) []namedDuration {
 		}
 	}
 	return out
+}
+
+// generatedScenarios is the scenario file of svc's generated scenarios: the
+// service's rule file from b and, when am is set, the Alertmanager config
+// they route through. Services whose durations are too long to generate
+// scenarios from at all get none, and the diagnostics that say so (exit 1,
+// at the spec).
+func generatedScenarios(b *Build, i int, lim scenario.Limits, am []byte) (*scenario.File, []scenario.Uncovered, diag.List) {
+	svc := b.Project.Services[i]
+	if over := specLimits(svc, lim); len(over) > 0 {
+		return nil, nil, over
+	}
+	ss, unc := signal.Generate(svc)
+	rf := b.Output.RuleFiles[i]
+	return &scenario.File{
+		Name:         svc.Source,
+		RuleFiles:    []scenario.RuleFile{{Name: rf.Name, Data: fileData(b, rf.Name)}},
+		Alertmanager: am,
+		Scenarios:    ss,
+	}, unc, nil
 }

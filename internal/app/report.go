@@ -18,7 +18,6 @@ import (
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
-	"github.com/slo-compiler/slo/internal/signal"
 	"github.com/slo-compiler/slo/internal/simulate"
 )
 
@@ -61,19 +60,12 @@ func Report(opts ReportOptions) (*htmlreport.Document, diag.List, error) {
 		}
 		project = b.Project
 		am := fileData(b, "alertmanager/alertmanager.yml")
-		for i, svc := range b.Project.Services {
-			if over := specLimits(svc, opts.Limits); len(over) > 0 {
-				diags = append(diags, over...)
-				continue
+		for i := range b.Project.Services {
+			f, _, over := generatedScenarios(b, i, opts.Limits, am)
+			diags = append(diags, over...)
+			if f != nil {
+				sfiles = append(sfiles, f)
 			}
-			ss, _ := signal.Generate(svc)
-			rf := b.Output.RuleFiles[i]
-			sfiles = append(sfiles, &scenario.File{
-				Name:         svc.Source,
-				RuleFiles:    []scenario.RuleFile{{Name: rf.Name, Data: fileData(b, rf.Name)}},
-				Alertmanager: am,
-				Scenarios:    ss,
-			})
 		}
 	}
 	for _, path := range scenarioFiles {

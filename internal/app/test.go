@@ -15,7 +15,6 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/report"
 	"github.com/slo-compiler/slo/internal/scenario"
-	"github.com/slo-compiler/slo/internal/signal"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
 	"github.com/slo-compiler/slo/internal/spec"
@@ -157,20 +156,12 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 			if only != nil {
 				project.Services = append(project.Services, svc)
 			}
-			// Durations too long to generate scenarios from at all are
-			// reported at the spec (exit 1); the service gets none.
-			if over := specLimits(svc, opts.Limits); len(over) > 0 {
-				limitDiags = append(limitDiags, over...)
-				continue
-			}
-			ss, unc := signal.Generate(svc)
+			f, unc, over := generatedScenarios(b, i, opts.Limits, nil)
+			limitDiags = append(limitDiags, over...)
 			run.Uncovered = append(run.Uncovered, unc...)
-			rf := b.Output.RuleFiles[i]
-			sfiles = append(sfiles, &scenario.File{
-				Name:      svc.Source,
-				RuleFiles: []scenario.RuleFile{{Name: rf.Name, Data: fileData(b, rf.Name)}},
-				Scenarios: ss,
-			})
+			if f != nil {
+				sfiles = append(sfiles, f)
+			}
 		}
 	}
 	// names are problems in scenario files that still run: exit 1, like a

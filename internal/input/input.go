@@ -11,9 +11,7 @@ package input
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 
@@ -91,21 +89,12 @@ type Result struct {
 // that leaves Result empty.
 func Translate(path string, src []byte) (Result, diag.List) {
 	var diags diag.List
+	docs, d := spec.Documents(path, src)
+	if d != nil {
+		return Result{}, diag.List{*d}
+	}
 	var roots []*yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	for {
-		var doc yaml.Node
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return Result{}, diag.List{spec.YAMLError(path, src, dec, err)}
-		}
-		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
-			continue
-		}
-		root := doc.Content[0]
+	for _, root := range docs {
 		if root.Kind == yaml.SequenceNode && len(root.Content) > 0 && get(root.Content[0], "apiVersion") != nil {
 			// A list of objects, as OpenSLO's tools also read.
 			roots = append(roots, root.Content...)

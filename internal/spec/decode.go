@@ -21,25 +21,33 @@ import (
 // problem it finds, not only the first; File is nil only when src is not
 // YAML at all.
 func Parse(path string, src []byte) (*File, diag.List) {
-	var diags diag.List
+	roots, d := Documents(path, src)
+	if d != nil {
+		return nil, diag.List{*d}
+	}
+	return ParseDocuments(path, src, roots)
+}
+
+// Documents returns the root nodes of the non-empty YAML documents of src,
+// read from path, or the first YAML syntax error at its position.
+func Documents(path string, src []byte) ([]*yaml.Node, *diag.Diagnostic) {
 	var roots []*yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	for {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
-			break
+			return roots, nil
 		}
 		if err != nil {
-			diags = append(diags, YAMLError(path, src, dec, err))
-			return nil, diags
+			d := YAMLError(path, src, dec, err)
+			return nil, &d
 		}
 		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
 			continue
 		}
 		roots = append(roots, doc.Content[0])
 	}
-	return ParseDocuments(path, src, roots)
 }
 
 // ParseDocuments decodes slo/v1 documents given as YAML nodes: the roots of
