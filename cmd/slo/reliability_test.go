@@ -510,6 +510,49 @@ receivers: [{name: ops}]
 		args:   []string{"compile"},
 		code:   exitProblems,
 		stderr: "config/alertmanager.base.yml:7:11: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: notification config name \"ops\" is not unique [alertmanager/invalid]\n",
+	}, {
+		// Two services of one team make a group of one name: each rule
+		// file alone is fine, Mimir's namespace of the team is not. The
+		// group that repeats the name is the SLO's, placed at its entry.
+		name: "target mimir: a group name repeated in a team namespace, at the SLO that repeats it",
+		files: map[string]string{
+			"slo.yaml": "targets: [prometheus, mimir]\nmimir: {namespace_by: team}\n",
+			"specs/shop-slo-checkout.yaml": `version: slo/v1
+service: shop-slo-checkout
+team: platform
+alerts:
+  - name: QueueDepthHigh
+    signal: {expr: 'sum by (stage) (queue_depth)'}
+    above: {critical: 200}
+`,
+			"specs/shop.yaml": `version: slo/v1
+service: shop
+team: platform
+slos:
+  - name: checkout-alerts
+    objective: 99.9
+    sli:
+      ratio:
+        bad: http_requests_total{code=~"5.."}
+        total: http_requests_total
+`,
+		},
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "specs/shop.yaml:5:5: error: the compiled mimir/platform.yaml is refused by the mimir target's loader: groupname: \"shop-slo-checkout-alerts\" is repeated in the same file [target/invalid]\n",
+	}, {
+		// The cortex target's Alertmanager file holds the same config as
+		// alertmanager/alertmanager.yml: its refusal is placed in the base
+		// config as that one's is, and said once.
+		name: "target cortex: a refused Alertmanager config, at its line of the base config, once",
+		files: with(project, map[string]string{
+			"slo.yaml":                     "targets: [cortex]\n",
+			"specs/routing.yaml":           routingWithBase,
+			"config/alertmanager.base.yml": strings.Replace(baseConfig, "monday:friday", "monday:fryday", 1),
+		}),
+		args:   []string{"compile"},
+		code:   exitProblems,
+		stderr: "config/alertmanager.base.yml:4:20: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: fryday is not a valid weekday [alertmanager/invalid]\n",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.needsNonRoot && os.Geteuid() == 0 {

@@ -195,7 +195,7 @@ func TestReadBackCatchesDrift(t *testing.T) {
 			changed.Groups[0].Rules = []compile.Rule{rf.Groups[0].Rules[0]}
 			changed.Groups[0].Rules[0].Labels = slices.Clone(rf.Groups[0].Rules[0].Labels)
 			mutate(&changed)
-			if errs := prom.ReadBack(target.File{Name: rf.Name, Data: data, Rules: &changed}); len(errs) == 0 {
+			if errs := prom.ReadBack(target.File{Name: rf.Name, Data: data, Rules: []*compile.RuleFile{&changed}}); len(errs) == 0 {
 				t.Errorf("no difference reported")
 			}
 		})

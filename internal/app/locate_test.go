@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
+	"github.com/slo-compiler/slo/internal/target"
 )
 
 const locateSpec = `version: slo/v1
@@ -105,6 +107,43 @@ func TestRuleProblemsAtTheirSpecEntry(t *testing.T) {
 	)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestTargetRuleProblemsAtTheirSpecEntry: what a target's own read-back
+// refuses in a rule is placed as the prometheus target's is, at the spec
+// entry that made the rule, in every target's files (one rule file each,
+// or several in a ruler's namespace).
+func TestTargetRuleProblemsAtTheirSpecEntry(t *testing.T) {
+	cases := []struct {
+		group, rule int
+		want        string
+	}{
+		{0, 0, "specs/api.yaml:5:5"},   // the SLO
+		{1, 2, "specs/api.yaml:12:37"}, // DiskFull's warning: 0.8
+		{1, 3, "specs/api.yaml:14:5"},  // QueueSlow's recording rule
+	}
+	for _, name := range []string{"prometheus-operator", "mimir", "cortex", "thanos"} {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s/%d/%d", name, c.group, c.rule), func(t *testing.T) {
+				p, out := loadLocate(t)
+				r := &out.RuleFiles[0].Groups[c.group].Rules[c.rule]
+				r.Labels = append([]compile.Label{{Name: "0bad", Value: "x"}}, r.Labels...)
+				rendered := renderTargets([]string{name}, target.Input{Project: p, Output: out, Config: &target.Config{}})
+				place := newPlacer(p, out)
+				var got diag.List
+				for i, f := range rendered[0].files {
+					got = append(got, place.diags(name, f, rendered[0].problems[i])...)
+				}
+				if len(got) != 1 {
+					t.Fatalf("diags: %v", got)
+				}
+				d := got[0]
+				if d.Pos.String() != c.want || d.Code != "target/invalid" || !strings.Contains(d.Message, "the compiled "+name+"/") || !strings.Contains(d.Message, "invalid label name: 0bad") {
+					t.Errorf("got %s, want at %s", d, c.want)
+				}
+			})
+		}
 	}
 }
 

@@ -56,7 +56,9 @@ func renderTargets(names []string, in target.Input) []renderedTarget {
 // placer turns read-back problems into diagnostics at the spec: a rule's
 // at the spec entry that made it (see locateRules), an Alertmanager
 // config's where the refused part was written (see alertmanagerDiags),
-// anything else at the file's spec file.
+// anything else at the service of the file's first rule file, or else at
+// the file's spec file. The prometheus target's rule problems are
+// rules/invalid, the other targets' target/invalid.
 type placer struct {
 	p        *model.Project
 	out      *compile.Output
@@ -73,15 +75,46 @@ func (pl *placer) diags(name string, f target.File, problems []error) diag.List 
 		var rp *target.RuleProblem
 		var cr *target.ConfigRefusal
 		switch {
-		case errors.As(e, &rp) && f.Rules != nil:
-			diags = append(diags, ruleDiag(rp, pl.locate(f.Rules)))
+		case errors.As(e, &rp) && len(f.Rules) > 0:
+			at := pl.locate(heldBy(f.Rules, rp))
+			if name == target.Prometheus {
+				diags = append(diags, ruleDiag(rp, at))
+			} else {
+				diags.Errorf(at(rp.Group, rp.Rule), "target/invalid", "the compiled %s is refused by the %s target's loader: %s", f.Name, name, rp.Msg)
+			}
 		case errors.As(e, &cr) && f.Alertmanager != nil:
-			diags = append(diags, alertmanagerDiags(f.Alertmanager, pl.p, f.Data, cr.Err)...)
+			diags = append(diags, alertmanagerDiags(f.Alertmanager, pl.p, cr.Config, cr.Err)...)
 		default:
-			diags.Errorf(diag.Pos{File: f.Source}, "target/invalid", "the compiled %s is refused by the %s target's loader: %v", f.Name, name, e)
+			pos := diag.Pos{File: f.Source}
+			if len(f.Rules) > 0 {
+				pos = pl.locate(f.Rules[0])("", 0)
+			}
+			diags.Errorf(pos, "target/invalid", "the compiled %s is refused by the %s target's loader: %v", f.Name, name, e)
 		}
 	}
 	return diags
+}
+
+// heldBy is the rule file, of the ones a file holds (rfs, in order), that
+// holds the group rp is about: by the group's place when rp gives it, else
+// by its name; the first when neither finds one.
+func heldBy(rfs []*compile.RuleFile, rp *target.RuleProblem) *compile.RuleFile {
+	if i := rp.Index; i > 0 {
+		for _, rf := range rfs {
+			if i <= len(rf.Groups) {
+				return rf
+			}
+			i -= len(rf.Groups)
+		}
+	}
+	for _, rf := range rfs {
+		for _, g := range rf.Groups {
+			if g.Name == rp.Group {
+				return rf
+			}
+		}
+	}
+	return rfs[0]
 }
 
 // locate is the locator of rf, one of pl.out's rule files, made on first

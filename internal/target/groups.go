@@ -2,7 +2,9 @@ package target
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -10,26 +12,32 @@ import (
 )
 
 // checkGroups runs Prometheus's rule loader (rulefmt.Parse as Prometheus
-// loads a file: strict fields, PromQL and templates) on the rule groups of a list node, with the keys extra
-// removed from each group first: the fields a target's system adds to
-// Prometheus's groups and reads itself. check is called on each group's
-// value of every extra key present.
+// loads a file: strict fields, PromQL and templates) on the rule groups of
+// a list node, with the keys extra removed from each group first: the
+// fields a target's system adds to Prometheus's groups and reads itself.
+// check is called on each group's value of every extra key present. A
+// problem in a group is a *RuleProblem naming the group, its place and
+// the rule, for the caller to place at the spec entry that made it.
 func checkGroups(list *yaml.Node, extra map[string]func(*yaml.Node) error) []error {
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return []error{fmt.Errorf("groups: want a list of rule groups")}
 	}
 	var errs []error
 	plain := &yaml.Node{Kind: yaml.SequenceNode}
-	for _, g := range list.Content {
+	for i, g := range list.Content {
 		if g.Kind != yaml.MappingNode {
 			return []error{fmt.Errorf("line %d: a rule group is not a mapping", g.Line)}
 		}
+		name := ""
+		if v := value(g, "name"); v != nil {
+			name = v.Value
+		}
 		kept := &yaml.Node{Kind: yaml.MappingNode}
-		for i := 0; i+1 < len(g.Content); i += 2 {
-			k, v := g.Content[i], g.Content[i+1]
+		for j := 0; j+1 < len(g.Content); j += 2 {
+			k, v := g.Content[j], g.Content[j+1]
 			if check, ok := extra[k.Value]; ok {
 				if err := check(v); err != nil {
-					errs = append(errs, fmt.Errorf("line %d: %s: %w", k.Line, k.Value, err))
+					errs = append(errs, &RuleProblem{Group: name, Index: i + 1, Msg: fmt.Sprintf("group %q: %s: %v", name, k.Value, err)})
 				}
 				continue
 			}
@@ -42,8 +50,47 @@ func checkGroups(list *yaml.Node, extra map[string]func(*yaml.Node) error) []err
 	if err != nil {
 		return append(errs, err)
 	}
-	return append(errs, promx.CheckRuleFile(data)...)
+	problems := promx.CheckRuleFile(data)
+	if len(problems) == 0 {
+		return errs
+	}
+	// rulefmt names a group by name when a rule of it is wrong; a
+	// repeated group name it quotes, with a position that is not one of
+	// the file read back (0:0 in Prometheus 3): that is taken out of the
+	// message, and the group is the next one of that name, the one that
+	// repeats it.
+	names := make([]string, len(plain.Content))
+	for i, g := range plain.Content {
+		if v := value(g, "name"); v != nil {
+			names[i] = v.Value
+		}
+	}
+	seen := map[string]int{}
+	for _, e := range problems {
+		group, rule, msg := promx.RuleProblem(e)
+		p := &RuleProblem{Group: group, Rule: rule, Msg: msg}
+		if m := repeatedRE.FindStringSubmatch(msg); group == "" && m != nil {
+			name := m[1]
+			seen[name]++
+			for i, n := 0, 0; i < len(names); i++ {
+				if names[i] == name {
+					if n == seen[name] {
+						p.Group, p.Index = name, i+1
+						break
+					}
+					n++
+				}
+			}
+			p.Msg = strings.TrimPrefix(msg, msg[:strings.Index(msg, "groupname:")])
+		}
+		errs = append(errs, p)
+	}
+	return errs
 }
+
+// repeatedRE matches rulefmt's message about a group name used twice in a
+// file, after the position it puts first.
+var repeatedRE = regexp.MustCompile(`^(?:\d+:\d+: )?groupname: "(.*)" is repeated in the same file$`)
 
 // mappingKeys decodes a document's top mapping into its keys' values and
 // refuses keys not in allowed, as a strict loader does.

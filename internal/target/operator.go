@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	k8syaml "sigs.k8s.io/yaml"
 
+	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/render"
 )
 
@@ -31,7 +32,8 @@ func (o operator) Files(in Input) ([]File, error) {
 		ns = "monitoring"
 	}
 	var files []File
-	for i, rf := range in.Output.RuleFiles {
+	for i := range in.Output.RuleFiles {
+		rf := &in.Output.RuleFiles[i]
 		name := in.Project.Services[i].Name
 		var b strings.Builder
 		b.WriteString(render.Header(rf.Source))
@@ -46,7 +48,7 @@ func (o operator) Files(in Input) ([]File, error) {
 		}
 		b.WriteString("spec:\n  groups:\n")
 		b.WriteString(render.Groups(2, rf.Groups, nil))
-		files = append(files, File{Name: o.Name() + "/" + name + ".yaml", Data: []byte(b.String()), Source: rf.Source, OneSpec: true})
+		files = append(files, File{Name: o.Name() + "/" + name + ".yaml", Data: []byte(b.String()), Source: rf.Source, OneSpec: true, Rules: []*compile.RuleFile{rf}})
 	}
 	return files, nil
 }

@@ -31,7 +31,7 @@ func (prometheus) Files(in Input) ([]File, error) {
 	eachIndex(len(out.RuleFiles), func(i int) {
 		rf := &out.RuleFiles[i]
 		data, err := render.RuleFile(*rf)
-		files[i], errs[i] = File{Name: rf.Name, Data: data, Source: rf.Source, OneSpec: true, Rules: rf}, err
+		files[i], errs[i] = File{Name: rf.Name, Data: data, Source: rf.Source, OneSpec: true, Rules: []*compile.RuleFile{rf}}, err
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -54,11 +54,11 @@ func (prometheus) Files(in Input) ([]File, error) {
 // refusal is a *ConfigRefusal.
 func (prometheus) ReadBack(f File) []error {
 	switch {
-	case f.Rules != nil:
-		return readBackRules(f.Name, *f.Rules, f.Data)
+	case len(f.Rules) == 1:
+		return readBackRules(f.Name, *f.Rules[0], f.Data)
 	case f.Alertmanager != nil:
 		if raw := promx.AlertmanagerConfigProblem(f.Data); raw != nil {
-			return []error{&ConfigRefusal{Err: raw, data: f.Data}}
+			return []error{&ConfigRefusal{Err: raw, Config: f.Data}}
 		}
 	}
 	return nil
@@ -66,9 +66,11 @@ func (prometheus) ReadBack(f File) []error {
 
 // RuleProblem is a read-back problem of a rule file at a rule: Rule (from
 // 1) of the group named Group; Rule 0 stands for the group, and an unknown
-// group for the whole file.
+// group for the whole file. Index, when not 0, is the group's place in the
+// file (from 1), which tells apart two groups of one name.
 type RuleProblem struct {
 	Group string
+	Index int
 	Rule  int
 	Msg   string
 }
@@ -77,24 +79,25 @@ func (p *RuleProblem) Error() string { return p.Msg }
 
 // ConfigRefusal is Alertmanager's loader's refusal of a compiled
 // Alertmanager config. Err is the loader's error as is, secrets and all,
-// for finding what it refers to; Error redacts them.
+// for finding what it refers to in Config, the config as loaded; Error
+// redacts them.
 type ConfigRefusal struct {
-	Err  error
-	data []byte
+	Err    error
+	Config []byte
 }
 
-func (r *ConfigRefusal) Error() string { return promx.Redact(r.data, r.Err.Error()) }
+func (r *ConfigRefusal) Error() string { return promx.Redact(r.Config, r.Err.Error()) }
 
 func readBackRules(name string, rf compile.RuleFile, data []byte) []error {
 	var out []error
 	groups, errs := promx.LoadRuleFile(data)
 	for _, e := range errs {
 		group, rule, msg := promx.RuleProblem(e)
-		out = append(out, &RuleProblem{group, rule, fmt.Sprintf("the compiled %s is refused by Prometheus's rule loader: %s", name, msg)})
+		out = append(out, &RuleProblem{Group: group, Rule: rule, Msg: fmt.Sprintf("the compiled %s is refused by Prometheus's rule loader: %s", name, msg)})
 	}
 	if len(errs) == 0 {
 		if msg, where := readBackDiff(rf, groups); msg != "" {
-			out = append(out, &RuleProblem{where.group, where.rule, fmt.Sprintf("the compiled %s does not read back as compiled: %s", name, msg)})
+			out = append(out, &RuleProblem{Group: where.group, Rule: where.rule, Msg: fmt.Sprintf("the compiled %s does not read back as compiled: %s", name, msg)})
 		}
 	}
 	return out

@@ -54,10 +54,12 @@ func (r ruler) Files(in Input) ([]File, error) {
 		name    string
 		sources []string
 		groups  []compile.Group
+		rules   []*compile.RuleFile
 	}
 	var order []*namespace
 	byName := map[string]*namespace{}
-	for i, rf := range in.Output.RuleFiles {
+	for i := range in.Output.RuleFiles {
+		rf := &in.Output.RuleFiles[i]
 		name := in.Project.Services[i].Name
 		if t := in.Project.Services[i].Team; cfg.NamespaceBy == "team" && t != "" {
 			name = t
@@ -70,6 +72,7 @@ func (r ruler) Files(in Input) ([]File, error) {
 		}
 		ns.sources = append(ns.sources, rf.Source)
 		ns.groups = append(ns.groups, rf.Groups...)
+		ns.rules = append(ns.rules, rf)
 	}
 	var files []File
 	// A team's namespace holds every service of the team, which a
@@ -82,7 +85,7 @@ func (r ruler) Files(in Input) ([]File, error) {
 		b.WriteString(yamlScalar(ns.name))
 		b.WriteString("groups:\n")
 		b.WriteString(render.Groups(0, ns.groups, extra))
-		files = append(files, File{Name: r.name + "/" + ns.name + ".yaml", Data: []byte(b.String()), Source: ns.sources[0], OneSpec: cfg.NamespaceBy != "team"})
+		files = append(files, File{Name: r.name + "/" + ns.name + ".yaml", Data: []byte(b.String()), Source: ns.sources[0], OneSpec: cfg.NamespaceBy != "team", Rules: ns.rules})
 	}
 	if am := in.Output.Alertmanager; am != nil {
 		data, err := render.Alertmanager(am)
@@ -104,7 +107,7 @@ func (r ruler) Files(in Input) ([]File, error) {
 		if err := enc.Close(); err != nil {
 			return nil, err
 		}
-		files = append(files, File{Name: r.name + "/" + AlertmanagerFile, Data: b.Bytes(), Source: am.Source})
+		files = append(files, File{Name: r.name + "/" + AlertmanagerFile, Data: b.Bytes(), Source: am.Source, Alertmanager: am})
 	}
 	return files, nil
 }
@@ -133,7 +136,7 @@ func (r ruler) ReadBack(f File) []error {
 			return []error{fmt.Errorf("alertmanager_config: want the config as a string")}
 		}
 		if err := promx.AlertmanagerConfigProblem([]byte(cfg.Value)); err != nil {
-			return []error{err}
+			return []error{&ConfigRefusal{Err: err, Config: []byte(cfg.Value)}}
 		}
 		return nil
 	}

@@ -4,10 +4,11 @@
 // back with that system's loader before anything is written. Adding a
 // target is a new file with its type and a Register line in its init.
 //
-// The prometheus target, the default, writes rules/ and alertmanager/; its
-// read-back problems say which rule or config they are about (RuleProblem,
-// ConfigRefusal), so package app can place each at the spec entry that made
-// it. The other targets write below a folder named after them.
+// The prometheus target, the default, writes rules/ and alertmanager/; the
+// others write below a folder named after them. Read-back problems say
+// which rule or config they are about (RuleProblem, ConfigRefusal), and a
+// file which compiled rule files and config it holds, so package app can
+// place each problem at the spec entry that made it.
 package target
 
 import (
@@ -41,10 +42,13 @@ type File struct {
 	// OneSpec is set when the file depends on its Source alone (a
 	// service's rules), so a compile of a subset of the specs writes it.
 	OneSpec bool
-	// Rules is the compiled rule file the file renders, and Alertmanager
-	// the compiled config, when it does: the prometheus target's read-back
-	// compares with them, and a problem it finds is placed by them.
-	Rules        *compile.RuleFile
+	// Rules are the compiled rule files whose groups the file holds, in
+	// the order it holds them: a *RuleProblem a read-back finds in it is
+	// placed at the spec entry that made the rule by them, and the
+	// prometheus target's read-back compares what it reads with its one.
+	Rules []*compile.RuleFile
+	// Alertmanager is the compiled config the file holds, when it does: a
+	// *ConfigRefusal of it is placed by it.
 	Alertmanager *compile.Alertmanager
 }
 

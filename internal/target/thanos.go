@@ -27,12 +27,13 @@ func (t thanos) Files(in Input) ([]File, error) {
 		return []render.Field{{Key: "partial_response_strategy", Value: strategy}}
 	}
 	var files []File
-	for _, rf := range in.Output.RuleFiles {
+	for i := range in.Output.RuleFiles {
+		rf := &in.Output.RuleFiles[i]
 		var b strings.Builder
 		b.WriteString(render.Header(rf.Source))
 		b.WriteString("groups:\n")
 		b.WriteString(render.Groups(0, rf.Groups, extra))
-		files = append(files, File{Name: t.Name() + "/" + strings.TrimPrefix(rf.Name, "rules/"), Data: []byte(b.String()), Source: rf.Source, OneSpec: true})
+		files = append(files, File{Name: t.Name() + "/" + strings.TrimPrefix(rf.Name, "rules/"), Data: []byte(b.String()), Source: rf.Source, OneSpec: true, Rules: []*compile.RuleFile{rf}})
 	}
 	return files, nil
 }
