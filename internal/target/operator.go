@@ -10,9 +10,11 @@ import (
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/validation"
 	k8syaml "sigs.k8s.io/yaml"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/render"
 )
 
@@ -25,8 +27,36 @@ type operator struct{}
 
 func (operator) Name() string { return "prometheus-operator" }
 
+// Fields are the keys of the prometheus-operator section of the project
+// file, its OperatorConfig.
+func (operator) Fields() []string { return []string{"namespace", "labels"} }
+
+// Configure reads the OperatorConfig, and refuses a namespace or label
+// the Kubernetes API server would refuse on the objects.
+func (o operator) Configure(section *yaml.Node, at func(*yaml.Node) diag.Pos) (any, diag.List) {
+	var c OperatorConfig
+	ds := decodeSettings(o.Name(), section, at, &c)
+	if v := value(section, "namespace"); v != nil {
+		for _, msg := range validation.IsDNS1123Label(v.Value) {
+			ds.Errorf(at(v), code, "prometheus-operator.namespace %q: %s", v.Value, msg)
+		}
+	}
+	if m := value(section, "labels"); m != nil && m.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := m.Content[i], m.Content[i+1]
+			for _, msg := range validation.IsQualifiedName(k.Value) {
+				ds.Errorf(at(k), code, "prometheus-operator.labels: name %q: %s", k.Value, msg)
+			}
+			for _, msg := range validation.IsValidLabelValue(v.Value) {
+				ds.Errorf(at(v), code, "prometheus-operator.labels.%s: value %q: %s", k.Value, v.Value, msg)
+			}
+		}
+	}
+	return c, ds
+}
+
 func (o operator) Files(in Input) ([]File, error) {
-	cfg := in.Config.Operator
+	cfg, _ := in.Config.settings(o.Name()).(OperatorConfig)
 	ns := cfg.Namespace
 	if ns == "" {
 		ns = "monitoring"
@@ -54,8 +84,9 @@ func (o operator) Files(in Input) ([]File, error) {
 }
 
 // ReadBack decodes f strictly into prometheus-operator's v1 PrometheusRule
-// (unknown fields refused, as the API server's schema does), and checks
-// its groups with Prometheus's rule loader, as the operator does before it
+// (unknown fields refused, as the API server's schema does), checks its
+// name, namespace and labels as the API server does, and checks its
+// groups with Prometheus's rule loader, as the operator does before it
 // hands them to Prometheus.
 func (operator) ReadBack(f File) []error {
 	js, err := k8syaml.YAMLToJSON(f.Data)
@@ -71,8 +102,21 @@ func (operator) ReadBack(f File) []error {
 	if pr.APIVersion != "monitoring.coreos.com/v1" || pr.Kind != monitoringv1.PrometheusRuleKind {
 		return []error{fmt.Errorf("apiVersion %q kind %q; want monitoring.coreos.com/v1 PrometheusRule", pr.APIVersion, pr.Kind)}
 	}
-	if pr.Name == "" || pr.Namespace == "" {
-		return []error{fmt.Errorf("metadata: want a name and a namespace")}
+	// The API server's checks of the object's metadata.
+	var meta []string
+	for _, msg := range validation.IsDNS1123Subdomain(pr.Name) {
+		meta = append(meta, fmt.Sprintf("name %q: %s", pr.Name, msg))
+	}
+	for _, msg := range validation.IsDNS1123Label(pr.Namespace) {
+		meta = append(meta, fmt.Sprintf("namespace %q: %s", pr.Namespace, msg))
+	}
+	for _, k := range slices.Sorted(maps.Keys(pr.Labels)) {
+		for _, msg := range append(validation.IsQualifiedName(k), validation.IsValidLabelValue(pr.Labels[k])...) {
+			meta = append(meta, fmt.Sprintf("label %s=%q: %s", k, pr.Labels[k], msg))
+		}
+	}
+	if len(meta) > 0 {
+		return []error{fmt.Errorf("metadata: %s", strings.Join(meta, "; "))}
 	}
 	top, err := mappingKeys(f.Data, "apiVersion", "kind", "metadata", "spec")
 	if err != nil {

@@ -8,13 +8,14 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 )
 
 func init() {
-	Register(ruler{name: "mimir", config: func(c *Config) RulerConfig { return c.Mimir }})
-	Register(ruler{name: "cortex", config: func(c *Config) RulerConfig { return c.Cortex }})
+	Register(ruler{name: "mimir"})
+	Register(ruler{name: "cortex"})
 }
 
 // ruler writes the files of Grafana Mimir's or Cortex's ruler and
@@ -31,18 +32,36 @@ func init() {
 //	alertmanager_config: |
 //	  ... the Alertmanager config ...
 type ruler struct {
-	name   string
-	config func(*Config) RulerConfig
+	name string
 }
 
 func (r ruler) Name() string { return r.name }
+
+// Fields are the keys of the ruler's section of the project file, its
+// RulerConfig.
+func (ruler) Fields() []string { return []string{"namespace_by", "source_tenants"} }
+
+// Configure reads the ruler's RulerConfig.
+func (r ruler) Configure(section *yaml.Node, at func(*yaml.Node) diag.Pos) (any, diag.List) {
+	var c RulerConfig
+	ds := decodeSettings(r.name, section, at, &c)
+	if v := value(section, "namespace_by"); v != nil && v.Value != "service" && v.Value != "team" {
+		ds.Errorf(at(v), code, "%s.namespace_by is %q; want service or team", r.name, v.Value)
+	}
+	for _, v := range seqItems(value(section, "source_tenants")) {
+		if v.Value == "" {
+			ds.Errorf(at(v), code, "%s.source_tenants: an empty tenant name", r.name)
+		}
+	}
+	return c, ds
+}
 
 // AlertmanagerFile is the name of a ruler target's Alertmanager file below
 // its folder.
 const AlertmanagerFile = "alertmanager.yaml"
 
 func (r ruler) Files(in Input) ([]File, error) {
-	cfg := r.config(in.Config)
+	cfg, _ := in.Config.settings(r.name).(RulerConfig)
 	var extra func(compile.Group) []render.Field
 	if len(cfg.SourceTenants) > 0 {
 		extra = func(compile.Group) []render.Field {

@@ -139,11 +139,31 @@ const ProjectFile = "slo.yaml"
 type Config struct {
 	// Targets are the targets compile writes and check compares; empty
 	// means prometheus alone.
-	Targets  []string       `yaml:"targets"`
-	Operator OperatorConfig `yaml:"prometheus-operator"`
-	Mimir    RulerConfig    `yaml:"mimir"`
-	Cortex   RulerConfig    `yaml:"cortex"`
-	Thanos   ThanosConfig   `yaml:"thanos"`
+	Targets []string
+	// Settings are the targets' settings by target name, each what the
+	// target's Configure made of its section of the project file; a
+	// target without a section has none.
+	Settings map[string]any
+}
+
+// settings is the target called name's settings, nil when none.
+func (c *Config) settings(name string) any {
+	if c == nil {
+		return nil
+	}
+	return c.Settings[name]
+}
+
+// Configurable is a target with settings: a section of the project file
+// under its name.
+type Configurable interface {
+	Target
+	// Fields are the keys its section may hold.
+	Fields() []string
+	// Configure makes its settings of its section, a mapping holding only
+	// keys of Fields; what is wrong is a diagnostic at its node, placed
+	// by at.
+	Configure(section *yaml.Node, at func(*yaml.Node) diag.Pos) (any, diag.List)
 }
 
 // OperatorConfig sets the PrometheusRule objects' metadata.
@@ -199,62 +219,80 @@ func LoadConfig(path string) (*Config, diag.List, error) {
 		ds.Errorf(at(root), code, "want a mapping: targets and each target's settings")
 		return nil, ds, nil
 	}
-	ruler := []string{"namespace_by", "source_tenants"}
-	sections := map[string][]string{
-		"targets":             nil,
-		"prometheus-operator": {"namespace", "labels"},
-		"mimir":               ruler,
-		"cortex":              ruler,
-		"thanos":              {"partial_response_strategy"},
+	// The sections: targets, and one per target with settings.
+	sections := map[string][]string{"targets": nil}
+	for _, n := range Names() {
+		if t, ok := registry[n].(Configurable); ok {
+			sections[n] = t.Fields()
+		}
 	}
 	keys := slices.Sorted(maps.Keys(sections))
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		fields, ok := sections[k.Value]
-		if !ok {
+		switch {
+		case !ok:
 			ds.Errorf(at(k), code, "unknown field %q%s; want %s", k.Value, suggest(k.Value, keys), strings.Join(keys, ", "))
-			continue
-		}
-		if v.Kind != yaml.MappingNode {
-			continue // a wrong kind is Decode's to report
-		}
-		for j := 0; j+1 < len(v.Content); j += 2 {
-			if f := v.Content[j]; !slices.Contains(fields, f.Value) {
-				ds.Errorf(at(f), code, "unknown field %q in %s%s; want %s", f.Value, k.Value, suggest(f.Value, fields), strings.Join(fields, ", "))
+		case k.Value == "targets":
+			if err := v.Decode(&c.Targets); err != nil || v.Kind != yaml.SequenceNode {
+				ds.Errorf(at(v), code, "targets: want a list of target names, as [prometheus, thanos]")
+				continue
 			}
+			for _, item := range v.Content {
+				if !slices.Contains(Names(), item.Value) {
+					ds.Errorf(at(item), code, "unknown target %q%s; targets: %s", item.Value, suggest(item.Value, Names()), strings.Join(Names(), ", "))
+				}
+			}
+		case v.Tag == "!!null":
+		case v.Kind != yaml.MappingNode:
+			ds.Errorf(at(v), code, "%s: want a mapping of its settings: %s", k.Value, strings.Join(fields, ", "))
+		default:
+			known := true
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if f := v.Content[j]; !slices.Contains(fields, f.Value) {
+					ds.Errorf(at(f), code, "unknown field %q in %s%s; want %s", f.Value, k.Value, suggest(f.Value, fields), strings.Join(fields, ", "))
+					known = false
+				}
+			}
+			if !known {
+				continue
+			}
+			settings, d := registry[k.Value].(Configurable).Configure(v, at)
+			ds = append(ds, d...)
+			if c.Settings == nil {
+				c.Settings = map[string]any{}
+			}
+			c.Settings[k.Value] = settings
 		}
 	}
 	if ds.HasErrors() {
 		return nil, ds, nil
 	}
-	if err := root.Decode(c); err != nil {
-		ds.Errorf(at(root), code, "%v", err)
-		return nil, ds, nil
-	}
-	if v := value(root, "targets"); v != nil {
-		for _, item := range v.Content {
-			if !slices.Contains(Names(), item.Value) {
-				ds.Errorf(at(item), code, "unknown target %q%s; targets: %s", item.Value, suggest(item.Value, Names()), strings.Join(Names(), ", "))
-			}
+	if len(c.Targets) > 0 {
+		if c.Targets, err = Parse(c.Targets); err != nil {
+			ds.Errorf(at(value(root, "targets")), code, "targets: %v", err)
+			return nil, ds, nil
 		}
-		if !ds.HasErrors() && len(c.Targets) > 0 {
-			if c.Targets, err = Parse(c.Targets); err != nil {
-				ds.Errorf(at(v), code, "targets: %v", err)
-			}
-		}
-	}
-	for _, name := range []string{"mimir", "cortex"} {
-		if v := value(value(root, name), "namespace_by"); v != nil && v.Value != "service" && v.Value != "team" {
-			ds.Errorf(at(v), code, "%s.namespace_by is %q; want service or team", name, v.Value)
-		}
-	}
-	if v := value(value(root, "thanos"), "partial_response_strategy"); v != nil && v.Value != "warn" && v.Value != "abort" {
-		ds.Errorf(at(v), code, "thanos.partial_response_strategy is %q; want warn or abort", v.Value)
-	}
-	if ds.HasErrors() {
-		return nil, ds, nil
 	}
 	return c, ds, nil
+}
+
+// seqItems are the items of a sequence node; none for anything else.
+func seqItems(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+// decodeSettings decodes a target's section into settings, a diagnostic
+// at the section when it does not fit.
+func decodeSettings(name string, section *yaml.Node, at func(*yaml.Node) diag.Pos, settings any) diag.List {
+	var ds diag.List
+	if err := section.Decode(settings); err != nil {
+		ds.Errorf(at(section), code, "%s: %v", name, err)
+	}
+	return ds
 }
 
 // code is the diagnostic code of every problem in the project file.

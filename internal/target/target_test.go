@@ -19,11 +19,11 @@ import (
 	"github.com/slo-compiler/slo/internal/target"
 )
 
-var config = &target.Config{
-	Operator: target.OperatorConfig{Namespace: "observability", Labels: map[string]string{"release": "kube-prometheus", "role": "alert-rules"}},
-	Mimir:    target.RulerConfig{NamespaceBy: "team", SourceTenants: []string{"team-a", "team-b"}},
-	Thanos:   target.ThanosConfig{PartialResponseStrategy: "warn"},
-}
+var config = &target.Config{Settings: map[string]any{
+	"prometheus-operator": target.OperatorConfig{Namespace: "observability", Labels: map[string]string{"release": "kube-prometheus", "role": "alert-rules"}},
+	"mimir":               target.RulerConfig{NamespaceBy: "team", SourceTenants: []string{"team-a", "team-b"}},
+	"thanos":              target.ThanosConfig{PartialResponseStrategy: "warn"},
+}}
 
 func input(t *testing.T) target.Input {
 	t.Helper()
@@ -121,6 +121,9 @@ func TestReadBackRefuses(t *testing.T) {
 		{"prometheus-operator", "kind: PrometheusRule", "kind: PrometheusRules", "kind"},
 		{"prometheus-operator", "  groups:\n", "  groups:\n    - name: extra\n      bogus: 1\n      rules: []\n", "unknown field"},
 		{"prometheus-operator", "expr: sum(rate(", "expr: sum(rate((", "parse error"},
+		{"prometheus-operator", "  name: api\n", "  name: API\n", `metadata: name "API": a lowercase RFC 1123 subdomain`},
+		{"prometheus-operator", "  namespace: observability\n", "  namespace: ''\n", `metadata: namespace "": a lowercase RFC 1123 label`},
+		{"prometheus-operator", "    release: kube-prometheus\n", "    release: kube prometheus\n", `label release="kube prometheus"`},
 		{"thanos", "partial_response_strategy: warn", "partial_response_strategy: maybe", "not a partial response strategy"},
 		{"thanos", "    rules:\n", "    limit: x\n    rules:\n", "unmarshal"},
 		{"thanos", "    rules:\n", "    bogus: 1\n    rules:\n", "field bogus not found"},
@@ -212,18 +215,24 @@ func TestLoadConfig(t *testing.T) {
 	}
 	write("targets: [thanos, mimir]\nthanos: {partial_response_strategy: warn}\nmimir:\n  source_tenants: [a]\n")
 	c, ds, err = target.LoadConfig(path)
-	if err != nil || len(ds) != 0 || strings.Join(c.Targets, " ") != "thanos mimir" || c.Thanos.PartialResponseStrategy != "warn" || c.Mimir.SourceTenants[0] != "a" {
+	if err != nil || len(ds) != 0 || strings.Join(c.Targets, " ") != "thanos mimir" || c.Settings["thanos"].(target.ThanosConfig).PartialResponseStrategy != "warn" || c.Settings["mimir"].(target.RulerConfig).SourceTenants[0] != "a" {
 		t.Errorf("got %+v, %v, %v", c, ds, err)
 	}
 	// Every mistake is reported at its line and column, and no
 	// configuration is returned.
 	for src, want := range map[string]string{
-		"target: [thanos]\n":                       `slo.yaml:1:1: error: unknown field "target"; did you mean "targets"?`,
-		"targets: [thanos, nagios]\n":              `slo.yaml:1:19: error: unknown target "nagios"; targets: cortex, mimir, prometheus, prometheus-operator, thanos`,
-		"mimir:\n  namespace_by: region\n":         `slo.yaml:2:17: error: mimir.namespace_by is "region"; want service or team`,
-		"mimir:\n  namespace: x\n":                 `slo.yaml:2:3: error: unknown field "namespace" in mimir; did you mean "namespace_by"?; want namespace_by, source_tenants`,
-		"thanos: {partial_response_strategy: x}\n": `slo.yaml:1:37: error: thanos.partial_response_strategy is "x"; want warn or abort`,
-		"targets: thanos\n":                        "slo.yaml:1:1: error: yaml: unmarshal errors",
+		"target: [thanos]\n":                                           `slo.yaml:1:1: error: unknown field "target"; did you mean "targets"?`,
+		"targets: [thanos, nagios]\n":                                  `slo.yaml:1:19: error: unknown target "nagios"; targets: cortex, mimir, prometheus, prometheus-operator, thanos`,
+		"mimir:\n  namespace_by: region\n":                             `slo.yaml:2:17: error: mimir.namespace_by is "region"; want service or team`,
+		"mimir:\n  namespace: x\n":                                     `slo.yaml:2:3: error: unknown field "namespace" in mimir; did you mean "namespace_by"?; want namespace_by, source_tenants`,
+		"thanos: {partial_response_strategy: x}\n":                     `slo.yaml:1:37: error: thanos.partial_response_strategy is "x"; want warn or abort`,
+		"targets: thanos\n":                                            "slo.yaml:1:10: error: targets: want a list of target names, as [prometheus, thanos]",
+		"thanos: warn\n":                                               "slo.yaml:1:9: error: thanos: want a mapping of its settings: partial_response_strategy",
+		"mimir: {source_tenants: x}\n":                                 "slo.yaml:1:8: error: mimir: yaml: unmarshal errors",
+		"mimir: {source_tenants: [a, '']}\n":                           `slo.yaml:1:29: error: mimir.source_tenants: an empty tenant name`,
+		"prometheus-operator: {namespace: Mon}\n":                      `slo.yaml:1:34: error: prometheus-operator.namespace "Mon": a lowercase RFC 1123 label must consist of`,
+		"prometheus-operator:\n  labels: {release: kube prometheus}\n": `slo.yaml:2:21: error: prometheus-operator.labels.release: value "kube prometheus": a valid label must be`,
+		"prometheus-operator:\n  labels: {'a b': x}\n":                 `slo.yaml:2:12: error: prometheus-operator.labels: name "a b": name part must consist of`,
 	} {
 		write(src)
 		c, ds, err := target.LoadConfig(path)

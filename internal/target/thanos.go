@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/render"
 )
 
@@ -18,8 +19,23 @@ type thanos struct{}
 
 func (thanos) Name() string { return "thanos" }
 
+// Fields are the keys of the thanos section of the project file, its
+// ThanosConfig.
+func (thanos) Fields() []string { return []string{"partial_response_strategy"} }
+
+// Configure reads the ThanosConfig.
+func (t thanos) Configure(section *yaml.Node, at func(*yaml.Node) diag.Pos) (any, diag.List) {
+	var c ThanosConfig
+	ds := decodeSettings(t.Name(), section, at, &c)
+	if v := value(section, "partial_response_strategy"); v != nil && v.Value != "warn" && v.Value != "abort" {
+		ds.Errorf(at(v), code, "thanos.partial_response_strategy is %q; want warn or abort", v.Value)
+	}
+	return c, ds
+}
+
 func (t thanos) Files(in Input) ([]File, error) {
-	strategy := in.Config.Thanos.PartialResponseStrategy
+	cfg, _ := in.Config.settings(t.Name()).(ThanosConfig)
+	strategy := cfg.PartialResponseStrategy
 	if strategy == "" {
 		strategy = "abort"
 	}
