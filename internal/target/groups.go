@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/promx"
 )
 
@@ -17,8 +18,11 @@ import (
 // fields a target's system adds to Prometheus's groups and reads itself.
 // check is called on each group's value of every extra key present. A
 // problem in a group is a *RuleProblem naming the group, its place and
-// the rule, for the caller to place at the spec entry that made it.
-func checkGroups(list *yaml.Node, extra map[string]func(*yaml.Node) error) []error {
+// the rule, for the caller to place at the spec entry that made it. When
+// the loader takes the groups, they must be the groups of want, in order,
+// as compiled: what a file holds is what was compiled, whatever the
+// indentation and fields it was written with.
+func checkGroups(list *yaml.Node, extra map[string]func(*yaml.Node) error, want []*compile.RuleFile) []error {
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return []error{fmt.Errorf("groups: want a list of rule groups")}
 	}
@@ -52,6 +56,20 @@ func checkGroups(list *yaml.Node, extra map[string]func(*yaml.Node) error) []err
 	}
 	problems := promx.CheckRuleFile(data)
 	if len(problems) == 0 {
+		if len(errs) > 0 || want == nil {
+			return errs
+		}
+		read, lerrs := promx.LoadRuleFile(data)
+		if len(lerrs) > 0 {
+			return lerrs
+		}
+		var compiled compile.RuleFile
+		for _, rf := range want {
+			compiled.Groups = append(compiled.Groups, rf.Groups...)
+		}
+		if msg, where := readBackDiff(compiled, read); msg != "" {
+			errs = append(errs, &RuleProblem{Group: where.group, Index: where.index, Rule: where.rule, Msg: "does not read back as compiled: " + msg})
+		}
 		return errs
 	}
 	// rulefmt names a group by name when a rule of it is wrong; a

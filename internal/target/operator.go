@@ -129,5 +129,5 @@ func (operator) ReadBack(f File) []error {
 			groups = spec.Content[i+1]
 		}
 	}
-	return checkGroups(groups, nil)
+	return checkGroups(groups, nil, f.Rules)
 }

@@ -97,7 +97,7 @@ func readBackRules(name string, rf compile.RuleFile, data []byte) []error {
 	}
 	if len(errs) == 0 {
 		if msg, where := readBackDiff(rf, groups); msg != "" {
-			out = append(out, &RuleProblem{Group: where.group, Rule: where.rule, Msg: fmt.Sprintf("the compiled %s does not read back as compiled: %s", name, msg)})
+			out = append(out, &RuleProblem{Group: where.group, Index: where.index, Rule: where.rule, Msg: fmt.Sprintf("the compiled %s does not read back as compiled: %s", name, msg)})
 		}
 	}
 	return out
@@ -106,6 +106,7 @@ func readBackRules(name string, rf compile.RuleFile, data []byte) []error {
 // ruleAt names a rule of a rule file, as RuleProblem does.
 type ruleAt struct {
 	group string
+	index int
 	rule  int
 }
 
@@ -118,12 +119,12 @@ func readBackDiff(rf compile.RuleFile, got []promx.RuleGroup) (string, ruleAt) {
 	for i, g := range rf.Groups {
 		r := got[i]
 		if r.Name != g.Name || r.Interval != g.Interval || len(r.Rules) != len(g.Rules) {
-			return fmt.Sprintf("group %d: wrote %q (interval %s, %d rules), read %q (interval %s, %d rules)", i+1, g.Name, g.Interval, len(g.Rules), r.Name, r.Interval, len(r.Rules)), ruleAt{g.Name, 0}
+			return fmt.Sprintf("group %d: wrote %q (interval %s, %d rules), read %q (interval %s, %d rules)", i+1, g.Name, g.Interval, len(g.Rules), r.Name, r.Interval, len(r.Rules)), ruleAt{g.Name, i + 1, 0}
 		}
 		for j, want := range g.Rules {
 			have := r.Rules[j]
 			where := fmt.Sprintf("group %q rule %d", g.Name, j+1)
-			at := ruleAt{g.Name, j + 1}
+			at := ruleAt{g.Name, i + 1, j + 1}
 			switch {
 			case have.Record != want.Record || have.Alert != want.Alert:
 				return fmt.Sprintf("%s: wrote %q%q, read %q%q", where, want.Record, want.Alert, have.Record, have.Alert), at

@@ -179,5 +179,5 @@ func (r ruler) ReadBack(f File) []error {
 			}
 			return nil
 		},
-	})
+	}, f.Rules)
 }

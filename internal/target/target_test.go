@@ -132,6 +132,10 @@ func TestReadBackRefuses(t *testing.T) {
 		{"mimir", `source_tenants: ["team-a", "team-b"]`, `source_tenants: {a: b}`, "source_tenants"},
 		{"mimir", "template_files: {}", "template_files: {}\ntemplates: []", "templates"},
 		{"mimir", "receiver: ops", "receiver: nobody", "nobody"},
+		// Valid, but not what was compiled.
+		{"prometheus-operator", "expr: sum by (stage) (queue_depth)", "expr: max by (stage) (queue_depth)", `does not read back as compiled: group "api-alerts" rule 1: wrote expr`},
+		{"thanos", "    interval: 1m\n", "    interval: 2m\n", `does not read back as compiled: group 1: wrote "api-slo-availability" (interval 1m0s`},
+		{"mimir", "        labels:\n          service: api\n", "        labels:\n          service: apis\n", "does not read back as compiled"},
 	}
 	for _, c := range cases {
 		tg, fs := files(t, c.target)

@@ -70,5 +70,5 @@ func (thanos) ReadBack(f File) []error {
 			}
 			return fmt.Errorf("%q is not a partial response strategy; want warn or abort", v.Value)
 		},
-	})
+	}, f.Rules)
 }
