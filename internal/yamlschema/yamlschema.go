@@ -50,10 +50,10 @@ type Checker struct {
 // take, t being the type root decodes into.
 //
 // Types with their own UnmarshalYAML are read the way Alertmanager's and
-// Prometheus's config types are written: a struct decoded from a mapping
-// takes its own fields (they unmarshal into a plain alias of the struct);
-// anything else the type decodes itself, and its kind is wrong when Decode
-// fails with a type error.
+// Prometheus's config types are written: a struct with yaml tags decoded
+// from a mapping takes its own fields (they unmarshal into a plain alias
+// of the struct); anything else the type decodes itself, and its kind is
+// wrong when Decode fails with a type error.
 func (c Checker) Fields(root *yaml.Node, t reflect.Type) []Problem {
 	var out []Problem
 	if root != nil {
@@ -195,7 +195,7 @@ func children(n *yaml.Node, t reflect.Type) split {
 		t = t.Elem()
 	}
 	switch {
-	case implements(t, v2UnmarshalerType) && !(t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode):
+	case implements(t, v2UnmarshalerType) && !(t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode && tagged(t)):
 		return split{ok: true, leaf: true}
 	case implements(t, textUnmarshalerType) && n.Kind == yaml.ScalarNode:
 		return split{ok: true, leaf: true}
@@ -237,6 +237,19 @@ func children(n *yaml.Node, t reflect.Type) split {
 	}
 	s.ok = true
 	return s
+}
+
+// tagged reports whether a field of struct t has a yaml tag: a type with
+// its own UnmarshalYAML is read by its fields only then (Alertmanager's
+// timeinterval.TimeRange, untagged, decodes start_time and end_time into
+// minutes of its own).
+func tagged(t reflect.Type) bool {
+	for i := range t.NumField() {
+		if _, ok := t.Field(i).Tag.Lookup("yaml"); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // yamlFields adds the fields of struct t to fields by the names yaml.v2
