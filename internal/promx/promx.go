@@ -31,6 +31,9 @@ var promqlParser = parser.NewParser(parser.Options{})
 type ExprError struct {
 	Offset  int
 	Message string
+	// NotSelector says the text parses, but as another kind of
+	// expression than the series selector ParseSelector wants.
+	NotSelector bool
 }
 
 // ParseExpr parses a PromQL expression and returns its problems with
@@ -135,7 +138,7 @@ func ParseSelector(text string) (Selector, []ExprError) {
 	}
 	vs, ok := expr.(*parser.VectorSelector)
 	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
-		return Selector{}, []ExprError{{Message: fmt.Sprintf("expected a series selector such as metric{label=\"value\"}, got %s", describeExpr(expr))}}
+		return Selector{}, []ExprError{{Message: fmt.Sprintf("expected a series selector such as metric{label=\"value\"}, got %s", describeExpr(expr)), NotSelector: true}}
 	}
 	return Selector{vs: vs}, nil
 }
