@@ -21,8 +21,8 @@ import (
 // The refused node of the compiled file is found from the file's YAML tree
 // and the loader's Go types (promx.AlertmanagerProblems: unknown and
 // mistyped fields, else the deepest value the loader refuses alone), else
-// by taking parts of the config away until the error goes
-// (locateByRemoval), never from the text of the error; it is mapped back
+// by taking parts of the config away until the error goes (byRemoval),
+// never from the text of the error; it is mapped back
 // by its path: a path below route or a generated inhibit rule to the spec,
 // any other path to the same path in the base config.
 func alertmanagerDiags(am *compile.Alertmanager, p *model.Project, data []byte, raw error) diag.List {
@@ -72,29 +72,6 @@ func yamlRoot(b []byte) *yaml.Node {
 		return nil
 	}
 	return doc.Content[0]
-}
-
-// walk calls f for every node below n with its path (mapping keys as
-// strings, list indexes as ints); a mapping key is visited with isKey set,
-// at the path of its value.
-func walk(n *yaml.Node, path []any, f func(path []any, n *yaml.Node, isKey bool) bool) bool {
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			p := append(path[:len(path):len(path)], n.Content[i].Value)
-			if !f(p, n.Content[i], true) || !f(p, n.Content[i+1], false) || !walk(n.Content[i+1], p, f) {
-				return false
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			p := append(path[:len(path):len(path)], i)
-			if !f(p, c, false) || !walk(c, p, f) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // byRemoval finds the part of the base config that the loader refuses with
