@@ -44,8 +44,8 @@ var errTextAllowed = map[string]string{
 }
 
 // TestNoErrorTextParsed fails when a Go file outside tests feeds an
-// error's text (err.Error(), or a variable assigned from it in the same
-// function) to a function that takes strings apart (strings.Cut,
+// error's text (err.Error(), a Message or Msg field, or a variable
+// assigned from one in the same function) to a function that takes strings apart (strings.Cut,
 // HasPrefix, fmt.Sscanf, a regexp, strconv.Atoi, ...), or compares it with
 // == or !=. Positions and field names come from typed errors and the
 // input's own structure, never from a message that a library may reword.
@@ -193,6 +193,13 @@ func callsError(e ast.Expr, tainted map[string]bool) bool {
 			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Error" && len(n.Args) == 0 {
 				found = true
 			}
+		case *ast.SelectorExpr:
+			// A message field of an error or a diagnostic
+			// (cog.BuildError.Message, Diagnostic.Message) is
+			// text too.
+			if n.Sel.Name == "Message" || n.Sel.Name == "Msg" {
+				found = true
+			}
 		case *ast.Ident:
 			if tainted[n.Name] {
 				found = true
@@ -218,6 +225,8 @@ func TestErrTextUses(t *testing.T) {
 		{`msg := err.Error(); if msg == "" {}; return errors.New(msg)`, 0},
 		{`errs := List{{Message: err.Error()}}; if len(errs) == 0 {}`, 0},
 		{`if strings.HasPrefix(name, "x") {}`, 0},
+		{`if m := re.FindStringSubmatch(e.Message); m != nil {}`, 1},
+		{`key := d.Message[strings.LastIndex(d.Message, "(--"):]`, 1},
 	} {
 		f, err := parser.ParseFile(token.NewFileSet(), "x.go", "package x\nfunc f() {\n"+tc.body+"\n}\n", 0)
 		if err != nil {
