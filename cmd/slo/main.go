@@ -129,6 +129,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			completionCommand(stdout, stderr),
 		},
 	}
+	a.Metadata = map[string]any{argsKey: args}
 	err := a.RunContext(ctx, args)
 	var code exitCode
 	switch {
@@ -149,21 +150,70 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // misspelt.
 func usageError(c *cli.Context, err error, _ bool) error {
 	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		flags := c.App.VisibleFlags()
-		if c.Command != nil && c.Command.Name != "" {
-			flags = c.Command.VisibleFlags()
+	flags := c.App.VisibleFlags()
+	sub := c.Command != nil && c.Command.Name != ""
+	if sub {
+		flags = c.Command.VisibleFlags()
+	}
+	args, _ := c.App.Metadata[argsKey].([]string)
+	if len(args) > 0 {
+		args = args[1:]
+	}
+	if sub {
+		// The command's flags follow its name.
+		if i := slices.Index(args, c.Command.Name); i >= 0 {
+			args = args[i+1:]
 		}
+	}
+	if name, ok := unknownFlag(args, flags); ok {
 		var names []string
 		for _, f := range flags {
 			names = append(names, f.Names()...)
 		}
-		if s := spec.Closest(strings.TrimLeft(name, "-"), names); s != "" {
+		if s := spec.Closest(name, names); s != "" {
 			msg += fmt.Sprintf("; did you mean --%s?", s)
 		}
 	}
 	fmt.Fprintf(c.App.ErrWriter, "slo: %s\n", msg)
 	return exitCode(exitFailure)
+}
+
+// argsKey holds the command line in the App's Metadata, for usageError:
+// the flag package names a flag it does not know only in its error's
+// text, so the flag is found again in the arguments.
+const argsKey = "args"
+
+// unknownFlag returns the name of the first flag of args that flags does
+// not define, read as the flag package reads them: up to "--", a flag
+// that is not a boolean taking the next argument as its value unless it
+// is written name=value.
+func unknownFlag(args []string, flags []cli.Flag) (string, bool) {
+	known := map[string]cli.Flag{}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			known[n] = f
+		}
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			continue
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f, ok := known[name]
+		switch {
+		case !ok && name != "h" && name != "help":
+			return name, true
+		case ok && !hasValue:
+			if _, isBool := f.(*cli.BoolFlag); !isBool {
+				i++ // its value
+			}
+		}
+	}
+	return "", false
 }
 
 // needSpecs stops a command run without PATH in a folder without specs/

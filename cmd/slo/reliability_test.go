@@ -459,8 +459,8 @@ receivers: [{name: ops}]
 		}),
 		args: []string{"compile"},
 		code: exitProblems,
-		stderr: "config/alertmanager.base.yml:7:5: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field slak_configs not found in type config.plain [alertmanager/invalid]\n" +
-			"config/alertmanager.base.yml:8:5: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field emial_configs not found in type config.plain [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:7:5: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field slak_configs not found in type config.Receiver [alertmanager/invalid]\n" +
+			"config/alertmanager.base.yml:8:5: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field emial_configs not found in type config.Receiver [alertmanager/invalid]\n",
 	}, {
 		// The loader names no line and does not quote the whole value.
 		name: "base: a weekday Alertmanager does not know",
@@ -490,8 +490,8 @@ receivers: [{name: ops}]
 		}),
 		args: []string{"compile"},
 		code: exitProblems,
-		stderr: "config/alertmanager.base.yml:7:17: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: cannot unmarshal !!int `5` into common.plain [alertmanager/invalid]\n" +
-			"config/alertmanager.base.yml:7:21: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field x not found in type common.plain [alertmanager/invalid]\n",
+		stderr: "config/alertmanager.base.yml:7:17: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: cannot unmarshal !!int `5` into common.InhibitRule [alertmanager/invalid]\n" +
+			"config/alertmanager.base.yml:7:21: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: field x not found in type common.InhibitRule [alertmanager/invalid]\n",
 	}, {
 		name: "base: inhibit_rules not a list",
 		files: with(project, map[string]string{

@@ -2,8 +2,6 @@ package app
 
 import (
 	"bytes"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -20,14 +18,13 @@ import (
 // in the base config, for what the base holds, or in the routing or alert
 // spec that generated the route or inhibit rule. Messages are redacted.
 //
-// The loader says where only for YAML errors ("line 21: field x not
-// found"), and then in the compiled file; other errors quote the value
-// they refuse ("not a valid duration string: \"xx\"") or nothing. So the
-// refused node of the compiled file is found by its line, else by the
-// value quoted, else by taking parts of the config away until the error
-// goes (locateByRemoval), and mapped back by its path: a path below route
-// or a generated inhibit rule to the spec, any other path to the same path
-// in the base config.
+// The refused node of the compiled file is found from the file's YAML tree
+// and the loader's Go types (promx.AlertmanagerProblems: unknown and
+// mistyped fields, else the deepest value the loader refuses alone), else
+// by taking parts of the config away until the error goes (byRemoval),
+// never from the text of the error; it is mapped back
+// by its path: a path below route or a generated inhibit rule to the spec,
+// any other path to the same path in the base config.
 func alertmanagerDiags(am *compile.Alertmanager, p *model.Project, data []byte, raw error) diag.List {
 	loc := &amLocator{am: am, p: p, data: data}
 	loc.rendered = yamlRoot(data)
@@ -35,60 +32,31 @@ func alertmanagerDiags(am *compile.Alertmanager, p *model.Project, data []byte, 
 		loc.base = yamlRoot(am.Base)
 	}
 	var diags diag.List
-	for _, e := range amProblems(raw.Error()) {
+	// The compiled file holds every value of the base.
+	report := func(path []any, atKey bool, msg string) {
+		diags.Errorf(loc.pos(path, atKey), "alertmanager/invalid", "the compiled %s is refused by Alertmanager's config loader: %s", am.Name, promx.Redact(data, msg))
+	}
+	problems := promx.AlertmanagerProblems(loc.rendered, raw)
+	if len(problems) == 0 {
 		var path []any
-		atKey := false
-		switch {
-		case loc.rendered == nil:
-		case e.line > 0:
-			path, atKey = nodeAtLine(loc.rendered, e.line, e.msg)
-		default:
-			if path = loc.byValue(e.msg); path == nil {
-				path, atKey = loc.byRemoval(raw.Error()), true
-			}
+		atKey := true
+		if loc.rendered != nil {
+			path = loc.byRemoval(raw.Error())
+			// A scalar is refused for its value.
+			n := nodeAt(loc.rendered, path)
+			atKey = n == nil || n.Kind != yaml.ScalarNode
 		}
-		// The compiled file holds every value of the base.
-		msg := promx.Redact(data, e.msg)
-		diags.Errorf(loc.pos(path, atKey), "alertmanager/invalid", "the compiled %s is refused by Alertmanager's config loader: %s", am.Name, msg)
+		report(path, atKey, diag.OneLine(raw.Error()))
+		return diags
+	}
+	for _, pr := range problems {
+		msg := pr.Message
+		if msg == "" {
+			msg = diag.OneLine(raw.Error())
+		}
+		report(pr.Path, pr.AtKey, msg)
 	}
 	return diags
-}
-
-type amProblem struct {
-	line int // in the compiled file; 0 when not given
-	msg  string
-}
-
-var (
-	yamlErrLineRE   = regexp.MustCompile(`^line (\d+): (.*)$`)
-	yamlSyntaxErrRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-)
-
-// amProblems splits a loader error into its problems: a YAML decoder's
-// "yaml: unmarshal errors:" lists one per line.
-func amProblems(msg string) []amProblem {
-	lines := strings.Split(strings.TrimSpace(msg), "\n")
-	if len(lines) > 1 && strings.HasSuffix(lines[0], "unmarshal errors:") {
-		var out []amProblem
-		for _, l := range lines[1:] {
-			l = strings.TrimSpace(l)
-			if m := yamlErrLineRE.FindStringSubmatch(l); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				out = append(out, amProblem{n, m[2]})
-			} else if l != "" {
-				out = append(out, amProblem{0, l})
-			}
-		}
-		return out
-	}
-	if m := yamlSyntaxErrRE.FindStringSubmatch(lines[0]); m != nil && len(lines) == 1 {
-		n, _ := strconv.Atoi(m[1])
-		return []amProblem{{n, m[2]}}
-	}
-	for i, l := range lines {
-		lines[i] = strings.TrimSpace(l)
-	}
-	return []amProblem{{0, strings.Join(lines, " ")}}
 }
 
 type amLocator struct {
@@ -106,104 +74,13 @@ func yamlRoot(b []byte) *yaml.Node {
 	return doc.Content[0]
 }
 
-// walk calls f for every node below n with its path (mapping keys as
-// strings, list indexes as ints); a mapping key is visited with isKey set,
-// at the path of its value.
-func walk(n *yaml.Node, path []any, f func(path []any, n *yaml.Node, isKey bool) bool) bool {
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			p := append(path[:len(path):len(path)], n.Content[i].Value)
-			if !f(p, n.Content[i], true) || !f(p, n.Content[i+1], false) || !walk(n.Content[i+1], p, f) {
-				return false
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			p := append(path[:len(path):len(path)], i)
-			if !f(p, c, false) || !walk(c, p, f) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-var fieldNotFoundRE = regexp.MustCompile(`^field (\S+) not found`)
-
-// nodeAtLine returns the path of the key or scalar on line of the compiled
-// file that msg is about: the key a "field x not found" names, else a
-// value msg quotes (several share a line in flow style: [5, {x: 1}]), else
-// the first. (A block mapping or list starts at its first item's line, one
-// level deeper than the key that holds it, so only scalars count.)
-func nodeAtLine(root *yaml.Node, line int, msg string) (path []any, isKey bool) {
-	field := ""
-	if m := fieldNotFoundRE.FindStringSubmatch(msg); m != nil {
-		field = m[1]
-	}
-	found, best := false, false
-	walk(root, nil, func(p []any, n *yaml.Node, key bool) bool {
-		if n.Line != line || n.Kind != yaml.ScalarNode {
-			return true
-		}
-		match := key && n.Value == field || !key && field == "" && mentions(msg, n.Value)
-		if !found || match && !best {
-			path, isKey, found, best = p, key, true, match
-		}
-		return !best
-	})
-	return path, isKey
-}
-
-// byValue returns the path of the scalar of the compiled file whose value
-// msg quotes, or names as a word: the longest such value, in the base
-// config before the generated parts, the last of equal ones (a duplicate
-// is refused at its second writing).
-func (l *amLocator) byValue(msg string) []any {
-	var best []any
-	bestLen, bestBase := 0, false
-	walk(l.rendered, nil, func(path []any, n *yaml.Node, isKey bool) bool {
-		if isKey || n.Kind != yaml.ScalarNode || len(n.Value) < 2 || !mentions(msg, n.Value) {
-			return true
-		}
-		inBase := !l.generated(path)
-		if len(n.Value) > bestLen || len(n.Value) == bestLen && (inBase || !bestBase) {
-			best, bestLen, bestBase = path, len(n.Value), inBase
-		}
-		return true
-	})
-	return best
-}
-
-// mentions reports whether msg holds v quoted or as a whole word.
-func mentions(msg, v string) bool {
-	for _, q := range []string{strconv.Quote(v), "'" + v + "'", "`" + v + "`"} {
-		if strings.Contains(msg, q) {
-			return true
-		}
-	}
-	for i := 0; ; {
-		j := strings.Index(msg[i:], v)
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(v)
-		if (start == 0 || !wordByte(msg[start-1])) && (end == len(msg) || !wordByte(msg[end])) {
-			return true
-		}
-		i = start + 1
-	}
-}
-
-func wordByte(c byte) bool {
-	return c == '_' || c == '-' || c == '.' || c == '/' || c == ':' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-}
-
 // byRemoval finds the part of the base config that the loader refuses with
 // msg by taking parts away: at each level, the first entry whose removal
 // makes the config load, else the first whose removal changes the error,
 // is where the problem is; it stops where no removal changes the error.
-// The loader runs about once per entry on the way down.
+// List items are tried from the last: a name written twice is refused at
+// its second writing. The loader runs about once per entry on the way
+// down. The error is compared whole, as a value: it is not taken apart.
 func (l *amLocator) byRemoval(msg string) []any {
 	var path []any
 	n := l.rendered
@@ -234,7 +111,7 @@ func (l *amLocator) byRemoval(msg string) []any {
 				})
 			}
 		case yaml.SequenceNode:
-			for i := range n.Content {
+			for i := len(n.Content) - 1; i >= 0; i-- {
 				try(i, n.Content[i], func() func() {
 					saved := n.Content
 					n.Content = append(append([]*yaml.Node{}, saved[:i]...), saved[i+1:]...)
@@ -432,18 +309,12 @@ func routePos(r *model.Routing, path []any) diag.Pos {
 	return sr.Pos
 }
 
-var alertnameRE = regexp.MustCompile(`^alertname="(.*)"$`)
-
 // alertPos returns where the alert that a generated inhibit rule's first
 // source matcher names is written; cause says the rule is the alert's own
 // inhibits.
 func alertPos(p *model.Project, matcher string, cause bool) (diag.Pos, bool) {
-	m := alertnameRE.FindStringSubmatch(matcher)
-	if m == nil {
-		return diag.Pos{}, false
-	}
-	name, err := strconv.Unquote(`"` + m[1] + `"`)
-	if err != nil {
+	name, ok := promx.AlertnameEquals(matcher)
+	if !ok {
 		return diag.Pos{}, false
 	}
 	for _, s := range p.Services {

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
@@ -15,6 +18,8 @@ import (
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 	"github.com/slo-compiler/slo/internal/target"
+	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/simulate/promtool"
 )
 
 const locateSpec = `version: slo/v1
@@ -197,29 +202,117 @@ func TestAlertmanagerProblemsInGeneratedParts(t *testing.T) {
 	}
 }
 
-// TestPromtoolFailuresAtTheirLines: the YAML decoder's list of unknown
-// fields of a promtool test file becomes one failure a line, at the field.
+// TestPromtoolFailuresAtTheirLines: the runner's refusal of a promtool test
+// file becomes one failure per unknown field, at the field, and a YAML
+// syntax error one failure where the parser stopped.
 func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 	t.Chdir(t.TempDir())
-	src := "rule_files: [r.yml]\r\ntests:\r\n  - interval: 1m\r\n    input_seris: []\r\n    alert_rule_test:\r\n      - eval_tim: 5m\r\n"
+	for _, tc := range []struct {
+		name, src string
+		want      []string
+	}{{
+		name: "unknown fields",
+		src:  "rule_files: [r.yml]\r\ntests:\r\n  - interval: 1m\r\n    input_seris: []\r\n    alert_rule_test:\r\n      - eval_tim: 5m\r\n",
+		want: []string{
+			"p.yaml:4:5: yaml: field input_seris not found in type promtool.testGroup",
+			"p.yaml:6:9: yaml: field eval_tim not found in type promtool.alertTestCase",
+		},
+	}, {
+		name: "a list where a mapping goes",
+		src:  "rule_files: [r.yml]\ntests:\n  - [1m]\n",
+		want: []string{"p.yaml:3:5: yaml: cannot unmarshal !!seq into promtool.testGroup"},
+	}, {
+		name: "YAML syntax",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n   input_series: []\n",
+		want: []string{"p.yaml:4:4: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 3 column 3"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile("p.yaml", []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fr, err := promtool.RunFile("p.yaml", promtool.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range promtoolResults(fr) {
+				for _, f := range r.Failures {
+					got = append(got, f.Pos.String()+": "+f.Message)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	// promtool's own failure reports keep their lines.
+	f := simulate.Failure{Kind: simulate.AlertMismatch, Alertname: "X", At: 5 * time.Minute}
+	want := strings.TrimSpace(promtool.Format(f, "    "))
+	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
+		t.Errorf("a failure report: %+v", got)
+	}
+}
+
+// TestPromtoolFileFormat: every field of promtoolFile is one the promtool
+// runner takes, so that a field the runner knows is never reported
+// unknown.
+func TestPromtoolFileFormat(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("r.yml", []byte("groups: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `rule_files: [r.yml]
+evaluation_interval: 1m
+group_eval_order: []
+fuzzy_compare: false
+tests:
+  - interval: 1m
+    name: g
+    external_labels: {a: b}
+    external_url: http://x
+    start_timestamp: 0
+    input_series: [{series: 'up', values: '1'}]
+    alert_rule_test: [{eval_time: 1m, alertname: A, exp_alerts: [{exp_labels: {}, exp_annotations: {}}]}]
+    promql_expr_test: [{expr: up, eval_time: 1m, exp_samples: [{labels: 'up', value: 1, histogram: ''}]}]
+`
 	if err := os.WriteFile("p.yaml", []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	msg := "yaml: unmarshal errors:\n  line 4: field input_seris not found in type simulate.testGroup\n  line 6: field eval_tim not found in type simulate.alertTestCase\n"
-	var got []string
-	for _, f := range promtoolFailures(diag.Pos{File: "p.yaml"}, msg) {
-		got = append(got, f.Pos.String()+": "+f.Message)
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
 	}
-	want := []string{
-		"p.yaml:4:5: yaml: field input_seris not found in type simulate.testGroup",
-		"p.yaml:6:9: yaml: field eval_tim not found in type simulate.alertTestCase",
+	// The file uses every field of the format.
+	var walk func(t reflect.Type, n *yaml.Node, at string)
+	walk = func(typ reflect.Type, n *yaml.Node, at string) {
+		switch typ.Kind() {
+		case reflect.Slice:
+			for _, c := range n.Content {
+				walk(typ.Elem(), c, at+"[]")
+			}
+		case reflect.Struct:
+			for i := range typ.NumField() {
+				name, _, _ := strings.Cut(typ.Field(i).Tag.Get("yaml"), ",")
+				var v *yaml.Node
+				for k := 0; k+1 < len(n.Content); k += 2 {
+					if n.Content[k].Value == name {
+						v = n.Content[k+1]
+					}
+				}
+				if v == nil {
+					t.Errorf("the test file does not use %s.%s", at, name)
+					continue
+				}
+				walk(typ.Field(i).Type, v, at+"."+name)
+			}
+		}
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
+	walk(reflect.TypeFor[promtoolFile](), doc.Content[0], "")
+	fr, err := promtool.RunFile("p.yaml", promtool.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// promtool's own failure reports keep their lines.
-	report := "    alertname: X, time: 5m,\n        exp:[...],\n        got:[]"
-	if f := promtoolFailures(diag.Pos{File: "p.yaml"}, report); len(f) != 1 || f[0].Pos.Line != 0 || f[0].Message != strings.TrimSpace(report) {
-		t.Errorf("a failure report: %+v", f)
+	for _, f := range fr.Failures {
+		t.Errorf("the runner refuses a field of promtoolFile: %s", promtool.Format(f, ""))
 	}
 }

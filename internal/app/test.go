@@ -277,16 +277,16 @@ func promtoolResults(fr *promtool.FileResult) []*scenario.Result {
 	pos := diag.Pos{File: fr.File}
 	if len(fr.Groups) == 0 {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: filepath.Base(fr.File), Pos: pos}}
-		for _, e := range fr.Errors() {
-			r.Failures = append(r.Failures, promtoolFailures(pos, e)...)
+		for _, f := range fr.Failures {
+			r.Failures = append(r.Failures, promtoolFailures(pos, f)...)
 		}
 		return []*scenario.Result{r}
 	}
 	var out []*scenario.Result
 	for _, g := range fr.Groups {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: g.Name, Pos: pos}, Evaluations: g.Stats.RuleEvals}
-		for _, e := range g.Errors() {
-			r.Failures = append(r.Failures, promtoolFailures(pos, e)...)
+		for _, f := range g.Failures {
+			r.Failures = append(r.Failures, promtoolFailures(pos, f)...)
 		}
 		out = append(out, r)
 	}

@@ -177,18 +177,18 @@ func CheckLimits(files []*scenario.File, lim scenario.Limits) ([]*scenario.File,
 		kept := *f
 		kept.Scenarios = nil
 		for _, s := range f.Scenarios {
-			ds := scenario.CheckLimits(s, iv, lim)
+			ds := scenario.OverLimits(s, iv, lim)
 			if len(ds) == 0 {
 				kept.Scenarios = append(kept.Scenarios, s)
 				continue
 			}
 			for _, d := range ds {
-				key := d.Pos.String() + d.Message[strings.LastIndex(d.Message, "(--"):]
+				key := d.Pos.String() + " --" + d.Flag
 				if s.Generated && seen[key] {
 					continue
 				}
 				seen[key] = true
-				diags = append(diags, d)
+				diags = append(diags, d.Diagnostic)
 			}
 		}
 		out = append(out, &kept)

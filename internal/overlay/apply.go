@@ -3,6 +3,7 @@ package overlay
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -139,7 +140,7 @@ func parseDoc(name string, src []byte) (*doc, error) {
 		return nil, err
 	}
 	if root.kind != '{' {
-		return nil, fmt.Errorf("1:1: a dashboard is a JSON object")
+		return nil, &syntaxError{Line: 1, Col: 1, Msg: "a dashboard is a JSON object"}
 	}
 	d := &doc{name: name, src: src, root: root}
 	if len(root.members) > 0 {
@@ -155,19 +156,19 @@ func parseDoc(name string, src []byte) (*doc, error) {
 }
 
 func jsonErrPos(name string, err error) diag.Pos {
-	var line, col int
-	if _, e := fmt.Sscanf(err.Error(), "%d:%d:", &line, &col); e != nil {
+	var se *syntaxError
+	if !errors.As(err, &se) {
 		return diag.Pos{File: name}
 	}
-	return diag.Pos{File: name, Line: line, Col: col}
+	return diag.Pos{File: name, Line: se.Line, Col: se.Col}
 }
 
 func jsonErrMsg(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, ": "); i >= 0 {
-		return msg[i+2:]
+	var se *syntaxError
+	if !errors.As(err, &se) {
+		return err.Error()
 	}
-	return msg
+	return se.Msg
 }
 
 func (d *doc) pos(off int) diag.Pos {

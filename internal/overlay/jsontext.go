@@ -73,9 +73,18 @@ func parseJSON(src []byte) (*value, error) {
 	return v, nil
 }
 
+// syntaxError is a problem of the JSON text at Line:Col (1-based, the
+// column in characters).
+type syntaxError struct {
+	Line, Col int
+	Msg       string
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg) }
+
 func (p *parser) errorf(format string, args ...any) error {
 	line, col := lineCol(p.src, p.pos)
-	return fmt.Errorf("%d:%d: %s", line, col, fmt.Sprintf(format, args...))
+	return &syntaxError{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 
 // lineCol converts a byte offset to a 1-based line and column (in runes).

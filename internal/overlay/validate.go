@@ -3,7 +3,7 @@ package overlay
 import (
 	"errors"
 	"fmt"
-	"regexp"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,10 +62,29 @@ func schemaProblems(d *doc) []schemaProblem {
 	if len(errs) == 0 {
 		errs = cog.BuildErrors{{Path: "dashboard", Message: err.Error()}}
 	}
+	// The SDK names an unexpected field only in its message; the fields
+	// are found again from the Go type that decodes the object the
+	// error's path names. When they are as many as the errors at that
+	// path, they are those errors, each at its key.
+	atPath := map[string]int{}
+	for _, e := range errs {
+		atPath[e.Path]++
+	}
+	located := map[string]bool{}
 	var out []schemaProblem
 	for _, e := range errs {
-		path := strings.TrimPrefix(e.Path, "dashboard")
-		out = append(out, schemaProblem{path: displayPath(path), msg: e.Message, pos: d.pathPos(e.Path, e.Message)})
+		path := displayPath(strings.TrimPrefix(e.Path, "dashboard"))
+		if located[e.Path] {
+			continue
+		}
+		if ms, ok := d.unexpectedMembers(e.Path); ok && len(ms) == atPath[e.Path] {
+			located[e.Path] = true
+			for _, m := range ms {
+				out = append(out, schemaProblem{path: path, msg: fmt.Sprintf("unexpected field '%s'", m.key), pos: d.pos(m.keyStart)})
+			}
+			continue
+		}
+		out = append(out, schemaProblem{path: path, msg: e.Message, pos: d.pathPos(e.Path)})
 	}
 	slices.SortFunc(out, func(a, b schemaProblem) int {
 		if c := strings.Compare(a.path, b.path); c != 0 {
@@ -91,22 +110,15 @@ func displayPath(p string) string {
 	return strings.Join(keep, ".")
 }
 
-var unexpectedField = regexp.MustCompile(`^unexpected field '(.*)'$`)
-
 // pathPos finds the value an SDK error path ("panels[2].Panel",
 // "panels[0].fieldConfig.defaults.custom") points at, as deep as the path
-// can be followed. For an unexpected field it is the field's key.
-func (d *doc) pathPos(path, msg string) diag.Pos {
+// can be followed.
+func (d *doc) pathPos(path string) diag.Pos {
 	v := d.root
 	for _, seg := range strings.Split(path, ".") {
-		name, idx := seg, -1
-		if i := strings.IndexByte(seg, '['); i >= 0 && strings.HasSuffix(seg, "]") {
-			name = seg[:i]
-			n, err := strconv.Atoi(seg[i+1 : len(seg)-1])
-			if err != nil {
-				break
-			}
-			idx = n
+		name, idx, ok := splitSegment(seg)
+		if !ok {
+			break
 		}
 		next := v.get(name)
 		if next == nil {
@@ -120,14 +132,157 @@ func (d *doc) pathPos(path, msg string) diag.Pos {
 		}
 		v = next
 	}
-	if m := unexpectedField.FindStringSubmatch(msg); m != nil {
-		for _, mem := range v.members {
-			if mem.key == m[1] {
-				return d.pos(mem.keyStart)
-			}
+	return d.pos(v.start)
+}
+
+// splitSegment splits a path segment "panels[2]" into its name and index
+// (-1 without one).
+func splitSegment(seg string) (name string, idx int, ok bool) {
+	i := strings.IndexByte(seg, '[')
+	if i < 0 || !strings.HasSuffix(seg, "]") {
+		return seg, -1, true
+	}
+	n, err := strconv.Atoi(seg[i+1 : len(seg)-1])
+	if err != nil {
+		return "", 0, false
+	}
+	return seg[:i], n, true
+}
+
+// unexpectedMembers returns the members of the object that an SDK error
+// path ending in a type name ("panels[0].options.Options") names, that
+// the Go type decoding it has no field for: the SDK's strict unmarshal
+// refuses exactly those. ok is false when the path cannot be followed
+// through the SDK's types.
+func (d *doc) unexpectedMembers(path string) ([]member, bool) {
+	v, t, ok := d.sdkObject(path)
+	if !ok {
+		return nil, false
+	}
+	known := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		known[name] = true
+	}
+	var out []member
+	for _, m := range v.members {
+		if !known[m.key] {
+			out = append(out, m)
 		}
 	}
-	return d.pos(v.start)
+	return out, true
+}
+
+// sdkObject follows path through the dashboard and the SDK's Go types to
+// the JSON object it names and the struct type that decodes it, which
+// the path's last segment names. Panel options, custom field config and
+// queries are typed by the panel's plugin and data source, as the SDK
+// types them (its registry of plugins).
+func (d *doc) sdkObject(path string) (*value, reflect.Type, bool) {
+	v, t := d.root, reflect.TypeFor[dashboard.Dashboard]()
+	var panel *value
+	segs := strings.Split(path, ".")
+	for k, seg := range segs {
+		name, idx, ok := splitSegment(seg)
+		if !ok || v == nil {
+			return nil, nil, false
+		}
+		if t == reflect.TypeFor[dashboard.PanelOrRowPanel]() {
+			// A panel's own errors name Panel or RowPanel; those of its
+			// parts name neither, and its type says which it is.
+			typ, _ := v.get("type").str(d.src)
+			t = reflect.TypeFor[dashboard.Panel]()
+			if name == "RowPanel" || name != "Panel" && typ == "row" {
+				t = reflect.TypeFor[dashboard.RowPanel]()
+			}
+		}
+		if t.Kind() != reflect.Struct {
+			return nil, nil, false
+		}
+		if k == len(segs)-1 && idx < 0 && name == t.Name() {
+			return v, t, v.kind == '{'
+		}
+		f, ok := jsonField(t, name)
+		if !ok {
+			return nil, nil, false
+		}
+		ft := f.Type
+		if v = v.get(name); v == nil {
+			return nil, nil, false
+		}
+		if idx >= 0 {
+			if v.kind != '[' || idx >= len(v.elems) || ft.Kind() != reflect.Slice {
+				return nil, nil, false
+			}
+			v, ft = v.elems[idx], ft.Elem()
+		}
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft == reflect.TypeFor[dashboard.Panel]() || ft == reflect.TypeFor[dashboard.RowPanel]() || ft == reflect.TypeFor[dashboard.PanelOrRowPanel]() {
+			panel = v
+		}
+		if ft.Kind() == reflect.Interface {
+			if ft = d.pluginType(name, v, panel); ft == nil {
+				return nil, nil, false
+			}
+		}
+		t = ft
+	}
+	return nil, nil, false
+}
+
+// pluginType returns the Go type the SDK decodes v, the field name of a
+// panel, into: the options or custom field config of the panel's plugin,
+// or a query of its data source; nil when the SDK has none.
+func (d *doc) pluginType(name string, v, panel *value) reflect.Type {
+	if panel == nil {
+		return nil
+	}
+	raw := d.src[v.start:v.end]
+	var val any
+	var err error
+	switch name {
+	case "options", "custom":
+		typ, _ := panel.get("type").str(d.src)
+		cfg, found := cog.ConfigForPanelcfgVariant(typ)
+		if !found {
+			return nil
+		}
+		un := cfg.OptionsUnmarshaler
+		if name == "custom" {
+			un = cfg.FieldConfigUnmarshaler
+		}
+		if un == nil {
+			return nil
+		}
+		val, err = un(raw)
+	case "targets":
+		hint, _ := panel.get("datasource").get("type").str(d.src)
+		val, err = cog.UnmarshalDataquery(raw, hint)
+	default:
+		return nil
+	}
+	if err != nil || val == nil {
+		return nil
+	}
+	t := reflect.TypeOf(val)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// jsonField returns the field of struct t that the JSON key name decodes
+// into.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // schemaDiff compares the SDK's findings on the dashboard before and after

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/alertmanager/eventrecorder"
 	"github.com/prometheus/alertmanager/inhibit"
 	"github.com/prometheus/alertmanager/matcher/compat"
+	"github.com/prometheus/alertmanager/pkg/labels"
 	"github.com/prometheus/alertmanager/provider/mem"
 	"github.com/prometheus/alertmanager/timeinterval"
 	"github.com/prometheus/alertmanager/types"
@@ -150,4 +151,15 @@ func RouteMatcher(s string) (string, error) {
 		return "", fmt.Errorf("expected one matcher such as category=\"business\", got %d", len(ms))
 	}
 	return ms[0].Name, nil
+}
+
+// AlertnameEquals returns the alert name that matcher s selects when it is
+// an equality matcher on alertname (`alertname="HighErrorRate"`), read by
+// the parser Alertmanager's config loader uses.
+func AlertnameEquals(s string) (string, bool) {
+	m, err := compat.Matcher(s, "config")
+	if err != nil || m.Name != "alertname" || m.Type != labels.MatchEqual {
+		return "", false
+	}
+	return m.Value, true
 }

@@ -31,6 +31,9 @@ var promqlParser = parser.NewParser(parser.Options{})
 type ExprError struct {
 	Offset  int
 	Message string
+	// NotSelector says the text parses, but as another kind of
+	// expression than the series selector ParseSelector wants.
+	NotSelector bool
 }
 
 // ParseExpr parses a PromQL expression and returns its problems with
@@ -45,16 +48,25 @@ func ParseExpr(text string) (parser.Expr, []ExprError) {
 		// An unclosed bracket is the mistake; the parser's other errors
 		// (no arguments for an aggregation, ...) follow from it, and the
 		// lexer places it at the end of the text, not at the bracket.
+		// The lexer reports a bracket left open when it reaches the end
+		// of the text inside braces, else with a parenthesis, else a
+		// bracket open; which one is found in the text.
 		for _, pe := range perrs {
-			if u, ok := unclosed(text, pe.Err.Error()); ok {
-				return nil, []ExprError{u}
+			if int(pe.PositionRange.Start) < len(text) {
+				continue
+			}
+			for _, br := range [][2]byte{{'{', '}'}, {'(', ')'}, {'[', ']'}} {
+				if u, ok := unclosed(text, br); ok {
+					return nil, []ExprError{u}
+				}
 			}
 		}
 		out := make([]ExprError, 0, len(perrs))
 		for _, pe := range perrs {
 			// The parser reports an aggregation whose argument failed to
-			// parse as having none, beside the error that made it fail.
-			if len(perrs) > 1 && pe.Err.Error() == "no arguments for aggregate expression provided" {
+			// parse as having none (an error at the aggregation's
+			// operator), beside the error that made it fail.
+			if len(perrs) > 1 && aggregatorAt(text, int(pe.PositionRange.Start)) {
 				continue
 			}
 			out = append(out, ExprError{Offset: int(pe.PositionRange.Start), Message: pe.Err.Error()})
@@ -64,21 +76,25 @@ func ParseExpr(text string) (parser.Expr, []ExprError) {
 	return nil, []ExprError{{Message: err.Error()}}
 }
 
-// unclosedBrackets maps the lexer's messages for a bracket left open at
-// the end of the text to the bracket and its closing one.
-var unclosedBrackets = map[string][2]byte{
-	"unclosed left parenthesis":             {'(', ')'},
-	"unclosed left bracket":                 {'[', ']'},
-	"unexpected end of input inside braces": {'{', '}'},
+// aggregatorAt reports whether an aggregation operator (sum, topk, ...)
+// starts at byte off of text, by PromQL's own lexer.
+func aggregatorAt(text string, off int) bool {
+	l := parser.Lex(text)
+	var it parser.Item
+	for {
+		l.NextItem(&it)
+		switch {
+		case it.Typ == parser.EOF || it.Typ == parser.ERROR || int(it.Pos) > off:
+			return false
+		case int(it.Pos) == off:
+			return it.Typ.IsAggregator()
+		}
+	}
 }
 
-// unclosed turns the lexer's error msg about a bracket left open into an
-// error at the bracket that has no closing one, or reports false.
-func unclosed(text, msg string) (ExprError, bool) {
-	br, ok := unclosedBrackets[msg]
-	if !ok {
-		return ExprError{}, false
-	}
+// unclosed returns an error at the last bracket br[0] of text that no
+// br[1] closes (quotes and comments left out), or reports false.
+func unclosed(text string, br [2]byte) (ExprError, bool) {
 	var open []int
 	for i := 0; i < len(text); i++ {
 		switch c := text[i]; c {
@@ -135,7 +151,7 @@ func ParseSelector(text string) (Selector, []ExprError) {
 	}
 	vs, ok := expr.(*parser.VectorSelector)
 	if !ok || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
-		return Selector{}, []ExprError{{Message: fmt.Sprintf("expected a series selector such as metric{label=\"value\"}, got %s", describeExpr(expr))}}
+		return Selector{}, []ExprError{{Message: fmt.Sprintf("expected a series selector such as metric{label=\"value\"}, got %s", describeExpr(expr)), NotSelector: true}}
 	}
 	return Selector{vs: vs}, nil
 }

@@ -277,8 +277,24 @@ func Measure(s *Scenario) Extent {
 // scenarios are checked by the loader (FromSpec), at their fields; here
 // they are checked again for generated scenarios.
 func CheckLimits(s *Scenario, evalInterval time.Duration, lim Limits) diag.List {
-	lim = lim.orDefault()
 	var out diag.List
+	for _, o := range OverLimits(s, evalInterval, lim) {
+		out = append(out, o.Diagnostic)
+	}
+	return out
+}
+
+// Over is a limit a scenario is over: its diagnostic and the flag that
+// sets the limit (FlagMaxSamples, ...).
+type Over struct {
+	diag.Diagnostic
+	Flag string
+}
+
+// OverLimits is CheckLimits with the flag of each limit.
+func OverLimits(s *Scenario, evalInterval time.Duration, lim Limits) []Over {
+	lim = lim.orDefault()
+	var out []Over
 	e := Measure(s)
 	where := func(pos diag.Pos) diag.Pos {
 		if pos.File == "" {
@@ -293,15 +309,15 @@ func CheckLimits(s *Scenario, evalInterval time.Duration, lim Limits) diag.List 
 	if s.Generated && s.Interval > 0 && s.Interval < lim.MinInterval {
 		d, _ := CheckInterval(s.Pos, "interval", s.Interval, lim)
 		d.Message = prefix + d.Message
-		out = append(out, d)
+		out = append(out, Over{d, FlagMinInterval})
 	}
 	if s.Generated && e.SeriesSamples > lim.MaxSamples {
-		out = append(out, limitDiag(where(e.SeriesPos), "%sinput_series: values: %s samples in one series, more than the limit of %s (--%s)",
-			prefix, count(e.SeriesSamples), count(lim.MaxSamples), FlagMaxSamples))
+		out = append(out, Over{limitDiag(where(e.SeriesPos), "%sinput_series: values: %s samples in one series, more than the limit of %s (--%s)",
+			prefix, count(e.SeriesSamples), count(lim.MaxSamples), FlagMaxSamples), FlagMaxSamples})
 	}
 	if e.Samples > lim.MaxTotalSamples {
-		out = append(out, limitDiag(s.Pos, "%sinput_series: %s samples in all, more than the limit of %s (--%s)",
-			prefix, count(e.Samples), count(lim.MaxTotalSamples), FlagMaxTotalSamples))
+		out = append(out, Over{limitDiag(s.Pos, "%sinput_series: %s samples in all, more than the limit of %s (--%s)",
+			prefix, count(e.Samples), count(lim.MaxTotalSamples), FlagMaxTotalSamples), FlagMaxTotalSamples})
 	}
 	fd := promx.FormatDuration
 	steps := int64(0)
@@ -310,17 +326,17 @@ func CheckLimits(s *Scenario, evalInterval time.Duration, lim Limits) diag.List 
 	}
 	switch {
 	case s.Generated && e.End > lim.MaxLength:
-		out = append(out, limitDiag(s.Pos, "%sit is %s long (it holds the signal for the alert's for and keep_firing_for after its windows fill), longer than the limit of %s (--%s)",
-			prefix, fd(e.End), fd(lim.MaxLength), FlagMaxLength))
+		out = append(out, Over{limitDiag(s.Pos, "%sit is %s long (it holds the signal for the alert's for and keep_firing_for after its windows fill), longer than the limit of %s (--%s)",
+			prefix, fd(e.End), fd(lim.MaxLength), FlagMaxLength), FlagMaxLength})
 	case e.End > lim.MaxLength:
-		out = append(out, limitDiag(where(e.Pos), "%s: the scenario is %s long, longer than the limit of %s (--%s)",
-			e.What, fd(e.End), fd(lim.MaxLength), FlagMaxLength))
+		out = append(out, Over{limitDiag(where(e.Pos), "%s: the scenario is %s long, longer than the limit of %s (--%s)",
+			e.What, fd(e.End), fd(lim.MaxLength), FlagMaxLength), FlagMaxLength})
 	case s.Generated && steps > int64(lim.MaxSteps):
-		out = append(out, limitDiag(s.Pos, "%sit is %s long, at the rules' evaluation interval of %s %s evaluation steps, more than the limit of %s (--%s)",
-			prefix, fd(e.End), fd(evalInterval), count(int(steps)), count(lim.MaxSteps), FlagMaxSteps))
+		out = append(out, Over{limitDiag(s.Pos, "%sit is %s long, at the rules' evaluation interval of %s %s evaluation steps, more than the limit of %s (--%s)",
+			prefix, fd(e.End), fd(evalInterval), count(int(steps)), count(lim.MaxSteps), FlagMaxSteps), FlagMaxSteps})
 	case steps > int64(lim.MaxSteps):
-		out = append(out, limitDiag(where(e.Pos), "%s: at the rules' evaluation interval of %s that is %s evaluation steps, more than the limit of %s (--%s)",
-			e.What, fd(evalInterval), count(int(steps)), count(lim.MaxSteps), FlagMaxSteps))
+		out = append(out, Over{limitDiag(where(e.Pos), "%s: at the rules' evaluation interval of %s that is %s evaluation steps, more than the limit of %s (--%s)",
+			e.What, fd(evalInterval), count(int(steps)), count(lim.MaxSteps), FlagMaxSteps), FlagMaxSteps})
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,8 +90,6 @@ func OffsetPos(src []byte, n *yaml.Node, off int) (line, col int) {
 	p := e.PosAt(off)
 	return p.Line, p.Col
 }
-
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 
 // splitLines splits src into lines without their line breaks (\n or
 // \r\n), as yaml.v3 reads them.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,17 +22,14 @@ import (
 // an unknown alias or a byte that is not UTF-8. The parser's state still
 // holds the exact marks after Decode fails (the problem, its context, the
 // event being composed, the offset of a bad byte), so they are read from
-// the decoder. That reads unexported fields of the pinned go.yaml.in/yaml/v3
-// (see yamlMarks); when a later version renames them, the line in the
-// message is used, and TestYAMLErrorPositions fails.
+// the decoder, and the message is made from them too: the error's text is
+// shown, never taken apart. That reads unexported fields of the pinned
+// go.yaml.in/yaml/v3 (see yamlMarks); when a later version renames them,
+// the error is reported as it is, at the file alone, and
+// TestYAMLErrorPositions fails.
 func YAMLError(path string, src []byte, dec *yaml.Decoder, err error) diag.Diagnostic {
 	d := diag.Diagnostic{Pos: diag.Pos{File: path}, Code: "spec/yaml"}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		d.Pos.Line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
-	d.Message = "invalid YAML: " + diag.OneLine(msg)
+	d.Message = "invalid YAML: " + diag.OneLine(err.Error())
 	mk, ok := yamlMarks(dec)
 	if !ok {
 		return d
@@ -78,6 +74,14 @@ func YAMLError(path string, src []byte, dec *yaml.Decoder, err error) diag.Diagn
 		// An error of the composer (an unknown alias) is about the
 		// event it was composing.
 		d.Pos.Line, d.Pos.Col = mk.event.line+1, mk.event.column+1
+		switch {
+		case mk.eventType == yamlAliasEvent:
+			// The composer's only error of its own: yaml.v3 fails
+			// on an alias whose anchor it has not seen.
+			d.Message = fmt.Sprintf("invalid YAML: unknown anchor '%s' referenced", mk.anchor)
+		case mk.problem != "":
+			d.Message = "invalid YAML: " + mk.problem
+		}
 	}
 	return d
 }
@@ -89,6 +93,8 @@ const (
 	yamlReaderError  = 2
 	yamlScannerError = 3
 	yamlParserError  = 4
+
+	yamlAliasEvent = 5 // yaml_ALIAS_EVENT of yaml_event_type_t
 )
 
 type yamlMark struct{ index, line, column int }
@@ -99,6 +105,8 @@ type yamlState struct {
 	problemAt, contextAt yamlMark
 	offset, value        int
 	event                yamlMark
+	eventType            int
+	anchor               string
 }
 
 // yamlMarks reads the error state of dec's parser: Decoder.parser is a
@@ -130,6 +138,8 @@ func yamlMarks(dec *yaml.Decoder) (st yamlState, ok bool) {
 	st.offset = int(yp.FieldByName("problem_offset").Int())
 	st.value = int(yp.FieldByName("problem_value").Int())
 	st.event = mark(ev.FieldByName("start_mark"))
+	st.eventType = int(ev.FieldByName("typ").Int())
+	st.anchor = string(ev.FieldByName("anchor").Bytes())
 	return st, true
 }
 

@@ -2,9 +2,7 @@ package target
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -72,43 +70,35 @@ func checkGroups(list *yaml.Node, extra map[string]func(*yaml.Node) error, want 
 		}
 		return errs
 	}
-	// rulefmt names a group by name when a rule of it is wrong; a
-	// repeated group name it quotes, with a position that is not one of
-	// the file read back (0:0 in Prometheus 3): that is taken out of the
-	// message, and the group is the next one of that name, the one that
-	// repeats it.
-	names := make([]string, len(plain.Content))
+	// rulefmt names a group by name when a rule of it is wrong (a typed
+	// *rulefmt.Error). A group name used twice it reports as a plain
+	// error whose position is not one of the file read back (0:0 in
+	// Prometheus 3), so repeated names are found here, from the file, and
+	// placed at the group that repeats the name; rulefmt's untyped errors
+	// are then left out rather than read (they are the same findings, and
+	// any other untyped one shows again once the names are fixed).
+	seen := map[string]bool{}
+	var repeated []error
 	for i, g := range plain.Content {
-		if v := value(g, "name"); v != nil {
-			names[i] = v.Value
+		v := value(g, "name")
+		if v == nil {
+			continue
 		}
+		if seen[v.Value] {
+			repeated = append(repeated, &RuleProblem{Group: v.Value, Index: i + 1, Msg: fmt.Sprintf("groupname: %q is repeated in the same file", v.Value)})
+		}
+		seen[v.Value] = true
 	}
-	seen := map[string]int{}
+	errs = append(errs, repeated...)
 	for _, e := range problems {
 		group, rule, msg := promx.RuleProblem(e)
-		p := &RuleProblem{Group: group, Rule: rule, Msg: msg}
-		if m := repeatedRE.FindStringSubmatch(msg); group == "" && m != nil {
-			name := m[1]
-			seen[name]++
-			for i, n := 0, 0; i < len(names); i++ {
-				if names[i] == name {
-					if n == seen[name] {
-						p.Group, p.Index = name, i+1
-						break
-					}
-					n++
-				}
-			}
-			p.Msg = strings.TrimPrefix(msg, msg[:strings.Index(msg, "groupname:")])
+		if group == "" && len(repeated) > 0 {
+			continue
 		}
-		errs = append(errs, p)
+		errs = append(errs, &RuleProblem{Group: group, Rule: rule, Msg: msg})
 	}
 	return errs
 }
-
-// repeatedRE matches rulefmt's message about a group name used twice in a
-// file, after the position it puts first.
-var repeatedRE = regexp.MustCompile(`^(?:\d+:\d+: )?groupname: "(.*)" is repeated in the same file$`)
 
 // mappingKeys decodes a document's top mapping into its keys' values and
 // refuses keys not in allowed, as a strict loader does.

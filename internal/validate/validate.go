@@ -209,7 +209,7 @@ func (v *validator) selector(e *spec.Expr, parent *spec.Node, field string) (pro
 	sel, errs := promx.ParseSelector(e.Text)
 	for _, pe := range errs {
 		code := "promql/selector"
-		if !strings.HasPrefix(pe.Message, "expected a series selector") {
+		if !pe.NotSelector {
 			code = "promql/syntax"
 		}
 		v.diags.Errorf(e.PosAt(pe.Offset), code, "%s: %s", field, pe.Message)
