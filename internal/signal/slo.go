@@ -268,6 +268,10 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 	for _, w := range b.Windows {
 		e = min(e, 0.9*w.Factor*slo.ErrorBudget()*float64(w.Long)/float64(d))
 	}
+	approximate := false
+	if _, ok := cs.(approx); ok {
+		approximate = true
+	}
 	e, cs, ok := held(cs, num.Round(e), 0)
 	if !ok {
 		return
@@ -278,6 +282,13 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 	t0 := time.Duration(warm) * si
 	end := time.Duration(warm+ep+tail-1) * si
 	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
+	// At its last sample, the spike's own span holds e. Not so for a
+	// share of series, counted at every subquery step: until the first
+	// bad sample, a step sees the good one before it.
+	claim := &scenario.Claim{Ratio: e, Windows: []time.Duration{d}, At: t0 + d - si}
+	if approximate {
+		claim = nil
+	}
 	g.out = append(g.out, &scenario.Scenario{
 		Name:      fmt.Sprintf("%s %s: a %s spike at an error ratio of %s, shorter than the %s short window, stays silent", name, b.Severity, promx.FormatDuration(d), num.Format(e), promx.FormatDuration(shortest)),
 		Pos:       slo.Pos,
@@ -286,7 +297,6 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 		Series:    episode(cs, warm, ep, tail, e),
 		Ranges:    []scenario.AlertRange{{Kind: scenario.NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: slo.Pos}},
 		Covers:    []scenario.Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
-		// At its last sample, the spike's own span holds e.
-		Claim: &scenario.Claim{Ratio: e, Windows: []time.Duration{d}, At: t0 + d - si},
+		Claim:     claim,
 	})
 }
