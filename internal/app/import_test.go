@@ -263,108 +263,154 @@ func TestSlothParity(t *testing.T) {
 	}
 	for _, ex := range examples {
 		t.Run(ex, func(t *testing.T) {
-			path := filepath.Join(inputTestdata, "sloth", ex+".yml")
-			b, diags, err := Compile([]string{path})
-			if err != nil || b == nil {
-				t.Fatalf("%v\n%s", err, diagText(diags))
-			}
-			sloth := string(slothRules(t, filepath.Join(inputTestdata, "sloth", "_gen", ex+".yml")))
-			inputs := alertingVariant(t, path)
-			up := strings.NewReplacer("(14.4 * ", "(18 * ", "(6 * ", "(7.5 * ", "(3 * ", "(3.75 * ", "(1 * ", "(1.25 * ")
-			down := strings.NewReplacer("(14.4 * ", "(10.8 * ", "(6 * ", "(4.5 * ", "(3 * ", "(2.25 * ", "(1 * ", "(0.75 * ")
-			var mine, theirs, movedUp, movedDown []*scenario.File
-			var valueChecks []valueCheck
-			for i, svc := range b.Project.Services {
-				ss, unc := signal.Generate(svc)
-				for _, u := range unc {
-					t.Logf("uncovered: %s: %s", u.Alert, u.Why)
-				}
-				rf := b.Output.RuleFiles[i]
-				myRules := []scenario.RuleFile{{Name: rf.Name, Data: fileData(b, rf.Name)}}
-				slothFile := func(rules string, ss []*scenario.Scenario) *scenario.File {
-					return &scenario.File{Name: svc.Source, RuleFiles: []scenario.RuleFile{{Name: "sloth.yml", Data: []byte(rules)}}, Scenarios: ss}
-				}
-				for _, slo := range svc.SLOs {
-					if slo.Alerting.Page != nil || slo.Alerting.Ticket != nil {
-						continue
-					}
-					// Sloth has no alerts for it: the inputs of the SLO with
-					// slo's default alerts hold its error ratio at values.
-					var alerting []*scenario.Scenario
-					for _, other := range inputs.Services {
-						if other.Name != svc.Name {
-							continue
-						}
-						more, _ := signal.Generate(other)
-						alerting = append(alerting, more...)
-					}
-					if len(alerting) == 0 {
-						t.Fatalf("no scenarios for %s/%s with default alerts", svc.Name, slo.Name)
-					}
-					valueChecks = append(valueChecks, valueCheck{true, svc, myRules, slothFile(sloth, nil), alerting})
-					break
-				}
-				if len(ss) == 0 {
-					continue
-				}
-				valueChecks = append(valueChecks, valueCheck{false, svc, myRules, slothFile(sloth, nil), ss})
-				mine = append(mine, &scenario.File{Name: svc.Source, RuleFiles: myRules, Scenarios: ss})
-				var translated []*scenario.Scenario
-				for _, s := range ss {
-					translated = append(translated, toSloth(s, svc.Name, sloth))
-				}
-				theirs = append(theirs, slothFile(sloth, translated))
-				movedUp = append(movedUp, slothFile(up.Replace(sloth), translated))
-				movedDown = append(movedDown, slothFile(down.Replace(sloth), translated))
-			}
-			if len(valueChecks) == 0 {
-				t.Fatal("nothing to compare")
-			}
-			compareValues(t, valueChecks)
-			if len(mine) == 0 {
-				return
-			}
-			run := func(files []*scenario.File) []*scenario.Result {
-				rs, err := harness.Run(files, harness.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return rs
-			}
-			a, s, mu, md := run(mine), run(theirs), run(movedUp), run(movedDown)
-			threshold := map[string]int{}
-			for i := range a {
-				name := a[i].Scenario.Name
-				if !a[i].Passed() {
-					t.Errorf("%s: fails on slo's own rules: %v", name, a[i].Failures)
-				}
-				if a[i].Passed() != s[i].Passed() {
-					t.Errorf("%s: passes on slo's rules %v, on Sloth's %v: %v", name, a[i].Passed(), s[i].Passed(), s[i].Failures)
-				}
-				if strings.Contains(name, "x the ") { // 1.1x or 0.9x of a threshold
-					threshold[a[i].Scenario.Covers[0].Alert]++
-					if mu[i].Passed() && md[i].Passed() {
-						t.Errorf("%s: passes on Sloth's rules with the factors moved up and down", name)
-					}
-				}
-			}
-			total := 0
-			for _, svc := range b.Project.Services {
-				for _, slo := range svc.SLOs {
-					if slo.Alerting.Page == nil {
-						continue
-					}
-					// A page and a ticket with two window pairs each.
-					want := 8 - slothThresholdGaps[ex+"/"+slo.Name]
-					if got := threshold[slo.Alerting.Name]; got != want {
-						t.Errorf("%s: %d threshold scenarios compared, want %d", slo.Name, got, want)
-					}
-					total += threshold[slo.Alerting.Name]
-				}
-			}
-			t.Logf("%d scenarios, %d at a threshold: equal verdicts on slo's and Sloth's rules", len(a), total)
+			slothParity(t, ex, filepath.Join(inputTestdata, "sloth", ex+".yml"))
 		})
 	}
+	if testing.Short() {
+		return
+	}
+	// Sloth's plugin example, with the plugin replaced by the query it
+	// returns, as slo's input/unsupported error says to do: the
+	// expression of Sloth's own 5m record, with the window put back.
+	t.Run("plugin-getting-started", func(t *testing.T) {
+		gen := string(slothRules(t, filepath.Join(inputTestdata, "sloth", "_gen", "plugin-getting-started.yml")))
+		var rf struct {
+			Groups []struct {
+				Rules []struct{ Record, Expr string }
+			}
+		}
+		if err := yaml.Unmarshal([]byte(gen), &rf); err != nil {
+			t.Fatal(err)
+		}
+		query := ""
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				if r.Record == "slo:sli_error:ratio_rate5m" {
+					query = strings.ReplaceAll(r.Expr, "[5m]", "[{{.window}}]")
+				}
+			}
+		}
+		src, err := os.ReadFile(filepath.Join(inputTestdata, "sloth", "plugin-getting-started.yml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plugin := "      plugin:\n        id: \"getting_started_availability\"\n        options:\n          job: \"myservice\"\n          filter: 'f1=\"v1\",f2=\"v2\"'\n"
+		q, _ := yaml.Marshal(query)
+		raw := "      raw:\n        error_ratio_query: " + strings.ReplaceAll(string(q), "\n", "\n          ") + "\n"
+		if query == "" || !strings.Contains(string(src), plugin) {
+			t.Fatalf("the example or its generated rules changed: no plugin block or no 5m record")
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "plugin-getting-started.yml")
+		if err := os.WriteFile(path, []byte(strings.Replace(string(src), plugin, strings.TrimRight(raw, " \n")+"\n", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		slothParity(t, "plugin-getting-started", path)
+	})
+}
+
+// slothParity runs the comparison of TestSlothParity on the Sloth spec at
+// path, against Sloth's rules generated from example ex.
+func slothParity(t *testing.T, ex, path string) {
+	b, diags, err := Compile([]string{path})
+	if err != nil || b == nil {
+		t.Fatalf("%v\n%s", err, diagText(diags))
+	}
+	sloth := string(slothRules(t, filepath.Join(inputTestdata, "sloth", "_gen", ex+".yml")))
+	inputs := alertingVariant(t, path)
+	up := strings.NewReplacer("(14.4 * ", "(18 * ", "(6 * ", "(7.5 * ", "(3 * ", "(3.75 * ", "(1 * ", "(1.25 * ")
+	down := strings.NewReplacer("(14.4 * ", "(10.8 * ", "(6 * ", "(4.5 * ", "(3 * ", "(2.25 * ", "(1 * ", "(0.75 * ")
+	var mine, theirs, movedUp, movedDown []*scenario.File
+	var valueChecks []valueCheck
+	for i, svc := range b.Project.Services {
+		ss, unc := signal.Generate(svc)
+		for _, u := range unc {
+			t.Logf("uncovered: %s: %s", u.Alert, u.Why)
+		}
+		rf := b.Output.RuleFiles[i]
+		myRules := []scenario.RuleFile{{Name: rf.Name, Data: fileData(b, rf.Name)}}
+		slothFile := func(rules string, ss []*scenario.Scenario) *scenario.File {
+			return &scenario.File{Name: svc.Source, RuleFiles: []scenario.RuleFile{{Name: "sloth.yml", Data: []byte(rules)}}, Scenarios: ss}
+		}
+		for _, slo := range svc.SLOs {
+			if slo.Alerting.Page != nil || slo.Alerting.Ticket != nil {
+				continue
+			}
+			// Sloth has no alerts for it: the inputs of the SLO with
+			// slo's default alerts hold its error ratio at values.
+			var alerting []*scenario.Scenario
+			for _, other := range inputs.Services {
+				if other.Name != svc.Name {
+					continue
+				}
+				more, _ := signal.Generate(other)
+				alerting = append(alerting, more...)
+			}
+			if len(alerting) == 0 {
+				t.Fatalf("no scenarios for %s/%s with default alerts", svc.Name, slo.Name)
+			}
+			valueChecks = append(valueChecks, valueCheck{true, svc, myRules, slothFile(sloth, nil), alerting})
+			break
+		}
+		if len(ss) == 0 {
+			continue
+		}
+		valueChecks = append(valueChecks, valueCheck{false, svc, myRules, slothFile(sloth, nil), ss})
+		mine = append(mine, &scenario.File{Name: svc.Source, RuleFiles: myRules, Scenarios: ss})
+		var translated []*scenario.Scenario
+		for _, s := range ss {
+			translated = append(translated, toSloth(s, svc.Name, sloth))
+		}
+		theirs = append(theirs, slothFile(sloth, translated))
+		movedUp = append(movedUp, slothFile(up.Replace(sloth), translated))
+		movedDown = append(movedDown, slothFile(down.Replace(sloth), translated))
+	}
+	if len(valueChecks) == 0 {
+		t.Fatal("nothing to compare")
+	}
+	compareValues(t, valueChecks)
+	if len(mine) == 0 {
+		return
+	}
+	run := func(files []*scenario.File) []*scenario.Result {
+		rs, err := harness.Run(files, harness.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	a, s, mu, md := run(mine), run(theirs), run(movedUp), run(movedDown)
+	threshold := map[string]int{}
+	for i := range a {
+		name := a[i].Scenario.Name
+		if !a[i].Passed() {
+			t.Errorf("%s: fails on slo's own rules: %v", name, a[i].Failures)
+		}
+		if a[i].Passed() != s[i].Passed() {
+			t.Errorf("%s: passes on slo's rules %v, on Sloth's %v: %v", name, a[i].Passed(), s[i].Passed(), s[i].Failures)
+		}
+		if strings.Contains(name, "x the ") { // 1.1x or 0.9x of a threshold
+			threshold[a[i].Scenario.Covers[0].Alert]++
+			if mu[i].Passed() && md[i].Passed() {
+				t.Errorf("%s: passes on Sloth's rules with the factors moved up and down", name)
+			}
+		}
+	}
+	total := 0
+	for _, svc := range b.Project.Services {
+		for _, slo := range svc.SLOs {
+			if slo.Alerting.Page == nil {
+				continue
+			}
+			// A page and a ticket with two window pairs each.
+			want := 8 - slothThresholdGaps[ex+"/"+slo.Name]
+			if got := threshold[slo.Alerting.Name]; got != want {
+				t.Errorf("%s: %d threshold scenarios compared, want %d", slo.Name, got, want)
+			}
+			total += threshold[slo.Alerting.Name]
+		}
+	}
+	t.Logf("%d scenarios, %d at a threshold: equal verdicts on slo's and Sloth's rules", len(a), total)
 }
 
 // alertingVariant loads the slo/v1 import of a Sloth example with the

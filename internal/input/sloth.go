@@ -315,7 +315,15 @@ func (c *Ctx) slothSLI(names *slothNames, n *yaml.Node, what string) *yaml.Node 
 	}
 	out := mapping(n)
 	if f, ok := fs[key(t.sli, "Plugin")]; ok {
-		c.unsupported(f.key, what+"."+f.key.Value, "Sloth SLI plugins are Go code run by Sloth; slo cannot read them. Write the SLI as events (error and total queries) or raw, or as an slo/v1 ratio or latency SLI")
+		// Sloth interprets the plugin's Go source (SLIPlugin in a
+		// plugin.go under --sli-plugins-path) and uses the query it
+		// returns as a raw SLI. slo runs no Go code from the specs'
+		// folders; the query is what it needs.
+		plugin := "a Sloth SLI plugin"
+		if id := get(f.val, "id"); id != nil && id.Kind == yaml.ScalarNode {
+			plugin = "Sloth SLI plugin " + quote(id.Value)
+		}
+		c.unsupported(f.key, what+"."+f.key.Value, plugin+" is Go code that Sloth runs to make the SLI's error ratio query; slo does not run plugins. Replace plugin with raw: {"+key(t.raw, "ErrorRatioQuery")+": <query>}, the query the plugin returns for these options: the expression of the slo:sli_error:ratio_rate5m record `sloth generate` writes for this SLO, with [5m] written [{{.window}}]")
 		return nil
 	}
 	if f, ok := fs[key(t.sli, "Raw")]; ok {
