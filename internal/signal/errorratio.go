@@ -22,8 +22,8 @@ import (
 // maxShareSeries bounds the series of a share of series: the error ratio
 // k/m must come within shareTolerance of the one asked for with m at most
 // this, or the scenario is not generated (said as uncovered). 200 series
-// hold every ratio of a 99.5% SLO's burn thresholds; a 99.9% SLO's ticket
-// thresholds need more.
+// hold every burn threshold of an SLO up to 99%, and a 99.9% SLO's page
+// thresholds; its ticket thresholds (0.0033 and below) need more.
 const (
 	maxShareSeries = 200
 	shareTolerance = 0.02
