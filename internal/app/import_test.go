@@ -78,38 +78,17 @@ var importRefused = map[string][]string{
 func TestImportExamples(t *testing.T) {
 	for _, ex := range importExamples {
 		t.Run(ex, func(t *testing.T) {
-			path := filepath.Join(inputTestdata, ex)
-			b, diags, err := Compile([]string{path})
-			if err != nil || b == nil {
-				t.Fatalf("compile: %v\n%s", err, diagText(diags))
-			}
-			out := t.TempDir()
-			files, diags, err := Import(ImportOptions{Paths: []string{path}, Out: out})
-			if err != nil || files == nil {
-				t.Fatalf("import: %v\n%s", err, diagText(diags))
-			}
-			if _, err := WriteImported(files, false); err != nil {
-				t.Fatal(err)
-			}
-			again, _, err := Import(ImportOptions{Paths: []string{path}, Out: out})
-			if err != nil || again == nil || !bytes.Equal(again[0].Data, files[0].Data) {
-				t.Errorf("a second import gives other bytes (err %v)", err)
-			}
-			if _, err := WriteImported(files, false); err == nil || !strings.Contains(err.Error(), "--force") {
-				t.Errorf("overwriting without --force: err %v, want a refusal", err)
-			}
-			b2, diags, err := Compile([]string{files[0].Path})
-			if err != nil || b2 == nil {
-				t.Fatalf("compile of the import: %v\n%s", err, diagText(diags))
-			}
-			if diags.HasErrors() || slices.ContainsFunc(diags, func(d diag.Diagnostic) bool { return d.Code == "input/unmapped" }) {
-				t.Errorf("the imported spec has diagnostics:\n%s", diagText(diags))
-			}
-			if diff := cmp.Diff(ruleBodies(b.Files), ruleBodies(b2.Files)); diff != "" {
-				t.Errorf("imported spec compiles to other rules (-example +imported):\n%s", diff)
-			}
+			checkImport(t, filepath.Join(inputTestdata, ex))
 		})
 	}
+	// Sloth's plugin example, its SLI plugin run as Sloth runs it.
+	t.Run("sloth/plugin-getting-started.yml --sloth-plugins", func(t *testing.T) {
+		if err := UseSlothPlugins(filepath.Join(inputTestdata, "sloth", "plugins")); err != nil {
+			t.Fatal(err)
+		}
+		defer UseSlothPlugins("")
+		checkImport(t, filepath.Join(inputTestdata, "sloth", "plugin-getting-started.yml"))
+	})
 	for ex, codes := range importRefused {
 		t.Run(ex, func(t *testing.T) {
 			path := filepath.Join(inputTestdata, ex)
@@ -137,6 +116,42 @@ func TestImportExamples(t *testing.T) {
 				t.Errorf("import gave files for a refused example")
 			}
 		})
+	}
+}
+
+// checkImport compiles the example at path, imports it with slo import
+// into slo/v1, and requires the imported spec to compile to the same
+// rules.
+func checkImport(t *testing.T, path string) {
+	t.Helper()
+	b, diags, err := Compile([]string{path})
+	if err != nil || b == nil {
+		t.Fatalf("compile: %v\n%s", err, diagText(diags))
+	}
+	out := t.TempDir()
+	files, diags, err := Import(ImportOptions{Paths: []string{path}, Out: out})
+	if err != nil || files == nil {
+		t.Fatalf("import: %v\n%s", err, diagText(diags))
+	}
+	if _, err := WriteImported(files, false); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := Import(ImportOptions{Paths: []string{path}, Out: out})
+	if err != nil || again == nil || !bytes.Equal(again[0].Data, files[0].Data) {
+		t.Errorf("a second import gives other bytes (err %v)", err)
+	}
+	if _, err := WriteImported(files, false); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("overwriting without --force: err %v, want a refusal", err)
+	}
+	b2, diags, err := Compile([]string{files[0].Path})
+	if err != nil || b2 == nil {
+		t.Fatalf("compile of the import: %v\n%s", err, diagText(diags))
+	}
+	if diags.HasErrors() || slices.ContainsFunc(diags, func(d diag.Diagnostic) bool { return d.Code == "input/unmapped" }) {
+		t.Errorf("the imported spec has diagnostics:\n%s", diagText(diags))
+	}
+	if diff := cmp.Diff(ruleBodies(b.Files), ruleBodies(b2.Files)); diff != "" {
+		t.Errorf("imported spec compiles to other rules (-example +imported):\n%s", diff)
 	}
 }
 
@@ -269,10 +284,18 @@ func TestSlothParity(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	// Sloth's plugin example, with the plugin replaced by the query it
-	// returns, as slo's input/unsupported error says to do: the
-	// expression of Sloth's own 5m record, with the window put back.
+	// Sloth's plugin example, its plugin run as Sloth runs it.
 	t.Run("plugin-getting-started", func(t *testing.T) {
+		if err := UseSlothPlugins(filepath.Join(inputTestdata, "sloth", "plugins")); err != nil {
+			t.Fatal(err)
+		}
+		defer UseSlothPlugins("")
+		slothParity(t, "plugin-getting-started", filepath.Join(inputTestdata, "sloth", "plugin-getting-started.yml"))
+	})
+	// The same example with the plugin replaced by the query it returns,
+	// as slo's input/unsupported error says to do without plugins: the
+	// expression of Sloth's own 5m record, with the window put back.
+	t.Run("plugin-getting-started replaced", func(t *testing.T) {
 		gen := string(slothRules(t, filepath.Join(inputTestdata, "sloth", "_gen", "plugin-getting-started.yml")))
 		var rf struct {
 			Groups []struct {
