@@ -36,6 +36,9 @@ type SlothPlugins struct {
 type SlothPlugin struct {
 	ID, File string
 	fn       slothplugin.SLIPlugin
+	// mu serializes calls: spec files are read on all cores, and an
+	// interpreter is not documented as safe for concurrent use.
+	mu *sync.Mutex
 }
 
 // evalTimeout bounds the evaluation of one plugin's source.
@@ -143,13 +146,15 @@ func loadSlothPlugin(src string) (*SlothPlugin, error) {
 	if !ok {
 		return nil, errors.New("SLIPlugin is not a func(ctx context.Context, meta, labels, options map[string]string) (string, error)")
 	}
-	return &SlothPlugin{ID: ids, fn: f}, nil
+	return &SlothPlugin{ID: ids, fn: f, mu: &sync.Mutex{}}, nil
 }
 
 // run calls the plugin as Sloth does, with the SLO's service, name and
 // objective (%f, as Sloth formats it) as meta, the spec's labels and the
 // plugin's options.
 func (pl SlothPlugin) run(service, slo string, objective float64, labels, options map[string]string) (query string, err error) {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the plugin panicked: %v", r)
