@@ -59,6 +59,18 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		HideVersion: true,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "version", Usage: "print the version of slo and exit"},
+			&cli.StringFlag{
+				Name:    "sloth-plugins",
+				EnvVars: []string{"SLO_SLOTH_PLUGINS"},
+				Usage:   "run the Sloth SLI plugins (plugin.go files) under `DIR`, as sloth --sli-plugins-path does, for Sloth specs whose SLI is a plugin",
+			},
+		},
+		Before: func(c *cli.Context) error {
+			if err := app.UseSlothPlugins(c.String("sloth-plugins")); err != nil {
+				fmt.Fprintf(stderr, "slo: --sloth-plugins: %v\n", err)
+				return exitCode(exitFailure)
+			}
+			return nil
 		},
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {},

@@ -135,3 +135,19 @@ func WriteImported(files []ImportedFile, force bool) (outfile.Result, error) {
 	}
 	return outfile.Commit(outs, nil)
 }
+
+// UseSlothPlugins loads the Sloth SLI plugins under dir (see
+// input.LoadSlothPlugins) and has every later read of a Sloth spec run
+// them for its plugin SLIs; dir "" runs none.
+func UseSlothPlugins(dir string) error {
+	if dir == "" {
+		input.UseSlothPlugins(nil)
+		return nil
+	}
+	p, err := input.LoadSlothPlugins(dir)
+	if err != nil {
+		return err
+	}
+	input.UseSlothPlugins(p)
+	return nil
+}

@@ -523,8 +523,15 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 		set(ratio, k, f.key, o.cut(q, off, sel))
 	}
 	if counter := rs["counter"]; counter.val == nil {
-		o.errorf(r.val, "spec/required", "ratioMetric.counter: missing; OpenSLO v1 requires it: true when good, bad and total are counters, which slo reads (false, a ratio of gauges, has no slo/v1 equivalent)")
-		return nil
+		// OpenSLO's own examples leave it out. The queries are selectors
+		// (or sums of one), checked above: what a rate is taken of.
+		var given []string
+		for _, k := range []string{"good", "bad", "total"} {
+			if _, ok := rs[k]; ok {
+				given = append(given, k)
+			}
+		}
+		o.warnf(r.key, "input/assumed", "ratioMetric.counter: missing, which OpenSLO v1 requires; slo reads %s as counters, as their queries are selectors, and takes their rates: give counter: true to say so (counter: false, a ratio of gauges, has no slo/v1 equivalent)", strings.Join(given, " and "))
 	} else if counter.val.Value != "true" {
 		o.unsupported(counter.val, "ratioMetric.counter", "slo reads good, bad and total as counters and needs counter: true; a ratio of gauges has no slo/v1 equivalent")
 		return nil

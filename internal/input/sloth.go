@@ -3,6 +3,7 @@ package input
 import (
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	slothk8s "github.com/slok/sloth/pkg/kubernetes/api/sloth/v1"
@@ -233,13 +234,23 @@ func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
 			}
 		}
 	}
+	// What Sloth passes an SLI plugin: the service and the spec's labels.
+	scope := slothScope{labels: map[string]string{}}
+	if f, ok := fs[key(t.spec, "Service")]; ok && f.val.Kind == yaml.ScalarNode {
+		scope.service = f.val.Value
+	}
+	if f, ok := fs[key(t.spec, "Labels")]; ok && f.val.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(f.val.Content); i += 2 {
+			scope.labels[f.val.Content[i].Value] = f.val.Content[i+1].Value
+		}
+	}
 	if f, ok := fs[key(t.spec, "SLOs")]; ok {
 		list := seq(f.val)
 		if f.val.Kind != yaml.SequenceNode {
 			c.errorf(f.val, "spec/type", "%s: expected a list, got %s", join(what, f.key.Value), describe(f.val))
 		} else {
 			for i, s := range f.val.Content {
-				if slo := c.slothSLO(names, resolve(s), join(what, f.key.Value)+"["+itoa(i)+"]"); slo != nil {
+				if slo := c.slothSLO(names, scope, resolve(s), join(what, f.key.Value)+"["+itoa(i)+"]"); slo != nil {
 					list.Content = append(list.Content, slo)
 				}
 			}
@@ -263,7 +274,13 @@ func join(what, field string) string {
 	return what + "." + field
 }
 
-func (c *Ctx) slothSLO(names *slothNames, n *yaml.Node, what string) *yaml.Node {
+// slothScope is what an SLO of a Sloth spec knows of the spec.
+type slothScope struct {
+	service string
+	labels  map[string]string
+}
+
+func (c *Ctx) slothSLO(names *slothNames, scope slothScope, n *yaml.Node, what string) *yaml.Node {
 	t := names.types
 	fs := c.fields(n, what, names.slo...)
 	if fs == nil {
@@ -279,7 +296,15 @@ func (c *Ctx) slothSLO(names *slothNames, n *yaml.Node, what string) *yaml.Node 
 		c.unmapped(v.key, what+"."+v.key.Value, "Sloth's SLO plugins change Sloth's own rule generation; slo generates its rules itself")
 	}
 	if v, ok := fs[key(t.slo, "SLI")]; ok {
-		sli := c.slothSLI(names, v.val, what+"."+v.key.Value)
+		var name string
+		var objective float64
+		if f, ok := fs[key(t.slo, "Name")]; ok {
+			name = f.val.Value
+		}
+		if f, ok := fs[key(t.slo, "Objective")]; ok {
+			objective, _ = strconv.ParseFloat(f.val.Value, 64)
+		}
+		sli := c.slothSLI(names, scope, name, objective, v.val, what+"."+v.key.Value)
 		if sli == nil {
 			return nil // reported; the SLO cannot be read without it
 		}
@@ -307,7 +332,7 @@ func keyOf(f field, ok bool) *yaml.Node {
 // Group 2 is the by clause's labels, group 3 the selector.
 var eventsRE = regexp.MustCompile(`^\s*sum\s*(by\s*\(([^()]*)\)\s*)?\(\s*rate\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*(?:\s*\{[^{}]*\})?)\s*\[\s*\{\{\s*\.window\s*\}\}\s*\]\s*\)\s*\)\s*$`)
 
-func (c *Ctx) slothSLI(names *slothNames, n *yaml.Node, what string) *yaml.Node {
+func (c *Ctx) slothSLI(names *slothNames, scope slothScope, slo string, objective float64, n *yaml.Node, what string) *yaml.Node {
 	t := names.types
 	fs := c.fields(n, what, names.sli...)
 	if fs == nil {
@@ -315,8 +340,7 @@ func (c *Ctx) slothSLI(names *slothNames, n *yaml.Node, what string) *yaml.Node 
 	}
 	out := mapping(n)
 	if f, ok := fs[key(t.sli, "Plugin")]; ok {
-		c.unsupported(f.key, what+"."+f.key.Value, "Sloth SLI plugins are Go code run by Sloth; slo cannot read them. Write the SLI as events (error and total queries) or raw, or as an slo/v1 ratio or latency SLI")
-		return nil
+		return c.slothPlugin(scope, slo, objective, f, what+"."+f.key.Value, out)
 	}
 	if f, ok := fs[key(t.sli, "Raw")]; ok {
 		rs := c.fields(f.val, what+"."+f.key.Value, names.raw...)
@@ -560,4 +584,63 @@ func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
 		set(l, "by", tq.key, list)
 	}
 	return l
+}
+
+// slothPlugin runs the SLI plugin that f names, as Sloth does, and writes
+// the query it returns as the SLI's error_ratio: the import then holds the
+// query, not the plugin. Without --sloth-plugins, or for an ID it did not
+// load, the SLI is an error that says what to do.
+func (c *Ctx) slothPlugin(scope slothScope, slo string, objective float64, f field, what string, out *yaml.Node) *yaml.Node {
+	fs := c.fields(f.val, what, "id", "options")
+	if fs == nil {
+		return nil
+	}
+	idf, ok := fs["id"]
+	if !ok {
+		c.errorf(f.val, "spec/required", "%s.id: missing", what)
+		return nil
+	}
+	id, _ := c.scalar(idf, what+".id")
+	p := slothPluginsInUse()
+	pl, ok := SlothPlugin{}, false
+	if p != nil {
+		pl, ok = p.byID[id]
+	}
+	if !ok {
+		loaded := "slo was given no plugins: give --sloth-plugins DIR, the folder Sloth reads with --sli-plugins-path, to run it as Sloth does"
+		if p != nil {
+			loaded = "--sloth-plugins loaded no plugin with this ID (it has " + strings.Join(quoteAll(p.IDs()), ", ") + ")"
+			if len(p.IDs()) == 0 {
+				loaded = "--sloth-plugins loaded no SLI plugins"
+			}
+		}
+		c.unsupported(idf.val, what+".id", "Sloth SLI plugin "+quote(id)+" is Go code that Sloth runs to make the SLI's error ratio query; "+loaded+". Or replace plugin with raw: {error_ratio_query: <query>}, the query the plugin returns for these options: the expression of the slo:sli_error:ratio_rate5m record `sloth generate` writes for this SLO, with [5m] written [{{.window}}]")
+		return nil
+	}
+	options := map[string]string{}
+	if o, ok := fs["options"]; ok {
+		if o.val.Kind != yaml.MappingNode {
+			c.errorf(o.val, "spec/type", "%s.options: expected a mapping of strings, got %s", what, describe(o.val))
+			return nil
+		}
+		for i := 0; i+1 < len(o.val.Content); i += 2 {
+			options[o.val.Content[i].Value] = o.val.Content[i+1].Value
+		}
+	}
+	q, err := pl.run(scope.service, slo, objective, scope.labels, options)
+	if err != nil {
+		c.errorf(idf.val, "input/plugin", "%s: Sloth SLI plugin %q (%s) failed: %v", what, id, pl.File, err)
+		return nil
+	}
+	// The query is the plugin's; positions point at the plugin.
+	set(out, "error_ratio", f.key, str(strings.TrimSpace(q), f.val))
+	return out
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quote(s)
+	}
+	return out
 }

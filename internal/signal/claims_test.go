@@ -69,6 +69,35 @@ slos:
     period: 28d
     sli:
       latency: {histogram: rpc_duration_seconds, threshold: 300ms, native: true, by: [method]}
+  # error_ratio SLIs of the shapes generation knows (Sloth's examples).
+  - name: raw-rates
+    objective: 99.9
+    sli:
+      error_ratio: sum(rate(jobs_failed_total[{{.window}}])) / sum(rate(jobs_total[{{.window}}]))
+  - name: raw-good-rates
+    objective: 99
+    sli:
+      error_ratio: 1 - (sum by (queue) (increase(jobs_ok_total[{{.window}}])) / sum by (queue) (increase(jobs_total[{{.window}}])))
+  - name: gauge-mean
+    objective: 95
+    sli:
+      error_ratio: |
+        1 - (
+          sum(sum_over_time(wifi_satisfaction_ratio[{{.window}}]))
+          /
+          sum(count_over_time(wifi_satisfaction_ratio[{{.window}}]))
+        )
+  - name: gauge-avg
+    objective: 99
+    sli:
+      error_ratio: avg_over_time(disk_error_ratio{disk="a"}[{{.window}}])
+  - name: series-share
+    objective: 95
+    sli:
+      error_ratio: |
+        (sum_over_time((count(wifi_client_satisfaction < 0.75))[{{.window}}:]) OR on() vector(0))
+        /
+        (sum_over_time((count(wifi_client_satisfaction))[{{.window}}:]))
 alerts:
   - name: QueueDepthHigh
     signal: {expr: 'sum by (stage) (queue_depth)'}

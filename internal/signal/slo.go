@@ -18,9 +18,11 @@ import (
 // stays silent. Other pairs cannot fire in the 0.9x episode as long as the
 // pairs consume different shares of the budget (the workbook table's do).
 func (g *generator) slo(slo *model.SLO) {
-	if slo.SLI.ErrorRatio != "" {
-		g.unc = append(g.unc, scenario.Uncovered{Alert: slo.Alerting.Name, Pos: slo.Pos, Why: "an error_ratio SLI is an expression slo cannot invert; write a scenario under tests/"})
-		return
+	if slo.SLI.ErrorRatio != "" && len(burnAlerts(slo)) > 0 {
+		if _, err := sloSeries(slo); err != nil {
+			g.unc = append(g.unc, scenario.Uncovered{Alert: slo.Alerting.Name, Pos: slo.Pos, Why: err.Error()})
+			return
+		}
 	}
 	for _, b := range burnAlerts(slo) {
 		// Only the alert's own pairs share its expression; the longest of
@@ -65,7 +67,10 @@ func (g *generator) withinBudget(slo *model.SLO) {
 		wait = max(wait, b.For+b.KeepFiringFor)
 		si = min(si, g.sampleInterval(b))
 	}
-	e := num.Round(0.5 * slo.ErrorBudget())
+	e, cs, ok := held(cs, num.Round(0.5*slo.ErrorBudget()), 0)
+	if !ok {
+		return
+	}
 	n := int((longest+wait)/si) + tailSteps
 	name := slo.Alerting.Name
 	g.out = append(g.out, &scenario.Scenario{
@@ -94,6 +99,22 @@ func burnAlerts(slo *model.SLO) []*model.BurnAlert {
 type counter struct {
 	series string
 	rate   func(e float64) float64
+}
+
+// held makes feed f hold error ratio e: an approximate feed (a share of
+// series) gives the closest ratio it holds and the feed that holds it.
+// ok is false when it holds none close enough, or when the one it holds
+// is not on the same side of threshold thr as e (thr 0: no side).
+func held(f feed, e, thr float64) (float64, feed, bool) {
+	a, isApprox := f.(approx)
+	if !isApprox {
+		return e, f, true
+	}
+	got, f, ok := a.near(e)
+	if !ok || thr > 0 && (got > thr) != (e > thr) {
+		return 0, nil, false
+	}
+	return got, f, true
 }
 
 // ratioCounters returns the two counters whose rates give an error ratio:
@@ -146,6 +167,9 @@ func ratioCounters(bad, good, total string, extra map[string]string) ([]counter,
 // ratioCounters), or the histogram of a latency SLI (see latencyFeed).
 func sloSeries(slo *model.SLO) (feed, error) {
 	sli := slo.SLI
+	if sli.ErrorRatio != "" {
+		return errorRatioFeed(sli.ErrorRatio)
+	}
 	extra := map[string]string{}
 	for _, l := range sli.By {
 		extra[l] = "x"
@@ -191,6 +215,11 @@ func (g *generator) burn(slo *model.SLO, b *model.BurnAlert, w model.BurnWindow,
 	e := num.Round(k * w.Factor * slo.ErrorBudget())
 	if e > 1 {
 		return // the lint reports alerts that cannot fire
+	}
+	e, cs, ok := held(cs, e, num.Round(w.Factor*slo.ErrorBudget()))
+	if !ok {
+		g.unc = append(g.unc, scenario.Uncovered{Alert: name, Pos: w.Pos, Why: fmt.Sprintf("%s %s: an error ratio of %s needs more than %d series of the SLI's gauge", b.Severity, promx.FormatDuration(w.Long), num.Format(num.Round(k*w.Factor*slo.ErrorBudget())), maxShareSeries)})
+		return
 	}
 	si := g.sampleInterval(b)
 	samples := func(d time.Duration) int { return int(d / si) }
@@ -239,13 +268,27 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 	for _, w := range b.Windows {
 		e = min(e, 0.9*w.Factor*slo.ErrorBudget()*float64(w.Long)/float64(d))
 	}
-	e = num.Round(e)
+	approximate := false
+	if _, ok := cs.(approx); ok {
+		approximate = true
+	}
+	e, cs, ok := held(cs, num.Round(e), 0)
+	if !ok {
+		return
+	}
 	warm := int(longest/si) + leadSteps
 	ep := int(d / si)
 	tail := int((b.For+b.KeepFiringFor)/si) + tailSteps
 	t0 := time.Duration(warm) * si
 	end := time.Duration(warm+ep+tail-1) * si
 	sel := map[string]string{"severity": string(b.Severity), "slo": slo.Name}
+	// At its last sample, the spike's own span holds e. Not so for a
+	// share of series, counted at every subquery step: until the first
+	// bad sample, a step sees the good one before it.
+	claim := &scenario.Claim{Ratio: e, Windows: []time.Duration{d}, At: t0 + d - si}
+	if approximate {
+		claim = nil
+	}
 	g.out = append(g.out, &scenario.Scenario{
 		Name:      fmt.Sprintf("%s %s: a %s spike at an error ratio of %s, shorter than the %s short window, stays silent", name, b.Severity, promx.FormatDuration(d), num.Format(e), promx.FormatDuration(shortest)),
 		Pos:       slo.Pos,
@@ -254,7 +297,6 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 		Series:    episode(cs, warm, ep, tail, e),
 		Ranges:    []scenario.AlertRange{{Kind: scenario.NeverFires, Alertname: name, Labels: sel, From: t0, To: end, Pos: slo.Pos}},
 		Covers:    []scenario.Cover{{Alert: name, Severity: string(b.Severity), Firing: false}},
-		// At its last sample, the spike's own span holds e.
-		Claim: &scenario.Claim{Ratio: e, Windows: []time.Duration{d}, At: t0 + d - si},
+		Claim:     claim,
 	})
 }
