@@ -24,11 +24,33 @@ func Header(source string) string {
 // RuleFile renders a Prometheus rule file.
 func RuleFile(f compile.RuleFile) ([]byte, error) {
 	var e emitter
-	e.b.Grow(1024 * (1 + len(f.Groups)))
+	e.b.Grow(ruleFileSize(f))
 	e.b.WriteString(Header(f.Source))
 	e.b.WriteString("groups:\n")
 	e.groups(0, f.Groups, nil)
-	return []byte(e.b.String()), nil
+	return e.b.Bytes(), nil
+}
+
+// ruleFileSize is about the size of f rendered, a little more rather than
+// less: RuleFile sizes its buffer once with it instead of growing it (and
+// copying what it holds) three or four times a file.
+func ruleFileSize(f compile.RuleFile) int {
+	n := 128 + len(f.Source)
+	for _, g := range f.Groups {
+		n += 48 + len(g.Name)
+		for _, r := range g.Rules {
+			// The keys and indents of a rule, and each line of its
+			// expression's indent.
+			n += 64 + len(r.Record) + len(r.Alert) + len(r.Expr) + 12*strings.Count(r.Expr, "\n")
+			for _, l := range r.Labels {
+				n += 14 + len(l.Name) + len(l.Value)
+			}
+			for _, l := range r.Annotations {
+				n += 18 + len(l.Name) + len(l.Value)
+			}
+		}
+	}
+	return n
 }
 
 // Field is a key a target adds to a rule group after its interval: a
