@@ -20,6 +20,7 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/spec"
 	"github.com/slo-compiler/slo/internal/target"
 	"github.com/slo-compiler/slo/internal/validate"
@@ -299,7 +300,7 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 		err   error
 	}
 	results := make([]parsed, len(files))
-	eachIndex(len(files), func(i int) {
+	par.Each(len(files), func(i int) {
 		src, err := os.ReadFile(files[i])
 		if err != nil {
 			results[i].err = err

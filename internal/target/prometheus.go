@@ -3,10 +3,9 @@ package target
 import (
 	"fmt"
 	"maps"
-	"runtime"
-	"sync"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 )
@@ -28,7 +27,7 @@ func (prometheus) Files(in Input) ([]File, error) {
 	out := in.Output
 	files := make([]File, len(out.RuleFiles))
 	errs := make([]error, len(out.RuleFiles))
-	eachIndex(len(out.RuleFiles), func(i int) {
+	par.Each(len(out.RuleFiles), func(i int) {
 		rf := &out.RuleFiles[i]
 		data, err := render.RuleFile(*rf)
 		files[i], errs[i] = File{Name: rf.Name, Data: data, Source: rf.Source, OneSpec: true, Rules: rf}, err
@@ -147,23 +146,4 @@ func labelMap(ls []compile.Label) map[string]string {
 		m[l.Name] = l.Value
 	}
 	return m
-}
-
-// eachIndex calls f(i) for every i in [0, n) on all cores and returns when
-// every call has; f writes its result to index i, so order is kept.
-func eachIndex(n int, f func(i int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
