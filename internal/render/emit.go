@@ -15,9 +15,7 @@ import (
 // matters at a thousand services; what it writes is parsed back by rulefmt
 // and compared with what was meant before anything is written, and
 // TestScalarRoundTrip and FuzzScalar hold its quoting to yaml.v3's reading.
-//
-// Its buffer is a bytes.Buffer so that RuleFile can hand the bytes over
-// without a copy.
+// RuleFile reuses emitters (see emitters).
 type emitter struct{ b bytes.Buffer }
 
 // key writes "key:" at indent, with "- " before it when item is set.
