@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -278,24 +279,28 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 		fmt.Fprintf(stderr, "slo: writing output: %v%s\n", err, nothingWritten(err))
 		return exitCode(exitFailure)
 	}
+	// The listing goes out in one write, not one a file: a thousand
+	// services are a thousand lines.
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
 	for _, name := range res.Written {
-		fmt.Fprintf(stdout, "wrote %s\n", joinOut(out, name))
+		fmt.Fprintf(w, "wrote %s\n", joinOut(out, name))
 	}
 	for _, name := range res.Removed {
-		fmt.Fprintf(stdout, "removed %s (no spec generates it any more)\n", joinOut(out, name))
+		fmt.Fprintf(w, "removed %s (no spec generates it any more)\n", joinOut(out, name))
 	}
 	if !b.Whole {
-		fmt.Fprintf(stdout, "note: a subset of the specs: only its rule files are written; %s and %s depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n",
+		fmt.Fprintf(w, "note: a subset of the specs: only its rule files are written; %s and %s depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n",
 			joinOut(out, "alertmanager/alertmanager.yml"), joinOut(out, overlay.Dir+"/"))
 	}
 	if am := b.Output.Alertmanager; am != nil && slices.Contains(res.Written, am.Name) {
-		fmt.Fprintln(stdout, app.RoutingSummary(b.Project, am))
+		fmt.Fprintln(w, app.RoutingSummary(b.Project, am))
 	}
 	summary := fmt.Sprintf("%d written, %d unchanged", len(res.Written), len(res.Unchanged))
 	if len(res.Removed) > 0 {
 		summary += fmt.Sprintf(", %d removed", len(res.Removed))
 	}
-	fmt.Fprintln(stdout, summary)
+	fmt.Fprintln(w, summary)
 	return nil
 }
 

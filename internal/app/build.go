@@ -20,6 +20,7 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/spec"
 	"github.com/slo-compiler/slo/internal/target"
 	"github.com/slo-compiler/slo/internal/validate"
@@ -185,6 +186,16 @@ func SpecFiles(paths []string) ([]string, error) {
 		if err := walkSpecs(abs, p, resolve(abs, p), map[string]bool{}, &found); err != nil {
 			return nil, err
 		}
+		// Opening every file for its first line is a few system calls a
+		// file: on all cores.
+		generated := make([]bool, len(found))
+		par.Each(len(found), func(i int) { generated[i] = generatedFile(found[i].path) })
+		for i := range found {
+			if generated[i] {
+				found[i].path = ""
+			}
+		}
+		found = slices.DeleteFunc(found, func(f specFile) bool { return f.path == "" })
 		slices.SortFunc(found, func(a, b specFile) int { return strings.Compare(a.path, b.path) })
 		for _, f := range found {
 			add(f)
@@ -196,7 +207,8 @@ func SpecFiles(paths []string) ([]string, error) {
 // specFile is a spec file's path as found and its real path (see realPath).
 type specFile struct{ path, real string }
 
-// walkSpecs lists the YAML files under dir, whose real path is real,
+// walkSpecs lists the YAML files under dir, whose real path is real
+// (SpecFiles then leaves out slo's own, see generatedFile),
 // following symlinked folders (each real folder once, so a link cycle
 // ends). The real path of an entry that is not a link is its folder's with
 // its name appended, which spares resolving every file's path anew.
@@ -226,7 +238,7 @@ func walkSpecs(abs func(string) (string, error), dir, real string, visited map[s
 			if err := walkSpecs(abs, path, entryReal, visited, found); err != nil {
 				return err
 			}
-		case (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) && !generatedFile(path):
+		case strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml"):
 			*found = append(*found, specFile{path, entryReal})
 		}
 	}
@@ -299,7 +311,7 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 		err   error
 	}
 	results := make([]parsed, len(files))
-	eachIndex(len(files), func(i int) {
+	par.Each(len(files), func(i int) {
 		src, err := os.ReadFile(files[i])
 		if err != nil {
 			results[i].err = err

@@ -6,6 +6,7 @@ import (
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/target"
 )
 
@@ -48,7 +49,7 @@ func renderTargets(names []string, in target.Input) []renderedTarget {
 			return out[:k+1]
 		}
 		r.problems = make([][]error, len(r.files))
-		eachIndex(len(r.files), func(i int) { r.problems[i] = t.ReadBack(r.files[i]) })
+		par.Each(len(r.files), func(i int) { r.problems[i] = t.ReadBack(r.files[i]) })
 	}
 	return out
 }

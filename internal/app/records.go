@@ -29,18 +29,21 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 				owners[r.Record] = append(owners[r.Record], a)
 			}
 		}
-		slos := map[string]*model.SLO{}
+		// The writer of an SLO group's records, named once for them all.
+		slos := map[string]recordWriter{}
 		for _, slo := range s.SLOs {
-			slos[s.Name+"-slo-"+slo.Name] = slo
+			slos[s.Name+"-slo-"+slo.Name] = recordWriter{pos: slo.Pos, who: "SLO " + slo.Name}
 		}
+		service := "service " + s.Name
 		for _, g := range out.RuleFiles[i].Groups {
+			sloWriter, ofSLO := slos[g.Name]
 			for _, r := range g.Rules {
 				if r.Record == "" {
 					continue
 				}
-				w := recordWriter{rule: r, pos: s.Pos, who: "service " + s.Name}
-				if slo := slos[g.Name]; slo != nil {
-					w.pos, w.who = slo.Pos, "SLO "+slo.Name
+				w := recordWriter{labels: r.Labels, pos: s.Pos, who: service}
+				if ofSLO {
+					w.pos, w.who = sloWriter.pos, sloWriter.who
 				} else if as := owners[r.Record]; len(as) > 0 {
 					a := as[0]
 					owners[r.Record] = as[1:]
@@ -64,10 +67,11 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 	return diags
 }
 
+// recordWriter is a recording rule's labels and who wrote the rule where.
 type recordWriter struct {
-	rule compile.Rule
-	pos  diag.Pos
-	who  string
+	labels []compile.Label
+	pos    diag.Pos
+	who    string
 }
 
 // recordWriters are the rules that record one name, in the order met, with
@@ -103,7 +107,7 @@ func (ws *recordWriters) firstClash(ls []compile.Label) *recordWriter {
 	}
 	if best < 0 {
 		for i := range ws.all {
-			if sameSeries(ws.all[i].rule.Labels, ls) {
+			if sameSeries(ws.all[i].labels, ls) {
 				return &ws.all[i]
 			}
 		}
@@ -117,7 +121,7 @@ func (ws *recordWriters) firstClash(ls []compile.Label) *recordWriter {
 		} else {
 			i, without = without[0], without[1:]
 		}
-		if sameSeries(ws.all[i].rule.Labels, ls) {
+		if sameSeries(ws.all[i].labels, ls) {
 			return &ws.all[i]
 		}
 	}
@@ -128,7 +132,7 @@ func (ws *recordWriters) firstClash(ls []compile.Label) *recordWriter {
 func (ws *recordWriters) add(w recordWriter) {
 	i := len(ws.all)
 	ws.all = append(ws.all, w)
-	for _, l := range w.rule.Labels {
+	for _, l := range w.labels {
 		if _, known := ws.lacking[l.Name]; !known {
 			// Every rule met before lacks this label.
 			before := make([]int, i)
@@ -145,7 +149,7 @@ func (ws *recordWriters) add(w recordWriter) {
 		values[l.Value] = append(values[l.Value], i)
 	}
 	for name, idx := range ws.lacking {
-		if !slices.ContainsFunc(w.rule.Labels, func(l compile.Label) bool { return l.Name == name }) {
+		if !slices.ContainsFunc(w.labels, func(l compile.Label) bool { return l.Name == name }) {
 			ws.lacking[name] = append(idx, i)
 		}
 	}

@@ -26,7 +26,7 @@ func TestRecordWritersFindTheFirstClash(t *testing.T) {
 			}
 			want := -1
 			for j, w := range all {
-				if sameSeries(w.rule.Labels, ls) {
+				if sameSeries(w.labels, ls) {
 					want = j
 					break
 				}
@@ -38,7 +38,7 @@ func TestRecordWritersFindTheFirstClash(t *testing.T) {
 			if got != want {
 				t.Fatalf("round %d, rule %d %v: first clash %d, want %d", round, i, ls, got, want)
 			}
-			w := recordWriter{rule: compile.Rule{Record: "r", Labels: ls}}
+			w := recordWriter{labels: ls}
 			w.pos.Line = i
 			all = append(all, w)
 			ws.add(w)

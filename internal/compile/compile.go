@@ -9,15 +9,19 @@ import (
 
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/signal"
 )
 
 // Project compiles every service and the routing of p.
+//
+// The services are compiled on all cores: Service only reads its service.
 func Project(p *model.Project) *Output {
 	out := &Output{}
-	for _, s := range p.Services {
-		out.RuleFiles = append(out.RuleFiles, Service(s))
+	if len(p.Services) > 0 {
+		out.RuleFiles = make([]RuleFile, len(p.Services))
+		par.Each(len(p.Services), func(i int) { out.RuleFiles[i] = Service(p.Services[i]) })
 	}
 	if p.Routing != nil {
 		out.Alertmanager = Routing(p.Routing, p.Services)

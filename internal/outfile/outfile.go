@@ -11,7 +11,8 @@
 // rolls back: renamed files get their previous contents back (or are
 // removed when they are new), removed files are restored, temporary files
 // are deleted, and the folders it created are removed again, so that a
-// failed Commit leaves the file tree as it found it.
+// failed Commit leaves the file tree as it found it. The reading and the
+// temporary files run on all cores; the renames run in order.
 //
 // Files whose bytes are already at their destination are left alone,
 // keeping their modification time, and reported as unchanged.
@@ -24,6 +25,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/slo-compiler/slo/internal/par"
 )
 
 // File is a destination path and its content.
@@ -90,13 +93,19 @@ func Write(files []File) (written []string, err error) {
 func Commit(files []File, stale []string) (Result, error) {
 	var res Result
 	var writes, removes []*change
-	for _, f := range files {
-		c := &change{path: f.Path, data: f.Data, mode: 0o644}
-		if err := c.readOld(); err != nil {
-			return Result{}, err
+	// The files are read on all cores; the first error in input order wins.
+	changes := make([]*change, len(files))
+	errs := make([]error, len(files))
+	par.Each(len(files), func(i int) {
+		changes[i] = &change{path: files[i].Path, data: files[i].Data, mode: 0o644}
+		errs[i] = changes[i].readOld()
+	})
+	for i, c := range changes {
+		if errs[i] != nil {
+			return Result{}, errs[i]
 		}
 		if c.existed && bytes.Equal(c.old, c.data) {
-			res.Unchanged = append(res.Unchanged, f.Path)
+			res.Unchanged = append(res.Unchanged, c.path)
 			continue
 		}
 		writes = append(writes, c)
@@ -186,12 +195,17 @@ func (t *tx) run() error {
 		}
 		ready[dir] = true
 	}
-	for _, c := range t.writes {
-		tmp, err := writeTemp(filepath.Dir(c.path), c.data, c.mode)
+	// The temporary files are written on all cores; the first error in
+	// input order wins, and the roll-back removes every one written.
+	errs := make([]error, len(t.writes))
+	par.Each(len(t.writes), func(i int) {
+		c := t.writes[i]
+		c.tmp, errs[i] = writeTemp(filepath.Dir(c.path), c.data, c.mode)
+	})
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
-		c.tmp = tmp
 	}
 	for _, c := range t.writes {
 		if err := rename(c.tmp, c.path); err != nil {

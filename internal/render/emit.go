@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"errors"
 	"regexp"
 	"strconv"
@@ -14,7 +15,8 @@ import (
 // matters at a thousand services; what it writes is parsed back by rulefmt
 // and compared with what was meant before anything is written, and
 // TestScalarRoundTrip and FuzzScalar hold its quoting to yaml.v3's reading.
-type emitter struct{ b strings.Builder }
+// RuleFile reuses emitters (see emitters).
+type emitter struct{ b bytes.Buffer }
 
 // key writes "key:" at indent, with "- " before it when item is set.
 func (e *emitter) key(indent int, item bool, k string) {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -23,13 +24,20 @@ func Header(source string) string {
 
 // RuleFile renders a Prometheus rule file.
 func RuleFile(f compile.RuleFile) ([]byte, error) {
-	var e emitter
-	e.b.Grow(1024 * (1 + len(f.Groups)))
+	e := emitters.Get().(*emitter)
+	defer emitters.Put(e)
+	e.b.Reset()
 	e.b.WriteString(Header(f.Source))
 	e.b.WriteString("groups:\n")
 	e.groups(0, f.Groups, nil)
-	return []byte(e.b.String()), nil
+	return bytes.Clone(e.b.Bytes()), nil
 }
+
+// emitters are RuleFile's buffers, reused: a buffer grown anew for every
+// file cost three or four allocations and copies a file, 20 MB for 1,000
+// SLOs, and one left at its grown size would keep up to twice the bytes
+// of the file alive; the clone is the file's size.
+var emitters = sync.Pool{New: func() any { return new(emitter) }}
 
 // Field is a key a target adds to a rule group after its interval: a
 // string Value, or a flow list of Values when Values is not nil.

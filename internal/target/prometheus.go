@@ -3,10 +3,9 @@ package target
 import (
 	"fmt"
 	"maps"
-	"runtime"
-	"sync"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 )
@@ -28,7 +27,7 @@ func (prometheus) Files(in Input) ([]File, error) {
 	out := in.Output
 	files := make([]File, len(out.RuleFiles))
 	errs := make([]error, len(out.RuleFiles))
-	eachIndex(len(out.RuleFiles), func(i int) {
+	par.Each(len(out.RuleFiles), func(i int) {
 		rf := &out.RuleFiles[i]
 		data, err := render.RuleFile(*rf)
 		files[i], errs[i] = File{Name: rf.Name, Data: data, Source: rf.Source, OneSpec: true, Rules: []*compile.RuleFile{rf}}, err
@@ -132,14 +131,35 @@ func readBackDiff(rf compile.RuleFile, got []promx.RuleGroup) (string, ruleAt) {
 				return fmt.Sprintf("%s: wrote expr %q, read %q", where, want.Expr, have.Expr), at
 			case have.For != want.For || have.KeepFiringFor != want.KeepFiringFor:
 				return fmt.Sprintf("%s: for/keep_firing_for differ", where), at
-			case !maps.Equal(have.Labels, labelMap(want.Labels)):
+			case !sameLabels(have.Labels, want.Labels):
 				return fmt.Sprintf("%s: wrote labels %v, read %v", where, labelMap(want.Labels), have.Labels), at
-			case !maps.Equal(have.Annotations, labelMap(want.Annotations)):
+			case !sameLabels(have.Annotations, want.Annotations):
 				return fmt.Sprintf("%s: wrote annotations %v, read %v", where, labelMap(want.Annotations), have.Annotations), at
 			}
 		}
 	}
 	return "", ruleAt{}
+}
+
+// sameLabels is maps.Equal(have, labelMap(want)) without building the map
+// for every rule read back: when want's names are distinct and each is in
+// have with its value, and have holds no more, the two are equal; anything
+// else is left to maps.Equal.
+func sameLabels(have map[string]string, want []compile.Label) bool {
+	if len(have) != len(want) {
+		return maps.Equal(have, labelMap(want))
+	}
+	for i, l := range want {
+		if v, ok := have[l.Name]; !ok || v != l.Value {
+			return maps.Equal(have, labelMap(want))
+		}
+		for _, before := range want[:i] {
+			if before.Name == l.Name {
+				return maps.Equal(have, labelMap(want))
+			}
+		}
+	}
+	return true
 }
 
 func labelMap(ls []compile.Label) map[string]string {
@@ -151,23 +171,4 @@ func labelMap(ls []compile.Label) map[string]string {
 		m[l.Name] = l.Value
 	}
 	return m
-}
-
-// eachIndex calls f(i) for every i in [0, n) on all cores and returns when
-// every call has; f writes its result to index i, so order is kept.
-func eachIndex(n int, f func(i int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Go(func() {
-			for i := range next {
-				f(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
