@@ -152,21 +152,46 @@ func loadSlothPlugin(src string) (*SlothPlugin, error) {
 // run calls the plugin as Sloth does, with the SLO's service, name and
 // objective (%f, as Sloth formats it) as meta, the spec's labels and the
 // plugin's options.
-func (pl SlothPlugin) run(service, slo string, objective float64, labels, options map[string]string) (query string, err error) {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the plugin panicked: %v", r)
-		}
-	}()
+//
+// A call that does not return within callTimeout is an error: the
+// interpreted call cannot be stopped, so its goroutine is left behind
+// (slo then stops with that error), but slo does not hang on a plugin
+// that loops.
+func (pl SlothPlugin) run(service, slo string, objective float64, labels, options map[string]string) (string, error) {
 	meta := map[string]string{
 		slothplugin.SLIPluginMetaService:   service,
 		slothplugin.SLIPluginMetaSLO:       slo,
 		slothplugin.SLIPluginMetaObjective: fmt.Sprintf("%f", objective),
 	}
-	return pl.fn(context.Background(), meta, labels, options)
+	type result struct {
+		query string
+		err   error
+	}
+	done := make(chan result, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r.err = fmt.Errorf("the plugin panicked: %v", p)
+			}
+			done <- r
+		}()
+		pl.mu.Lock()
+		defer pl.mu.Unlock()
+		r.query, r.err = pl.fn(ctx, meta, labels, options)
+	}()
+	select {
+	case r := <-done:
+		return r.query, r.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("the plugin did not return within %s", callTimeout)
+	}
 }
+
+// callTimeout bounds one call of a plugin's SLIPlugin function.
+var callTimeout = 10 * time.Second
 
 var (
 	pluginsMu sync.RWMutex

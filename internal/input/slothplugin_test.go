@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -140,5 +141,30 @@ func TestSlothPluginErrors(t *testing.T) {
 				t.Errorf("plugin IDs (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A plugin whose SLIPlugin never returns is an error after callTimeout,
+// not a hung slo. (It blocks rather than spins, so that the goroutine
+// left behind costs the rest of the test run no CPU.)
+func TestSlothPluginThatLoops(t *testing.T) {
+	dir := t.TempDir()
+	src := "package a\n\nimport \"context\"\n\nconst (\n\tSLIPluginVersion = \"prometheus/v1\"\n\tSLIPluginID = \"loop\"\n)\n\n" +
+		"func SLIPlugin(ctx context.Context, meta, labels, options map[string]string) (string, error) {\n\tselect {}\n}\n"
+	if err := os.MkdirAll(filepath.Join(dir, "a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a", "plugin.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadSlothPlugins(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(d time.Duration) { callTimeout = d }(callTimeout)
+	callTimeout = 200 * time.Millisecond
+	_, err = p.byID["loop"].run("svc", "slo", 99.9, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "did not return within 200ms") {
+		t.Fatalf("err %v, want a timeout", err)
 	}
 }
