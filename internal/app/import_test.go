@@ -45,6 +45,8 @@ var importExamples = []string{
 	// as counters, with a warning that says so.
 	"openslo/ratio-timeslices.yaml",
 	"openslo/low-traffic-timeslices-slo.yaml",
+	// Two objectives: two SLOs.
+	"openslo/timeslices-slo.yaml",
 	"pyrra/caddy-response-latency.yaml",
 	"pyrra/nginx.yaml",
 	"pyrra/parca-grpc-queryrange-errors.yaml",
@@ -68,8 +70,6 @@ var importRefused = map[string][]string{
 	"sloth/plugin-getting-started.yml": {"input/unsupported"},
 	// MetricsQL (VictoriaMetrics), not PromQL, and snake_case alert names.
 	"sloth/victoria-metrics.yml": {"input/unsupported", "lint/burn-never-fires", "promql/syntax", "spec/name"},
-	// Two objectives.
-	"openslo/timeslices-slo.yaml": {"input/unsupported"},
 }
 
 // TestImportExamples compiles each upstream example as it is, imports it

@@ -111,8 +111,8 @@ func (c *Ctx) openSLO(docs []*yaml.Node) []*yaml.Node {
 		if obj.kind != "SLO" {
 			continue
 		}
-		svcName, slo := o.slo(obj)
-		if slo == nil {
+		svcName, slos := o.slo(obj)
+		if len(slos) == 0 {
 			continue
 		}
 		svc := byService[svcName.Value]
@@ -125,7 +125,7 @@ func (c *Ctx) openSLO(docs []*yaml.Node) []*yaml.Node {
 			services = append(services, svc)
 		}
 		list := get(svc, "slos")
-		list.Content = append(list.Content, slo)
+		list.Content = append(list.Content, slos...)
 	}
 	// Every object no SLO used is said, not dropped.
 	for _, obj := range objs {
@@ -187,14 +187,40 @@ func (o *oslo) inline(f field, kind, what string) *oObject {
 	return obj
 }
 
-func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
+// slo reads an SLO: one slo/v1 SLO per objective. An SLO of several
+// objectives becomes several SLOs named NAME-0, NAME-1, ..., as Sloth
+// names those of an OpenSLO v1alpha SLO.
+func (o *oslo) slo(obj *oObject) (service *yaml.Node, out []*yaml.Node) {
+	n := 1
+	if sp := obj.spec.val; sp != nil && sp.Kind == yaml.MappingNode {
+		if objs := get(sp, "objectives"); objs != nil && objs.Kind == yaml.SequenceNode && len(objs.Content) > 1 {
+			n = len(objs.Content)
+		}
+	}
+	for i := range n {
+		svc, slo := o.objective(obj, i, n)
+		if slo != nil {
+			service, out = svc, append(out, slo)
+		}
+	}
+	return service, out
+}
+
+// objective reads objective i of the n of an SLO as one slo/v1 SLO.
+// Diagnostics about the rest of the SLO come once per objective and are
+// made one by diag.List.Sorted, which drops exact duplicates.
+func (o *oslo) objective(obj *oObject, i, n int) (service *yaml.Node, out *yaml.Node) {
 	what := "SLO " + quote(obj.name)
 	fs := o.fields(obj.spec.val, "spec", "description", "service", "indicator", "indicatorRef", "timeWindow", "budgetingMethod", "objectives", "alertPolicies")
 	if fs == nil {
 		return nil, nil
 	}
 	out = mapping(obj.root)
-	set(out, "name", obj.meta.key, str(obj.name, get(obj.meta.val, "name")))
+	name := obj.name
+	if n > 1 {
+		name += "-" + itoa(i)
+	}
+	set(out, "name", obj.meta.key, str(name, get(obj.meta.val, "name")))
 	if d, ok := fs["description"]; ok {
 		set(out, "description", d.key, clone(d.val))
 	}
@@ -223,20 +249,18 @@ func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
 	// The objective.
 	objs, ok := fs["objectives"]
 	if !ok || objs.val.Kind != yaml.SequenceNode || len(objs.val.Content) == 0 {
-		o.errorf(obj.spec.val, "spec/required", "spec.objectives: expected a list with one objective")
+		o.errorf(obj.spec.val, "spec/required", "spec.objectives: expected a list of objectives")
 		return nil, nil
 	}
-	if len(objs.val.Content) > 1 {
-		o.unsupported(objs.val.Content[1], "spec.objectives[1]", "an slo/v1 SLO has one objective; write each further objective as an SLO of its own")
-	}
-	first := resolve(objs.val.Content[0])
-	os := o.fields(first, "spec.objectives[0]", "displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow", "indicator", "indicatorRef", "compositeWeight")
+	obw := "spec.objectives[" + itoa(i) + "]"
+	first := resolve(objs.val.Content[i])
+	os := o.fields(first, obw, "displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow", "indicator", "indicatorRef", "compositeWeight")
 	switch {
 	case os["target"].val != nil:
 		t := os["target"]
 		p, err := percent(t.val.Value)
 		if err != nil {
-			o.errorf(t.val, "spec/type", "spec.objectives[0].target: expected a number in [0, 1), got %s", describe(t.val))
+			o.errorf(t.val, "spec/type", obw+".target: expected a number in [0, 1), got %s", describe(t.val))
 			return nil, nil
 		}
 		set(out, "objective", t.key, number(p, t.val))
@@ -244,7 +268,7 @@ func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
 		t := os["targetPercent"]
 		set(out, "objective", t.key, clone(t.val))
 	default:
-		o.errorf(first, "spec/required", "spec.objectives[0]: give target or targetPercent")
+		o.errorf(first, "spec/required", "%s: give target or targetPercent", obw)
 		return nil, nil
 	}
 	// A threshold SLI is good where its query compares with the
@@ -252,27 +276,27 @@ func (o *oslo) slo(obj *oObject) (service *yaml.Node, out *yaml.Node) {
 	var thr *threshold
 	threshold := get(sli.spec.val, "thresholdMetric") != nil
 	if threshold {
-		thr = o.threshold(first, os)
+		thr = o.threshold(first, obw, os)
 		if thr == nil {
 			return nil, nil
 		}
 	} else if op, ok := os["op"]; ok && os["value"].val == nil && op.val.Value != "gt" && op.val.Value != "gte" {
-		o.unsupported(op.val, "spec.objectives[0].op", "a ratio objective holds when the good ratio is above the target (gt or gte), got "+quote(op.val.Value))
+		o.unsupported(op.val, obw+".op", "a ratio objective holds when the good ratio is above the target (gt or gte), got "+quote(op.val.Value))
 	}
 	for _, k := range []string{"value", "indicator", "indicatorRef", "compositeWeight"} {
 		if k == "value" && threshold {
 			continue
 		}
 		if f, ok := os[k]; ok {
-			o.unsupported(f.key, "spec.objectives[0]."+k, "threshold objectives and composite SLOs have no slo/v1 equivalent; an slo/v1 SLO is an objective on a ratio of events")
+			o.unsupported(f.key, obw+"."+k, "threshold objectives and composite SLOs have no slo/v1 equivalent; an slo/v1 SLO is an objective on a ratio of events")
 		}
 	}
 	if f, ok := os["displayName"]; ok {
-		o.unmapped(f.key, "spec.objectives[0].displayName", "slo has no display names")
+		o.unmapped(f.key, obw+".displayName", "slo has no display names")
 	}
 	for _, k := range []string{"timeSliceTarget", "timeSliceWindow"} {
 		if f, ok := os[k]; ok {
-			o.unmapped(f.key, "spec.objectives[0]."+k, "slo budgets by events: the SLO counts good events over all events, with no time slices")
+			o.unmapped(f.key, obw+"."+k, "slo budgets by events: the SLO counts good events over all events, with no time slices")
 		}
 	}
 	if b, ok := fs["budgetingMethod"]; ok && b.val.Value != "Occurrences" {
@@ -433,24 +457,24 @@ type threshold struct {
 // thresholdBad is, for each objective op, the comparison that breaks it.
 var thresholdBad = map[string]string{"lt": ">=", "lte": ">", "gt": "<=", "gte": "<"}
 
-func (o *oslo) threshold(first *yaml.Node, os map[string]field) *threshold {
+func (o *oslo) threshold(first *yaml.Node, what string, os map[string]field) *threshold {
 	op, ok := os["op"]
 	if !ok {
-		o.errorf(first, "spec/required", "spec.objectives[0].op: missing; a threshold SLI needs op (lt, lte, gt or gte) and value")
+		o.errorf(first, "spec/required", "%s.op: missing; a threshold SLI needs op (lt, lte, gt or gte) and value", what)
 		return nil
 	}
 	bad, ok := thresholdBad[op.val.Value]
 	if !ok {
-		o.errorf(op.val, "spec/type", "spec.objectives[0].op: expected lt, lte, gt or gte, got %s", describe(op.val))
+		o.errorf(op.val, "spec/type", "%s.op: expected lt, lte, gt or gte, got %s", what, describe(op.val))
 		return nil
 	}
 	v, ok := os["value"]
 	if !ok {
-		o.errorf(first, "spec/required", "spec.objectives[0].value: missing; a threshold SLI needs op and value")
+		o.errorf(first, "spec/required", "%s.value: missing; a threshold SLI needs op and value", what)
 		return nil
 	}
 	if _, err := strconv.ParseFloat(v.val.Value, 64); err != nil || v.val.Kind != yaml.ScalarNode {
-		o.errorf(v.val, "spec/type", "spec.objectives[0].value: expected a number, got %s", describe(v.val))
+		o.errorf(v.val, "spec/type", "%s.value: expected a number, got %s", what, describe(v.val))
 		return nil
 	}
 	return &threshold{bad: bad, value: v.val.Value}
