@@ -17,9 +17,9 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
-	"github.com/slo-compiler/slo/internal/target"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
+	"github.com/slo-compiler/slo/internal/target"
 )
 
 const locateSpec = `version: slo/v1
