@@ -49,6 +49,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -403,6 +404,8 @@ func (pv *prover) aggShape(e *parser.AggregateExpr) shape {
 	switch e.Op {
 	case parser.TOPK, parser.BOTTOMK, parser.LIMITK, parser.LIMIT_RATIO:
 		return s
+	case parser.COUNT_VALUES:
+		return countValuesShape(e, s)
 	case parser.SUM, parser.AVG, parser.MIN, parser.MAX, parser.COUNT, parser.GROUP,
 		parser.STDDEV, parser.STDVAR, parser.QUANTILE:
 	default:
@@ -421,6 +424,40 @@ func (pv *prover) aggShape(e *parser.AggregateExpr) shape {
 		}
 	}
 	return shape{ok: true, names: names, key: names, konst: konst}
+}
+
+// countValuesShape: count_values fails only on an invalid label name
+// (the check of evaluator.eval); its series are its groups, each input
+// series' grouping labels with the value label set to the sample value,
+// so two of them differ in a grouping label or the value label, and there
+// are no more of them than input series.
+func countValuesShape(e *parser.AggregateExpr, s shape) shape {
+	sl, ok := e.Param.(*parser.StringLiteral)
+	if !ok || !model.UTF8Validation.IsValidLabelName(sl.Val) {
+		return notProven
+	}
+	l := sl.Val
+	var out shape
+	if e.Without {
+		// generateGroupingLabels drops the grouping labels and the
+		// metric name only.
+		drop := append(slices.Clone(e.Grouping), labels.MetricName)
+		names := s.names.union(fin(l)).minus(drop...)
+		out = shape{ok: true, names: names, key: names, konst: s.withoutKonst(append(drop, l)...)}
+	} else {
+		names := fin(append(slices.Clone(e.Grouping), l)...)
+		konst := map[string]string{}
+		for _, g := range e.Grouping {
+			if v, ok := s.konstVal(g); ok && g != l {
+				konst[g] = v
+			}
+		}
+		out = shape{ok: true, names: names, key: names, konst: konst}
+	}
+	if s.key.empty() {
+		out.key = fin() // At most one input series: at most one group.
+	}
+	return out
 }
 
 func (pv *prover) binaryShape(e *parser.BinaryExpr) shape {
