@@ -23,8 +23,6 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/storage"
-	"github.com/prometheus/prometheus/tsdb"
-	"github.com/prometheus/prometheus/util/teststorage"
 )
 
 // RecordState is what Record keeps between calls for one rule.
@@ -41,10 +39,7 @@ func NewRecordState() *RecordState { return &RecordState{Done: -1} }
 // EnableRecording creates the store Record writes into; from then on rules
 // and queries read the input and the recorded outputs merged.
 func (s *Session) EnableRecording() error {
-	side, err := newSideStore()
-	if err != nil {
-		return err
-	}
+	side := newSideStore()
 	s.side = side
 	s.queryable = mergedQueryable(s.suite.Storage(), side)
 	return nil
@@ -148,10 +143,7 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 	if loadErr != nil {
 		return "", 0 // So does the evaluation.
 	}
-	store, err := newSideStore()
-	if err != nil {
-		return "scanning for rule errors failed: " + err.Error(), 0
-	}
+	store := newSideStore()
 	defer store.Close()
 	q := mergedQueryable(suite.Storage(), store)
 	ctx := context.Background()
@@ -233,19 +225,6 @@ func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint t
 		}
 	}
 	return ""
-}
-
-// newSideStore returns a storage for rule outputs computed by range
-// queries.
-func newSideStore() (*teststorage.TestStorage, error) {
-	return teststorage.NewWithError(cheapStorage, func(o *tsdb.Options) {
-		// One block range covering any test, so samples of any age can be
-		// appended and nothing is compacted.
-		o.MinBlockDuration = int64(100 * 365 * 24 * time.Hour / time.Millisecond)
-		o.MaxBlockDuration = o.MinBlockDuration
-		// Samples are appended before anything reads them.
-		o.IsolationDisabled = true
-	})
 }
 
 func rangeQuery(ctx context.Context, engine *promql.Engine, q storage.Queryable, qs string, start, end time.Time, iv time.Duration) (promql.Matrix, error) {

@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/storage"
-	"github.com/prometheus/prometheus/util/teststorage"
 )
 
 // Options configure a Session.
@@ -91,7 +90,7 @@ type Session struct {
 	engine *promql.Engine
 	// side holds rule outputs computed by range queries (Record); queries
 	// read it merged with the input once it exists.
-	side      *teststorage.TestStorage
+	side      *sideStore
 	queryable storage.Queryable
 	view      storage.Queryable
 	mopts     *rules.ManagerOptions
