@@ -265,9 +265,20 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 	}
 	limit := s.single[i].Limit()
 	qo := s.single[i].QueryOffset()
+	side, _ := app.(*sideAppender)
+	appendF := func(sr *out, t int64, v float64) error {
+		if side != nil {
+			return side.appendKeyed(sr.key, sr.lset, t, v)
+		}
+		_, err := app.Append(0, sr.lset, t, v)
+		return err
+	}
+	// Two maps, reused: cur of this step, prev of the last.
+	spare := make(map[string]labels.Labels, len(series))
 	for g := lo; g <= hi; g++ {
 		t := timestamp.FromTime(mint.Add(time.Duration(g)*iv - qo))
-		cur := make(map[string]labels.Labels, len(series))
+		cur := spare
+		clear(cur)
 		for _, sr := range series {
 			for len(sr.fl) > 0 && sr.fl[0].T < t {
 				sr.fl = sr.fl[1:]
@@ -286,7 +297,7 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 				if _, dup := cur[sr.key]; dup {
 					return nil, "rule " + r.Name() + " produced duplicate series"
 				}
-				_, err = app.Append(0, sr.lset, t, sr.fl[0].F)
+				err = appendF(sr, t, sr.fl[0].F)
 			default:
 				continue
 			}
@@ -300,10 +311,22 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 		}
 		for k, l := range prev {
 			if _, ok := cur[k]; !ok {
-				if _, err := app.Append(0, l, t, math.Float64frombits(value.StaleNaN)); err != nil {
+				var err error
+				if side != nil {
+					err = side.appendKeyed(k, l, t, math.Float64frombits(value.StaleNaN))
+				} else {
+					_, err = app.Append(0, l, t, math.Float64frombits(value.StaleNaN))
+				}
+				if err != nil {
 					return nil, "appending stale markers failed: " + err.Error()
 				}
 			}
+		}
+		if g == lo {
+			// prev came from the caller: never reuse it.
+			spare = make(map[string]labels.Labels, len(series))
+		} else {
+			spare = prev
 		}
 		prev = cur
 	}

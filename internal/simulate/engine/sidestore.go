@@ -138,7 +138,15 @@ func (a *sideAppender) Append(ref storage.SeriesRef, l labels.Labels, t int64, v
 	if a.Appender != nil {
 		return a.Appender.Append(ref, l, t, v)
 	}
-	key := string(l.Bytes(nil))
+	return 0, a.appendKeyed(string(l.Bytes(nil)), l, t, v)
+}
+
+// appendKeyed is Append of a series whose key (l.Bytes) the caller has.
+func (a *sideAppender) appendKeyed(key string, l labels.Labels, t int64, v float64) error {
+	if a.Appender != nil {
+		_, err := a.Appender.Append(0, l, t, v)
+		return err
+	}
 	prev, ok := a.last[key]
 	last, lastV := prev.t, prev.v
 	if !ok {
@@ -152,17 +160,17 @@ func (a *sideAppender) Append(ref storage.SeriesRef, l labels.Labels, t int64, v
 	if ok {
 		switch {
 		case t < last:
-			return 0, storage.ErrOutOfOrderSample
+			return storage.ErrOutOfOrderSample
 		case t == last && math.Float64bits(v) == math.Float64bits(lastV):
-			return 0, nil
+			return nil
 		case t == last:
-			return 0, storage.ErrDuplicateSampleForTimestamp
+			return storage.ErrDuplicateSampleForTimestamp
 		}
 	}
 	smp := sideSample{lset: l, key: key, t: t, v: v}
 	a.pending = append(a.pending, smp)
 	a.last[key] = smp
-	return 0, nil
+	return nil
 }
 
 func (a *sideAppender) AppendHistogram(ref storage.SeriesRef, l labels.Labels, t int64, h *histogram.Histogram, fh *histogram.FloatHistogram) (storage.SeriesRef, error) {
