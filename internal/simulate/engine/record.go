@@ -132,21 +132,27 @@ func (s *Session) LabelSets(i int, start time.Time, count int, iv time.Duration)
 // group must run exhaustively ("" if no rule fails) and how many rules
 // it evaluated.
 func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Duration) (reason string, scanned int) {
-	suite, err := newLoader(s.series, s.start, s.opts.EnableDelayedNameRemoval)
-	if err != nil {
-		return "", 0 // The evaluation reports it.
-	}
-	defer suite.Close()
-	disableCompactions(suite.Storage())
-	var loadErr error
-	suite.WithSamplesTill(mint.Add(time.Duration(lastStep)*iv), func(err error) { loadErr = err })
-	if loadErr != nil {
-		return "", 0 // So does the evaluation.
-	}
+	ctx := context.Background()
 	store := newSideStore()
 	defer store.Close()
-	q := mergedQueryable(suite.Storage(), store)
-	ctx := context.Background()
+	var q storage.Queryable = store
+	if ok, err := loadInto(store, s.series, s.start, mint.Add(time.Duration(lastStep)*iv)); err != nil {
+		return "", 0 // The evaluation reports it.
+	} else if !ok {
+		// Notation only promqltest reads: a TSDB of its own.
+		suite, err := newLoader(s.series, s.start, s.opts.EnableDelayedNameRemoval)
+		if err != nil {
+			return "", 0 // The evaluation reports it.
+		}
+		defer suite.Close()
+		disableCompactions(suite.Storage())
+		var loadErr error
+		suite.WithSamplesTill(mint.Add(time.Duration(lastStep)*iv), func(err error) { loadErr = err })
+		if loadErr != nil {
+			return "", 0 // So does the evaluation.
+		}
+		q = mergedQueryable(suite.Storage(), store)
+	}
 	for i, r := range s.rules {
 		if !need[i] {
 			continue
@@ -175,6 +181,38 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 		}
 	}
 	return "", scanned
+}
+
+// loadInto appends the input series (in the notation fastLoader reads;
+// false if they are not) up to till into a side store, which scanning
+// reads as the evaluation reads its TSDB: the same float values (and
+// native histograms, which the side store keeps in a TSDB). The rule
+// outputs Scan appends have other label sets (ScanNeeds), so they go
+// into the same store.
+func loadInto(store *sideStore, input string, start, till time.Time) (bool, error) {
+	series, ok := parseFastSeries(input, start)
+	if !ok {
+		return false, nil
+	}
+	app := store.Appender(context.Background())
+	for _, s := range series {
+		for _, smp := range s.samples {
+			if smp.t > till.UnixMilli() {
+				break
+			}
+			var err error
+			if smp.v.Histogram != nil {
+				_, err = app.AppendHistogram(0, s.metric, smp.t, nil, smp.v.Histogram)
+			} else {
+				_, err = app.Append(0, s.metric, smp.t, smp.v.Value)
+			}
+			if err != nil {
+				_ = app.Rollback()
+				return true, err
+			}
+		}
+	}
+	return true, app.Commit()
 }
 
 // checkAlertSteps checks an alerting rule's results at every step for
