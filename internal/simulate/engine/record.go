@@ -241,10 +241,20 @@ func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint t
 		slices.Sort(series[j].ts)
 	}
 	limit := s.single[i].Limit()
+	// Without two series of one key, and with no more series than the
+	// limit, no step can fail.
+	keys := make(map[string]bool, len(series))
+	for _, sr := range series {
+		keys[sr.key] = true
+	}
+	if len(keys) == len(series) && (limit <= 0 || len(series) <= limit) {
+		return ""
+	}
 	qo := s.single[i].QueryOffset()
+	seen := map[string]bool{}
 	for k := 0; k <= lastStep; k++ {
 		t := mint.Add(time.Duration(k)*iv - qo).UnixMilli()
-		seen := map[string]bool{}
+		clear(seen)
 		for j := range series {
 			sr := &series[j]
 			for len(sr.ts) > 0 && sr.ts[0] < t {
