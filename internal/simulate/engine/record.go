@@ -124,8 +124,8 @@ func (s *Session) LabelSets(i int, start time.Time, count int, iv time.Duration)
 
 // Scan evaluates each rule need marks over every step 0..lastStep with one
 // range query, in evaluation order, on a separate copy of the input with
-// every sample up to lastStep loaded; recorded outputs are written to a
-// store of their own, so later rules read them. A recording rule's result
+// every sample up to lastStep loaded (in a side store; see loadInto);
+// recorded outputs are written next to it, so later rules read them. A recording rule's result
 // is checked per step for duplicate label sets after applying its labels
 // and against the group limit, an alerting rule's for duplicates after
 // applying the alert labels and against the limit. It returns why the

@@ -22,14 +22,17 @@ package plan
 //     __name__ or setting rule labels cannot collide series when the key
 //     has none of those labels; `sum(...)` has the empty key (at most one
 //     series), so a group limit cannot be exceeded. Anything the argument
-//     does not cover (label_replace, count_values, histogram_quantile,
-//     templated alert labels, unknown functions, ...) is not proven.
+//     does not cover (label_replace, histogram_quantile, templated alert
+//     labels, unknown functions, ...) is not proven. count_values by
+//     (g) ("l", x) has key g plus l, and the empty key when x has it
+//     (one input series, one group); its only error is an invalid l.
 //  2. By scanning (ScanNeeds picks the rules, engine.Session.Scan runs it): the rules not proven, and the recording rules
 //     they read (transitively), are evaluated over the whole range with
 //     one range query each, in promtool's order, on a separate copy of
 //     the input with every input sample up to lastStep loaded; recorded
-//     outputs are written to a storage of their own, as materialize.go
-//     does, so later rules read them. Per step, a recording rule's result
+//     outputs are written next to it (rules whose outputs an input
+//     series may share are never scanned), as materialize.go does, so
+//     later rules read them. Per step, a recording rule's result
 //     is checked for duplicate label sets after applying its labels and
 //     against the group limit (appendRecorded), an alerting rule's for
 //     duplicates after applying alert labels and against the limit (the
