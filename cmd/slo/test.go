@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
@@ -29,6 +30,8 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "coverage", Usage: "print which alerts lack a firing or a silent scenario"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show durations and evaluation counts of passing scenarios"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "run the scenarios, then rerun those a saved file affects and show which verdicts changed, until Ctrl-C"},
+			// Hidden, for profiling the simulator: go tool pprof -top FILE.
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a CPU profile of the run to `FILE`"},
 		}, limitFlags()...),
 		OnUsageError: usageError,
 		Action: func(c *cli.Context) error {
@@ -44,6 +47,14 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 			lim, err := limitsFrom(c, stderr)
 			if err != nil {
 				return err
+			}
+			if f := c.String("cpuprofile"); f != "" {
+				stop, err := startCPUProfile(f)
+				if err != nil {
+					fmt.Fprintf(stderr, "slo: --cpuprofile: %v\n", err)
+					return exitCode(exitFailure)
+				}
+				defer stop()
 			}
 			opts := app.TestOptions{Paths: c.Args().Slice(), Exhaustive: c.Bool("exhaustive"), Limits: lim}
 			if r := c.String("run"); r != "" {
@@ -112,4 +123,21 @@ func reportFormats(c *cli.Context, stderr io.Writer) (format, diagFormat string,
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// startCPUProfile writes a CPU profile to path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }

@@ -216,6 +216,16 @@ func (o *observation) names(k int) map[string]bool {
 	return names
 }
 
+// observes reports whether alert name is observed at step k.
+func (o *observation) observes(k int, name string) bool {
+	for _, r := range o.ranges {
+		if r.Names[name] && plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
+			return true
+		}
+	}
+	return false
+}
+
 // record notes the states after evaluation step k, but those of rules
 // stale says were not evaluated at k (compressed rules, whose states
 // catchUp derives later). It is called at every step either mode
@@ -265,7 +275,7 @@ func appendStates(states []AlertState, sess *engine.Session, r engine.Rule, mint
 // derive records, at a step s that compressed rule r skipped, the states
 // it had then: those of its last evaluation, firing once `for` has passed.
 func (o *observation) derive(s int, sess *engine.Session, r engine.Rule) {
-	if o == nil || !o.names(s)[r.Name] {
+	if o == nil || !o.observes(s, r.Name) {
 		return
 	}
 	t := time.Duration(s) * o.iv

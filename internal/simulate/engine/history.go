@@ -38,7 +38,7 @@ type Series struct {
 // OpenHistory opens an empty history storage that accepts samples of any
 // age, in any order of series (each series in time order).
 func OpenHistory(o EvalEngineOptions) (*History, error) {
-	st, err := newSideStore()
+	st, err := openSideTSDB()
 	if err != nil {
 		return nil, err
 	}

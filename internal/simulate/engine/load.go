@@ -87,6 +87,20 @@ type fastLoader struct {
 }
 
 func newFastLoader(input string, start time.Time) (*fastLoader, bool) {
+	series, ok := parseFastSeries(input, start)
+	if !ok {
+		return nil, false
+	}
+	st, err := teststorage.NewWithError(cheapStorage)
+	if err != nil {
+		return nil, false
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &fastLoader{st: st, ctx: ctx, cancel: cancel, series: series}, true
+}
+
+// parseFastSeries reads input in the notation fastLoader takes.
+func parseFastSeries(input string, start time.Time) ([]*fastSeries, bool) {
 	lines := strings.Split(input, "\n")
 	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
@@ -137,12 +151,7 @@ func newFastLoader(input string, start time.Time) (*fastLoader, bool) {
 		byHash[h] = len(series)
 		series = append(series, s)
 	}
-	st, err := teststorage.NewWithError(cheapStorage)
-	if err != nil {
-		return nil, false
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &fastLoader{st: st, ctx: ctx, cancel: cancel, series: series}, true
+	return series, true
 }
 
 func (l *fastLoader) Storage() storage.Storage { return l.st }

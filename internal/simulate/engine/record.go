@@ -23,8 +23,6 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/storage"
-	"github.com/prometheus/prometheus/tsdb"
-	"github.com/prometheus/prometheus/util/teststorage"
 )
 
 // RecordState is what Record keeps between calls for one rule.
@@ -41,10 +39,7 @@ func NewRecordState() *RecordState { return &RecordState{Done: -1} }
 // EnableRecording creates the store Record writes into; from then on rules
 // and queries read the input and the recorded outputs merged.
 func (s *Session) EnableRecording() error {
-	side, err := newSideStore()
-	if err != nil {
-		return err
-	}
+	side := newSideStore()
 	s.side = side
 	s.queryable = mergedQueryable(s.suite.Storage(), side)
 	return nil
@@ -129,32 +124,35 @@ func (s *Session) LabelSets(i int, start time.Time, count int, iv time.Duration)
 
 // Scan evaluates each rule need marks over every step 0..lastStep with one
 // range query, in evaluation order, on a separate copy of the input with
-// every sample up to lastStep loaded; recorded outputs are written to a
-// store of their own, so later rules read them. A recording rule's result
+// every sample up to lastStep loaded (in a side store; see loadInto);
+// recorded outputs are written next to it, so later rules read them. A recording rule's result
 // is checked per step for duplicate label sets after applying its labels
 // and against the group limit, an alerting rule's for duplicates after
 // applying the alert labels and against the limit. It returns why the
 // group must run exhaustively ("" if no rule fails) and how many rules
 // it evaluated.
 func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Duration) (reason string, scanned int) {
-	suite, err := newLoader(s.series, s.start, s.opts.EnableDelayedNameRemoval)
-	if err != nil {
-		return "", 0 // The evaluation reports it.
-	}
-	defer suite.Close()
-	disableCompactions(suite.Storage())
-	var loadErr error
-	suite.WithSamplesTill(mint.Add(time.Duration(lastStep)*iv), func(err error) { loadErr = err })
-	if loadErr != nil {
-		return "", 0 // So does the evaluation.
-	}
-	store, err := newSideStore()
-	if err != nil {
-		return "scanning for rule errors failed: " + err.Error(), 0
-	}
-	defer store.Close()
-	q := mergedQueryable(suite.Storage(), store)
 	ctx := context.Background()
+	store := newSideStore()
+	defer store.Close()
+	var q storage.Queryable = store
+	if ok, err := loadInto(store, s.series, s.start, mint.Add(time.Duration(lastStep)*iv)); err != nil {
+		return "", 0 // The evaluation reports it.
+	} else if !ok {
+		// Notation only promqltest reads: a TSDB of its own.
+		suite, err := newLoader(s.series, s.start, s.opts.EnableDelayedNameRemoval)
+		if err != nil {
+			return "", 0 // The evaluation reports it.
+		}
+		defer suite.Close()
+		disableCompactions(suite.Storage())
+		var loadErr error
+		suite.WithSamplesTill(mint.Add(time.Duration(lastStep)*iv), func(err error) { loadErr = err })
+		if loadErr != nil {
+			return "", 0 // So does the evaluation.
+		}
+		q = mergedQueryable(suite.Storage(), store)
+	}
 	for i, r := range s.rules {
 		if !need[i] {
 			continue
@@ -185,6 +183,38 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 	return "", scanned
 }
 
+// loadInto appends the input series (in the notation fastLoader reads;
+// false if they are not) up to till into a side store, which scanning
+// reads as the evaluation reads its TSDB: the same float values (and
+// native histograms, which the side store keeps in a TSDB). The rule
+// outputs Scan appends have other label sets (ScanNeeds), so they go
+// into the same store.
+func loadInto(store *sideStore, input string, start, till time.Time) (bool, error) {
+	series, ok := parseFastSeries(input, start)
+	if !ok {
+		return false, nil
+	}
+	app := store.Appender(context.Background())
+	for _, s := range series {
+		for _, smp := range s.samples {
+			if smp.t > till.UnixMilli() {
+				break
+			}
+			var err error
+			if smp.v.Histogram != nil {
+				_, err = app.AppendHistogram(0, s.metric, smp.t, nil, smp.v.Histogram)
+			} else {
+				_, err = app.Append(0, s.metric, smp.t, smp.v.Value)
+			}
+			if err != nil {
+				_ = app.Rollback()
+				return true, err
+			}
+		}
+	}
+	return true, app.Commit()
+}
+
 // checkAlertSteps checks an alerting rule's results at every step for
 // duplicate label sets after applying the alert labels, and against the
 // group limit.
@@ -211,10 +241,20 @@ func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint t
 		slices.Sort(series[j].ts)
 	}
 	limit := s.single[i].Limit()
+	// Without two series of one key, and with no more series than the
+	// limit, no step can fail.
+	keys := make(map[string]bool, len(series))
+	for _, sr := range series {
+		keys[sr.key] = true
+	}
+	if len(keys) == len(series) && (limit <= 0 || len(series) <= limit) {
+		return ""
+	}
 	qo := s.single[i].QueryOffset()
+	seen := map[string]bool{}
 	for k := 0; k <= lastStep; k++ {
 		t := mint.Add(time.Duration(k)*iv - qo).UnixMilli()
-		seen := map[string]bool{}
+		clear(seen)
 		for j := range series {
 			sr := &series[j]
 			for len(sr.ts) > 0 && sr.ts[0] < t {
@@ -233,19 +273,6 @@ func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint t
 		}
 	}
 	return ""
-}
-
-// newSideStore returns a storage for rule outputs computed by range
-// queries.
-func newSideStore() (*teststorage.TestStorage, error) {
-	return teststorage.NewWithError(cheapStorage, func(o *tsdb.Options) {
-		// One block range covering any test, so samples of any age can be
-		// appended and nothing is compacted.
-		o.MinBlockDuration = int64(100 * 365 * 24 * time.Hour / time.Millisecond)
-		o.MaxBlockDuration = o.MinBlockDuration
-		// Samples are appended before anything reads them.
-		o.IsolationDisabled = true
-	})
 }
 
 func rangeQuery(ctx context.Context, engine *promql.Engine, q storage.Queryable, qs string, start, end time.Time, iv time.Duration) (promql.Matrix, error) {
@@ -286,9 +313,20 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 	}
 	limit := s.single[i].Limit()
 	qo := s.single[i].QueryOffset()
+	side, _ := app.(*sideAppender)
+	appendF := func(sr *out, t int64, v float64) error {
+		if side != nil {
+			return side.appendKeyed(sr.key, sr.lset, t, v)
+		}
+		_, err := app.Append(0, sr.lset, t, v)
+		return err
+	}
+	// Two maps, reused: cur of this step, prev of the last.
+	spare := make(map[string]labels.Labels, len(series))
 	for g := lo; g <= hi; g++ {
 		t := timestamp.FromTime(mint.Add(time.Duration(g)*iv - qo))
-		cur := make(map[string]labels.Labels, len(series))
+		cur := spare
+		clear(cur)
 		for _, sr := range series {
 			for len(sr.fl) > 0 && sr.fl[0].T < t {
 				sr.fl = sr.fl[1:]
@@ -307,7 +345,7 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 				if _, dup := cur[sr.key]; dup {
 					return nil, "rule " + r.Name() + " produced duplicate series"
 				}
-				_, err = app.Append(0, sr.lset, t, sr.fl[0].F)
+				err = appendF(sr, t, sr.fl[0].F)
 			default:
 				continue
 			}
@@ -321,10 +359,22 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 		}
 		for k, l := range prev {
 			if _, ok := cur[k]; !ok {
-				if _, err := app.Append(0, l, t, math.Float64frombits(value.StaleNaN)); err != nil {
+				var err error
+				if side != nil {
+					err = side.appendKeyed(k, l, t, math.Float64frombits(value.StaleNaN))
+				} else {
+					_, err = app.Append(0, l, t, math.Float64frombits(value.StaleNaN))
+				}
+				if err != nil {
 					return nil, "appending stale markers failed: " + err.Error()
 				}
 			}
+		}
+		if g == lo {
+			// prev came from the caller: never reuse it.
+			spare = make(map[string]labels.Labels, len(series))
+		} else {
+			spare = prev
 		}
 		prev = cur
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/prometheus/common/promslog"
@@ -17,7 +18,6 @@ import (
 	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/storage"
-	"github.com/prometheus/prometheus/util/teststorage"
 )
 
 // Options configure a Session.
@@ -91,7 +91,7 @@ type Session struct {
 	engine *promql.Engine
 	// side holds rule outputs computed by range queries (Record); queries
 	// read it merged with the input once it exists.
-	side      *teststorage.TestStorage
+	side      *sideStore
 	queryable storage.Queryable
 	view      storage.Queryable
 	mopts     *rules.ManagerOptions
@@ -349,26 +349,57 @@ func orderedGroups(groupsMap map[string]*rules.Group, groupOrder map[string]int,
 func groupPositions(ruleFiles []string) map[string]int {
 	pos := map[string]int{}
 	for _, f := range ruleFiles {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		var doc struct {
-			Groups []struct {
-				Name string `yaml:"name"`
-			} `yaml:"groups"`
-		}
-		if yaml.Unmarshal(b, &doc) != nil {
-			continue
-		}
-		for i, g := range doc.Groups {
-			k := rules.GroupKey(f, g.Name)
+		for i, name := range groupNames(f) {
+			k := rules.GroupKey(f, name)
 			if _, ok := pos[k]; !ok {
 				pos[k] = i
 			}
 		}
 	}
 	return pos
+}
+
+// groupNameCache keeps the group names of rule files by path and content
+// (as cachingLoader keeps the parsed files): decoding the YAML again for
+// every scenario of a spec was a fiftieth of slo test's CPU time.
+var groupNameCache = struct {
+	sync.Mutex
+	m map[string][]string
+}{m: map[string][]string{}}
+
+// groupNames returns the names of the groups of a rule file, in order
+// (none if it cannot be read).
+func groupNames(f string) []string {
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return nil
+	}
+	key := f + "\x00" + string(b)
+	groupNameCache.Lock()
+	names, ok := groupNameCache.m[key]
+	groupNameCache.Unlock()
+	if ok {
+		return names
+	}
+	var doc struct {
+		Groups []struct {
+			Name string `yaml:"name"`
+		} `yaml:"groups"`
+	}
+	if yaml.Unmarshal(b, &doc) != nil {
+		return nil
+	}
+	names = make([]string, len(doc.Groups))
+	for i, g := range doc.Groups {
+		names[i] = g.Name
+	}
+	groupNameCache.Lock()
+	if len(groupNameCache.m) >= maxCachedRuleFiles {
+		clear(groupNameCache.m)
+	}
+	groupNameCache.m[key] = names
+	groupNameCache.Unlock()
+	return names
 }
 
 // disableCompactions stops a test storage from compacting its head into

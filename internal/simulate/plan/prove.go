@@ -22,14 +22,17 @@ package plan
 //     __name__ or setting rule labels cannot collide series when the key
 //     has none of those labels; `sum(...)` has the empty key (at most one
 //     series), so a group limit cannot be exceeded. Anything the argument
-//     does not cover (label_replace, count_values, histogram_quantile,
-//     templated alert labels, unknown functions, ...) is not proven.
+//     does not cover (label_replace, histogram_quantile, templated alert
+//     labels, unknown functions, ...) is not proven. count_values by
+//     (g) ("l", x) has key g plus l, and the empty key when x has it
+//     (one input series, one group); its only error is an invalid l.
 //  2. By scanning (ScanNeeds picks the rules, engine.Session.Scan runs it): the rules not proven, and the recording rules
 //     they read (transitively), are evaluated over the whole range with
 //     one range query each, in promtool's order, on a separate copy of
 //     the input with every input sample up to lastStep loaded; recorded
-//     outputs are written to a storage of their own, as materialize.go
-//     does, so later rules read them. Per step, a recording rule's result
+//     outputs are written next to it (rules whose outputs an input
+//     series may share are never scanned), as materialize.go does, so
+//     later rules read them. Per step, a recording rule's result
 //     is checked for duplicate label sets after applying its labels and
 //     against the group limit (appendRecorded), an alerting rule's for
 //     duplicates after applying alert labels and against the limit (the
@@ -49,6 +52,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -403,6 +407,8 @@ func (pv *prover) aggShape(e *parser.AggregateExpr) shape {
 	switch e.Op {
 	case parser.TOPK, parser.BOTTOMK, parser.LIMITK, parser.LIMIT_RATIO:
 		return s
+	case parser.COUNT_VALUES:
+		return countValuesShape(e, s)
 	case parser.SUM, parser.AVG, parser.MIN, parser.MAX, parser.COUNT, parser.GROUP,
 		parser.STDDEV, parser.STDVAR, parser.QUANTILE:
 	default:
@@ -421,6 +427,40 @@ func (pv *prover) aggShape(e *parser.AggregateExpr) shape {
 		}
 	}
 	return shape{ok: true, names: names, key: names, konst: konst}
+}
+
+// countValuesShape: count_values fails only on an invalid label name
+// (the check of evaluator.eval); its series are its groups, each input
+// series' grouping labels with the value label set to the sample value,
+// so two of them differ in a grouping label or the value label, and there
+// are no more of them than input series.
+func countValuesShape(e *parser.AggregateExpr, s shape) shape {
+	sl, ok := e.Param.(*parser.StringLiteral)
+	if !ok || !model.UTF8Validation.IsValidLabelName(sl.Val) {
+		return notProven
+	}
+	l := sl.Val
+	var out shape
+	if e.Without {
+		// generateGroupingLabels drops the grouping labels and the
+		// metric name only.
+		drop := append(slices.Clone(e.Grouping), labels.MetricName)
+		names := s.names.union(fin(l)).minus(drop...)
+		out = shape{ok: true, names: names, key: names, konst: s.withoutKonst(append(drop, l)...)}
+	} else {
+		names := fin(append(slices.Clone(e.Grouping), l)...)
+		konst := map[string]string{}
+		for _, g := range e.Grouping {
+			if v, ok := s.konstVal(g); ok && g != l {
+				konst[g] = v
+			}
+		}
+		out = shape{ok: true, names: names, key: names, konst: konst}
+	}
+	if s.key.empty() {
+		out.key = fin() // At most one input series: at most one group.
+	}
+	return out
 }
 
 func (pv *prover) binaryShape(e *parser.BinaryExpr) shape {

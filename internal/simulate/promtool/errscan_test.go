@@ -55,6 +55,11 @@ func TestScanFindsErrorsAtUnobservedSteps(t *testing.T) {
         expr: x > 0
         labels:
           a: same`, "rule: A, time: 3m0s, err: vector contains metrics with the same labelset after applying alert labels"},
+		{"duplicates out of count_values after alert labels", `
+      - alert: A
+        expr: count_values("v", x) > 0
+        labels:
+          v: same`, "rule: A, time: 3m0s, err: vector contains metrics with the same labelset after applying alert labels"},
 		{"duplicates out of a function", `
       - record: r
         expr: rate({__name__=~"x|z"}[2m])`, "rule: r, time: 4m0s, err: vector cannot contain metrics with the same labelset"},
@@ -127,6 +132,20 @@ func TestScanOnlyWhatCannotBeProven(t *testing.T) {
 		{"self-reference through an offset", `
       - record: acc
         expr: sum by (a) (x) + (acc offset 2m or sum by (a) (x) * 0)`, 0},
+		{"count_values joined on its value label, as the monthly projection does", `
+      - record: r
+        expr: sum(x) * on() group_left(m) count_values("m", month(vector(time())))`, 0},
+		{"count_values by a label, divided on it", `
+      - record: r
+        expr: count_values by (a) ("v", x) / on(a, v) count_values by (a) ("v", x)`, 0},
+		{"count_values without a label", `
+      - alert: A
+        expr: count_values without (b) ("v", y) > 0
+        labels: {severity: page}`, 0},
+		{"count_values of several series under an alert label it sets", `
+      - alert: A
+        expr: count_values("v", y) > 0
+        labels: {v: same}`, 1},
 		{"label_replace, which the prover does not cover", `
       - record: r
         expr: label_replace(x, "b", "$1", "a", "(.*)")`, 1},
