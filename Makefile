@@ -23,21 +23,38 @@ run: build
 # slo check, the CI gate, on the repository itself and on examples/checkout.
 test: lint unit heavy check-output realservers check
 
+# Tests that spend their time evaluating scenarios or parsing in a single
+# goroutine. Under the race detector they take 5 to 10 times as long (the
+# CLI scripts of cmd/slo alone 150 s of CPU instead of 15) and find nothing:
+# the code that runs in parallel (harness.Run's workers, app's eachIndex,
+# slo report's and slo diff's plot workers, the promtool runner's groups,
+# slo diff's behaviour workers) runs under -race in unit through smaller
+# tests of the same packages (TestLatencyScenarios, TestDiffFolders,
+# TestDiffPlots, TestStarterPasses, TestParallelOrder, TestAgainstPromtool,
+# internal/harness's and internal/diff's tests). So unit runs them without
+# -race, with the same -short assertions; the simulate ones run in heavy's
+# full ./internal/simulate/... run. test-all runs them under -race too.
+NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork)$$
+
 unit:
-	$(GO) test -race -shuffle=on -short -count=1 $(PKGS)
+	$(GO) test -race -shuffle=on -short -count=1 -skip '$(NORACE)' $(PKGS)
+	$(GO) test -shuffle=on -short -count=1 -run '$(NORACE)' ./cmd/slo/ ./internal/app/ ./internal/signal/ ./internal/spec/
 
 # The on-demand/exhaustive comparison runs over a fixed sample here (every
 # hand-written scenario, every scenario of a changed spec, one generated
-# scenario in three); test-all compares every scenario.
+# scenario in three); test-all compares every scenario. TestDiffPlots's
+# second run (the same bytes again) is left out of -short runs and runs here.
 heavy:
-	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium' ./internal/app/
+	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium|TestDiffPlots' ./internal/app/
 	$(GO) test -shuffle=on -count=1 ./internal/simulate/...
 	$(GO) test -count=1 -run 'TestDiffRepository' ./cmd/slo/
 
 # make test, then the on-demand/exhaustive comparison over every scenario of
-# the repository (about ten minutes on 2 cores).
+# the repository (about ten minutes on 2 cores), and the NORACE tests under
+# the race detector.
 test-all: test
 	SLO_COMPARE_ALL=1 $(GO) test -timeout 60m -count=1 -run 'OnDemandMatchesExhaustive' ./internal/app/
+	$(GO) test -race -timeout 30m -short -count=1 -run '$(NORACE)' $(PKGS)
 
 # Debian's prometheus and prometheus-alertmanager, started on loopback by
 # the test, load what specs/ compiles to and scrape an exporter inside the
