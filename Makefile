@@ -41,10 +41,10 @@ unit:
 	$(GO) test -shuffle=on -short -count=1 -run '$(NORACE)' ./cmd/slo/ ./internal/app/ ./internal/signal/ ./internal/spec/
 
 # The on-demand/exhaustive comparison runs over a fixed sample here (every
-# hand-written scenario, every scenario of a spec changed since the merge
-# base with main, one generated scenario in three of those up to 5,000
-# steps long); test-all (and CI on main) compares every scenario, the month
-# and week long generated ones included. TestDiffPlots's
+# scenario of a spec or scenario file changed since the merge base with
+# main; of the others up to 8 days long, every hand-written scenario and
+# one generated scenario in three); test-all (and CI on main) compares
+# every scenario, the month-long ones included. TestDiffPlots's
 # second run (the same bytes again) is left out of -short runs and runs here.
 heavy:
 	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium|TestDiffPlots' ./internal/app/
