@@ -136,7 +136,12 @@ func TestDiffPlots(t *testing.T) {
 	}
 	golden.Check(t, "testdata/diff/plots-index.html", index)
 
-	// A second run draws the same bytes.
+	// A second run draws the same bytes. It runs every scenario on both
+	// sides again, so -short runs (make unit, under -race) stop here;
+	// make heavy runs the whole test.
+	if testing.Short() {
+		return
+	}
 	again := filepath.Join(t.TempDir(), "plots")
 	draw(again)
 	for _, e := range entries {

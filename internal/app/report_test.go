@@ -94,6 +94,57 @@ func TestSmallReportInChromium(t *testing.T) {
 	openInChromium(t, path, len(doc.Sections[0].Scenarios))
 }
 
+// TestSmallReport builds the report of one small spec, as
+// TestSmallReportInChromium does, without a browser, so that -short runs
+// (make unit, under -race) run slo report's plot workers: one plotted
+// scenario per scenario slo test runs, in slo test's order, none failed,
+// and the same page on a second build.
+func TestSmallReport(t *testing.T) {
+	spec := filepath.Join(t.TempDir(), "q.yaml")
+	src := "version: slo/v1\nservice: q\nalerts:\n  - name: QueueDepthHigh\n    signal: {expr: 'sum by (stage) (queue_depth)'}\n    above: {warning: 100, critical: 200}\n    for: 5m\n"
+	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	build := func() (*htmlreport.Document, []byte) {
+		t.Helper()
+		doc, diags, err := Report(ReportOptions{Paths: []string{spec}, Parallelism: 3})
+		if err != nil || diags.HasErrors() || doc == nil {
+			t.Fatalf("report: %v %v", err, diags)
+		}
+		var buf bytes.Buffer
+		if err := htmlreport.Write(&buf, doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc, buf.Bytes()
+	}
+	doc, page := build()
+	var tested []string
+	if _, _, err := Test(TestOptions{Paths: []string{spec}, Keep: func(_ string, s *scenario.Scenario) bool { tested = append(tested, s.Name); return false }}); err != nil {
+		t.Fatal(err)
+	}
+	var plotted []string
+	for _, s := range doc.Sections {
+		for _, sc := range s.Scenarios {
+			plotted = append(plotted, sc.Name)
+			if sc.Err != "" {
+				t.Errorf("%s: %s", sc.Name, sc.Err)
+			}
+			if len(sc.Figure.Inputs) == 0 || len(sc.Figure.Bands) == 0 && strings.Contains(sc.Name, "fires") {
+				t.Errorf("%s: %d input series, %d bands; want the input and, for a firing scenario, its band", sc.Name, len(sc.Figure.Inputs), len(sc.Figure.Bands))
+			}
+		}
+	}
+	if len(tested) < 2 || strings.Join(plotted, "\n") != strings.Join(tested, "\n") {
+		t.Errorf("report plots\n%s\nslo test runs\n%s", strings.Join(plotted, "\n"), strings.Join(tested, "\n"))
+	}
+	if got := strings.Count(string(page), "<svg"); got != len(tested) {
+		t.Errorf("%d svg elements for %d scenarios", got, len(tested))
+	}
+	if _, again := build(); !bytes.Equal(page, again) {
+		t.Error("a second build of the report differs")
+	}
+}
+
 // openInChromium opens the page at path in headless Chromium and fails on
 // any console error or uncaught exception, unless the browser lays out
 // plots plots (each with a size and drawn paths), and if a screenshot of
