@@ -54,13 +54,16 @@ heavy:
 
 # make test, then what make test leaves out (make beyond-test, which the CI
 # workflow runs on the main branch): the on-demand/exhaustive comparison
-# over every scenario of the repository (about ten minutes on 2 cores), and
-# the NORACE tests under the race detector.
+# over every scenario of the repository (about ten minutes on 2 cores), the
+# NORACE tests under the race detector, and the Sloth parity comparison on
+# every Sloth example (make test runs it on getting-started only; all
+# twelve took about five minutes on a busy 2-core machine).
 test-all: test beyond-test
 
 beyond-test:
 	SLO_COMPARE_ALL=1 $(GO) test -timeout 60m -count=1 -run 'OnDemandMatchesExhaustive' ./internal/app/
 	$(GO) test -race -timeout 30m -short -count=1 -run '$(NORACE)' $(PKGS)
+	$(GO) test -timeout 30m -count=1 -run 'TestSlothParity' ./internal/app/
 
 # Debian's prometheus and prometheus-alertmanager, started on loopback by
 # the test, load what specs/ compiles to and scrape an exporter inside the
