@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
@@ -250,69 +248,5 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 	want := strings.TrimSpace(promtool.Format(f, "    "))
 	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
 		t.Errorf("a failure report: %+v", got)
-	}
-}
-
-// TestPromtoolFileFormat: every field of promtoolFile is one the promtool
-// runner takes, so that a field the runner knows is never reported
-// unknown.
-func TestPromtoolFileFormat(t *testing.T) {
-	t.Chdir(t.TempDir())
-	if err := os.WriteFile("r.yml", []byte("groups: []\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := `rule_files: [r.yml]
-evaluation_interval: 1m
-group_eval_order: []
-fuzzy_compare: false
-tests:
-  - interval: 1m
-    name: g
-    external_labels: {a: b}
-    external_url: http://x
-    start_timestamp: 0
-    input_series: [{series: 'up', values: '1'}]
-    alert_rule_test: [{eval_time: 1m, alertname: A, exp_alerts: [{exp_labels: {}, exp_annotations: {}}]}]
-    promql_expr_test: [{expr: up, eval_time: 1m, exp_samples: [{labels: 'up', value: 1, histogram: ''}]}]
-`
-	if err := os.WriteFile("p.yaml", []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
-		t.Fatal(err)
-	}
-	// The file uses every field of the format.
-	var walk func(t reflect.Type, n *yaml.Node, at string)
-	walk = func(typ reflect.Type, n *yaml.Node, at string) {
-		switch typ.Kind() {
-		case reflect.Slice:
-			for _, c := range n.Content {
-				walk(typ.Elem(), c, at+"[]")
-			}
-		case reflect.Struct:
-			for i := range typ.NumField() {
-				name, _, _ := strings.Cut(typ.Field(i).Tag.Get("yaml"), ",")
-				var v *yaml.Node
-				for k := 0; k+1 < len(n.Content); k += 2 {
-					if n.Content[k].Value == name {
-						v = n.Content[k+1]
-					}
-				}
-				if v == nil {
-					t.Errorf("the test file does not use %s.%s", at, name)
-					continue
-				}
-				walk(typ.Field(i).Type, v, at+"."+name)
-			}
-		}
-	}
-	walk(reflect.TypeFor[promtoolFile](), doc.Content[0], "")
-	fr, err := promtool.RunFile("p.yaml", promtool.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fr.Failures {
-		t.Errorf("the runner refuses a field of promtoolFile: %s", promtool.Format(f, ""))
 	}
 }

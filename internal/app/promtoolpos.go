@@ -24,7 +24,7 @@ import (
 // not be loaded, it is read again with yaml.v3: a YAML syntax error is
 // placed where the parser stopped, and the decoder's unknown or mistyped
 // fields are found by walking the file against promtool's format
-// (promtoolFile), each at its node. Anything else (promtool's own failure
+// (promtool.FileType, the runner's own types), each at its node. Anything else (promtool's own failure
 // reports, several lines by design) stays one failure at pos.
 func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 	whole := []scenario.Failure{{Pos: pos, Message: strings.TrimSpace(promtool.Format(f, "    "))}}
@@ -52,7 +52,7 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 		return whole
 	}
 	var out []scenario.Failure
-	for _, p := range promtoolSchema.Fields(doc.Content[0], reflect.TypeFor[promtoolFile]()) {
+	for _, p := range promtoolSchema.Fields(doc.Content[0], promtool.FileType) {
 		at := pos
 		at.Line, at.Col = p.Node.Line, p.Node.Column
 		out = append(out, scenario.Failure{Pos: at, Message: "yaml: " + p.Message})
@@ -71,80 +71,4 @@ var promtoolSchema = yamlschema.Checker{
 		}
 		return yamlv2.UnmarshalStrict(b, reflect.New(t).Interface())
 	},
-	// The types below stand for the promtool runner's own, and are named
-	// as those are.
-	TypeName: func(t reflect.Type) string {
-		if name, ok := promtoolTypeNames[t]; ok {
-			return name
-		}
-		return t.String()
-	},
-}
-
-var promtoolTypeNames = map[reflect.Type]string{
-	reflect.TypeFor[promtoolFile]():        "promtool.unitTestFile",
-	reflect.TypeFor[[]promtoolGroup]():     "[]promtool.testGroup",
-	reflect.TypeFor[promtoolGroup]():       "promtool.testGroup",
-	reflect.TypeFor[[]promtoolSeries]():    "[]promtool.series",
-	reflect.TypeFor[promtoolSeries]():      "promtool.series",
-	reflect.TypeFor[[]promtoolAlertTest](): "[]promtool.alertTestCase",
-	reflect.TypeFor[promtoolAlertTest]():   "promtool.alertTestCase",
-	reflect.TypeFor[[]promtoolAlert]():     "[]promtool.alert",
-	reflect.TypeFor[promtoolAlert]():       "promtool.alert",
-	reflect.TypeFor[[]promtoolExprTest]():  "[]promtool.promqlTestCase",
-	reflect.TypeFor[promtoolExprTest]():    "promtool.promqlTestCase",
-	reflect.TypeFor[[]promtoolSample]():    "[]promtool.sample",
-	reflect.TypeFor[promtoolSample]():      "promtool.sample",
-}
-
-// promtoolFile is the format of a promtool test file, as the promtool
-// runner (package simulate/promtool, whose types are its own) decodes it:
-// the fields of each level, for finding the unknown ones. Scalars are
-// strings here; only the names and the shape are read.
-// TestPromtoolFileFormat keeps it in step with the runner.
-type promtoolFile struct {
-	RuleFiles          []string        `yaml:"rule_files"`
-	EvaluationInterval string          `yaml:"evaluation_interval"`
-	GroupEvalOrder     []string        `yaml:"group_eval_order"`
-	Tests              []promtoolGroup `yaml:"tests"`
-	FuzzyCompare       string          `yaml:"fuzzy_compare"`
-}
-
-type promtoolGroup struct {
-	Interval        string              `yaml:"interval"`
-	InputSeries     []promtoolSeries    `yaml:"input_series"`
-	AlertRuleTests  []promtoolAlertTest `yaml:"alert_rule_test"`
-	PromqlExprTests []promtoolExprTest  `yaml:"promql_expr_test"`
-	ExternalLabels  map[string]string   `yaml:"external_labels"`
-	ExternalURL     string              `yaml:"external_url"`
-	TestGroupName   string              `yaml:"name"`
-	StartTimestamp  string              `yaml:"start_timestamp"`
-}
-
-type promtoolSeries struct {
-	Series string `yaml:"series"`
-	Values string `yaml:"values"`
-}
-
-type promtoolAlertTest struct {
-	EvalTime  string          `yaml:"eval_time"`
-	Alertname string          `yaml:"alertname"`
-	ExpAlerts []promtoolAlert `yaml:"exp_alerts"`
-}
-
-type promtoolAlert struct {
-	ExpLabels      map[string]string `yaml:"exp_labels"`
-	ExpAnnotations map[string]string `yaml:"exp_annotations"`
-}
-
-type promtoolExprTest struct {
-	Expr       string           `yaml:"expr"`
-	EvalTime   string           `yaml:"eval_time"`
-	ExpSamples []promtoolSample `yaml:"exp_samples"`
-}
-
-type promtoolSample struct {
-	Labels    string `yaml:"labels"`
-	Value     string `yaml:"value"`
-	Histogram string `yaml:"histogram"`
 }

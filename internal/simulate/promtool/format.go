@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -24,6 +25,10 @@ import (
 
 	"github.com/slo-compiler/slo/internal/simulate"
 )
+
+// FileType is the Go type a test file is decoded into (with yaml.v2,
+// strictly): for finding the field a refused file got wrong, at its node.
+var FileType = reflect.TypeFor[unitTestFile]()
 
 // unitTestFile holds the contents of a single unit test file.
 type unitTestFile struct {
