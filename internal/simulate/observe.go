@@ -83,6 +83,14 @@ type ObserveRange struct {
 	// (plan/compress.go), with the annotations of the rule's last
 	// evaluation.
 	StatesOnly bool
+	// FiringOnly asks only whether an alert of the names whose labels
+	// include Labels fires at some evaluation of the range. When an
+	// on-demand run shows that none does without observing every step
+	// (plan/sparse.go), Output.Silent says so and the range's steps may
+	// have no states; otherwise the range is observed as a StatesOnly
+	// one.
+	FiringOnly bool
+	Labels     map[string]string
 }
 
 // AlertState is an alert the rules report after an evaluation.
@@ -106,6 +114,10 @@ type Output struct {
 	// States holds, for each observed evaluation time, the active alerts
 	// of the observed names, sorted by name and labels.
 	States map[time.Duration][]AlertState
+	// Silent has, for each range of Input.Observe, whether it is a
+	// FiringOnly range shown to have no firing alert without being
+	// observed.
+	Silent []bool
 	Stats  Stats
 }
 
@@ -135,14 +147,21 @@ func Observe(in Input, opts Options) (*Output, error) {
 			for _, n := range r.Alertnames {
 				names[n] = true
 			}
+			if r.FiringOnly {
+				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To}, labels: r.Labels})
+				continue
+			}
 			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly})
 		}
 	}
 	gr := &groupRun{in: &in, opts: opts, parser: opts.parser(), mint: mint, obs: obs}
 	fails, st := gr.run()
-	out := &Output{Failures: fails, Stats: st}
+	out := &Output{Failures: fails, Stats: st, Silent: make([]bool, len(in.Observe))}
 	if obs != nil {
 		out.States = obs.states
+		for _, sr := range obs.sparse {
+			out.Silent[sr.in] = !sr.dense && sr.probed
+		}
 	} else {
 		out.States = map[time.Duration][]AlertState{}
 	}
@@ -171,7 +190,12 @@ func (in *Input) demands(obs *observation) plan.Demands {
 		d.Alerts = append(d.Alerts, plan.AlertAssertion{At: a.At, Alertname: a.Alertname})
 	}
 	if obs != nil {
-		d.Observed = obs.ranges
+		d.Observed = obs.observed()
+		for _, sr := range obs.sparse {
+			if !sr.dense {
+				d.FiringOnly = append(d.FiringOnly, sr.fo)
+			}
+		}
 	}
 	for _, e := range in.ExprTests {
 		d.Exprs = append(d.Exprs, plan.ExprAssertion{Expr: e.Expr, At: e.At})
@@ -195,20 +219,132 @@ type observation struct {
 	iv     time.Duration
 	mint   time.Time
 	ranges []plan.Observed
+	// sparse are the FiringOnly ranges.
+	sparse []*sparseRange
+	// all caches observed(); nil when stale.
+	all    []plan.Observed
 	states map[time.Duration][]AlertState
+}
+
+// sparseRange is a FiringOnly range.
+type sparseRange struct {
+	// in is its index in Input.Observe.
+	in     int
+	fo     plan.FiringOnly
+	labels map[string]string
+	// dense is set once it is observed as a states-only range: when the
+	// plan cannot probe it, a probe found a matching series, or the run
+	// is exhaustive.
+	dense bool
+	// found is set when a probe returned a series the selector matches;
+	// probed when the probes of the last run were evaluated.
+	found, probed bool
+}
+
+// observed returns the ranges observed step by step: the ranges given
+// and the dense firing-only ones.
+func (o *observation) observed() []plan.Observed {
+	if o.all != nil {
+		return o.all
+	}
+	out := append([]plan.Observed{}, o.ranges...)
+	for _, sr := range o.sparse {
+		if sr.dense {
+			out = append(out, plan.Observed{Names: sr.fo.Names, From: sr.fo.From, To: sr.fo.To, StatesOnly: true})
+		}
+	}
+	o.all = out
+	return out
+}
+
+// undecided returns the firing-only ranges still probed, in the order
+// of plan.Demands.FiringOnly.
+func (o *observation) undecided() []*sparseRange {
+	if o == nil {
+		return nil
+	}
+	var out []*sparseRange
+	for _, sr := range o.sparse {
+		if !sr.dense {
+			out = append(out, sr)
+		}
+	}
+	return out
+}
+
+// densify observes the firing-only ranges a probe found a series of (all
+// of them when all is set), and reports whether it changed any.
+func (o *observation) densify(all bool) bool {
+	if o == nil {
+		return false
+	}
+	changed := false
+	for _, sr := range o.sparse {
+		if !sr.dense && (all || sr.found) {
+			sr.dense, changed = true, true
+		}
+		sr.found = false
+	}
+	o.all = nil
+	return changed
+}
+
+// probe evaluates the probes of a plan after the run and notes the
+// firing-only ranges where a probed rule returned a series whose alert
+// labels the range's selector matches (plan/sparse.go). An error counts
+// as such a series.
+func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []*sparseRange) {
+	for _, sr := range ranges {
+		sr.probed = true
+	}
+	for _, pr := range probes {
+		sr := ranges[pr.Range]
+		if sr.found {
+			continue
+		}
+		r := pr.Rule
+		start := o.mint.Add(time.Duration(pr.From)*o.iv - r.QueryOffset)
+		end := o.mint.Add(time.Duration(pr.To)*o.iv - r.QueryOffset)
+		lsets, err := sess.Returned(r.Query.String(), start, end, time.Duration(pr.Every)*o.iv)
+		if err != nil {
+			sr.found = true
+			continue
+		}
+		for _, ls := range lsets {
+			// The alert's labels, as AlertingRule.Eval makes them.
+			lb := labels.NewBuilder(ls).Del(labels.MetricName)
+			r.Labels.Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+			lb.Set(labels.AlertName, r.Name)
+			al := lb.Labels()
+			match := true
+			for k, v := range sr.labels {
+				if al.Get(k) != v {
+					match = false
+					break
+				}
+			}
+			if match {
+				sr.found = true
+				break
+			}
+		}
+	}
 }
 
 // reset drops the states of an abandoned run.
 func (o *observation) reset() {
 	if o != nil {
 		o.states = map[time.Duration][]AlertState{}
+		for _, sr := range o.sparse {
+			sr.probed = false
+		}
 	}
 }
 
 // names returns the alert names observed at step k.
 func (o *observation) names(k int) map[string]bool {
 	names := map[string]bool{}
-	for _, r := range o.ranges {
+	for _, r := range o.observed() {
 		if plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
 			maps.Copy(names, r.Names)
 		}
@@ -218,7 +354,7 @@ func (o *observation) names(k int) map[string]bool {
 
 // observes reports whether alert name is observed at step k.
 func (o *observation) observes(k int, name string) bool {
-	for _, r := range o.ranges {
+	for _, r := range o.observed() {
 		if r.Names[name] && plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
 			return true
 		}
@@ -293,7 +429,7 @@ func (o *observation) finish(lastStep int) {
 	if o == nil {
 		return
 	}
-	for _, r := range o.ranges {
+	for _, r := range o.observed() {
 		for k := plan.Step(r.From, o.iv); k <= min(plan.Step(r.To, o.iv), lastStep); k++ {
 			t := time.Duration(k) * o.iv
 			if o.states[t] == nil {

@@ -127,13 +127,22 @@ type needExhaustive struct{ reason string }
 // runner both come through here.
 func (gr *groupRun) run() ([]Failure, Stats) {
 	if gr.opts.Exhaustive {
+		gr.obs.densify(true)
 		fs, st, _ := gr.evaluate(true)
 		return fs, st
 	}
 	fs, st, fb := gr.evaluate(false)
+	// A firing-only range whose probes found a series the selector
+	// matches is observed step by step in a run of its own
+	// (plan/sparse.go).
+	for fb == nil && gr.obs.densify(false) {
+		gr.obs.reset()
+		fs, st, fb = gr.evaluate(false)
+	}
 	if fb != nil {
 		// Drop what the abandoned run observed.
 		gr.obs.reset()
+		gr.obs.densify(true)
 		fs, st, _ = gr.evaluate(true)
 		st.Fallback = fb.reason
 	}
@@ -227,6 +236,13 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 		if reason != "" {
 			return nil, st, &needExhaustive{reason}
 		}
+		probed := gr.obs.undecided()
+		for j, dense := range p.Dense {
+			if dense {
+				probed[j].dense = true
+				gr.obs.all = nil
+			}
+		}
 		input, inputOK := gr.inputLabels()
 		// promtool fails a test at the first step any rule fails at, and
 		// on demand most steps are skipped: rule out failures first
@@ -302,6 +318,9 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 		}
 		if reason := mat.advance(lastStep); reason != "" {
 			return nil, st, &needExhaustive{reason}
+		}
+		if gr.obs != nil {
+			gr.obs.probe(sess, p.Probes, probed)
 		}
 	}
 

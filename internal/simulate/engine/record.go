@@ -46,7 +46,8 @@ func (s *Session) EnableRecording() error {
 }
 
 // Record computes recording rule i at every step of each run [lo, hi] of
-// runs (steps after st.Done; runs in order) with one range query per run,
+// runs (steps after st.Done; runs in order) with one range query per run
+// (or per offset within runs that repeat, see periodic),
 // over the storage as loaded now, and writes the outputs into the side
 // store in one commit, with the transformation RecordingRule.Eval and
 // Group.Eval apply. It returns the steps recorded, or why the group must
@@ -58,35 +59,120 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 	app := s.side.Appender(s.ctx)
 	app.SetOptions(&storage.AppendOptions{DiscardOutOfOrder: true})
 	steps := 0
-	for _, run := range runs {
-		lo, hi := run[0], run[1]
+	for ri := 0; ri < len(runs); ri++ {
+		lo, hi := runs[ri][0], runs[ri][1]
 		if hi <= st.Done {
 			continue
 		}
+		var mats []promql.Matrix
 		if st.Done < lo {
 			st.prev = nil // First step of a run: no stale markers.
+			var err error
+			if mats, err = s.periodic(r.Query().String(), runs[ri:], mint, iv, qo); err != nil {
+				_ = app.Rollback()
+				return steps, "rule " + r.Name() + ": " + err.Error()
+			}
 		} else {
 			lo = st.Done + 1
 		}
-		start := mint.Add(time.Duration(lo)*iv - qo)
-		end := mint.Add(time.Duration(hi)*iv - qo)
-		mat, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv)
-		if err != nil {
-			_ = app.Rollback()
-			return steps, "rule " + r.Name() + ": " + err.Error()
+		if mats == nil {
+			start := mint.Add(time.Duration(lo)*iv - qo)
+			end := mint.Add(time.Duration(hi)*iv - qo)
+			mat, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv)
+			if err != nil {
+				_ = app.Rollback()
+				return steps, "rule " + r.Name() + ": " + err.Error()
+			}
+			mats = []promql.Matrix{mat}
 		}
-		prev, reason := s.appendRecorded(app, i, mat, lo, hi, st.prev, mint, iv)
-		if reason != "" {
-			_ = app.Rollback()
-			return steps, reason
+		for j, mat := range mats {
+			if j > 0 {
+				lo, hi = runs[ri+j][0], runs[ri+j][1]
+				st.prev = nil
+			}
+			prev, reason := s.appendRecorded(app, i, mat, lo, hi, st.prev, mint, iv)
+			if reason != "" {
+				_ = app.Rollback()
+				return steps, reason
+			}
+			st.prev, st.Done = prev, hi
+			steps += hi - lo + 1
 		}
-		st.prev, st.Done = prev, hi
-		steps += hi - lo + 1
+		ri += len(mats) - 1
 	}
 	if err := app.Commit(); err != nil {
 		return steps, "appending recorded samples failed: " + err.Error()
 	}
 	return steps, ""
+}
+
+// periodic computes expr over the leading runs that repeat with a
+// constant stride and length (as the probes of plan/sparse.go make them),
+// with one range query per offset within a run, stride apart, and returns
+// the results per run, or nil when fewer than two runs repeat. A range
+// query evaluates the same instant evaluation at each of its steps
+// whatever its step, so the results are those of one range query per run;
+// but the engine loads each selector's window once per query, not once
+// per run.
+func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo time.Duration) ([]promql.Matrix, error) {
+	if len(runs) < 2 {
+		return nil, nil
+	}
+	length := runs[0][1] - runs[0][0]
+	stride := runs[1][0] - runs[0][0]
+	n := 1
+	for n < len(runs) && runs[n][1]-runs[n][0] == length && runs[n][0]-runs[0][0] == n*stride {
+		n++
+	}
+	if n < 2 || stride <= length {
+		return nil, nil
+	}
+	type acc struct {
+		metric labels.Labels
+		fl     []promql.FPoint
+		hs     []promql.HPoint
+	}
+	per := make([]map[string]*acc, n)
+	for j := range per {
+		per[j] = map[string]*acc{}
+	}
+	step := time.Duration(stride) * iv
+	for d := 0; d <= length; d++ {
+		start := mint.Add(time.Duration(runs[0][0]+d)*iv - qo)
+		mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, start.Add(time.Duration(n-1)*step), step)
+		if err != nil {
+			return nil, err
+		}
+		t0 := timestamp.FromTime(start)
+		for _, sr := range mat {
+			key := string(sr.Metric.Bytes(nil))
+			get := func(t int64) *acc {
+				j := int((t - t0) / step.Milliseconds())
+				a := per[j][key]
+				if a == nil {
+					a = &acc{metric: sr.Metric}
+					per[j][key] = a
+				}
+				return a
+			}
+			for _, p := range sr.Floats {
+				a := get(p.T)
+				a.fl = append(a.fl, p)
+			}
+			for _, p := range sr.Histograms {
+				a := get(p.T)
+				a.hs = append(a.hs, p)
+			}
+		}
+	}
+	out := make([]promql.Matrix, n)
+	for j, m := range per {
+		for _, a := range m {
+			out[j] = append(out[j], promql.Series{Metric: a.metric, Floats: a.fl, Histograms: a.hs})
+		}
+		slices.SortFunc(out[j], func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
+	}
+	return out, nil
 }
 
 // LabelSets evaluates rule i's expression at count steps iv apart from

@@ -61,3 +61,22 @@ func (s *Session) RecordAll(need []bool, mint time.Time, lastStep int, iv time.D
 	}
 	return ""
 }
+
+// Returned evaluates expr at every step from start to end (a range query)
+// on the input and the recorded outputs, as loaded now, and returns the
+// label sets of the series it returned, float or histogram, at one step
+// at least. It is how an on-demand run probes an alerting rule's
+// expression at some of its steps (plan/sparse.go).
+func (s *Session) Returned(expr string, start, end time.Time, step time.Duration) ([]labels.Labels, error) {
+	mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, end, step)
+	if err != nil {
+		return nil, err
+	}
+	var out []labels.Labels
+	for _, sr := range mat {
+		if len(sr.Floats)+len(sr.Histograms) > 0 {
+			out = append(out, sr.Metric.Copy())
+		}
+	}
+	return out, nil
+}

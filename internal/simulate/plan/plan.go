@@ -56,6 +56,11 @@
 // some of their steps, and their states at the others derived
 // (compress.go).
 //
+// A range that asks only whether an alert never fires (Demands.FiringOnly)
+// is not observed at every step: the alerting rule's expression is probed
+// at every ceil(for/interval)-th step, as an expression test of its own
+// (demand 2), which is enough to show that no alert fires (sparse.go).
+//
 // The demands are supersets (every selector is assumed to read its whole
 // lookback window, label matchers other than __name__ are ignored), so a
 // plan may evaluate more than needed, never less.
@@ -185,6 +190,11 @@ func (n *Node) produces(r promx.Read) bool {
 type Plan struct {
 	Nodes      []*Node
 	alertSteps Spans
+	// Probes are the expression probes of the firing-only ranges
+	// (sparse.go); Dense marks the firing-only ranges that are observed
+	// as states-only ranges instead.
+	Probes []Probe
+	Dense  []bool
 }
 
 // AlertAssertion is an alert assertion at a time (promtool's
@@ -208,6 +218,8 @@ type Demands struct {
 	Alerts   []AlertAssertion
 	Observed []Observed
 	Exprs    []ExprAssertion
+	// FiringOnly ranges ask only whether an alert fires (sparse.go).
+	FiringOnly []FiringOnly
 }
 
 // ExprAssertion is an expression evaluated at a time (promtool's
@@ -283,6 +295,16 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 		p.Nodes = append(p.Nodes, n)
 	}
 
+	// Firing-only ranges that cannot be probed are observed.
+	probes, dense := p.probes(d.FiringOnly, iv)
+	p.Dense = dense
+	observed := append([]Observed(nil), d.Observed...)
+	for fi, fo := range d.FiringOnly {
+		if dense[fi] {
+			observed = append(observed, Observed{Names: fo.Names, From: fo.From, To: fo.To, StatesOnly: true})
+		}
+	}
+
 	// Demands of the assertions.
 	assertDem := make([]Spans, len(p.Nodes))
 	readDem := make([]Spans, len(p.Nodes))
@@ -301,7 +323,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 		}
 	}
 	// Observed ranges: each step is an alert assertion of its own.
-	for _, r := range d.Observed {
+	for _, r := range observed {
 		lo, hi := Step(r.From, iv), Step(r.To, iv)
 		if !r.StatesOnly {
 			// States-only steps are visited where a rule has them;
@@ -332,6 +354,25 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 					readDem[i] = readDem[i].Add(lo, hi)
 				}
 			}
+		}
+	}
+	// Probes read as expression tests at the rule's query time of each
+	// probed step (sparse.go).
+	for _, prs := range probes {
+		for _, pr := range prs {
+			reader := p.Nodes[pr.Rule.Index]
+			for k := pr.From; k <= pr.To; k += pr.Every {
+				t := time.Duration(k)*iv - pr.Rule.QueryOffset
+				for _, r := range reader.reads {
+					for i, n := range p.Nodes {
+						if n.produces(r) {
+							lo, hi := readSteps(r, t, t, n, iv, k)
+							readDem[i] = readDem[i].Add(lo, hi)
+						}
+					}
+				}
+			}
+			p.Probes = append(p.Probes, pr)
 		}
 	}
 

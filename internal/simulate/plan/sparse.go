@@ -1,0 +1,115 @@
+package plan
+
+// Firing-only ranges: "never fires" without observing every step.
+//
+// A range assertion that an alert never fires between two times reads no
+// state but "firing", yet as an observed range it needs the alerting rule,
+// and so every rule it reads, at every step of the range (demand 1): a
+// week of one-minute steps of a rule over avg_over_time(x[1w]) costs a
+// week of samples at each of them. A FiringOnly range needs much less.
+//
+// Let an alerting rule have `for: F` > 0, no keep_firing_for, and let
+// m = ceil(F/interval). In promtool's run, an alert is firing after step s
+// only if it was created at some step p with (s-p)*interval >= F, so
+// s-p >= m, and its expression returned the alert's label set at every
+// step p..s: an alert not returned at an evaluation is resolved (or, when
+// pending, dropped) there, and one returned again is a new alert, active
+// from that step. So if it fires at some step s of [a, b], the expression
+// returned its label set at every step of [max(p, a), s], and that run
+// holds a step a + j*m <= b: a itself when p <= a, otherwise one of the
+// m+1 or more consecutive steps p..s, all >= a. The alert's labels are the
+// returned series' labels without __name__, with the rule's labels set and
+// alertname; when those labels are not templated they do not depend on
+// the value. Hence: if at none of the steps a, a+m, ... <= b the rule's
+// expression returns a series whose alert labels match the range's
+// selector, no alert the selector matches fires at any step of [a, b].
+//
+// These probes are expression evaluations like promql_expr_test's, at the
+// rule's query time of each probed step (step time minus query offset), so
+// demand 2 gives every producer of the rule the steps that make its
+// samples within the probe's read spans promtool's. The probes run after
+// the last step, when the storage holds later steps too; that is the same
+// as at the probed step when the expression reads nothing after its
+// evaluation time (no @, negative offset or template queries) and its
+// producers come before it in evaluation order with a query offset no
+// larger than its own (as for compressed rules, compress.go): samples they
+// write at later steps are stamped after the probe's query time. Rules
+// with subqueries are left out too, as from compression.
+//
+// A range with a rule that does not qualify (`for: 0`, keep_firing_for,
+// templated labels, ...) is observed as a states-only range instead
+// (Plan.Dense). When a probe does return a matching series, the alert may
+// or may not fire: the caller then runs again with the range observed
+// (and the failure, if any, described) exactly as before.
+
+import (
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slo-compiler/slo/internal/simulate/engine"
+)
+
+// FiringOnly asks only whether an alert of the named rules fires at some
+// evaluation from From to To (see sparse.go).
+type FiringOnly struct {
+	Names    map[string]bool
+	From, To time.Duration
+}
+
+// Probe is an alerting rule's expression to evaluate at the steps From,
+// From+Every, ... up to To, for the FiringOnly range of index Range.
+type Probe struct {
+	Range           int
+	Rule            engine.Rule
+	From, To, Every int
+}
+
+// probeable reports whether the expression of alerting rule i may be
+// probed at some of its steps after the run (sparse.go).
+func (p *Plan) probeable(i int) bool {
+	n := p.Nodes[i]
+	r := n.Rule
+	if !r.Alert || r.For <= 0 || r.KeepFiringFor > 0 || hasSubquery(r.Query) {
+		return false
+	}
+	templated := false
+	r.Labels.Range(func(l labels.Label) { templated = templated || strings.Contains(l.Value, "{{") })
+	if templated {
+		return false
+	}
+	for _, rd := range n.reads {
+		if rd.Unbounded || rd.Forward > 0 {
+			return false
+		}
+		for j, m := range p.Nodes {
+			if m.produces(rd) && (j >= i || m.Rule.QueryOffset > r.QueryOffset) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// probes returns the probes of each firing-only range, and the ranges
+// that must be observed instead (nil probes, dense set).
+func (p *Plan) probes(fos []FiringOnly, iv time.Duration) (probes [][]Probe, dense []bool) {
+	probes = make([][]Probe, len(fos))
+	dense = make([]bool, len(fos))
+	for fi, fo := range fos {
+		lo, hi := Step(fo.From, iv), Step(fo.To, iv)
+		for i, n := range p.Nodes {
+			if !n.Rule.Alert || !fo.Names[n.Rule.Name] {
+				continue
+			}
+			if !p.probeable(i) {
+				probes[fi], dense[fi] = nil, true
+				break
+			}
+			every := ceilDiv(n.Rule.For, iv)
+			probes[fi] = append(probes[fi], Probe{Range: fi, Rule: n.Rule, From: lo, To: lo + (hi-lo)/every*every, Every: every})
+		}
+	}
+	return probes, dense
+}

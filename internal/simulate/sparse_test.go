@@ -1,0 +1,167 @@
+package simulate_test
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/simulate"
+)
+
+// TestFiringOnlyAgrees asks whether alerts fire over random ranges of
+// random input (runs of the expression just shorter and just longer than
+// `for`, long windows, offsets), as firing-only ranges on demand and as
+// observed ranges exhaustively: a range found silent must have no firing
+// alert the selector matches at any of its steps in the exhaustive run,
+// and a range not found silent must have the exhaustive run's states.
+func TestFiringOnlyAgrees(t *testing.T) {
+	dir := t.TempDir()
+	rules := write(t, dir, "rules.yml", `groups:
+  - name: g
+    rules:
+      - record: job:x:avg30m
+        expr: avg by (job) (avg_over_time(x[30m]))
+      - alert: High
+        expr: job:x:avg30m > 5.5
+        for: 7m
+        labels: {severity: page}
+      - alert: High
+        expr: max by (job) (x) > 8
+        for: 3m
+        labels: {severity: critical}
+      - alert: Raw
+        expr: x > 6
+        for: 150s
+      - alert: Now
+        expr: x > 8
+      - alert: Edge
+        expr: y > 5
+        for: 7m
+  - name: late
+    query_offset: 2m
+    rules:
+      - alert: Late
+        expr: job:x:avg30m > 5
+        for: 10m
+`)
+	silent, observed := 0, 0
+	for seed := int64(1); seed <= 20; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		n := 120 + r.Intn(120)
+		in := simulate.Input{
+			Name:         fmt.Sprint("seed ", seed),
+			RuleFiles:    []string{rules},
+			EvalInterval: time.Minute,
+			Series: []simulate.SeriesInput{
+				{`x{job="a",instance="1"}`, randomValues(r, n, false)},
+				{`x{job="a",instance="2"}`, randomValues(r, n, false)},
+				{`x{job="b",instance="1"}`, randomValues(r, n, false)},
+				// Runs of 6 to 9 steps above the threshold: a `for` of 7
+				// steps fires after exactly 8.
+				{`y{job="a"}`, runs(r, n)},
+			},
+		}
+		sels := []map[string]string{nil, {"job": "a"}, {"severity": "page"}, {"job": "b", "severity": "critical"}, {"instance": "2"}}
+		for range 10 {
+			from := time.Duration(r.Intn(n)) * time.Minute
+			to := from + time.Duration(r.Intn([]int{n / 2, 20}[r.Intn(2)]))*time.Minute
+			names := [][]string{{"High"}, {"Raw"}, {"Now"}, {"Late"}, {"High", "Late"}, {"Edge"}, {"Edge"}, {"Edge"}}[r.Intn(8)]
+			sel := sels[r.Intn(len(sels))]
+			if names[0] == "Edge" {
+				sel = sels[r.Intn(2)]
+			}
+			in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: names, From: from, To: to, StatesOnly: true, FiringOnly: true, Labels: sel})
+		}
+		od, err := simulate.Observe(in, simulate.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exIn := in
+		exIn.Observe = nil
+		for _, o := range in.Observe {
+			o.FiringOnly = false
+			exIn.Observe = append(exIn.Observe, o)
+		}
+		ex, err := simulate.Observe(exIn, simulate.Options{Exhaustive: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if od.Stats.Fallback != "" || len(od.Failures)+len(ex.Failures) > 0 {
+			t.Fatalf("seed %d: fallback %q, failures %v %v", seed, od.Stats.Fallback, od.Failures, ex.Failures)
+		}
+		for i, o := range in.Observe {
+			var fired []string
+			for k := o.From; k <= o.To; k += time.Minute {
+				for _, st := range ex.States[k] {
+					if !st.Firing || !contains(o.Alertnames, st.Name) || !selected(st.Labels, o.Labels) {
+						continue
+					}
+					fired = append(fired, fmt.Sprint(k, st.Name, st.Labels))
+				}
+			}
+			if od.Silent[i] {
+				silent++
+				if len(fired) > 0 {
+					t.Errorf("seed %d, range %d %+v: found silent, but exhaustively %v", seed, i, o, fired)
+				}
+				continue
+			}
+			observed++
+			for k := o.From; k <= o.To; k += time.Minute {
+				if got, want := firingOf(od.States[k], o), firingOf(ex.States[k], o); got != want {
+					t.Errorf("seed %d, range %d at %s: on demand %s, exhaustively %s", seed, i, k, got, want)
+				}
+			}
+		}
+	}
+	if silent == 0 || observed == 0 {
+		t.Fatalf("%d ranges found silent, %d observed: the test needs both", silent, observed)
+	}
+	t.Logf("%d ranges found silent, %d observed", silent, observed)
+}
+
+// runs returns n values, 9 in runs of 6 to 9 steps, 0 between.
+func runs(r *rand.Rand, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; {
+		gap := 1 + r.Intn(12)
+		for j := 0; j < gap && i < n; j, i = j+1, i+1 {
+			b.WriteString("0 ")
+		}
+		run := 6 + r.Intn(4)
+		for j := 0; j < run && i < n; j, i = j+1, i+1 {
+			b.WriteString("9 ")
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+func selected(ls, sel map[string]string) bool {
+	for k, v := range sel {
+		if ls[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func firingOf(states []simulate.AlertState, o simulate.ObserveRange) string {
+	s := ""
+	for _, st := range states {
+		if contains(o.Alertnames, st.Name) && selected(st.Labels, o.Labels) {
+			s += fmt.Sprint(st.Name, st.Labels, st.Firing, ";")
+		}
+	}
+	return s
+}
