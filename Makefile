@@ -57,7 +57,7 @@ heavy:
 # over every scenario of the repository (about ten minutes on 2 cores), the
 # NORACE tests under the race detector, and the Sloth parity comparison on
 # every Sloth example (make test runs it on getting-started only; all
-# twelve took about five minutes on a busy 2-core machine).
+# twelve took 95 s wall, 88 s of CPU, beside another test run).
 test-all: test beyond-test
 
 beyond-test:
