@@ -69,7 +69,7 @@ func sloGroup(s *model.Service, slo *model.SLO) Group {
 			bad = aggBy("sum", sli.By, fmt.Sprintf("rate(%s[5m])", sli.Total)) + " - " + aggBy("sum", sli.By, fmt.Sprintf("rate(%s[5m])", sli.Good))
 		}
 		total := aggBy("sum", sli.By, fmt.Sprintf("rate(%s[5m])", sli.Total))
-		if l := sli.Latency; l != nil && l.Native {
+		if l := sli.Latency; l != nil {
 			bad, total = signal.LatencyRates(l, sli.By, 5*time.Minute)
 		}
 		g.Rules = append(g.Rules,
@@ -99,7 +99,7 @@ func SLIErrorRatio(sli model.SLI, w time.Duration) string {
 	switch {
 	case sli.ErrorRatio != "":
 		return strings.ReplaceAll(sli.ErrorRatio, model.WindowPlaceholder, dur(w))
-	case sli.Latency != nil && sli.Latency.Native:
+	case sli.Latency != nil:
 		return signal.LatencyErrorRatio(sli.Latency, sli.By, w)
 	}
 	return RatioExpr(sli.Bad, sli.Good, sli.Total, sli.By, w)
