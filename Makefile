@@ -44,7 +44,7 @@ unit:
 # The on-demand/exhaustive comparison runs over a fixed sample here (every
 # scenario of a spec or scenario file changed since the merge base with
 # main; of the others up to 8 days long, every hand-written scenario and
-# one generated scenario in three); test-all (and CI on main) compares
+# one generated scenario in three, in six of those over a day); test-all (and CI on main) compares
 # every scenario, the month-long ones included. TestDiffPlots's
 # second run (the same bytes again) is left out of -short runs and runs here.
 heavy:
