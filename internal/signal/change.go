@@ -125,6 +125,12 @@ func (changeKind) Window(sig model.Signal) time.Duration {
 	return sig.(*model.ChangeSignal).Window
 }
 
+// Floor: a count of events falls by 100% at most, to -1; an expression's
+// change has no floor slo knows.
+func (changeKind) Floor(sig model.Signal) (float64, bool) {
+	return -1, sig.(*model.ChangeSignal).Counter != ""
+}
+
 // changeBase is the events per sample of a counter's history in generated
 // scenarios.
 const changeBase = 100.0

@@ -66,10 +66,9 @@ func clearValues(a *model.Alert) (fire, silent float64) {
 			silent = bound(least, !up)
 		}
 	}
-	if c, ok := a.Signal.(*model.ChangeSignal); ok && c.Counter != "" {
-		// A count of events falls by 100% at most: -1 is past every
-		// drop threshold above it.
-		fire, silent = max(fire, -1), max(silent, -1)
+	if floor, ok := Of(a.Signal).Floor(a.Signal); ok {
+		// The floor is past every threshold below that is above it.
+		fire, silent = max(fire, floor), max(silent, floor)
 	}
 	return num.Round(fire), num.Round(silent)
 }

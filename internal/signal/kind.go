@@ -54,6 +54,9 @@ type Kind interface {
 
 	// Bounded says the signal is a share, kept inside [0, 1].
 	Bounded() bool
+	// Floor is the least value the signal takes, when it has one that
+	// Bounded does not give (a counter's change falls by 100% at most).
+	Floor(sig model.Signal) (floor float64, ok bool)
 	// Start is when a generated regime may begin: after lead, and after
 	// the history the signal compares against.
 	Start(sig model.Signal, lead time.Duration) time.Duration
@@ -208,6 +211,7 @@ func (base) AbsentInputs(_ model.Signal, recordSel string) string {
 }
 func (base) Absent(model.Signal) (float64, bool, bool)              { return 0, false, false }
 func (base) Bounded() bool                                          { return false }
+func (base) Floor(model.Signal) (float64, bool)                     { return 0, false }
 func (base) Start(_ model.Signal, lead time.Duration) time.Duration { return lead }
 func (base) Window(model.Signal) time.Duration                      { return 0 }
 func (base) scenarios(*generator, *model.Alert) bool                { return false }
