@@ -317,8 +317,8 @@ func (v *validator) burnAlert(m *model.SLO, b *spec.BurnAlert, what string, sev 
 	// Lints on the thresholds and timing.
 	if m.Objective > 0 {
 		for _, w := range out.Windows {
-			if thr := w.Factor * m.ErrorBudget(); thr >= 1 && !fractionObjective(m) { // else sloAlerting reports the objective once
-				v.diags.Errorf(w.Pos, "lint/burn-never-fires", "%s: a burn rate of %s over %s needs an error ratio of %s, above 100%%; this alert can never fire (lower the factor, or raise the objective)", what, num.Format(w.Factor), promx.FormatDuration(w.Long), num.Format(num.Round(thr)))
+			if neverFires(m, w) && !fractionObjective(m) { // else sloAlerting reports the objective once
+				v.diags.Errorf(w.Pos, "lint/burn-never-fires", "%s: a burn rate of %s over %s needs an error ratio of %s, above 100%%; this alert can never fire (lower the factor, or raise the objective)", what, num.Format(w.Factor), promx.FormatDuration(w.Long), num.Format(num.Round(w.Factor*m.ErrorBudget())))
 			}
 		}
 	}
