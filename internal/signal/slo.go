@@ -268,10 +268,7 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 	for _, w := range b.Windows {
 		e = min(e, 0.9*w.Factor*slo.ErrorBudget()*float64(w.Long)/float64(d))
 	}
-	approximate := false
-	if _, ok := cs.(approx); ok {
-		approximate = true
-	}
+	_, approximate := cs.(approx)
 	e, cs, ok := held(cs, num.Round(e), 0)
 	if !ok {
 		return
