@@ -17,9 +17,10 @@ run: build
 # Every test: vet; the Go tests with the race detector in shuffled order
 # (those listed in NORACE without it); the tests that evaluate the
 # repository's scenarios (both ways over a sample, and against mutated
-# rules), without the race detector, which makes them ten times slower; slo report of the repository opened in headless Chromium;
-# the compiled output of specs/ checked by the real promtool
-# and amtool, and loaded by real Prometheus and Alertmanager servers; and
+# rules), without the race detector, which makes them ten times slower;
+# slo report of the repository opened in headless Chromium; the compiled
+# output of specs/ checked by the real promtool and amtool, and loaded by
+# real Prometheus and Alertmanager servers; and
 # slo check, the CI gate, on the repository itself and on examples/checkout.
 test: lint unit heavy check-output realservers check
 
@@ -44,8 +45,8 @@ unit:
 # The on-demand/exhaustive comparison runs over a fixed sample here (every
 # scenario of a spec or scenario file changed since the merge base with
 # main; of the others up to 8 days long, every hand-written scenario and
-# one generated scenario in three, in six of those over a day); test-all (and CI on main) compares
-# every scenario, the month-long ones included. TestDiffPlots's
+# one generated scenario in three, in six of those over a day); test-all
+# (and CI on main) compares every scenario, the month-long ones included. TestDiffPlots's
 # second run (the same bytes again) is left out of -short runs and runs here.
 heavy:
 	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium|TestDiffPlots' ./internal/app/
