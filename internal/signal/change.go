@@ -174,20 +174,25 @@ func (changeKind) failures(g *generator, a *model.Alert) {
 // -1, past every drop threshold; an hour without events a week ago, with
 // the usual events now, is no drop (x/0 is dropped, not a value).
 func (g *generator) changeIdle(a *model.Alert, s *model.ChangeSignal) {
-	ser, err := promx.SeriesFor(s.Counter, byLabels(s.By, "x"))
+	labels := byLabels(s.By, "x")
+	ser, err := promx.SeriesFor(s.Counter, labels)
 	if err != nil {
 		return
 	}
 	l := a.Levels[0]
-	labels := byLabels(s.By, "x")
+	fires := model.Past(a.Direction, -1, l.Threshold)
+	verdict := "silent"
+	if fires {
+		verdict = "fires " + string(l.Severity)
+	}
 	tail := time.Duration(tailSteps) * g.step
 	t0 := g.start(a.Signal)
 	end := t0 + s.Window + g.longestFor(a) + 2*tail
 	stop := (&values{}).line(counterBase, changeBase, g.steps(t0)).cont(0, g.steps(end-t0)+1)
-	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no events for %s after a week of %g a sample: a change of -1, %s", promx.FormatDuration(end-t0), changeBase, map[bool]string{true: "fires " + string(l.Severity), false: "silent"}[model.Past(a.Direction, -1, l.Threshold)]))
+	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no events for %s after a week of %g a sample: a change of -1, %s", promx.FormatDuration(end-t0), changeBase, verdict))
 	sc.Series = []scenario.Series{{Series: ser, Values: stop.String()}}
 	g.silent(sc, a, 0, t0, nil)
-	if model.Past(a.Direction, -1, l.Threshold) {
+	if fires {
 		g.fires(sc, a, l, t0, end, labels)
 	} else {
 		g.silent(sc, a, t0, end, nil)
