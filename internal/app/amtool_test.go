@@ -32,11 +32,7 @@ func TestMergedRoutesAmtool(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := filepath.Join(dir, "config", "alertmanager.base.yml")
-	routes := func(config string, labels []string) string { return amtoolRoutes(t, amtool, config, labels) }
-	for _, c := range []struct {
-		labels []string
-		want   string
-	}{
+	checkAmtoolRoutes(t, amtool, base, compiled, []routeCase{
 		{[]string{"alertname=Watchdog", "severity=none"}, "deadmansswitch"},
 		{[]string{"alertname=KubePodCrashLooping", "namespace=kube-system", "severity=critical"}, "kube-pager"},
 		{[]string{"alertname=KubeletDown", "namespace=kube-system", "severity=warning"}, "kube-slack"},
@@ -44,18 +40,7 @@ func TestMergedRoutesAmtool(t *testing.T) {
 		// slo's alert names: the subtree does not take it.
 		{[]string{"alertname=CheckoutLatencyHigh", "service=checkout", "team=checkout", "severity=critical"}, "checkout-slack"},
 		{[]string{"alertname=NodeDown", "severity=critical"}, "ops-slack"},
-	} {
-		if got := routes(base, c.labels); got != c.want {
-			t.Fatalf("the base config sends %v to %s, the test expects %s", c.labels, got, c.want)
-		}
-		if got := routes(compiled, c.labels); got != c.want {
-			t.Errorf("the base's own alert %v goes to %s after compiling, to %s before", c.labels, got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		labels []string
-		want   string
-	}{
+	}, []routeCase{
 		// A critical fans out to the incident log and the team's pager.
 		{[]string{"alertname=CheckoutQueueHigh", "service=checkout", "team=checkout", "severity=critical"}, "incident-log,checkout-pager"},
 		{[]string{"alertname=CheckoutQueueHigh", "service=checkout", "team=checkout", "severity=warning"}, "checkout-slack"},
@@ -64,11 +49,7 @@ func TestMergedRoutesAmtool(t *testing.T) {
 		{[]string{"alertname=CheckoutOrdersLow", "service=checkout", "team=checkout", "category=business", "severity=warning"}, "business-email"},
 		// The per-alert override, continuing to the other routes.
 		{[]string{"alertname=CheckoutPaymentsDown", "service=checkout", "team=checkout", "severity=critical"}, "checkout-pager,incident-log,checkout-pager"},
-	} {
-		if got := routes(compiled, c.labels); got != c.want {
-			t.Errorf("slo's alert %v goes to %s, want %s", c.labels, got, c.want)
-		}
-	}
+	})
 }
 
 // TestCheckoutExampleAmtool asks the real amtool where alerts go in
@@ -85,36 +66,44 @@ func TestCheckoutExampleAmtool(t *testing.T) {
 	dir := filepath.Join("..", "..", "examples", "checkout")
 	base := filepath.Join(dir, "config", "alertmanager.base.yml")
 	compiled := filepath.Join(dir, "alertmanager", "alertmanager.yml")
-	routes := func(config string, labels []string) string { return amtoolRoutes(t, amtool, config, labels) }
-	for _, c := range []struct {
-		labels []string
-		want   string
-	}{
+	checkAmtoolRoutes(t, amtool, base, compiled, []routeCase{
 		{[]string{"alertname=Watchdog", "severity=none"}, "deadmansswitch"},
 		{[]string{"alertname=KubeAPIDown", "namespace=kube-system", "severity=critical"}, "platform-pagerduty"},
 		// An alert of the checkout team's own, not one slo compiles.
 		{[]string{"alertname=CheckoutPodCrashLooping", "service=checkout", "team=checkout", "severity=critical"}, "ops-slack"},
 		{[]string{"alertname=NodeDown", "severity=critical"}, "ops-slack"},
-	} {
-		if got := routes(base, c.labels); got != c.want {
-			t.Fatalf("the base config sends %v to %s, the test expects %s", c.labels, got, c.want)
-		}
-		if got := routes(compiled, c.labels); got != c.want {
-			t.Errorf("the base's own alert %v goes to %s after compiling, to %s before", c.labels, got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		labels []string
-		want   string
-	}{
+	}, []routeCase{
 		{[]string{"alertname=CheckoutQueueDepthHigh", "service=checkout", "team=checkout", "queue=card", "severity=critical"}, "checkout-pagerduty"},
 		{[]string{"alertname=CheckoutQueueDepthHigh", "service=checkout", "team=checkout", "queue=card", "severity=warning"}, "checkout-slack"},
 		{[]string{"alertname=CheckoutLatencyErrorBudgetBurn", "service=checkout", "team=checkout", "slo=checkout-latency", "severity=critical"}, "checkout-pagerduty"},
 		// Orders and cost go to e-mail (in office hours), whatever the severity.
 		{[]string{"alertname=CheckoutOrdersDropWeekOverWeek", "service=checkout", "team=checkout", "category=business", "severity=critical"}, "checkout-email"},
 		{[]string{"alertname=CheckoutMonthlyCostHigh", "service=checkout", "team=checkout", "category=business", "severity=warning"}, "checkout-email"},
-	} {
-		if got := routes(compiled, c.labels); got != c.want {
+	})
+}
+
+// routeCase is an alert's labels and the receivers amtool prints for it.
+type routeCase struct {
+	labels []string
+	want   string
+}
+
+// checkAmtoolRoutes asks the real amtool where alerts go: each of the
+// base's own alerts reaches want in base (else the case is wrong) and
+// the same receivers in compiled; each of slo's alerts reaches want in
+// compiled.
+func checkAmtoolRoutes(t *testing.T, amtool, base, compiled string, baseOwn, slos []routeCase) {
+	t.Helper()
+	for _, c := range baseOwn {
+		if got := amtoolRoutes(t, amtool, base, c.labels); got != c.want {
+			t.Fatalf("the base config sends %v to %s, the test expects %s", c.labels, got, c.want)
+		}
+		if got := amtoolRoutes(t, amtool, compiled, c.labels); got != c.want {
+			t.Errorf("the base's own alert %v goes to %s after compiling, to %s before", c.labels, got, c.want)
+		}
+	}
+	for _, c := range slos {
+		if got := amtoolRoutes(t, amtool, compiled, c.labels); got != c.want {
 			t.Errorf("slo's alert %v goes to %s, want %s", c.labels, got, c.want)
 		}
 	}

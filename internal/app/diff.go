@@ -82,7 +82,7 @@ func Diff(ctx context.Context, opts DiffOptions) (*diff.Report, diag.List, error
 	if err != nil || opts.Plots == "" || opts.NoBehaviour {
 		return r, nil, err
 	}
-	if err := writeDiffPlots(opts.Plots, sides[0], sides[1], r, 0); err != nil {
+	if err := writeDiffPlots(opts.Plots, sides[0], sides[1], r); err != nil {
 		return nil, nil, fmt.Errorf("--plots: %w", err)
 	}
 	return r, nil, nil

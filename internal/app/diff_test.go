@@ -25,6 +25,33 @@ func TestDiffFolders(t *testing.T) {
 	if !r.Changed {
 		t.Fatal("Changed is false; the sides differ")
 	}
+	// What the fixture changed, independent of how the report words it:
+	// alerts in head's order, then the removed one; spec fields with the
+	// values the two spec files hold; behaviour only where rules changed.
+	type change struct{ Alert, Status, Field, Base, Head string }
+	var got []change
+	behaves := map[string]bool{}
+	for _, a := range r.Alerts {
+		for _, c := range a.Changes {
+			if a.Status != "changed" {
+				c = diff.Change{} // an added or removed alert's one line
+			}
+			got = append(got, change{a.Alert, a.Status, c.Field, c.Base, c.Head})
+		}
+		behaves[a.Alert] = len(a.Behaviour) > 0
+	}
+	want := []change{
+		{"LatencyHigh", "changed", "threshold", "1", "1.5"},
+		{"ErrorsLogged", "added", "", "", ""},
+		{"AvailabilityErrorBudgetBurn", "changed", "for", "2m", "6m"},
+		{"CacheCold", "removed", "", "", ""},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("spec changes:\n got %v\nwant %v", got, want)
+	}
+	if wantB := map[string]bool{"LatencyHigh": true, "ErrorsLogged": false, "AvailabilityErrorBudgetBurn": true, "CacheCold": false}; !maps.Equal(behaves, wantB) {
+		t.Errorf("alerts with behaviour changes %v, want %v", behaves, wantB)
+	}
 	for format, file := range map[string]string{"text": "want.txt", "markdown": "want.md", "json": "want.json"} {
 		var b bytes.Buffer
 		if err := diff.Write(&b, format, r); err != nil {

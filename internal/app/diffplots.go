@@ -6,14 +6,13 @@ import (
 	"html/template"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/slo-compiler/slo/internal/diff"
 	"github.com/slo-compiler/slo/internal/harness"
 	"github.com/slo-compiler/slo/internal/htmlreport"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/scenario"
 )
 
@@ -30,34 +29,19 @@ type diffPlot struct {
 // an index.html listing them to dir; each scenario's Plot is its path,
 // dir joined with the file name, and the report's behaviours link them.
 // Every plot is drawn before anything is written.
-func writeDiffPlots(dir string, base, head *diff.Side, r *diff.Report, par int) error {
+func writeDiffPlots(dir string, base, head *diff.Side, r *diff.Report) error {
 	var plots []*diffPlot
 	for i, c := range r.ChangedScenarios() {
 		plots = append(plots, &diffPlot{C: c, File: fmt.Sprintf("%02d-%s.svg", i+1, slug(c.Scenario.Name))})
 	}
-	if par <= 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
-	next := make(chan *diffPlot)
-	var wg sync.WaitGroup
-	for range min(par, max(len(plots), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range next {
-				fig, err := diffFigure(base, head, p.C)
-				if err == nil {
-					p.SVG, err = htmlreport.Plot(fig)
-				}
-				p.Err = err
-			}
-		}()
-	}
-	for _, p := range plots {
-		next <- p
-	}
-	close(next)
-	wg.Wait()
+	par.Each(len(plots), func(i int) {
+		p := plots[i]
+		fig, err := diffFigure(base, head, p.C)
+		if err == nil {
+			p.SVG, err = htmlreport.Plot(fig)
+		}
+		p.Err = err
+	})
 	for _, p := range plots {
 		if p.Err != nil {
 			return fmt.Errorf("plotting %s: %w", p.C.Name, p.Err)

@@ -24,23 +24,51 @@ type ruleAt struct {
 // the service. The map is built on the first problem: the compile of a
 // valid spec never needs it.
 func locateRules(s *model.Service, rf compile.RuleFile) ruleLocator {
-	var at map[ruleAt]diag.Pos
+	var at map[ruleAt]ruleOwner
 	return func(group string, rule int) diag.Pos {
 		if at == nil {
-			at = rulePositions(s, rf)
+			at = ruleOwners(s, rf)
 		}
-		if p, ok := at[ruleAt{group, rule}]; ok {
-			return p
+		if o, ok := at[ruleAt{group, rule}]; ok {
+			return o.pos
 		}
-		if p, ok := at[ruleAt{group, 0}]; ok {
-			return p
+		if o, ok := at[ruleAt{group, 0}]; ok {
+			return o.pos
 		}
 		return s.Pos
 	}
 }
 
-func rulePositions(s *model.Service, rf compile.RuleFile) map[ruleAt]diag.Pos {
-	at := map[ruleAt]diag.Pos{}
+// ruleOwner is the spec entry that made a rule: an SLO, an alert, or (when
+// both are nil) the service; pos is where a problem of the rule is placed.
+type ruleOwner struct {
+	pos   diag.Pos
+	slo   *model.SLO
+	alert *model.Alert
+	// readsBack is set for a record of an alert's signal other than the
+	// one the alert names (the value its signal reads back).
+	readsBack bool
+}
+
+// who names the owner in a message, s being the rule's service.
+func (o ruleOwner) who(s *model.Service) string {
+	switch {
+	case o.slo != nil:
+		return "SLO " + o.slo.Name
+	case o.alert != nil && o.readsBack:
+		return "alert " + o.alert.Name + " (the value its signal reads back)"
+	case o.alert != nil:
+		return "alert " + o.alert.Name
+	}
+	return "service " + s.Name
+}
+
+// ruleOwners is the owner of every rule of rf (by group and place from 1)
+// and of every group (place 0), rf being the rule file compiled from s.
+// The records of an alert's signal are handed out in spec order, so of two
+// alerts with the same signal each owns one copy.
+func ruleOwners(s *model.Service, rf compile.RuleFile) map[ruleAt]ruleOwner {
+	at := map[ruleAt]ruleOwner{}
 	slos := map[string]*model.SLO{}
 	for _, slo := range s.SLOs {
 		slos[s.Name+"-slo-"+slo.Name] = slo
@@ -54,27 +82,28 @@ func rulePositions(s *model.Service, rf compile.RuleFile) map[ruleAt]diag.Pos {
 		}
 	}
 	for _, g := range rf.Groups {
-		gpos := s.Pos
+		gown := ruleOwner{pos: s.Pos}
 		if slo := slos[g.Name]; slo != nil {
-			gpos = slo.Pos
+			gown = ruleOwner{pos: slo.Pos, slo: slo}
 		}
-		at[ruleAt{g.Name, 0}] = gpos
+		at[ruleAt{g.Name, 0}] = gown
 		for j, r := range g.Rules {
-			pos := gpos
+			own := gown
 			switch a := alerts[r.Alert]; {
-			case slos[g.Name] != nil:
+			case gown.slo != nil:
 			case a != nil:
-				pos = a.Pos
+				own = ruleOwner{pos: a.Pos, alert: a}
 				for _, l := range a.Levels {
 					if hasLabel(r.Labels, "severity", string(l.Severity)) {
-						pos = l.Pos
+						own.pos = l.Pos
 					}
 				}
 			case len(owners[r.Record]) > 0:
-				pos = owners[r.Record][0].Pos
+				a := owners[r.Record][0]
 				owners[r.Record] = owners[r.Record][1:]
+				own = ruleOwner{pos: a.Pos, alert: a, readsBack: r.Record != a.Record}
 			}
-			at[ruleAt{g.Name, j + 1}] = pos
+			at[ruleAt{g.Name, j + 1}] = own
 		}
 	}
 	return at

@@ -21,37 +21,14 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 		if i >= len(out.RuleFiles) {
 			break
 		}
-		// The records of the alerts group, by the alert that writes each,
-		// in spec order.
-		owners := map[string][]*model.Alert{}
-		for _, a := range s.Alerts {
-			for _, r := range compile.SignalRules(s, a) {
-				owners[r.Record] = append(owners[r.Record], a)
-			}
-		}
-		// The writer of an SLO group's records, named once for them all.
-		slos := map[string]recordWriter{}
-		for _, slo := range s.SLOs {
-			slos[s.Name+"-slo-"+slo.Name] = recordWriter{pos: slo.Pos, who: "SLO " + slo.Name}
-		}
-		service := "service " + s.Name
+		owners := ruleOwners(s, out.RuleFiles[i])
 		for _, g := range out.RuleFiles[i].Groups {
-			sloWriter, ofSLO := slos[g.Name]
-			for _, r := range g.Rules {
+			for j, r := range g.Rules {
 				if r.Record == "" {
 					continue
 				}
-				w := recordWriter{labels: r.Labels, pos: s.Pos, who: service}
-				if ofSLO {
-					w.pos, w.who = sloWriter.pos, sloWriter.who
-				} else if as := owners[r.Record]; len(as) > 0 {
-					a := as[0]
-					owners[r.Record] = as[1:]
-					w.pos, w.who = a.Pos, "alert "+a.Name
-					if r.Record != a.Record {
-						w.who += " (the value its signal reads back)"
-					}
-				}
+				o := owners[ruleAt{g.Name, j + 1}]
+				w := recordWriter{labels: r.Labels, pos: o.pos, who: o.who(s)}
 				ws := seen[r.Record]
 				if ws == nil {
 					ws = &recordWriters{byLabel: map[string]map[string][]int{}, lacking: map[string][]int{}}

@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/slo-compiler/slo/internal/htmlreport"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/num"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
@@ -28,8 +27,6 @@ type ReportOptions struct {
 	Paths []string
 	// Limits bound each scenario, as in slo test.
 	Limits scenario.Limits
-	// Parallelism bounds concurrent scenarios; zero means GOMAXPROCS.
-	Parallelism int
 }
 
 // otherSection holds the scenarios that name no alert of the specs.
@@ -135,26 +132,10 @@ func Report(opts ReportOptions) (*htmlreport.Document, diag.List, error) {
 			jobs = append(jobs, j)
 		}
 	}
-	par := opts.Parallelism
-	if par <= 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
-	next := make(chan *job)
-	var wg sync.WaitGroup
-	for range min(par, max(len(jobs), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				j.out = plotScenario(j.f, j.s, j.alert, j.sig)
-			}
-		}()
-	}
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
-	wg.Wait()
+	par.Each(len(jobs), func(i int) {
+		j := jobs[i]
+		j.out = plotScenario(j.f, j.s, j.alert, j.sig)
+	})
 	for i, js := range placed {
 		for _, j := range js {
 			doc.Sections[i].Scenarios = append(doc.Sections[i].Scenarios, *j.out)

@@ -107,7 +107,7 @@ func TestSmallReport(t *testing.T) {
 	}
 	build := func() (*htmlreport.Document, []byte) {
 		t.Helper()
-		doc, diags, err := Report(ReportOptions{Paths: []string{spec}, Parallelism: 3})
+		doc, diags, err := Report(ReportOptions{Paths: []string{spec}})
 		if err != nil || diags.HasErrors() || doc == nil {
 			t.Fatalf("report: %v %v", err, diags)
 		}
