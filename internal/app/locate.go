@@ -71,7 +71,7 @@ func ruleOwners(s *model.Service, rf compile.RuleFile) map[ruleAt]ruleOwner {
 	at := map[ruleAt]ruleOwner{}
 	slos := map[string]*model.SLO{}
 	for _, slo := range s.SLOs {
-		slos[s.Name+"-slo-"+slo.Name] = slo
+		slos[compile.SLOGroupName(s, slo)] = slo
 	}
 	alerts := map[string]*model.Alert{}
 	owners := map[string][]*model.Alert{}

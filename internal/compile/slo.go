@@ -51,7 +51,7 @@ func sloGroup(s *model.Service, slo *model.SLO) Group {
 	ls := SLOLabels(s, slo)
 	sel := matchers(ls)
 	rec := func(name, expr string) Rule { return Rule{Record: name, Expr: expr, Labels: ls} }
-	g := Group{Name: s.Name + "-slo-" + slo.Name, Interval: s.Interval}
+	g := Group{Name: SLOGroupName(s, slo), Interval: s.Interval}
 	sli := slo.SLI
 	for _, w := range sloWindows(slo) {
 		g.Rules = append(g.Rules, rec(RecordErrorRatio+dur(w), SLIErrorRatio(sli, w)))
@@ -141,4 +141,9 @@ func burnRule(s *model.Service, slo *model.SLO, b *model.BurnAlert, sel string) 
 		Labels:        labels(s.Labels, slo.Labels, a.Labels, alertLabels(s, b.Severity), map[string]string{"slo": slo.Name}),
 		Annotations:   annotations(summary, description, a.RunbookURL),
 	}
+}
+
+// SLOGroupName is the name of the rule group that holds an SLO's rules.
+func SLOGroupName(s *model.Service, slo *model.SLO) string {
+	return s.Name + "-slo-" + slo.Name
 }
