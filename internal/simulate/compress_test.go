@@ -3,9 +3,6 @@ package simulate_test
 import (
 	"fmt"
 	"math/rand"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
+	"github.com/slo-compiler/slo/internal/simulate/simtest"
 )
 
 // TestCompressedStatesAgree observes alerts whose state flips often
@@ -22,7 +20,7 @@ import (
 // alert_rule_test verdicts must too.
 func TestCompressedStatesAgree(t *testing.T) {
 	dir := t.TempDir()
-	rules := write(t, dir, "rules.yml", `groups:
+	rules := simtest.Write(t, dir, "rules.yml", `groups:
   - name: g
     rules:
       - record: job:x:max
@@ -52,10 +50,10 @@ func TestCompressedStatesAgree(t *testing.T) {
 			RuleFiles:    []string{rules},
 			EvalInterval: time.Minute,
 			Series: []simulate.SeriesInput{
-				{`x{job="a",instance="1"}`, randomValues(r, n, false)},
-				{`x{job="a",instance="2"}`, randomValues(r, n, false)},
-				{`x{job="b",instance="1"}`, randomValues(r, n, false)},
-				{`c{job="a"}`, randomValues(r, n, true)},
+				{`x{job="a",instance="1"}`, simtest.RandomValues(r, n, false)},
+				{`x{job="a",instance="2"}`, simtest.RandomValues(r, n, false)},
+				{`x{job="b",instance="1"}`, simtest.RandomValues(r, n, false)},
+				{`c{job="a"}`, simtest.RandomValues(r, n, true)},
 			},
 		}
 		from := time.Duration(r.Intn(n/2)) * time.Minute
@@ -115,7 +113,7 @@ func TestCompressedStatesAgree(t *testing.T) {
 // steps, takes a few evaluations, not one per step of `for`.
 func TestCompressedLongFor(t *testing.T) {
 	dir := t.TempDir()
-	rules := write(t, dir, "rules.yml", `groups:
+	rules := simtest.Write(t, dir, "rules.yml", `groups:
   - name: g
     rules:
       - record: job:up:min
@@ -160,38 +158,4 @@ func TestCompressedLongFor(t *testing.T) {
 	if want := 10*24*time.Hour + 10*time.Minute; firstFiring != want {
 		t.Errorf("fires first at %s, want %s", firstFiring, want)
 	}
-}
-
-func write(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func randomValues(r *rand.Rand, n int, counter bool) string {
-	var b strings.Builder
-	v := 0
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		switch p := r.Intn(20); {
-		case p == 0:
-			b.WriteString("_")
-			continue
-		case p == 1 && !counter:
-			b.WriteString("stale")
-			continue
-		}
-		if counter {
-			v += r.Intn(10)
-		} else {
-			v = r.Intn(10)
-		}
-		fmt.Fprintf(&b, "%d", v)
-	}
-	return b.String()
 }

@@ -3,7 +3,6 @@ package simulate
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -341,15 +340,14 @@ func (o *observation) reset() {
 	}
 }
 
-// names returns the alert names observed at step k.
-func (o *observation) names(k int) map[string]bool {
-	names := map[string]bool{}
+// observesAny reports whether some alert name is observed at step k.
+func (o *observation) observesAny(k int) bool {
 	for _, r := range o.observed() {
-		if plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
-			maps.Copy(names, r.Names)
+		if len(r.Names) > 0 && plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
+			return true
 		}
 	}
-	return names
+	return false
 }
 
 // observes reports whether alert name is observed at step k.
@@ -371,17 +369,18 @@ func (o *observation) record(k int, sess *engine.Session, rules []engine.Rule, s
 	if o == nil {
 		return
 	}
-	t := time.Duration(k) * o.iv
-	names := o.names(k)
-	if len(names) == 0 {
+	// Membership is asked per rule rather than collected into a set: this
+	// runs at every evaluated step, and a set would be allocated each time.
+	if !o.observesAny(k) {
 		return
 	}
+	t := time.Duration(k) * o.iv
 	states := o.states[t]
 	if states == nil {
 		states = []AlertState{}
 	}
 	for _, r := range rules {
-		if !r.Alert || !names[r.Name] || stale != nil && stale(r.Index) {
+		if !r.Alert || stale != nil && stale(r.Index) || !o.observes(k, r.Name) {
 			continue
 		}
 		states = appendStates(states, sess, r, o.mint, nil)

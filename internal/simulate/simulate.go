@@ -275,7 +275,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 		// Compressed rules not evaluated at a step have stale states
 		// there; catchUp records what they were.
 		var recordStep int
-		stale := func(n *plan.Node) bool { return n.Compress && n.Last != recordStep }
+		staleRule := func(i int) bool { n := p.Nodes[i]; return n.Compress && n.Last != recordStep }
 		it := p.Steps()
 		for k, ok := it(); ok; k, ok = it() {
 			ts := step(k)
@@ -310,7 +310,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 			st.EvaluatedSteps++
 			fails = append(fails, ac.check(k, iv, sess, rules)...)
 			recordStep = k
-			gr.obs.record(k, sess, rules, func(i int) bool { return stale(p.Nodes[i]) })
+			gr.obs.record(k, sess, rules, staleRule)
 		}
 		// promtool's last step loads the input up to it.
 		if err := sess.LoadUntil(step(lastStep)); err != nil {

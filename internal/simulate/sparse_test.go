@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/simulate/simtest"
 )
 
 // TestFiringOnlyAgrees asks whether alerts fire over random ranges of
@@ -18,7 +19,7 @@ import (
 // and a range not found silent must have the exhaustive run's states.
 func TestFiringOnlyAgrees(t *testing.T) {
 	dir := t.TempDir()
-	rules := write(t, dir, "rules.yml", `groups:
+	rules := simtest.Write(t, dir, "rules.yml", `groups:
   - name: g
     rules:
       - record: job:x:avg30m
@@ -55,9 +56,9 @@ func TestFiringOnlyAgrees(t *testing.T) {
 			RuleFiles:    []string{rules},
 			EvalInterval: time.Minute,
 			Series: []simulate.SeriesInput{
-				{`x{job="a",instance="1"}`, randomValues(r, n, false)},
-				{`x{job="a",instance="2"}`, randomValues(r, n, false)},
-				{`x{job="b",instance="1"}`, randomValues(r, n, false)},
+				{`x{job="a",instance="1"}`, simtest.RandomValues(r, n, false)},
+				{`x{job="a",instance="2"}`, simtest.RandomValues(r, n, false)},
+				{`x{job="b",instance="1"}`, simtest.RandomValues(r, n, false)},
 				// Runs of 6 to 9 steps above the threshold: a `for` of 7
 				// steps fires after exactly 8.
 				{`y{job="a"}`, runs(r, n)},

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
@@ -86,26 +87,15 @@ func Values(in Input, exprs []string, end, step time.Duration, opts Options) ([]
 
 // readBy marks the recording rules exprs read, directly or through other
 // rules; an expression that does not parse reads nothing (its query fails
-// with the parser's error).
+// with the parser's error). A rule is read when a selector may select one
+// of its outputs, by the matchers the planner uses (promx.Read), so
+// selectors by a __name__ regular expression or without a name count.
 func readBy(rules []engine.Rule, exprs []string, p parser.Parser) []bool {
 	need := make([]bool, len(rules))
-	names := map[string]bool{}
-	addNames := func(e parser.Expr) {
-		parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
-			if vs, ok := n.(*parser.VectorSelector); ok {
-				names[vs.Name] = true
-				for _, m := range vs.LabelMatchers {
-					if m.Name == labels.MetricName {
-						names[m.Value] = true
-					}
-				}
-			}
-			return nil
-		})
-	}
+	var reads []promx.Read
 	for _, s := range exprs {
 		if e, err := p.ParseExpr(s); err == nil {
-			addNames(e)
+			reads = append(reads, promx.ExprReads(e, 0)...)
 		}
 	}
 	// Until nothing more is read (a rule may read one after it in
@@ -113,11 +103,23 @@ func readBy(rules []engine.Rule, exprs []string, p parser.Parser) []bool {
 	for changed := true; changed; {
 		changed = false
 		for i, r := range rules {
-			if !need[i] && !r.Alert && names[r.Name] {
+			if !need[i] && !r.Alert && mayRead(reads, r) {
 				need[i], changed = true, true
-				addNames(r.Query)
+				reads = append(reads, promx.ExprReads(r.Query, 0)...)
 			}
 		}
 	}
 	return need
+}
+
+// mayRead reports whether one of reads may select an output of recording
+// rule r: its name, or the __name__ its labels set.
+func mayRead(reads []promx.Read, r engine.Rule) bool {
+	override := r.Labels.Get(labels.MetricName)
+	for _, rd := range reads {
+		if rd.MayReadMetric(r.Name) || override != "" && rd.MayReadMetric(override) {
+			return true
+		}
+	}
+	return false
 }

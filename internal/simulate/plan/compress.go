@@ -53,26 +53,10 @@ import (
 // must steps. readBy says which nodes' outputs something reads. The
 // runner must make the engine discard what compressed rules write.
 func (p *Plan) markCompressible(d Demands, iv time.Duration, readBy []bool) {
-NODES:
 	for i, n := range p.Nodes {
 		r := n.Rule
-		if !r.Alert || len(n.Steps) == 0 || readBy[i] || r.KeepFiringFor > 0 || hasSubquery(r.Query) {
+		if len(n.Steps) == 0 || readBy[i] || !p.seesPast(i) {
 			continue
-		}
-		templated := false
-		r.Labels.Range(func(l labels.Label) { templated = templated || strings.Contains(l.Value, "{{") })
-		if templated {
-			continue
-		}
-		for _, rd := range n.reads {
-			if rd.Unbounded || rd.Forward > 0 {
-				continue NODES
-			}
-			for j, m := range p.Nodes {
-				if m.produces(rd) && (j >= i || m.Rule.QueryOffset > r.QueryOffset) {
-					continue NODES
-				}
-			}
 		}
 		var must Spans
 		for _, sp := range n.Steps {
@@ -108,4 +92,35 @@ func (s Spans) SameRun(a, b int) bool {
 		}
 	}
 	return false
+}
+
+// seesPast reports whether alerting rule i's expression, evaluated at a
+// step after later steps were evaluated, returns what it returned at that
+// step, and whether its alerts' labels do not depend on the values: no
+// keep_firing_for, subquery or templated label, every read bounded and at
+// or before its evaluation time, and every rule it reads evaluated before
+// it with a query offset no larger than its own. Compression (above) and
+// firing-only probes (sparse.go) both rely on it.
+func (p *Plan) seesPast(i int) bool {
+	n := p.Nodes[i]
+	r := n.Rule
+	if !r.Alert || r.KeepFiringFor > 0 || hasSubquery(r.Query) {
+		return false
+	}
+	templated := false
+	r.Labels.Range(func(l labels.Label) { templated = templated || strings.Contains(l.Value, "{{") })
+	if templated {
+		return false
+	}
+	for _, rd := range n.reads {
+		if rd.Unbounded || rd.Forward > 0 {
+			return false
+		}
+		for j, m := range p.Nodes {
+			if m.produces(rd) && (j >= i || m.Rule.QueryOffset > r.QueryOffset) {
+				return false
+			}
+		}
+	}
+	return true
 }

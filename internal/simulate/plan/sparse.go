@@ -43,10 +43,7 @@ package plan
 // (and the failure, if any, described) exactly as before.
 
 import (
-	"strings"
 	"time"
-
-	"github.com/prometheus/prometheus/model/labels"
 
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
@@ -69,27 +66,7 @@ type Probe struct {
 // probeable reports whether the expression of alerting rule i may be
 // probed at some of its steps after the run (sparse.go).
 func (p *Plan) probeable(i int) bool {
-	n := p.Nodes[i]
-	r := n.Rule
-	if !r.Alert || r.For <= 0 || r.KeepFiringFor > 0 || hasSubquery(r.Query) {
-		return false
-	}
-	templated := false
-	r.Labels.Range(func(l labels.Label) { templated = templated || strings.Contains(l.Value, "{{") })
-	if templated {
-		return false
-	}
-	for _, rd := range n.reads {
-		if rd.Unbounded || rd.Forward > 0 {
-			return false
-		}
-		for j, m := range p.Nodes {
-			if m.produces(rd) && (j >= i || m.Rule.QueryOffset > r.QueryOffset) {
-				return false
-			}
-		}
-	}
-	return true
+	return p.Nodes[i].Rule.For > 0 && p.seesPast(i)
 }
 
 // probes returns the probes of each firing-only range, and the ranges

@@ -3,6 +3,8 @@ package promtool
 import (
 	"strings"
 	"testing"
+
+	"github.com/slo-compiler/slo/internal/simulate/simtest"
 )
 
 // unobservedTest is a test file whose only assertion, at 15m, passes in
@@ -81,8 +83,8 @@ func TestScanFindsErrorsAtUnobservedSteps(t *testing.T) {
 			if strings.Contains(tc.name, "limit") {
 				limit = "\n    limit: 1"
 			}
-			write(t, dir, "rules.yml", "groups:\n  - name: g"+limit+"\n    rules:"+tc.rules+"\n")
-			p := write(t, dir, "test.yml", unobservedTest)
+			simtest.Write(t, dir, "rules.yml", "groups:\n  - name: g"+limit+"\n    rules:"+tc.rules+"\n")
+			p := simtest.Write(t, dir, "test.yml", unobservedTest)
 			od, ex := runBoth(t, p)
 			for _, r := range []*FileResult{od, ex} {
 				if text := strings.Join(r.Errors(), "\n"); !strings.Contains(text, tc.want) {
@@ -161,8 +163,8 @@ func TestScanOnlyWhatCannotBeProven(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, dir, "rules.yml", "groups:\n  - name: g\n    rules:"+tc.rules+"\n")
-			p := write(t, dir, "test.yml", `rule_files: [rules.yml]
+			simtest.Write(t, dir, "rules.yml", "groups:\n  - name: g\n    rules:"+tc.rules+"\n")
+			p := simtest.Write(t, dir, "test.yml", `rule_files: [rules.yml]
 evaluation_interval: 1m
 tests:
   - interval: 1m

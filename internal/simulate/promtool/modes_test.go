@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/simulate/simtest"
 )
 
 // promtoolTestFiles returns the promtool-format test files under
@@ -96,13 +97,13 @@ func TestFallbackOnRuleError(t *testing.T) {
 // failure text is promtool's.
 func TestErrorAtUnobservedStep(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, "rules.yml", `groups:
+	simtest.Write(t, dir, "rules.yml", `groups:
   - name: g
     rules:
       - record: dup
         expr: '{__name__=~"a|b"}'
 `)
-	p := write(t, dir, "test.yml", `rule_files: [rules.yml]
+	p := simtest.Write(t, dir, "test.yml", `rule_files: [rules.yml]
 evaluation_interval: 1m
 tests:
   - interval: 1m
@@ -130,16 +131,6 @@ tests:
 	}
 }
 
-func write(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// runBoth2 runs both modes without requiring them to agree.
 func runBoth2(t *testing.T, p string) (*FileResult, *FileResult) {
 	t.Helper()
 	od, err := RunFile(p, Options{})
@@ -215,31 +206,6 @@ const randomRules = `groups:
         expr: job:x:rate3m < 0.05
 `
 
-func randomValues(r *rand.Rand, n int, counter bool) string {
-	var b strings.Builder
-	v := 0
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		switch p := r.Intn(20); {
-		case p == 0:
-			b.WriteString("_")
-			continue
-		case p == 1 && !counter:
-			b.WriteString("stale")
-			continue
-		}
-		if counter {
-			v += r.Intn(10)
-		} else {
-			v = r.Intn(10)
-		}
-		fmt.Fprintf(&b, "%d", v)
-	}
-	return b.String()
-}
-
 func randomTest(r *rand.Rand) string {
 	steps := 40 + r.Intn(40)
 	var b strings.Builder
@@ -248,9 +214,9 @@ func randomTest(r *rand.Rand) string {
 		fmt.Fprintf(&b, "  - name: g%d\n    interval: 1m\n    input_series:\n", g)
 		for _, job := range []string{"a", "b"} {
 			for inst := 0; inst < 1+r.Intn(2); inst++ {
-				fmt.Fprintf(&b, "      - series: 'x{job=%q, i=\"%d\"}'\n        values: '%s'\n", job, inst, randomValues(r, steps, false))
+				fmt.Fprintf(&b, "      - series: 'x{job=%q, i=\"%d\"}'\n        values: '%s'\n", job, inst, simtest.RandomValues(r, steps, false))
 			}
-			fmt.Fprintf(&b, "      - series: 'cnt{job=%q}'\n        values: '%s'\n", job, randomValues(r, steps, true))
+			fmt.Fprintf(&b, "      - series: 'cnt{job=%q}'\n        values: '%s'\n", job, simtest.RandomValues(r, steps, true))
 		}
 		b.WriteString("    alert_rule_test:\n")
 		for i := 0; i < 6; i++ {
@@ -275,12 +241,12 @@ func TestRandomModesAgree(t *testing.T) {
 		n = 5
 	}
 	dir := t.TempDir()
-	write(t, dir, "rules.yml", randomRules)
+	simtest.Write(t, dir, "rules.yml", randomRules)
 	for seed := 1; seed <= n; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			t.Parallel()
 			r := rand.New(rand.NewSource(int64(seed)))
-			p := write(t, dir, fmt.Sprintf("test%d.yml", seed), randomTest(r))
+			p := simtest.Write(t, dir, fmt.Sprintf("test%d.yml", seed), randomTest(r))
 			od, ex := runBoth2(t, p)
 			if d := cmp.Diff(ex.Errors(), od.Errors()); d != "" {
 				t.Errorf("modes differ (-exhaustive +on-demand):\n%s", d)

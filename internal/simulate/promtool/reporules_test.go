@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/slo-compiler/slo/internal/simulate/simtest"
 )
 
 // TestRepoRulesModesAgree builds a probe test for every rule file the
@@ -42,7 +43,7 @@ func TestRepoRulesModesAgree(t *testing.T) {
 			if !ok {
 				t.Skip("no selectors")
 			}
-			p := write(t, t.TempDir(), "test.yml", test)
+			p := simtest.Write(t, t.TempDir(), "test.yml", test)
 			od, ex := runBoth2(t, p)
 			if d := cmp.Diff(ex.Errors(), od.Errors()); d != "" {
 				t.Errorf("modes differ (-exhaustive +on-demand):\n%s", d)
@@ -141,7 +142,7 @@ func probeForRuleFile(t *testing.T, path string, r *rand.Rand) (string, bool) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "rule_files: [%q]\nevaluation_interval: 5m\ntests:\n  - interval: 5m\n    input_series:\n", path)
 	for _, k := range keys {
-		fmt.Fprintf(&sb, "      - series: '%s'\n        values: '%s'\n", k, randomValues(r, steps, counter.MatchString(k)))
+		fmt.Fprintf(&sb, "      - series: '%s'\n        values: '%s'\n", k, simtest.RandomValues(r, steps, counter.MatchString(k)))
 	}
 	sb.WriteString("    alert_rule_test:\n")
 	for i := 0; i < 12 && len(alerts) > 0; i++ {
