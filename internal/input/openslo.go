@@ -218,7 +218,7 @@ func (o *oslo) objective(obj *oObject, i, n int) (service *yaml.Node, out *yaml.
 	out = mapping(obj.root)
 	name := obj.name
 	if n > 1 {
-		name += "-" + itoa(i)
+		name += "-" + strconv.Itoa(i)
 	}
 	set(out, "name", obj.meta.key, str(name, get(obj.meta.val, "name")))
 	if d, ok := fs["description"]; ok {
@@ -252,7 +252,7 @@ func (o *oslo) objective(obj *oObject, i, n int) (service *yaml.Node, out *yaml.
 		o.errorf(obj.spec.val, "spec/required", "spec.objectives: expected a list of objectives")
 		return nil, nil
 	}
-	obw := "spec.objectives[" + itoa(i) + "]"
+	obw := "spec.objectives[" + strconv.Itoa(i) + "]"
 	first := resolve(objs.val.Content[i])
 	os := o.fields(first, obw, "displayName", "op", "value", "target", "targetPercent", "timeSliceTarget", "timeSliceWindow", "indicator", "indicatorRef", "compositeWeight")
 	switch {
@@ -575,7 +575,7 @@ func (o *oslo) alertPolicies(ap field) *yaml.Node {
 	}
 	var conds []*oObject
 	for i, p := range ap.val.Content {
-		what := "spec.alertPolicies[" + itoa(i) + "]"
+		what := "spec.alertPolicies[" + strconv.Itoa(i) + "]"
 		var pol *oObject
 		if r := get(p, "alertPolicyRef"); r != nil {
 			pol = o.ref("AlertPolicy", field{key: r, val: r})
@@ -618,7 +618,7 @@ func (o *oslo) alertPolicies(ap field) *yaml.Node {
 			if r := get(cn, "conditionRef"); r != nil {
 				cond = o.ref("AlertCondition", field{key: r, val: r})
 			} else {
-				cond = o.inline(field{key: cn, val: resolve(cn)}, "AlertCondition", "conditions["+itoa(j)+"]")
+				cond = o.inline(field{key: cn, val: resolve(cn)}, "AlertCondition", "conditions["+strconv.Itoa(j)+"]")
 			}
 			if cond != nil {
 				conds = append(conds, cond)
@@ -686,7 +686,7 @@ func (o *oslo) condition(cond *oObject, slot string) *yaml.Node {
 		o.errorf(c.val, "spec/required", "%s condition: give threshold and lookbackWindow", what)
 		return nil
 	}
-	long, err := parseDuration(lb.val.Value)
+	long, err := spec.ParseDuration(lb.val.Value)
 	if err != nil {
 		o.errorf(lb.val, "spec/duration", "%s condition.lookbackWindow: expected a duration such as 1h, got %s", what, describe(lb.val))
 		return nil
@@ -711,5 +711,3 @@ func (o *oslo) condition(cond *oObject, slot string) *yaml.Node {
 	set(out, "windows", nil, ws)
 	return out
 }
-
-func parseDuration(s string) (time.Duration, error) { return spec.ParseDuration(s) }

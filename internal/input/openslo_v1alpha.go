@@ -96,14 +96,14 @@ func (c *Ctx) openSLOV1Alpha(root *yaml.Node) (service *yaml.Node, slos []*yaml.
 		return nil, nil
 	}
 	for i, o := range objs.val.Content {
-		what := "spec.objectives[" + itoa(i) + "]"
+		what := "spec.objectives[" + strconv.Itoa(i) + "]"
 		slo := c.openSLOV1AlphaObjective(resolve(o), what)
 		if slo == nil {
 			continue
 		}
 		out := mapping(o)
 		// Sloth's name for the SLO of an objective.
-		set(out, "name", name.key, str(name.val.Value+"-"+itoa(i), name.val))
+		set(out, "name", name.key, str(name.val.Value+"-"+strconv.Itoa(i), name.val))
 		if d, ok := fs["description"]; ok {
 			set(out, "description", d.key, clone(d.val))
 		}

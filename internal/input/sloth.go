@@ -87,7 +87,7 @@ func (c *Ctx) slothAlertNames(docs []*yaml.Node, paths []string) {
 			if n == nil || n.Kind != yaml.ScalarNode {
 				continue
 			}
-			uses = append(uses, use{service, paths[j] + "[" + itoa(i) + "].alerting.name", n})
+			uses = append(uses, use{service, paths[j] + "[" + strconv.Itoa(i) + "].alerting.name", n})
 			if services[n.Value] == nil {
 				services[n.Value] = map[string]bool{}
 			}
@@ -229,7 +229,7 @@ func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
 		if chain := get(f.val, "chain"); chain != nil {
 			for i, p := range chain.Content {
 				if id := get(p, "id"); id != nil && strings.Contains(id.Value, "victoria_metrics") {
-					c.unsupported(id, join(what, f.key.Value)+".chain["+itoa(i)+"].id", "this spec is for VictoriaMetrics: its queries are MetricsQL, which slo does not compile (slo's rules are PromQL, checked by the Prometheus engine); rewrite them in PromQL")
+					c.unsupported(id, join(what, f.key.Value)+".chain["+strconv.Itoa(i)+"].id", "this spec is for VictoriaMetrics: its queries are MetricsQL, which slo does not compile (slo's rules are PromQL, checked by the Prometheus engine); rewrite them in PromQL")
 				}
 			}
 		}
@@ -250,7 +250,7 @@ func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
 			c.errorf(f.val, "spec/type", "%s: expected a list, got %s", join(what, f.key.Value), describe(f.val))
 		} else {
 			for i, s := range f.val.Content {
-				if slo := c.slothSLO(names, scope, resolve(s), join(what, f.key.Value)+"["+itoa(i)+"]"); slo != nil {
+				if slo := c.slothSLO(names, scope, resolve(s), join(what, f.key.Value)+"["+strconv.Itoa(i)+"]"); slo != nil {
 					list.Content = append(list.Content, slo)
 				}
 			}
@@ -531,14 +531,6 @@ func (c *Ctx) slothAlert(names *slothNames, f field, what, def string, at *yaml.
 	// Sloth's burn-rate alerts have no `for`.
 	set(out, "for", nil, str("0s", at))
 	return out
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 // sumRate is eventsRE's sum(rate(<selector>[{{.window}}])) inside a longer

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -104,8 +106,6 @@ func (p *SlothPlugins) IDs() []string {
 
 var errNotSLIPlugin = errors.New("not a Sloth SLI plugin")
 
-var packageName = regexp.MustCompile(`(?m)^package +([^\s]+) *$`)
-
 // loadSlothPlugin evaluates one plugin's source in an interpreter of its
 // own (as Sloth does, so that plugins' names do not collide).
 func loadSlothPlugin(src string) (*SlothPlugin, error) {
@@ -118,11 +118,13 @@ func loadSlothPlugin(src string) (*SlothPlugin, error) {
 	if _, err := i.EvalWithContext(ctx, src); err != nil {
 		return nil, fmt.Errorf("evaluating its source: %w", err)
 	}
-	m := packageName.FindStringSubmatch(src)
-	if len(m) != 2 {
-		return nil, errors.New("no package clause")
+	// The source evaluated, so it parses; its package clause names the
+	// package whose symbols Sloth reads.
+	file, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
+	if err != nil {
+		return nil, fmt.Errorf("reading its package clause: %w", err)
 	}
-	pkg := m[1]
+	pkg := file.Name.Name
 	ver, err := i.EvalWithContext(ctx, pkg+".SLIPluginVersion")
 	if err != nil {
 		return nil, errNotSLIPlugin // an SLO plugin has SLOPluginVersion

@@ -168,3 +168,33 @@ func TestSlothPluginThatLoops(t *testing.T) {
 		t.Fatalf("err %v, want a timeout", err)
 	}
 }
+
+// TestSlothPluginPackageClause loads plugins whose package clause is not
+// alone on its line: the package name is read as Go reads it, so a comment
+// after the name, or a clause after a leading comment, does not hide it.
+func TestSlothPluginPackageClause(t *testing.T) {
+	const body = `
+const (
+	SLIPluginVersion = "prometheus/v1"
+	SLIPluginID      = "x"
+)
+
+func SLIPlugin(ctx context.Context, meta, labels, options map[string]string) (string, error) {
+	return "up", nil
+}
+`
+	for name, clause := range map[string]string{
+		"trailing comment": "package availability // Sloth SLI plugin\n\nimport \"context\"\n",
+		"block comment":    "/* plugin */ package availability\n\nimport \"context\"\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			pl, err := loadSlothPlugin(clause + body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pl.ID != "x" {
+				t.Fatalf("ID %q, want x", pl.ID)
+			}
+		})
+	}
+}

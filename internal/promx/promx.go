@@ -5,6 +5,7 @@
 package promx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -350,11 +351,21 @@ type RuleGroup struct {
 // Unknown fields are not reported: callers that wrote the file compare the
 // groups with what they meant to write, which is stricter.
 func LoadRuleFile(content []byte) ([]RuleGroup, []error) {
+	// Strictly, as rulefmt.Parse decodes: a field Prometheus does not know
+	// is a *yaml.TypeError after the rest is decoded, and rulefmt.Parse
+	// then says where it is.
 	var groups rulefmt.RuleGroups
-	if err := yaml.Unmarshal(content, &groups); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(content))
+	dec.KnownFields(true)
+	failed := false
+	var typeErr *yaml.TypeError
+	switch err := dec.Decode(&groups); {
+	case err == nil || errors.Is(err, io.EOF):
+	case errors.As(err, &typeErr):
+		failed = true
+	default:
 		return nil, []error{err}
 	}
-	failed := false
 	seen := make(map[string]bool, len(groups.Groups))
 	out := make([]RuleGroup, 0, len(groups.Groups))
 	for _, g := range groups.Groups {

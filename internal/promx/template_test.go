@@ -98,6 +98,10 @@ func TestLoadRuleFileLabelsAndAnnotations(t *testing.T) {
 		{"bad annotation name", rule("      - alert: A\n        expr: up\n        annotations:\n          a-b: x\n"), false},
 		{"annotations on a record", rule("      - record: r\n        expr: up\n        annotations:\n          a: x\n"), false},
 		{"template in a record's label is not parsed", rule("      - record: r\n        expr: up\n        labels:\n          a: '{{ if }}'\n"), true},
+		{"unknown field in a rule", rule("      - record: r\n        expr: up\n        bogus: 1\n"), false},
+		{"unknown field in a group", []byte("groups:\n  - name: g\n    bogus: 1\n    rules:\n      - record: r\n        expr: up\n"), false},
+		{"unknown top field", []byte("groups: []\nbogus: 1\n"), false},
+		{"empty file", []byte(""), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
