@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/slo
 PKGS    := ./...
 
-.PHONY: all run build test test-all beyond-test unit heavy realservers check check-output bench golden lint clean fuzz
+.PHONY: all run build test test-all beyond-test unit unit-race unit-norace heavy heavy-app heavy-sim heavy-diff realservers check check-output bench golden lint clean fuzz
 
 all: build
 
@@ -22,24 +22,48 @@ run: build
 # output of specs/ checked by the real promtool and amtool, and loaded by
 # real Prometheus and Alertmanager servers; and
 # slo check, the CI gate, on the repository itself and on examples/checkout.
-test: lint unit heavy check-output realservers check
+#
+# lint runs first: it fails in seconds, and on a cold build cache its go
+# vet compiles the dependencies that every test build without -race then
+# reuses instead of compiling them side by side. The other steps are
+# independent and run side by side, TEST_JOBS at a time, longest first,
+# so that the waits of the real servers and the single-core stretches of
+# one step (the last long scenario of the exhaustive side, the last
+# package of go test) leave no core idle. Each step's output is printed whole when it
+# ends (--output-sync=target); -k runs every step even after one fails,
+# and make test fails if any did.
+TEST_JOBS ?= 3
+test: lint
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target \
+		unit-race heavy-app realservers unit-norace heavy-sim heavy-diff check-output check
 
 # Tests that spend their time evaluating scenarios or parsing in a single
 # goroutine. Under the race detector they take 5 to 10 times as long
 # (running them without it took make unit from 283 s of CPU to 160 s, on
-# the same busy 2-core machine) and find nothing:
-# the code that runs in parallel (harness.Run's workers, app's eachIndex,
+# the same busy 2-core machine; TestFiringOnlyAgrees, which calls
+# simulate.Observe in a loop, took 27 s under -race in unit and takes 2 s
+# without it in heavy-sim; TestEvalEngineLargeRanges, which appends a
+# month of samples one by one, 2.7 s against 0.15 s) and find nothing:
+# the code that runs in parallel (harness.Run's workers, par.Each's loops,
 # slo report's and slo diff's plot workers, the promtool runner's groups,
 # slo diff's behaviour workers) runs under -race in unit through smaller
-# tests of the same packages (TestLatencyScenarios, TestDiffFolders,
-# TestDiffPlots, TestStarterPasses, TestParallelOrder, TestAgainstPromtool,
-# internal/harness's and internal/diff's tests). So unit runs them without
-# -race, with the same -short assertions; the simulate ones run in heavy's
-# full ./internal/simulate/... run. test-all runs them under -race too.
-NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork)$$
+# tests of the same packages (TestLatencyScenarios, TestDiffPlots,
+# TestStarterPasses, TestParallelOrder, TestAgainstPromtool,
+# internal/harness's and internal/diff's tests). TestDiffFolders is here
+# because TestDiffPlots runs the same comparison of the same two folders
+# (diff.Compare, its behaviour workers included) under -race before it
+# draws the plots; TestDiffFolders took 19 s under -race. So unit runs
+# them without -race, with the same -short assertions; the simulate ones
+# run in heavy-sim's full ./internal/simulate/... run. test-all runs them
+# under -race too.
+NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders)$$
 
-unit:
+unit: unit-race unit-norace
+
+unit-race:
 	$(GO) test -race -shuffle=on -short -count=1 -skip '$(NORACE)' $(PKGS)
+
+unit-norace:
 	$(GO) test -shuffle=on -short -count=1 -run '$(NORACE)' ./cmd/slo/ ./internal/app/ ./internal/signal/ ./internal/spec/
 
 # The on-demand/exhaustive comparison runs over a fixed sample here (every
@@ -48,9 +72,15 @@ unit:
 # one generated scenario in three, in six of those over a day); test-all
 # (and CI on main) compares every scenario, the month-long ones included. TestDiffPlots's
 # second run (the same bytes again) is left out of -short runs and runs here.
-heavy:
+heavy: heavy-app heavy-sim heavy-diff
+
+heavy-app:
 	$(GO) test -timeout 30m -shuffle=on -count=1 -run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium|TestDiffPlots' ./internal/app/
+
+heavy-sim:
 	$(GO) test -shuffle=on -count=1 ./internal/simulate/...
+
+heavy-diff:
 	$(GO) test -count=1 -run 'TestDiffRepository' ./cmd/slo/
 
 # make test, then what make test leaves out (make beyond-test, which the CI
