@@ -29,11 +29,15 @@ import (
 // repoPaths are the repository's own specs and scenarios.
 var repoPaths = []string{"../../specs", "../../tests"}
 
+// heavy skips t under -short, and otherwise runs it beside the other heavy
+// tests: each spends tens of seconds partly on one core (the exhaustive
+// side's last long scenario, the browser), which another can fill.
 func heavy(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("evaluates every scenario in the repository; run without -short")
 	}
+	t.Parallel()
 }
 
 type verdict struct {
