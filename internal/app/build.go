@@ -382,7 +382,12 @@ func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
 	// while this one runs the project-wide checks; both only read p and out.
 	in := target.Input{Project: p, Output: out, Config: cfg}
 	rendered := make(chan []renderedTarget, 1)
-	go func() { rendered <- renderTargets(readBackOrder(targets), in) }()
+	go func() {
+		cache := openReadCache()
+		r := renderTargets(readBackOrder(targets), in, cache)
+		_ = cache.Save() // best effort: a cache not written costs the next run a load
+		rendered <- r
+	}()
 	diags = append(diags, duplicateRecords(p, out)...)
 	b := &Build{Project: p, Output: out, Whole: whole, Targets: targets}
 	place := newPlacer(p, out)
