@@ -94,17 +94,23 @@ func Commit(files []File, stale []string) (Result, error) {
 	var res Result
 	var writes, removes []*change
 	// The files are read on all cores; the first error in input order wins.
+	// The contents of a file already as wanted are dropped as soon as they
+	// are compared: only a file to replace needs them, for the roll-back.
 	changes := make([]*change, len(files))
 	errs := make([]error, len(files))
+	unchanged := make([]bool, len(files))
 	par.Each(len(files), func(i int) {
-		changes[i] = &change{path: files[i].Path, data: files[i].Data, mode: 0o644}
-		errs[i] = changes[i].readOld()
+		c := &change{path: files[i].Path, data: files[i].Data, mode: 0o644}
+		changes[i], errs[i] = c, c.readOld()
+		if c.existed && bytes.Equal(c.old, c.data) {
+			unchanged[i], c.old = true, nil
+		}
 	})
 	for i, c := range changes {
 		if errs[i] != nil {
 			return Result{}, errs[i]
 		}
-		if c.existed && bytes.Equal(c.old, c.data) {
+		if unchanged[i] {
 			res.Unchanged = append(res.Unchanged, c.path)
 			continue
 		}
