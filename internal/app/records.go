@@ -27,15 +27,14 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 				if r.Record == "" {
 					continue
 				}
-				o := owners[ruleAt{g.Name, j + 1}]
-				w := recordWriter{labels: r.Labels, pos: o.pos, who: o.who(s)}
+				w := recordWriter{labels: r.Labels, owner: owners[ruleAt{g.Name, j + 1}], service: s}
 				ws := seen[r.Record]
 				if ws == nil {
 					ws = &recordWriters{byLabel: map[string]map[string][]int{}, lacking: map[string][]int{}}
 					seen[r.Record] = ws
 				}
 				if first := ws.firstClash(r.Labels); first != nil {
-					diags.Errorf(w.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", r.Record, w.who, first.who, first.pos)
+					diags.Errorf(w.owner.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", r.Record, w.who(), first.who(), first.owner.pos)
 				}
 				ws.add(w)
 			}
@@ -44,12 +43,16 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 	return diags
 }
 
-// recordWriter is a recording rule's labels and who wrote the rule where.
+// recordWriter is a recording rule's labels and who wrote the rule where:
+// its owner in service.
 type recordWriter struct {
-	labels []compile.Label
-	pos    diag.Pos
-	who    string
+	labels  []compile.Label
+	owner   ruleOwner
+	service *model.Service
 }
+
+// who names the writer, for a message (see ruleOwner.who).
+func (w *recordWriter) who() string { return w.owner.who(w.service) }
 
 // recordWriters are the rules that record one name, in the order met, with
 // an index by label that finds the ones a new rule may clash with without
