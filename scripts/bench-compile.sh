@@ -18,10 +18,12 @@
 #     writing) cold, every run with an empty read-back cache (see
 #     docs/target-prometheus.md: every file goes through Prometheus's rule
 #     loader), and BenchmarkCompile1000SLOsWarm, warm (the cache holds the
-#     1,000 files from an earlier run); with BenchmarkCompile1SLO, the
-#     anchor, from the same run, and BenchmarkReadBack1000SLOs, the
-#     read-back alone (Prometheus's rule loader on the 1,000 rendered
-#     files), the part a cold compile cannot make cheaper;
+#     1,000 files from an earlier run); BenchmarkCompile1000SLOsNoCache
+#     (--cache off: cold less the cache's own hashing and index); with
+#     BenchmarkCompile1SLO, the anchor (without a cache), from the same
+#     run, and BenchmarkReadBack1000SLOs, the read-back alone
+#     (Prometheus's rule loader on the 1,000 rendered files), the part a
+#     cold compile cannot make cheaper;
 #   - through the CLI: `slo compile` into a fresh folder with a cold cache
 #     (a cache folder of its own each run) and with a warm one, `slo
 #     compile` into a folder already up to date (nothing written, warm),
@@ -120,7 +122,7 @@ maxcol() { awk -v c="$2" 'NR == 1 || $c > m {m = $c} END {print m}' "$1"; }
 cpu() { awk '{print $3 + $4}' "$1" >"$1.cpu" && median "$1.cpu" 1; }
 
 # In process, with the anchor from the same run.
-go test -run '^$' -bench '^Benchmark(Compile1000SLOs|Compile1000SLOsWarm|Compile1SLO|ReadBack1000SLOs)$' -benchmem -count="$RUNS" ./internal/app/ | tee "$tmp/gotest.txt"
+go test -run '^$' -bench '^Benchmark(Compile1000SLOs|Compile1000SLOsWarm|Compile1000SLOsNoCache|Compile1SLO|ReadBack1000SLOs)$' -benchmem -count="$RUNS" ./internal/app/ | tee "$tmp/gotest.txt"
 # benchfield NAME UNIT: the values of UNIT of benchmark NAME, one a line.
 benchfield() {
 	awk -v name="$1" -v unit="$2" '$1 ~ "^Benchmark" name "(-[0-9]+)?$" {
@@ -130,6 +132,8 @@ benchfield Compile1000SLOs ns/op >"$tmp/inproc.txt"
 benchfield Compile1000SLOs cpu-ms/op >"$tmp/inproc-cpu.txt"
 benchfield Compile1000SLOsWarm ns/op >"$tmp/inproc-warm.txt"
 benchfield Compile1000SLOsWarm cpu-ms/op >"$tmp/inproc-warm-cpu.txt"
+benchfield Compile1000SLOsNoCache ns/op >"$tmp/inproc-off.txt"
+benchfield Compile1000SLOsNoCache cpu-ms/op >"$tmp/inproc-off-cpu.txt"
 benchfield Compile1SLO ns/op >"$tmp/anchor.txt"
 benchfield ReadBack1000SLOs ns/op >"$tmp/readback.txt"
 benchfield ReadBack1000SLOs cpu-ms/op >"$tmp/readback-cpu.txt"
@@ -137,6 +141,8 @@ inproc=$(median "$tmp/inproc.txt" 1)
 inproc_cpu=$(median "$tmp/inproc-cpu.txt" 1)
 inproc_warm=$(median "$tmp/inproc-warm.txt" 1)
 inproc_warm_cpu=$(median "$tmp/inproc-warm-cpu.txt" 1)
+inproc_off=$(median "$tmp/inproc-off.txt" 1)
+inproc_off_cpu=$(median "$tmp/inproc-off-cpu.txt" 1)
 anchor=$(median "$tmp/anchor.txt" 1)
 readback=$(median "$tmp/readback.txt" 1)
 readback_cpu=$(median "$tmp/readback-cpu.txt" 1)
@@ -201,6 +207,7 @@ fi
 echo
 awk -v n="$N" -v runs="$RUNS" -v inproc="$inproc" -v inproc_cpu="$inproc_cpu" \
 	-v inproc_warm="$inproc_warm" -v inproc_warm_cpu="$inproc_warm_cpu" -v anchor="$anchor" \
+	-v inproc_off="$inproc_off" -v inproc_off_cpu="$inproc_off_cpu" \
 	-v readback="$readback" -v readback_cpu="$readback_cpu" \
 	-v wall="$wall" -v wall_cpu="$wall_cpu" -v kib="$rss_kib" \
 	-v wwall="$wwall" -v wwall_cpu="$wwall_cpu" -v wkib="$wrss_kib" \
@@ -217,7 +224,8 @@ awk -v n="$N" -v runs="$RUNS" -v inproc="$inproc" -v inproc_cpu="$inproc_cpu" \
 	printf "  in process, cold         %6.3f s  (cpu %5.2f s)   goal < %s s: %s%s\n", s, inproc_cpu / 1000, gi, goal(s, gi), (n == 1000 ? "" : " (always 1,000 SLOs)")
 	s = inproc_warm / 1e9
 	printf "  in process, warm         %6.3f s  (cpu %5.2f s)   goal < %s s: %s\n", s, inproc_warm_cpu / 1000, gi, goal(s, gi)
-	printf "    anchor: BenchmarkCompile1SLO %.2f ms; per SLO the 1,000 cost %.2fx the anchor (cold)\n", anchor / 1e6, inproc / 1000 / anchor
+	printf "    without a cache (--cache off): %.3f s (cpu %.2f s); anchor: BenchmarkCompile1SLO, without a cache, %.2f ms;\n", inproc_off / 1e9, inproc_off_cpu / 1000, anchor / 1e6
+	printf "    per SLO the 1,000 cost %.2fx the anchor cold, %.2fx warm\n", inproc / 1000 / anchor, inproc_warm / 1000 / anchor
 	printf "    the read-back alone (Prometheus'"'"'s rule loader on the 1,000 files): %.3f s (cpu %.2f s), %.0f%% of the cold cpu\n", readback / 1e9, readback_cpu / 1000, 100 * readback_cpu / inproc_cpu
 	printf "  slo compile, cold        %6.3f s  (cpu %5.2f s)   goal < %s s: %s (into a fresh folder)\n", wall, wall_cpu, gc, goal(wall, gc)
 	printf "  slo compile, warm        %6.3f s  (cpu %5.2f s)   goal < %s s: %s (into a fresh folder)\n", wwall, wwall_cpu, gc, goal(wwall, gc)
