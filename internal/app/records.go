@@ -64,8 +64,9 @@ type recordWriters struct {
 	// label name to value.
 	byLabel map[string]map[string][]int
 	// lacking[name] are the indexes of the rules without label name, for
-	// every name some rule sets.
+	// every name some rule sets; names are those names, in the order met.
 	lacking map[string][]int
+	names   []string
 }
 
 // firstClash returns the first rule met that can write the same series as
@@ -120,6 +121,7 @@ func (ws *recordWriters) add(w recordWriter) {
 				before[j] = j
 			}
 			ws.lacking[l.Name] = before
+			ws.names = append(ws.names, l.Name)
 		}
 		values := ws.byLabel[l.Name]
 		if values == nil {
@@ -128,9 +130,9 @@ func (ws *recordWriters) add(w recordWriter) {
 		}
 		values[l.Value] = append(values[l.Value], i)
 	}
-	for name, idx := range ws.lacking {
+	for _, name := range ws.names {
 		if !slices.ContainsFunc(w.labels, func(l compile.Label) bool { return l.Name == name }) {
-			ws.lacking[name] = append(idx, i)
+			ws.lacking[name] = append(ws.lacking[name], i)
 		}
 	}
 }
