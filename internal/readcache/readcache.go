@@ -297,12 +297,38 @@ func decode(data []byte) map[Key]entry {
 }
 
 var identity = sync.OnceValue(func() string {
+	// On Linux /proc/self/exe is the file the process was started from
+	// even when a rebuild has since replaced the file at its path: the
+	// identity is the running code's, not the new binary's.
+	if id := elfBuildID("/proc/self/exe"); id != "" {
+		return id
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return ""
 	}
 	return executableID(exe)
 })
+
+// elfBuildID is the Go build ID of the ELF binary at path, or "".
+func elfBuildID(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	s := f.Section(".note.go.buildid")
+	if s == nil {
+		return ""
+	}
+	note, err := s.Data()
+	if err != nil || len(note) <= 16 {
+		return ""
+	}
+	// The note's header (name size, description size, type, "Go\x00\x00")
+	// precedes the ID.
+	return "go-buildid:" + string(bytes.TrimRight(note[16:], "\x00"))
+}
 
 // Identity names the loader: the running binary's Go build ID, which
 // changes with any change to the code linked into it (slo's, Prometheus's,
@@ -313,15 +339,8 @@ var identity = sync.OnceValue(func() string {
 func Identity() string { return identity() }
 
 func executableID(exe string) string {
-	if f, err := elf.Open(exe); err == nil {
-		defer f.Close()
-		if s := f.Section(".note.go.buildid"); s != nil {
-			if note, err := s.Data(); err == nil && len(note) > 16 {
-				// The note's header (name size, description size, type,
-				// "Go\x00\x00") precedes the ID.
-				return "go-buildid:" + string(bytes.TrimRight(note[16:], "\x00"))
-			}
-		}
+	if id := elfBuildID(exe); id != "" {
+		return id
 	}
 	st, err := os.Stat(exe)
 	if err != nil {

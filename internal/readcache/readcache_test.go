@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -227,7 +229,8 @@ func TestFolder(t *testing.T) {
 	}
 }
 
-// TestIdentity: the test binary has one, and it is its Go build ID.
+// TestIdentity: the test binary has one; on Linux it is the Go build ID
+// of the running file, the one at its path too while it is not replaced.
 func TestIdentity(t *testing.T) {
 	id := Identity()
 	if id == "" {
@@ -236,5 +239,36 @@ func TestIdentity(t *testing.T) {
 	if id != Identity() {
 		t.Error("Identity changes between calls")
 	}
-	t.Log(id)
+	if runtime.GOOS == "linux" {
+		exe, err := os.Executable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := executableID(exe); !strings.HasPrefix(id, "go-buildid:") || id != want {
+			t.Errorf("Identity = %q, want the build ID of %s, %q", id, exe, want)
+		}
+	}
+}
+
+// TestExecutableIDWithoutBuildID: a binary without an ELF build ID note is
+// known by its path, size and modification time, so a rebuild changes it.
+func TestExecutableIDWithoutBuildID(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "slo")
+	if err := os.WriteFile(exe, []byte("not an ELF file"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	first := executableID(exe)
+	if !strings.HasPrefix(first, "exe:") {
+		t.Fatalf("executableID = %q, want the exe: fallback", first)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(exe, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if executableID(exe) == first {
+		t.Error("a rebuilt binary (new modification time) has the same identity")
+	}
+	if executableID(filepath.Join(t.TempDir(), "missing")) != "" {
+		t.Error("a missing binary has an identity")
+	}
 }
