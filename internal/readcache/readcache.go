@@ -61,7 +61,7 @@ const Env = "SLO_CACHE"
 const Off = "off"
 
 const (
-	magic      = "slo readcache v1\n"
+	magic      = "slo readcache v2\n"
 	entrySize  = 2*sha256.Size + 8
 	staleAfter = 5 * 24 * time.Hour
 	// touchAfter is how old an entry's last use must be before a use
@@ -78,6 +78,7 @@ type entry struct {
 // Cache is an open index. Its methods are safe for concurrent use.
 type Cache struct {
 	path string
+	id   [sha256.Size]byte // SHA-256 of the loader identity
 	now  time.Time
 
 	mu           sync.Mutex
@@ -132,11 +133,12 @@ func OpenID(dir, id string) *Cache {
 	sum := sha256.Sum256([]byte(id))
 	c := &Cache{
 		path:    filepath.Join(dir, "readback-"+hex.EncodeToString(sum[:8])+".idx"),
+		id:      sum,
 		now:     time.Now(),
 		entries: map[Key]entry{},
 	}
 	if data, err := os.ReadFile(c.path); err == nil {
-		c.entries = decode(data) // corrupt: empty
+		c.entries = decode(data, c.id) // corrupt, or another identity's: empty
 	}
 	return c
 }
@@ -197,7 +199,7 @@ func (c *Cache) Save() error {
 	if err != nil {
 		return err
 	}
-	_, werr := f.Write(encode(c.entries))
+	_, werr := f.Write(encode(c.entries, c.id))
 	if err := errors.Join(werr, f.Close()); err != nil {
 		os.Remove(f.Name())
 		return err
@@ -238,10 +240,12 @@ func trim(dir, keep string, now time.Time) {
 	}
 }
 
-// encode is the index file of entries: the magic line, the count, the
-// entries most recently used first (at most MaxEntries, ties by key, so
-// the same entries make the same bytes) and a SHA-256 of all before it.
-func encode(entries map[Key]entry) []byte {
+// encode is the index file of entries: the magic line, the SHA-256 of
+// the loader identity (the file name holds only its first 8 bytes), the
+// count, the entries most recently used first (at most MaxEntries, ties
+// by key, so the same entries make the same bytes) and a SHA-256 of all
+// before it.
+func encode(entries map[Key]entry, id [sha256.Size]byte) []byte {
 	keys := make([]Key, 0, len(entries))
 	for k := range entries {
 		keys = append(keys, k)
@@ -255,8 +259,9 @@ func encode(entries map[Key]entry) []byte {
 	if len(keys) > MaxEntries {
 		keys = keys[:MaxEntries]
 	}
-	buf := make([]byte, 0, len(magic)+4+len(keys)*entrySize+sha256.Size)
+	buf := make([]byte, 0, headSize+len(keys)*entrySize+sha256.Size)
 	buf = append(buf, magic...)
+	buf = append(buf, id[:]...)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(keys)))
 	for _, k := range keys {
 		e := entries[k]
@@ -268,24 +273,28 @@ func encode(entries map[Key]entry) []byte {
 	return append(buf, sum[:]...)
 }
 
-// decode reads an index file; anything but a whole, intact index is an
-// empty one.
-func decode(data []byte) map[Key]entry {
+const headSize = len(magic) + sha256.Size + 4
+
+// decode reads an index file of the loader identity id; anything but a
+// whole, intact index of id is an empty one.
+func decode(data []byte, id [sha256.Size]byte) map[Key]entry {
 	entries := map[Key]entry{}
-	head := len(magic) + 4
-	if len(data) < head+sha256.Size || string(data[:len(magic)]) != magic {
+	if len(data) < headSize+sha256.Size || string(data[:len(magic)]) != magic {
 		return entries
 	}
 	body, sum := data[:len(data)-sha256.Size], data[len(data)-sha256.Size:]
 	if s := sha256.Sum256(body); !bytes.Equal(s[:], sum) {
 		return entries
 	}
-	n := int(binary.LittleEndian.Uint32(data[len(magic):]))
-	if len(body) != head+n*entrySize {
+	if !bytes.Equal(body[len(magic):len(magic)+sha256.Size], id[:]) {
+		return entries
+	}
+	n := int(binary.LittleEndian.Uint32(body[headSize-4:]))
+	if len(body) != headSize+n*entrySize {
 		return entries
 	}
 	entries = make(map[Key]entry, n)
-	for p := body[head:]; len(p) >= entrySize; p = p[entrySize:] {
+	for p := body[headSize:]; len(p) >= entrySize; p = p[entrySize:] {
 		var k Key
 		var e entry
 		copy(k[:], p)

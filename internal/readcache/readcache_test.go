@@ -95,6 +95,32 @@ func TestCorruptIndexIgnored(t *testing.T) {
 	}
 }
 
+// TestIndexOfAnotherIdentityIgnored: an index found under the file name
+// of this loader (which holds only 8 bytes of its identity's hash) but
+// written for another identity opens empty.
+func TestIndexOfAnotherIdentityIgnored(t *testing.T) {
+	dir := t.TempDir()
+	other := OpenID(dir, "other")
+	other.Add(KeyOf([]byte("x")), digestOf("d"))
+	if err := other.Save(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(other.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := OpenID(dir, "mine")
+	if err := os.WriteFile(mine.path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := OpenID(dir, "mine").Lookup(KeyOf([]byte("x"))); ok {
+		t.Error("another identity's index was read")
+	}
+	if _, ok := OpenID(dir, "other").Lookup(KeyOf([]byte("x"))); !ok {
+		t.Error("the identity's own index was not read")
+	}
+}
+
 // TestConcurrentSaves: runs saving the same index at once leave an index
 // that opens whole, holding the entries of one of them at least.
 func TestConcurrentSaves(t *testing.T) {
@@ -162,7 +188,8 @@ func TestMaxEntries(t *testing.T) {
 	for i := range MaxEntries + 10 {
 		entries[KeyOf(fmt.Append(nil, i))] = entry{used: int64(i)}
 	}
-	got := decode(encode(entries))
+	var id [32]byte
+	got := decode(encode(entries, id), id)
 	if len(got) != MaxEntries {
 		t.Fatalf("kept %d entries, want %d", len(got), MaxEntries)
 	}
