@@ -162,37 +162,41 @@ func IsWholeSet(paths []string) (bool, error) {
 // SpecFiles expands paths (files or folders, walked for *.yaml and *.yml)
 // into a sorted list of spec files.
 func SpecFiles(paths []string) ([]string, error) {
-	return specFiles(paths, true)
+	files, _, err := specFiles(paths, true)
+	return files, err
 }
 
-// specFiles is SpecFiles; without openHeads, the files found in folders
-// are not opened to leave out slo's own output, which the caller then does
-// from the bytes it reads (see isGenerated).
-func specFiles(paths []string, openHeads bool) ([]string, error) {
+// specFiles is SpecFiles, and says which files were named on their own
+// (named[i] for files[i]). Without openHeads, the files found in folders
+// are not opened to leave out slo's own output: the caller does it from
+// the bytes it reads (see isGenerated), for the files not named.
+func specFiles(paths []string, openHeads bool) (files []string, named []bool, err error) {
 	if len(paths) == 0 {
 		paths = []string{DefaultSpecs}
 	}
 	abs := absFunc()
-	var files []string
-	seen := map[string]bool{} // real paths of files already listed
-	add := func(f specFile) {
-		if !seen[f.real] {
-			seen[f.real] = true
-			files = append(files, f.path)
+	seen := map[string]int{} // real paths of files already listed: their index
+	add := func(f specFile, isNamed bool) {
+		if i, ok := seen[f.real]; ok {
+			named[i] = named[i] || isNamed
+			return
 		}
+		seen[f.real] = len(files)
+		files = append(files, f.path)
+		named = append(named, isNamed)
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !st.IsDir() {
-			add(specFile{p, resolve(abs, p)})
+			add(specFile{p, resolve(abs, p)}, true)
 			continue
 		}
 		var found []specFile
 		if err := walkSpecs(abs, p, resolve(abs, p), map[string]bool{}, &found); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		// Opening every file for its first line is a few system calls a
 		// file: on all cores.
@@ -208,10 +212,10 @@ func specFiles(paths []string, openHeads bool) ([]string, error) {
 		}
 		slices.SortFunc(found, func(a, b specFile) int { return strings.Compare(a.path, b.path) })
 		for _, f := range found {
-			add(f)
+			add(f, false)
 		}
 	}
-	return files, nil
+	return files, named, nil
 }
 
 // specFile is a spec file's path as found and its real path (see realPath).
@@ -306,16 +310,12 @@ func absFunc() func(string) (string, error) {
 	}
 }
 
-// given reports whether file is one of paths itself, not found in a
-// folder: SpecFiles reads a file named on its own whatever it holds.
-func given(paths []string, file string) bool { return slices.Contains(paths, file) }
-
 // Load reads, decodes and validates the spec files under paths. The
 // project is nil when any diagnostic is an error; err is a failure to read.
 func Load(paths []string) (*model.Project, diag.List, error) {
 	// The files found in folders are opened once, here: slo's own output
 	// among them is left out by its first bytes as it is read.
-	files, err := specFiles(paths, false)
+	files, named, err := specFiles(paths, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -334,7 +334,8 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 			results[i].err = err
 			return
 		}
-		if isGenerated(src) && !given(paths, files[i]) {
+		if isGenerated(src) && !named[i] {
+			// SpecFiles reads a file named on its own whatever it holds.
 			results[i].generated = true
 			return
 		}
