@@ -6,7 +6,7 @@
 //
 // The key is the hash of the bytes alone; the loader's identity (the
 // running binary's Go build ID, see Identity) names the index file the
-// keys live in, so a rebuilt slo, or another Prometheus version linked into
+// keys live in, and is recorded in it, so a rebuilt slo, or another Prometheus version linked into
 // it, starts from an empty index. Only accepted files are remembered: a
 // file the loader refuses is loaded again on every run and refused again.
 //
@@ -16,9 +16,10 @@
 // and written by Save to a temporary file renamed into place, so a reader
 // sees a whole index or none; two runs saving at once lose, at worst, the
 // entries of one of them, which a later run adds again. An index that does
-// not parse or whose checksum is wrong is ignored, as if empty. Indexes not
-// used for five days are removed by the next Save, and each keeps at most
-// the MaxEntries most recently used entries.
+// not parse, whose checksum is wrong or that is another identity's is
+// ignored, as if empty. Other identities' indexes not used for five days
+// are removed by the next Save, and each keeps at most the MaxEntries most
+// recently used entries.
 //
 // A nil *Cache is valid and remembers nothing: every Lookup misses.
 package readcache
