@@ -15,15 +15,25 @@
 #
 #   - in process: BenchmarkCompile1000SLOs (app.Compile: read, decode,
 #     validate, compile, render and the read-back of every file, without
-#     writing), with BenchmarkCompile1SLO, the anchor, from the same run,
-#     and BenchmarkReadBack1000SLOs, the read-back alone (Prometheus's rule
-#     loader on the 1,000 rendered files), the part no change to slo's own
-#     code makes cheaper;
-#   - through the CLI: `slo compile` into a fresh folder, its peak RSS,
-#     `slo validate` (the same work without writing) and `slo --help`
-#     (process start-up, the floor of any command);
+#     writing) cold, every run with an empty read-back cache (see
+#     docs/target-prometheus.md: every file goes through Prometheus's rule
+#     loader), and BenchmarkCompile1000SLOsWarm, warm (the cache holds the
+#     1,000 files from an earlier run); BenchmarkCompile1000SLOsNoCache
+#     (--cache off: cold less the cache's own hashing and index); with
+#     BenchmarkCompile1SLO, the anchor (without a cache), from the same
+#     run, and BenchmarkReadBack1000SLOs, the read-back alone
+#     (Prometheus's rule loader on the 1,000 rendered files), the part a
+#     cold compile cannot make cheaper;
+#   - through the CLI: `slo compile` into a fresh folder with a cold cache
+#     (a cache folder of its own each run) and with a warm one, `slo
+#     compile` into a folder already up to date (nothing written, warm),
+#     the peak RSS of each, `slo validate` (the same work without writing)
+#     cold and warm, `slo --help` (process start-up, the floor of any
+#     command), and `cp -r` of the 1,000 rule files into a fresh folder
+#     (what creating the files costs on this disk, the floor of a compile
+#     into a fresh folder);
 #   - Sloth v0.16 (`sloth generate`) on the same SLOs, run in turn with slo
-#     so that both see the same load, and the ratio of the two.
+#     so that both see the same load, and the ratios of the two.
 #
 # Sloth is installed with `go install` into the temporary folder (the
 # first time this downloads and builds it, a minute or two); SLOTH_BIN
@@ -112,7 +122,7 @@ maxcol() { awk -v c="$2" 'NR == 1 || $c > m {m = $c} END {print m}' "$1"; }
 cpu() { awk '{print $3 + $4}' "$1" >"$1.cpu" && median "$1.cpu" 1; }
 
 # In process, with the anchor from the same run.
-go test -run '^$' -bench '^Benchmark(Compile1000SLOs|Compile1SLO|ReadBack1000SLOs)$' -benchmem -count="$RUNS" ./internal/app/ | tee "$tmp/gotest.txt"
+go test -run '^$' -bench '^Benchmark(Compile1000SLOs|Compile1000SLOsWarm|Compile1000SLOsNoCache|Compile1SLO|ReadBack1000SLOs)$' -benchmem -count="$RUNS" ./internal/app/ | tee "$tmp/gotest.txt"
 # benchfield NAME UNIT: the values of UNIT of benchmark NAME, one a line.
 benchfield() {
 	awk -v name="$1" -v unit="$2" '$1 ~ "^Benchmark" name "(-[0-9]+)?$" {
@@ -120,43 +130,67 @@ benchfield() {
 }
 benchfield Compile1000SLOs ns/op >"$tmp/inproc.txt"
 benchfield Compile1000SLOs cpu-ms/op >"$tmp/inproc-cpu.txt"
+benchfield Compile1000SLOsWarm ns/op >"$tmp/inproc-warm.txt"
+benchfield Compile1000SLOsWarm cpu-ms/op >"$tmp/inproc-warm-cpu.txt"
+benchfield Compile1000SLOsNoCache ns/op >"$tmp/inproc-off.txt"
+benchfield Compile1000SLOsNoCache cpu-ms/op >"$tmp/inproc-off-cpu.txt"
 benchfield Compile1SLO ns/op >"$tmp/anchor.txt"
 benchfield ReadBack1000SLOs ns/op >"$tmp/readback.txt"
 benchfield ReadBack1000SLOs cpu-ms/op >"$tmp/readback-cpu.txt"
 inproc=$(median "$tmp/inproc.txt" 1)
 inproc_cpu=$(median "$tmp/inproc-cpu.txt" 1)
+inproc_warm=$(median "$tmp/inproc-warm.txt" 1)
+inproc_warm_cpu=$(median "$tmp/inproc-warm-cpu.txt" 1)
+inproc_off=$(median "$tmp/inproc-off.txt" 1)
+inproc_off_cpu=$(median "$tmp/inproc-off-cpu.txt" 1)
 anchor=$(median "$tmp/anchor.txt" 1)
 readback=$(median "$tmp/readback.txt" 1)
 readback_cpu=$(median "$tmp/readback-cpu.txt" 1)
 
-# Through the CLI, slo and Sloth in turn.
-measure warmup "$tmp/slo" compile --out "$tmp/out.warmup" "$tmp/specs"
+# Through the CLI, slo and Sloth in turn. Every slo run names its cache:
+# a folder of its own (cold) or the one the warm-up filled (warm).
+warm="$tmp/cache.warm"
+measure warmup env SLO_CACHE="$warm" "$tmp/slo" compile --out "$tmp/out.warmup" "$tmp/specs"
 if [[ -n $sloth ]]; then
 	mkdir -p "$tmp/sloth-out.warmup"
 	measure sloth-warmup "$sloth" generate --no-log -i "$tmp/sloth-specs" -o "$tmp/sloth-out.warmup"
 fi
 for ((i = 1; i <= RUNS; i++)); do
-	measure compile "$tmp/slo" compile --out "$tmp/out.$i" "$tmp/specs"
-	measure validate "$tmp/slo" validate "$tmp/specs"
+	measure compile env SLO_CACHE="$tmp/cache.cold.$i" "$tmp/slo" compile --out "$tmp/out.$i" "$tmp/specs"
+	measure compile-warm env SLO_CACHE="$warm" "$tmp/slo" compile --out "$tmp/outw.$i" "$tmp/specs"
+	measure uptodate env SLO_CACHE="$warm" "$tmp/slo" compile --out "$tmp/out.warmup" "$tmp/specs"
+	measure validate env SLO_CACHE="$tmp/cache.vcold.$i" "$tmp/slo" validate "$tmp/specs"
+	measure validate-warm env SLO_CACHE="$warm" "$tmp/slo" validate "$tmp/specs"
 	measure help "$tmp/slo" --help
+	measure copy cp -r "$tmp/out.warmup/rules" "$tmp/copy.$i"
 	if [[ -n $sloth ]]; then
 		mkdir -p "$tmp/sloth-out.$i"
 		measure sloth "$sloth" generate --no-log -i "$tmp/sloth-specs" -o "$tmp/sloth-out.$i"
 	fi
-	rm -rf "$tmp/out.$i" "$tmp/sloth-out.$i"
+	rm -rf "$tmp/out.$i" "$tmp/outw.$i" "$tmp/copy.$i" "$tmp/sloth-out.$i" "$tmp/cache.cold.$i" "$tmp/cache.vcold.$i"
 done
 for ((i = 1; i <= ALERT_RUNS; i++)); do
-	measure alerts "$tmp/slo" compile --out "$tmp/alerts-out.$i" "$tmp/alert-specs"
-	rm -rf "$tmp/alerts-out.$i"
+	measure alerts env SLO_CACHE="$tmp/cache.alerts.$i" "$tmp/slo" compile --out "$tmp/alerts-out.$i" "$tmp/alert-specs"
+	rm -rf "$tmp/alerts-out.$i" "$tmp/cache.alerts.$i"
 done
 
 wall=$(median "$tmp/compile.txt" 1)
 wall_cpu=$(cpu "$tmp/compile.txt")
 rss_kib=$(maxcol "$tmp/compile.txt" 2)
+wwall=$(median "$tmp/compile-warm.txt" 1)
+wwall_cpu=$(cpu "$tmp/compile-warm.txt")
+wrss_kib=$(maxcol "$tmp/compile-warm.txt" 2)
+uwall=$(median "$tmp/uptodate.txt" 1)
+uwall_cpu=$(cpu "$tmp/uptodate.txt")
+urss_kib=$(maxcol "$tmp/uptodate.txt" 2)
 vwall=$(median "$tmp/validate.txt" 1)
 vcpu=$(cpu "$tmp/validate.txt")
+vwwall=$(median "$tmp/validate-warm.txt" 1)
+vwcpu=$(cpu "$tmp/validate-warm.txt")
 hwall=$(median "$tmp/help.txt" 1)
 hrss_kib=$(maxcol "$tmp/help.txt" 2)
+cwall=$(median "$tmp/copy.txt" 1)
+ccpu=$(cpu "$tmp/copy.txt")
 swall="" scpu="" srss_kib=""
 if [[ -n $sloth ]]; then
 	swall=$(median "$tmp/sloth.txt" 1)
@@ -171,32 +205,46 @@ if ((ALERT_RUNS > 0)); then
 fi
 
 echo
-awk -v n="$N" -v runs="$RUNS" -v inproc="$inproc" -v inproc_cpu="$inproc_cpu" -v anchor="$anchor" \
+awk -v n="$N" -v runs="$RUNS" -v inproc="$inproc" -v inproc_cpu="$inproc_cpu" \
+	-v inproc_warm="$inproc_warm" -v inproc_warm_cpu="$inproc_warm_cpu" -v anchor="$anchor" \
+	-v inproc_off="$inproc_off" -v inproc_off_cpu="$inproc_off_cpu" \
 	-v readback="$readback" -v readback_cpu="$readback_cpu" \
-	-v wall="$wall" -v wall_cpu="$wall_cpu" -v kib="$rss_kib" -v vwall="$vwall" -v vcpu="$vcpu" \
-	-v hwall="$hwall" -v hkib="$hrss_kib" \
+	-v wall="$wall" -v wall_cpu="$wall_cpu" -v kib="$rss_kib" \
+	-v wwall="$wwall" -v wwall_cpu="$wwall_cpu" -v wkib="$wrss_kib" \
+	-v uwall="$uwall" -v uwall_cpu="$uwall_cpu" -v ukib="$urss_kib" \
+	-v vwall="$vwall" -v vcpu="$vcpu" -v vwwall="$vwwall" -v vwcpu="$vwcpu" \
+	-v hwall="$hwall" -v hkib="$hrss_kib" -v cwall="$cwall" -v ccpu="$ccpu" \
 	-v swall="$swall" -v scpu="$scpu" -v skib="$srss_kib" -v snote="$sloth_note" -v sver="$SLOTH_VERSION" \
 	-v gi="$GOAL_INPROC" -v gc="$GOAL_CLI" -v gm="$GOAL_RSS_MIB" \
 	-v afiles="$ALERT_FILES" -v aper="$ALERTS_PER_FILE" -v aruns="$ALERT_RUNS" \
 	-v awall="$awall" -v acpu="$acpu" -v akib="$arss_kib" 'BEGIN {
-	verdict = "met"
-	printf "compile %d SLOs, medians of %d runs; wall time, then CPU time (user + system, all cores):\n", n, runs
+	printf "compile %d SLOs, medians of %d runs; wall time, then CPU time (user + system, all cores);\n", n, runs
+	printf "cold: an empty read-back cache, every file through Prometheus'"'"'s rule loader; warm: the cache holds the files:\n"
 	s = inproc / 1e9
-	printf "  in process      %6.3f s  (cpu %5.2f s)   goal < %s s: %s%s\n", s, inproc_cpu / 1000, gi, goal(s, gi), (n == 1000 ? "" : " (always 1,000 SLOs)")
-	printf "    anchor: BenchmarkCompile1SLO %.2f ms; per SLO the 1,000 cost %.2fx the anchor\n", anchor / 1e6, inproc / 1000 / anchor
-	printf "    of which the read-back alone (Prometheus'"'"'s rule loader on the 1,000 files): %.3f s (cpu %.2f s), %.0f%% of the cpu\n", readback / 1e9, readback_cpu / 1000, 100 * readback_cpu / inproc_cpu
-	printf "  slo compile     %6.3f s  (cpu %5.2f s)   goal < %s s: %s\n", wall, wall_cpu, gc, goal(wall, gc)
-	printf "  peak RSS        %6.0f MiB                  goal < %s MiB: %s\n", kib / 1024, gm, goal(kib / 1024, gm)
-	printf "  slo validate    %6.3f s  (cpu %5.2f s)   (the same work, no files written)\n", vwall, vcpu
-	printf "  slo --help      %6.3f s, %.0f MiB         (process start-up, the floor)\n", hwall, hkib / 1024
+	printf "  in process, cold         %6.3f s  (cpu %5.2f s)   goal < %s s: %s%s\n", s, inproc_cpu / 1000, gi, goal(s, gi), (n == 1000 ? "" : " (always 1,000 SLOs)")
+	s = inproc_warm / 1e9
+	printf "  in process, warm         %6.3f s  (cpu %5.2f s)   goal < %s s: %s\n", s, inproc_warm_cpu / 1000, gi, goal(s, gi)
+	printf "    without a cache (--cache off): %.3f s (cpu %.2f s); anchor: BenchmarkCompile1SLO, without a cache, %.2f ms;\n", inproc_off / 1e9, inproc_off_cpu / 1000, anchor / 1e6
+	printf "    per SLO the 1,000 cost %.2fx the anchor cold, %.2fx warm\n", inproc / 1000 / anchor, inproc_warm / 1000 / anchor
+	printf "    the read-back alone (Prometheus'"'"'s rule loader on the 1,000 files): %.3f s (cpu %.2f s), %.0f%% of the cold cpu\n", readback / 1e9, readback_cpu / 1000, 100 * readback_cpu / inproc_cpu
+	printf "  slo compile, cold        %6.3f s  (cpu %5.2f s)   goal < %s s: %s (into a fresh folder)\n", wall, wall_cpu, gc, goal(wall, gc)
+	printf "  slo compile, warm        %6.3f s  (cpu %5.2f s)   goal < %s s: %s (into a fresh folder)\n", wwall, wwall_cpu, gc, goal(wwall, gc)
+	printf "  slo compile, up to date  %6.3f s  (cpu %5.2f s)   goal < %s s: %s (warm, every file already there)\n", uwall, uwall_cpu, gc, goal(uwall, gc)
+	printf "    creating the 1,000 files on this disk (cp -r of the rule files into a fresh folder): %.3f s (cpu %.2f s)\n", cwall, ccpu
+	printf "  peak RSS, cold           %6.0f MiB                  goal < %s MiB: %s\n", kib / 1024, gm, goal(kib / 1024, gm)
+	printf "  peak RSS, warm           %6.0f MiB                  goal < %s MiB: %s (up to date: %.0f MiB)\n", wkib / 1024, gm, goal(wkib / 1024, gm), ukib / 1024
+	printf "  slo validate, cold       %6.3f s  (cpu %5.2f s)   (the same work, no files written)\n", vwall, vcpu
+	printf "  slo validate, warm       %6.3f s  (cpu %5.2f s)\n", vwwall, vwcpu
+	printf "  slo --help               %6.3f s, %.0f MiB         (process start-up, the floor)\n", hwall, hkib / 1024
 	if (swall == "") {
 		printf "  sloth %s: %s\n", sver, snote
 	} else {
-		printf "  sloth %s   %6.3f s  (cpu %5.2f s), peak RSS %.0f MiB (sloth generate on the same SLOs)\n", sver, swall, scpu, skib / 1024
-		printf "  sloth / slo     %5.2fx wall, %5.2fx cpu   goal > 1 (slo ahead of Sloth): %s\n", swall / wall, scpu / wall_cpu, (swall / wall > 1 ? "met" : "MISSED")
+		printf "  sloth %s          %6.3f s  (cpu %5.2f s), peak RSS %.0f MiB (sloth generate on the same SLOs)\n", sver, swall, scpu, skib / 1024
+		printf "  sloth / slo, cold        %5.2fx wall, %5.2fx cpu   goal > 1 (slo ahead of Sloth): %s\n", swall / wall, scpu / wall_cpu, (swall / wall > 1 ? "met" : "MISSED")
+		printf "  sloth / slo, warm        %5.2fx wall, %5.2fx cpu   goal > 1 (slo ahead of Sloth): %s\n", swall / wwall, scpu / wwall_cpu, (swall / wwall > 1 ? "met" : "MISSED")
 	}
 	if (aruns > 0) {
-		printf "compile %d threshold alerts (%d files of %d), median of %d runs:\n", afiles * aper, afiles, aper, aruns
+		printf "compile %d threshold alerts (%d files of %d), median of %d runs, cold:\n", afiles * aper, afiles, aper, aruns
 		printf "  slo compile     %6.2f s  (cpu %5.2f s), peak RSS %.0f MiB (issue 9 measured 60 s and 0.5 GB)\n", awall, acpu, akib / 1024
 	}
 }

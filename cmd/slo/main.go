@@ -19,6 +19,7 @@ import (
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
+	"github.com/slo-compiler/slo/internal/readcache"
 	"github.com/slo-compiler/slo/internal/spec"
 	"github.com/slo-compiler/slo/internal/target"
 )
@@ -65,8 +66,14 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				EnvVars: []string{"SLO_SLOTH_PLUGINS"},
 				Usage:   "run the Sloth SLI plugins (plugin.go files) under `DIR`, as sloth --sli-plugins-path does, for Sloth specs whose SLI is a plugin",
 			},
+			&cli.StringFlag{
+				Name:    "cache",
+				EnvVars: []string{readcache.Env},
+				Usage:   "keep the read-back cache (which rendered files Prometheus's rule loader already accepted) in `DIR`, or \"off\" (default: slo in the user cache folder)",
+			},
 		},
 		Before: func(c *cli.Context) error {
+			app.UseReadCache(c.String("cache"))
 			if err := app.UseSlothPlugins(c.String("sloth-plugins")); err != nil {
 				fmt.Fprintf(stderr, "slo: --sloth-plugins: %v\n", err)
 				return exitCode(exitFailure)

@@ -31,9 +31,18 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI scripts in testdata/script: each is a txtar
 // archive of input files and the commands to run on them.
+//
+// The scripts share one read-back cache folder of the test's own (HOME is
+// a folder that does not exist in a script, so the user cache folder is
+// not one to write).
 func TestScripts(t *testing.T) {
+	cache := t.TempDir()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: false,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("SLO_CACHE", cache)
+			return nil
+		},
 	})
 }

@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/slo-compiler/slo/internal/app"
@@ -12,7 +14,23 @@ import (
 // benchCompile generates n specs (outside the timer) and times app.Compile
 // on them: read, decode, validate, compile, render and the parse-back
 // checks, everything `slo compile` does short of writing the files.
-func benchCompile(b *testing.B, n int) {
+//
+// Cold, every run starts with an empty read-back cache (a folder of its
+// own, see package readcache), as the first compile after a change to
+// every file, or to slo, does: every file goes through Prometheus's
+// loader, and the cache's index is written. Warm, the cache holds what an
+// earlier compile of the same bytes remembered, as a compile after an edit
+// of a few specs finds for the others.
+func benchCompile(b *testing.B, n int, warm bool) {
+	cacheDir := b.TempDir()
+	benchCompileIn(b, n, warm, cacheDir)
+}
+
+// benchCompileIn is benchCompile with the read-back cache in cacheDir,
+// "off" for none.
+func benchCompileIn(b *testing.B, n int, warm bool, cacheDir string) {
+	app.UseReadCache(cacheDir)
+	defer app.UseReadCache("")
 	dir := b.TempDir()
 	if _, err := benchspec.Write(dir, n); err != nil {
 		b.Fatal(err)
@@ -30,8 +48,13 @@ func benchCompile(b *testing.B, n int) {
 		b.Fatalf("got %d files, want %d", len(build.Files), n)
 	}
 	b.ReportAllocs()
+	run := 0
 	cpu := cpuTime(b)
 	for b.Loop() {
+		if !warm && cacheDir != "off" {
+			run++
+			app.UseReadCache(filepath.Join(cacheDir, strconv.Itoa(run)))
+		}
 		if _, _, err := app.Compile(paths); err != nil {
 			b.Fatal(err)
 		}
@@ -44,12 +67,25 @@ func benchCompile(b *testing.B, n int) {
 }
 
 // BenchmarkCompile1000SLOs is the issue's benchmark: 1,000 generated
-// services with one ratio SLO each (see internal/benchspec).
-func BenchmarkCompile1000SLOs(b *testing.B) { benchCompile(b, 1000) }
+// services with one ratio SLO each (see internal/benchspec), with a cold
+// read-back cache.
+func BenchmarkCompile1000SLOs(b *testing.B) { benchCompile(b, 1000, false) }
 
-// BenchmarkCompile1SLO is the anchor: one service, one SLO. The ratio of
-// the two is the per-SLO scaling, free of the machine's speed.
-func BenchmarkCompile1SLO(b *testing.B) { benchCompile(b, 1) }
+// BenchmarkCompile1000SLOsWarm is BenchmarkCompile1000SLOs with a warm
+// read-back cache: the same 1,000 files compiled before.
+func BenchmarkCompile1000SLOsWarm(b *testing.B) { benchCompile(b, 1000, true) }
+
+// BenchmarkCompile1000SLOsNoCache is BenchmarkCompile1000SLOs without a
+// read-back cache (--cache off): the cold benchmark less the cache's own
+// cost (hashing every file and what the loader read, writing the index).
+func BenchmarkCompile1000SLOsNoCache(b *testing.B) { benchCompileIn(b, 1000, false, "off") }
+
+// BenchmarkCompile1SLO is the anchor: one service, one SLO, without a
+// read-back cache (a cold one would add creating its folder and index to
+// every run, a file system's cost, not the compile's). The ratio of
+// BenchmarkCompile1000SLOs to it is the per-SLO scaling, free of the
+// machine's speed.
+func BenchmarkCompile1SLO(b *testing.B) { benchCompileIn(b, 1, false, "off") }
 
 // BenchmarkReadBack1000SLOs times the read-back alone, on the 1,000 rule
 // files BenchmarkCompile1000SLOs renders: Prometheus's rule loader

@@ -132,7 +132,7 @@ func TestTargetRuleProblemsAtTheirSpecEntry(t *testing.T) {
 				p, out := loadLocate(t)
 				r := &out.RuleFiles[0].Groups[c.group].Rules[c.rule]
 				r.Labels = append([]compile.Label{{Name: "0bad", Value: "x"}}, r.Labels...)
-				rendered := renderTargets([]string{name}, target.Input{Project: p, Output: out, Config: &target.Config{}})
+				rendered := renderTargets([]string{name}, target.Input{Project: p, Output: out, Config: &target.Config{}}, nil)
 				place := newPlacer(p, out)
 				var got diag.List
 				for i, f := range rendered[0].files {

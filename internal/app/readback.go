@@ -7,6 +7,7 @@ import (
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/par"
+	"github.com/slo-compiler/slo/internal/readcache"
 	"github.com/slo-compiler/slo/internal/target"
 )
 
@@ -35,8 +36,9 @@ type renderedTarget struct {
 }
 
 // renderTargets renders the targets named, in order, each reading its
-// files back on all cores.
-func renderTargets(names []string, in target.Input) []renderedTarget {
+// files back on all cores; a target that can is spared the loader for the
+// files cache knows (see target.CachedReader).
+func renderTargets(names []string, in target.Input, cache *readcache.Cache) []renderedTarget {
 	out := make([]renderedTarget, len(names))
 	for k, name := range names {
 		t, ok := target.Lookup(name)
@@ -49,7 +51,11 @@ func renderTargets(names []string, in target.Input) []renderedTarget {
 			return out[:k+1]
 		}
 		r.problems = make([][]error, len(r.files))
-		par.Each(len(r.files), func(i int) { r.problems[i] = t.ReadBack(r.files[i]) })
+		readBack := t.ReadBack
+		if cr, ok := t.(target.CachedReader); ok && cache != nil {
+			readBack = func(f target.File) []error { return cr.ReadBackCached(f, cache) }
+		}
+		par.Each(len(r.files), func(i int) { r.problems[i] = readBack(r.files[i]) })
 	}
 	return out
 }
@@ -143,4 +149,18 @@ func ruleDiag(rp *target.RuleProblem, at ruleLocator) diag.Diagnostic {
 	var ds diag.List
 	ds.Errorf(at(rp.Group, rp.Rule), "rules/invalid", "%s", rp.Msg)
 	return ds[0]
+}
+
+// cacheSetting is the read-back cache's folder as UseReadCache set it.
+var cacheSetting string
+
+// UseReadCache sets where the read-back cache lives (see package
+// readcache): dir, or "off" for no cache; "" is the default, the
+// SLO_CACHE environment variable or else the user cache folder's slo.
+// Every later compile of the process uses it.
+func UseReadCache(dir string) { cacheSetting = dir }
+
+// openReadCache opens the read-back cache UseReadCache set; nil when off.
+func openReadCache() *readcache.Cache {
+	return readcache.Open(readcache.Folder(cacheSetting))
 }

@@ -27,15 +27,14 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 				if r.Record == "" {
 					continue
 				}
-				o := owners[ruleAt{g.Name, j + 1}]
-				w := recordWriter{labels: r.Labels, pos: o.pos, who: o.who(s)}
+				w := recordWriter{labels: r.Labels, owner: owners[ruleAt{g.Name, j + 1}], service: s}
 				ws := seen[r.Record]
 				if ws == nil {
 					ws = &recordWriters{byLabel: map[string]map[string][]int{}, lacking: map[string][]int{}}
 					seen[r.Record] = ws
 				}
 				if first := ws.firstClash(r.Labels); first != nil {
-					diags.Errorf(w.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", r.Record, w.who, first.who, first.pos)
+					diags.Errorf(w.owner.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", r.Record, w.who(), first.who(), first.owner.pos)
 				}
 				ws.add(w)
 			}
@@ -44,12 +43,16 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 	return diags
 }
 
-// recordWriter is a recording rule's labels and who wrote the rule where.
+// recordWriter is a recording rule's labels and who wrote the rule where:
+// its owner in service.
 type recordWriter struct {
-	labels []compile.Label
-	pos    diag.Pos
-	who    string
+	labels  []compile.Label
+	owner   ruleOwner
+	service *model.Service
 }
+
+// who names the writer, for a message (see ruleOwner.who).
+func (w *recordWriter) who() string { return w.owner.who(w.service) }
 
 // recordWriters are the rules that record one name, in the order met, with
 // an index by label that finds the ones a new rule may clash with without
@@ -61,8 +64,9 @@ type recordWriters struct {
 	// label name to value.
 	byLabel map[string]map[string][]int
 	// lacking[name] are the indexes of the rules without label name, for
-	// every name some rule sets.
+	// every name some rule sets; names are those names, in the order met.
 	lacking map[string][]int
+	names   []string
 }
 
 // firstClash returns the first rule met that can write the same series as
@@ -117,6 +121,7 @@ func (ws *recordWriters) add(w recordWriter) {
 				before[j] = j
 			}
 			ws.lacking[l.Name] = before
+			ws.names = append(ws.names, l.Name)
 		}
 		values := ws.byLabel[l.Name]
 		if values == nil {
@@ -125,9 +130,9 @@ func (ws *recordWriters) add(w recordWriter) {
 		}
 		values[l.Value] = append(values[l.Value], i)
 	}
-	for name, idx := range ws.lacking {
+	for _, name := range ws.names {
 		if !slices.ContainsFunc(w.labels, func(l compile.Label) bool { return l.Name == name }) {
-			ws.lacking[name] = append(idx, i)
+			ws.lacking[name] = append(ws.lacking[name], i)
 		}
 	}
 }

@@ -33,13 +33,13 @@ func TestRecordWritersFindTheFirstClash(t *testing.T) {
 			}
 			got := -1
 			if w := ws.firstClash(ls); w != nil {
-				got = w.pos.Line
+				got = w.owner.pos.Line
 			}
 			if got != want {
 				t.Fatalf("round %d, rule %d %v: first clash %d, want %d", round, i, ls, got, want)
 			}
 			w := recordWriter{labels: ls}
-			w.pos.Line = i
+			w.owner.pos.Line = i
 			all = append(all, w)
 			ws.add(w)
 		}

@@ -51,9 +51,14 @@ func sloGroup(s *model.Service, slo *model.SLO) Group {
 	ls := SLOLabels(s, slo)
 	sel := matchers(ls)
 	rec := func(name, expr string) Rule { return Rule{Record: name, Expr: expr, Labels: ls} }
-	g := Group{Name: SLOGroupName(s, slo), Interval: s.Interval}
+	windows := sloWindows(slo)
+	// Sized for the most that follows (the windows' ratios, three period
+	// rules, six SLO records, two burn alerts) rather than grown by
+	// doubling: a thousand SLOs' groups are held until the files are
+	// written.
+	g := Group{Name: SLOGroupName(s, slo), Interval: s.Interval, Rules: make([]Rule, 0, len(windows)+3+6+2)}
 	sli := slo.SLI
-	for _, w := range sloWindows(slo) {
+	for _, w := range windows {
 		g.Rules = append(g.Rules, rec(RecordErrorRatio+dur(w), SLIErrorRatio(sli, w)))
 	}
 	period := dur(slo.Period)

@@ -22,9 +22,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/slo-compiler/slo/internal/par"
 )
@@ -94,17 +96,21 @@ func Commit(files []File, stale []string) (Result, error) {
 	var res Result
 	var writes, removes []*change
 	// The files are read on all cores; the first error in input order wins.
+	// The contents of a file already as wanted are dropped as soon as they
+	// are compared: only a file to replace needs them, for the roll-back.
 	changes := make([]*change, len(files))
 	errs := make([]error, len(files))
+	unchanged := make([]bool, len(files))
 	par.Each(len(files), func(i int) {
-		changes[i] = &change{path: files[i].Path, data: files[i].Data, mode: 0o644}
-		errs[i] = changes[i].readOld()
+		c := &change{path: files[i].Path, data: files[i].Data, mode: 0o644}
+		changes[i] = c
+		unchanged[i], errs[i] = c.readOldUnlessSame()
 	})
 	for i, c := range changes {
 		if errs[i] != nil {
 			return Result{}, errs[i]
 		}
-		if c.existed && bytes.Equal(c.old, c.data) {
+		if unchanged[i] {
 			res.Unchanged = append(res.Unchanged, c.path)
 			continue
 		}
@@ -134,6 +140,54 @@ func Commit(files []File, stale []string) (Result, error) {
 	}
 	return res, nil
 }
+
+// readOldUnlessSame is readOld for a file to write, which keeps what it
+// reads only when the file differs from c.data: a file already as wanted
+// is compared a piece at a time, without holding its contents, and
+// reported same.
+func (c *change) readOldUnlessSame() (same bool, err error) {
+	st, err := os.Lstat(c.path)
+	if err == nil && st.Mode().IsRegular() && st.Size() == int64(len(c.data)) {
+		if same, err := sameContent(c.path, c.data); err == nil && same {
+			c.existed, c.mode = true, st.Mode().Perm()
+			return true, nil
+		}
+	}
+	// Missing, different, not a plain file, or unreadable: readOld says
+	// which, and keeps the contents for the roll-back.
+	if err := c.readOld(); err != nil {
+		return false, err
+	}
+	return c.existed && bytes.Equal(c.old, c.data), nil
+}
+
+// sameContent reports whether the file at path holds exactly data.
+func sameContent(path string, data []byte) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	bp := compareBufs.Get().(*[]byte)
+	defer compareBufs.Put(bp)
+	buf := *bp
+	for {
+		n, err := io.ReadFull(f, buf)
+		if n > len(data) || !bytes.Equal(buf[:n], data[:n]) {
+			return false, nil
+		}
+		data = data[n:]
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			return len(data) == 0, nil
+		case err != nil:
+			return false, err
+		}
+	}
+}
+
+// compareBufs are sameContent's buffers, one per comparison under way.
+var compareBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // readOld reads the file at c.path as it is, if there is one. Anything but
 // a plain file there is an error.

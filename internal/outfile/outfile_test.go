@@ -1,6 +1,7 @@
 package outfile
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -255,5 +256,42 @@ func TestCommitRollbackFails(t *testing.T) {
 	restore()
 	if err == nil || errors.Is(err, ErrPartial) {
 		t.Errorf("err = %v; want an error without ErrPartial", err)
+	}
+}
+
+// sameContent says same only for the very bytes: not for a file one byte
+// longer or shorter, one differing in its last byte, or one past the
+// comparison buffer that differs beyond it.
+func TestSameContent(t *testing.T) {
+	dir := t.TempDir()
+	big := bytes.Repeat([]byte("0123456789abcdef"), 5000) // 80,000 bytes, past one buffer
+	bigLast := bytes.Clone(big)
+	bigLast[len(bigLast)-1] = 'X'
+	for _, tc := range []struct {
+		name       string
+		file, data []byte
+		want       bool
+	}{
+		{"same", []byte("groups: []\n"), []byte("groups: []\n"), true},
+		{"empty both", nil, nil, true},
+		{"last byte", []byte("groups: []\n"), []byte("groups: []\r"), false},
+		{"file longer", []byte("groups: []\n\n"), []byte("groups: []\n"), false},
+		{"file shorter", []byte("groups: []"), []byte("groups: []\n"), false},
+		{"big same", big, big, true},
+		{"big last byte", bigLast, big, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+			if err := os.WriteFile(path, tc.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := sameContent(path, tc.data)
+			if err != nil || got != tc.want {
+				t.Errorf("sameContent = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := sameContent(filepath.Join(dir, "missing"), nil); err == nil {
+		t.Error("a missing file compares without an error")
 	}
 }

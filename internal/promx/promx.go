@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -430,10 +432,30 @@ func CheckAlertmanagerConfig(content []byte) error {
 }
 
 // FormatDuration renders d the way Prometheus writes durations ("5m",
-// "1h30m", "30d").
+// "1h30m", "30d"). A compile writes the same few durations in every rule
+// name and window, and Prometheus's formatter runs fmt.Sprintf per unit, so
+// what it returned is remembered.
 func FormatDuration(d time.Duration) string {
-	return model.Duration(d).String()
+	if s, ok := formatted.Load(d); ok {
+		return s.(string)
+	}
+	s := model.Duration(d).String()
+	if formattedCount.Add(1) > maxFormatted {
+		// Bound the memory of a long-running process fed any duration
+		// (a fuzzer): forget everything now and then.
+		formatted.Clear()
+		formattedCount.Store(0)
+	}
+	formatted.Store(d, s)
+	return s
 }
+
+const maxFormatted = 1 << 12
+
+var (
+	formatted      sync.Map // time.Duration → string
+	formattedCount atomic.Int64
+)
 
 // ParseDuration reads a duration the way Prometheus writes it.
 func ParseDuration(s string) (time.Duration, error) {

@@ -106,6 +106,12 @@ func ambiguous(s string) bool {
 		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
 			return true
 		}
+		if c >= '0' && c <= '9' && !datePrefix(s) {
+			// Of keywordRE's matches, only a date starts with a digit:
+			// the regular expression is spared for "5m", "1h30m" and the
+			// like, which are most of what gets here.
+			return false
+		}
 		return keywordRE.MatchString(s)
 	case len(s) > 5:
 		return false
@@ -116,6 +122,20 @@ func ambiguous(s string) bool {
 		}
 	}
 	return false
+}
+
+// datePrefix reports whether s starts with four digits and a dash, as
+// every string keywordRE's date matches does.
+func datePrefix(s string) bool {
+	if len(s) < 5 || s[4] != '-' {
+		return false
+	}
+	for i := range 4 {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // plainShape reports whether a printable, unambiguous s reads back as

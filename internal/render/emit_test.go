@@ -1,6 +1,9 @@
 package render
 
 import (
+	"errors"
+	"strconv"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -80,6 +83,25 @@ func TestKeywordsMatchKeywordRE(t *testing.T) {
 		want := keywordRE.MatchString(s)
 		if got := ambiguous(s); got != want {
 			t.Errorf("ambiguous(%q) = %v, keywordRE says %v", s, got, want)
+		}
+	}
+}
+
+// A string starting with a digit is ambiguous when it is a number or
+// keywordRE matches it (a date), as before the date prefilter: durations,
+// dates, near dates and numbers.
+func TestDigitFirstMatchesKeywordRE(t *testing.T) {
+	for _, s := range []string{
+		"5m", "1h30m", "2d19h12m", "28", "0.99", "1_000", "0x1F", "1e3", "99.9%",
+		"2024-01-02", "2024-1-2", "2024-01-02T10:00:00Z", "2024-01", "2024-", "1234-5-6x",
+		"12345-1-2", "123-4-5", "9999-9-9", "0000-00-00 x",
+	} {
+		plain := strings.ReplaceAll(s, "_", "")
+		_, ferr := strconv.ParseFloat(plain, 64)
+		_, ierr := strconv.ParseInt(plain, 0, 64)
+		want := ferr == nil || errors.Is(ferr, strconv.ErrRange) || ierr == nil || keywordRE.MatchString(s)
+		if got := ambiguous(s); got != want {
+			t.Errorf("ambiguous(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -54,7 +54,8 @@ func (prometheus) Files(in Input) ([]File, error) {
 func (prometheus) ReadBack(f File) []error {
 	switch {
 	case len(f.Rules) == 1:
-		return readBackRules(f.Name, *f.Rules[0], f.Data)
+		_, _, errs := readBackRules(f.Name, *f.Rules[0], f.Data)
+		return errs
 	case f.Alertmanager != nil:
 		if raw := promx.AlertmanagerConfigProblem(f.Data); raw != nil {
 			return []error{&ConfigRefusal{Err: raw, Config: f.Data}}
@@ -87,7 +88,11 @@ type ConfigRefusal struct {
 
 func (r *ConfigRefusal) Error() string { return promx.Redact(r.Config, r.Err.Error()) }
 
-func readBackRules(name string, rf compile.RuleFile, data []byte) []error {
+// readBackRules reads a rule file with Prometheus's rule loader and
+// compares what it read with rf. It returns the groups read, whether the
+// loader accepted the file (whatever the comparison found) and the
+// problems.
+func readBackRules(name string, rf compile.RuleFile, data []byte) ([]promx.RuleGroup, bool, []error) {
 	var out []error
 	groups, errs := promx.LoadRuleFile(data)
 	for _, e := range errs {
@@ -99,7 +104,7 @@ func readBackRules(name string, rf compile.RuleFile, data []byte) []error {
 			out = append(out, &RuleProblem{Group: where.group, Index: where.index, Rule: where.rule, Msg: fmt.Sprintf("the compiled %s does not read back as compiled: %s", name, msg)})
 		}
 	}
-	return out
+	return groups, len(errs) == 0, out
 }
 
 // ruleAt names a rule of a rule file, as RuleProblem does.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/spec"
 )
@@ -49,10 +50,31 @@ var (
 func Project(files []*spec.File, opts Options) (*model.Project, diag.List) {
 	v := &validator{opts: opts}
 	p := &model.Project{}
+	// Each service is validated on its own (nothing one finds depends on
+	// another; crossChecks compares them after), on all cores, each with
+	// a validator of its own; the results are then taken in input order,
+	// so the diagnostics come in the same order as one by one.
+	type job struct {
+		path string
+		s    *spec.Service
+		v    validator
+		svc  *model.Service
+	}
+	var jobs []job
 	for _, f := range files {
 		for _, s := range f.Services {
-			if svc := v.service(f.Path, s); svc != nil {
-				p.Services = append(p.Services, svc)
+			jobs = append(jobs, job{path: f.Path, s: s, v: validator{opts: opts}})
+		}
+	}
+	par.Each(len(jobs), func(i int) { jobs[i].svc = jobs[i].v.service(jobs[i].path, jobs[i].s) })
+	next := 0
+	for _, f := range files {
+		for range f.Services {
+			j := &jobs[next]
+			next++
+			v.diags = append(v.diags, j.v.diags...)
+			if j.svc != nil {
+				p.Services = append(p.Services, j.svc)
 			}
 		}
 		for _, r := range f.Routings {
