@@ -39,6 +39,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -100,7 +101,9 @@ func (c *Cache) Stats() (hits, misses int) {
 
 // Folder is the cache folder setting says to use: setting itself unless it
 // is "" (then the Env variable, or else os.UserCacheDir()/slo) or "off"
-// (then "", no cache).
+// (then "", no cache). In a test binary the default is no cache, so that
+// tests write nothing outside their own folders and no test's outcome
+// depends on what an earlier run left; tests of the cache name a folder.
 func Folder(setting string) string {
 	if setting == "" {
 		setting = os.Getenv(Env)
@@ -109,6 +112,9 @@ func Folder(setting string) string {
 	case Off:
 		return ""
 	case "":
+		if testing.Testing() {
+			return ""
+		}
 		dir, err := os.UserCacheDir()
 		if err != nil {
 			return ""
