@@ -45,13 +45,20 @@ func (s *Session) EnableRecording() error {
 	return nil
 }
 
+// mergeGap is the largest gap, in steps, between two runs that Record
+// computes with one range query: a range query costs its setup and the
+// load of each selector's window, which outweighs evaluating a step or two
+// nobody reads.
+const mergeGap = 2
+
 // Record computes recording rule i at every step of each run [lo, hi] of
 // runs (steps after st.Done; runs in order) with one range query per run
-// (or per offset within runs that repeat, see periodic),
-// over the storage as loaded now, and writes the outputs into the side
-// store in one commit, with the transformation RecordingRule.Eval and
-// Group.Eval apply. It returns the steps recorded, or why the group must
-// run exhaustively.
+// (or per offset within runs that repeat, see periodic; runs at most
+// mergeGap steps apart share one range query whose other steps are
+// dropped), over the storage as loaded now, and writes the outputs into
+// the side store in one commit, with the transformation RecordingRule.Eval
+// and Group.Eval apply. It returns the steps recorded, or why the group
+// must run exhaustively.
 func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration, st *RecordState) (int, string) {
 	r := s.rules[i]
 	qo := s.single[i].QueryOffset()
@@ -59,23 +66,38 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 	app := s.side.Appender(s.ctx)
 	app.SetOptions(&storage.AppendOptions{DiscardOutOfOrder: true})
 	steps := 0
-	for ri := 0; ri < len(runs); ri++ {
-		lo, hi := runs[ri][0], runs[ri][1]
-		if hi <= st.Done {
+	var todo [][2]int
+	for _, run := range runs {
+		if run[1] <= st.Done {
 			continue
 		}
-		var mats []promql.Matrix
-		if st.Done < lo {
-			st.prev = nil // First step of a run: no stale markers.
-			var err error
-			if mats, err = s.periodic(r.Query().String(), runs[ri:], mint, iv, qo); err != nil {
-				_ = app.Rollback()
-				return steps, "rule " + r.Name() + ": " + err.Error()
+		run[0] = max(run[0], st.Done+1)
+		todo = append(todo, run)
+	}
+	for ri := 0; ri < len(todo); {
+		// First step of a run: st.prev still holds the series of the
+		// last step recorded, so series gone since get stale markers, as
+		// Group.Eval writes them after a skipped step (plan.go, "Latest
+		// reads", relies on it).
+		var (
+			mats  []promql.Matrix
+			parts [][][2]int
+			err   error
+		)
+		if mats, err = s.periodic(r.Query().String(), todo[ri:], mint, iv, qo); err != nil {
+			_ = app.Rollback()
+			return steps, "rule " + r.Name() + ": " + err.Error()
+		}
+		if mats != nil {
+			for j := range mats {
+				parts = append(parts, todo[ri+j:ri+j+1])
 			}
 		} else {
-			lo = st.Done + 1
-		}
-		if mats == nil {
+			n := 1
+			for ri+n < len(todo) && todo[ri+n][0]-todo[ri+n-1][1]-1 <= mergeGap {
+				n++
+			}
+			lo, hi := todo[ri][0], todo[ri+n-1][1]
 			start := mint.Add(time.Duration(lo)*iv - qo)
 			end := mint.Add(time.Duration(hi)*iv - qo)
 			mat, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv)
@@ -84,21 +106,20 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 				return steps, "rule " + r.Name() + ": " + err.Error()
 			}
 			mats = []promql.Matrix{mat}
+			parts = [][][2]int{todo[ri : ri+n]}
 		}
 		for j, mat := range mats {
-			if j > 0 {
-				lo, hi = runs[ri+j][0], runs[ri+j][1]
-				st.prev = nil
-			}
-			prev, reason := s.appendRecorded(app, i, mat, lo, hi, st.prev, mint, iv)
+			prev, reason := s.appendRecorded(app, i, mat, parts[j], st.prev, mint, iv)
 			if reason != "" {
 				_ = app.Rollback()
 				return steps, reason
 			}
-			st.prev, st.Done = prev, hi
-			steps += hi - lo + 1
+			st.prev, st.Done = prev, parts[j][len(parts[j])-1][1]
+			for _, run := range parts[j] {
+				steps += run[1] - run[0] + 1
+			}
+			ri += len(parts[j])
 		}
-		ri += len(mats) - 1
 	}
 	if err := app.Commit(); err != nil {
 		return steps, "appending recorded samples failed: " + err.Error()
@@ -258,7 +279,7 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 			continue
 		}
 		app := store.Appender(ctx)
-		if _, reason := s.appendRecorded(app, i, mat, 0, lastStep, nil, mint, iv); reason != "" {
+		if _, reason := s.appendRecorded(app, i, mat, [][2]int{{0, lastStep}}, nil, mint, iv); reason != "" {
 			_ = app.Rollback()
 			return reason, scanned
 		}
@@ -377,10 +398,12 @@ func rangeQuery(ctx context.Context, engine *promql.Engine, q storage.Queryable,
 	return mat, nil
 }
 
-// appendRecorded appends recording rule i's outputs at steps lo..hi,
-// given the rule expression's values there. It returns why the group must
-// run exhaustively, if it must.
-func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix, lo, hi int, prev map[string]labels.Labels, mint time.Time, iv time.Duration) (map[string]labels.Labels, string) {
+// appendRecorded appends recording rule i's outputs at the steps of runs
+// (in order), given the rule expression's values there (values at other
+// steps are dropped). prev holds the series written at the step recorded
+// last. It returns the series written at the last step, or why the group
+// must run exhaustively.
+func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix, runs [][2]int, prev map[string]labels.Labels, mint time.Time, iv time.Duration) (map[string]labels.Labels, string) {
 	r := s.rules[i]
 	type out struct {
 		lset labels.Labels
@@ -409,7 +432,8 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 	}
 	// Two maps, reused: cur of this step, prev of the last.
 	spare := make(map[string]labels.Labels, len(series))
-	for g := lo; g <= hi; g++ {
+	first := true
+	for g := range stepsOf(runs) {
 		t := timestamp.FromTime(mint.Add(time.Duration(g)*iv - qo))
 		cur := spare
 		clear(cur)
@@ -456,15 +480,29 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 				}
 			}
 		}
-		if g == lo {
+		if first {
 			// prev came from the caller: never reuse it.
 			spare = make(map[string]labels.Labels, len(series))
+			first = false
 		} else {
 			spare = prev
 		}
 		prev = cur
 	}
 	return prev, ""
+}
+
+// stepsOf yields the steps of runs in order.
+func stepsOf(runs [][2]int) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		for _, r := range runs {
+			for g := r[0]; g <= r[1]; g++ {
+				if !yield(g) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // mergedQueryable reads the input series and the side store of recorded

@@ -28,7 +28,9 @@ package plan
 // into a separate storage with the transformation RecordingRule.Eval and
 // Group.Eval apply: __name__ set to the record name, rule labels set, an
 // error on duplicate label sets or when the group limit is exceeded, and a
-// stale marker for every series of the previous step that is gone. Rules
+// stale marker for every series of the previous step recorded (across a
+// gap between runs too, as Group.Eval marks the series of its previous
+// evaluation, however long ago) that is gone. Rules
 // and assertions then query both storages merged. A query or rule error
 // makes the group run exhaustively, so errors are reported as promtool
 // reports them.
