@@ -8,6 +8,7 @@ package engine
 // (package plan); this file only does it.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -79,47 +80,34 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 		// last step recorded, so series gone since get stale markers, as
 		// Group.Eval writes them after a skipped step (plan.go, "Latest
 		// reads", relies on it).
-		var (
-			mats  []promql.Matrix
-			parts [][][2]int
-			err   error
-		)
-		if mats, err = s.periodic(r.Query().String(), todo[ri:], mint, iv, qo); err != nil {
+		mat, n, err := s.periodic(r.Query().String(), todo[ri:], mint, iv, qo)
+		if err != nil {
 			_ = app.Rollback()
 			return steps, "rule " + r.Name() + ": " + err.Error()
 		}
-		if mats != nil {
-			for j := range mats {
-				parts = append(parts, todo[ri+j:ri+j+1])
-			}
-		} else {
-			n := 1
+		if mat == nil {
+			n = 1
 			for ri+n < len(todo) && todo[ri+n][0]-todo[ri+n-1][1]-1 <= mergeGap {
 				n++
 			}
-			lo, hi := todo[ri][0], todo[ri+n-1][1]
-			start := mint.Add(time.Duration(lo)*iv - qo)
-			end := mint.Add(time.Duration(hi)*iv - qo)
-			mat, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv)
-			if err != nil {
+			start := mint.Add(time.Duration(todo[ri][0])*iv - qo)
+			end := mint.Add(time.Duration(todo[ri+n-1][1])*iv - qo)
+			if mat, err = rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv); err != nil {
 				_ = app.Rollback()
 				return steps, "rule " + r.Name() + ": " + err.Error()
 			}
-			mats = []promql.Matrix{mat}
-			parts = [][][2]int{todo[ri : ri+n]}
 		}
-		for j, mat := range mats {
-			prev, reason := s.appendRecorded(app, i, mat, parts[j], st.prev, mint, iv)
-			if reason != "" {
-				_ = app.Rollback()
-				return steps, reason
-			}
-			st.prev, st.Done = prev, parts[j][len(parts[j])-1][1]
-			for _, run := range parts[j] {
-				steps += run[1] - run[0] + 1
-			}
-			ri += len(parts[j])
+		part := todo[ri : ri+n]
+		prev, reason := s.appendRecorded(app, i, mat, part, st.prev, mint, iv)
+		if reason != "" {
+			_ = app.Rollback()
+			return steps, reason
 		}
+		st.prev, st.Done = prev, part[n-1][1]
+		for _, run := range part {
+			steps += run[1] - run[0] + 1
+		}
+		ri += n
 	}
 	if err := app.Commit(); err != nil {
 		return steps, "appending recorded samples failed: " + err.Error()
@@ -130,14 +118,15 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 // periodic computes expr over the leading runs that repeat with a
 // constant stride and length (as the probes of plan/sparse.go make them),
 // with one range query per offset within a run, stride apart, and returns
-// the results per run, or nil when fewer than two runs repeat. A range
-// query evaluates the same instant evaluation at each of its steps
-// whatever its step, so the results are those of one range query per run;
-// but the engine loads each selector's window once per query, not once
-// per run.
-func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo time.Duration) ([]promql.Matrix, error) {
+// the results of all those runs in one matrix (each series' points in
+// time order) and how many runs it covers, or nil when fewer than two
+// runs repeat. A range query evaluates the same instant evaluation at
+// each of its steps whatever its step, so the results are those of one
+// range query per run; but the engine loads each selector's window once
+// per query, not once per run.
+func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo time.Duration) (promql.Matrix, int, error) {
 	if len(runs) < 2 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	length := runs[0][1] - runs[0][0]
 	stride := runs[1][0] - runs[0][0]
@@ -146,54 +135,40 @@ func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo ti
 		n++
 	}
 	if n < 2 || stride <= length {
-		return nil, nil
-	}
-	type acc struct {
-		metric labels.Labels
-		fl     []promql.FPoint
-		hs     []promql.HPoint
-	}
-	per := make([]map[string]*acc, n)
-	for j := range per {
-		per[j] = map[string]*acc{}
+		return nil, 0, nil
 	}
 	step := time.Duration(stride) * iv
+	var (
+		out   promql.Matrix
+		index = map[string]int{}
+	)
 	for d := 0; d <= length; d++ {
 		start := mint.Add(time.Duration(runs[0][0]+d)*iv - qo)
 		mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, start.Add(time.Duration(n-1)*step), step)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		t0 := timestamp.FromTime(start)
+		if length == 0 {
+			return mat, n, nil
+		}
 		for _, sr := range mat {
 			key := string(sr.Metric.Bytes(nil))
-			get := func(t int64) *acc {
-				j := int((t - t0) / step.Milliseconds())
-				a := per[j][key]
-				if a == nil {
-					a = &acc{metric: sr.Metric}
-					per[j][key] = a
-				}
-				return a
+			j, ok := index[key]
+			if !ok {
+				j = len(out)
+				index[key] = j
+				out = append(out, promql.Series{Metric: sr.Metric})
 			}
-			for _, p := range sr.Floats {
-				a := get(p.T)
-				a.fl = append(a.fl, p)
-			}
-			for _, p := range sr.Histograms {
-				a := get(p.T)
-				a.hs = append(a.hs, p)
-			}
+			out[j].Floats = append(out[j].Floats, sr.Floats...)
+			out[j].Histograms = append(out[j].Histograms, sr.Histograms...)
 		}
 	}
-	out := make([]promql.Matrix, n)
-	for j, m := range per {
-		for _, a := range m {
-			out[j] = append(out[j], promql.Series{Metric: a.metric, Floats: a.fl, Histograms: a.hs})
-		}
-		slices.SortFunc(out[j], func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
+	for j := range out {
+		slices.SortFunc(out[j].Floats, func(a, b promql.FPoint) int { return cmp.Compare(a.T, b.T) })
+		slices.SortFunc(out[j].Histograms, func(a, b promql.HPoint) int { return cmp.Compare(a.T, b.T) })
 	}
-	return out, nil
+	slices.SortFunc(out, func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
+	return out, n, nil
 }
 
 // LabelSets evaluates rule i's expression at count steps iv apart from

@@ -110,6 +110,7 @@ package plan
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -283,11 +284,40 @@ type AlertAssertion struct {
 
 // Observed asks for the states of the named alerts after every
 // evaluation from From to To; StatesOnly ones need no annotations (see
-// compress.go).
+// compress.go). With Labels set, only alerts with those label values are
+// asked for: the rules that cannot give their alerts those values (a rule
+// label that is not templated sets it on every alert) are left out.
 type Observed struct {
 	Names      map[string]bool
 	From, To   time.Duration
 	StatesOnly bool
+	Labels     map[string]string
+}
+
+// Selects reports whether alerting rule r is observed by o.
+func (o Observed) Selects(r engine.Rule) bool {
+	return o.Names[r.Name] && mayHaveLabels(r, o.Labels)
+}
+
+// mayHaveLabels reports whether an alert of alerting rule r may have the
+// label values sel: AlertingRule.Eval sets every rule label on each alert,
+// templated from the alert's value and labels, and alertname.
+func mayHaveLabels(r engine.Rule, sel map[string]string) bool {
+	for k, v := range sel {
+		if k == labels.AlertName {
+			if v != r.Name {
+				return false
+			}
+			continue
+		}
+		if !r.Labels.Has(k) {
+			continue
+		}
+		if w := r.Labels.Get(k); !strings.Contains(w, "{{") && w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // Demands are what a test group's assertions read.
@@ -414,7 +444,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 	observed := append([]Observed(nil), d.Observed...)
 	for fi, fo := range d.FiringOnly {
 		if dense[fi] {
-			observed = append(observed, Observed{Names: fo.Names, From: fo.From, To: fo.To, StatesOnly: true})
+			observed = append(observed, Observed{Names: fo.Names, From: fo.From, To: fo.To, StatesOnly: true, Labels: fo.Labels})
 		}
 	}
 
@@ -451,7 +481,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 			p.alertSteps = p.alertSteps.Add(lo, hi)
 		}
 		for i, n := range p.Nodes {
-			if !n.Rule.Alert || !r.Names[n.Rule.Name] {
+			if !n.Rule.Alert || !r.Selects(n.Rule) {
 				continue
 			}
 			s := 0
@@ -487,23 +517,32 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 	for _, prs := range probes {
 		for _, pr := range prs {
 			reader := p.Nodes[pr.Rule.Index]
+			type prodRead struct {
+				r promx.Read
+				i int
+			}
+			var prs []prodRead
+			for _, r := range reader.reads {
+				for i, n := range p.Nodes {
+					if n.produces(r) {
+						prs = append(prs, prodRead{r, i})
+					}
+				}
+			}
 			for k := pr.From; k <= pr.To; k += pr.Every {
 				t := time.Duration(k)*iv - pr.Rule.QueryOffset
-				for _, r := range reader.reads {
-					for i, n := range p.Nodes {
-						switch {
-						case !n.produces(r):
-						case isLatest(r, i):
-							// Probed rules read only rules before them
-							// (seesPast), evaluated at k already.
-							if j, ok := latestStep(r, t, n, iv, k); ok {
-								latestSet[i].add(j, j)
-							}
-						default:
-							lo, hi := readSteps(r, t, t, n, iv, k)
-							readSet[i].add(lo, hi)
+				for _, x := range prs {
+					n := p.Nodes[x.i]
+					if isLatest(x.r, x.i) {
+						// Probed rules read only rules before them
+						// (seesPast), evaluated at k already.
+						if j, ok := latestStep(x.r, t, n, iv, k); ok {
+							latestSet[x.i].add(j, j)
 						}
+						continue
 					}
+					lo, hi := readSteps(x.r, t, t, n, iv, k)
+					readSet[x.i].add(lo, hi)
 				}
 			}
 			p.Probes = append(p.Probes, pr)

@@ -194,3 +194,27 @@ func TestLatestReadsNeedExclusiveProducers(t *testing.T) {
 		t.Errorf("plan (-want +got):\n%s", d)
 	}
 }
+
+func TestMayHaveLabels(t *testing.T) {
+	r := engine.Rule{Name: "Burn", Alert: true, Labels: labels.FromStrings("severity", "page", "team", "{{ $labels.team }}")}
+	for _, tc := range []struct {
+		sel  map[string]string
+		want bool
+	}{
+		{nil, true},
+		{map[string]string{"severity": "page"}, true},
+		{map[string]string{"severity": "ticket"}, false},
+		// Templated: any value may come out.
+		{map[string]string{"team": "db"}, true},
+		// Not a rule label: the expression's series may have it.
+		{map[string]string{"job": "api"}, true},
+		{map[string]string{"alertname": "Burn", "severity": "page"}, true},
+		{map[string]string{"alertname": "Other"}, false},
+		// A rule label is never empty on the alert.
+		{map[string]string{"severity": ""}, false},
+	} {
+		if got := mayHaveLabels(r, tc.sel); got != tc.want {
+			t.Errorf("%v: got %v, want %v", tc.sel, got, tc.want)
+		}
+	}
+}

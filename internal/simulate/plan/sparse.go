@@ -48,11 +48,13 @@ import (
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
-// FiringOnly asks only whether an alert of the named rules fires at some
-// evaluation from From to To (see sparse.go).
+// FiringOnly asks only whether an alert of the named rules (with the
+// label values Labels, as in Observed) fires at some evaluation from From
+// to To (see sparse.go).
 type FiringOnly struct {
 	Names    map[string]bool
 	From, To time.Duration
+	Labels   map[string]string
 }
 
 // Probe is an alerting rule's expression to evaluate at the steps From,
@@ -77,7 +79,7 @@ func (p *Plan) probes(fos []FiringOnly, iv time.Duration) (probes [][]Probe, den
 	for fi, fo := range fos {
 		lo, hi := Step(fo.From, iv), Step(fo.To, iv)
 		for i, n := range p.Nodes {
-			if !n.Rule.Alert || !fo.Names[n.Rule.Name] {
+			if !n.Rule.Alert || !fo.Names[n.Rule.Name] || !mayHaveLabels(n.Rule, fo.Labels) {
 				continue
 			}
 			if !p.probeable(i) {
