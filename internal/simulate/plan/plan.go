@@ -61,7 +61,7 @@
 //
 // A range that asks only whether an alert never fires (Demands.FiringOnly)
 // is not observed at every step: the alerting rule's expression is probed
-// at every ceil(for/interval)-th step, as an expression test of its own
+// at every (ceil(for/interval)+1)-th step, as an expression test of its own
 // (demand 2), which is enough to show that no alert fires (sparse.go).
 //
 // The demands are supersets (label matchers other than __name__ are
