@@ -52,11 +52,96 @@ func (s *Session) EnableRecording() error {
 // nobody reads.
 const mergeGap = 2
 
+// progressions covers the steps of runs (in order, disjoint) with few
+// range queries, as [lo, hi, step] with steps lo, lo+step, ... hi: from
+// the first step not yet covered, the steps the next uncovered one apart
+// while they are wanted, if three or more (probes of several alerts make
+// such progressions, interleaved), else every step up to the last wanted
+// one that is at most mergeGap steps after the previous. Steps of two
+// progressions may coincide; none is left out.
+func progressions(runs [][2]int) [][3]int {
+	lo, hi := runs[0][0], runs[len(runs)-1][1]
+	want := make([]bool, hi-lo+1)
+	for _, r := range runs {
+		for g := r[0]; g <= r[1]; g++ {
+			want[g-lo] = true
+		}
+	}
+	done := make([]bool, len(want))
+	next := func(from int) int {
+		for ; from < len(want); from++ {
+			if want[from] && !done[from] {
+				return from
+			}
+		}
+		return -1
+	}
+	var out [][3]int
+	for a := next(0); a >= 0; a = next(a + 1) {
+		if b := next(a + 1); b > a+1 {
+			d, e := b-a, a
+			for e+d < len(want) && want[e+d] {
+				e += d
+			}
+			if e >= a+2*d || d > mergeGap+1 {
+				for g := a; g <= e; g += d {
+					done[g] = true
+				}
+				out = append(out, [3]int{a + lo, e + lo, d})
+				continue
+			}
+		}
+		e := a
+		for g := a + 1; g < len(want) && g-e <= mergeGap+1; g++ {
+			if want[g] {
+				e = g
+			}
+		}
+		for g := a; g <= e; g++ {
+			done[g] = true
+		}
+		out = append(out, [3]int{a + lo, e + lo, 1})
+	}
+	return out
+}
+
+// mergeMatrices returns the series of mats with their points in time
+// order, a point at a time that several have kept once (they are the
+// same evaluation).
+func mergeMatrices(mats []promql.Matrix) promql.Matrix {
+	if len(mats) == 1 {
+		return mats[0]
+	}
+	var out promql.Matrix
+	index := map[string]int{}
+	for _, mat := range mats {
+		for _, sr := range mat {
+			key := string(sr.Metric.Bytes(nil))
+			j, ok := index[key]
+			if !ok {
+				j = len(out)
+				index[key] = j
+				out = append(out, promql.Series{Metric: sr.Metric})
+			}
+			out[j].Floats = append(out[j].Floats, sr.Floats...)
+			out[j].Histograms = append(out[j].Histograms, sr.Histograms...)
+		}
+	}
+	for j := range out {
+		slices.SortFunc(out[j].Floats, func(a, b promql.FPoint) int { return cmp.Compare(a.T, b.T) })
+		out[j].Floats = slices.CompactFunc(out[j].Floats, func(a, b promql.FPoint) bool { return a.T == b.T })
+		slices.SortFunc(out[j].Histograms, func(a, b promql.HPoint) int { return cmp.Compare(a.T, b.T) })
+		out[j].Histograms = slices.CompactFunc(out[j].Histograms, func(a, b promql.HPoint) bool { return a.T == b.T })
+	}
+	slices.SortFunc(out, func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
+	return out
+}
+
 // Record computes recording rule i at every step of each run [lo, hi] of
-// runs (steps after st.Done; runs in order) with one range query per run
-// (or per offset within runs that repeat, see periodic; runs at most
-// mergeGap steps apart share one range query whose other steps are
-// dropped), over the storage as loaded now, and writes the outputs into
+// runs (steps after st.Done; runs in order) with range queries (one per
+// offset within runs that repeat, see periodic; otherwise see
+// progressions; steps a query computes that no run has are dropped),
+// over the storage as loaded now, and writes the outputs into
 // the side store in one commit, with the transformation RecordingRule.Eval
 // and Group.Eval apply. It returns the steps recorded, or why the group
 // must run exhaustively.
@@ -86,16 +171,19 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 			return steps, "rule " + r.Name() + ": " + err.Error()
 		}
 		if mat == nil {
-			n = 1
-			for ri+n < len(todo) && todo[ri+n][0]-todo[ri+n-1][1]-1 <= mergeGap {
-				n++
+			n = len(todo) - ri
+			var mats []promql.Matrix
+			for _, pr := range progressions(todo[ri:]) {
+				start := mint.Add(time.Duration(pr[0])*iv - qo)
+				end := mint.Add(time.Duration(pr[1])*iv - qo)
+				m, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, time.Duration(pr[2])*iv)
+				if err != nil {
+					_ = app.Rollback()
+					return steps, "rule " + r.Name() + ": " + err.Error()
+				}
+				mats = append(mats, m)
 			}
-			start := mint.Add(time.Duration(todo[ri][0])*iv - qo)
-			end := mint.Add(time.Duration(todo[ri+n-1][1])*iv - qo)
-			if mat, err = rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv); err != nil {
-				_ = app.Rollback()
-				return steps, "rule " + r.Name() + ": " + err.Error()
-			}
+			mat = mergeMatrices(mats)
 		}
 		part := todo[ri : ri+n]
 		prev, reason := s.appendRecorded(app, i, mat, part, st.prev, mint, iv)
