@@ -11,27 +11,32 @@ import (
 )
 
 func TestExprReads(t *testing.T) {
-	p := parser.NewParser(parser.Options{ExperimentalDurationExpr: true})
+	p := parser.NewParser(parser.Options{ExperimentalDurationExpr: true, EnableExtendedRangeSelectors: true})
 	const lb = 5 * time.Minute
 	for _, tc := range []struct {
 		expr string
-		want []string // name back forward (or "unbounded")
+		want []string // name back forward [latest] (or "unbounded")
 	}{
-		{"up", []string{"up 5m0s 0s"}},
+		{"up", []string{"up 5m0s 0s latest"}},
 		{"rate(x[10m])", []string{"x 15m0s 0s"}},
-		{"x offset 1h", []string{"x 1h5m0s -1h0m0s"}},
-		{"x offset -10m", []string{"x -5m0s 10m0s"}},
+		{"x offset 1h", []string{"x 1h5m0s -1h0m0s latest"}},
+		{"x offset -10m", []string{"x -5m0s 10m0s latest"}},
 		{"sum_over_time(x[1h] offset 1d)", []string{"x 25h5m0s -24h0m0s"}},
 		{"max_over_time(rate(x[5m])[30m:1m] offset 10m)", []string{"x 50m0s -10m0s"}},
+		{"max_over_time(x[30m:1m])", []string{"x 35m0s 0s"}},
 		{"x @ 100", []string{"x unbounded"}},
 		{"x @ end()", []string{"x unbounded"}},
 		{"max_over_time(x[10m:1m] @ 10)", []string{"x unbounded"}},
-		{"a + on(job) b offset 2m", []string{"a 5m0s 0s", "b 7m0s -2m0s"}},
-		{`{__name__=~"a|b"}`, []string{"? 5m0s 0s"}},
+		{"a + on(job) b offset 2m", []string{"a 5m0s 0s latest", "b 7m0s -2m0s latest"}},
+		{`{__name__=~"a|b"}`, []string{"? 5m0s 0s latest"}},
+		// Smoothed selectors interpolate with the next sample.
+		{"x smoothed", []string{"x 5m0s 5m0s"}},
+		{"rate(x[10m] smoothed)", []string{"x 15m0s 5m0s"}},
+		{"rate(x[10m] anchored)", []string{"x 15m0s 0s"}},
 	} {
 		expr, err := p.ParseExpr(tc.expr)
 		if err != nil {
-			continue
+			t.Fatalf("%s: %v", tc.expr, err)
 		}
 		var got []string
 		for _, r := range ExprReads(expr, lb) {
@@ -44,7 +49,11 @@ func TestExprReads(t *testing.T) {
 			if r.Unbounded {
 				got = append(got, name+" unbounded")
 			} else {
-				got = append(got, fmt.Sprintf("%s %s %s", name, r.Back, r.Forward))
+				s := fmt.Sprintf("%s %s %s", name, r.Back, r.Forward)
+				if r.Latest {
+					s += " latest"
+				}
+				got = append(got, s)
 			}
 		}
 		if tc.want != nil && strings.Join(got, ",") != strings.Join(tc.want, ",") {

@@ -24,6 +24,12 @@ type Read struct {
 	// Unbounded is set when the span cannot be bounded relative to t (an
 	// @ modifier, a duration expression); every sample may be read.
 	Unbounded bool
+	// Latest is set for a bounded instant vector selector that is not
+	// smoothed and not inside a range selector or subquery: of each
+	// series it matches, the engine uses only the latest sample at or
+	// before t+Forward (none if that is a stale marker or older than the
+	// lookback delta). The planner relies on it (plan.go, demand 2).
+	Latest bool
 }
 
 // MayReadMetric reports whether the read can see samples of a series named
@@ -83,6 +89,12 @@ func selectorRead(vs *parser.VectorSelector, path []parser.Node, lookback time.D
 	}
 	back := vs.OriginalOffset + lookback
 	fwd := -vs.OriginalOffset
+	if vs.Smoothed {
+		// A smoothed selector interpolates with the first sample after
+		// t-offset, up to a lookback delta later.
+		fwd += lookback
+	}
+	latest := !vs.Smoothed
 	for i := len(path) - 1; i >= 0; i-- {
 		switch p := path[i].(type) {
 		case *parser.MatrixSelector:
@@ -94,6 +106,7 @@ func selectorRead(vs *parser.VectorSelector, path []parser.Node, lookback time.D
 				return r
 			}
 			back += p.Range
+			latest = false
 		case *parser.SubqueryExpr:
 			if p.Timestamp != nil || p.StartOrEnd != 0 || p.RangeExpr != nil || p.OriginalOffsetExpr != nil {
 				r.Unbounded = true
@@ -103,9 +116,10 @@ func selectorRead(vs *parser.VectorSelector, path []parser.Node, lookback time.D
 			// (t-offset-range, t-offset].
 			back += p.OriginalOffset + p.Range
 			fwd -= p.OriginalOffset
+			latest = false
 		}
 	}
-	r.Back, r.Forward = back, fwd
+	r.Back, r.Forward, r.Latest = back, fwd, latest
 	return r
 }
 

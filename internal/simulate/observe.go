@@ -89,7 +89,10 @@ type ObserveRange struct {
 	// have no states; otherwise the range is observed as a StatesOnly
 	// one.
 	FiringOnly bool
-	Labels     map[string]string
+	// Labels, when set, ask only for alerts with these label values:
+	// rules whose labels give their alerts other values are not
+	// observed, and their alerts may be missing from Output.States.
+	Labels map[string]string
 }
 
 // AlertState is an alert the rules report after an evaluation.
@@ -147,10 +150,10 @@ func Observe(in Input, opts Options) (*Output, error) {
 				names[n] = true
 			}
 			if r.FiringOnly {
-				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To}, labels: r.Labels})
+				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}, labels: r.Labels})
 				continue
 			}
-			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly})
+			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly, Labels: r.Labels})
 		}
 	}
 	gr := &groupRun{in: &in, opts: opts, parser: opts.parser(), mint: mint, obs: obs}
@@ -249,7 +252,7 @@ func (o *observation) observed() []plan.Observed {
 	out := append([]plan.Observed{}, o.ranges...)
 	for _, sr := range o.sparse {
 		if sr.dense {
-			out = append(out, plan.Observed{Names: sr.fo.Names, From: sr.fo.From, To: sr.fo.To, StatesOnly: true})
+			out = append(out, plan.Observed{Names: sr.fo.Names, From: sr.fo.From, To: sr.fo.To, StatesOnly: true, Labels: sr.fo.Labels})
 		}
 	}
 	o.all = out
@@ -350,10 +353,10 @@ func (o *observation) observesAny(k int) bool {
 	return false
 }
 
-// observes reports whether alert name is observed at step k.
-func (o *observation) observes(k int, name string) bool {
+// observes reports whether alerting rule ar is observed at step k.
+func (o *observation) observes(k int, ar engine.Rule) bool {
 	for _, r := range o.observed() {
-		if r.Names[name] && plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
+		if r.Selects(ar) && plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
 			return true
 		}
 	}
@@ -380,7 +383,7 @@ func (o *observation) record(k int, sess *engine.Session, rules []engine.Rule, s
 		states = []AlertState{}
 	}
 	for _, r := range rules {
-		if !r.Alert || stale != nil && stale(r.Index) || !o.observes(k, r.Name) {
+		if !r.Alert || stale != nil && stale(r.Index) || !o.observes(k, r) {
 			continue
 		}
 		states = appendStates(states, sess, r, o.mint, nil)
@@ -410,7 +413,7 @@ func appendStates(states []AlertState, sess *engine.Session, r engine.Rule, mint
 // derive records, at a step s that compressed rule r skipped, the states
 // it had then: those of its last evaluation, firing once `for` has passed.
 func (o *observation) derive(s int, sess *engine.Session, r engine.Rule) {
-	if o == nil || !o.observes(s, r.Name) {
+	if o == nil || !o.observes(s, r) {
 		return
 	}
 	t := time.Duration(s) * o.iv

@@ -53,6 +53,10 @@ type Options struct {
 	// instead of only where their state can change (see
 	// plan/compress.go). Slower; the results are the same.
 	NoCompress bool
+	// NoLatest has the planner assume that every instant selector reads
+	// its whole lookback window (see "Latest reads" in package plan).
+	// Slower; the results are the same.
+	NoLatest bool
 	// LookbackDelta of the query engine; zero means 5m.
 	LookbackDelta time.Duration
 	// MaxSamples one query may load; zero means
@@ -226,11 +230,16 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 			gr.obs.record(k, sess, rules, nil)
 		}
 	} else {
+		// If the input cannot be parsed, loading it fails in either
+		// mode, whatever the plan.
+		input, inputOK := gr.inputLabels()
 		p, reason := plan.Build(rules, in.demands(gr.obs), plan.Options{
 			Interval:   iv,
 			Lookback:   gr.opts.lookback(),
 			LastStep:   lastStep,
 			NoCompress: gr.opts.NoCompress,
+			NoLatest:   gr.opts.NoLatest,
+			Input:      input,
 			Parser:     gr.parser,
 		})
 		if reason != "" {
@@ -243,7 +252,6 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 				gr.obs.all = nil
 			}
 		}
-		input, inputOK := gr.inputLabels()
 		// promtool fails a test at the first step any rule fails at, and
 		// on demand most steps are skipped: rule out failures first
 		// (plan/prove.go).

@@ -16,7 +16,8 @@ import (
 // `for`, long windows, offsets), as firing-only ranges on demand and as
 // observed ranges exhaustively: a range found silent must have no firing
 // alert the selector matches at any of its steps in the exhaustive run,
-// and a range not found silent must have the exhaustive run's states.
+// and a range not found silent must have the exhaustive run's states (the
+// exhaustive run observes every alert of the names, whatever the labels).
 func TestFiringOnlyAgrees(t *testing.T) {
 	dir := t.TempDir()
 	rules := simtest.Write(t, dir, "rules.yml", `groups:
@@ -82,7 +83,9 @@ func TestFiringOnlyAgrees(t *testing.T) {
 		exIn := in
 		exIn.Observe = nil
 		for _, o := range in.Observe {
-			o.FiringOnly = false
+			// Every alert of the names, so that a rule the selector's
+			// labels leave out wrongly (Observed.Selects) shows here.
+			o.FiringOnly, o.Labels = false, nil
 			exIn.Observe = append(exIn.Observe, o)
 		}
 		ex, err := simulate.Observe(exIn, simulate.Options{Exhaustive: true})
@@ -165,4 +168,36 @@ func firingOf(states []simulate.AlertState, o simulate.ObserveRange) string {
 		}
 	}
 	return s
+}
+
+// TestFiringOnlyProbeStride puts one run of exactly for/interval+1 steps
+// above the threshold (the shortest run that fires) at every offset of a
+// firing-only range: the probes, ceil(for/interval)+1 steps apart, must
+// find every one of them, so that no range that fires is found silent.
+func TestFiringOnlyProbeStride(t *testing.T) {
+	dir := t.TempDir()
+	rules := simtest.Write(t, dir, "rules.yml", `groups:
+  - name: g
+    rules:
+      - alert: Edge
+        expr: y > 5
+        for: 7m
+`)
+	for off := 0; off < 20; off++ {
+		vals := strings.Repeat("0 ", off) + strings.Repeat("9 ", 8) + strings.Repeat("0 ", 5)
+		in := simulate.Input{
+			Name:         fmt.Sprint("offset ", off),
+			RuleFiles:    []string{rules},
+			EvalInterval: time.Minute,
+			Series:       []simulate.SeriesInput{{`y{job="a"}`, strings.TrimSpace(vals)}},
+			Observe:      []simulate.ObserveRange{{Alertnames: []string{"Edge"}, From: 0, To: time.Duration(off+10) * time.Minute, StatesOnly: true, FiringOnly: true}},
+		}
+		od, err := simulate.Observe(in, simulate.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if od.Silent[0] {
+			t.Errorf("offset %d: the run of 8 steps fires at step %d, but the range was found silent", off, off+7)
+		}
+	}
 }

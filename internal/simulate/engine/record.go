@@ -8,6 +8,7 @@ package engine
 // (package plan); this file only does it.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,13 +46,105 @@ func (s *Session) EnableRecording() error {
 	return nil
 }
 
+// mergeGap is the largest gap, in steps, between two runs that Record
+// computes with one range query: a range query costs its setup and the
+// load of each selector's window, which outweighs evaluating a step or two
+// nobody reads.
+const mergeGap = 2
+
+// progressions covers the steps of runs (in order, disjoint) with few
+// range queries, as [lo, hi, step] with steps lo, lo+step, ... hi: from
+// the first step not yet covered, the steps the next uncovered one apart
+// while they are wanted, if three or more (probes of several alerts make
+// such progressions, interleaved), else every step up to the last wanted
+// one that is at most mergeGap steps after the previous. Steps of two
+// progressions may coincide; none is left out.
+func progressions(runs [][2]int) [][3]int {
+	lo, hi := runs[0][0], runs[len(runs)-1][1]
+	want := make([]bool, hi-lo+1)
+	for _, r := range runs {
+		for g := r[0]; g <= r[1]; g++ {
+			want[g-lo] = true
+		}
+	}
+	done := make([]bool, len(want))
+	next := func(from int) int {
+		for ; from < len(want); from++ {
+			if want[from] && !done[from] {
+				return from
+			}
+		}
+		return -1
+	}
+	var out [][3]int
+	for a := next(0); a >= 0; a = next(a + 1) {
+		if b := next(a + 1); b > a+1 {
+			d, e := b-a, a
+			for e+d < len(want) && want[e+d] {
+				e += d
+			}
+			if e >= a+2*d || d > mergeGap+1 {
+				for g := a; g <= e; g += d {
+					done[g] = true
+				}
+				out = append(out, [3]int{a + lo, e + lo, d})
+				continue
+			}
+		}
+		e := a
+		for g := a + 1; g < len(want) && g-e <= mergeGap+1; g++ {
+			if want[g] {
+				e = g
+			}
+		}
+		for g := a; g <= e; g++ {
+			done[g] = true
+		}
+		out = append(out, [3]int{a + lo, e + lo, 1})
+	}
+	return out
+}
+
+// mergeMatrices returns the series of mats with their points in time
+// order, a point at a time that several have kept once (they are the
+// same evaluation).
+func mergeMatrices(mats []promql.Matrix) promql.Matrix {
+	if len(mats) == 1 {
+		return mats[0]
+	}
+	var out promql.Matrix
+	index := map[string]int{}
+	for _, mat := range mats {
+		for _, sr := range mat {
+			key := string(sr.Metric.Bytes(nil))
+			j, ok := index[key]
+			if !ok {
+				j = len(out)
+				index[key] = j
+				out = append(out, promql.Series{Metric: sr.Metric})
+			}
+			out[j].Floats = append(out[j].Floats, sr.Floats...)
+			out[j].Histograms = append(out[j].Histograms, sr.Histograms...)
+		}
+	}
+	for j := range out {
+		slices.SortFunc(out[j].Floats, func(a, b promql.FPoint) int { return cmp.Compare(a.T, b.T) })
+		out[j].Floats = slices.CompactFunc(out[j].Floats, func(a, b promql.FPoint) bool { return a.T == b.T })
+		slices.SortFunc(out[j].Histograms, func(a, b promql.HPoint) int { return cmp.Compare(a.T, b.T) })
+		out[j].Histograms = slices.CompactFunc(out[j].Histograms, func(a, b promql.HPoint) bool { return a.T == b.T })
+	}
+	slices.SortFunc(out, func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
+	return out
+}
+
 // Record computes recording rule i at every step of each run [lo, hi] of
-// runs (steps after st.Done; runs in order) with one range query per run
-// (or per offset within runs that repeat, see periodic),
-// over the storage as loaded now, and writes the outputs into the side
-// store in one commit, with the transformation RecordingRule.Eval and
-// Group.Eval apply. It returns the steps recorded, or why the group must
-// run exhaustively.
+// runs (steps after st.Done; runs in order) with range queries (one per
+// offset within runs that repeat, see periodic; otherwise see
+// progressions; steps a query computes that no run has are dropped),
+// over the storage as loaded now, and writes the outputs into
+// the side store in one commit, with the transformation RecordingRule.Eval
+// and Group.Eval apply. It returns the steps recorded, or why the group
+// must run exhaustively.
 func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration, st *RecordState) (int, string) {
 	r := s.rules[i]
 	qo := s.single[i].QueryOffset()
@@ -59,46 +152,50 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 	app := s.side.Appender(s.ctx)
 	app.SetOptions(&storage.AppendOptions{DiscardOutOfOrder: true})
 	steps := 0
-	for ri := 0; ri < len(runs); ri++ {
-		lo, hi := runs[ri][0], runs[ri][1]
-		if hi <= st.Done {
+	var todo [][2]int
+	for _, run := range runs {
+		if run[1] <= st.Done {
 			continue
 		}
-		var mats []promql.Matrix
-		if st.Done < lo {
-			st.prev = nil // First step of a run: no stale markers.
-			var err error
-			if mats, err = s.periodic(r.Query().String(), runs[ri:], mint, iv, qo); err != nil {
-				_ = app.Rollback()
-				return steps, "rule " + r.Name() + ": " + err.Error()
-			}
-		} else {
-			lo = st.Done + 1
+		run[0] = max(run[0], st.Done+1)
+		todo = append(todo, run)
+	}
+	for ri := 0; ri < len(todo); {
+		// First step of a run: st.prev still holds the series of the
+		// last step recorded, so series gone since get stale markers, as
+		// Group.Eval writes them after a skipped step (plan.go, "Latest
+		// reads", relies on it).
+		mat, n, err := s.periodic(r.Query().String(), todo[ri:], mint, iv, qo)
+		if err != nil {
+			_ = app.Rollback()
+			return steps, "rule " + r.Name() + ": " + err.Error()
 		}
-		if mats == nil {
-			start := mint.Add(time.Duration(lo)*iv - qo)
-			end := mint.Add(time.Duration(hi)*iv - qo)
-			mat, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, iv)
-			if err != nil {
-				_ = app.Rollback()
-				return steps, "rule " + r.Name() + ": " + err.Error()
+		if mat == nil {
+			n = len(todo) - ri
+			var mats []promql.Matrix
+			for _, pr := range progressions(todo[ri:]) {
+				start := mint.Add(time.Duration(pr[0])*iv - qo)
+				end := mint.Add(time.Duration(pr[1])*iv - qo)
+				m, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, time.Duration(pr[2])*iv)
+				if err != nil {
+					_ = app.Rollback()
+					return steps, "rule " + r.Name() + ": " + err.Error()
+				}
+				mats = append(mats, m)
 			}
-			mats = []promql.Matrix{mat}
+			mat = mergeMatrices(mats)
 		}
-		for j, mat := range mats {
-			if j > 0 {
-				lo, hi = runs[ri+j][0], runs[ri+j][1]
-				st.prev = nil
-			}
-			prev, reason := s.appendRecorded(app, i, mat, lo, hi, st.prev, mint, iv)
-			if reason != "" {
-				_ = app.Rollback()
-				return steps, reason
-			}
-			st.prev, st.Done = prev, hi
-			steps += hi - lo + 1
+		part := todo[ri : ri+n]
+		prev, reason := s.appendRecorded(app, i, mat, part, st.prev, mint, iv)
+		if reason != "" {
+			_ = app.Rollback()
+			return steps, reason
 		}
-		ri += len(mats) - 1
+		st.prev, st.Done = prev, part[n-1][1]
+		for _, run := range part {
+			steps += run[1] - run[0] + 1
+		}
+		ri += n
 	}
 	if err := app.Commit(); err != nil {
 		return steps, "appending recorded samples failed: " + err.Error()
@@ -109,14 +206,15 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 // periodic computes expr over the leading runs that repeat with a
 // constant stride and length (as the probes of plan/sparse.go make them),
 // with one range query per offset within a run, stride apart, and returns
-// the results per run, or nil when fewer than two runs repeat. A range
-// query evaluates the same instant evaluation at each of its steps
-// whatever its step, so the results are those of one range query per run;
-// but the engine loads each selector's window once per query, not once
-// per run.
-func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo time.Duration) ([]promql.Matrix, error) {
+// the results of all those runs in one matrix (each series' points in
+// time order) and how many runs it covers, or nil when fewer than two
+// runs repeat. A range query evaluates the same instant evaluation at
+// each of its steps whatever its step, so the results are those of one
+// range query per run; but the engine loads each selector's window once
+// per query, not once per run.
+func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo time.Duration) (promql.Matrix, int, error) {
 	if len(runs) < 2 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	length := runs[0][1] - runs[0][0]
 	stride := runs[1][0] - runs[0][0]
@@ -125,54 +223,40 @@ func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo ti
 		n++
 	}
 	if n < 2 || stride <= length {
-		return nil, nil
-	}
-	type acc struct {
-		metric labels.Labels
-		fl     []promql.FPoint
-		hs     []promql.HPoint
-	}
-	per := make([]map[string]*acc, n)
-	for j := range per {
-		per[j] = map[string]*acc{}
+		return nil, 0, nil
 	}
 	step := time.Duration(stride) * iv
+	var (
+		out   promql.Matrix
+		index = map[string]int{}
+	)
 	for d := 0; d <= length; d++ {
 		start := mint.Add(time.Duration(runs[0][0]+d)*iv - qo)
 		mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, start.Add(time.Duration(n-1)*step), step)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		t0 := timestamp.FromTime(start)
+		if length == 0 {
+			return mat, n, nil
+		}
 		for _, sr := range mat {
 			key := string(sr.Metric.Bytes(nil))
-			get := func(t int64) *acc {
-				j := int((t - t0) / step.Milliseconds())
-				a := per[j][key]
-				if a == nil {
-					a = &acc{metric: sr.Metric}
-					per[j][key] = a
-				}
-				return a
+			j, ok := index[key]
+			if !ok {
+				j = len(out)
+				index[key] = j
+				out = append(out, promql.Series{Metric: sr.Metric})
 			}
-			for _, p := range sr.Floats {
-				a := get(p.T)
-				a.fl = append(a.fl, p)
-			}
-			for _, p := range sr.Histograms {
-				a := get(p.T)
-				a.hs = append(a.hs, p)
-			}
+			out[j].Floats = append(out[j].Floats, sr.Floats...)
+			out[j].Histograms = append(out[j].Histograms, sr.Histograms...)
 		}
 	}
-	out := make([]promql.Matrix, n)
-	for j, m := range per {
-		for _, a := range m {
-			out[j] = append(out[j], promql.Series{Metric: a.metric, Floats: a.fl, Histograms: a.hs})
-		}
-		slices.SortFunc(out[j], func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
+	for j := range out {
+		slices.SortFunc(out[j].Floats, func(a, b promql.FPoint) int { return cmp.Compare(a.T, b.T) })
+		slices.SortFunc(out[j].Histograms, func(a, b promql.HPoint) int { return cmp.Compare(a.T, b.T) })
 	}
-	return out, nil
+	slices.SortFunc(out, func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
+	return out, n, nil
 }
 
 // LabelSets evaluates rule i's expression at count steps iv apart from
@@ -258,7 +342,7 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 			continue
 		}
 		app := store.Appender(ctx)
-		if _, reason := s.appendRecorded(app, i, mat, 0, lastStep, nil, mint, iv); reason != "" {
+		if _, reason := s.appendRecorded(app, i, mat, [][2]int{{0, lastStep}}, nil, mint, iv); reason != "" {
 			_ = app.Rollback()
 			return reason, scanned
 		}
@@ -377,10 +461,12 @@ func rangeQuery(ctx context.Context, engine *promql.Engine, q storage.Queryable,
 	return mat, nil
 }
 
-// appendRecorded appends recording rule i's outputs at steps lo..hi,
-// given the rule expression's values there. It returns why the group must
-// run exhaustively, if it must.
-func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix, lo, hi int, prev map[string]labels.Labels, mint time.Time, iv time.Duration) (map[string]labels.Labels, string) {
+// appendRecorded appends recording rule i's outputs at the steps of runs
+// (in order), given the rule expression's values there (values at other
+// steps are dropped). prev holds the series written at the step recorded
+// last. It returns the series written at the last step, or why the group
+// must run exhaustively.
+func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix, runs [][2]int, prev map[string]labels.Labels, mint time.Time, iv time.Duration) (map[string]labels.Labels, string) {
 	r := s.rules[i]
 	type out struct {
 		lset labels.Labels
@@ -409,7 +495,8 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 	}
 	// Two maps, reused: cur of this step, prev of the last.
 	spare := make(map[string]labels.Labels, len(series))
-	for g := lo; g <= hi; g++ {
+	first := true
+	for g := range stepsOf(runs) {
 		t := timestamp.FromTime(mint.Add(time.Duration(g)*iv - qo))
 		cur := spare
 		clear(cur)
@@ -456,15 +543,29 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 				}
 			}
 		}
-		if g == lo {
+		if first {
 			// prev came from the caller: never reuse it.
 			spare = make(map[string]labels.Labels, len(series))
+			first = false
 		} else {
 			spare = prev
 		}
 		prev = cur
 	}
 	return prev, ""
+}
+
+// stepsOf yields the steps of runs in order.
+func stepsOf(runs [][2]int) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		for _, r := range runs {
+			for g := r[0]; g <= r[1]; g++ {
+				if !yield(g) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // mergedQueryable reads the input series and the side store of recorded

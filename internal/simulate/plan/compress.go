@@ -69,7 +69,7 @@ func (p *Plan) markCompressible(d Demands, iv time.Duration, readBy []bool) {
 			}
 		}
 		for _, o := range d.Observed {
-			if !o.StatesOnly && o.Names[r.Name] {
+			if !o.StatesOnly && o.Selects(r) {
 				must = must.Add(Step(o.From, iv), Step(o.To, iv))
 			}
 		}

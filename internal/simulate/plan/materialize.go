@@ -23,12 +23,17 @@ package plan
 // its outputs over a range of steps are computed with one PromQL range
 // query (which the engine evaluates as the same instant evaluation at
 // every step; runs of steps that repeat at a constant stride, as probes
-// make them, with one range query per offset within a run), once the input series are loaded up to the last of those
-// steps and the rules it reads are materialized up to it, and written
+// make them, with one range query per offset within a run, and scattered
+// steps with one per arithmetic progression among them, whatever else such
+// a query computes being dropped), once the input series are loaded up to
+// the last of those steps and the rules it reads are materialized up to
+// it, and written
 // into a separate storage with the transformation RecordingRule.Eval and
 // Group.Eval apply: __name__ set to the record name, rule labels set, an
 // error on duplicate label sets or when the group limit is exceeded, and a
-// stale marker for every series of the previous step that is gone. Rules
+// stale marker for every series of the previous step recorded (across a
+// gap between runs too, as Group.Eval marks the series of its previous
+// evaluation, however long ago) that is gone. Rules
 // and assertions then query both storages merged. A query or rule error
 // makes the group run exhaustively, so errors are reported as promtool
 // reports them.

@@ -27,6 +27,9 @@
 //     name) and whose samples fall into the selector's read span
 //     [T-offset-range-lookback (- subquery ranges), T-offset], clamped to
 //     [0, N]. Rules stamp samples at step time minus their query offset.
+//     A plain instant selector (promx.Read.Latest) of the output of an
+//     exclusive recording rule asks for one step only; see "Latest
+//     reads" below.
 //  3. A rule evaluated at step j is itself a reader: its expression makes
 //     demands as in 2, clamped to steps <= j (later steps do not exist yet
 //     when promtool evaluates step j, in either mode).
@@ -58,12 +61,44 @@
 //
 // A range that asks only whether an alert never fires (Demands.FiringOnly)
 // is not observed at every step: the alerting rule's expression is probed
-// at every ceil(for/interval)-th step, as an expression test of its own
+// at every (ceil(for/interval)+1)-th step, as an expression test of its own
 // (demand 2), which is enough to show that no alert fires (sparse.go).
 //
-// The demands are supersets (every selector is assumed to read its whole
-// lookback window, label matchers other than __name__ are ignored), so a
-// plan may evaluate more than needed, never less.
+// The demands are supersets (label matchers other than __name__ are
+// ignored, and selectors other than latest reads are assumed to read their
+// whole window), so a plan may evaluate more than needed, never less.
+//
+// Latest reads.
+//
+// A plain instant selector at time t (after its offset) uses, of each
+// series it matches, only the latest sample at or before t, and nothing
+// if that is a stale marker or older than the lookback delta. Let P be a
+// recording rule whose series nothing else writes (no other rule may
+// write a series of its, no input series has its name and rule labels:
+// "exclusive"). Claim: in either run, right after P is evaluated at a step
+// e (at time ts_e = e*interval - P's query offset), the latest sample at or
+// before ts_e of any series S of P's name is P's value of S at e if P
+// returned S at e, and a stale marker (or nothing at all) otherwise. By
+// induction over P's evaluations in the run, whichever steps they are:
+// P's previous evaluation e' wrote nothing after ts_e'; at e, P writes S
+// if it returns S; if not, and it returned S at e', Group.Eval writes a
+// stale marker for S at ts_e (the materializer does the same across gaps
+// between its runs, materialize.go); if it returned S at neither, nothing
+// is written at e and the claim for e' carries over. Samples P writes
+// later are stamped after ts_e.
+//
+// So a reader whose selector at t sees P's output sees exactly the result
+// of P's last evaluation already done at read time among those at or
+// before t: at step j = floor((t + P's query offset)/interval), or j-1 if
+// P comes at or after the reader in evaluation order at that step (then P
+// has not been evaluated at the reader's step yet, in either run). If
+// that step is demanded, P's result there is promtool's (P's own reads
+// are demanded at every step P has, demand 3), and P's other steps,
+// whatever they are, do not matter to this read. Hence a latest read of
+// an exclusive recording rule demands the single step j (j-1), and no
+// warm-up step (demand 4): the claim holds without one. Probes and
+// expression assertions read after the run, when every step is done;
+// their j is clamped to the probed step and the last step.
 //
 // Rule evaluation errors make promtool stop at the first failing step.
 // Before an on-demand run, every rule is shown not to fail at any step of
@@ -74,6 +109,8 @@
 package plan
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -94,9 +131,17 @@ type Span struct{ Lo, Hi int }
 // Spans is a sorted list of disjoint, non-adjacent closed step intervals.
 type Spans []Span
 
-// Add returns s with the steps lo..hi added.
+// Add returns s with the steps lo..hi added. Like append, it may reuse
+// s's array: use only what it returns.
 func (s Spans) Add(lo, hi int) Spans {
 	if lo > hi {
+		return s
+	}
+	// Spans mostly arrive in order: extend or append at the end.
+	if n := len(s); n == 0 || s[n-1].Hi < lo-1 {
+		return append(s, Span{lo, hi})
+	} else if s[n-1].Lo <= lo {
+		s[n-1].Hi = max(s[n-1].Hi, hi)
 		return s
 	}
 	out := make(Spans, 0, len(s)+1)
@@ -111,11 +156,44 @@ func (s Spans) Add(lo, hi int) Spans {
 	return append(out, s[i:]...)
 }
 
-func (s Spans) union(o Spans) Spans {
-	for _, x := range o {
-		s = s.Add(x.Lo, x.Hi)
+// spanSet collects step intervals in any order; spans returns their
+// union. Adding out of order to Spans costs a copy each time, which a plan
+// with thousands of probed steps cannot afford.
+type spanSet []Span
+
+func (l *spanSet) add(lo, hi int) {
+	if lo <= hi {
+		*l = append(*l, Span{lo, hi})
 	}
-	return s
+}
+
+func (l spanSet) spans() Spans {
+	slices.SortFunc(l, func(a, b Span) int { return a.Lo - b.Lo })
+	var out Spans
+	for _, x := range l {
+		out = out.Add(x.Lo, x.Hi)
+	}
+	return out
+}
+
+// union returns the steps of s and o, in a new slice.
+func (s Spans) union(o Spans) Spans {
+	out := make(Spans, 0, len(s)+len(o))
+	i, j := 0, 0
+	for i < len(s) || j < len(o) {
+		var x Span
+		if j == len(o) || (i < len(s) && s[i].Lo <= o[j].Lo) {
+			x, i = s[i], i+1
+		} else {
+			x, j = o[j], j+1
+		}
+		if n := len(out); n > 0 && out[n-1].Hi >= x.Lo-1 {
+			out[n-1].Hi = max(out[n-1].Hi, x.Hi)
+		} else {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func (s Spans) equal(o Spans) bool {
@@ -206,11 +284,40 @@ type AlertAssertion struct {
 
 // Observed asks for the states of the named alerts after every
 // evaluation from From to To; StatesOnly ones need no annotations (see
-// compress.go).
+// compress.go). With Labels set, only alerts with those label values are
+// asked for: the rules that cannot give their alerts those values (a rule
+// label that is not templated sets it on every alert) are left out.
 type Observed struct {
 	Names      map[string]bool
 	From, To   time.Duration
 	StatesOnly bool
+	Labels     map[string]string
+}
+
+// Selects reports whether alerting rule r is observed by o.
+func (o Observed) Selects(r engine.Rule) bool {
+	return o.Names[r.Name] && mayHaveLabels(r, o.Labels)
+}
+
+// mayHaveLabels reports whether an alert of alerting rule r may have the
+// label values sel: AlertingRule.Eval sets every rule label on each alert,
+// templated from the alert's value and labels, and alertname.
+func mayHaveLabels(r engine.Rule, sel map[string]string) bool {
+	for k, v := range sel {
+		if k == labels.AlertName {
+			if v != r.Name {
+				return false
+			}
+			continue
+		}
+		if !r.Labels.Has(k) {
+			continue
+		}
+		if w := r.Labels.Get(k); !strings.Contains(w, "{{") && w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // Demands are what a test group's assertions read.
@@ -239,6 +346,12 @@ type Options struct {
 	LastStep int
 	// NoCompress evaluates alerting rules at every step of their plan.
 	NoCompress bool
+	// Input holds the label sets of the input series: a rule whose
+	// outputs one of them may share is not exclusive (latest reads).
+	Input []labels.Labels
+	// NoLatest treats latest reads as reads of their whole lookback
+	// window (for tests).
+	NoLatest bool
 	// Parser reads the expressions of Demands.Exprs.
 	Parser parser.Parser
 }
@@ -272,6 +385,36 @@ func readSteps(r promx.Read, tlo, thi time.Duration, p *Node, iv time.Duration, 
 	return max(lo, 0), min(hi, bound)
 }
 
+// latestStep returns the producer step whose result a latest read r (see
+// "Latest reads") at time t sees, at most bound, and false if there is
+// none.
+func latestStep(r promx.Read, t time.Duration, p *Node, iv time.Duration, bound int) (int, bool) {
+	j := min(floorDiv(t+r.Forward+p.Rule.QueryOffset, iv), bound)
+	return j, j >= 0
+}
+
+// exclusive reports whether node i is a recording rule whose series no
+// other rule and no input series may write (see "Latest reads").
+func (p *Plan) exclusive(i int, input []labels.Labels) bool {
+	n := p.Nodes[i]
+	if n.Rule.Alert {
+		return false
+	}
+	for j, m := range p.Nodes {
+		if j != i && sharesOutput(n, m) {
+			return false
+		}
+	}
+	for _, o := range n.outputs {
+		for _, in := range input {
+			if in.Get(labels.MetricName) == o && hasLabels(in, n.Rule.Labels) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // Build computes each rule's evaluation steps. A non-empty reason means
 // the group must be evaluated exhaustively.
 func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
@@ -301,13 +444,20 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 	observed := append([]Observed(nil), d.Observed...)
 	for fi, fo := range d.FiringOnly {
 		if dense[fi] {
-			observed = append(observed, Observed{Names: fo.Names, From: fo.From, To: fo.To, StatesOnly: true})
+			observed = append(observed, Observed{Names: fo.Names, From: fo.From, To: fo.To, StatesOnly: true, Labels: fo.Labels})
 		}
 	}
 
-	// Demands of the assertions.
+	// Demands of the assertions. Latest reads of exclusive rules go to
+	// latestDem, which gets no warm-up steps.
 	assertDem := make([]Spans, len(p.Nodes))
-	readDem := make([]Spans, len(p.Nodes))
+	readSet := make([]spanSet, len(p.Nodes))
+	latestSet := make([]spanSet, len(p.Nodes))
+	excl := make([]bool, len(p.Nodes))
+	for i := range p.Nodes {
+		excl[i] = !o.NoLatest && p.exclusive(i, o.Input)
+	}
+	isLatest := func(r promx.Read, prod int) bool { return r.Latest && excl[prod] }
 	for _, at := range d.Alerts {
 		k := Step(at.At, iv)
 		p.alertSteps = p.alertSteps.Add(k, k)
@@ -331,7 +481,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 			p.alertSteps = p.alertSteps.Add(lo, hi)
 		}
 		for i, n := range p.Nodes {
-			if !n.Rule.Alert || !r.Names[n.Rule.Name] {
+			if !n.Rule.Alert || !r.Selects(n.Rule) {
 				continue
 			}
 			s := 0
@@ -349,9 +499,15 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 		t := et.At
 		for _, r := range promx.ExprReads(expr, o.Lookback) {
 			for i, n := range p.Nodes {
-				if n.produces(r) {
+				switch {
+				case !n.produces(r):
+				case isLatest(r, i):
+					if j, ok := latestStep(r, t, n, iv, lastStep); ok {
+						latestSet[i].add(j, j)
+					}
+				default:
 					lo, hi := readSteps(r, t, t, n, iv, lastStep)
-					readDem[i] = readDem[i].Add(lo, hi)
+					readSet[i].add(lo, hi)
 				}
 			}
 		}
@@ -361,19 +517,41 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 	for _, prs := range probes {
 		for _, pr := range prs {
 			reader := p.Nodes[pr.Rule.Index]
+			type prodRead struct {
+				r promx.Read
+				i int
+			}
+			var prs []prodRead
+			for _, r := range reader.reads {
+				for i, n := range p.Nodes {
+					if n.produces(r) {
+						prs = append(prs, prodRead{r, i})
+					}
+				}
+			}
 			for k := pr.From; k <= pr.To; k += pr.Every {
 				t := time.Duration(k)*iv - pr.Rule.QueryOffset
-				for _, r := range reader.reads {
-					for i, n := range p.Nodes {
-						if n.produces(r) {
-							lo, hi := readSteps(r, t, t, n, iv, k)
-							readDem[i] = readDem[i].Add(lo, hi)
+				for _, x := range prs {
+					n := p.Nodes[x.i]
+					if isLatest(x.r, x.i) {
+						// Probed rules read only rules before them
+						// (seesPast), evaluated at k already.
+						if j, ok := latestStep(x.r, t, n, iv, k); ok {
+							latestSet[x.i].add(j, j)
 						}
+						continue
 					}
+					lo, hi := readSteps(x.r, t, t, n, iv, k)
+					readSet[x.i].add(lo, hi)
 				}
 			}
 			p.Probes = append(p.Probes, pr)
 		}
+	}
+	readDem := make([]Spans, len(p.Nodes))
+	latestDem := make([]Spans, len(p.Nodes))
+	for i := range p.Nodes {
+		readDem[i], latestDem[i] = readSet[i].spans(), latestSet[i].spans()
 	}
 
 	// Which reads of which rule can see which producer.
@@ -402,33 +580,55 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 		}
 		changed := false
 		for i, n := range p.Nodes {
-			rd := append(Spans(nil), readDem[i]...)
+			var rds, lts spanSet
+			for _, sp := range readDem[i] {
+				rds.add(sp.Lo, sp.Hi)
+			}
+			for _, sp := range latestDem[i] {
+				lts.add(sp.Lo, sp.Hi)
+			}
 			for _, e := range in[i] {
 				reader := p.Nodes[e.from]
+				// At a reader's step s, P has been evaluated at s
+				// already only if it comes first (see "Latest reads").
+				lag := 0
+				if i >= e.from {
+					lag = 1
+				}
 				for _, sp := range reader.Steps {
 					tlo := time.Duration(sp.Lo)*iv - reader.Rule.QueryOffset
 					thi := time.Duration(sp.Hi)*iv - reader.Rule.QueryOffset
 					for _, r := range e.reads {
-						lo, hi := readSteps(r, tlo, thi, n, iv, sp.Hi)
-						rd = rd.Add(lo, hi)
+						if !isLatest(r, i) {
+							lo, hi := readSteps(r, tlo, thi, n, iv, sp.Hi)
+							rds.add(lo, hi)
+							continue
+						}
+						// j(s) = s + c at every step s of the span
+						// (s*iv is a multiple of iv), so the steps
+						// read are a span too.
+						c := min(floorDiv(r.Forward+n.Rule.QueryOffset-reader.Rule.QueryOffset, iv), -lag)
+						lts.add(max(sp.Lo+c, 0), sp.Hi+c)
 					}
 				}
 			}
+			rd, lt := rds.spans(), lts.spans()
 			want := append(Spans(nil), assertDem[i]...).union(rd)
 			switch {
-			case len(want) == 0:
+			case len(want) == 0 && len(lt) == 0:
 			case n.Rule.Alert:
 				if len(rd) > 0 {
 					// ALERTS or ALERTS_FOR_STATE is read: promtool's history.
 					want = Spans{{0, want[len(want)-1].Hi}}
 				}
 			default:
-				// Warm-up step for staleness markers.
+				// Warm-up step for staleness markers; latest reads
+				// need none.
 				var w Spans
 				for _, sp := range want {
 					w = w.Add(max(sp.Lo-1, 0), sp.Hi)
 				}
-				want = w
+				want = w.union(lt)
 			}
 			if !want.equal(n.Steps) {
 				n.Steps = want
@@ -445,7 +645,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 	if !o.NoCompress {
 		readBy := make([]bool, len(p.Nodes))
 		for i := range p.Nodes {
-			readBy[i] = len(in[i]) > 0 || len(readDem[i]) > 0
+			readBy[i] = len(in[i]) > 0 || len(readDem[i]) > 0 || len(latestDem[i]) > 0
 		}
 		p.markCompressible(d, iv, readBy)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slo-compiler/slo/internal/promx"
@@ -100,22 +101,120 @@ func TestPlanSteps(t *testing.T) {
 		Alerts: []AlertAssertion{{At: 40 * time.Minute, Alertname: "B"}},
 		Exprs:  []ExprAssertion{{Expr: "c", At: 50 * time.Minute}},
 	}
-	pl, reason := Build(rules, d, Options{Interval: time.Minute, Lookback: 5 * time.Minute, LastStep: 50, Parser: p})
-	if reason != "" {
-		t.Fatal(reason)
+	for _, tc := range []struct {
+		name     string
+		noLatest bool
+		want     map[string]Spans
+	}{
+		{"every selector reads its window", true, map[string]Spans{
+			// The alert at 40m with for: 3m needs steps 37..40.
+			"B": {{37, 40}},
+			// B reads b with a 5m lookback at 37..40: 32..40, plus a warm-up.
+			"b": {{31, 40}},
+			// a: read by b over [t-10m-5m, t] at 31..40: 16..40; read by c at
+			// 44..50 with offset 30m and lookback: 9..20; plus a warm-up step.
+			"a": {{8, 40}},
+			"c": {{44, 50}},
+		}},
+		{"latest reads", false, map[string]Spans{
+			"B": {{37, 40}},
+			// B's plain selector of b at 37..40 sees b's result at the same
+			// step, as b comes first; no warm-up.
+			"b": {{37, 40}},
+			// a: read by b over [t-10m-5m, t] at 37..40: 22..40, plus a
+			// warm-up step; c at 50 sees a's result at 50-30 = 20.
+			"a": {{20, 40}},
+			// The expression test at 50m sees c's result at 50 only.
+			"c": {{50, 50}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pl, reason := Build(rules, d, Options{Interval: time.Minute, Lookback: 5 * time.Minute, LastStep: 50, Parser: p, NoLatest: tc.noLatest})
+			if reason != "" {
+				t.Fatal(reason)
+			}
+			if d := cmp.Diff(tc.want, pl.describe()); d != "" {
+				t.Errorf("plan (-want +got):\n%s", d)
+			}
+		})
 	}
-	got := pl.describe()
-	want := map[string]Spans{
-		// The alert at 40m with for: 3m needs steps 37..40.
-		"B": {{37, 40}},
-		// B reads b with a 5m lookback at 37..40: 32..40, plus a warm-up.
-		"b": {{31, 40}},
-		// a: read by b over [t-10m-5m, t] at 31..40: 16..40; read by c at
-		// 44..50 with offset 30m and lookback: 9..20; plus a warm-up step.
-		"a": {{8, 40}},
-		"c": {{44, 50}},
+}
+
+// TestLatestReadsNeedExclusiveProducers checks that a latest read asks for
+// one step only of a recording rule nothing else writes, and reads the
+// whole window (with a warm-up step) when another rule or an input series
+// may write the same series, or when the reader comes first.
+func TestLatestReadsNeedExclusiveProducers(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	expr := func(e string) parser.Expr {
+		x, err := p.ParseExpr(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
 	}
-	if d := cmp.Diff(want, got); d != "" {
+	d := Demands{Exprs: []ExprAssertion{{Expr: "r", At: 30 * time.Minute}}}
+	o := Options{Interval: time.Minute, Lookback: 5 * time.Minute, LastStep: 40, Parser: p}
+	one := []engine.Rule{{Index: 0, Name: "r", Query: expr("sum(x)")}}
+	two := append(one, engine.Rule{Index: 1, Name: "r", Query: expr("sum(y)")})
+	for _, tc := range []struct {
+		name  string
+		rules []engine.Rule
+		input []labels.Labels
+		want  Spans
+	}{
+		{"exclusive", one, []labels.Labels{labels.FromStrings("__name__", "x")}, Spans{{30, 30}}},
+		{"an input series of the same name", one, []labels.Labels{labels.FromStrings("__name__", "r")}, Spans{{24, 30}}},
+		{"two rules of the same name", two, nil, Spans{{24, 30}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o.Input = tc.input
+			pl, reason := Build(tc.rules, d, o)
+			if reason != "" {
+				t.Fatal(reason)
+			}
+			if d := cmp.Diff(tc.want, pl.describe()["r"]); d != "" {
+				t.Errorf("steps of r (-want +got):\n%s", d)
+			}
+		})
+	}
+	// A rule reading itself sees its previous step's result.
+	self := []engine.Rule{{Index: 0, Name: "s", Query: expr("s + 1")}}
+	pl, _ := Build(self, Demands{Exprs: []ExprAssertion{{Expr: "s", At: 30 * time.Minute}}}, o)
+	if d := cmp.Diff(Spans{{0, 30}}, pl.describe()["s"]); d != "" {
+		t.Errorf("steps of s (-want +got):\n%s", d)
+	}
+	// A rule read by an earlier rule at step k is seen at k-1.
+	order := []engine.Rule{
+		{Index: 0, Name: "first", Query: expr("later")},
+		{Index: 1, Name: "later", Query: expr("sum(x)")},
+	}
+	pl, _ = Build(order, Demands{Exprs: []ExprAssertion{{Expr: "first", At: 30 * time.Minute}}}, o)
+	if d := cmp.Diff(map[string]Spans{"first": {{30, 30}}, "later": {{29, 29}}}, pl.describe()); d != "" {
 		t.Errorf("plan (-want +got):\n%s", d)
+	}
+}
+
+func TestMayHaveLabels(t *testing.T) {
+	r := engine.Rule{Name: "Burn", Alert: true, Labels: labels.FromStrings("severity", "page", "team", "{{ $labels.team }}")}
+	for _, tc := range []struct {
+		sel  map[string]string
+		want bool
+	}{
+		{nil, true},
+		{map[string]string{"severity": "page"}, true},
+		{map[string]string{"severity": "ticket"}, false},
+		// Templated: any value may come out.
+		{map[string]string{"team": "db"}, true},
+		// Not a rule label: the expression's series may have it.
+		{map[string]string{"job": "api"}, true},
+		{map[string]string{"alertname": "Burn", "severity": "page"}, true},
+		{map[string]string{"alertname": "Other"}, false},
+		// A rule label is never empty on the alert.
+		{map[string]string{"severity": ""}, false},
+	} {
+		if got := mayHaveLabels(r, tc.sel); got != tc.want {
+			t.Errorf("%v: got %v, want %v", tc.sel, got, tc.want)
+		}
 	}
 }

@@ -21,8 +21,14 @@ package plan
 //     on the matching labels (their keys are inside them); dropping
 //     __name__ or setting rule labels cannot collide series when the key
 //     has none of those labels; `sum(...)` has the empty key (at most one
-//     series), so a group limit cannot be exceeded. Anything the argument
-//     does not cover (label_replace, histogram_quantile, templated alert
+//     series), so a group limit cannot be exceeded. A selector of a
+//     metric that no input series has and no rule writes (a rule writes
+//     nothing when it only selects such metrics, outNone) returns nothing,
+//     and so do aggregations, label-preserving functions and matching of
+//     it: an empty result cannot fail (the other alerts of a spec, whose
+//     input a scenario leaves out, are the common case). Anything the
+//     argument does not cover (label_replace, histogram_quantile of a
+//     series that may exist, templated alert
 //     labels, unknown functions, ...) is not proven. count_values by
 //     (g) ("l", x) has key g plus l, and the empty key when x has it
 //     (one input series, one group); its only error is an invalid l.
@@ -181,6 +187,7 @@ func (a lset) hasAny(names ...string) bool {
 type shape struct {
 	ok     bool // evaluating it cannot fail
 	scalar bool
+	none   bool              // it never has a series
 	names  lset              // every label name its series can have
 	key    lset              // two of its series differ in one of these
 	konst  map[string]string // labels with this value in every series
@@ -207,6 +214,10 @@ func (s shape) withoutKonst(names ...string) map[string]string {
 }
 
 var notProven = shape{}
+
+// noneShape is a result that never has a series: it cannot fail, and
+// whatever the argument says of its series holds.
+var noneShape = shape{ok: true, none: true, names: fin(), key: fin(), konst: map[string]string{}}
 
 func singleShape(konst map[string]string) shape {
 	names := fin()
@@ -239,6 +250,8 @@ type prover struct {
 	input []labels.Labels
 	// outNames bounds the label names of each rule's output series.
 	outNames []lset
+	// outNone is set for the recording rules that never write a series.
+	outNone []bool
 }
 
 // newProver computes outNames as a least fixpoint: starting from no
@@ -247,11 +260,29 @@ type prover struct {
 // that reads itself or a later rule only ever reads outputs within the
 // bounds.
 func newProver(nodes []*Node, input []labels.Labels) *prover {
-	pv := &prover{nodes: nodes, input: input, outNames: make([]lset, len(nodes))}
+	pv := &prover{nodes: nodes, input: input, outNames: make([]lset, len(nodes)), outNone: make([]bool, len(nodes))}
 	for i, n := range nodes {
 		pv.outNames[i] = fin()
 		if n.Rule.Alert {
 			pv.outNames[i] = allBut() // ALERTS, ALERTS_FOR_STATE
+		}
+	}
+	// outNone is a greatest fixpoint: every recording rule is taken to
+	// write nothing until its expression, over what the rules taken to
+	// write something write, may return a series. By induction over the
+	// evaluations, the rules left write nothing: a rule selecting only
+	// input series that do not exist and outputs of such rules (a
+	// selector of a metric no input series has) returns nothing at every
+	// step, and so do the rules reading only it.
+	for i, n := range nodes {
+		pv.outNone[i] = !n.Rule.Alert
+	}
+	for changed := true; changed; {
+		changed = false
+		for i, n := range nodes {
+			if pv.outNone[i] && !pv.shapeOf(n.Rule.Query).none {
+				pv.outNone[i], changed = false, true
+			}
 		}
 	}
 	for iter := 0; ; iter++ {
@@ -277,6 +308,9 @@ func newProver(nodes []*Node, input []labels.Labels) *prover {
 }
 
 func (pv *prover) selectorShape(vs *parser.VectorSelector) shape {
+	if pv.selectsNothing(vs) {
+		return noneShape
+	}
 	fixed := map[string]string{}
 	for _, m := range vs.LabelMatchers {
 		if m.Type == labels.MatchEqual {
@@ -302,6 +336,23 @@ func (pv *prover) selectorShape(vs *parser.VectorSelector) shape {
 		}
 	}
 	return shape{ok: true, names: names, key: names.minus(keys(boolSet(fixed))...), konst: fixed}
+}
+
+// selectsNothing reports whether no input series and no rule that may
+// write a series can have the selector's metric name.
+func (pv *prover) selectsNothing(vs *parser.VectorSelector) bool {
+	r := promx.Read{Matchers: vs.LabelMatchers}
+	for _, in := range pv.input {
+		if r.MayReadMetric(in.Get(labels.MetricName)) {
+			return false
+		}
+	}
+	for i, n := range pv.nodes {
+		if !pv.outNone[i] && n.produces(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func boolSet(m map[string]string) map[string]bool {
@@ -362,6 +413,9 @@ func (pv *prover) callShape(e *parser.Call) shape {
 	switch {
 	case e.Func.ReturnType == parser.ValueTypeScalar:
 		return shape{ok: true, scalar: true}
+	case arg != nil && arg.none && (labelPreserving[name] || name == "histogram_quantile"):
+		// Series of the argument's series, or none.
+		return noneShape
 	case name == "vector":
 		return singleShape(map[string]string{})
 	case name == "absent" || name == "absent_over_time":
@@ -407,10 +461,13 @@ func (pv *prover) aggShape(e *parser.AggregateExpr) shape {
 	switch e.Op {
 	case parser.TOPK, parser.BOTTOMK, parser.LIMITK, parser.LIMIT_RATIO:
 		return s
-	case parser.COUNT_VALUES:
-		return countValuesShape(e, s)
 	case parser.SUM, parser.AVG, parser.MIN, parser.MAX, parser.COUNT, parser.GROUP,
 		parser.STDDEV, parser.STDVAR, parser.QUANTILE:
+		if s.none {
+			return noneShape // No group without a series.
+		}
+	case parser.COUNT_VALUES:
+		return countValuesShape(e, s)
 	default:
 		return notProven
 	}
@@ -471,6 +528,16 @@ func (pv *prover) binaryShape(e *parser.BinaryExpr) shape {
 	switch {
 	case l.scalar && r.scalar:
 		return shape{ok: true, scalar: true}
+	case l.none && (r.none || r.scalar || e.Op != parser.LOR):
+		// Nothing on the left, and nothing to add from the right.
+		return noneShape
+	case r.none && (l.scalar || e.Op == parser.LAND || e.Op.IsComparisonOperator() || isArithmetic(e.Op)):
+		// Nothing on the right to match, or to combine with.
+		return noneShape
+	case r.none && (e.Op == parser.LOR || e.Op == parser.LUNLESS):
+		return l
+	case l.none && e.Op == parser.LOR:
+		return r
 	case l.scalar || r.scalar:
 		v := l
 		if l.scalar {
@@ -547,6 +614,14 @@ func (pv *prover) binaryShape(e *parser.BinaryExpr) shape {
 		}
 	}
 	return out
+}
+
+func isArithmetic(op parser.ItemType) bool {
+	switch op {
+	case parser.ADD, parser.SUB, parser.MUL, parser.DIV, parser.MOD, parser.POW, parser.ATAN2:
+		return true
+	}
+	return false
 }
 
 // cannotFail reports whether rule i cannot fail at any step.

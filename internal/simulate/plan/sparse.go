@@ -16,11 +16,12 @@ package plan
 // pending, dropped) there, and one returned again is a new alert, active
 // from that step. So if it fires at some step s of [a, b], the expression
 // returned its label set at every step of [max(p, a), s], and that run
-// holds a step a + j*m <= b: a itself when p <= a, otherwise one of the
-// m+1 or more consecutive steps p..s, all >= a. The alert's labels are the
-// returned series' labels without __name__, with the rule's labels set and
+// holds a step a + j*(m+1) <= b: a itself when p <= a, otherwise one of
+// the m+1 or more consecutive steps p..s, all >= a (any m+1 consecutive
+// steps hold one of every m+1). The alert's labels are the returned
+// series' labels without __name__, with the rule's labels set and
 // alertname; when those labels are not templated they do not depend on
-// the value. Hence: if at none of the steps a, a+m, ... <= b the rule's
+// the value. Hence: if at none of the steps a, a+m+1, ... <= b the rule's
 // expression returns a series whose alert labels match the range's
 // selector, no alert the selector matches fires at any step of [a, b].
 //
@@ -48,11 +49,13 @@ import (
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
-// FiringOnly asks only whether an alert of the named rules fires at some
-// evaluation from From to To (see sparse.go).
+// FiringOnly asks only whether an alert of the named rules (with the
+// label values Labels, as in Observed) fires at some evaluation from From
+// to To (see sparse.go).
 type FiringOnly struct {
 	Names    map[string]bool
 	From, To time.Duration
+	Labels   map[string]string
 }
 
 // Probe is an alerting rule's expression to evaluate at the steps From,
@@ -77,14 +80,14 @@ func (p *Plan) probes(fos []FiringOnly, iv time.Duration) (probes [][]Probe, den
 	for fi, fo := range fos {
 		lo, hi := Step(fo.From, iv), Step(fo.To, iv)
 		for i, n := range p.Nodes {
-			if !n.Rule.Alert || !fo.Names[n.Rule.Name] {
+			if !n.Rule.Alert || !fo.Names[n.Rule.Name] || !mayHaveLabels(n.Rule, fo.Labels) {
 				continue
 			}
 			if !p.probeable(i) {
 				probes[fi], dense[fi] = nil, true
 				break
 			}
-			every := ceilDiv(n.Rule.For, iv)
+			every := ceilDiv(n.Rule.For, iv) + 1
 			probes[fi] = append(probes[fi], Probe{Range: fi, Rule: n.Rule, From: lo, To: lo + (hi-lo)/every*every, Every: every})
 		}
 	}

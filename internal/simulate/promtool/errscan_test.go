@@ -148,6 +148,19 @@ func TestScanOnlyWhatCannotBeProven(t *testing.T) {
       - alert: A
         expr: count_values("v", y) > 0
         labels: {v: same}`, 1},
+		{"rules over a metric no input series has, as other alerts of a spec", `
+      - record: p99
+        expr: histogram_quantile(0.99, sum by (le, t) (rate(nothing_bucket[5m])))
+        labels: {platform: p}
+      - alert: Slow
+        expr: p99{platform="p"} > 2 or absent(nothing_bucket)
+        labels: {b: same}
+      - alert: Joined
+        expr: nothing * on() group_left y + x`, 0},
+		{"a metric no input series has, joined with one that exists", `
+      - alert: A
+        expr: y * on(a) nothing or y
+        labels: {b: same}`, 1},
 		{"label_replace, which the prover does not cover", `
       - record: r
         expr: label_replace(x, "b", "$1", "a", "(.*)")`, 1},

@@ -325,3 +325,112 @@ func TestRunFilter(t *testing.T) {
 		t.Error("want an error for an invalid --run pattern")
 	}
 }
+
+// latestRules are read by plain instant selectors (plan.go, "Latest
+// reads"): series that come and go (stale markers across skipped steps),
+// a rule read by an earlier rule (seen one step late), a rule reading
+// itself, offsets both ways, a group query offset that is not a multiple
+// of the interval, and alerts over them. (Rules that share series with
+// other rules or input series make the error scan refuse, plan/prove.go,
+// so the planner's own exclusivity check has a unit test instead.)
+const latestRules = `groups:
+  - name: rec
+    rules:
+      - record: v:up
+        expr: x > 4
+      - record: v:early
+        expr: v:late + 0
+      - record: v:late
+        expr: x * 2 > 6
+      - record: v:chain
+        expr: v:up * 10
+      - record: v:self
+        expr: v:up + ignoring(__name__) (v:self or v:up * 0)
+      - record: v:ahead
+        expr: v:up offset -1m
+  - name: shifted
+    query_offset: 90s
+    rules:
+      - record: v:shifted
+        expr: v:chain
+      - record: v:shiftoff
+        expr: v:up offset 1m
+  - name: alerts
+    rules:
+      - alert: ChainHigh
+        expr: v:chain > 60
+        for: 2m
+      - alert: Shifted
+        expr: v:shifted > 0
+        for: 1m
+      - alert: Early
+        expr: v:early > 0
+      - alert: Self
+        expr: v:self > 20
+        for: 3m
+`
+
+func randomLatestTest(r *rand.Rand) string {
+	steps := 30 + r.Intn(40)
+	var b strings.Builder
+	b.WriteString("rule_files: [rules.yml]\nevaluation_interval: 1m\ngroup_eval_order: [rec, shifted, alerts]\ntests:\n")
+	for g := 0; g < 2; g++ {
+		fmt.Fprintf(&b, "  - name: g%d\n    interval: 1m\n    input_series:\n", g)
+		for _, job := range []string{"a", "b"} {
+			for inst := 0; inst < 1+r.Intn(2); inst++ {
+				fmt.Fprintf(&b, "      - series: 'x{job=%q, i=\"%d\"}'\n        values: '%s'\n", job, inst, simtest.RandomValues(r, steps, false))
+			}
+		}
+		b.WriteString("    alert_rule_test:\n")
+		for i := 0; i < 3; i++ {
+			name := []string{"ChainHigh", "Shifted", "Early", "Self"}[r.Intn(4)]
+			fmt.Fprintf(&b, "      - {eval_time: %ds, alertname: %s, exp_alerts: [{exp_labels: {probe: x}}]}\n", 60*r.Intn(steps), name)
+		}
+		b.WriteString("    promql_expr_test:\n")
+		exprs := []string{"v:up", "v:early", "v:late", "v:chain", "v:self", "v:ahead", "v:shifted", "v:shiftoff",
+			"timestamp(v:up)", "count(v:chain) or vector(0)", "v:up offset 2m", "absent(v:shifted)", "last_over_time(v:up[3m])", "v:chain offset -1m"}
+		for i := 0; i < 8; i++ {
+			fmt.Fprintf(&b, "      - {expr: '%s', eval_time: %ds}\n", exprs[r.Intn(len(exprs))], 10*r.Intn(6*steps))
+		}
+	}
+	return b.String()
+}
+
+// TestRandomLatestReadsAgree compares the modes on files whose assertions
+// read recorded series through plain instant selectors at scattered
+// times, so that the planner asks the producers for isolated steps; every
+// assertion fails, so the failure text shows every value read.
+func TestRandomLatestReadsAgree(t *testing.T) {
+	n := 40
+	if testing.Short() {
+		n = 8
+	}
+	dir := t.TempDir()
+	simtest.Write(t, dir, "rules.yml", latestRules)
+	for seed := 1; seed <= n; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
+			r := rand.New(rand.NewSource(int64(seed)))
+			p := simtest.Write(t, dir, fmt.Sprintf("latest%d.yml", seed), randomLatestTest(r))
+			od, ex := runBoth2(t, p)
+			if d := cmp.Diff(ex.Errors(), od.Errors()); d != "" {
+				t.Errorf("modes differ (-exhaustive +on-demand):\n%s", d)
+			}
+			plain, err := RunFile(p, Options{Options: simulate.Options{NoMaterialize: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(ex.Errors(), plain.Errors()); d != "" {
+				t.Errorf("modes differ (-exhaustive +on-demand without materialization):\n%s", d)
+			}
+			if ex.Passed() {
+				t.Errorf("expected the probe assertions to fail")
+			}
+			for _, g := range od.Groups {
+				if g.Stats.Fallback != "" {
+					t.Errorf("unexpected fallback: %s", g.Stats.Fallback)
+				}
+			}
+		})
+	}
+}
