@@ -32,7 +32,7 @@ run: build
 # package of go test) leave no core idle. Each step's output is printed whole when it
 # ends (--output-sync=target); -k runs every step even after one fails,
 # and make test fails if any did.
-TEST_JOBS ?= 3
+TEST_JOBS ?= 2
 test: lint
 	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target \
 		unit-race heavy-app realservers unit-norace heavy-sim heavy-diff check-output check
