@@ -15,44 +15,65 @@ import (
 // it. Two rules conflict when they record the same name and no label set
 // by both tells their series apart: they would overwrite each other.
 func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
-	var diags diag.List
-	seen := map[string]*recordWriters{}
-	for i, s := range p.Services {
+	// The rules are taken one record name at a time, each name's index
+	// dropped before the next is built: an index of every name at once
+	// holds a map entry per rule and label (5 MB for a thousand SLOs),
+	// and this check runs while the files are read back, the compile's
+	// peak. A rule's owner is looked up only for a clash.
+	byName := map[string][]ruleRef{}
+	var names []string
+	for i := range p.Services {
 		if i >= len(out.RuleFiles) {
 			break
 		}
-		owners := ruleOwners(s, out.RuleFiles[i])
-		for _, g := range out.RuleFiles[i].Groups {
-			for j, r := range g.Rules {
+		for g, grp := range out.RuleFiles[i].Groups {
+			for j, r := range grp.Rules {
 				if r.Record == "" {
 					continue
 				}
-				w := recordWriter{labels: r.Labels, owner: owners[ruleAt{g.Name, j + 1}], service: s}
-				ws := seen[r.Record]
-				if ws == nil {
-					ws = &recordWriters{byLabel: map[string]map[string][]int{}, lacking: map[string][]int{}}
-					seen[r.Record] = ws
+				refs, ok := byName[r.Record]
+				if !ok {
+					names = append(names, r.Record)
 				}
-				if first := ws.firstClash(r.Labels); first != nil {
-					diags.Errorf(w.owner.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", r.Record, w.who(), first.who(), first.owner.pos)
-				}
-				ws.add(w)
+				byName[r.Record] = append(refs, ruleRef{int32(i), int32(g), int32(j)})
 			}
+		}
+	}
+	owners := map[int32]map[ruleAt]ruleOwner{} // by service, of the services in a clash
+	owner := func(ref ruleRef) (ruleOwner, *model.Service) {
+		s, rf := p.Services[ref.service], out.RuleFiles[ref.service]
+		at, ok := owners[ref.service]
+		if !ok {
+			at = ruleOwners(s, rf)
+			owners[ref.service] = at
+		}
+		return at[ruleAt{rf.Groups[ref.group].Name, int(ref.rule) + 1}], s
+	}
+	var diags diag.List
+	for _, name := range names {
+		ws := &recordWriters{byLabel: map[string]map[string][]int{}, lacking: map[string][]int{}}
+		for _, ref := range byName[name] {
+			w := recordWriter{labels: out.RuleFiles[ref.service].Groups[ref.group].Rules[ref.rule].Labels, ref: ref}
+			if first := ws.firstClash(w.labels); first != nil {
+				own, s := owner(ref)
+				firstOwn, firstService := owner(first.ref)
+				diags.Errorf(own.pos, "lint/duplicate-record", "recording rule %q is written by %s and by %s at %s; the two rules would overwrite each other's series", name, own.who(s), firstOwn.who(firstService), firstOwn.pos)
+			}
+			ws.add(w)
 		}
 	}
 	return diags
 }
 
-// recordWriter is a recording rule's labels and who wrote the rule where:
-// its owner in service.
-type recordWriter struct {
-	labels  []compile.Label
-	owner   ruleOwner
-	service *model.Service
-}
+// ruleRef is a rule of the compiled output: the rule (from 0) of the group
+// (from 0) of the rule file of the service (from 0).
+type ruleRef struct{ service, group, rule int32 }
 
-// who names the writer, for a message (see ruleOwner.who).
-func (w *recordWriter) who() string { return w.owner.who(w.service) }
+// recordWriter is a recording rule's labels and where it is.
+type recordWriter struct {
+	labels []compile.Label
+	ref    ruleRef
+}
 
 // recordWriters are the rules that record one name, in the order met, with
 // an index by label that finds the ones a new rule may clash with without

@@ -33,13 +33,13 @@ func TestRecordWritersFindTheFirstClash(t *testing.T) {
 			}
 			got := -1
 			if w := ws.firstClash(ls); w != nil {
-				got = w.owner.pos.Line
+				got = int(w.ref.rule)
 			}
 			if got != want {
 				t.Fatalf("round %d, rule %d %v: first clash %d, want %d", round, i, ls, got, want)
 			}
 			w := recordWriter{labels: ls}
-			w.owner.pos.Line = i
+			w.ref.rule = int32(i)
 			all = append(all, w)
 			ws.add(w)
 		}
