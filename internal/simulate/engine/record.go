@@ -226,37 +226,17 @@ func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo ti
 		return nil, 0, nil
 	}
 	step := time.Duration(stride) * iv
-	var (
-		out   promql.Matrix
-		index = map[string]int{}
-	)
+	mats := make([]promql.Matrix, 0, length+1)
 	for d := 0; d <= length; d++ {
 		start := mint.Add(time.Duration(runs[0][0]+d)*iv - qo)
 		mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, start.Add(time.Duration(n-1)*step), step)
 		if err != nil {
 			return nil, 0, err
 		}
-		if length == 0 {
-			return mat, n, nil
-		}
-		for _, sr := range mat {
-			key := string(sr.Metric.Bytes(nil))
-			j, ok := index[key]
-			if !ok {
-				j = len(out)
-				index[key] = j
-				out = append(out, promql.Series{Metric: sr.Metric})
-			}
-			out[j].Floats = append(out[j].Floats, sr.Floats...)
-			out[j].Histograms = append(out[j].Histograms, sr.Histograms...)
-		}
+		mats = append(mats, mat)
 	}
-	for j := range out {
-		slices.SortFunc(out[j].Floats, func(a, b promql.FPoint) int { return cmp.Compare(a.T, b.T) })
-		slices.SortFunc(out[j].Histograms, func(a, b promql.HPoint) int { return cmp.Compare(a.T, b.T) })
-	}
-	slices.SortFunc(out, func(a, b promql.Series) int { return labels.Compare(a.Metric, b.Metric) })
-	return out, n, nil
+	// The offsets' steps are distinct, so merging keeps every point.
+	return mergeMatrices(mats), n, nil
 }
 
 // LabelSets evaluates rule i's expression at count steps iv apart from
