@@ -50,22 +50,10 @@ import (
 func (p *Plan) MarkMaterializable(input []labels.Labels) {
 NODES:
 	for i, n := range p.Nodes {
-		if n.Rule.Alert || len(n.Steps) == 0 {
-			continue
-		}
 		// No other rule and no input series may write a series this rule
 		// writes: the materialized samples live in a storage of their own.
-		for j, m := range p.Nodes {
-			if j != i && sharesOutput(n, m) {
-				continue NODES
-			}
-		}
-		for _, o := range n.outputs {
-			for _, in := range input {
-				if in.Get(labels.MetricName) == o && hasLabels(in, n.Rule.Labels) {
-					continue NODES
-				}
-			}
+		if len(n.Steps) == 0 || !p.exclusive(i, input) {
+			continue
 		}
 		for _, r := range n.reads {
 			if r.Unbounded || r.Forward > 0 {
