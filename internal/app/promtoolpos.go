@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 
 	yamlv2 "go.yaml.in/yaml/v2" // the promtool runner's YAML module
@@ -64,11 +63,5 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 }
 
 var promtoolSchema = yamlschema.Checker{
-	Decode: func(n *yaml.Node, t reflect.Type) error {
-		b, err := yaml.Marshal(n)
-		if err != nil {
-			return err
-		}
-		return yamlv2.UnmarshalStrict(b, reflect.New(t).Interface())
-	},
+	Decode: yamlschema.StrictDecode(yamlv2.UnmarshalStrict),
 }

@@ -39,13 +39,7 @@ func AlertmanagerProblems(root *yaml.Node, err error) []yamlschema.Problem {
 }
 
 var amSchema = yamlschema.Checker{
-	Decode: func(n *yaml.Node, t reflect.Type) error {
-		b, err := yaml.Marshal(n)
-		if err != nil {
-			return err
-		}
-		return amyaml.UnmarshalStrict(b, reflect.New(t).Interface())
-	},
+	Decode:      yamlschema.StrictDecode(amyaml.UnmarshalStrict),
 	IsTypeError: isAMTypeError,
 }
 

@@ -45,6 +45,19 @@ type Checker struct {
 	TypeName func(t reflect.Type) string
 }
 
+// StrictDecode returns a Checker's Decode for a library that decodes with
+// unmarshalStrict, its yaml.v2 module's UnmarshalStrict: n is written out
+// with yaml.v3 and read back into a new value of t.
+func StrictDecode(unmarshalStrict func([]byte, any) error) func(n *yaml.Node, t reflect.Type) error {
+	return func(n *yaml.Node, t reflect.Type) error {
+		b, err := yaml.Marshal(n)
+		if err != nil {
+			return err
+		}
+		return unmarshalStrict(b, reflect.New(t).Interface())
+	}
+}
+
 // Fields returns, in document order, every key of root that names no field
 // of the struct it belongs to and every node whose kind its Go type cannot
 // take, t being the type root decodes into.

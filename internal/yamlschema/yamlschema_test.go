@@ -72,13 +72,7 @@ func (s *scalarType) UnmarshalYAML(unmarshal func(any) error) error {
 }
 
 var checker = Checker{
-	Decode: func(n *yaml.Node, t reflect.Type) error {
-		b, err := yaml.Marshal(n)
-		if err != nil {
-			return err
-		}
-		return yamlv2.UnmarshalStrict(b, reflect.New(t).Interface())
-	},
+	Decode: StrictDecode(yamlv2.UnmarshalStrict),
 	IsTypeError: func(err error) bool {
 		var te *yamlv2.TypeError
 		return errors.As(err, &te)
