@@ -79,16 +79,9 @@ func TestSmallReportInChromium(t *testing.T) {
 	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	doc, diags, err := Report(ReportOptions{Paths: []string{spec}})
-	if err != nil || diags.HasErrors() || doc == nil {
-		t.Fatalf("report: %v %v", err, diags)
-	}
-	var buf bytes.Buffer
-	if err := htmlreport.Write(&buf, doc); err != nil {
-		t.Fatal(err)
-	}
+	doc, page := buildReport(t, spec)
 	path := filepath.Join(dir, "index.html")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, page, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	openInChromium(t, path, len(doc.Sections[0].Scenarios))
@@ -105,19 +98,7 @@ func TestSmallReport(t *testing.T) {
 	if err := os.WriteFile(spec, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	build := func() (*htmlreport.Document, []byte) {
-		t.Helper()
-		doc, diags, err := Report(ReportOptions{Paths: []string{spec}})
-		if err != nil || diags.HasErrors() || doc == nil {
-			t.Fatalf("report: %v %v", err, diags)
-		}
-		var buf bytes.Buffer
-		if err := htmlreport.Write(&buf, doc); err != nil {
-			t.Fatal(err)
-		}
-		return doc, buf.Bytes()
-	}
-	doc, page := build()
+	doc, page := buildReport(t, spec)
 	var tested []string
 	if _, _, err := Test(TestOptions{Paths: []string{spec}, Keep: func(_ string, s *scenario.Scenario) bool { tested = append(tested, s.Name); return false }}); err != nil {
 		t.Fatal(err)
@@ -140,9 +121,24 @@ func TestSmallReport(t *testing.T) {
 	if got := strings.Count(string(page), "<svg"); got != len(tested) {
 		t.Errorf("%d svg elements for %d scenarios", got, len(tested))
 	}
-	if _, again := build(); !bytes.Equal(page, again) {
+	if _, again := buildReport(t, spec); !bytes.Equal(page, again) {
 		t.Error("a second build of the report differs")
 	}
+}
+
+// buildReport builds the report of the spec file at spec, failing t on
+// any error or diagnostic, and returns it with its page.
+func buildReport(t *testing.T, spec string) (*htmlreport.Document, []byte) {
+	t.Helper()
+	doc, diags, err := Report(ReportOptions{Paths: []string{spec}})
+	if err != nil || diags.HasErrors() || doc == nil {
+		t.Fatalf("report: %v %v", err, diags)
+	}
+	var buf bytes.Buffer
+	if err := htmlreport.Write(&buf, doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc, buf.Bytes()
 }
 
 // openInChromium opens the page at path in headless Chromium and fails on
