@@ -17,6 +17,18 @@ func digestOf(s string) Digest {
 	return d
 }
 
+// saved returns the cache of loader id in dir after adding key, with
+// digestOf("d"), and saving it.
+func saved(t *testing.T, dir, id string, key []byte) *Cache {
+	t.Helper()
+	c := OpenID(dir, id)
+	c.Add(KeyOf(key), digestOf("d"))
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestSaveAndReopen: what one run adds, the next run of the same loader
 // finds, by the exact bytes; a changed byte or another loader misses.
 func TestSaveAndReopen(t *testing.T) {
@@ -54,11 +66,7 @@ func TestCorruptIndexIgnored(t *testing.T) {
 	file := []byte("x")
 	good := func(t *testing.T) (string, []byte) {
 		dir := t.TempDir()
-		c := OpenID(dir, "l")
-		c.Add(KeyOf(file), digestOf("d"))
-		if err := c.Save(); err != nil {
-			t.Fatal(err)
-		}
+		c := saved(t, dir, "l", file)
 		data, err := os.ReadFile(c.path)
 		if err != nil {
 			t.Fatal(err)
@@ -100,11 +108,7 @@ func TestCorruptIndexIgnored(t *testing.T) {
 // written for another identity opens empty.
 func TestIndexOfAnotherIdentityIgnored(t *testing.T) {
 	dir := t.TempDir()
-	other := OpenID(dir, "other")
-	other.Add(KeyOf([]byte("x")), digestOf("d"))
-	if err := other.Save(); err != nil {
-		t.Fatal(err)
-	}
+	other := saved(t, dir, "other", []byte("x"))
 	data, err := os.ReadFile(other.path)
 	if err != nil {
 		t.Fatal(err)
@@ -154,11 +158,7 @@ func TestConcurrentSaves(t *testing.T) {
 // rewrite the index; one that finds an entry last used long ago does.
 func TestSaveWritesOnlyChanges(t *testing.T) {
 	dir := t.TempDir()
-	c := OpenID(dir, "l")
-	c.Add(KeyOf([]byte("a")), digestOf("d"))
-	if err := c.Save(); err != nil {
-		t.Fatal(err)
-	}
+	c := saved(t, dir, "l", []byte("a"))
 	old := time.Now().Add(-time.Minute)
 	if err := os.Chtimes(c.path, old, old); err != nil {
 		t.Fatal(err)
@@ -220,11 +220,7 @@ func TestTrim(t *testing.T) {
 	oldTmp := touch(".readback-1.tmp", 2*time.Hour)
 	newTmp := touch(".readback-2.tmp", time.Minute)
 	other := touch("notes.txt", 30*24*time.Hour)
-	c := OpenID(dir, "l")
-	c.Add(KeyOf(nil), digestOf("d"))
-	if err := c.Save(); err != nil {
-		t.Fatal(err)
-	}
+	c := saved(t, dir, "l", nil)
 	for p, want := range map[string]bool{oldIdx: false, recentIdx: true, oldTmp: false, newTmp: true, other: true, c.path: true} {
 		if _, err := os.Stat(p); (err == nil) != want {
 			t.Errorf("%s: exists %v, want %v", filepath.Base(p), err == nil, want)
