@@ -203,12 +203,13 @@ func specFiles(paths []string, openHeads bool) (files []string, named []bool, er
 		if openHeads {
 			generated := make([]bool, len(found))
 			par.Each(len(found), func(i int) { generated[i] = generatedFile(found[i].path) })
-			for i := range found {
-				if generated[i] {
-					found[i].path = ""
+			kept := found[:0]
+			for i, f := range found {
+				if !generated[i] {
+					kept = append(kept, f)
 				}
 			}
-			found = slices.DeleteFunc(found, func(f specFile) bool { return f.path == "" })
+			found = kept
 		}
 		slices.SortFunc(found, func(a, b specFile) int { return strings.Compare(a.path, b.path) })
 		for _, f := range found {
