@@ -359,15 +359,12 @@ func executableID(exe string) string {
 		return id
 	}
 	st, err := os.Stat(exe)
-	if err != nil {
+	if err != nil || !st.Mode().IsRegular() {
 		return ""
 	}
 	var deps string
 	if bi, err := buildinfo.ReadFile(exe); err == nil {
 		deps = bi.String()
-	}
-	if !st.Mode().IsRegular() {
-		return ""
 	}
 	return fmt.Sprintf("exe:%s:%d:%d:%s", exe, st.Size(), st.ModTime().UnixNano(), deps)
 }
