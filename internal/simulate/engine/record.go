@@ -466,11 +466,13 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 	limit := s.single[i].Limit()
 	qo := s.single[i].QueryOffset()
 	side, _ := app.(*sideAppender)
-	appendF := func(sr *out, t int64, v float64) error {
+	// appendF appends through the side store's keyed path when it can,
+	// with the key the caller has, not encoding the labels again.
+	appendF := func(key string, lset labels.Labels, t int64, v float64) error {
 		if side != nil {
-			return side.appendKeyed(sr.key, sr.lset, t, v)
+			return side.appendKeyed(key, lset, t, v)
 		}
-		_, err := app.Append(0, sr.lset, t, v)
+		_, err := app.Append(0, lset, t, v)
 		return err
 	}
 	// Two maps, reused: cur of this step, prev of the last.
@@ -498,7 +500,7 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 				if _, dup := cur[sr.key]; dup {
 					return nil, "rule " + r.Name() + " produced duplicate series"
 				}
-				err = appendF(sr, t, sr.fl[0].F)
+				err = appendF(sr.key, sr.lset, t, sr.fl[0].F)
 			default:
 				continue
 			}
@@ -512,13 +514,7 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 		}
 		for k, l := range prev {
 			if _, ok := cur[k]; !ok {
-				var err error
-				if side != nil {
-					err = side.appendKeyed(k, l, t, math.Float64frombits(value.StaleNaN))
-				} else {
-					_, err = app.Append(0, l, t, math.Float64frombits(value.StaleNaN))
-				}
-				if err != nil {
+				if err := appendF(k, l, t, math.Float64frombits(value.StaleNaN)); err != nil {
 					return nil, "appending stale markers failed: " + err.Error()
 				}
 			}
