@@ -150,7 +150,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 				names[n] = true
 			}
 			if r.FiringOnly {
-				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}, labels: r.Labels})
+				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}})
 				continue
 			}
 			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly, Labels: r.Labels})
@@ -231,9 +231,8 @@ type observation struct {
 // sparseRange is a FiringOnly range.
 type sparseRange struct {
 	// in is its index in Input.Observe.
-	in     int
-	fo     plan.FiringOnly
-	labels map[string]string
+	in int
+	fo plan.FiringOnly
 	// dense is set once it is observed as a states-only range: when the
 	// plan cannot probe it, a probe found a matching series, or the run
 	// is exhaustive.
@@ -252,7 +251,7 @@ func (o *observation) observed() []plan.Observed {
 	out := append([]plan.Observed{}, o.ranges...)
 	for _, sr := range o.sparse {
 		if sr.dense {
-			out = append(out, plan.Observed{Names: sr.fo.Names, From: sr.fo.From, To: sr.fo.To, StatesOnly: true, Labels: sr.fo.Labels})
+			out = append(out, sr.fo.Observed())
 		}
 	}
 	o.all = out
@@ -319,7 +318,7 @@ func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []
 			lb.Set(labels.AlertName, r.Name)
 			al := lb.Labels()
 			match := true
-			for k, v := range sr.labels {
+			for k, v := range sr.fo.Labels {
 				if al.Get(k) != v {
 					match = false
 					break
