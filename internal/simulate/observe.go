@@ -273,6 +273,17 @@ func (o *observation) undecided() []*sparseRange {
 	return out
 }
 
+// markDense observes the ranges of probed (undecided's) the plan marks
+// dense (plan.Plan.Dense), which cannot be probed.
+func (o *observation) markDense(probed []*sparseRange, dense []bool) {
+	for j, d := range dense {
+		if d {
+			probed[j].dense = true
+			o.all = nil
+		}
+	}
+}
+
 // densify observes the firing-only ranges a probe found a series of (all
 // of them when all is set), and reports whether it changed any.
 func (o *observation) densify(all bool) bool {
