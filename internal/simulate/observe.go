@@ -322,12 +322,9 @@ func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []
 			sr.found = true
 			continue
 		}
+		lb := labels.NewBuilder(labels.EmptyLabels())
 		for _, ls := range lsets {
-			// The alert's labels, as AlertingRule.Eval makes them.
-			lb := labels.NewBuilder(ls).Del(labels.MetricName)
-			r.Labels.Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
-			lb.Set(labels.AlertName, r.Name)
-			al := lb.Labels()
+			al := engine.AlertLabels(lb, ls, r.Labels, r.Name)
 			match := true
 			for k, v := range sr.fo.Labels {
 				if al.Get(k) != v {

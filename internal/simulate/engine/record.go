@@ -365,6 +365,18 @@ func loadInto(store *sideStore, input string, start, till time.Time) (bool, erro
 	return true, app.Commit()
 }
 
+// AlertLabels returns the labels AlertingRule.Eval gives the alert of a
+// series its expression returned, rule labels not templated: metric
+// without __name__, with the rule's labels and alertname set. lb is
+// reset and reused.
+func AlertLabels(lb *labels.Builder, metric, ruleLabels labels.Labels, alertname string) labels.Labels {
+	lb.Reset(metric)
+	lb.Del(labels.MetricName)
+	ruleLabels.Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+	lb.Set(labels.AlertName, alertname)
+	return lb.Labels()
+}
+
 // checkAlertSteps checks an alerting rule's results at every step for
 // duplicate label sets after applying the alert labels, and against the
 // group limit.
@@ -377,11 +389,7 @@ func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint t
 	}
 	series := make([]out, len(mat))
 	for j, sr := range mat {
-		lb.Reset(sr.Metric)
-		lb.Del(labels.MetricName)
-		r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
-		lb.Set(labels.AlertName, r.Name())
-		series[j].key = string(lb.Labels().Bytes(nil))
+		series[j].key = string(AlertLabels(lb, sr.Metric, r.Labels(), r.Name()).Bytes(nil))
 		for _, f := range sr.Floats {
 			series[j].ts = append(series[j].ts, f.T)
 		}
