@@ -363,7 +363,9 @@ func (o *observation) observesAny(k int) bool {
 // observes reports whether alerting rule ar is observed at step k.
 func (o *observation) observes(k int, ar engine.Rule) bool {
 	for _, r := range o.observed() {
-		if r.Selects(ar) && plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
+		// The step bounds first: Selects matches the range's labels
+		// against the rule's, and this runs per rule at every step.
+		if plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) && r.Selects(ar) {
 			return true
 		}
 	}
