@@ -150,7 +150,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 				names[n] = true
 			}
 			if r.FiringOnly {
-				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}, labels: r.Labels})
+				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}})
 				continue
 			}
 			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly, Labels: r.Labels})
@@ -231,9 +231,8 @@ type observation struct {
 // sparseRange is a FiringOnly range.
 type sparseRange struct {
 	// in is its index in Input.Observe.
-	in     int
-	fo     plan.FiringOnly
-	labels map[string]string
+	in int
+	fo plan.FiringOnly
 	// dense is set once it is observed as a states-only range: when the
 	// plan cannot probe it, a probe found a matching series, or the run
 	// is exhaustive.
@@ -252,7 +251,7 @@ func (o *observation) observed() []plan.Observed {
 	out := append([]plan.Observed{}, o.ranges...)
 	for _, sr := range o.sparse {
 		if sr.dense {
-			out = append(out, plan.Observed{Names: sr.fo.Names, From: sr.fo.From, To: sr.fo.To, StatesOnly: true, Labels: sr.fo.Labels})
+			out = append(out, sr.fo.Observed())
 		}
 	}
 	o.all = out
@@ -272,6 +271,17 @@ func (o *observation) undecided() []*sparseRange {
 		}
 	}
 	return out
+}
+
+// markDense observes the ranges of probed (undecided's) the plan marks
+// dense (plan.Plan.Dense), which cannot be probed.
+func (o *observation) markDense(probed []*sparseRange, dense []bool) {
+	for j, d := range dense {
+		if d {
+			probed[j].dense = true
+			o.all = nil
+		}
+	}
 }
 
 // densify observes the firing-only ranges a probe found a series of (all
@@ -312,14 +322,11 @@ func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []
 			sr.found = true
 			continue
 		}
+		lb := labels.NewBuilder(labels.EmptyLabels())
 		for _, ls := range lsets {
-			// The alert's labels, as AlertingRule.Eval makes them.
-			lb := labels.NewBuilder(ls).Del(labels.MetricName)
-			r.Labels.Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
-			lb.Set(labels.AlertName, r.Name)
-			al := lb.Labels()
+			al := engine.AlertLabels(lb, ls, r.Labels, r.Name)
 			match := true
-			for k, v := range sr.labels {
+			for k, v := range sr.fo.Labels {
 				if al.Get(k) != v {
 					match = false
 					break
@@ -356,7 +363,9 @@ func (o *observation) observesAny(k int) bool {
 // observes reports whether alerting rule ar is observed at step k.
 func (o *observation) observes(k int, ar engine.Rule) bool {
 	for _, r := range o.observed() {
-		if r.Selects(ar) && plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) {
+		// The step bounds first: Selects matches the range's labels
+		// against the rule's, and this runs per rule at every step.
+		if plan.Step(r.From, o.iv) <= k && k <= plan.Step(r.To, o.iv) && r.Selects(ar) {
 			return true
 		}
 	}

@@ -246,12 +246,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 			return nil, st, &needExhaustive{reason}
 		}
 		probed := gr.obs.undecided()
-		for j, dense := range p.Dense {
-			if dense {
-				probed[j].dense = true
-				gr.obs.all = nil
-			}
-		}
+		gr.obs.markDense(probed, p.Dense)
 		// promtool fails a test at the first step any rule fails at, and
 		// on demand most steps are skipped: rule out failures first
 		// (plan/prove.go).

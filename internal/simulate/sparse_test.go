@@ -3,6 +3,7 @@ package simulate_test
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +100,7 @@ func TestFiringOnlyAgrees(t *testing.T) {
 			var fired []string
 			for k := o.From; k <= o.To; k += time.Minute {
 				for _, st := range ex.States[k] {
-					if !st.Firing || !contains(o.Alertnames, st.Name) || !selected(st.Labels, o.Labels) {
+					if !st.Firing || !slices.Contains(o.Alertnames, st.Name) || !selected(st.Labels, o.Labels) {
 						continue
 					}
 					fired = append(fired, fmt.Sprint(k, st.Name, st.Labels))
@@ -142,15 +143,6 @@ func runs(r *rand.Rand, n int) string {
 	return strings.TrimSpace(b.String())
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
-
 func selected(ls, sel map[string]string) bool {
 	for k, v := range sel {
 		if ls[k] != v {
@@ -163,7 +155,7 @@ func selected(ls, sel map[string]string) bool {
 func firingOf(states []simulate.AlertState, o simulate.ObserveRange) string {
 	s := ""
 	for _, st := range states {
-		if contains(o.Alertnames, st.Name) && selected(st.Labels, o.Labels) {
+		if slices.Contains(o.Alertnames, st.Name) && selected(st.Labels, o.Labels) {
 			s += fmt.Sprint(st.Name, st.Labels, st.Firing, ";")
 		}
 	}
@@ -173,7 +165,9 @@ func firingOf(states []simulate.AlertState, o simulate.ObserveRange) string {
 // TestFiringOnlyProbeStride puts one run of exactly for/interval+1 steps
 // above the threshold (the shortest run that fires) at every offset of a
 // firing-only range: the probes, ceil(for/interval)+1 steps apart, must
-// find every one of them, so that no range that fires is found silent.
+// find every one of them, so that no range that fires is found silent;
+// and a range after the run, where the expression returns nothing, must
+// be found silent.
 func TestFiringOnlyProbeStride(t *testing.T) {
 	dir := t.TempDir()
 	rules := simtest.Write(t, dir, "rules.yml", `groups:
@@ -190,7 +184,13 @@ func TestFiringOnlyProbeStride(t *testing.T) {
 			RuleFiles:    []string{rules},
 			EvalInterval: time.Minute,
 			Series:       []simulate.SeriesInput{{`y{job="a"}`, strings.TrimSpace(vals)}},
-			Observe:      []simulate.ObserveRange{{Alertnames: []string{"Edge"}, From: 0, To: time.Duration(off+10) * time.Minute, StatesOnly: true, FiringOnly: true}},
+			Observe: []simulate.ObserveRange{
+				{Alertnames: []string{"Edge"}, From: 0, To: time.Duration(off+10) * time.Minute, StatesOnly: true, FiringOnly: true},
+				// The control: after the run y is 0, the expression
+				// returns nothing, so the probes must find this range
+				// silent (not every range is observed).
+				{Alertnames: []string{"Edge"}, From: time.Duration(off+8) * time.Minute, To: time.Duration(off+12) * time.Minute, StatesOnly: true, FiringOnly: true},
+			},
 		}
 		od, err := simulate.Observe(in, simulate.Options{})
 		if err != nil {
@@ -198,6 +198,9 @@ func TestFiringOnlyProbeStride(t *testing.T) {
 		}
 		if od.Silent[0] {
 			t.Errorf("offset %d: the run of 8 steps fires at step %d, but the range was found silent", off, off+7)
+		}
+		if !od.Silent[1] {
+			t.Errorf("offset %d: steps %d..%d return nothing, but the range was not found silent", off, off+8, off+12)
 		}
 	}
 }

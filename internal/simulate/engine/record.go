@@ -365,6 +365,18 @@ func loadInto(store *sideStore, input string, start, till time.Time) (bool, erro
 	return true, app.Commit()
 }
 
+// AlertLabels returns the labels AlertingRule.Eval gives the alert of a
+// series its expression returned, rule labels not templated: metric
+// without __name__, with the rule's labels and alertname set. lb is
+// reset and reused.
+func AlertLabels(lb *labels.Builder, metric, ruleLabels labels.Labels, alertname string) labels.Labels {
+	lb.Reset(metric)
+	lb.Del(labels.MetricName)
+	ruleLabels.Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+	lb.Set(labels.AlertName, alertname)
+	return lb.Labels()
+}
+
 // checkAlertSteps checks an alerting rule's results at every step for
 // duplicate label sets after applying the alert labels, and against the
 // group limit.
@@ -377,11 +389,7 @@ func (s *Session) checkAlertSteps(i int, mat promql.Matrix, lastStep int, mint t
 	}
 	series := make([]out, len(mat))
 	for j, sr := range mat {
-		lb.Reset(sr.Metric)
-		lb.Del(labels.MetricName)
-		r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
-		lb.Set(labels.AlertName, r.Name())
-		series[j].key = string(lb.Labels().Bytes(nil))
+		series[j].key = string(AlertLabels(lb, sr.Metric, r.Labels(), r.Name()).Bytes(nil))
 		for _, f := range sr.Floats {
 			series[j].ts = append(series[j].ts, f.T)
 		}
@@ -466,11 +474,13 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 	limit := s.single[i].Limit()
 	qo := s.single[i].QueryOffset()
 	side, _ := app.(*sideAppender)
-	appendF := func(sr *out, t int64, v float64) error {
+	// appendF appends through the side store's keyed path when it can,
+	// with the key the caller has, not encoding the labels again.
+	appendF := func(key string, lset labels.Labels, t int64, v float64) error {
 		if side != nil {
-			return side.appendKeyed(sr.key, sr.lset, t, v)
+			return side.appendKeyed(key, lset, t, v)
 		}
-		_, err := app.Append(0, sr.lset, t, v)
+		_, err := app.Append(0, lset, t, v)
 		return err
 	}
 	// Two maps, reused: cur of this step, prev of the last.
@@ -498,7 +508,7 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 				if _, dup := cur[sr.key]; dup {
 					return nil, "rule " + r.Name() + " produced duplicate series"
 				}
-				err = appendF(sr, t, sr.fl[0].F)
+				err = appendF(sr.key, sr.lset, t, sr.fl[0].F)
 			default:
 				continue
 			}
@@ -512,13 +522,7 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 		}
 		for k, l := range prev {
 			if _, ok := cur[k]; !ok {
-				var err error
-				if side != nil {
-					err = side.appendKeyed(k, l, t, math.Float64frombits(value.StaleNaN))
-				} else {
-					_, err = app.Append(0, l, t, math.Float64frombits(value.StaleNaN))
-				}
-				if err != nil {
+				if err := appendF(k, l, t, math.Float64frombits(value.StaleNaN)); err != nil {
 					return nil, "appending stale markers failed: " + err.Error()
 				}
 			}

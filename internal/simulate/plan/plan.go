@@ -444,7 +444,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 	observed := append([]Observed(nil), d.Observed...)
 	for fi, fo := range d.FiringOnly {
 		if dense[fi] {
-			observed = append(observed, Observed{Names: fo.Names, From: fo.From, To: fo.To, StatesOnly: true, Labels: fo.Labels})
+			observed = append(observed, fo.Observed())
 		}
 	}
 

@@ -81,16 +81,23 @@ func TestReadSteps(t *testing.T) {
 	}
 }
 
-// TestPlanSteps checks the steps a small rule chain is given.
-func TestPlanSteps(t *testing.T) {
+// exprParser returns a parser and a function that parses an expression
+// with it, failing t if it does not parse.
+func exprParser(t *testing.T) (parser.Parser, func(string) parser.Expr) {
+	t.Helper()
 	p := parser.NewParser(parser.Options{})
-	expr := func(e string) parser.Expr {
+	return p, func(e string) parser.Expr {
 		x, err := p.ParseExpr(e)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return x
 	}
+}
+
+// TestPlanSteps checks the steps a small rule chain is given.
+func TestPlanSteps(t *testing.T) {
+	p, expr := exprParser(t)
 	rules := []engine.Rule{
 		{Index: 0, Name: "a", Query: expr("sum(x)")},
 		{Index: 1, Name: "b", Query: expr("max_over_time(a[10m])")},
@@ -145,14 +152,7 @@ func TestPlanSteps(t *testing.T) {
 // whole window (with a warm-up step) when another rule or an input series
 // may write the same series, or when the reader comes first.
 func TestLatestReadsNeedExclusiveProducers(t *testing.T) {
-	p := parser.NewParser(parser.Options{})
-	expr := func(e string) parser.Expr {
-		x, err := p.ParseExpr(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	p, expr := exprParser(t)
 	d := Demands{Exprs: []ExprAssertion{{Expr: "r", At: 30 * time.Minute}}}
 	o := Options{Interval: time.Minute, Lookback: 5 * time.Minute, LastStep: 40, Parser: p}
 	one := []engine.Rule{{Index: 0, Name: "r", Query: expr("sum(x)")}}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
@@ -15,14 +14,7 @@ import (
 // probes may evaluate after later steps ran, one reason to refuse each.
 func TestSeesPast(t *testing.T) {
 	const m = time.Minute
-	p := parser.NewParser(parser.Options{})
-	expr := func(e string) parser.Expr {
-		x, err := p.ParseExpr(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
+	p, expr := exprParser(t)
 	rules := []engine.Rule{
 		{Name: "job:x:rate5m", Query: expr("rate(x[5m])")},
 		{Name: "Ok", Alert: true, Query: expr("job:x:rate5m > 1"), For: 5 * m},

@@ -58,6 +58,12 @@ type FiringOnly struct {
 	Labels   map[string]string
 }
 
+// Observed returns fo as a states-only range, as it is observed when it
+// cannot be probed (Plan.Dense) or a probe found a matching series.
+func (fo FiringOnly) Observed() Observed {
+	return Observed{Names: fo.Names, From: fo.From, To: fo.To, StatesOnly: true, Labels: fo.Labels}
+}
+
 // Probe is an alerting rule's expression to evaluate at the steps From,
 // From+Every, ... up to To, for the FiringOnly range of index Range.
 type Probe struct {
@@ -80,7 +86,7 @@ func (p *Plan) probes(fos []FiringOnly, iv time.Duration) (probes [][]Probe, den
 	for fi, fo := range fos {
 		lo, hi := Step(fo.From, iv), Step(fo.To, iv)
 		for i, n := range p.Nodes {
-			if !n.Rule.Alert || !fo.Names[n.Rule.Name] || !mayHaveLabels(n.Rule, fo.Labels) {
+			if !n.Rule.Alert || !fo.Observed().Selects(n.Rule) {
 				continue
 			}
 			if !p.probeable(i) {
