@@ -600,11 +600,10 @@ func (c *Ctx) slothPlugin(scope slothScope, slo string, objective float64, f fie
 	}
 	if !ok {
 		loaded := "slo was given no plugins: give --sloth-plugins DIR, the folder Sloth reads with --sli-plugins-path, to run it as Sloth does"
-		if p != nil {
-			loaded = "--sloth-plugins loaded no plugin with this ID (it has " + strings.Join(quoteAll(p.IDs()), ", ") + ")"
-			if len(p.IDs()) == 0 {
-				loaded = "--sloth-plugins loaded no SLI plugins"
-			}
+		if ids := p.IDs(); len(ids) > 0 {
+			loaded = "--sloth-plugins loaded no plugin with this ID (it has " + strings.Join(quoteAll(ids), ", ") + ")"
+		} else if p != nil {
+			loaded = "--sloth-plugins loaded no SLI plugins"
 		}
 		c.unsupported(idf.val, what+".id", "Sloth SLI plugin "+quote(id)+" is Go code that Sloth runs to make the SLI's error ratio query; "+loaded+". Or replace plugin with raw: {error_ratio_query: <query>}, the query the plugin returns for these options: the expression of the slo:sli_error:ratio_rate5m record `sloth generate` writes for this SLO, with [5m] written [{{.window}}]")
 		return nil
