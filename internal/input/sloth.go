@@ -592,7 +592,10 @@ func (c *Ctx) slothPlugin(scope slothScope, slo string, objective float64, f fie
 		c.errorf(f.val, "spec/required", "%s.id: missing", what)
 		return nil
 	}
-	id, _ := c.scalar(idf, what+".id")
+	id, ok := c.scalar(idf, what+".id")
+	if !ok {
+		return nil // reported
+	}
 	p := slothPluginsInUse()
 	pl, ok := SlothPlugin{}, false
 	if p != nil {
@@ -615,7 +618,12 @@ func (c *Ctx) slothPlugin(scope slothScope, slo string, objective float64, f fie
 			return nil
 		}
 		for i := 0; i+1 < len(o.val.Content); i += 2 {
-			options[o.val.Content[i].Value] = o.val.Content[i+1].Value
+			k := o.val.Content[i].Value
+			v, ok := c.scalar(field{o.val.Content[i], resolve(o.val.Content[i+1])}, what+".options."+k)
+			if !ok {
+				return nil // reported: Sloth's options are strings
+			}
+			options[k] = v
 		}
 	}
 	q, err := pl.run(scope.service, slo, objective, scope.labels, options)
