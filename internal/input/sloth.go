@@ -592,7 +592,10 @@ func (c *Ctx) slothPlugin(scope slothScope, slo string, objective float64, f fie
 		c.errorf(f.val, "spec/required", "%s.id: missing", what)
 		return nil
 	}
-	id, _ := c.scalar(idf, what+".id")
+	id, ok := c.scalar(idf, what+".id")
+	if !ok {
+		return nil // reported
+	}
 	p := slothPluginsInUse()
 	pl, ok := SlothPlugin{}, false
 	if p != nil {
@@ -600,11 +603,10 @@ func (c *Ctx) slothPlugin(scope slothScope, slo string, objective float64, f fie
 	}
 	if !ok {
 		loaded := "slo was given no plugins: give --sloth-plugins DIR, the folder Sloth reads with --sli-plugins-path, to run it as Sloth does"
-		if p != nil {
-			loaded = "--sloth-plugins loaded no plugin with this ID (it has " + strings.Join(quoteAll(p.IDs()), ", ") + ")"
-			if len(p.IDs()) == 0 {
-				loaded = "--sloth-plugins loaded no SLI plugins"
-			}
+		if ids := p.IDs(); len(ids) > 0 {
+			loaded = "--sloth-plugins loaded no plugin with this ID (it has " + strings.Join(quoteAll(ids), ", ") + ")"
+		} else if p != nil {
+			loaded = "--sloth-plugins loaded no SLI plugins"
 		}
 		c.unsupported(idf.val, what+".id", "Sloth SLI plugin "+quote(id)+" is Go code that Sloth runs to make the SLI's error ratio query; "+loaded+". Or replace plugin with raw: {error_ratio_query: <query>}, the query the plugin returns for these options: the expression of the slo:sli_error:ratio_rate5m record `sloth generate` writes for this SLO, with [5m] written [{{.window}}]")
 		return nil
@@ -616,7 +618,12 @@ func (c *Ctx) slothPlugin(scope slothScope, slo string, objective float64, f fie
 			return nil
 		}
 		for i := 0; i+1 < len(o.val.Content); i += 2 {
-			options[o.val.Content[i].Value] = o.val.Content[i+1].Value
+			k := o.val.Content[i].Value
+			v, ok := c.scalar(field{o.val.Content[i], resolve(o.val.Content[i+1])}, what+".options."+k)
+			if !ok {
+				return nil // reported: Sloth's options are strings
+			}
+			options[k] = v
 		}
 	}
 	q, err := pl.run(scope.service, slo, objective, scope.labels, options)

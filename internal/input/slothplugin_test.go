@@ -71,7 +71,10 @@ func TestSlothPluginErrors(t *testing.T) {
 	}{
 		{"no plugins", nil, text, `plugin-getting-started.yml:14:13: error: slos[0].sli.plugin.id: Sloth SLI plugin "getting_started_availability" is Go code that Sloth runs to make the SLI's error ratio query; slo was given no plugins: give --sloth-plugins DIR`},
 		{"another ID", p, strings.Replace(text, `id: "getting_started_availability"`, `id: "latency"`, 1), `plugin-getting-started.yml:14:13: error: slos[0].sli.plugin.id: Sloth SLI plugin "latency" is Go code that Sloth runs to make the SLI's error ratio query; --sloth-plugins loaded no plugin with this ID (it has "getting_started_availability")`},
+		{"a folder of no SLI plugins", &SlothPlugins{}, text, `Sloth SLI plugin "getting_started_availability" is Go code that Sloth runs to make the SLI's error ratio query; --sloth-plugins loaded no SLI plugins.`},
 		{"the plugin's error", p, strings.Replace(text, `job: "myservice"`, `service: "myservice"`, 1), `plugin-getting-started.yml:14:13: error: slos[0].sli.plugin: Sloth SLI plugin "getting_started_availability" (testdata/sloth/plugins/getting-started/availability/plugin.go) failed: job options is required [input/plugin]`},
+		{"an id that is no string", p, strings.Replace(text, `id: "getting_started_availability"`, `id: [a]`, 1), `plugin-getting-started.yml:14:13: error: slos[0].sli.plugin.id: expected a string, got a list`},
+		{"an option that is no string", p, strings.Replace(text, `job: "myservice"`, `job: {name: myservice}`, 1), `error: slos[0].sli.plugin.options.job: expected a string, got a mapping`},
 		{"labels the plugin requires", p, strings.Replace(text, `  tier: "2"`, ``, 1), `failed: invalid labels: "tier" label is required [input/plugin]`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

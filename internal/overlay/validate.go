@@ -159,14 +159,9 @@ func (d *doc) unexpectedMembers(path string) ([]member, bool) {
 	if !ok {
 		return nil, false
 	}
-	known := map[string]bool{}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		known[name] = true
-	}
 	var out []member
 	for _, m := range v.members {
-		if !known[m.key] {
+		if _, known := jsonField(t, m.key); !known {
 			out = append(out, m)
 		}
 	}

@@ -65,7 +65,7 @@ func ErrorRatioShape(text string) (ErrorRatio, bool) {
 		}
 	}
 	if call, ok := expr.(*parser.Call); ok && call.Func.Name == "avg_over_time" {
-		if vs, ok := rangeOf(call, "avg_over_time"); ok {
+		if vs, ok := rangeOf(call); ok {
 			r.Kind, r.Gauge = GaugeMean, vs.String()
 			return r, true
 		}
@@ -142,16 +142,17 @@ func sumOf(e parser.Expr, fns ...string) (windowed, []string, bool) {
 	if !ok || !slices.Contains(fns, call.Func.Name) {
 		return windowed{}, nil, false
 	}
-	vs, ok := rangeOf(call, call.Func.Name)
+	vs, ok := rangeOf(call)
 	if !ok {
 		return windowed{}, nil, false
 	}
 	return windowed{call.Func.Name, vs, call.Args[0].(*parser.MatrixSelector).Range}, agg.Grouping, true
 }
 
-// rangeOf is the selector of fn(selector[w]).
-func rangeOf(call *parser.Call, fn string) (*parser.VectorSelector, bool) {
-	if call.Func.Name != fn || len(call.Args) != 1 {
+// rangeOf is the selector of a call fn(selector[w]) whose fn its caller
+// has checked.
+func rangeOf(call *parser.Call) (*parser.VectorSelector, bool) {
+	if len(call.Args) != 1 {
 		return nil, false
 	}
 	ms, ok := call.Args[0].(*parser.MatrixSelector)

@@ -77,19 +77,25 @@ func (g gaugeMean) value(e float64) float64 {
 }
 
 func (g gaugeMean) series(lead int, segs []segment) []scenario.Series {
+	return []scenario.Series{{Series: g.name, Values: gaugeValues(lead, segs, g.value)}}
+}
+
+// gaugeValues are the samples of a gauge that holds at(e) through each
+// segment of error ratio e, absent in its gaps and where no events flow.
+func gaugeValues(lead int, segs []segment, at func(e float64) float64) string {
 	v := (&values{}).gap(lead)
 	for _, sg := range segs {
 		switch {
 		case sg.gap || sg.rate == 0:
 			v.gap(sg.n)
 		default:
-			v.line(g.value(sg.e), 0, sg.n)
+			v.line(at(sg.e), 0, sg.n)
 		}
 		if sg.reset {
-			v.line(g.value(sg.e), 0, 1)
+			v.line(at(sg.e), 0, 1)
 		}
 	}
-	return []scenario.Series{{Series: g.name, Values: v.String()}}
+	return v.String()
 }
 
 // seriesShare is m series of a gauge, k of which fail the SLI's
@@ -136,25 +142,15 @@ func (f *seriesShare) series(lead int, segs []segment) []scenario.Series {
 		if err != nil {
 			return nil
 		}
-		v := (&values{}).gap(lead)
-		for _, sg := range segs {
-			// The first k series are bad: they pass the comparison,
-			// or fail it when it selects the good ones.
-			val := f.shape.Fail
-			if bad := float64(i) < math.Round(sg.e*float64(m)); bad != f.shape.Complement {
-				val = f.shape.Pass
+		// The first k series are bad: they pass the comparison, or fail
+		// it when it selects the good ones.
+		at := func(e float64) float64 {
+			if bad := float64(i) < math.Round(e*float64(m)); bad != f.shape.Complement {
+				return f.shape.Pass
 			}
-			switch {
-			case sg.gap || sg.rate == 0:
-				v.gap(sg.n)
-			default:
-				v.line(val, 0, sg.n)
-			}
-			if sg.reset {
-				v.line(val, 0, 1)
-			}
+			return f.shape.Fail
 		}
-		out = append(out, scenario.Series{Series: s, Values: v.String()})
+		out = append(out, scenario.Series{Series: s, Values: gaugeValues(lead, segs, at)})
 	}
 	return out
 }
