@@ -1,0 +1,78 @@
+package app
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/scenario"
+)
+
+// benchScenarios are generated scenarios of the repository by spec and
+// name: the slowest ones (the goal is every generated scenario under
+// 50 ms) and, as an anchor measured in the same run, a cheap one.
+var benchScenarios = []struct{ bench, spec, name string }{
+	{"BaselineOneOfMany", "dubbing/job-processing.yaml", "ProcessingTimeHigh: failure mode one of many: stage=bad at 4, two others at 1: fires warning for bad only"},
+	{"BaselineIdle", "dubbing/job-processing.yaml", "ProcessingTimeHigh: failure mode idle before an anomaly: an idle hour (0/0) and an hour without dubbing_job_processing_seconds_count (x/0) in the 1w history, then 4x the usual value: fires warning"},
+	{"TicketFires", "ml-services/ml-producer.yaml", "TaskPublishSuccessErrorBudgetBurn warning: an error ratio of 0.0055 (1.1x the 3d/6h at 1x threshold) fires after 15m"},
+	{"TicketWithin", "ml-services/ml-producer.yaml", "TaskPublishSuccessErrorBudgetBurn: failure mode within budget: an error ratio of 0.0025 (half the 0.005 budget) for 3d25m: no burn alert fires"},
+	{"AnchorThreshold", "dubbing/job-processing.yaml", "QueueDepthHigh: failure mode one of many: stage=bad at 400, two others at 50: fires critical for bad only"},
+}
+
+// BenchmarkGeneratedScenario runs one generated scenario at a time, on
+// demand, as slo test does (the spec set compiled once, outside the loop),
+// and reports the scenario's own duration (what slo test prints) as
+// ms/scenario beside ns/op, which includes writing its rule file.
+func BenchmarkGeneratedScenario(b *testing.B) {
+	paths, err := SpecFiles([]string{"../../specs"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	build, diags, err := Compile(paths)
+	if err != nil || build == nil || diags.HasErrors() {
+		b.Fatalf("compile: %v %v", err, diags)
+	}
+	for _, bs := range benchScenarios {
+		b.Run(bs.bench, func(b *testing.B) {
+			f := benchScenarioFile(b, build, bs.spec, bs.name)
+			var total time.Duration
+			for b.Loop() {
+				rs, err := harness.Run([]*scenario.File{f}, harness.Options{Parallelism: 1})
+				if err != nil || len(rs) != 1 {
+					b.Fatalf("%v (%d results)", err, len(rs))
+				}
+				if len(rs[0].Failures) > 0 {
+					b.Fatalf("%s failed: %v", bs.name, rs[0].Failures)
+				}
+				total += rs[0].Duration
+			}
+			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/scenario")
+		})
+	}
+}
+
+// benchScenarioFile is the generated scenario file of the spec at path
+// (under specs/) with only the scenario called name.
+func benchScenarioFile(b *testing.B, build *Build, path, name string) *scenario.File {
+	b.Helper()
+	for i, svc := range build.Project.Services {
+		if filepath.ToSlash(svc.Source) != "../../specs/"+path {
+			continue
+		}
+		f, _, over := generatedScenarios(build, i, scenario.Limits{}, nil)
+		if f == nil {
+			b.Fatalf("%s: no scenarios: %v", path, over)
+		}
+		for _, s := range f.Scenarios {
+			if s.Name == name {
+				one := *f
+				one.Scenarios = []*scenario.Scenario{s}
+				return &one
+			}
+		}
+		b.Fatalf("%s: no generated scenario %q", path, name)
+	}
+	b.Fatalf("no spec %s", path)
+	return nil
+}
