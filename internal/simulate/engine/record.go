@@ -172,18 +172,19 @@ func (s *Session) Record(i int, runs [][2]int, mint time.Time, iv time.Duration,
 		}
 		if mat == nil {
 			n = len(todo) - ri
-			var mats []promql.Matrix
+			var spans []span
 			for _, pr := range progressions(todo[ri:]) {
-				start := mint.Add(time.Duration(pr[0])*iv - qo)
-				end := mint.Add(time.Duration(pr[1])*iv - qo)
-				m, err := rangeQuery(s.ctx, s.engine, s.view, r.Query().String(), start, end, time.Duration(pr[2])*iv)
-				if err != nil {
-					_ = app.Rollback()
-					return steps, "rule " + r.Name() + ": " + err.Error()
-				}
-				mats = append(mats, m)
+				spans = append(spans, span{
+					start: mint.Add(time.Duration(pr[0])*iv - qo),
+					end:   mint.Add(time.Duration(pr[1])*iv - qo),
+					step:  time.Duration(pr[2]) * iv,
+				})
 			}
-			mat = mergeMatrices(mats)
+			mat, err = rangeQueries(s.ctx, s.engine, s.view, r.Query().String(), spans)
+			if err != nil {
+				_ = app.Rollback()
+				return steps, "rule " + r.Name() + ": " + err.Error()
+			}
 		}
 		part := todo[ri : ri+n]
 		prev, reason := s.appendRecorded(app, i, mat, part, st.prev, mint, iv)
@@ -226,17 +227,17 @@ func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo ti
 		return nil, 0, nil
 	}
 	step := time.Duration(stride) * iv
-	mats := make([]promql.Matrix, 0, length+1)
+	spans := make([]span, 0, length+1)
 	for d := 0; d <= length; d++ {
 		start := mint.Add(time.Duration(runs[0][0]+d)*iv - qo)
-		mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, start.Add(time.Duration(n-1)*step), step)
-		if err != nil {
-			return nil, 0, err
-		}
-		mats = append(mats, mat)
+		spans = append(spans, span{start: start, end: start.Add(time.Duration(n-1) * step), step: step})
 	}
 	// The offsets' steps are distinct, so merging keeps every point.
-	return mergeMatrices(mats), n, nil
+	mat, err := rangeQueries(s.ctx, s.engine, s.view, expr, spans)
+	if err != nil {
+		return nil, 0, err
+	}
+	return mat, n, nil
 }
 
 // LabelSets evaluates rule i's expression at count steps iv apart from

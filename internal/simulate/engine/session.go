@@ -135,11 +135,13 @@ func Open(series string, start time.Time, o Options) (*Session, error) {
 	s.view = storage.QueryableFunc(func(mint, maxt int64) (storage.Querier, error) {
 		return s.queryable.Querier(mint, maxt)
 	})
+	openSessions.Add(1)
 	return s, nil
 }
 
 // Close releases the storages and the engine.
 func (s *Session) Close() error {
+	openSessions.Add(-1)
 	var err error
 	if s.side != nil {
 		err = s.side.Close()
