@@ -93,3 +93,38 @@ func TestFastLoaderLoadsLikeLazyLoader(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendSlicedLoadsLikeOneCommit: a week of samples of series of
+// different densities (and one that starts late, one that ends early,
+// histograms among floats), loaded up to a time in bounded commits, holds
+// the same samples as loaded in one commit; so does loading on from there.
+func TestAppendSlicedLoadsLikeOneCommit(t *testing.T) {
+	const load = "load 1m\n" +
+		"  a_total{k=\"1\"} 0+3x10080\n" +
+		"  b{k=\"2\"} _x5000 1+1x5080\n" +
+		"  c{k=\"3\"} 1x300 stale\n" +
+		"  d{k=\"4\"} 0+1x2000 _x3000 NaN 2+1x5000\n" +
+		"  h {{schema:0 sum:5 count:4 buckets:[1 2 1]}}x3000\n"
+	one, ok := newFastLoader(load, time.Time{})
+	if !ok {
+		t.Fatal("fastLoader does not take the input")
+	}
+	defer one.Close()
+	sliced, _ := newFastLoader(load, time.Time{})
+	defer sliced.Close()
+	for _, till := range []time.Duration{90 * time.Hour, 7 * 24 * time.Hour} {
+		if err := one.appendTill(millis(time.Unix(0, 0).Add(till))); err != nil {
+			t.Fatal(err)
+		}
+		if err := sliced.appendSliced(millis(time.Unix(0, 0).Add(till))); err != nil {
+			t.Fatal(err)
+		}
+		want, got := dump(t, one), dump(t, sliced)
+		if len(want) < commitSamples {
+			t.Fatalf("only %d samples up to %s: too few to need several commits", len(want), till)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("up to %s (-one commit +sliced):\n%s", till, d)
+		}
+	}
+}

@@ -232,13 +232,19 @@ func (s *Session) Discard(i int) {
 }
 
 // LoadUntil appends the input samples up to ts. On demand it does so in
-// two commits: the head keeps, per series, the IDs of appends that may
-// still be in flight (isolation) until a later commit appends to the
-// series, and with one big commit every chunk read scans the IDs of all
-// its samples. How the samples are split into commits is not observable.
+// at least two commits: the head keeps, per series, the IDs of appends
+// that may still be in flight (isolation) until a later commit appends to
+// the series, and with one big commit every chunk read scans the IDs of
+// all its samples; the samples before ts go in commits of bounded size
+// (see appendSliced). How the samples are split into commits is not
+// observable.
 func (s *Session) LoadUntil(ts time.Time) error {
 	var err error
-	if s.opts.OnDemand {
+	if fl, ok := s.suite.(*fastLoader); ok && s.opts.OnDemand {
+		if err := fl.appendSliced(millis(ts.Add(-time.Millisecond))); err != nil {
+			return err
+		}
+	} else if s.opts.OnDemand {
 		s.suite.WithSamplesTill(ts.Add(-time.Millisecond), func(e error) { err = e })
 		if err != nil {
 			return err
