@@ -141,6 +141,13 @@ func (a *sideAppender) Append(ref storage.SeriesRef, l labels.Labels, t int64, v
 	return 0, a.appendKeyed(string(l.Bytes(nil)), l, t, v)
 }
 
+// reserve makes room for n more pending float samples.
+func (a *sideAppender) reserve(n int) {
+	if a.Appender == nil {
+		a.pending = slices.Grow(a.pending, n)
+	}
+}
+
 // appendKeyed is Append of a series whose key (l.Bytes) the caller has.
 func (a *sideAppender) appendKeyed(key string, l labels.Labels, t int64, v float64) error {
 	if a.Appender != nil {
