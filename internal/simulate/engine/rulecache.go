@@ -14,10 +14,12 @@ import (
 // cachingLoader is the rule manager's file loader (rules.FileLoader) with
 // the parsed files kept: the scenarios of a spec load the same rule files,
 // and reading and validating them was an eighth of a short scenario's CPU
-// time. A file is looked up by its path and content (and the options
-// that decide how it parses), so an edited file is read again. The rule
-// manager only reads what Load returns. Files that fail to load are not
-// kept: their errors come from rulefmt.ParseFile each time.
+// time. A file is looked up by its content (and the options that decide
+// how it parses), so an edited file is read again; not by its path, which
+// parsing does not read (only errors name it), as the harness writes a
+// spec's rule files to a new folder for every run (slo test --watch reruns
+// them). The rule manager only reads what Load returns. Files that fail to
+// load are not kept: their errors come from rulefmt.ParseFile each time.
 type cachingLoader struct {
 	parser parser.Parser
 	logger *slog.Logger
@@ -36,7 +38,7 @@ func (l cachingLoader) Load(identifier string, ignoreUnknownFields bool, scheme 
 	if err != nil {
 		return rulefmt.ParseFile(identifier, ignoreUnknownFields, scheme, l.parser, l.logger)
 	}
-	key := fmt.Sprintf("%s\x00%v\x00%v\x00%+v\x00%s", identifier, ignoreUnknownFields, scheme, l.parser, b)
+	key := fmt.Sprintf("%v\x00%v\x00%+v\x00%s", ignoreUnknownFields, scheme, l.parser, b)
 	ruleFiles.Lock()
 	rgs, ok := ruleFiles.m[key]
 	ruleFiles.Unlock()

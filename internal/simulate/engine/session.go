@@ -367,7 +367,7 @@ func groupPositions(ruleFiles []string) map[string]int {
 	return pos
 }
 
-// groupNameCache keeps the group names of rule files by path and content
+// groupNameCache keeps the group names of rule files by content
 // (as cachingLoader keeps the parsed files): decoding the YAML again for
 // every scenario of a spec was a fiftieth of slo test's CPU time.
 var groupNameCache = struct {
@@ -382,7 +382,7 @@ func groupNames(f string) []string {
 	if err != nil {
 		return nil
 	}
-	key := f + "\x00" + string(b)
+	key := string(b)
 	groupNameCache.Lock()
 	names, ok := groupNameCache.m[key]
 	groupNameCache.Unlock()
