@@ -395,15 +395,16 @@ func (o *observation) record(k int, sess *engine.Session, rules []engine.Rule, s
 		if !r.Alert || stale != nil && stale(r.Index) || !o.observes(k, r) {
 			continue
 		}
-		states = appendStates(states, sess, r, o.mint, nil)
+		states = appendStates(states, sess.Alerts(r.Index), r, o.mint, nil)
 	}
 	o.states[t] = states
 }
 
-// appendStates appends the active alerts of alerting rule r. With at set,
-// the firing state is the one at that time (see plan/compress.go).
-func appendStates(states []AlertState, sess *engine.Session, r engine.Rule, mint time.Time, at *time.Time) []AlertState {
-	for _, a := range sess.Alerts(r.Index) {
+// appendStates appends the states of alerts, the active alerts of alerting
+// rule r. With at set, the firing state is the one at that time (see
+// plan/compress.go).
+func appendStates(states []AlertState, alerts []engine.Alert, r engine.Rule, mint time.Time, at *time.Time) []AlertState {
+	for _, a := range alerts {
 		firing := a.Firing
 		if at != nil && a.Pending {
 			firing = at.Sub(a.ActiveAt) >= r.For
@@ -420,8 +421,9 @@ func appendStates(states []AlertState, sess *engine.Session, r engine.Rule, mint
 }
 
 // derive records, at a step s that compressed rule r skipped, the states
-// it had then: those of its last evaluation, firing once `for` has passed.
-func (o *observation) derive(s int, sess *engine.Session, r engine.Rule) {
+// it had then: those of its last evaluation (alerts returns its active
+// alerts), firing once `for` has passed.
+func (o *observation) derive(s int, alerts func() []engine.Alert, r engine.Rule) {
 	if o == nil || !o.observes(s, r) {
 		return
 	}
@@ -431,7 +433,7 @@ func (o *observation) derive(s int, sess *engine.Session, r engine.Rule) {
 	if states == nil {
 		states = []AlertState{}
 	}
-	o.states[t] = appendStates(states, sess, r, o.mint, &at)
+	o.states[t] = appendStates(states, alerts(), r, o.mint, &at)
 }
 
 // finish gives every observed step up to lastStep its states, empty when

@@ -363,6 +363,16 @@ func (gr *groupRun) catchUp(sess *engine.Session, n *plan.Node, k int) (int, str
 	}
 	evals := 0
 	cur := sets[0]
+	// The rule's alerts change only where it is evaluated: they are read
+	// once per evaluation, not at every step derived from it.
+	var alerts []engine.Alert
+	read := false
+	alertsNow := func() []engine.Alert {
+		if !read {
+			alerts, read = sess.Alerts(n.Rule.Index), true
+		}
+		return alerts
+	}
 	for s := n.Last + 1; s < k; s++ {
 		ts := gr.mint.Add(time.Duration(s) * iv)
 		if set := sets[s-n.Last]; set != cur {
@@ -371,8 +381,9 @@ func (gr *groupRun) catchUp(sess *engine.Session, n *plan.Node, k int) (int, str
 			if e := sess.EvalRule(n.Rule.Index, ts); e != nil {
 				return evals, "rule evaluation failed: " + e.Rule + ": " + e.Err.Error()
 			}
+			read = false
 		}
-		gr.obs.derive(s, sess, n.Rule)
+		gr.obs.derive(s, alertsNow, n.Rule)
 	}
 	return evals, ""
 }
