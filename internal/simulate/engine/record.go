@@ -241,11 +241,12 @@ func (s *Session) periodic(expr string, runs [][2]int, mint time.Time, iv, qo ti
 }
 
 // LabelSets evaluates rule i's expression at count steps iv apart from
-// start (with one range query) and returns, per step, the label sets it
-// returned as one comparable string.
+// start (with one range query, split where a processor is free, see
+// rangeQueries) and returns, per step, the label sets it returned as one
+// comparable string.
 func (s *Session) LabelSets(i int, start time.Time, count int, iv time.Duration) ([]string, error) {
 	end := start.Add(time.Duration(count-1) * iv)
-	mat, err := rangeQuery(s.ctx, s.engine, s.view, s.rules[i].Query().String(), start, end, iv)
+	mat, err := rangeQueries(s.ctx, s.engine, s.view, s.rules[i].Query().String(), []span{{start: start, end: end, step: iv}})
 	if err != nil {
 		return nil, err
 	}
