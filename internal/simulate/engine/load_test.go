@@ -87,7 +87,9 @@ func TestFastLoaderLoadsLikeLazyLoader(t *testing.T) {
 	}
 	// What the fast loader does not take goes to LazyLoader, whose error
 	// messages are promtool's.
-	for _, load := range []string{"load 1m\n  x{ 1 2\n", "load_with_nhcb 1m\n  x 1\n", "load 1m\n  x@st 0x3\n  x 1 2 3 4\n", "load 1m\n\n  x 1\n", "eval instant at 0 x\n"} {
+	for _, load := range []string{"load 1m\n  x{ 1 2\n", "load_with_nhcb 1m\n  x 1\n", "load 1m\n  x@st 0x3\n  x 1 2 3 4\n", "load 1m\n\n  x 1\n", "eval instant at 0 x\n",
+		// A line it does not take among lines it does (read side by side).
+		"load 1m\n  a 1 2\n  x{ 1 2\n  b 3\n", "load 1m\n  a 1\n  # c\n  b 2\n", "load 1m\n  a 1\n  b 2\n  c@st 0x3\n"} {
 		if _, ok := newFastLoader(load, time.Time{}); ok {
 			t.Errorf("fast loader took %q", load)
 		}
