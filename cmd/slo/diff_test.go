@@ -24,6 +24,7 @@ func TestDiffRepository(t *testing.T) {
 					return err
 				}
 			}
+			passGOGC(env)
 			return nil
 		},
 	})

@@ -42,7 +42,17 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: false,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SLO_CACHE", cache)
+			passGOGC(env)
 			return nil
 		},
 	})
+}
+
+// passGOGC hands the test's GOGC on to the commands a script runs:
+// testscript gives them a few variables of its own, and make test sets
+// GOGC to spend less CPU on collecting.
+func passGOGC(env *testscript.Env) {
+	if v := os.Getenv("GOGC"); v != "" {
+		env.Setenv("GOGC", v)
+	}
 }
