@@ -263,7 +263,9 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 			return err
 		}
 	}
-	b, diags, err := app.CompileTargets(c.Args().Slice(), c.StringSlice("target"))
+	// Only the rendered files are written: the compiled groups go as each
+	// file reads back, which keeps a large compile's memory down.
+	b, diags, err := app.CompileWith(c.Args().Slice(), app.CompileOptions{Targets: c.StringSlice("target"), FilesOnly: true})
 	if werr := diag.Write(stderr, c.String("format"), diags); werr != nil {
 		return werr
 	}

@@ -386,6 +386,27 @@ func Compile(paths []string) (*Build, diag.List, error) {
 // folder, or else prometheus alone. Each target's files are read back with
 // its system's loader; what it refuses is a diagnostic at the spec file.
 func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
+	return CompileWith(paths, CompileOptions{Targets: targets})
+}
+
+// CompileOptions are the settings of CompileWith.
+type CompileOptions struct {
+	// Targets are the output targets, as CompileTargets takes them.
+	Targets []string
+	// FilesOnly is for a caller that needs the Build's Files and not the
+	// compiled rule groups (slo compile and slo validate): a rule file's
+	// groups are dropped as soon as its rendered file has read back
+	// without a problem, so that the groups and the files of a thousand
+	// services are not all held at once. Output.RuleFiles then keep their
+	// names and sources, and the groups of files that had a problem. Only
+	// a compile for the prometheus target alone drops them: another
+	// target renders its files from the groups after it.
+	FilesOnly bool
+}
+
+// CompileWith is CompileTargets with options.
+func CompileWith(paths []string, opts CompileOptions) (*Build, diag.List, error) {
+	targets := opts.Targets
 	cfg, cfgDiags, err := target.LoadConfig(target.ProjectFile)
 	if err != nil || cfg == nil {
 		return nil, cfgDiags, err
@@ -409,17 +430,24 @@ func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
 		return nil, diags, err
 	}
 	out := compile.Project(p)
+	order := readBackOrder(targets)
+	var rel *releaser
+	if opts.FilesOnly && len(order) == 1 {
+		rel = &releaser{}
+	}
 	// The targets' files are rendered and read back on the other cores
-	// while this one runs the project-wide checks; both only read p and out.
+	// while this one runs the project-wide checks; both only read p and
+	// out, until the checks are done and rel may drop groups.
 	in := target.Input{Project: p, Output: out, Config: cfg}
 	rendered := make(chan []renderedTarget, 1)
 	go func() {
 		cache := openReadCache()
-		r := renderTargets(readBackOrder(targets), in, cache)
+		r := renderTargets(order, in, cache, rel)
 		_ = cache.Save() // best effort: a cache not written costs the next run a load
 		rendered <- r
 	}()
 	diags = append(diags, duplicateRecords(p, out)...)
+	rel.open()
 	b := &Build{Project: p, Output: out, Whole: whole, Targets: targets}
 	place := newPlacer(p, out)
 	for _, r := range <-rendered {

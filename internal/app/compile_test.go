@@ -266,3 +266,48 @@ func TestDriftDiffRedactsSecrets(t *testing.T) {
 		t.Errorf("diff:\n%s", d)
 	}
 }
+
+// TestCompileFilesOnly: a compile that drops the compiled groups as their
+// files read back (what slo compile runs) renders the same files and the
+// same diagnostics as one that keeps them, and keeps no group of a file
+// that read back cleanly.
+func TestCompileFilesOnly(t *testing.T) {
+	for _, kind := range []string{"compile", "diagnostics"} {
+		for _, dir := range caseDirs(t, kind) {
+			t.Run(kind+"/"+filepath.Base(dir), func(t *testing.T) {
+				t.Chdir(dir)
+				full, fullDiags, err := CompileTargets([]string{"specs"}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lean, leanDiags, err := CompileWith([]string{"specs"}, CompileOptions{FilesOnly: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(string(renderDiags(t, fullDiags)), string(renderDiags(t, leanDiags))); diff != "" {
+					t.Errorf("diagnostics (-kept +dropped):\n%s", diff)
+				}
+				if (full == nil) != (lean == nil) {
+					t.Fatalf("build: kept %v, dropped %v", full != nil, lean != nil)
+				}
+				if full == nil {
+					return
+				}
+				if diff := cmp.Diff(full.Files, lean.Files); diff != "" {
+					t.Errorf("files (-kept +dropped):\n%s", diff)
+				}
+				if len(lean.Targets) > 1 {
+					return // groups are kept for the other targets
+				}
+				for i, rf := range lean.Output.RuleFiles {
+					if rf.Groups != nil {
+						t.Errorf("%s: %d groups kept", rf.Name, len(rf.Groups))
+					}
+					if f := full.Output.RuleFiles[i]; f.Name != rf.Name || f.Source != rf.Source {
+						t.Errorf("rule file %d: %s from %s, want %s from %s", i, rf.Name, rf.Source, f.Name, f.Source)
+					}
+				}
+			})
+		}
+	}
+}

@@ -132,7 +132,7 @@ func TestTargetRuleProblemsAtTheirSpecEntry(t *testing.T) {
 				p, out := loadLocate(t)
 				r := &out.RuleFiles[0].Groups[c.group].Rules[c.rule]
 				r.Labels = append([]compile.Label{{Name: "0bad", Value: "x"}}, r.Labels...)
-				rendered := renderTargets([]string{name}, target.Input{Project: p, Output: out, Config: &target.Config{}}, nil)
+				rendered := renderTargets([]string{name}, target.Input{Project: p, Output: out, Config: &target.Config{}}, nil, nil)
 				place := newPlacer(p, out)
 				var got diag.List
 				for i, f := range rendered[0].files {
@@ -248,5 +248,41 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 	want := strings.TrimSpace(promtool.Format(f, "    "))
 	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
 		t.Errorf("a failure report: %+v", got)
+	}
+}
+
+// TestReleaserKeepsTheGroupsOfAProblem: a rule file whose file does not
+// read back keeps its compiled groups, which place the problem at the spec
+// entry, and the groups of a clean file are dropped only once the
+// releaser is opened (the project-wide checks read them until then).
+func TestReleaserKeepsTheGroupsOfAProblem(t *testing.T) {
+	p, out := loadLocate(t)
+	in := target.Input{Project: p, Output: out, Config: &target.Config{}}
+	rel := &releaser{}
+	rendered := renderTargets([]string{target.Prometheus}, in, nil, rel)
+	if out.RuleFiles[0].Groups == nil {
+		t.Fatal("groups dropped before the releaser was opened")
+	}
+	if len(rendered[0].problems[0]) > 0 {
+		t.Fatalf("clean file: %v", rendered[0].problems[0])
+	}
+	rel.open()
+	if out.RuleFiles[0].Groups != nil {
+		t.Fatal("the clean file's groups are kept after open")
+	}
+
+	p, out = loadLocate(t)
+	r := &out.RuleFiles[0].Groups[1].Rules[3] // QueueSlow's recording rule
+	r.Labels = append([]compile.Label{{Name: "0bad", Value: "x"}}, r.Labels...)
+	in = target.Input{Project: p, Output: out, Config: &target.Config{}}
+	rel = &releaser{}
+	rel.open()
+	rendered = renderTargets([]string{target.Prometheus}, in, nil, rel)
+	if out.RuleFiles[0].Groups == nil {
+		t.Fatal("the groups of a file with a problem were dropped")
+	}
+	got := newPlacer(p, out).diags(target.Prometheus, rendered[0].files[0], rendered[0].problems[0])
+	if len(got) != 1 || got[0].Pos.String() != "specs/api.yaml:14:5" || got[0].Code != "rules/invalid" {
+		t.Errorf("got %v, want one rules/invalid at specs/api.yaml:14:5", got)
 	}
 }

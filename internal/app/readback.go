@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
@@ -37,8 +38,11 @@ type renderedTarget struct {
 
 // renderTargets renders the targets named, in order, each reading its
 // files back on all cores; a target that can is spared the loader for the
-// files cache knows (see target.CachedReader).
-func renderTargets(names []string, in target.Input, cache *readcache.Cache) []renderedTarget {
+// files cache knows (see target.CachedReader). A target that renders its
+// files one by one (see target.OneByOne) has each read back as soon as it
+// is rendered, and, with rel, the compiled rule files of a file that reads
+// back without a problem handed to rel (see releaser).
+func renderTargets(names []string, in target.Input, cache *readcache.Cache, rel *releaser) []renderedTarget {
 	out := make([]renderedTarget, len(names))
 	for k, name := range names {
 		t, ok := target.Lookup(name)
@@ -47,17 +51,87 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache) []re
 		}
 		r := &out[k]
 		r.name = name
-		if r.files, r.err = t.Files(in); r.err != nil {
-			return out[:k+1]
-		}
-		r.problems = make([][]error, len(r.files))
 		readBack := t.ReadBack
 		if cr, ok := t.(target.CachedReader); ok && cache != nil {
 			readBack = func(f target.File) []error { return cr.ReadBackCached(f, cache) }
 		}
-		par.Each(len(r.files), func(i int) { r.problems[i] = readBack(r.files[i]) })
+		ob, ok := t.(target.OneByOne)
+		if !ok {
+			if r.files, r.err = t.Files(in); r.err != nil {
+				return out[:k+1]
+			}
+			r.problems = make([][]error, len(r.files))
+			par.Each(len(r.files), func(i int) { r.problems[i] = readBack(r.files[i]) })
+			continue
+		}
+		n := ob.NumFiles(in)
+		r.files = make([]target.File, n)
+		r.problems = make([][]error, n)
+		errs := make([]error, n)
+		par.Each(n, func(i int) {
+			f, err := ob.File(in, i)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			r.files[i] = f
+			r.problems[i] = readBack(f)
+			if len(r.problems[i]) == 0 {
+				for _, rf := range f.Rules {
+					rel.release(rf)
+				}
+			}
+		})
+		for _, err := range errs {
+			if err != nil {
+				r.files, r.problems, r.err = nil, nil, err
+				return out[:k+1]
+			}
+		}
 	}
 	return out
+}
+
+// releaser drops the compiled groups of rule files whose rendered files
+// have been read back without a problem, for a compile whose caller needs
+// only the rendered files: a thousand services' groups are as large as
+// their files, and holding both at once while the loader runs on every
+// core set the compile's peak memory. Groups are dropped only once the
+// project-wide checks that read every rule file's groups are done (see
+// open); until then they wait in pending. A nil *releaser drops nothing.
+type releaser struct {
+	mu      sync.Mutex
+	opened  bool
+	pending []*compile.RuleFile
+}
+
+// release drops rf's groups, now or when the releaser is opened.
+func (r *releaser) release(rf *compile.RuleFile) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.opened {
+		rf.Groups = nil
+		return
+	}
+	r.pending = append(r.pending, rf)
+}
+
+// open drops the groups released so far, and from now on drops each as it
+// is released.
+func (r *releaser) open() {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opened = true
+	for _, rf := range r.pending {
+		rf.Groups = nil
+	}
+	r.pending = nil
 }
 
 // placer turns read-back problems into diagnostics at the spec: a rule's
