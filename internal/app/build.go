@@ -394,13 +394,14 @@ type CompileOptions struct {
 	// Targets are the output targets, as CompileTargets takes them.
 	Targets []string
 	// FilesOnly is for a caller that needs the Build's Files and not the
-	// compiled rule groups (slo compile and slo validate): a rule file's
-	// groups are dropped as soon as its rendered file has read back
-	// without a problem, so that the groups and the files of a thousand
-	// services are not all held at once. Output.RuleFiles then keep their
-	// names and sources, and the groups of files that had a problem. Only
-	// a compile for the prometheus target alone drops them: another
-	// target renders its files from the groups after it.
+	// compiled rule groups (slo compile and slo validate): each service's
+	// rules are compiled just before its file is rendered, and dropped as
+	// soon as the file has read back without a problem, so that the rules
+	// and the files of a thousand services are not all held at once.
+	// Output.RuleFiles then keep their names and sources, and the groups
+	// of files that had a problem. Only a compile for the prometheus
+	// target alone does this: another target renders its files from
+	// every service's rules after it.
 	FilesOnly bool
 }
 
@@ -429,28 +430,37 @@ func CompileWith(paths []string, opts CompileOptions) (*Build, diag.List, error)
 	if err != nil {
 		return nil, diags, err
 	}
-	out := compile.Project(p)
 	order := readBackOrder(targets)
-	var rel *releaser
+	var out *compile.Output
+	var ln *lean
 	if opts.FilesOnly && len(order) == 1 {
-		rel = &releaser{}
+		out = compile.Outline(p)
+		ln = newLean(p, out)
+	} else {
+		out = compile.Project(p)
 	}
 	// The targets' files are rendered and read back on the other cores
 	// while this one runs the project-wide checks; both only read p and
-	// out, until the checks are done and rel may drop groups.
+	// out. A lean compile compiles the rules as it renders them, and
+	// checks them after.
 	in := target.Input{Project: p, Output: out, Config: cfg}
 	rendered := make(chan []renderedTarget, 1)
 	go func() {
 		cache := openReadCache()
-		r := renderTargets(order, in, cache, rel)
+		r := renderTargets(order, in, cache, ln)
 		_ = cache.Save() // best effort: a cache not written costs the next run a load
 		rendered <- r
 	}()
-	diags = append(diags, duplicateRecords(p, out)...)
-	rel.open()
+	if ln == nil {
+		diags = append(diags, duplicateRecords(p, out)...)
+	}
+	results := <-rendered
+	if ln != nil {
+		diags = append(diags, ln.duplicateRecords()...)
+	}
 	b := &Build{Project: p, Output: out, Whole: whole, Targets: targets}
 	place := newPlacer(p, out)
-	for _, r := range <-rendered {
+	for _, r := range results {
 		if r.err != nil {
 			return nil, diags, r.err
 		}

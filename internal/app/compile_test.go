@@ -267,13 +267,40 @@ func TestDriftDiffRedactsSecrets(t *testing.T) {
 	}
 }
 
-// TestCompileFilesOnly: a compile that drops the compiled groups as their
-// files read back (what slo compile runs) renders the same files and the
-// same diagnostics as one that keeps them, and keeps no group of a file
-// that read back cleanly.
+// TestCompileFilesOnly: a compile that compiles each service's rules as
+// it renders them and drops them as their files read back (what slo
+// compile runs) renders the same files and the same diagnostics as one
+// that keeps them, and keeps no group of a file that read back cleanly.
+// Besides the golden cases, two alerts recording one name: the duplicate
+// record found in rules dropped by then, and placed at its alert.
 func TestCompileFilesOnly(t *testing.T) {
-	for _, kind := range []string{"compile", "diagnostics"} {
-		for _, dir := range caseDirs(t, kind) {
+	dup := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dup, "specs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dup, "specs", "shop.yaml"), []byte(`version: slo/v1
+service: shop
+alerts:
+  - name: TrafficHigh
+    signal:
+      expr: sum(rate(http_requests_total[5m]))
+      record: shop:traffic:value
+    above: {warning: 1000}
+  - name: TrafficDrop
+    signal:
+      change:
+        expr: sum(rate(http_requests_total[5m]))
+      record: shop:traffic:change1w
+    below: {warning: -0.5}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"compile", "diagnostics", "duplicate-record"} {
+		dirs := []string{dup}
+		if kind != "duplicate-record" {
+			dirs = caseDirs(t, kind)
+		}
+		for _, dir := range dirs {
 			t.Run(kind+"/"+filepath.Base(dir), func(t *testing.T) {
 				t.Chdir(dir)
 				full, fullDiags, err := CompileTargets([]string{"specs"}, nil)
@@ -286,6 +313,9 @@ func TestCompileFilesOnly(t *testing.T) {
 				}
 				if diff := cmp.Diff(string(renderDiags(t, fullDiags)), string(renderDiags(t, leanDiags))); diff != "" {
 					t.Errorf("diagnostics (-kept +dropped):\n%s", diff)
+				}
+				if kind == "duplicate-record" && !strings.Contains(string(renderDiags(t, leanDiags)), "specs/shop.yaml:9:5: error: recording rule \"shop:traffic:value\" is written by alert TrafficDrop") {
+					t.Errorf("no duplicate record at the second alert:\n%s", renderDiags(t, leanDiags))
 				}
 				if (full == nil) != (lean == nil) {
 					t.Fatalf("build: kept %v, dropped %v", full != nil, lean != nil)

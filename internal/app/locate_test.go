@@ -251,38 +251,35 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 	}
 }
 
-// TestReleaserKeepsTheGroupsOfAProblem: a rule file whose file does not
-// read back keeps its compiled groups, which place the problem at the spec
-// entry, and the groups of a clean file are dropped only once the
-// releaser is opened (the project-wide checks read them until then).
-func TestReleaserKeepsTheGroupsOfAProblem(t *testing.T) {
-	p, out := loadLocate(t)
-	in := target.Input{Project: p, Output: out, Config: &target.Config{}}
-	rel := &releaser{}
-	rendered := renderTargets([]string{target.Prometheus}, in, nil, rel)
-	if out.RuleFiles[0].Groups == nil {
-		t.Fatal("groups dropped before the releaser was opened")
+// TestLeanKeepsTheGroupsOfAProblem: a lean compile compiles a rule file
+// just before its file is rendered; a file that reads back clean drops its
+// groups, one with a problem keeps them, to place the problem at the spec
+// entry; either way its recording rules are kept for duplicateRecords, and
+// a dropped rule file compiles again as it was.
+func TestLeanKeepsTheGroupsOfAProblem(t *testing.T) {
+	p, full := loadLocate(t)
+	out := compile.Outline(p)
+	if len(out.RuleFiles) != 1 || out.RuleFiles[0].Groups != nil || out.RuleFiles[0].Name != full.RuleFiles[0].Name {
+		t.Fatalf("outline: %+v", out.RuleFiles)
 	}
+	ln := newLean(p, out)
+	in := target.Input{Project: p, Output: out, Config: &target.Config{}}
+	rendered := renderTargets([]string{target.Prometheus}, in, nil, ln)
 	if len(rendered[0].problems[0]) > 0 {
 		t.Fatalf("clean file: %v", rendered[0].problems[0])
 	}
-	rel.open()
 	if out.RuleFiles[0].Groups != nil {
-		t.Fatal("the clean file's groups are kept after open")
+		t.Error("the clean file's groups are kept")
 	}
-
-	p, out = loadLocate(t)
-	r := &out.RuleFiles[0].Groups[1].Rules[3] // QueueSlow's recording rule
-	r.Labels = append([]compile.Label{{Name: "0bad", Value: "x"}}, r.Labels...)
-	in = target.Input{Project: p, Output: out, Config: &target.Config{}}
-	rel = &releaser{}
-	rel.open()
-	rendered = renderTargets([]string{target.Prometheus}, in, nil, rel)
-	if out.RuleFiles[0].Groups == nil {
-		t.Fatal("the groups of a file with a problem were dropped")
+	if diff := cmp.Diff(full.RuleFiles[0], ln.ruleFile(0)); diff != "" {
+		t.Errorf("compiled again (-first +again):\n%s", diff)
 	}
-	got := newPlacer(p, out).diags(target.Prometheus, rendered[0].files[0], rendered[0].problems[0])
-	if len(got) != 1 || got[0].Pos.String() != "specs/api.yaml:14:5" || got[0].Code != "rules/invalid" {
-		t.Errorf("got %v, want one rules/invalid at specs/api.yaml:14:5", got)
+	if diff := cmp.Diff(recordingRules(full.RuleFiles[0], nil), ln.records[0], cmp.AllowUnexported(recordRule{})); diff != "" {
+		t.Errorf("recording rules (-want +got):\n%s", diff)
+	}
+	ln.compile(0)
+	ln.done(0, false)
+	if diff := cmp.Diff(full.RuleFiles[0], out.RuleFiles[0]); diff != "" {
+		t.Errorf("the groups of a file with a problem (-want +kept):\n%s", diff)
 	}
 }

@@ -40,9 +40,9 @@ type renderedTarget struct {
 // files back on all cores; a target that can is spared the loader for the
 // files cache knows (see target.CachedReader). A target that renders its
 // files one by one (see target.OneByOne) has each read back as soon as it
-// is rendered, and, with rel, the compiled rule files of a file that reads
-// back without a problem handed to rel (see releaser).
-func renderTargets(names []string, in target.Input, cache *readcache.Cache, rel *releaser) []renderedTarget {
+// is rendered; with ln, the prometheus target's rule files are compiled
+// just before and dropped after (see lean).
+func renderTargets(names []string, in target.Input, cache *readcache.Cache, ln *lean) []renderedTarget {
 	out := make([]renderedTarget, len(names))
 	for k, name := range names {
 		t, ok := target.Lookup(name)
@@ -64,11 +64,16 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache, rel 
 			par.Each(len(r.files), func(i int) { r.problems[i] = readBack(r.files[i]) })
 			continue
 		}
+		fileLn := ln
+		if name != target.Prometheus {
+			fileLn = nil
+		}
 		n := ob.NumFiles(in)
 		r.files = make([]target.File, n)
 		r.problems = make([][]error, n)
 		errs := make([]error, n)
 		par.Each(n, func(i int) {
+			fileLn.compile(i)
 			f, err := ob.File(in, i)
 			if err != nil {
 				errs[i] = err
@@ -76,11 +81,7 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache, rel 
 			}
 			r.files[i] = f
 			r.problems[i] = readBack(f)
-			if len(r.problems[i]) == 0 {
-				for _, rf := range f.Rules {
-					rel.release(rf)
-				}
-			}
+			fileLn.done(i, len(r.problems[i]) == 0)
 		})
 		for _, err := range errs {
 			if err != nil {
@@ -92,46 +93,73 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache, rel 
 	return out
 }
 
-// releaser drops the compiled groups of rule files whose rendered files
-// have been read back without a problem, for a compile whose caller needs
-// only the rendered files: a thousand services' groups are as large as
-// their files, and holding both at once while the loader runs on every
-// core set the compile's peak memory. Groups are dropped only once the
-// project-wide checks that read every rule file's groups are done (see
-// open); until then they wait in pending. A nil *releaser drops nothing.
-type releaser struct {
-	mu      sync.Mutex
-	opened  bool
-	pending []*compile.RuleFile
+// lean is a compile for a caller that needs only the rendered files (see
+// CompileOptions.FilesOnly), for the prometheus target alone, whose file i
+// is the rule file of service i: each service's rules are compiled just
+// before its file is rendered (the Output starts as compile.Outline), and
+// dropped once the file reads back without a problem, keeping only its
+// recording rules' names and labels for duplicateRecordsOf. A thousand
+// services' rules are as large as their files: compiled all at once, and
+// held while the loader ran on every core, they set the compile's peak
+// memory. A nil *lean compiles nothing and drops nothing.
+type lean struct {
+	p       *model.Project
+	out     *compile.Output
+	records [][]recordRule // by service
+
+	mu    sync.Mutex
+	names map[string]string // record names, interned
 }
 
-// release drops rf's groups, now or when the releaser is opened.
-func (r *releaser) release(rf *compile.RuleFile) {
-	if r == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.opened {
-		rf.Groups = nil
-		return
-	}
-	r.pending = append(r.pending, rf)
+func newLean(p *model.Project, out *compile.Output) *lean {
+	return &lean{p: p, out: out, records: make([][]recordRule, len(out.RuleFiles)), names: map[string]string{}}
 }
 
-// open drops the groups released so far, and from now on drops each as it
-// is released.
-func (r *releaser) open() {
-	if r == nil {
+// compile compiles the rules of file i, when it is a service's rule file.
+func (ln *lean) compile(i int) {
+	if ln == nil || i >= len(ln.out.RuleFiles) {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.opened = true
-	for _, rf := range r.pending {
+	ln.out.RuleFiles[i] = compile.Service(ln.p.Services[i])
+}
+
+// done keeps the recording rules of file i, when it is a service's rule
+// file, and drops its groups when it read back clean: a file with a
+// problem keeps them, to place the problem at the spec.
+func (ln *lean) done(i int, clean bool) {
+	if ln == nil || i >= len(ln.out.RuleFiles) {
+		return
+	}
+	rf := &ln.out.RuleFiles[i]
+	ln.records[i] = recordingRules(*rf, ln.intern)
+	if clean {
 		rf.Groups = nil
 	}
-	r.pending = nil
+}
+
+func (ln *lean) intern(s string) string {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if v, ok := ln.names[s]; ok {
+		return v
+	}
+	ln.names[s] = s
+	return s
+}
+
+// ruleFile is service i's rule file with its groups: compiled again when
+// they were dropped (compile.Service is a pure function of the service).
+func (ln *lean) ruleFile(i int) compile.RuleFile {
+	if rf := ln.out.RuleFiles[i]; rf.Groups != nil {
+		return rf
+	}
+	return compile.Service(ln.p.Services[i])
+}
+
+// duplicateRecords is the lint/duplicate-record check on the recording
+// rules kept.
+func (ln *lean) duplicateRecords() diag.List {
+	return duplicateRecordsOf(ln.p, ln.records, ln.ruleFile)
 }
 
 // placer turns read-back problems into diagnostics at the spec: a rule's
