@@ -263,9 +263,22 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 			return err
 		}
 	}
-	// Only the rendered files are written: the compiled groups go as each
-	// file reads back, which keeps a large compile's memory down.
-	b, diags, err := app.CompileWith(c.Args().Slice(), app.CompileOptions{Targets: c.StringSlice("target"), FilesOnly: true})
+	// Only the rendered files are needed: each service's rules are
+	// compiled as its file is rendered and dropped as it reads back, and a
+	// file to write goes to its temporary file then (see app.Writer),
+	// which keeps a large compile's memory down. A compile that fails
+	// removes what it staged: nothing is written.
+	opts := app.CompileOptions{Targets: c.StringSlice("target"), FilesOnly: true}
+	out := c.String("out")
+	if write {
+		opts.Writer = app.NewWriter(out)
+	}
+	b, diags, err := app.CompileWith(c.Args().Slice(), opts)
+	if opts.Writer != nil && (err != nil || b == nil) {
+		if aerr := opts.Writer.Abort(); aerr != nil && err == nil {
+			err = fmt.Errorf("removing the files staged: %w", aerr)
+		}
+	}
 	if werr := diag.Write(stderr, c.String("format"), diags); werr != nil {
 		return werr
 	}
@@ -281,9 +294,8 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 		fmt.Fprintf(stdout, "ok: %d services, %d files would be written\n", len(b.Project.Services), len(files))
 		return nil
 	}
-	out := c.String("out")
 	files, _ := b.Outputs()
-	res, err := app.WriteDirs(out, files, b.PruneDirs())
+	res, err := opts.Writer.Commit(files, b.PruneDirs())
 	if err != nil {
 		fmt.Fprintf(stderr, "slo: writing output: %v%s\n", err, nothingWritten(err))
 		return exitCode(exitFailure)

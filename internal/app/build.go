@@ -403,6 +403,12 @@ type CompileOptions struct {
 	// target alone does this: another target renders its files from
 	// every service's rules after it.
 	FilesOnly bool
+	// Writer, with FilesOnly, takes each rule file as soon as it has read
+	// back without a problem (see Writer), and the Build's File of it
+	// keeps no Data: the caller then writes the Build's Outputs with
+	// Writer.Commit, or calls Writer.Abort when the compile fails. A
+	// compile that does not drop its rules stages nothing.
+	Writer *Writer
 }
 
 // CompileWith is CompileTargets with options.
@@ -435,7 +441,7 @@ func CompileWith(paths []string, opts CompileOptions) (*Build, diag.List, error)
 	var ln *lean
 	if opts.FilesOnly && len(order) == 1 {
 		out = compile.Outline(p)
-		ln = newLean(p, out)
+		ln = newLean(p, out, opts.Writer)
 	} else {
 		out = compile.Project(p)
 	}
@@ -501,6 +507,12 @@ func Stale(outDir string, files []File) ([]string, error) {
 
 // StaleIn is Stale for the generated files in dirs.
 func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
+	return staleIn(outDir, dirs, files, nil)
+}
+
+// staleIn is StaleIn leaving alone the files skip reports, by path (a
+// Writer's own temporary files); nil skips none.
+func staleIn(outDir string, dirs []string, files []File, skip func(path string) bool) ([]string, error) {
 	want := map[string]bool{}
 	for _, f := range files {
 		want[filepath.ToSlash(f.Name)] = true
@@ -516,7 +528,7 @@ func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
 		}
 		for _, e := range entries {
 			name := dir + "/" + e.Name()
-			if e.IsDir() || want[name] {
+			if e.IsDir() || want[name] || skip != nil && skip(filepath.Join(outDir, dir, e.Name())) {
 				continue
 			}
 			b, err := os.ReadFile(filepath.Join(outDir, name))
@@ -552,23 +564,55 @@ func Write(outDir string, files []File, prune bool) (WriteResult, error) {
 // WriteDirs is Write pruning the stale generated files in dirs (see
 // Build.PruneDirs); nil dirs prunes nothing.
 func WriteDirs(outDir string, files []File, dirs []string) (WriteResult, error) {
+	return NewWriter(outDir).Commit(files, dirs)
+}
+
+// Writer writes a compile's files below a folder as WriteDirs does, all or
+// nothing, and can take each rule file as soon as it has read back (see
+// CompileOptions.Writer): its bytes go at once to a temporary file beside
+// its destination (see outfile.Stager), or nowhere when the destination
+// already holds them, rather than being held until the compile ends.
+// Commit then writes them; Abort, for a compile that failed, removes what
+// was staged.
+type Writer struct {
+	dir string
+	st  outfile.Stager
+}
+
+// NewWriter returns a Writer for the output folder outDir.
+func NewWriter(outDir string) *Writer { return &Writer{dir: outDir} }
+
+func (w *Writer) path(name string) string { return filepath.Join(w.dir, filepath.FromSlash(name)) }
+
+// stage takes f (its error comes back from Commit).
+func (w *Writer) stage(f File) { _ = w.st.Stage(outfile.File{Path: w.path(f.Name), Data: f.Data}) }
+
+// Abort removes what was staged, for a compile that failed: nothing is
+// written.
+func (w *Writer) Abort() error { return w.st.Abort() }
+
+// Commit writes files (staged or not: a staged file's Data is not needed)
+// and prunes the stale generated files in dirs (see WriteDirs). On error
+// nothing is written, and what was staged is removed.
+func (w *Writer) Commit(files []File, dirs []string) (WriteResult, error) {
+	outDir := w.dir
 	var stale []string
 	if dirs != nil {
 		var err error
-		if stale, err = StaleIn(outDir, dirs, files); err != nil {
+		if stale, err = staleIn(outDir, dirs, files, w.st.Temporary); err != nil {
+			_ = w.st.Abort()
 			return WriteResult{}, err
 		}
 	}
-	path := func(name string) string { return filepath.Join(outDir, filepath.FromSlash(name)) }
 	var outs []outfile.File
 	for _, f := range files {
-		outs = append(outs, outfile.File{Path: path(f.Name), Data: f.Data})
+		outs = append(outs, outfile.File{Path: w.path(f.Name), Data: f.Data})
 	}
 	var stalePaths []string
 	for _, name := range stale {
-		stalePaths = append(stalePaths, path(name))
+		stalePaths = append(stalePaths, w.path(name))
 	}
-	r, err := outfile.Commit(outs, stalePaths)
+	r, err := w.st.Commit(outs, stalePaths)
 	if err != nil {
 		return WriteResult{}, err
 	}

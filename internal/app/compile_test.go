@@ -341,3 +341,103 @@ alerts:
 		}
 	}
 }
+
+// TestCompileWriterStages: a compile with a Writer stages its rule files as
+// they read back, keeping no bytes of them; Commit writes what WriteDirs
+// writes from a compile that keeps them, and a compile that fails leaves
+// the output folder as it was once the Writer is aborted.
+func TestCompileWriterStages(t *testing.T) {
+	dir := caseDirs(t, "compile")[0]
+	t.Chdir(dir)
+	full, _, err := CompileTargets([]string{"specs"}, nil)
+	if err != nil || full == nil {
+		t.Fatalf("compile: %v", err)
+	}
+	want := t.TempDir()
+	files, _ := full.Outputs()
+	if _, err := WriteDirs(want, files, full.PruneDirs()); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	w := NewWriter(out)
+	b, diags, err := CompileWith([]string{"specs"}, CompileOptions{FilesOnly: true, Writer: w})
+	if err != nil || b == nil {
+		t.Fatalf("compile: %v\n%s", err, renderDiags(t, diags))
+	}
+	staged := 0
+	for _, f := range b.Files {
+		if f.Data == nil {
+			staged++
+			if !strings.HasPrefix(f.Name, "rules/") {
+				t.Errorf("%s staged", f.Name)
+			}
+		}
+	}
+	if staged == 0 {
+		t.Error("no file staged")
+	}
+	files, _ = b.Outputs()
+	res, err := w.Commit(files, b.PruneDirs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Written) != len(full.Files) {
+		t.Errorf("%d written, want %d", len(res.Written), len(full.Files))
+	}
+	if diff := cmp.Diff(treeOf(t, want), treeOf(t, out)); diff != "" {
+		t.Errorf("output (-kept +staged):\n%s", diff)
+	}
+
+	// Two alerts recording one name: the rule file reads back clean and
+	// is staged, then the duplicate record fails the compile.
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll("specs", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("specs/shop.yaml", []byte("version: slo/v1\nservice: shop\nalerts:\n  - name: A\n    signal: {expr: sum(x), record: shop:x:value}\n    above: {warning: 1}\n  - name: B\n    signal: {change: {expr: sum(x)}, record: shop:x:change1w}\n    below: {warning: -0.5}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := treeOf(t, out)
+	w = NewWriter(out)
+	b, diags, err = CompileWith([]string{"specs"}, CompileOptions{FilesOnly: true, Writer: w})
+	if err != nil || b != nil || !strings.Contains(string(renderDiags(t, diags)), "lint/duplicate-record") {
+		t.Fatalf("compile: build %v, err %v, diags:\n%s", b != nil, err, renderDiags(t, diags))
+	}
+	if len(treeOf(t, out)) == len(before) {
+		t.Error("nothing staged before the check failed: the case tests nothing")
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, treeOf(t, out)); diff != "" {
+		t.Errorf("after Abort (-before +after):\n%s", diff)
+	}
+}
+
+// treeOf maps every file and folder below dir to its content ("" for a
+// folder).
+func treeOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			m[rel] = ""
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		m[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -262,7 +262,7 @@ func TestLeanKeepsTheGroupsOfAProblem(t *testing.T) {
 	if len(out.RuleFiles) != 1 || out.RuleFiles[0].Groups != nil || out.RuleFiles[0].Name != full.RuleFiles[0].Name {
 		t.Fatalf("outline: %+v", out.RuleFiles)
 	}
-	ln := newLean(p, out)
+	ln := newLean(p, out, nil)
 	in := target.Input{Project: p, Output: out, Config: &target.Config{}}
 	rendered := renderTargets([]string{target.Prometheus}, in, nil, ln)
 	if len(rendered[0].problems[0]) > 0 {
@@ -278,7 +278,7 @@ func TestLeanKeepsTheGroupsOfAProblem(t *testing.T) {
 		t.Errorf("recording rules (-want +got):\n%s", diff)
 	}
 	ln.compile(0)
-	ln.done(0, false)
+	ln.done(0, rendered[0].files[0], false)
 	if diff := cmp.Diff(full.RuleFiles[0], out.RuleFiles[0]); diff != "" {
 		t.Errorf("the groups of a file with a problem (-want +kept):\n%s", diff)
 	}

@@ -79,9 +79,8 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache, ln *
 				errs[i] = err
 				return
 			}
-			r.files[i] = f
 			r.problems[i] = readBack(f)
-			fileLn.done(i, len(r.problems[i]) == 0)
+			r.files[i] = fileLn.done(i, f, len(r.problems[i]) == 0)
 		})
 		for _, err := range errs {
 			if err != nil {
@@ -98,21 +97,24 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache, ln *
 // is the rule file of service i: each service's rules are compiled just
 // before its file is rendered (the Output starts as compile.Outline), and
 // dropped once the file reads back without a problem, keeping only its
-// recording rules' names and labels for duplicateRecordsOf. A thousand
-// services' rules are as large as their files: compiled all at once, and
-// held while the loader ran on every core, they set the compile's peak
-// memory. A nil *lean compiles nothing and drops nothing.
+// recording rules' names and labels for duplicateRecordsOf; with a
+// Writer, a file to write that reads back clean is staged in it, and its
+// bytes dropped too. A thousand services' rules are as large as their
+// files: compiled all at once, and held with every file while the loader
+// ran on every core, they set the compile's peak memory. A nil *lean
+// compiles nothing and drops nothing.
 type lean struct {
 	p       *model.Project
 	out     *compile.Output
+	w       *Writer
 	records [][]recordRule // by service
 
 	mu    sync.Mutex
 	names map[string]string // record names, interned
 }
 
-func newLean(p *model.Project, out *compile.Output) *lean {
-	return &lean{p: p, out: out, records: make([][]recordRule, len(out.RuleFiles)), names: map[string]string{}}
+func newLean(p *model.Project, out *compile.Output, w *Writer) *lean {
+	return &lean{p: p, out: out, w: w, records: make([][]recordRule, len(out.RuleFiles)), names: map[string]string{}}
 }
 
 // compile compiles the rules of file i, when it is a service's rule file.
@@ -123,18 +125,28 @@ func (ln *lean) compile(i int) {
 	ln.out.RuleFiles[i] = compile.Service(ln.p.Services[i])
 }
 
-// done keeps the recording rules of file i, when it is a service's rule
+// done is called with file i, f, once it has been read back, and returns
+// what to keep of it. It keeps the recording rules of a service's rule
 // file, and drops its groups when it read back clean: a file with a
-// problem keeps them, to place the problem at the spec.
-func (ln *lean) done(i int, clean bool) {
-	if ln == nil || i >= len(ln.out.RuleFiles) {
-		return
+// problem keeps them, to place the problem at the spec. A clean file that
+// a compile of a subset writes too (a rule file, see Build.Outputs) is
+// staged in the Writer, if any, and kept without its bytes.
+func (ln *lean) done(i int, f target.File, clean bool) target.File {
+	if ln == nil {
+		return f
 	}
-	rf := &ln.out.RuleFiles[i]
-	ln.records[i] = recordingRules(*rf, ln.intern)
-	if clean {
-		rf.Groups = nil
+	if i < len(ln.out.RuleFiles) {
+		rf := &ln.out.RuleFiles[i]
+		ln.records[i] = recordingRules(*rf, ln.intern)
+		if clean {
+			rf.Groups = nil
+		}
 	}
+	if clean && f.OneSpec && ln.w != nil {
+		ln.w.stage(File{f.Name, f.Data})
+		f.Data = nil
+	}
+	return f
 }
 
 func (ln *lean) intern(s string) string {
