@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -268,6 +269,7 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	// file to write goes to its temporary file then (see app.Writer),
 	// which keeps a large compile's memory down. A compile that fails
 	// removes what it staged: nothing is written.
+	defer runtime.KeepAlive(gcFloor())
 	opts := app.CompileOptions{Targets: c.StringSlice("target"), FilesOnly: true}
 	out := c.String("out")
 	if write {
@@ -323,6 +325,33 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	}
 	fmt.Fprintln(w, summary)
 	return nil
+}
+
+// gcFloorBytes is the least garbage the collector lets a compile make
+// between two collections, besides its live heap (see gcFloor).
+const gcFloorBytes = 4 << 20
+
+// gcFloor returns a block that, kept alive, makes the collector wait for
+// gcFloorBytes more garbage between collections; nil when GOGC or
+// GOMEMLIMIT is set, which the user's setting then rules alone.
+//
+// A compile's live heap is small now that each service's rules and file
+// go as soon as the file is read back (1,000 SLOs: ~7 MB, what the specs
+// decode to), while Prometheus's rule loader allocates ~200 MB reading
+// the files back. At the default pace (GOGC=100: collect when the heap
+// has doubled) that is a collection every ~7 MB, 45 of them, which cost
+// 20-27% more CPU than the 20 collections of a heap three times as large
+// did. The block is pointer-free and never written: the pacer counts it
+// as live, so a collection waits for live + 4 MiB of garbage, but the
+// system never backs its pages. Measured on 1,000 SLOs, cold, 8 runs in
+// turn on a loaded 2-core machine: user CPU 0.94 s without it, 0.86 s
+// with it, 0.74 s before the compile stopped holding the rules and files;
+// peak RSS 67, 70 and 89 MiB.
+func gcFloor() []byte {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	return make([]byte, gcFloorBytes)
 }
 
 // nothingWritten tells a reader of a write error that the output is as it
