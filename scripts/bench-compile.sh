@@ -13,9 +13,9 @@
 # Sloth's format, and ALERT_FILES files of ALERTS_PER_FILE threshold alerts.
 # Then it reports, as medians of RUNS runs:
 #
-#   - in process: BenchmarkCompile1000SLOs (app.Compile: read, decode,
-#     validate, compile, render and the read-back of every file, without
-#     writing) cold, every run with an empty read-back cache (see
+#   - in process: BenchmarkCompile1000SLOs (the compile slo compile runs,
+#     app.CompileWith with FilesOnly: read, decode, validate, compile,
+#     render and the read-back of every file, without writing) cold, every run with an empty read-back cache (see
 #     docs/target-prometheus.md: every file goes through Prometheus's rule
 #     loader), and BenchmarkCompile1000SLOsWarm, warm (the cache holds the
 #     1,000 files from an earlier run); BenchmarkCompile1000SLOsNoCache
