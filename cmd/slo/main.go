@@ -10,9 +10,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -274,6 +276,7 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	out := c.String("out")
 	if write {
 		opts.Writer = app.NewWriter(out)
+		defer abortOnInterrupt(opts.Writer, stderr)()
 	}
 	b, diags, err := app.CompileWith(c.Args().Slice(), opts)
 	if opts.Writer != nil && (err != nil || b == nil) {
@@ -325,6 +328,33 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	}
 	fmt.Fprintln(w, summary)
 	return nil
+}
+
+// abortOnInterrupt removes what w staged, and exits with 130, when the
+// process is interrupted (SIGINT, SIGTERM) before stop is called: a
+// compile stages its files while it still reads them back, and an
+// interrupt then must leave the output folder as it was, as a failed
+// compile does. Once w has committed, an interrupt only exits.
+func abortOnInterrupt(w *app.Writer, stderr io.Writer) (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			if err := w.Abort(); err != nil {
+				fmt.Fprintf(stderr, "slo: interrupted; removing the files staged: %v\n", err)
+			} else {
+				fmt.Fprintln(stderr, "slo: interrupted")
+			}
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
 }
 
 // gcFloorBytes is the least garbage the collector lets a compile make

@@ -161,7 +161,12 @@ type Stager struct {
 	temps  map[string]bool    // the temporary files written
 	dirs   []string           // folders created, outermost first
 	ready  map[string]bool    // folders that exist now
-	done   bool
+	done   bool               // Commit or Abort began: Stage takes no more
+	// inflight are the Stages under way, which an Abort waits for.
+	inflight sync.WaitGroup
+	// committed is set once Commit has run: Abort then does nothing;
+	// aborted once Abort has: Commit then writes nothing.
+	committed, aborted bool
 }
 
 // staged is a file Stage took: its change, with its temporary file when
@@ -178,11 +183,13 @@ type staged struct {
 // created) is returned, and returned again by Commit.
 func (s *Stager) Stage(f File) error {
 	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
-	if done {
+	if s.done {
+		s.mu.Unlock()
 		return errors.New("outfile: a file staged after Commit or Abort")
 	}
+	s.inflight.Add(1) // Abort waits for it
+	s.mu.Unlock()
+	defer s.inflight.Done()
 	c := &change{path: f.Path, data: f.Data, mode: 0o644}
 	same, err := c.readOldUnlessSame()
 	if err == nil && !same {
@@ -194,6 +201,13 @@ func (s *Stager) Stage(f File) error {
 	c.data = nil
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.done {
+		// Aborted meanwhile (an interrupt): leave nothing behind.
+		if c.tmp != "" {
+			os.Remove(c.tmp)
+		}
+		return errors.New("outfile: a file staged after Commit or Abort")
+	}
 	if s.staged == nil {
 		s.staged, s.temps = map[string]*staged{}, map[string]bool{}
 	}
@@ -220,6 +234,9 @@ func (s *Stager) dropTemp(c *change) error {
 func (s *Stager) mkdirs(dir string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.done {
+		return errors.New("outfile: a file staged after Commit or Abort")
+	}
 	if s.ready[dir] {
 		return nil
 	}
@@ -261,7 +278,11 @@ func (s *Stager) Commit(files []File, stale []string) (Result, error) {
 	par.Each(len(todo), func(i int) { s.Stage(todo[i]) })
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.aborted {
+		return Result{}, errors.New("outfile: Commit after Abort")
+	}
 	s.done = true
+	defer func() { s.committed = true }()
 	fail := func(err error) (Result, error) {
 		if rerr := s.abort(); rerr != nil {
 			return Result{}, fmt.Errorf("%w; %w: %v", err, ErrPartial, rerr)
@@ -314,11 +335,19 @@ func (s *Stager) Commit(files []File, stale []string) (Result, error) {
 }
 
 // Abort removes every temporary file and folder the Stager made; later
-// Stages write nothing that stays.
+// Stages, and ones under way, leave nothing behind. It may be called from
+// any goroutine (an interrupt's); after Commit it does nothing.
 func (s *Stager) Abort() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.done = true
+	s.mu.Unlock()
+	s.inflight.Wait() // each removes what it made, seeing done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed {
+		return nil
+	}
+	s.aborted = true
 	return s.abort()
 }
 

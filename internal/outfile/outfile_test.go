@@ -440,3 +440,39 @@ func TestStagerAllOrNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestStagerAbortAndCommitExclude: an Abort (an interrupt's) after Commit
+// leaves the written files alone, and a Commit after Abort writes nothing.
+func TestStagerAbortAndCommitExclude(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	var s Stager
+	if err := s.Stage(File{at("rules/a.yml"), []byte("a\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit([]File{{Path: at("rules/a.yml")}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(at("rules/a.yml")); err != nil || string(b) != "a\n" {
+		t.Errorf("after Commit then Abort: rules/a.yml = %q, %v", b, err)
+	}
+
+	dir = t.TempDir()
+	before := snapshot(t, dir)
+	var s2 Stager
+	if err := s2.Stage(File{at("x/b.yml"), []byte("b\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Commit([]File{{Path: at("x/b.yml")}, {at("x/c.yml"), []byte("c\n")}}, nil); err == nil {
+		t.Error("a Commit after Abort succeeded")
+	}
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+		t.Errorf("a Commit after Abort wrote (-before +after):\n%s", diff)
+	}
+}
