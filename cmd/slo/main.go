@@ -359,7 +359,7 @@ func abortOnInterrupt(w *app.Writer, stderr io.Writer) (stop func()) {
 
 // gcFloorBytes is the least garbage the collector lets a compile make
 // between two collections, besides its live heap (see gcFloor).
-const gcFloorBytes = 4 << 20
+const gcFloorBytes = 8 << 20
 
 // gcFloor returns a block that, kept alive, makes the collector wait for
 // gcFloorBytes more garbage between collections; nil when GOGC or
@@ -369,14 +369,15 @@ const gcFloorBytes = 4 << 20
 // go as soon as the file is read back (1,000 SLOs: ~7 MB, what the specs
 // decode to), while Prometheus's rule loader allocates ~200 MB reading
 // the files back. At the default pace (GOGC=100: collect when the heap
-// has doubled) that is a collection every ~7 MB, 45 of them, which cost
-// 20-27% more CPU than the 20 collections of a heap three times as large
-// did. The block is pointer-free and never written: the pacer counts it
-// as live, so a collection waits for live + 4 MiB of garbage, but the
-// system never backs its pages. Measured on 1,000 SLOs, cold, 8 runs in
-// turn on a loaded 2-core machine: user CPU 0.94 s without it, 0.86 s
-// with it, 0.74 s before the compile stopped holding the rules and files;
-// peak RSS 67, 70 and 89 MiB.
+// has doubled) that is a collection every ~7 MB, 43 of them where a heap
+// three times as large took 20, at 20-25% more CPU. The block is
+// pointer-free and never written: the pacer counts it as live, so a
+// collection waits for live + 8 MiB of garbage (20-23 collections), but
+// the system never backs its pages. Measured on 1,000 SLOs, cold, 6-8
+// runs in turn on a loaded 2-core machine (binaries copied): peak RSS
+// 67-77 MiB with it, 62-67 without, 86-92 before the compile stopped
+// holding the rules and files; user CPU +5-12% over before with it,
+// +20-27% without (4 MiB: +12-14%; 12 MiB: +1-5%, RSS 71-76 MiB).
 func gcFloor() []byte {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return nil
