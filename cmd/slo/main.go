@@ -10,8 +10,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -263,7 +266,24 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 			return err
 		}
 	}
-	b, diags, err := app.CompileTargets(c.Args().Slice(), c.StringSlice("target"))
+	// Only the rendered files are needed: each service's rules are
+	// compiled as its file is rendered and dropped as it reads back, and a
+	// file to write goes to its temporary file then (see app.Writer),
+	// which keeps a large compile's memory down. A compile that fails
+	// removes what it staged: nothing is written.
+	defer runtime.KeepAlive(gcFloor())
+	opts := app.CompileOptions{Targets: c.StringSlice("target"), FilesOnly: true}
+	out := c.String("out")
+	if write {
+		opts.Writer = app.NewWriter(out)
+		defer abortOnInterrupt(opts.Writer, stderr)()
+	}
+	b, diags, err := app.CompileWith(c.Args().Slice(), opts)
+	if opts.Writer != nil && (err != nil || b == nil) {
+		if aerr := opts.Writer.Abort(); aerr != nil && err == nil {
+			err = fmt.Errorf("removing the files staged: %w", aerr)
+		}
+	}
 	if werr := diag.Write(stderr, c.String("format"), diags); werr != nil {
 		return werr
 	}
@@ -279,9 +299,8 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 		fmt.Fprintf(stdout, "ok: %d services, %d files would be written\n", len(b.Project.Services), len(files))
 		return nil
 	}
-	out := c.String("out")
 	files, _ := b.Outputs()
-	res, err := app.WriteDirs(out, files, b.PruneDirs())
+	res, err := opts.Writer.Commit(files, b.PruneDirs())
 	if err != nil {
 		fmt.Fprintf(stderr, "slo: writing output: %v%s\n", err, nothingWritten(err))
 		return exitCode(exitFailure)
@@ -309,6 +328,61 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	}
 	fmt.Fprintln(w, summary)
 	return nil
+}
+
+// abortOnInterrupt removes what w staged, and exits with 130, when the
+// process is interrupted (SIGINT, SIGTERM) before stop is called: a
+// compile stages its files while it still reads them back, and an
+// interrupt then must leave the output folder as it was, as a failed
+// compile does. Once w has committed, an interrupt only exits.
+func abortOnInterrupt(w *app.Writer, stderr io.Writer) (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			if err := w.Abort(); err != nil {
+				fmt.Fprintf(stderr, "slo: interrupted; removing the files staged: %v\n", err)
+			} else {
+				fmt.Fprintln(stderr, "slo: interrupted")
+			}
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
+}
+
+// gcFloorBytes is the least garbage the collector lets a compile make
+// between two collections, besides its live heap (see gcFloor).
+const gcFloorBytes = 8 << 20
+
+// gcFloor returns a block that, kept alive, makes the collector wait for
+// gcFloorBytes more garbage between collections; nil when GOGC or
+// GOMEMLIMIT is set, which the user's setting then rules alone.
+//
+// A compile's live heap is small now that each service's rules and file
+// go as soon as the file is read back (1,000 SLOs: ~7 MB, what the specs
+// decode to), while Prometheus's rule loader allocates ~200 MB reading
+// the files back. At the default pace (GOGC=100: collect when the heap
+// has doubled) that is a collection every ~7 MB, 43 of them where a heap
+// three times as large took 20, at 20-25% more CPU. The block is
+// pointer-free and never written: the pacer counts it as live, so a
+// collection waits for live + 8 MiB of garbage (20-23 collections), but
+// the system never backs its pages. Measured on 1,000 SLOs, cold, 6-8
+// runs in turn on a loaded 2-core machine (binaries copied): peak RSS
+// 67-77 MiB with it, 62-67 without, 86-92 before the compile stopped
+// holding the rules and files; user CPU +5-12% over before with it,
+// +20-27% without (4 MiB: +12-14%; 12 MiB: +1-5%, RSS 71-76 MiB).
+func gcFloor() []byte {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	return make([]byte, gcFloorBytes)
 }
 
 // nothingWritten tells a reader of a write error that the output is as it

@@ -386,6 +386,34 @@ func Compile(paths []string) (*Build, diag.List, error) {
 // folder, or else prometheus alone. Each target's files are read back with
 // its system's loader; what it refuses is a diagnostic at the spec file.
 func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
+	return CompileWith(paths, CompileOptions{Targets: targets})
+}
+
+// CompileOptions are the settings of CompileWith.
+type CompileOptions struct {
+	// Targets are the output targets, as CompileTargets takes them.
+	Targets []string
+	// FilesOnly is for a caller that needs the Build's Files and not the
+	// compiled rule groups (slo compile and slo validate): each service's
+	// rules are compiled just before its file is rendered, and dropped as
+	// soon as the file has read back without a problem, so that the rules
+	// and the files of a thousand services are not all held at once.
+	// Output.RuleFiles then keep their names and sources, and the groups
+	// of files that had a problem. Only a compile for the prometheus
+	// target alone does this: another target renders its files from
+	// every service's rules after it.
+	FilesOnly bool
+	// Writer, with FilesOnly, takes each rule file as soon as it has read
+	// back without a problem (see Writer), and the Build's File of it
+	// keeps no Data: the caller then writes the Build's Outputs with
+	// Writer.Commit, or calls Writer.Abort when the compile fails. A
+	// compile that does not drop its rules stages nothing.
+	Writer *Writer
+}
+
+// CompileWith is CompileTargets with options.
+func CompileWith(paths []string, opts CompileOptions) (*Build, diag.List, error) {
+	targets := opts.Targets
 	cfg, cfgDiags, err := target.LoadConfig(target.ProjectFile)
 	if err != nil || cfg == nil {
 		return nil, cfgDiags, err
@@ -408,21 +436,37 @@ func CompileTargets(paths, targets []string) (*Build, diag.List, error) {
 	if err != nil {
 		return nil, diags, err
 	}
-	out := compile.Project(p)
+	order := readBackOrder(targets)
+	var out *compile.Output
+	var ln *lean
+	if opts.FilesOnly && len(order) == 1 {
+		out = compile.Outline(p)
+		ln = newLean(p, out, opts.Writer)
+	} else {
+		out = compile.Project(p)
+	}
 	// The targets' files are rendered and read back on the other cores
-	// while this one runs the project-wide checks; both only read p and out.
+	// while this one runs the project-wide checks; both only read p and
+	// out. A lean compile compiles the rules as it renders them, and
+	// checks them after.
 	in := target.Input{Project: p, Output: out, Config: cfg}
 	rendered := make(chan []renderedTarget, 1)
 	go func() {
 		cache := openReadCache()
-		r := renderTargets(readBackOrder(targets), in, cache)
+		r := renderTargets(order, in, cache, ln)
 		_ = cache.Save() // best effort: a cache not written costs the next run a load
 		rendered <- r
 	}()
-	diags = append(diags, duplicateRecords(p, out)...)
+	if ln == nil {
+		diags = append(diags, duplicateRecords(p, out)...)
+	}
+	results := <-rendered
+	if ln != nil {
+		diags = append(diags, ln.duplicateRecords()...)
+	}
 	b := &Build{Project: p, Output: out, Whole: whole, Targets: targets}
 	place := newPlacer(p, out)
-	for _, r := range <-rendered {
+	for _, r := range results {
 		if r.err != nil {
 			return nil, diags, r.err
 		}
@@ -463,6 +507,12 @@ func Stale(outDir string, files []File) ([]string, error) {
 
 // StaleIn is Stale for the generated files in dirs.
 func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
+	return staleIn(outDir, dirs, files, nil)
+}
+
+// staleIn is StaleIn leaving alone the files skip reports, by path (a
+// Writer's own temporary files); nil skips none.
+func staleIn(outDir string, dirs []string, files []File, skip func(path string) bool) ([]string, error) {
 	want := map[string]bool{}
 	for _, f := range files {
 		want[filepath.ToSlash(f.Name)] = true
@@ -478,7 +528,7 @@ func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
 		}
 		for _, e := range entries {
 			name := dir + "/" + e.Name()
-			if e.IsDir() || want[name] {
+			if e.IsDir() || want[name] || skip != nil && skip(filepath.Join(outDir, dir, e.Name())) {
 				continue
 			}
 			b, err := os.ReadFile(filepath.Join(outDir, name))
@@ -514,23 +564,55 @@ func Write(outDir string, files []File, prune bool) (WriteResult, error) {
 // WriteDirs is Write pruning the stale generated files in dirs (see
 // Build.PruneDirs); nil dirs prunes nothing.
 func WriteDirs(outDir string, files []File, dirs []string) (WriteResult, error) {
+	return NewWriter(outDir).Commit(files, dirs)
+}
+
+// Writer writes a compile's files below a folder as WriteDirs does, all or
+// nothing, and can take each rule file as soon as it has read back (see
+// CompileOptions.Writer): its bytes go at once to a temporary file beside
+// its destination (see outfile.Stager), or nowhere when the destination
+// already holds them, rather than being held until the compile ends.
+// Commit then writes them; Abort, for a compile that failed, removes what
+// was staged.
+type Writer struct {
+	dir string
+	st  outfile.Stager
+}
+
+// NewWriter returns a Writer for the output folder outDir.
+func NewWriter(outDir string) *Writer { return &Writer{dir: outDir} }
+
+func (w *Writer) path(name string) string { return filepath.Join(w.dir, filepath.FromSlash(name)) }
+
+// stage takes f (its error comes back from Commit).
+func (w *Writer) stage(f File) { _ = w.st.Stage(outfile.File{Path: w.path(f.Name), Data: f.Data}) }
+
+// Abort removes what was staged, for a compile that failed: nothing is
+// written.
+func (w *Writer) Abort() error { return w.st.Abort() }
+
+// Commit writes files (staged or not: a staged file's Data is not needed)
+// and prunes the stale generated files in dirs (see WriteDirs). On error
+// nothing is written, and what was staged is removed.
+func (w *Writer) Commit(files []File, dirs []string) (WriteResult, error) {
+	outDir := w.dir
 	var stale []string
 	if dirs != nil {
 		var err error
-		if stale, err = StaleIn(outDir, dirs, files); err != nil {
+		if stale, err = staleIn(outDir, dirs, files, w.st.Temporary); err != nil {
+			_ = w.st.Abort()
 			return WriteResult{}, err
 		}
 	}
-	path := func(name string) string { return filepath.Join(outDir, filepath.FromSlash(name)) }
 	var outs []outfile.File
 	for _, f := range files {
-		outs = append(outs, outfile.File{Path: path(f.Name), Data: f.Data})
+		outs = append(outs, outfile.File{Path: w.path(f.Name), Data: f.Data})
 	}
 	var stalePaths []string
 	for _, name := range stale {
-		stalePaths = append(stalePaths, path(name))
+		stalePaths = append(stalePaths, w.path(name))
 	}
-	r, err := outfile.Commit(outs, stalePaths)
+	r, err := w.st.Commit(outs, stalePaths)
 	if err != nil {
 		return WriteResult{}, err
 	}

@@ -266,3 +266,178 @@ func TestDriftDiffRedactsSecrets(t *testing.T) {
 		t.Errorf("diff:\n%s", d)
 	}
 }
+
+// TestCompileFilesOnly: a compile that compiles each service's rules as
+// it renders them and drops them as their files read back (what slo
+// compile runs) renders the same files and the same diagnostics as one
+// that keeps them, and keeps no group of a file that read back cleanly.
+// Besides the golden cases, two alerts recording one name: the duplicate
+// record found in rules dropped by then, and placed at its alert.
+func TestCompileFilesOnly(t *testing.T) {
+	dup := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dup, "specs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dup, "specs", "shop.yaml"), []byte(`version: slo/v1
+service: shop
+alerts:
+  - name: TrafficHigh
+    signal:
+      expr: sum(rate(http_requests_total[5m]))
+      record: shop:traffic:value
+    above: {warning: 1000}
+  - name: TrafficDrop
+    signal:
+      change:
+        expr: sum(rate(http_requests_total[5m]))
+      record: shop:traffic:change1w
+    below: {warning: -0.5}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"compile", "diagnostics", "duplicate-record"} {
+		dirs := []string{dup}
+		if kind != "duplicate-record" {
+			dirs = caseDirs(t, kind)
+		}
+		for _, dir := range dirs {
+			t.Run(kind+"/"+filepath.Base(dir), func(t *testing.T) {
+				t.Chdir(dir)
+				full, fullDiags, err := CompileTargets([]string{"specs"}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lean, leanDiags, err := CompileWith([]string{"specs"}, CompileOptions{FilesOnly: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(string(renderDiags(t, fullDiags)), string(renderDiags(t, leanDiags))); diff != "" {
+					t.Errorf("diagnostics (-kept +dropped):\n%s", diff)
+				}
+				if kind == "duplicate-record" && !strings.Contains(string(renderDiags(t, leanDiags)), "specs/shop.yaml:9:5: error: recording rule \"shop:traffic:value\" is written by alert TrafficDrop") {
+					t.Errorf("no duplicate record at the second alert:\n%s", renderDiags(t, leanDiags))
+				}
+				if (full == nil) != (lean == nil) {
+					t.Fatalf("build: kept %v, dropped %v", full != nil, lean != nil)
+				}
+				if full == nil {
+					return
+				}
+				if diff := cmp.Diff(full.Files, lean.Files); diff != "" {
+					t.Errorf("files (-kept +dropped):\n%s", diff)
+				}
+				if len(lean.Targets) > 1 {
+					return // groups are kept for the other targets
+				}
+				for i, rf := range lean.Output.RuleFiles {
+					if rf.Groups != nil {
+						t.Errorf("%s: %d groups kept", rf.Name, len(rf.Groups))
+					}
+					if f := full.Output.RuleFiles[i]; f.Name != rf.Name || f.Source != rf.Source {
+						t.Errorf("rule file %d: %s from %s, want %s from %s", i, rf.Name, rf.Source, f.Name, f.Source)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestCompileWriterStages: a compile with a Writer stages its rule files as
+// they read back, keeping no bytes of them; Commit writes what WriteDirs
+// writes from a compile that keeps them, and a compile that fails leaves
+// the output folder as it was once the Writer is aborted.
+func TestCompileWriterStages(t *testing.T) {
+	dir := caseDirs(t, "compile")[0]
+	t.Chdir(dir)
+	full, _, err := CompileTargets([]string{"specs"}, nil)
+	if err != nil || full == nil {
+		t.Fatalf("compile: %v", err)
+	}
+	want := t.TempDir()
+	files, _ := full.Outputs()
+	if _, err := WriteDirs(want, files, full.PruneDirs()); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	w := NewWriter(out)
+	b, diags, err := CompileWith([]string{"specs"}, CompileOptions{FilesOnly: true, Writer: w})
+	if err != nil || b == nil {
+		t.Fatalf("compile: %v\n%s", err, renderDiags(t, diags))
+	}
+	staged := 0
+	for _, f := range b.Files {
+		if f.Data == nil {
+			staged++
+			if !strings.HasPrefix(f.Name, "rules/") {
+				t.Errorf("%s staged", f.Name)
+			}
+		}
+	}
+	if staged == 0 {
+		t.Error("no file staged")
+	}
+	files, _ = b.Outputs()
+	res, err := w.Commit(files, b.PruneDirs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Written) != len(full.Files) {
+		t.Errorf("%d written, want %d", len(res.Written), len(full.Files))
+	}
+	if diff := cmp.Diff(treeOf(t, want), treeOf(t, out)); diff != "" {
+		t.Errorf("output (-kept +staged):\n%s", diff)
+	}
+
+	// Two alerts recording one name: the rule file reads back clean and
+	// is staged, then the duplicate record fails the compile.
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll("specs", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("specs/shop.yaml", []byte("version: slo/v1\nservice: shop\nalerts:\n  - name: A\n    signal: {expr: sum(x), record: shop:x:value}\n    above: {warning: 1}\n  - name: B\n    signal: {change: {expr: sum(x)}, record: shop:x:change1w}\n    below: {warning: -0.5}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := treeOf(t, out)
+	w = NewWriter(out)
+	b, diags, err = CompileWith([]string{"specs"}, CompileOptions{FilesOnly: true, Writer: w})
+	if err != nil || b != nil || !strings.Contains(string(renderDiags(t, diags)), "lint/duplicate-record") {
+		t.Fatalf("compile: build %v, err %v, diags:\n%s", b != nil, err, renderDiags(t, diags))
+	}
+	if len(treeOf(t, out)) == len(before) {
+		t.Error("nothing staged before the check failed: the case tests nothing")
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, treeOf(t, out)); diff != "" {
+		t.Errorf("after Abort (-before +after):\n%s", diff)
+	}
+}
+
+// treeOf maps every file and folder below dir to its content ("" for a
+// folder).
+func treeOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if d.IsDir() {
+			m[rel] = ""
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		m[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -132,7 +132,7 @@ func TestTargetRuleProblemsAtTheirSpecEntry(t *testing.T) {
 				p, out := loadLocate(t)
 				r := &out.RuleFiles[0].Groups[c.group].Rules[c.rule]
 				r.Labels = append([]compile.Label{{Name: "0bad", Value: "x"}}, r.Labels...)
-				rendered := renderTargets([]string{name}, target.Input{Project: p, Output: out, Config: &target.Config{}}, nil)
+				rendered := renderTargets([]string{name}, target.Input{Project: p, Output: out, Config: &target.Config{}}, nil, nil)
 				place := newPlacer(p, out)
 				var got diag.List
 				for i, f := range rendered[0].files {
@@ -248,5 +248,38 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 	want := strings.TrimSpace(promtool.Format(f, "    "))
 	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
 		t.Errorf("a failure report: %+v", got)
+	}
+}
+
+// TestLeanKeepsTheGroupsOfAProblem: a lean compile compiles a rule file
+// just before its file is rendered; a file that reads back clean drops its
+// groups, one with a problem keeps them, to place the problem at the spec
+// entry; either way its recording rules are kept for duplicateRecords, and
+// a dropped rule file compiles again as it was.
+func TestLeanKeepsTheGroupsOfAProblem(t *testing.T) {
+	p, full := loadLocate(t)
+	out := compile.Outline(p)
+	if len(out.RuleFiles) != 1 || out.RuleFiles[0].Groups != nil || out.RuleFiles[0].Name != full.RuleFiles[0].Name {
+		t.Fatalf("outline: %+v", out.RuleFiles)
+	}
+	ln := newLean(p, out, nil)
+	in := target.Input{Project: p, Output: out, Config: &target.Config{}}
+	rendered := renderTargets([]string{target.Prometheus}, in, nil, ln)
+	if len(rendered[0].problems[0]) > 0 {
+		t.Fatalf("clean file: %v", rendered[0].problems[0])
+	}
+	if out.RuleFiles[0].Groups != nil {
+		t.Error("the clean file's groups are kept")
+	}
+	if diff := cmp.Diff(full.RuleFiles[0], ln.ruleFile(0)); diff != "" {
+		t.Errorf("compiled again (-first +again):\n%s", diff)
+	}
+	if diff := cmp.Diff(recordingRules(full.RuleFiles[0], nil), ln.records[0], cmp.AllowUnexported(recordRule{})); diff != "" {
+		t.Errorf("recording rules (-want +got):\n%s", diff)
+	}
+	ln.compile(0)
+	ln.done(0, rendered[0].files[0], false)
+	if diff := cmp.Diff(full.RuleFiles[0], out.RuleFiles[0]); diff != "" {
+		t.Errorf("the groups of a file with a problem (-want +kept):\n%s", diff)
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
@@ -37,8 +38,11 @@ type renderedTarget struct {
 
 // renderTargets renders the targets named, in order, each reading its
 // files back on all cores; a target that can is spared the loader for the
-// files cache knows (see target.CachedReader).
-func renderTargets(names []string, in target.Input, cache *readcache.Cache) []renderedTarget {
+// files cache knows (see target.CachedReader). A target that renders its
+// files one by one (see target.OneByOne) has each read back as soon as it
+// is rendered; with ln, the prometheus target's rule files are compiled
+// just before and dropped after (see lean).
+func renderTargets(names []string, in target.Input, cache *readcache.Cache, ln *lean) []renderedTarget {
 	out := make([]renderedTarget, len(names))
 	for k, name := range names {
 		t, ok := target.Lookup(name)
@@ -47,17 +51,127 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache) []re
 		}
 		r := &out[k]
 		r.name = name
-		if r.files, r.err = t.Files(in); r.err != nil {
-			return out[:k+1]
-		}
-		r.problems = make([][]error, len(r.files))
 		readBack := t.ReadBack
 		if cr, ok := t.(target.CachedReader); ok && cache != nil {
 			readBack = func(f target.File) []error { return cr.ReadBackCached(f, cache) }
 		}
-		par.Each(len(r.files), func(i int) { r.problems[i] = readBack(r.files[i]) })
+		ob, ok := t.(target.OneByOne)
+		if !ok {
+			if r.files, r.err = t.Files(in); r.err != nil {
+				return out[:k+1]
+			}
+			r.problems = make([][]error, len(r.files))
+			par.Each(len(r.files), func(i int) { r.problems[i] = readBack(r.files[i]) })
+			continue
+		}
+		fileLn := ln
+		if name != target.Prometheus {
+			fileLn = nil
+		}
+		n := ob.NumFiles(in)
+		r.files = make([]target.File, n)
+		r.problems = make([][]error, n)
+		errs := make([]error, n)
+		par.Each(n, func(i int) {
+			fileLn.compile(i)
+			f, err := ob.File(in, i)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			r.problems[i] = readBack(f)
+			r.files[i] = fileLn.done(i, f, len(r.problems[i]) == 0)
+		})
+		for _, err := range errs {
+			if err != nil {
+				r.files, r.problems, r.err = nil, nil, err
+				return out[:k+1]
+			}
+		}
 	}
 	return out
+}
+
+// lean is a compile for a caller that needs only the rendered files (see
+// CompileOptions.FilesOnly), for the prometheus target alone, whose file i
+// is the rule file of service i: each service's rules are compiled just
+// before its file is rendered (the Output starts as compile.Outline), and
+// dropped once the file reads back without a problem, keeping only its
+// recording rules' names and labels for duplicateRecordsOf; with a
+// Writer, a file to write that reads back clean is staged in it, and its
+// bytes dropped too. A thousand services' rules are as large as their
+// files: compiled all at once, and held with every file while the loader
+// ran on every core, they set the compile's peak memory. A nil *lean
+// compiles nothing and drops nothing.
+type lean struct {
+	p       *model.Project
+	out     *compile.Output
+	w       *Writer
+	records [][]recordRule // by service
+
+	mu    sync.Mutex
+	names map[string]string // record names, interned
+}
+
+func newLean(p *model.Project, out *compile.Output, w *Writer) *lean {
+	return &lean{p: p, out: out, w: w, records: make([][]recordRule, len(out.RuleFiles)), names: map[string]string{}}
+}
+
+// compile compiles the rules of file i, when it is a service's rule file.
+func (ln *lean) compile(i int) {
+	if ln == nil || i >= len(ln.out.RuleFiles) {
+		return
+	}
+	ln.out.RuleFiles[i] = compile.Service(ln.p.Services[i])
+}
+
+// done is called with file i, f, once it has been read back, and returns
+// what to keep of it. It keeps the recording rules of a service's rule
+// file, and drops its groups when it read back clean: a file with a
+// problem keeps them, to place the problem at the spec. A clean file that
+// a compile of a subset writes too (a rule file, see Build.Outputs) is
+// staged in the Writer, if any, and kept without its bytes.
+func (ln *lean) done(i int, f target.File, clean bool) target.File {
+	if ln == nil {
+		return f
+	}
+	if i < len(ln.out.RuleFiles) {
+		rf := &ln.out.RuleFiles[i]
+		ln.records[i] = recordingRules(*rf, ln.intern)
+		if clean {
+			rf.Groups = nil
+		}
+	}
+	if clean && f.OneSpec && ln.w != nil {
+		ln.w.stage(File{f.Name, f.Data})
+		f.Data = nil
+	}
+	return f
+}
+
+func (ln *lean) intern(s string) string {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	if v, ok := ln.names[s]; ok {
+		return v
+	}
+	ln.names[s] = s
+	return s
+}
+
+// ruleFile is service i's rule file with its groups: compiled again when
+// they were dropped (compile.Service is a pure function of the service).
+func (ln *lean) ruleFile(i int) compile.RuleFile {
+	if rf := ln.out.RuleFiles[i]; rf.Groups != nil {
+		return rf
+	}
+	return compile.Service(ln.p.Services[i])
+}
+
+// duplicateRecords is the lint/duplicate-record check on the recording
+// rules kept.
+func (ln *lean) duplicateRecords() diag.List {
+	return duplicateRecordsOf(ln.p, ln.records, ln.ruleFile)
 }
 
 // placer turns read-back problems into diagnostics at the spec: a rule's

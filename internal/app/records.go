@@ -15,6 +15,53 @@ import (
 // it. Two rules conflict when they record the same name and no label set
 // by both tells their series apart: they would overwrite each other.
 func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
+	recs := make([][]recordRule, len(out.RuleFiles))
+	for i, rf := range out.RuleFiles {
+		recs[i] = recordingRules(rf, nil)
+	}
+	return duplicateRecordsOf(p, recs, func(i int) compile.RuleFile { return out.RuleFiles[i] })
+}
+
+// recordRule is a recording rule of a rule file: its name, its labels and
+// its place (group and rule, from 0).
+type recordRule struct {
+	name        string
+	labels      []compile.Label
+	group, rule int32
+}
+
+// recordingRules lists the recording rules of rf, in order. A rule whose
+// labels equal the rule's before shares that rule's slice, and intern,
+// when set, gives each name one string for every rule file: what
+// duplicateRecordsOf needs of a thousand services' rules, without their
+// expressions.
+func recordingRules(rf compile.RuleFile, intern func(string) string) []recordRule {
+	var recs []recordRule
+	var last []compile.Label
+	for g, grp := range rf.Groups {
+		for j, r := range grp.Rules {
+			if r.Record == "" {
+				continue
+			}
+			ls := r.Labels
+			if slices.Equal(ls, last) {
+				ls = last
+			}
+			last = ls
+			name := r.Record
+			if intern != nil {
+				name = intern(name)
+			}
+			recs = append(recs, recordRule{name, ls, int32(g), int32(j)})
+		}
+	}
+	return recs
+}
+
+// duplicateRecordsOf is duplicateRecords on recs[i], the recording rules
+// of service i's rule file, which ruleFile returns whole: only the rule
+// files of rules that clash are asked for, to place them.
+func duplicateRecordsOf(p *model.Project, recs [][]recordRule, ruleFile func(i int) compile.RuleFile) diag.List {
 	// The rules are taken one record name at a time, each name's index
 	// dropped before the next is built: an index of every name at once
 	// holds a map entry per rule and label (5 MB for a thousand SLOs),
@@ -23,37 +70,38 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 	byName := map[string][]ruleRef{}
 	var names []string
 	for i := range p.Services {
-		if i >= len(out.RuleFiles) {
+		if i >= len(recs) {
 			break
 		}
-		for g, grp := range out.RuleFiles[i].Groups {
-			for j, r := range grp.Rules {
-				if r.Record == "" {
-					continue
-				}
-				refs, ok := byName[r.Record]
-				if !ok {
-					names = append(names, r.Record)
-				}
-				byName[r.Record] = append(refs, ruleRef{int32(i), int32(g), int32(j)})
+		for k, r := range recs[i] {
+			refs, ok := byName[r.name]
+			if !ok {
+				names = append(names, r.name)
 			}
+			byName[r.name] = append(refs, ruleRef{int32(i), int32(k)})
 		}
 	}
-	owners := map[int32]map[ruleAt]ruleOwner{} // by service, of the services in a clash
+	type owned struct {
+		rf compile.RuleFile
+		at map[ruleAt]ruleOwner
+	}
+	owners := map[int32]owned{} // by service, of the services in a clash
 	owner := func(ref ruleRef) (ruleOwner, *model.Service) {
-		s, rf := p.Services[ref.service], out.RuleFiles[ref.service]
-		at, ok := owners[ref.service]
+		s := p.Services[ref.service]
+		o, ok := owners[ref.service]
 		if !ok {
-			at = ruleOwners(s, rf)
-			owners[ref.service] = at
+			o.rf = ruleFile(int(ref.service))
+			o.at = ruleOwners(s, o.rf)
+			owners[ref.service] = o
 		}
-		return at[ruleAt{rf.Groups[ref.group].Name, int(ref.rule) + 1}], s
+		r := recs[ref.service][ref.record]
+		return o.at[ruleAt{o.rf.Groups[r.group].Name, int(r.rule) + 1}], s
 	}
 	var diags diag.List
 	for _, name := range names {
 		ws := &recordWriters{byLabel: map[string]map[string][]int{}, lacking: map[string][]int{}}
 		for _, ref := range byName[name] {
-			w := recordWriter{labels: out.RuleFiles[ref.service].Groups[ref.group].Rules[ref.rule].Labels, ref: ref}
+			w := recordWriter{labels: recs[ref.service][ref.record].labels, ref: ref}
 			if first := ws.firstClash(w.labels); first != nil {
 				own, s := owner(ref)
 				firstOwn, firstService := owner(first.ref)
@@ -65,9 +113,9 @@ func duplicateRecords(p *model.Project, out *compile.Output) diag.List {
 	return diags
 }
 
-// ruleRef is a rule of the compiled output: the rule (from 0) of the group
-// (from 0) of the rule file of the service (from 0).
-type ruleRef struct{ service, group, rule int32 }
+// ruleRef is a recording rule: the rule (from 0) of the recording rules
+// of the rule file of the service (from 0).
+type ruleRef struct{ service, record int32 }
 
 // recordWriter is a recording rule's labels and where it is.
 type recordWriter struct {

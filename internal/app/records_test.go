@@ -33,13 +33,13 @@ func TestRecordWritersFindTheFirstClash(t *testing.T) {
 			}
 			got := -1
 			if w := ws.firstClash(ls); w != nil {
-				got = int(w.ref.rule)
+				got = int(w.ref.record)
 			}
 			if got != want {
 				t.Fatalf("round %d, rule %d %v: first clash %d, want %d", round, i, ls, got, want)
 			}
 			w := recordWriter{labels: ls}
-			w.ref.rule = int32(i)
+			w.ref.record = int32(i)
 			all = append(all, w)
 			ws.add(w)
 		}

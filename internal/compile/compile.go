@@ -18,10 +18,22 @@ import (
 //
 // The services are compiled on all cores: Service only reads its service.
 func Project(p *model.Project) *Output {
+	out := Outline(p)
+	par.Each(len(p.Services), func(i int) { out.RuleFiles[i] = Service(p.Services[i]) })
+	return out
+}
+
+// Outline is Project without the services' rules: every rule file with
+// its name and source and no groups, and the routing. It is for a caller
+// that compiles each service with Service when it needs its rules, and
+// drops them after, rather than hold every service's rules at once.
+func Outline(p *model.Project) *Output {
 	out := &Output{}
 	if len(p.Services) > 0 {
 		out.RuleFiles = make([]RuleFile, len(p.Services))
-		par.Each(len(p.Services), func(i int) { out.RuleFiles[i] = Service(p.Services[i]) })
+		for i, s := range p.Services {
+			out.RuleFiles[i] = ruleFileOf(s)
+		}
 	}
 	if p.Routing != nil {
 		out.Alertmanager = Routing(p.Routing, p.Services)
@@ -29,10 +41,15 @@ func Project(p *model.Project) *Output {
 	return out
 }
 
+// ruleFileOf is s's rule file without its groups.
+func ruleFileOf(s *model.Service) RuleFile {
+	return RuleFile{Name: "rules/" + s.Name + ".yml", Source: s.Source}
+}
+
 // Service compiles one service into its rule file: a group per SLO, then a
 // group for its threshold alerts.
 func Service(s *model.Service) RuleFile {
-	f := RuleFile{Name: "rules/" + s.Name + ".yml", Source: s.Source}
+	f := ruleFileOf(s)
 	for _, slo := range s.SLOs {
 		f.Groups = append(f.Groups, sloGroup(s, slo))
 	}

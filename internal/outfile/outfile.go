@@ -16,6 +16,11 @@
 //
 // Files whose bytes are already at their destination are left alone,
 // keeping their modification time, and reported as unchanged.
+//
+// A Stager is a Commit whose files are handed over one at a time as they
+// are made, each compared and written to its temporary file at once, so
+// that their bytes need not all be held until the last one is made; the
+// renames, removals and roll-back are Commit's.
 package outfile
 
 import (
@@ -141,6 +146,225 @@ func Commit(files []File, stale []string) (Result, error) {
 	return res, nil
 }
 
+// Stager is a Commit whose files come one at a time, from any goroutine,
+// as they are made (Stage), so that a caller need not hold every file's
+// bytes until the last one is ready: each is compared with what its
+// destination holds and, when it differs, written to its temporary file at
+// once, creating the folders it needs. Commit then does the rest, as the
+// package's Commit does: the renames in order, the removals, and on any
+// failure the roll-back, which removes every temporary file and folder the
+// Stager made too. Abort removes them when the files are not to be written
+// after all. A Stager is for one Commit or Abort; the zero value is ready.
+type Stager struct {
+	mu     sync.Mutex
+	staged map[string]*staged // by path
+	temps  map[string]bool    // the temporary files written
+	dirs   []string           // folders created, outermost first
+	ready  map[string]bool    // folders that exist now
+	done   bool               // Commit or Abort began: Stage takes no more
+	// inflight are the Stages under way, which an Abort waits for.
+	inflight sync.WaitGroup
+	// committed is set once Commit has run: Abort then does nothing;
+	// aborted once Abort has: Commit then writes nothing.
+	committed, aborted bool
+}
+
+// staged is a file Stage took: its change, with its temporary file when
+// it differs from its destination, and what went wrong.
+type staged struct {
+	c         *change
+	unchanged bool
+	err       error
+}
+
+// Stage takes f: when its destination does not hold f.Data, the bytes go
+// to a temporary file in the destination's folder. f.Data is not kept.
+// An error (a folder where the file must go, a file that cannot be
+// created) is returned, and returned again by Commit.
+func (s *Stager) Stage(f File) error {
+	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		return errors.New("outfile: a file staged after Commit or Abort")
+	}
+	s.inflight.Add(1) // Abort waits for it
+	s.mu.Unlock()
+	defer s.inflight.Done()
+	c := &change{path: f.Path, data: f.Data, mode: 0o644}
+	same, err := c.readOldUnlessSame()
+	if err == nil && !same {
+		dir := filepath.Dir(c.path)
+		if err = s.mkdirs(dir); err == nil {
+			c.tmp, err = writeTemp(dir, c.data, c.mode)
+		}
+	}
+	c.data = nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		// Aborted meanwhile (an interrupt): leave nothing behind.
+		if c.tmp != "" {
+			os.Remove(c.tmp)
+		}
+		return errors.New("outfile: a file staged after Commit or Abort")
+	}
+	if s.staged == nil {
+		s.staged, s.temps = map[string]*staged{}, map[string]bool{}
+	}
+	if old := s.staged[f.Path]; old != nil && old.c.tmp != "" {
+		s.dropTemp(old.c) // staged twice: the last one counts
+	}
+	s.staged[f.Path] = &staged{c: c, unchanged: same, err: err}
+	if c.tmp != "" {
+		s.temps[c.tmp] = true
+	}
+	return err
+}
+
+// dropTemp removes c's temporary file.
+func (s *Stager) dropTemp(c *change) error {
+	err := os.Remove(c.tmp)
+	delete(s.temps, c.tmp)
+	c.tmp = ""
+	return err
+}
+
+// mkdirs creates dir and its missing parents, once for all the files
+// staged in it.
+func (s *Stager) mkdirs(dir string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return errors.New("outfile: a file staged after Commit or Abort")
+	}
+	if s.ready[dir] {
+		return nil
+	}
+	t := &tx{}
+	err := t.mkdirs(dir)
+	s.dirs = append(s.dirs, t.dirs...)
+	if err != nil {
+		return err
+	}
+	if s.ready == nil {
+		s.ready = map[string]bool{}
+	}
+	s.ready[dir] = true
+	return nil
+}
+
+// Temporary reports whether path is a temporary file the Stager wrote:
+// one that a caller listing stale files in a destination folder must
+// leave alone.
+func (s *Stager) Temporary(path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.temps[path]
+}
+
+// Commit writes files, staging those not staged yet (on all cores), and
+// then removes the files in stale, all or nothing (see the package
+// comment): on error, whatever the Stager made is removed too, and the
+// Result is empty. A staged file that is not in files is not written.
+func (s *Stager) Commit(files []File, stale []string) (Result, error) {
+	var todo []File
+	s.mu.Lock()
+	for _, f := range files {
+		if s.staged[f.Path] == nil {
+			todo = append(todo, f)
+		}
+	}
+	s.mu.Unlock()
+	par.Each(len(todo), func(i int) { s.Stage(todo[i]) })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aborted {
+		return Result{}, errors.New("outfile: Commit after Abort")
+	}
+	s.done = true
+	defer func() { s.committed = true }()
+	fail := func(err error) (Result, error) {
+		if rerr := s.abort(); rerr != nil {
+			return Result{}, fmt.Errorf("%w; %w: %v", err, ErrPartial, rerr)
+		}
+		return Result{}, err
+	}
+	var res Result
+	var writes, removes []*change
+	want := map[string]bool{}
+	for _, f := range files {
+		st := s.staged[f.Path]
+		want[f.Path] = true
+		switch {
+		case st.err != nil:
+			return fail(st.err)
+		case st.unchanged:
+			res.Unchanged = append(res.Unchanged, f.Path)
+		default:
+			writes = append(writes, st.c)
+		}
+	}
+	for path, st := range s.staged {
+		if !want[path] && st.c.tmp != "" {
+			s.dropTemp(st.c)
+		}
+	}
+	for _, path := range stale {
+		c := &change{path: path}
+		if err := c.readOld(); err != nil {
+			return fail(err)
+		}
+		if c.existed {
+			removes = append(removes, c)
+		}
+	}
+	t := &tx{writes: writes, removes: removes, dirs: s.dirs}
+	if err := t.run(); err != nil {
+		if rerr := t.rollback(); rerr != nil {
+			return Result{}, fmt.Errorf("%w; %w: %v", err, ErrPartial, rerr)
+		}
+		return Result{}, err
+	}
+	for _, c := range writes {
+		res.Written = append(res.Written, c.path)
+	}
+	for _, c := range removes {
+		res.Removed = append(res.Removed, c.path)
+	}
+	return res, nil
+}
+
+// Abort removes every temporary file and folder the Stager made; later
+// Stages, and ones under way, leave nothing behind. It may be called from
+// any goroutine (an interrupt's); after Commit it does nothing.
+func (s *Stager) Abort() error {
+	s.mu.Lock()
+	s.done = true
+	s.mu.Unlock()
+	s.inflight.Wait() // each removes what it made, seeing done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed {
+		return nil
+	}
+	s.aborted = true
+	return s.abort()
+}
+
+func (s *Stager) abort() error {
+	var errs []error
+	for _, st := range s.staged {
+		if st.c.tmp != "" {
+			errs = append(errs, s.dropTemp(st.c))
+		}
+	}
+	for i := len(s.dirs) - 1; i >= 0; i-- {
+		errs = append(errs, os.Remove(s.dirs[i]))
+	}
+	s.dirs = nil
+	return errors.Join(errs...)
+}
+
 // readOldUnlessSame is readOld for a file to write, which keeps what it
 // reads only when the file differs from c.data: a file already as wanted
 // is compared a piece at a time, without holding its contents, and
@@ -238,10 +462,11 @@ type tx struct {
 }
 
 func (t *tx) run() error {
+	// A change a Stager staged has its folder and temporary file already.
 	ready := map[string]bool{} // folders that exist now
 	for _, c := range t.writes {
 		dir := filepath.Dir(c.path)
-		if ready[dir] {
+		if ready[dir] || c.tmp != "" {
 			continue
 		}
 		if err := t.mkdirs(dir); err != nil {
@@ -253,8 +478,9 @@ func (t *tx) run() error {
 	// input order wins, and the roll-back removes every one written.
 	errs := make([]error, len(t.writes))
 	par.Each(len(t.writes), func(i int) {
-		c := t.writes[i]
-		c.tmp, errs[i] = writeTemp(filepath.Dir(c.path), c.data, c.mode)
+		if c := t.writes[i]; c.tmp == "" {
+			c.tmp, errs[i] = writeTemp(filepath.Dir(c.path), c.data, c.mode)
+		}
 	})
 	for _, err := range errs {
 		if err != nil {

@@ -295,3 +295,184 @@ func TestSameContent(t *testing.T) {
 		t.Error("a missing file compares without an error")
 	}
 }
+
+// TestStagerWritesAsItGoes: Stage writes a file that differs from its
+// destination to a temporary file at once, creating its folder, and
+// writes nothing for one already in place; Commit, given the staged files
+// without their bytes and the others with theirs, reports them in its
+// order as Commit does, keeps a replaced file's mode and leaves no
+// temporary file.
+func TestStagerWritesAsItGoes(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	write(t, at("rules/same.yml"), "same\n")
+	write(t, at("rules/old.yml"), "old\n")
+	write(t, at("rules/gone.yml"), "gone\n")
+	os.Chmod(at("rules/old.yml"), 0o600)
+	var s Stager
+	for _, f := range []File{
+		{at("rules/same.yml"), []byte("same\n")},
+		{at("rules/old.yml"), []byte("changed\n")},
+		{at("new/a.yml"), []byte("a\n")},
+	} {
+		if err := s.Stage(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var temps []string
+	for name := range snapshot(t, dir) {
+		if strings.Contains(name, ".slo-") {
+			temps = append(temps, name)
+			if !s.Temporary(at(name)) {
+				t.Errorf("%s: not one of the Stager's temporary files", name)
+			}
+		}
+	}
+	if len(temps) != 2 {
+		t.Errorf("temporary files %v, want one for rules/old.yml and one for new/a.yml", temps)
+	}
+	if s.Temporary(at("rules/old.yml")) {
+		t.Error("a destination is taken for a temporary file")
+	}
+	res, err := s.Commit([]File{
+		{Path: at("rules/same.yml")},
+		{Path: at("overlays/o.json"), Data: []byte("{}\n")},
+		{Path: at("rules/old.yml")},
+		{Path: at("new/a.yml")},
+	}, []string{at("rules/gone.yml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Result{
+		Written:   []string{at("overlays/o.json"), at("rules/old.yml"), at("new/a.yml")},
+		Unchanged: []string{at("rules/same.yml")},
+		Removed:   []string{at("rules/gone.yml")},
+	}
+	if diff := cmp.Diff(want, res); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	for name, content := range map[string]string{"rules/same.yml": "same\n", "rules/old.yml": "changed\n", "new/a.yml": "a\n", "overlays/o.json": "{}\n"} {
+		if b, err := os.ReadFile(at(name)); err != nil || string(b) != content {
+			t.Errorf("%s = %q, %v; want %q", name, b, err, content)
+		}
+	}
+	if st, _ := os.Stat(at("rules/old.yml")); st.Mode().Perm() != 0o600 {
+		t.Errorf("a replaced file lost its mode: %v", st.Mode())
+	}
+	got := snapshot(t, dir)
+	for name := range got {
+		if strings.Contains(name, ".slo-") {
+			t.Errorf("temporary file left behind: %s", name)
+		}
+	}
+	if _, ok := got["rules/gone.yml"]; ok {
+		t.Errorf("stale file still there")
+	}
+}
+
+// TestStagerAllOrNothing: whatever a Stager staged, in new folders or old
+// ones, is gone after Abort, after a Commit that finds a problem with a
+// file staged or not, and after a Commit whose rename fails: the folder is
+// as it was.
+func TestStagerAllOrNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		commit  []string // besides the staged files, with their bytes
+		abort   bool
+		rename  int // fail the nth rename
+		wantErr string
+	}{
+		{name: "abort", abort: true},
+		{name: "folder in the way of a file not staged", commit: []string{"alertmanager/alertmanager.yml"}, wantErr: "a folder stands where the file must go"},
+		{name: "second rename fails", rename: 2, wantErr: "injected"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			at := func(name string) string { return filepath.Join(dir, name) }
+			write(t, at("rules/old.yml"), "old\n")
+			os.MkdirAll(at("alertmanager/alertmanager.yml"), 0o755)
+			before := snapshot(t, dir)
+			var s Stager
+			staged := []string{"rules/old.yml", "rules/new.yml", "deep/new/folder/x.yml"}
+			for _, name := range staged {
+				if err := s.Stage(File{at(name), []byte("new " + name + "\n")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.abort {
+				if err := s.Abort(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				if tc.rename > 0 {
+					f := failNth(tc.rename, func(string) error { return nil })
+					defer InjectFaults(func(o, n string) error {
+						if err := f(n); err != nil {
+							return err
+						}
+						return os.Rename(o, n)
+					}, nil)()
+				}
+				var files []File
+				for _, name := range staged {
+					files = append(files, File{Path: at(name)})
+				}
+				for _, name := range tc.commit {
+					files = append(files, File{at(name), []byte("new " + name + "\n")})
+				}
+				res, err := s.Commit(files, nil)
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one with %q", err, tc.wantErr)
+				}
+				if diff := cmp.Diff(Result{}, res); diff != "" {
+					t.Errorf("result of a failed commit (-want +got):\n%s", diff)
+				}
+			}
+			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+				t.Errorf("the folder changed (-before +after):\n%s", diff)
+			}
+			if err := s.Stage(File{at("late.yml"), []byte("late\n")}); err == nil {
+				t.Error("a Stage after the end is taken")
+			}
+			if _, err := os.Stat(at("late.yml")); err == nil {
+				t.Error("a Stage after the end wrote its file")
+			}
+		})
+	}
+}
+
+// TestStagerAbortAndCommitExclude: an Abort (an interrupt's) after Commit
+// leaves the written files alone, and a Commit after Abort writes nothing.
+func TestStagerAbortAndCommitExclude(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	var s Stager
+	if err := s.Stage(File{at("rules/a.yml"), []byte("a\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit([]File{{Path: at("rules/a.yml")}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(at("rules/a.yml")); err != nil || string(b) != "a\n" {
+		t.Errorf("after Commit then Abort: rules/a.yml = %q, %v", b, err)
+	}
+
+	dir = t.TempDir()
+	before := snapshot(t, dir)
+	var s2 Stager
+	if err := s2.Stage(File{at("x/b.yml"), []byte("b\n")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Commit([]File{{Path: at("x/b.yml")}, {at("x/c.yml"), []byte("c\n")}}, nil); err == nil {
+		t.Error("a Commit after Abort succeeded")
+	}
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+		t.Errorf("a Commit after Abort wrote (-before +after):\n%s", diff)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"maps"
 
 	"github.com/slo-compiler/slo/internal/compile"
-	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/render"
 )
@@ -23,28 +22,33 @@ func (prometheus) Dirs() []string { return []string{"rules", "alertmanager"} }
 
 // Files renders the rule files on all cores, in input order, then the
 // Alertmanager config, if any.
-func (prometheus) Files(in Input) ([]File, error) {
+func (p prometheus) Files(in Input) ([]File, error) { return filesOf(p, in) }
+
+// NumFiles is a rule file per service, and the Alertmanager config when
+// there is one.
+func (prometheus) NumFiles(in Input) int {
+	n := len(in.Output.RuleFiles)
+	if in.Output.Alertmanager != nil {
+		n++
+	}
+	return n
+}
+
+// File renders the rule file of service i, or the Alertmanager config
+// after the last service.
+func (prometheus) File(in Input, i int) (File, error) {
 	out := in.Output
-	files := make([]File, len(out.RuleFiles))
-	errs := make([]error, len(out.RuleFiles))
-	par.Each(len(out.RuleFiles), func(i int) {
+	if i < len(out.RuleFiles) {
 		rf := &out.RuleFiles[i]
 		data, err := render.RuleFile(*rf)
-		files[i], errs[i] = File{Name: rf.Name, Data: data, Source: rf.Source, OneSpec: true, Rules: []*compile.RuleFile{rf}}, err
-	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
+		return File{Name: rf.Name, Data: data, Source: rf.Source, OneSpec: true, Rules: []*compile.RuleFile{rf}}, err
 	}
-	if am := out.Alertmanager; am != nil {
-		data, err := render.Alertmanager(am)
-		if err != nil {
-			return nil, promx.RedactError(am.Base, err)
-		}
-		files = append(files, File{Name: am.Name, Data: data, Alertmanager: am})
+	am := out.Alertmanager
+	data, err := render.Alertmanager(am)
+	if err != nil {
+		return File{}, promx.RedactError(am.Base, err)
 	}
-	return files, nil
+	return File{Name: am.Name, Data: data, Alertmanager: am}, nil
 }
 
 // ReadBack reads a rule file with Prometheus's rule loader and compares

@@ -26,6 +26,7 @@ import (
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/par"
 	"github.com/slo-compiler/slo/internal/spec"
 )
 
@@ -69,6 +70,34 @@ type Target interface {
 	// ReadBack reads a file Files made with the target system's own
 	// loader and returns what it refuses.
 	ReadBack(f File) []error
+}
+
+// OneByOne is a target that renders its files one at a time, each on its
+// own: a caller can read a file back as soon as it is rendered and drop
+// what it no longer needs, rather than hold every file's bytes and every
+// compiled rule file at once. Each compiled rule file is held by at most
+// one of its files.
+type OneByOne interface {
+	Target
+	// NumFiles is how many files Files renders for in.
+	NumFiles(in Input) int
+	// File renders file i (from 0) of the ones Files renders, in order.
+	File(in Input, i int) (File, error)
+}
+
+// filesOf is Files of a OneByOne target: every file rendered on all cores,
+// in order; the first error in that order wins.
+func filesOf(t OneByOne, in Input) ([]File, error) {
+	n := t.NumFiles(in)
+	files := make([]File, n)
+	errs := make([]error, n)
+	par.Each(n, func(i int) { files[i], errs[i] = t.File(in, i) })
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
 }
 
 var registry = map[string]Target{}
