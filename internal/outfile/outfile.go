@@ -164,9 +164,8 @@ type Stager struct {
 	done   bool               // Commit or Abort began: Stage takes no more
 	// inflight are the Stages under way, which an Abort waits for.
 	inflight sync.WaitGroup
-	// committed is set once Commit has run: Abort then does nothing;
-	// aborted once Abort has: Commit then writes nothing.
-	committed, aborted bool
+	// committed is set once Commit has run: Abort then does nothing.
+	committed bool
 }
 
 // staged is a file Stage took: its change, with its temporary file when
@@ -278,7 +277,10 @@ func (s *Stager) Commit(files []File, stale []string) (Result, error) {
 	par.Each(len(todo), func(i int) { s.Stage(todo[i]) })
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.aborted {
+	if s.done {
+		// An Abort began, maybe while the Stages above ran (it sets done
+		// at once, then waits for them): it removes what was staged, and
+		// a staged file may be missing. Or this is a second Commit.
 		return Result{}, errors.New("outfile: Commit after Abort")
 	}
 	s.done = true
@@ -347,7 +349,6 @@ func (s *Stager) Abort() error {
 	if s.committed {
 		return nil
 	}
-	s.aborted = true
 	return s.abort()
 }
 

@@ -475,4 +475,26 @@ func TestStagerAbortAndCommitExclude(t *testing.T) {
 	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
 		t.Errorf("a Commit after Abort wrote (-before +after):\n%s", diff)
 	}
+
+	// An Abort that has begun (an interrupt's: done is set, and it waits
+	// for the Stages under way) while Commit stages the files not staged
+	// yet: Commit writes nothing, and the Abort removes what was staged.
+	dir = t.TempDir()
+	before = snapshot(t, dir)
+	var s3 Stager
+	if err := s3.Stage(File{at("y/d.yml"), []byte("d\n")}); err != nil {
+		t.Fatal(err)
+	}
+	s3.mu.Lock()
+	s3.done = true // Abort's first step
+	s3.mu.Unlock()
+	if _, err := s3.Commit([]File{{Path: at("y/d.yml")}, {at("y/e.yml"), []byte("e\n")}}, nil); err == nil {
+		t.Error("a Commit during an Abort succeeded")
+	}
+	if err := s3.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+		t.Errorf("a Commit during an Abort wrote (-before +after):\n%s", diff)
+	}
 }
