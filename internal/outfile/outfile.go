@@ -99,7 +99,7 @@ func Write(files []File) (written []string, err error) {
 // (see the package comment). On error the Result is empty.
 func Commit(files []File, stale []string) (Result, error) {
 	var res Result
-	var writes, removes []*change
+	var writes []*change
 	// The files are read on all cores; the first error in input order wins.
 	// The contents of a file already as wanted are dropped as soon as they
 	// are compared: only a file to replace needs them, for the roll-back.
@@ -121,16 +121,27 @@ func Commit(files []File, stale []string) (Result, error) {
 		}
 		writes = append(writes, c)
 	}
+	return apply(res, writes, stale, nil, func(err error) (Result, error) { return Result{}, err })
+}
+
+// apply is the end of a Commit, its or a Stager's, once the files to
+// write are known (writes; res holds the unchanged ones): it reads the
+// files in stale, then renames the writes into place and removes the
+// stale files (see tx), rolling back on failure. dirs are the folders
+// created already, which a roll-back removes too. When a stale file
+// cannot be read, before anything is renamed, the result is fail's.
+func apply(res Result, writes []*change, stale, dirs []string, fail func(error) (Result, error)) (Result, error) {
+	var removes []*change
 	for _, path := range stale {
 		c := &change{path: path}
 		if err := c.readOld(); err != nil {
-			return Result{}, err
+			return fail(err)
 		}
 		if c.existed {
 			removes = append(removes, c)
 		}
 	}
-	t := &tx{writes: writes, removes: removes}
+	t := &tx{writes: writes, removes: removes, dirs: dirs}
 	if err := t.run(); err != nil {
 		if rerr := t.rollback(); rerr != nil {
 			return Result{}, fmt.Errorf("%w; %w: %v", err, ErrPartial, rerr)
@@ -292,7 +303,7 @@ func (s *Stager) Commit(files []File, stale []string) (Result, error) {
 		return Result{}, err
 	}
 	var res Result
-	var writes, removes []*change
+	var writes []*change
 	want := map[string]bool{}
 	for _, f := range files {
 		st := s.staged[f.Path]
@@ -311,29 +322,7 @@ func (s *Stager) Commit(files []File, stale []string) (Result, error) {
 			s.dropTemp(st.c)
 		}
 	}
-	for _, path := range stale {
-		c := &change{path: path}
-		if err := c.readOld(); err != nil {
-			return fail(err)
-		}
-		if c.existed {
-			removes = append(removes, c)
-		}
-	}
-	t := &tx{writes: writes, removes: removes, dirs: s.dirs}
-	if err := t.run(); err != nil {
-		if rerr := t.rollback(); rerr != nil {
-			return Result{}, fmt.Errorf("%w; %w: %v", err, ErrPartial, rerr)
-		}
-		return Result{}, err
-	}
-	for _, c := range writes {
-		res.Written = append(res.Written, c.path)
-	}
-	for _, c := range removes {
-		res.Removed = append(res.Removed, c.path)
-	}
-	return res, nil
+	return apply(res, writes, stale, s.dirs, fail)
 }
 
 // Abort removes every temporary file and folder the Stager made; later
