@@ -335,7 +335,7 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 // compile stages its files while it still reads them back, and an
 // interrupt then must leave the output folder as it was, as a failed
 // compile does. Once w has committed, an interrupt only exits.
-func abortOnInterrupt(w *app.Writer, stderr io.Writer) (stop func()) {
+func abortOnInterrupt(w interface{ Abort() error }, stderr io.Writer) (stop func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
