@@ -280,8 +280,8 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	}
 	b, diags, err := app.CompileWith(c.Args().Slice(), opts)
 	if opts.Writer != nil && (err != nil || b == nil) {
-		if aerr := opts.Writer.Abort(); aerr != nil && err == nil {
-			err = fmt.Errorf("removing the files staged: %w", aerr)
+		if aerr := opts.Writer.Abort(); aerr != nil {
+			err = errors.Join(err, fmt.Errorf("removing the files staged: %w", aerr))
 		}
 	}
 	if werr := diag.Write(stderr, c.String("format"), diags); werr != nil {
