@@ -69,24 +69,19 @@ func renderTargets(names []string, in target.Input, cache *readcache.Cache, ln *
 			fileLn = nil
 		}
 		n := ob.NumFiles(in)
-		r.files = make([]target.File, n)
 		r.problems = make([][]error, n)
-		errs := make([]error, n)
-		par.Each(n, func(i int) {
+		r.files, r.err = target.RenderEach(n, func(i int) (target.File, error) {
 			fileLn.compile(i)
 			f, err := ob.File(in, i)
 			if err != nil {
-				errs[i] = err
-				return
+				return f, err
 			}
 			r.problems[i] = readBack(f)
-			r.files[i] = fileLn.done(i, f, len(r.problems[i]) == 0)
+			return fileLn.done(i, f, len(r.problems[i]) == 0), nil
 		})
-		for _, err := range errs {
-			if err != nil {
-				r.files, r.problems, r.err = nil, nil, err
-				return out[:k+1]
-			}
+		if r.err != nil {
+			r.problems = nil
+			return out[:k+1]
 		}
 	}
 	return out

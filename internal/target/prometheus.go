@@ -22,7 +22,9 @@ func (prometheus) Dirs() []string { return []string{"rules", "alertmanager"} }
 
 // Files renders the rule files on all cores, in input order, then the
 // Alertmanager config, if any.
-func (p prometheus) Files(in Input) ([]File, error) { return filesOf(p, in) }
+func (p prometheus) Files(in Input) ([]File, error) {
+	return RenderEach(p.NumFiles(in), func(i int) (File, error) { return p.File(in, i) })
+}
 
 // NumFiles is a rule file per service, and the Alertmanager config when
 // there is one.

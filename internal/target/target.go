@@ -85,13 +85,14 @@ type OneByOne interface {
 	File(in Input, i int) (File, error)
 }
 
-// filesOf is Files of a OneByOne target: every file rendered on all cores,
-// in order; the first error in that order wins.
-func filesOf(t OneByOne, in Input) ([]File, error) {
-	n := t.NumFiles(in)
+// RenderEach returns file(i) for i from 0 to n-1, run on all cores, in
+// order; the first error in that order wins. It is Files of a OneByOne
+// target (file being its File), and what a caller that does more with
+// each file as it is rendered runs.
+func RenderEach(n int, file func(i int) (File, error)) ([]File, error) {
 	files := make([]File, n)
 	errs := make([]error, n)
-	par.Each(n, func(i int) { files[i], errs[i] = t.File(in, i) })
+	par.Each(n, func(i int) { files[i], errs[i] = file(i) })
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
