@@ -17,9 +17,11 @@ import (
 // -short, and skips the tests SIM_RACED lists because unit-race already
 // runs them, the same assertions, under the race detector. So a listed
 // test must be a test of internal/simulate/..., must not be in NORACE
-// (unit-race skips those), and must not read testing.Short(), directly
-// or through a function of its own package: it would then assert more
-// in heavy-sim than in unit-race, and skipping it would lose that.
+// (unit-race skips those), must not read testing.Short(), directly or
+// through functions or methods of its own package however deep: it would
+// then assert more in heavy-sim than in unit-race, and skipping it would
+// lose that; and its file must have no build constraint on the race
+// detector, which could keep it out of unit-race.
 func TestHeavySimSkipsOnlyRacedTests(t *testing.T) {
 	mk, err := os.ReadFile("../../Makefile")
 	if err != nil {
@@ -43,29 +45,36 @@ func TestHeavySimSkipsOnlyRacedTests(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, more...)
-	// Per package folder: the functions that read testing.Short(), and
-	// the functions each test function calls by name.
+	// Per package folder: the functions (and methods, by name) that read
+	// testing.Short(), and the names each one calls; and the files whose
+	// build constraints mention the race detector (a test in one may not
+	// run under unit-race at all).
 	type fn struct {
-		dir   string
-		short bool
-		calls []string
+		dir, file string
+		short     bool
+		calls     []string
 	}
-	funcs := map[string][]fn{} // by name; tests of two packages may share one
-	readsShort := map[string]bool{}
+	funcs := map[string][]*fn{} // by name; tests of two packages may share one
+	raceFiles := map[string]bool{}
 	fset := token.NewFileSet()
 	for _, f := range files {
-		af, err := parser.ParseFile(fset, f, nil, 0)
+		af, err := parser.ParseFile(fset, f, nil, parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := filepath.Dir(f)
+		for _, cg := range af.Comments {
+			for _, c := range cg.List {
+				if c.Pos() < af.Package && strings.HasPrefix(c.Text, "//go:build") && strings.Contains(c.Text, "race") {
+					raceFiles[f] = true
+				}
+			}
+		}
 		for _, d := range af.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil || fd.Body == nil {
+			if !ok || fd.Body == nil {
 				continue
 			}
-			var x fn
-			x.dir = dir
+			x := &fn{dir: filepath.Dir(f), file: f}
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.SelectorExpr:
@@ -73,15 +82,31 @@ func TestHeavySimSkipsOnlyRacedTests(t *testing.T) {
 						x.short = true
 					}
 				case *ast.CallExpr:
-					if id, ok := n.Fun.(*ast.Ident); ok {
-						x.calls = append(x.calls, id.Name)
+					switch f := n.Fun.(type) {
+					case *ast.Ident:
+						x.calls = append(x.calls, f.Name)
+					case *ast.SelectorExpr:
+						x.calls = append(x.calls, f.Sel.Name)
 					}
 				}
 				return true
 			})
 			funcs[fd.Name.Name] = append(funcs[fd.Name.Name], x)
-			if x.short {
-				readsShort[dir+"\x00"+fd.Name.Name] = true
+		}
+	}
+	// A function reads testing.Short() if one it calls, however
+	// indirectly, does (a method by its name alone: erring on "reads").
+	for changed := true; changed; {
+		changed = false
+		for _, defs := range funcs {
+			for _, d := range defs {
+				for _, c := range d.calls {
+					for _, callee := range funcs[c] {
+						if !d.short && callee.short && callee.dir == d.dir {
+							d.short, changed = true, true
+						}
+					}
+				}
 			}
 		}
 	}
@@ -94,12 +119,11 @@ func TestHeavySimSkipsOnlyRacedTests(t *testing.T) {
 			t.Errorf("SIM_RACED names %s, which is in NORACE: unit-race skips it, so heavy-sim must run it", name)
 		}
 		for _, d := range defs {
-			short := d.short
-			for _, c := range d.calls {
-				short = short || readsShort[d.dir+"\x00"+c]
-			}
-			if short {
+			if d.short {
 				t.Errorf("SIM_RACED names %s (%s), which reads testing.Short(): it does more without -short, so heavy-sim must run it", name, d.dir)
+			}
+			if raceFiles[d.file] {
+				t.Errorf("SIM_RACED names %s, whose file %s has a build constraint on the race detector: unit-race may not run it", name, d.file)
 			}
 		}
 	}

@@ -81,6 +81,16 @@ func TestSplitQueriesMatchWhole(t *testing.T) {
 		`g / avg_over_time(g[1d])`,
 		`max_over_time(g[7m:2m])`,
 		`g > 3`,
+		// Offsets, functions of time, and instant selectors whose
+		// lookback reaches back past a part's first step (a_total{k="y"}
+		// has a gap of 100 steps, g a NaN and a stale marker).
+		`a_total offset 17m`,
+		`rate(a_total[10m] offset 1h)`,
+		`time() - timestamp(a_total)`,
+		`minute() + hour() * 60`,
+		`last_over_time(g[3m])`,
+		`absent(a_total{k="y"})`,
+		`count_over_time(a_total[5m:1m] offset 3m)`,
 	} {
 		whole, err := rangeQueriesOn(s.ctx, s.engine, s.view, expr, spans, 1)
 		if err != nil {

@@ -192,7 +192,8 @@ func (l *fastLoader) appendSliced(ts int64) error {
 	}
 	per := max(1, commitSamples/len(l.series))
 	for {
-		// The series with the most samples before end appends per.
+		// end is the time of the series' per-th sample that comes
+		// first: up to it, no series appends more than per.
 		end := ts
 		for _, s := range l.series {
 			if len(s.samples) > per && s.samples[per-1].t < end {

@@ -240,12 +240,13 @@ func (s *Session) Discard(i int) {
 // observable.
 func (s *Session) LoadUntil(ts time.Time) error {
 	var err error
-	if fl, ok := s.suite.(*fastLoader); ok && s.opts.OnDemand {
-		if err := fl.appendSliced(millis(ts.Add(-time.Millisecond))); err != nil {
-			return err
+	if s.opts.OnDemand {
+		before := ts.Add(-time.Millisecond)
+		if fl, ok := s.suite.(*fastLoader); ok {
+			err = fl.appendSliced(millis(before))
+		} else {
+			s.suite.WithSamplesTill(before, func(e error) { err = e })
 		}
-	} else if s.opts.OnDemand {
-		s.suite.WithSamplesTill(ts.Add(-time.Millisecond), func(e error) { err = e })
 		if err != nil {
 			return err
 		}

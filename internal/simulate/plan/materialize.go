@@ -122,3 +122,21 @@ func hasSubquery(e parser.Expr) bool {
 	})
 	return found
 }
+
+// anchoredSubquery reports whether e has a subquery whose span is not
+// relative to the evaluation time (@, start(), end() or a duration
+// expression). ExprReads marks the reads of the selectors inside such a
+// subquery unbounded, but one over no selector (vector(time())[5m:1m]
+// @ start()) reads none, and its value still depends on more than the
+// evaluation time: a range query, whole or split, evaluates start() and
+// end() as its own, not as each step's.
+func anchoredSubquery(e parser.Expr) bool {
+	found := false
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if sq, ok := n.(*parser.SubqueryExpr); ok && (sq.Timestamp != nil || sq.StartOrEnd != 0 || sq.RangeExpr != nil || sq.OriginalOffsetExpr != nil) {
+			found = true
+		}
+		return nil
+	})
+	return found
+}

@@ -424,6 +424,9 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 	for _, r := range rules {
 		n := &Node{Rule: r}
 		n.reads = promx.ExprReads(r.Query, o.Lookback)
+		if anchoredSubquery(r.Query) {
+			n.reads = append(n.reads, promx.Read{Unbounded: true})
+		}
 		if r.Alert {
 			n.outputs = []string{"ALERTS", "ALERTS_FOR_STATE"}
 			if templatesMayQuery(r) {
