@@ -50,7 +50,7 @@ func benchCompileIn(b *testing.B, n int, warm bool, cacheDir string) {
 	}
 	b.ReportAllocs()
 	run := 0
-	cpu := cpuTime(b)
+	cpu := app.CPUTime(b)
 	for b.Loop() {
 		if !warm && cacheDir != "off" {
 			run++
@@ -63,7 +63,7 @@ func benchCompileIn(b *testing.B, n int, warm bool, cacheDir string) {
 	// CPU time counts the work of every core, the garbage collector's
 	// included, and moves less than wall time when other processes share
 	// the machine.
-	b.ReportMetric(float64(cpuTime(b)-cpu)/1e6/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(app.CPUTime(b)-cpu)/1e6/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/SLO")
 }
 
@@ -109,11 +109,11 @@ func BenchmarkReadBack1000SLOs(b *testing.B) {
 	}
 	failed := make([][]error, len(files))
 	b.ReportAllocs()
-	cpu := cpuTime(b)
+	cpu := app.CPUTime(b)
 	for b.Loop() {
 		par.Each(len(files), func(i int) { _, failed[i] = promx.LoadRuleFile(files[i].Data) })
 	}
-	b.ReportMetric(float64(cpuTime(b)-cpu)/1e6/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(app.CPUTime(b)-cpu)/1e6/float64(b.N), "cpu-ms/op")
 	for i, errs := range failed {
 		if len(errs) > 0 {
 			b.Fatalf("%s does not read back: %v", files[i].Name, errs)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package app_test
+package app
 
 import (
 	"syscall"
@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// cpuTime is the user and system CPU time the process has used so far.
-func cpuTime(b *testing.B) time.Duration {
+// CPUTime is the user and system CPU time the process has used so far,
+// for the benchmarks of both test packages (app and app_test).
+func CPUTime(b *testing.B) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)

@@ -1,10 +1,7 @@
-//go:build unix
-
 package app
 
 import (
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -44,7 +41,7 @@ func BenchmarkGeneratedScenario(b *testing.B) {
 			f := benchSpecScenarios(b, build, bs.spec)
 			opts := harness.Options{Parallelism: 1, Keep: func(_ string, s *scenario.Scenario) bool { return s.Name == bs.name }}
 			var total time.Duration
-			cpu0 := processCPU(b)
+			cpu0 := CPUTime(b)
 			for b.Loop() {
 				rs, err := harness.Run([]*scenario.File{f}, opts)
 				if err != nil || len(rs) != 1 {
@@ -55,7 +52,7 @@ func BenchmarkGeneratedScenario(b *testing.B) {
 				}
 				total += rs[0].Duration
 			}
-			cpu := processCPU(b) - cpu0
+			cpu := CPUTime(b) - cpu0
 			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/scenario")
 			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
@@ -78,13 +75,4 @@ func benchSpecScenarios(b *testing.B, build *Build, path string) *scenario.File 
 	}
 	b.Fatalf("no spec %s", path)
 	return nil
-}
-
-// processCPU is the user and system CPU time the process has used so far.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
