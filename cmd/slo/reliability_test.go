@@ -2,50 +2,18 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/slo-compiler/slo/internal/testfs"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/slo-compiler/slo/internal/outfile"
 )
-
-// treeHashes describes every file and folder below dir: a folder as
-// "dir", a file as its mode and the SHA-256 of its bytes. Two equal maps
-// mean the trees are byte-identical, folders that are absent included.
-func treeHashes(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if d.IsDir() {
-			m[filepath.ToSlash(rel)] = "dir"
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		m[filepath.ToSlash(rel)] = fmt.Sprintf("%v %x", info.Mode(), sha256.Sum256(b))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
@@ -570,7 +538,7 @@ slos:
 			if tc.edit != nil {
 				tc.edit(t)
 			}
-			before := treeHashes(t, ".")
+			before := testfs.Tree(t, ".")
 			var ren func(string, string) error
 			var rem func(string) error
 			if tc.rename != "" {
@@ -597,7 +565,7 @@ slos:
 					t.Errorf("the output shows the secret %q", secret)
 				}
 			}
-			after := treeHashes(t, ".")
+			after := testfs.Tree(t, ".")
 			for _, name := range tc.changed {
 				if before[name] == after[name] {
 					t.Errorf("%s did not change", name)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slo-compiler/slo/internal/testfs"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/slo-compiler/slo/internal/compile"
@@ -384,7 +386,7 @@ func TestCompileWriterStages(t *testing.T) {
 	if len(res.Written) != len(full.Files) {
 		t.Errorf("%d written, want %d", len(res.Written), len(full.Files))
 	}
-	if diff := cmp.Diff(treeOf(t, want), treeOf(t, out)); diff != "" {
+	if diff := cmp.Diff(testfs.Tree(t, want), testfs.Tree(t, out)); diff != "" {
 		t.Errorf("output (-kept +staged):\n%s", diff)
 	}
 
@@ -401,43 +403,19 @@ func TestCompileWriterStages(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("keep\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := treeOf(t, out)
+	before := testfs.Tree(t, out)
 	w = NewWriter(out)
 	b, diags, err = CompileWith([]string{"specs"}, CompileOptions{FilesOnly: true, Writer: w})
 	if err != nil || b != nil || !strings.Contains(string(renderDiags(t, diags)), "lint/duplicate-record") {
 		t.Fatalf("compile: build %v, err %v, diags:\n%s", b != nil, err, renderDiags(t, diags))
 	}
-	if len(treeOf(t, out)) == len(before) {
+	if len(testfs.Tree(t, out)) == len(before) {
 		t.Error("nothing staged before the check failed: the case tests nothing")
 	}
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(before, treeOf(t, out)); diff != "" {
+	if diff := cmp.Diff(before, testfs.Tree(t, out)); diff != "" {
 		t.Errorf("after Abort (-before +after):\n%s", diff)
 	}
-}
-
-// treeOf maps every file and folder below dir to its content ("" for a
-// folder).
-func treeOf(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if d.IsDir() {
-			m[rel] = ""
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		m[rel] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }

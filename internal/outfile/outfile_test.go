@@ -2,45 +2,17 @@ package outfile
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/slo-compiler/slo/internal/testfs"
+
 	"github.com/google/go-cmp/cmp"
 )
-
-// Snapshot describes every file and folder below dir: a folder as "dir",
-// a file as its mode and the hash of its bytes.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		if d.IsDir() {
-			m[rel] = "dir"
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		info, _ := d.Info()
-		m[rel] = fmt.Sprintf("%v %x", info.Mode(), sha256.Sum256(b))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
 
 func write(t *testing.T, path, data string) {
 	t.Helper()
@@ -127,7 +99,7 @@ func TestCommitAllOrNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			tc.setup(t, dir)
-			before := snapshot(t, dir)
+			before := testfs.Tree(t, dir)
 			if tc.rename > 0 || tc.remove > 0 {
 				var ren func(string, string) error
 				if tc.rename > 0 {
@@ -154,13 +126,8 @@ func TestCommitAllOrNothing(t *testing.T) {
 				stale = append(stale, filepath.Join(dir, s))
 			}
 			res, err := Commit(files, stale)
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("err = %v, want one with %q", err, tc.wantErr)
-			}
-			if diff := cmp.Diff(Result{}, res); diff != "" {
-				t.Errorf("result of a failed commit (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+			wantFailed(t, res, err, tc.wantErr)
+			if diff := cmp.Diff(before, testfs.Tree(t, dir)); diff != "" {
 				t.Errorf("the folder changed (-before +after):\n%s", diff)
 			}
 		})
@@ -190,7 +157,7 @@ func TestCommitReports(t *testing.T) {
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	got := snapshot(t, dir)
+	got := testfs.Tree(t, dir)
 	if _, ok := got["rules/gone.yml"]; ok {
 		t.Errorf("stale file still there")
 	}
@@ -320,7 +287,7 @@ func TestStagerWritesAsItGoes(t *testing.T) {
 		}
 	}
 	var temps []string
-	for name := range snapshot(t, dir) {
+	for name := range testfs.Tree(t, dir) {
 		if strings.Contains(name, ".slo-") {
 			temps = append(temps, name)
 			if !s.Temporary(at(name)) {
@@ -359,7 +326,7 @@ func TestStagerWritesAsItGoes(t *testing.T) {
 	if st, _ := os.Stat(at("rules/old.yml")); st.Mode().Perm() != 0o600 {
 		t.Errorf("a replaced file lost its mode: %v", st.Mode())
 	}
-	got := snapshot(t, dir)
+	got := testfs.Tree(t, dir)
 	for name := range got {
 		if strings.Contains(name, ".slo-") {
 			t.Errorf("temporary file left behind: %s", name)
@@ -391,7 +358,7 @@ func TestStagerAllOrNothing(t *testing.T) {
 			at := func(name string) string { return filepath.Join(dir, name) }
 			write(t, at("rules/old.yml"), "old\n")
 			os.MkdirAll(at("alertmanager/alertmanager.yml"), 0o755)
-			before := snapshot(t, dir)
+			before := testfs.Tree(t, dir)
 			var s Stager
 			staged := []string{"rules/old.yml", "rules/new.yml", "deep/new/folder/x.yml"}
 			for _, name := range staged {
@@ -421,14 +388,9 @@ func TestStagerAllOrNothing(t *testing.T) {
 					files = append(files, File{at(name), []byte("new " + name + "\n")})
 				}
 				res, err := s.Commit(files, nil)
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one with %q", err, tc.wantErr)
-				}
-				if diff := cmp.Diff(Result{}, res); diff != "" {
-					t.Errorf("result of a failed commit (-want +got):\n%s", diff)
-				}
+				wantFailed(t, res, err, tc.wantErr)
 			}
-			if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+			if diff := cmp.Diff(before, testfs.Tree(t, dir)); diff != "" {
 				t.Errorf("the folder changed (-before +after):\n%s", diff)
 			}
 			if err := s.Stage(File{at("late.yml"), []byte("late\n")}); err == nil {
@@ -461,7 +423,7 @@ func TestStagerAbortAndCommitExclude(t *testing.T) {
 	}
 
 	dir = t.TempDir()
-	before := snapshot(t, dir)
+	before := testfs.Tree(t, dir)
 	var s2 Stager
 	if err := s2.Stage(File{at("x/b.yml"), []byte("b\n")}); err != nil {
 		t.Fatal(err)
@@ -472,7 +434,7 @@ func TestStagerAbortAndCommitExclude(t *testing.T) {
 	if _, err := s2.Commit([]File{{Path: at("x/b.yml")}, {at("x/c.yml"), []byte("c\n")}}, nil); err == nil {
 		t.Error("a Commit after Abort succeeded")
 	}
-	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+	if diff := cmp.Diff(before, testfs.Tree(t, dir)); diff != "" {
 		t.Errorf("a Commit after Abort wrote (-before +after):\n%s", diff)
 	}
 
@@ -480,7 +442,7 @@ func TestStagerAbortAndCommitExclude(t *testing.T) {
 	// for the Stages under way) while Commit stages the files not staged
 	// yet: Commit writes nothing, and the Abort removes what was staged.
 	dir = t.TempDir()
-	before = snapshot(t, dir)
+	before = testfs.Tree(t, dir)
 	var s3 Stager
 	if err := s3.Stage(File{at("y/d.yml"), []byte("d\n")}); err != nil {
 		t.Fatal(err)
@@ -494,7 +456,19 @@ func TestStagerAbortAndCommitExclude(t *testing.T) {
 	if err := s3.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(before, snapshot(t, dir)); diff != "" {
+	if diff := cmp.Diff(before, testfs.Tree(t, dir)); diff != "" {
 		t.Errorf("a Commit during an Abort wrote (-before +after):\n%s", diff)
+	}
+}
+
+// wantFailed checks a commit that must fail: an error that says wantErr,
+// and an empty Result.
+func wantFailed(t *testing.T, res Result, err error, wantErr string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Fatalf("err = %v, want one with %q", err, wantErr)
+	}
+	if diff := cmp.Diff(Result{}, res); diff != "" {
+		t.Errorf("result of a failed commit (-want +got):\n%s", diff)
 	}
 }
