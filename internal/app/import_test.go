@@ -61,6 +61,11 @@ var importExamples = []string{
 	"pyrra/slo-coredns-response-errors.yaml",
 	"pyrra/thanos-grpc.yaml",
 	"pyrra/thanos-http.yaml",
+	// A real project's objectives, as Go code marshals Pyrra's types:
+	// apiVersion v1alpha1, grouping: null, and an upper-case name.
+	"pyrra-rhobs/mst-production-api-logs-query-availability-slo.yaml",
+	"pyrra-rhobs/mst-production-api-metrics-read-100M-latency-slo.yaml",
+	"pyrra-rhobs/telemeter-production-rhobs-telemeter-server-metrics-upload-availability-slo.yaml",
 }
 
 // importRefused are upstream examples slo cannot read, and the codes of

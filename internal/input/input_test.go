@@ -1,6 +1,7 @@
 package input
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,5 +197,58 @@ func TestHistogramOf(t *testing.T) {
 		if hist != tc.hist || le != tc.le || ok != (tc.hist != "") {
 			t.Errorf("histogramOf(%s, %s) = %q, %q, %v; want %q, %q", tc.bucket, tc.count, hist, le, ok, tc.hist, tc.le)
 		}
+	}
+}
+
+// TestPyrraAsGoWritesIt: objectives written by Go code that marshals
+// Pyrra's types (rhobs/configuration) have apiVersion v1alpha1 without the
+// group, grouping: null and may have upper-case names; Pyrra's generate
+// reads them, and so does the import: as Pyrra, without a grouping, and
+// lower-cased with a warning at the name.
+func TestPyrraAsGoWritesIt(t *testing.T) {
+	src := `apiVersion: v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-read-100M-latency
+spec:
+  indicator:
+    ratio:
+      errors:
+        metric: http_requests_total{code=~"5.."}
+      grouping: null
+      total:
+        metric: http_requests_total
+  target: "99"
+  window: 28d
+`
+	res, diags := Translate("a.yml", []byte(src))
+	if !slices.Equal(res.Formats, []string{"Pyrra"}) {
+		t.Fatalf("formats %q, want Pyrra\n%s", res.Formats, diags)
+	}
+	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	want := []string{`a.yml:4:9: warning: metadata.name: slo's service and SLO names are lower-case; imported as "api-read-100m-latency" (the slo label of the rules changes with it) [input/unmapped]`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	data, err := Encode("a.yml", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"service: api-read-100m-latency\n", "- name: api-read-100m-latency\n"} {
+		if !strings.Contains(string(data), s) {
+			t.Errorf("import lacks %q:\n%s", s, data)
+		}
+	}
+	if strings.Contains(string(data), "by:") {
+		t.Errorf("grouping: null became a by:\n%s", data)
 	}
 }
