@@ -252,3 +252,63 @@ spec:
 		t.Errorf("grouping: null became a by:\n%s", data)
 	}
 }
+
+// TestSlothTeamLabel: Sloth specs often label a service with its team,
+// which slo/v1 refuses in labels (lint/label-collision: slo sets team,
+// service, slo and severity itself). The spec's team label becomes the
+// service's team; the others are left out with a warning at the label.
+func TestSlothTeamLabel(t *testing.T) {
+	src := `version: prometheus/v1
+service: checkout
+labels: {team: payments, tier: "1"}
+slos:
+  - name: availability
+    objective: 99.9
+    labels: {team: web, service: checkout}
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: CheckoutHighErrorRate
+      labels: {severity: page, category: availability}
+`
+	res, diags := Translate("a.yml", []byte(src))
+	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	want := []string{
+		`a.yml:7:14: warning: slos[0].labels.team: not imported: slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service [input/unmapped]`,
+		`a.yml:7:25: warning: slos[0].labels.service: not imported: slo sets the service label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity) [input/unmapped]`,
+		`a.yml:14:16: warning: slos[0].alerting.labels.severity: not imported: slo sets the severity label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity) [input/unmapped]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	if f == nil || len(f.Services) != 1 || f.Services[0].Team != "payments" {
+		t.Fatalf("want service checkout of team payments, got %+v", f)
+	}
+	data, err := Encode("a.yml", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"team: payments\n", `labels: {tier: "1"}`, "labels: {category: availability}"} {
+		if !strings.Contains(string(data), s) {
+			t.Errorf("import lacks %q:\n%s", s, data)
+		}
+	}
+}
+
+// TestGeneratedLabels: the import leaves out the labels validate refuses.
+func TestGeneratedLabels(t *testing.T) {
+	if diff := cmp.Diff(validate.GeneratedLabels, generatedLabels); diff != "" {
+		t.Errorf("(-validate +input):\n%s", diff)
+	}
+}

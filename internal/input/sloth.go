@@ -3,6 +3,7 @@ package input
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -220,7 +221,7 @@ func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
 		set(out, "service", f.key, clone(f.val))
 	}
 	if f, ok := fs[key(t.spec, "Labels")]; ok {
-		set(out, "labels", f.key, clone(f.val))
+		c.slothLabels(f, join(what, f.key.Value), out, true)
 	}
 	if f, ok := fs[key(t.spec, "SLOPlugins")]; ok {
 		c.unmapped(f.key, join(what, f.key.Value), "Sloth's SLO plugins change Sloth's own rule generation; slo generates its rules itself")
@@ -315,9 +316,46 @@ func (c *Ctx) slothSLO(names *slothNames, scope slothScope, n *yaml.Node, what s
 	v, ok := fs[key(t.slo, "Alerting")]
 	set(out, "alerting", keyOf(v, ok), c.slothAlerting(names, v, ok, n, what))
 	if v, ok := fs[key(t.slo, "Labels")]; ok {
-		set(out, "labels", v.key, clone(v.val))
+		c.slothLabels(v, what+"."+v.key.Value, out, false)
 	}
 	return out
+}
+
+// generatedLabels are the labels slo sets on its rules itself
+// (validate.GeneratedLabels; a test keeps the two equal).
+var generatedLabels = []string{"severity", "team", "service", "slo"}
+
+var teamRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// slothLabels copies Sloth's labels f into out's labels, less those slo
+// sets itself, which slo/v1 refuses in labels (lint/label-collision) and
+// Sloth specs often carry: a spec's team label becomes the service's team
+// (when toTeam and it is a team name slo takes), which sets the same team
+// label on every alert; the others are left out with a warning.
+func (c *Ctx) slothLabels(f field, what string, out *yaml.Node, toTeam bool) {
+	n := resolve(f.val)
+	if n.Kind != yaml.MappingNode {
+		set(out, "labels", f.key, clone(f.val)) // the decoder reports it
+		return
+	}
+	kept := clone(n)
+	kept.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		switch {
+		case k.Value == "team" && toTeam && v.Kind == yaml.ScalarNode && teamRE.MatchString(v.Value):
+			set(out, "team", k, clone(v))
+		case k.Value == "team":
+			c.unmapped(k, what+".team", "slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service")
+		case slices.Contains(generatedLabels, k.Value):
+			c.unmapped(k, what+"."+k.Value, "slo sets the "+k.Value+" label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity)")
+		default:
+			kept.Content = append(kept.Content, clone(k), clone(v))
+		}
+	}
+	if len(kept.Content) > 0 {
+		set(out, "labels", f.key, kept)
+	}
 }
 
 func keyOf(f field, ok bool) *yaml.Node {
@@ -464,7 +502,7 @@ func (c *Ctx) slothAlerting(names *slothNames, f field, present bool, slo *yaml.
 	}
 	set(out, "name", name.key, clone(name.val))
 	if l, ok := fs[key(t.alerting, "Labels")]; ok {
-		set(out, "labels", l.key, clone(l.val))
+		c.slothLabels(l, what+"."+l.key.Value, out, false)
 	}
 	if a, ok := fs[key(t.alerting, "Annotations")]; ok {
 		c.annotations(a, what+"."+a.key.Value, out)
