@@ -599,3 +599,28 @@ func sameLines(a, b []simulate.Line) string {
 	}
 	return ""
 }
+
+// TestRealProjectScenariosSparse: the generated scenarios of a real
+// project's SLO (rhobs/configuration), whose name and description say
+// "query" ("API logs /query ... handler"), evaluate only the steps their
+// assertions read. The word used to be taken for a call of the template
+// function query, which made the planner evaluate every rule at every
+// step: 700 evaluations a page scenario and 8,300 a ticket one (15 s).
+func TestRealProjectScenariosSparse(t *testing.T) {
+	path := filepath.Join(inputTestdata, "pyrra-rhobs", "mst-production-api-logs-query-availability-slo.yaml")
+	res, diags, err := Test(TestOptions{Paths: []string{path}})
+	if err != nil || res == nil {
+		t.Fatalf("%v\n%s", err, diagText(diags))
+	}
+	if len(res.Results) < 10 {
+		t.Fatalf("only %d scenarios", len(res.Results))
+	}
+	for _, r := range res.Results {
+		if len(r.Failures) > 0 {
+			t.Errorf("%s: failed: %v", r.Scenario.Name, r.Failures)
+		}
+		if r.Evaluations > 100 {
+			t.Errorf("%s: %d rule evaluations, want the few its assertions read", r.Scenario.Name, r.Evaluations)
+		}
+	}
+}
