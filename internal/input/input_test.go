@@ -312,3 +312,45 @@ func TestGeneratedLabels(t *testing.T) {
 		t.Errorf("(-validate +input):\n%s", diff)
 	}
 }
+
+// TestSlothLowObjective: at a 90% objective Sloth's 1h/5m page pair needs
+// an error ratio of 1.44 and can never fire; Sloth writes it anyway, slo
+// refuses it (lint/burn-never-fires). The import keeps the page's other
+// pair, with a warning at the objective, and the spec validates.
+func TestSlothLowObjective(t *testing.T) {
+	src := `version: prometheus/v1
+service: api
+slos:
+  - name: latency
+    objective: 90
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: ApiLatency
+      page_alert: {labels: {severity: critical}}
+`
+	res, diags := Translate("a.yml", []byte(src))
+	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	want := []string{`a.yml:5:16: warning: the page alert's fastest window pair can never fire at an objective of 90%; the import keeps its other pair [input/unmapped]`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	data, err := Encode("a.yml", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "windows:\n          - {long: 6h, short: 30m, budget_percent: 5}\n") {
+		t.Errorf("the page does not keep its 6h/30m pair alone:\n%s", data)
+	}
+}
