@@ -1,6 +1,7 @@
 package input
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,5 +197,160 @@ func TestHistogramOf(t *testing.T) {
 		if hist != tc.hist || le != tc.le || ok != (tc.hist != "") {
 			t.Errorf("histogramOf(%s, %s) = %q, %q, %v; want %q, %q", tc.bucket, tc.count, hist, le, ok, tc.hist, tc.le)
 		}
+	}
+}
+
+// TestPyrraAsGoWritesIt: objectives written by Go code that marshals
+// Pyrra's types (rhobs/configuration) have apiVersion v1alpha1 without the
+// group, grouping: null and may have upper-case names; Pyrra's generate
+// reads them, and so does the import: as Pyrra, without a grouping, and
+// lower-cased with a warning at the name.
+func TestPyrraAsGoWritesIt(t *testing.T) {
+	src := `apiVersion: v1alpha1
+kind: ServiceLevelObjective
+metadata:
+  name: api-read-100M-latency
+spec:
+  indicator:
+    ratio:
+      errors:
+        metric: http_requests_total{code=~"5.."}
+      grouping: null
+      total:
+        metric: http_requests_total
+  target: "99"
+  window: 28d
+`
+	res, diags := Translate("a.yml", []byte(src))
+	if !slices.Equal(res.Formats, []string{"Pyrra"}) {
+		t.Fatalf("formats %q, want Pyrra\n%s", res.Formats, diags)
+	}
+	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	want := []string{`a.yml:4:9: warning: metadata.name: slo's service and SLO names are lower-case; imported as "api-read-100m-latency" (the slo label of the rules changes with it) [input/unmapped]`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	data, err := Encode("a.yml", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"service: api-read-100m-latency\n", "- name: api-read-100m-latency\n"} {
+		if !strings.Contains(string(data), s) {
+			t.Errorf("import lacks %q:\n%s", s, data)
+		}
+	}
+	if strings.Contains(string(data), "by:") {
+		t.Errorf("grouping: null became a by:\n%s", data)
+	}
+}
+
+// TestSlothTeamLabel: Sloth specs often label a service with its team,
+// which slo/v1 refuses in labels (lint/label-collision: slo sets team,
+// service, slo and severity itself). The spec's team label becomes the
+// service's team; the others are left out with a warning at the label.
+func TestSlothTeamLabel(t *testing.T) {
+	src := `version: prometheus/v1
+service: checkout
+labels: {team: payments, tier: "1"}
+slos:
+  - name: availability
+    objective: 99.9
+    labels: {team: web, service: checkout}
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: CheckoutHighErrorRate
+      labels: {severity: page, category: availability}
+`
+	res, diags := Translate("a.yml", []byte(src))
+	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	want := []string{
+		`a.yml:7:14: warning: slos[0].labels.team: not imported: slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service [input/unmapped]`,
+		`a.yml:7:25: warning: slos[0].labels.service: not imported: slo sets the service label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity) [input/unmapped]`,
+		`a.yml:14:16: warning: slos[0].alerting.labels.severity: not imported: slo sets the severity label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity) [input/unmapped]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	if f == nil || len(f.Services) != 1 || f.Services[0].Team != "payments" {
+		t.Fatalf("want service checkout of team payments, got %+v", f)
+	}
+	data, err := Encode("a.yml", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"team: payments\n", `labels: {tier: "1"}`, "labels: {category: availability}"} {
+		if !strings.Contains(string(data), s) {
+			t.Errorf("import lacks %q:\n%s", s, data)
+		}
+	}
+}
+
+// TestGeneratedLabels: the import leaves out the labels validate refuses.
+func TestGeneratedLabels(t *testing.T) {
+	if diff := cmp.Diff(validate.GeneratedLabels, generatedLabels); diff != "" {
+		t.Errorf("(-validate +input):\n%s", diff)
+	}
+}
+
+// TestSlothLowObjective: at a 90% objective Sloth's 1h/5m page pair needs
+// an error ratio of 1.44 and can never fire; Sloth writes it anyway, slo
+// refuses it (lint/burn-never-fires). The import keeps the page's other
+// pair, with a warning at the objective, and the spec validates.
+func TestSlothLowObjective(t *testing.T) {
+	src := `version: prometheus/v1
+service: api
+slos:
+  - name: latency
+    objective: 90
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: ApiLatency
+      page_alert: {labels: {severity: critical}}
+`
+	res, diags := Translate("a.yml", []byte(src))
+	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	want := []string{`a.yml:5:16: warning: the page alert's fastest window pair can never fire at an objective of 90%; the import keeps its other pair [input/unmapped]`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	data, err := Encode("a.yml", res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "windows:\n          - {long: 6h, short: 30m, budget_percent: 5}\n") {
+		t.Errorf("the page does not keep its 6h/30m pair alone:\n%s", data)
 	}
 }

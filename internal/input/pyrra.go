@@ -14,7 +14,9 @@ import (
 var pyrra = Format{
 	Name:      "Pyrra",
 	Documents: "apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective",
-	Reads:     func(h Header) bool { return h.APIVersion == pyrraAPIVersion && h.Kind == "ServiceLevelObjective" },
+	Reads: func(h Header) bool {
+		return (h.APIVersion == pyrraAPIVersion || h.APIVersion == pyrraVersion) && h.Kind == "ServiceLevelObjective"
+	},
 	LooksLike: func(h Header) bool {
 		return strings.HasPrefix(h.APIVersion, "pyrra.dev/")
 	},
@@ -30,6 +32,12 @@ var pyrra = Format{
 }
 
 const pyrraAPIVersion = "pyrra.dev/v1alpha1"
+
+// pyrraVersion is the apiVersion without its group, as Go code writes it
+// that marshals Pyrra's types with GroupVersion.Version (rhobs/configuration
+// does, for 109 SLOs). Pyrra's generate and filesystem modes read files
+// without looking at apiVersion, so such files are Pyrra's to them.
+const pyrraVersion = "v1alpha1"
 
 func (c *Ctx) pyrraDoc(root *yaml.Node) *yaml.Node {
 	top := c.fields(root, "the document", "apiVersion", "kind", "metadata", "spec", "status")
@@ -64,11 +72,20 @@ func (c *Ctx) pyrraDoc(root *yaml.Node) *yaml.Node {
 	if fs == nil {
 		return nil
 	}
+	nameVal := clone(name.val)
+	if lower := strings.ToLower(nameVal.Value); nameVal.Kind == yaml.ScalarNode && lower != nameVal.Value {
+		// Pyrra's generate and filesystem modes take any name
+		// (rhobs/configuration's api-metrics-read-100M-latency-slo);
+		// slo's names become file names, record names and label values,
+		// and are lower-case.
+		c.warnf(name.val, "input/unmapped", "metadata.name: slo's service and SLO names are lower-case; imported as %q (the slo label of the rules changes with it)", lower)
+		nameVal.Value = lower
+	}
 	out := mapping(root)
 	set(out, "version", nil, str("slo/v1", root))
-	set(out, "service", name.key, clone(name.val))
+	set(out, "service", name.key, nameVal)
 	slo := mapping(sp.val)
-	set(slo, "name", name.key, clone(name.val))
+	set(slo, "name", name.key, clone(nameVal))
 	if f, ok := fs["description"]; ok {
 		set(slo, "description", f.key, clone(f.val))
 	}
@@ -137,8 +154,10 @@ func (c *Ctx) pyrraMetric(f field, ok bool, what string, at *yaml.Node) *yaml.No
 	return m.val
 }
 
+// grouping copies Pyrra's grouping to slo's by. A null grouping, as
+// Pyrra's Go types marshal an empty one (`grouping: null`), is no grouping.
 func (c *Ctx) grouping(f field, ok bool, to *yaml.Node) {
-	if ok {
+	if ok && f.val.Tag != "!!null" {
 		set(to, "by", f.key, clone(f.val))
 	}
 }

@@ -3,8 +3,10 @@ package input
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	slothk8s "github.com/slok/sloth/pkg/kubernetes/api/sloth/v1"
 	slothprom "github.com/slok/sloth/pkg/prometheus/api/v1"
@@ -220,7 +222,7 @@ func (c *Ctx) slothDoc(root *yaml.Node) *yaml.Node {
 		set(out, "service", f.key, clone(f.val))
 	}
 	if f, ok := fs[key(t.spec, "Labels")]; ok {
-		set(out, "labels", f.key, clone(f.val))
+		c.slothLabels(f, join(what, f.key.Value), out, true)
 	}
 	if f, ok := fs[key(t.spec, "SLOPlugins")]; ok {
 		c.unmapped(f.key, join(what, f.key.Value), "Sloth's SLO plugins change Sloth's own rule generation; slo generates its rules itself")
@@ -313,11 +315,62 @@ func (c *Ctx) slothSLO(names *slothNames, scope slothScope, n *yaml.Node, what s
 		c.errorf(n, "spec/required", "%s.%s: missing", what, key(t.slo, "SLI"))
 	}
 	v, ok := fs[key(t.slo, "Alerting")]
-	set(out, "alerting", keyOf(v, ok), c.slothAlerting(names, v, ok, n, what))
+	alerting := c.slothAlerting(names, v, ok, n, what)
+	set(out, "alerting", keyOf(v, ok), alerting)
+	if o, ok := fs[key(t.slo, "Objective")]; ok {
+		// Sloth writes alerts that can never fire at a low objective (its
+		// 14.4x page below 93.06%); slo refuses them (lint/burn-never-fires)
+		// and keeps the pairs that can fire, as for Pyrra and OpenSLO.
+		// The period is Sloth's and slo's default, 30 days.
+		if obj, err := strconv.ParseFloat(o.val.Value, 64); err == nil && obj > 0 && obj < 100 {
+			for _, alert := range []string{"page", "ticket"} {
+				if b := get(alerting, alert); b != nil && get(b, "disabled") == nil {
+					c.fit(b, alert, obj, 30*24*time.Hour, o.val)
+				}
+			}
+		}
+	}
 	if v, ok := fs[key(t.slo, "Labels")]; ok {
-		set(out, "labels", v.key, clone(v.val))
+		c.slothLabels(v, what+"."+v.key.Value, out, false)
 	}
 	return out
+}
+
+// generatedLabels are the labels slo sets on its rules itself
+// (validate.GeneratedLabels; a test keeps the two equal).
+var generatedLabels = []string{"severity", "team", "service", "slo"}
+
+var teamRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// slothLabels copies Sloth's labels f into out's labels, less those slo
+// sets itself, which slo/v1 refuses in labels (lint/label-collision) and
+// Sloth specs often carry: a spec's team label becomes the service's team
+// (when toTeam and it is a team name slo takes), which sets the same team
+// label on every alert; the others are left out with a warning.
+func (c *Ctx) slothLabels(f field, what string, out *yaml.Node, toTeam bool) {
+	n := resolve(f.val)
+	if n.Kind != yaml.MappingNode {
+		set(out, "labels", f.key, clone(f.val)) // the decoder reports it
+		return
+	}
+	kept := clone(n)
+	kept.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		switch {
+		case k.Value == "team" && toTeam && v.Kind == yaml.ScalarNode && teamRE.MatchString(v.Value):
+			set(out, "team", k, clone(v))
+		case k.Value == "team":
+			c.unmapped(k, what+".team", "slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service")
+		case slices.Contains(generatedLabels, k.Value):
+			c.unmapped(k, what+"."+k.Value, "slo sets the "+k.Value+" label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity)")
+		default:
+			kept.Content = append(kept.Content, clone(k), clone(v))
+		}
+	}
+	if len(kept.Content) > 0 {
+		set(out, "labels", f.key, kept)
+	}
 }
 
 func keyOf(f field, ok bool) *yaml.Node {
@@ -464,7 +517,7 @@ func (c *Ctx) slothAlerting(names *slothNames, f field, present bool, slo *yaml.
 	}
 	set(out, "name", name.key, clone(name.val))
 	if l, ok := fs[key(t.alerting, "Labels")]; ok {
-		set(out, "labels", l.key, clone(l.val))
+		c.slothLabels(l, what+"."+l.key.Value, out, false)
 	}
 	if a, ok := fs[key(t.alerting, "Annotations")]; ok {
 		c.annotations(a, what+"."+a.key.Value, out)

@@ -29,16 +29,8 @@ var defaultPairs = map[string][]burnPair{
 // none can; a warning at the objective says so. alerting is the SLO's
 // alerting mapping, made when nil.
 func (c *Ctx) fireable(slo *yaml.Node, objective float64, period time.Duration, at, alerting *yaml.Node) *yaml.Node {
-	budget := 1 - objective/100
 	for _, alert := range []string{"page", "ticket"} {
-		var keep []burnPair
-		for _, p := range defaultPairs[alert] {
-			long, short := scaledPair(p, period)
-			if p.share*float64(period)/float64(long)*budget < 1 {
-				keep = append(keep, burnPair{long, short, p.share})
-			}
-		}
-		if len(keep) == len(defaultPairs[alert]) {
+		if len(fireablePairs(alert, objective, period)) == len(defaultPairs[alert]) {
 			continue
 		}
 		if alerting == nil {
@@ -49,25 +41,53 @@ func (c *Ctx) fireable(slo *yaml.Node, objective float64, period time.Duration, 
 			return alerting
 		}
 		body := mapping(at)
-		if len(keep) == 0 {
-			c.warnf(at, "input/unmapped", "the %s alert can never fire at an objective of %v%% (every window pair needs an error ratio above 100%%); the import disables it", alert, objective)
-			set(body, "disabled", nil, scalarOf("!!bool", "true", at))
-		} else {
-			c.warnf(at, "input/unmapped", "the %s alert's fastest window pair can never fire at an objective of %v%%; the import keeps its other pair", alert, objective)
-			ws := seq(at)
-			for _, p := range keep {
-				w := mapping(at)
-				w.Style = yaml.FlowStyle
-				set(w, "long", nil, str(formatDuration(p.long), at))
-				set(w, "short", nil, str(formatDuration(p.short), at))
-				set(w, "budget_percent", nil, number(fmt.Sprint(p.share*100), at))
-				ws.Content = append(ws.Content, w)
-			}
-			set(body, "windows", nil, ws)
-		}
+		c.fit(body, alert, objective, period, at)
 		set(alerting, alert, nil, body)
 	}
 	return alerting
+}
+
+// fireablePairs are the default window pairs of alert (page or ticket)
+// that can fire at objective over period: those whose threshold is an
+// error ratio below 100%.
+func fireablePairs(alert string, objective float64, period time.Duration) []burnPair {
+	budget := 1 - objective/100
+	var keep []burnPair
+	for _, p := range defaultPairs[alert] {
+		long, short := scaledPair(p, period)
+		if p.share*float64(period)/float64(long)*budget < 1 {
+			keep = append(keep, burnPair{long, short, p.share})
+		}
+	}
+	return keep
+}
+
+// fit writes into body, the mapping of alert (page or ticket), the window
+// pairs that can fire at objective, with a warning at at, when some of the
+// default pairs cannot; the alert is disabled when none can. body is left
+// alone when every pair can fire.
+func (c *Ctx) fit(body *yaml.Node, alert string, objective float64, period time.Duration, at *yaml.Node) {
+	keep := fireablePairs(alert, objective, period)
+	if len(keep) == len(defaultPairs[alert]) {
+		return
+	}
+	if len(keep) == 0 {
+		c.warnf(at, "input/unmapped", "the %s alert can never fire at an objective of %v%% (every window pair needs an error ratio above 100%%); the import disables it", alert, objective)
+		body.Content = nil
+		set(body, "disabled", nil, scalarOf("!!bool", "true", at))
+		return
+	}
+	c.warnf(at, "input/unmapped", "the %s alert's fastest window pair can never fire at an objective of %v%%; the import keeps its other pair", alert, objective)
+	ws := seq(at)
+	for _, p := range keep {
+		w := mapping(at)
+		w.Style = yaml.FlowStyle
+		set(w, "long", nil, str(formatDuration(p.long), at))
+		set(w, "short", nil, str(formatDuration(p.short), at))
+		set(w, "budget_percent", nil, number(fmt.Sprint(p.share*100), at))
+		ws.Content = append(ws.Content, w)
+	}
+	set(body, "windows", nil, ws)
 }
 
 // scaledPair is slo's default window pair for period (validate's

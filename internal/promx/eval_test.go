@@ -91,11 +91,23 @@ func TestMayReadMetric(t *testing.T) {
 }
 
 func TestTemplateMayQuery(t *testing.T) {
-	if !TemplateMayQuery(`{{ with query "up" }}{{ . | first | value }}{{ end }}`) {
-		t.Error("query template not detected")
-	}
-	if TemplateMayQuery(`{{ $labels.job }} is {{ $value | humanize }}`) {
-		t.Error("plain template reported as querying")
+	for text, want := range map[string]bool{
+		`{{ with query "up" }}{{ . | first | value }}{{ end }}`:                       true,
+		`{{ $labels.job }} is {{ $value | humanize }}`:                                false,
+		`{{ if true }}{{ else }}{{ range query "up" }}{{ .Value }}{{ end }}{{ end }}`: true,
+		`{{ "up" | query | first | value }}`:                                          true,
+		`{{ define "q" }}{{ query "up" }}{{ end }}{{ template "q" }}`:                 true,
+		// The word outside an action, or as data, runs nothing: a real
+		// project's descriptions and SLO names (rhobs/configuration).
+		`API logs /query, /labels handler is burning too much error budget`: false,
+		`{{ $labels.slo }} (logs-query-availability) is burning`:            false,
+		`{{ "query" }} and {{ $labels.query }}`:                             false,
+		// A template that does not parse: assumed to query.
+		`{{ query "up" `: true,
+	} {
+		if got := TemplateMayQuery(text); got != want {
+			t.Errorf("TemplateMayQuery(%q) = %v, want %v", text, got, want)
+		}
 	}
 }
 
