@@ -57,7 +57,7 @@ func importCommand(stdout, stderr io.Writer) *cli.Command {
 				if written[f.Path] {
 					state = "wrote"
 				}
-				fmt.Fprintf(stdout, "%s %s (from %s, %s)\n", state, f.Path, f.From, strings.Join(f.Formats, ", "))
+				fmt.Fprintf(stdout, "%s %s (from %s, %s)\n", state, f.Path, strings.Join(f.From, ", "), strings.Join(f.Formats, ", "))
 			}
 			return nil
 		},

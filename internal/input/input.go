@@ -10,8 +10,6 @@
 package input
 
 import (
-	"bytes"
-	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -226,17 +224,5 @@ func article(name string) string {
 // "Code generated" header: the spec is the user's to edit), then the
 // documents, indented by two.
 func Encode(path string, res Result) ([]byte, error) {
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Imported by slo import from %s (%s); edit it as your own.\n", filepath.Base(path), strings.Join(res.Formats, ", "))
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	for _, d := range res.Docs {
-		if err := enc.Encode(d); err != nil {
-			return nil, fmt.Errorf("encoding the import of %s: %w", path, err)
-		}
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return encode(filepath.Base(path), res.Formats, res.Docs)
 }
