@@ -125,8 +125,8 @@ func agree(diags *diag.List, path string, d *yaml.Node, prevPath string, prev, n
 		}
 		prevPos := diag.Pos{File: prevPath, Line: aAt.Line, Col: aAt.Column}
 		diags.Errorf(diag.Pos{File: path, Line: at.Line, Col: at.Column}, "input/service-conflict",
-			"service %q: %s is %s here and %s in %s (at %s); slo import merges the documents of one service into one spec, whose %s must be the same in all of them",
-			name.Value, k, show(b), show(a), filepath.Base(prevPath), prevPos, k)
+			"%s of service %q: %s here, %s at %s; slo import merges the documents of one service into one spec, so its %s must be the same in every one",
+			k, name.Value, show(b), show(a), prevPos, k)
 	}
 	return ok
 }
