@@ -199,9 +199,12 @@ func importHints(files []*spec.File, formats map[string][]string, diags diag.Lis
 		}
 		a, b := formats[p.first], formats[p.later]
 		switch {
-		case len(a) > 0 && len(b) > 0 && p.first != p.later && !slices.Contains(a, "Pyrra") && !slices.Contains(b, "Pyrra"):
+		case len(a) > 0 && len(b) > 0 && (slices.Contains(a, "Pyrra") || slices.Contains(b, "Pyrra")):
 			// A Pyrra objective is a service of its own, named as its
 			// SLO: merged, the two would be one SLO twice.
+		case len(a) > 0 && len(b) > 0 && p.first == p.later:
+			out[i].Message += fmt.Sprintf("; slo keeps a service in one spec: import the file (slo import --out DIR %s), which writes one spec with the SLOs of both", p.first)
+		case len(a) > 0 && len(b) > 0:
 			out[i].Message += fmt.Sprintf("; slo keeps a service in one spec: import the two files together (slo import --out DIR %s %s), which writes one spec with the SLOs of both", p.first, p.later)
 		case len(a) > 0 && len(b) == 0 || len(a) == 0 && len(b) > 0:
 			out[i].Message += "; if one is the slo import of the other, keep one of them"

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,6 +47,24 @@ func TestImportSameService(t *testing.T) {
 	byDir, _, err := Import(ImportOptions{Paths: []string{dir}, Out: out})
 	if err != nil || len(byDir) != 1 || !bytes.Equal(byDir[0].Data, f.Data) {
 		t.Errorf("importing the folder: err %v, %d specs, same bytes %v", err, len(byDir), len(byDir) == 1 && bytes.Equal(byDir[0].Data, f.Data))
+	}
+
+	// The two documents in one file: the same spec, and compile's hint
+	// says to import the file.
+	src := concat(t, a, b)
+	one := filepath.Join(t.TempDir(), "kuadrant.yaml")
+	if err := os.WriteFile(one, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	byFile, _, err := Import(ImportOptions{Paths: []string{one}, Out: out})
+	if err != nil || len(byFile) != 1 || body(byFile[0].Data) != body(f.Data) {
+		t.Errorf("importing one file of both documents: err %v, %d specs, not the same spec", err, len(byFile))
+	}
+	_, diags, _ = Compile([]string{one})
+	if !slices.ContainsFunc(diags, func(d diag.Diagnostic) bool {
+		return d.Code == "lint/duplicate-service" && strings.Contains(d.Message, "import the file (slo import --out DIR "+one+")")
+	}) {
+		t.Errorf("no import hint for one file:\n%s", diagText(diags))
 	}
 
 	if _, err := WriteImported(files, false); err != nil {
@@ -153,6 +172,26 @@ func TestImportSameServiceRefused(t *testing.T) {
 			golden.Check(t, "want.txt", renderDiags(t, diags))
 		})
 	}
+}
+
+// concat joins the files at paths as documents of one file.
+func concat(t *testing.T, paths ...string) []byte {
+	t.Helper()
+	var docs [][]byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, data)
+	}
+	return bytes.Join(docs, []byte("\n---\n"))
+}
+
+// body is an imported spec without its header, which names the inputs.
+func body(data []byte) string {
+	_, b, _ := strings.Cut(string(data), "\n")
+	return b
 }
 
 // ruleGroups are the groups of the rule file name of a build.
