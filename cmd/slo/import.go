@@ -16,6 +16,7 @@ func importCommand(stdout, stderr io.Writer) *cli.Command {
 		Name:  "import",
 		Usage: "turn Sloth, OpenSLO and Pyrra specs into slo/v1 specs in DIR",
 		Description: "Each FILE (or every *.yaml and *.yml file of a folder) becomes DIR/<name>.yaml. " +
+			"Files that name one service make one spec, named after the first, with the SLOs of all of them. " +
 			"Nothing is written when any input has an error or any output file exists (unless --force).",
 		ArgsUsage: "FILE...",
 		Flags: []cli.Flag{
