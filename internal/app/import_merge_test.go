@@ -221,3 +221,45 @@ func yamlText(t *testing.T, nodes []yaml.Node) string {
 	}
 	return string(data)
 }
+
+// TestImportSameServiceOtherFormats: OpenSLO and Pyrra files go through
+// the same merge. Two OpenSLO SLOs of one spec.service in two files make
+// one spec with both; two Pyrra objectives of one name are one SLO twice,
+// as a Pyrra objective is a service named as its SLO.
+func TestImportSameServiceOtherFormats(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(inputTestdata, "openslo", "occurences-slo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	second := strings.Replace(strings.Replace(string(src), "name: search-slo", "name: browse-slo", 1), "target: 0.99", "target: 0.95", 1)
+	for name, data := range map[string]string{"a.yaml": string(src), "b.yaml": second} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, diags, err := Import(ImportOptions{Paths: []string{dir}, Out: t.TempDir()})
+	if err != nil || len(files) != 1 {
+		t.Fatalf("OpenSLO: err %v, %d specs, want 1\n%s", err, len(files), diagText(diags))
+	}
+	if got := strings.Count(string(files[0].Data), "\n  - name: "); got != 2 {
+		t.Errorf("OpenSLO: %d SLOs in the spec, want 2:\n%s", got, files[0].Data)
+	}
+
+	pyrra := filepath.Join(inputTestdata, "pyrra", "prometheus-http.yaml")
+	copyOf := filepath.Join(t.TempDir(), "copy.yaml")
+	data, err := os.ReadFile(pyrra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copyOf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, diags, err = Import(ImportOptions{Paths: []string{pyrra, copyOf}, Out: t.TempDir()})
+	if err != nil || files != nil {
+		t.Fatalf("Pyrra: err %v, %d specs; want errors", err, len(files))
+	}
+	if !slices.ContainsFunc(diags, func(d diag.Diagnostic) bool { return d.Code == "lint/duplicate-slo" && d.Pos.File == copyOf }) {
+		t.Errorf("Pyrra: no lint/duplicate-slo at the copy:\n%s", diagText(diags))
+	}
+}
