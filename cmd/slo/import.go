@@ -16,6 +16,7 @@ func importCommand(stdout, stderr io.Writer) *cli.Command {
 		Name:  "import",
 		Usage: "turn Sloth, OpenSLO and Pyrra specs into slo/v1 specs in DIR",
 		Description: "Each FILE (or every *.yaml and *.yml file of a folder) becomes DIR/<name>.yaml. " +
+			"Files that name one service make one spec, named after the first, with the SLOs of all of them. " +
 			"Nothing is written when any input has an error or any output file exists (unless --force).",
 		ArgsUsage: "FILE...",
 		Flags: []cli.Flag{
@@ -57,7 +58,7 @@ func importCommand(stdout, stderr io.Writer) *cli.Command {
 				if written[f.Path] {
 					state = "wrote"
 				}
-				fmt.Fprintf(stdout, "%s %s (from %s, %s)\n", state, f.Path, f.From, strings.Join(f.Formats, ", "))
+				fmt.Fprintf(stdout, "%s %s (from %s, %s)\n", state, f.Path, strings.Join(f.From, ", "), strings.Join(f.Formats, ", "))
 			}
 			return nil
 		},

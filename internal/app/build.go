@@ -324,6 +324,7 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 	// file order: the first read error, the diagnostics and specs in order.
 	type parsed struct {
 		f         *spec.File
+		formats   []string
 		diags     diag.List
 		err       error
 		generated bool
@@ -340,10 +341,11 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 			results[i].generated = true
 			return
 		}
-		results[i].f, results[i].diags = input.Parse(files[i], src) // slo/v1, or a format package input reads
+		results[i].f, results[i].formats, results[i].diags = input.ParseFormats(files[i], src) // slo/v1, or a format package input reads
 	})
 	var diags diag.List
 	var specs []*spec.File
+	formats := map[string][]string{}
 	read := 0
 	for _, r := range results {
 		if r.err != nil {
@@ -356,13 +358,14 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 		diags = append(diags, r.diags...)
 		if r.f != nil {
 			specs = append(specs, r.f)
+			formats[r.f.Path] = r.formats
 		}
 	}
 	if read == 0 {
 		return nil, nil, fmt.Errorf("no spec files (*.yaml, *.yml) under %s", strings.Join(paths, ", "))
 	}
 	p, ds := validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
-	diags = append(diags, ds...)
+	diags = append(diags, importHints(specs, formats, ds)...)
 	if diags.HasErrors() {
 		return nil, diags, nil
 	}

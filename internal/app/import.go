@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/slo-compiler/slo/internal/diag"
@@ -23,17 +24,23 @@ type ImportOptions struct {
 	Force bool
 }
 
-// ImportedFile is one slo/v1 spec made from one input file.
+// ImportedFile is one slo/v1 spec made from one input file, or from
+// several whose documents name one service.
 type ImportedFile struct {
-	// From is the input file, Path the spec to write.
-	From, Path string
-	// Formats name the formats the input was written in.
+	// From are the input files, in input order; Path is the spec to
+	// write, named after the first.
+	From []string
+	Path string
+	// Formats name the formats the inputs were written in.
 	Formats []string
 	Data    []byte
 }
 
 // Import translates files of other formats (Sloth, OpenSLO, Pyrra; see
 // package input) into slo/v1 specs, one per input file, named after it.
+// Inputs whose documents name one service make one spec, named after the
+// first, with the SLOs of all of them in input order (see input.Merge):
+// Sloth reads each file on its own, slo keeps a service in one spec.
 // Folders are walked as slo compile walks them; the slo/v1 files found
 // there are passed over, and a slo/v1 file named on its own is an error.
 // The specs must validate, read back from the bytes to write, before any
@@ -57,9 +64,8 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 		}
 	}
 	var diags diag.List
-	var out []ImportedFile
 	var specs []*spec.File
-	names := map[string]string{}
+	var translated []input.Translated
 	for _, path := range paths {
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -84,17 +90,28 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 		if f != nil {
 			specs = append(specs, f)
 		}
-		data, err := input.Encode(path, res)
+		translated = append(translated, input.Translated{Path: path, Result: res})
+	}
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	merged, ds := input.Merge(translated)
+	diags = append(diags, ds...)
+	var out []ImportedFile
+	names := map[string]string{}
+	for _, m := range merged {
+		data, err := input.EncodeMerged(m)
 		if err != nil {
 			return nil, diags, err
 		}
+		path := m.From[0]
 		base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".yaml"
 		if prev, dup := names[base]; dup {
 			diags.Errorf(diag.Pos{File: path}, "input/format", "imports to %s, as %s does; import them into different folders", base, prev)
 			continue
 		}
 		names[base] = path
-		out = append(out, ImportedFile{From: path, Path: filepath.Join(opts.Out, base), Formats: res.Formats, Data: data})
+		out = append(out, ImportedFile{From: m.From, Path: filepath.Join(opts.Out, base), Formats: m.Formats, Data: data})
 	}
 	if diags.HasErrors() {
 		return nil, diags, nil
@@ -102,7 +119,9 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 	if len(out) == 0 {
 		return nil, diags, fmt.Errorf("no Sloth, OpenSLO or Pyrra files under %s", strings.Join(opts.Paths, ", "))
 	}
-	_, ds := validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
+	// Validate as merged, with the positions of the inputs.
+	specs = mergeServices(specs)
+	_, ds = validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
 	diags = append(diags, ds...)
 	if diags.HasErrors() {
 		return nil, diags, nil
@@ -113,7 +132,7 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 	for _, f := range out {
 		sf, ds := spec.Parse(f.Path, f.Data)
 		if ds.HasErrors() || sf == nil {
-			return nil, diags, fmt.Errorf("the slo/v1 spec imported from %s does not read back: %v", f.From, ds)
+			return nil, diags, fmt.Errorf("the slo/v1 spec imported from %s does not read back: %v", strings.Join(f.From, ", "), ds)
 		}
 		back = append(back, sf)
 	}
@@ -121,6 +140,77 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 		return nil, diags, fmt.Errorf("the slo/v1 specs imported do not validate: %v", ds)
 	}
 	return out, diags, nil
+}
+
+// mergeServices moves the SLOs and alerts of every service document into
+// the first of its name, as input.Merge does with the documents to write,
+// and drops the later documents and files left with none; the positions
+// stay those of the inputs. The files are changed in place.
+func mergeServices(files []*spec.File) []*spec.File {
+	first := map[string]*spec.Service{}
+	var out []*spec.File
+	for _, f := range files {
+		var kept []*spec.Service
+		for _, s := range f.Services {
+			if s.Service == "" {
+				kept = append(kept, s)
+				continue
+			}
+			if to, ok := first[s.Service]; ok {
+				to.SLOs = append(to.SLOs, s.SLOs...)
+				to.Alerts = append(to.Alerts, s.Alerts...)
+				continue
+			}
+			first[s.Service] = s
+			kept = append(kept, s)
+		}
+		f.Services = kept
+		if len(f.Services) > 0 || len(f.Routings) > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// importHints adds to each lint/duplicate-service of diags what to do
+// when a file of another format is one of the two: Sloth, OpenSLO and
+// Pyrra read each file on its own, slo keeps a service in one spec.
+// Files of another format that name one service are imported together
+// (slo import merges them); a file beside its own import is kept once.
+// formats are the formats of each file by path (none for slo/v1).
+func importHints(files []*spec.File, formats map[string][]string, diags diag.List) diag.List {
+	type pair struct{ first, later string }
+	dups := map[diag.Pos]pair{}
+	first := map[string]string{}
+	for _, f := range files {
+		for _, s := range f.Services {
+			if p, ok := first[s.Service]; ok {
+				dups[s.Pos] = pair{p, f.Path}
+				continue
+			}
+			first[s.Service] = f.Path
+		}
+	}
+	out := slices.Clone(diags)
+	for i, d := range out {
+		p, ok := dups[d.Pos]
+		if d.Code != "lint/duplicate-service" || !ok {
+			continue
+		}
+		a, b := formats[p.first], formats[p.later]
+		switch {
+		case len(a) > 0 && len(b) > 0 && (slices.Contains(a, "Pyrra") || slices.Contains(b, "Pyrra")):
+			// A Pyrra objective is a service of its own, named as its
+			// SLO: merged, the two would be one SLO twice.
+		case len(a) > 0 && len(b) > 0 && p.first == p.later:
+			out[i].Message += fmt.Sprintf("; slo keeps a service in one spec: import the file (slo import --out DIR %s), which writes one spec with the SLOs of both", p.first)
+		case len(a) > 0 && len(b) > 0:
+			out[i].Message += fmt.Sprintf("; slo keeps a service in one spec: import the two files together (slo import --out DIR %s %s), which writes one spec with the SLOs of both", p.first, p.later)
+		case len(a) > 0 && len(b) == 0 || len(a) == 0 && len(b) > 0:
+			out[i].Message += "; if one is the slo import of the other, keep one of them"
+		}
+	}
+	return out
 }
 
 // WriteImported writes the imported specs all or nothing. A file that

@@ -10,8 +10,6 @@
 package input
 
 import (
-	"bytes"
-	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -144,12 +142,19 @@ func Translate(path string, src []byte) (Result, diag.List) {
 // Parse decodes src as package spec does, with the documents of other
 // formats translated first (see Translate).
 func Parse(path string, src []byte) (*spec.File, diag.List) {
+	f, _, diags := ParseFormats(path, src)
+	return f, diags
+}
+
+// ParseFormats is Parse that also names the formats other than slo/v1
+// the file was written in (see Result.Formats).
+func ParseFormats(path string, src []byte) (*spec.File, []string, diag.List) {
 	res, diags := Translate(path, src)
 	if len(diags) == 1 && diags[0].Code == "spec/yaml" {
-		return nil, diags // not YAML: no file, as spec.Parse
+		return nil, nil, diags // not YAML: no file, as spec.Parse
 	}
 	f, ds := spec.ParseDocuments(path, src, res.Docs)
-	return f, append(diags, ds...)
+	return f, res.Formats, append(diags, ds...)
 }
 
 func reader(h Header) *Format {
@@ -226,17 +231,5 @@ func article(name string) string {
 // "Code generated" header: the spec is the user's to edit), then the
 // documents, indented by two.
 func Encode(path string, res Result) ([]byte, error) {
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Imported by slo import from %s (%s); edit it as your own.\n", filepath.Base(path), strings.Join(res.Formats, ", "))
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	for _, d := range res.Docs {
-		if err := enc.Encode(d); err != nil {
-			return nil, fmt.Errorf("encoding the import of %s: %w", path, err)
-		}
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return encode(filepath.Base(path), res.Formats, res.Docs)
 }

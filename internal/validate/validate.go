@@ -129,7 +129,15 @@ func (v *validator) service(path string, s *spec.Service) *model.Service {
 	if len(s.SLOs) == 0 && len(s.Alerts) == 0 && !s.Invalid("slos") && !s.Invalid("alerts") {
 		v.diags.Warnf(s.Pos, "spec/empty", "service %q has no slos and no alerts", s.Service)
 	}
+	// An SLO's name is in its records' slo label and its rule group's
+	// name: two of one service would overwrite each other's series.
+	slos := map[string]diag.Pos{}
 	for _, sl := range s.SLOs {
+		if first, dup := slos[sl.Name]; dup && sl.Name != "" {
+			v.diags.Errorf(sl.At("name"), "lint/duplicate-slo", "SLO %q of service %q is defined twice; first at %s; rename one", sl.Name, s.Service, first)
+		} else {
+			slos[sl.Name] = sl.At("name")
+		}
 		if m := v.slo(svc, sl); m != nil {
 			svc.SLOs = append(svc.SLOs, m)
 		}
