@@ -306,13 +306,6 @@ slos:
 	}
 }
 
-// TestGeneratedLabels: the import leaves out the labels validate refuses.
-func TestGeneratedLabels(t *testing.T) {
-	if diff := cmp.Diff(validate.GeneratedLabels, generatedLabels); diff != "" {
-		t.Errorf("(-validate +input):\n%s", diff)
-	}
-}
-
 // TestSlothLowObjective: at a 90% objective Sloth's 1h/5m page pair needs
 // an error ratio of 1.44 and can never fire; Sloth writes it anyway, slo
 // refuses it (lint/burn-never-fires). The import keeps the page's other
