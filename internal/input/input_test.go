@@ -306,6 +306,45 @@ slos:
 	}
 }
 
+// TestSlothTeamLabelNotAName: a team label slo does not take as a team
+// name (validate.IsName) is left out with a warning rather than becoming a
+// team that validate refuses.
+func TestSlothTeamLabelNotAName(t *testing.T) {
+	src := `version: prometheus/v1
+service: checkout
+labels: {team: Payments Team}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: CheckoutHighErrorRate
+`
+	res, diags := Translate("a.yml", []byte(src))
+	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	want := []string{
+		`a.yml:3:10: warning: labels.team: not imported: slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service [input/unmapped]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	if f == nil || len(f.Services) != 1 || f.Services[0].Team != "" {
+		t.Fatalf("want service checkout without a team, got %+v", f)
+	}
+}
+
 // TestSlothLowObjective: at a 90% objective Sloth's 1h/5m page pair needs
 // an error ratio of 1.44 and can never fire; Sloth writes it anyway, slo
 // refuses it (lint/burn-never-fires). The import keeps the page's other
