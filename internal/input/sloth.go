@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	slothk8s "github.com/slok/sloth/pkg/kubernetes/api/sloth/v1"
 	slothprom "github.com/slok/sloth/pkg/prometheus/api/v1"
@@ -323,11 +322,12 @@ func (c *Ctx) slothSLO(names *slothNames, scope slothScope, n *yaml.Node, what s
 		// Sloth writes alerts that can never fire at a low objective (its
 		// 14.4x page below 93.06%); slo refuses them (lint/burn-never-fires)
 		// and keeps the pairs that can fire, as for Pyrra and OpenSLO.
-		// The period is Sloth's and slo's default, 30 days.
+		// The imported spec sets no period: slo's default, which is
+		// Sloth's, 30 days.
 		if obj, err := strconv.ParseFloat(o.val.Value, 64); err == nil && obj > 0 && obj < 100 {
 			for _, alert := range []string{"page", "ticket"} {
 				if b := get(alerting, alert); b != nil && get(b, "disabled") == nil {
-					c.fit(b, alert, obj, 30*24*time.Hour, o.val)
+					c.fit(b, alert, obj, validate.DefaultPeriod, o.val)
 				}
 			}
 		}
