@@ -45,9 +45,17 @@ if [[ -z $sloth ]]; then
 	sloth="$tmp/gobin/sloth"
 fi
 
-"$tmp/slo" import --out "$tmp/imported" "$dir" >/dev/null 2>"$tmp/import.log"
+# The import's diagnostics go to a log that the trap removes: print them when
+# it fails, or set -e would end the script without a word.
+if ! "$tmp/slo" import --out "$tmp/imported" "$dir" >/dev/null 2>"$tmp/import.log"; then
+	echo "bench-sloth-specs: slo import $dir failed:" >&2
+	cat "$tmp/import.log" >&2
+	exit 1
+fi
 nspecs=$(find "$dir" -name '*.y*ml' | wc -l)
-nslos=$(grep -h -c -E '^ *- *name:' "$tmp"/imported/*.yaml | awk '{s += $1} END {print s}')
+# cat | grep: grep -c of a file without a match exits 1, which pipefail and
+# set -e would turn into a silent exit.
+nslos=$(cat "$tmp"/imported/*.yaml | grep -c -E '^ *- *name:' || true)
 
 # measure NAME CMD ARGS...: appends "WALL KIB USER SYS" of one run to
 # $tmp/NAME.txt; on failure prints the command's stderr and exits.

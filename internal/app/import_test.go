@@ -624,3 +624,40 @@ func TestRealProjectScenariosSparse(t *testing.T) {
 		}
 	}
 }
+
+// TestImportPyrraNamesEqualLowerCased: two Pyrra objectives whose names
+// differ only in case (Pyrra takes both; slo lower-cases names) import to
+// the same service, which the import refuses before writing anything.
+func TestImportPyrraNamesEqualLowerCased(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(inputTestdata, "pyrra-rhobs", "mst-production-api-metrics-read-100M-latency-slo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	lower := strings.NewReplacer("name: api-metrics-read-100M-latency-slo", "name: api-metrics-read-100m-latency-slo",
+		"name: APIMetricsReadLatency100MErrorBudgetBurning", "name: APIMetricsReadLatency100MLowerBudgetBurning").Replace(string(src))
+	if lower == string(src) || strings.Count(lower, "100m-latency-slo") != 1 || strings.Count(lower, "LowerBudget") != 1 {
+		t.Fatalf("the fixture changed; the test's replacements no longer apply:\n%s", src)
+	}
+	for name, data := range map[string]string{"upper.yaml": string(src), "lower.yaml": lower} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, diags, err := Import(ImportOptions{Paths: []string{dir}, Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files != nil {
+		t.Errorf("imported %d files, want none", len(files))
+	}
+	var errs []string
+	for _, d := range diags.Sorted() {
+		if d.Severity == diag.Error {
+			errs = append(errs, d.Code)
+		}
+	}
+	if diff := cmp.Diff([]string{"lint/duplicate-service"}, errs); diff != "" {
+		t.Errorf("error codes (-want +got):\n%s\n%s", diff, diagText(diags))
+	}
+}

@@ -221,19 +221,9 @@ spec:
   target: "99"
   window: 28d
 `
-	res, diags := Translate("a.yml", []byte(src))
+	res, _, got := importDiags("a.yml", src)
 	if !slices.Equal(res.Formats, []string{"Pyrra"}) {
-		t.Fatalf("formats %q, want Pyrra\n%s", res.Formats, diags)
-	}
-	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
-	diags = append(diags, ds...)
-	if f != nil {
-		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
-		diags = append(diags, ds...)
-	}
-	var got []string
-	for _, d := range diags.Sorted() {
-		got = append(got, d.String())
+		t.Fatalf("formats %q, want Pyrra\n%s", res.Formats, strings.Join(got, "\n"))
 	}
 	want := []string{`a.yml:4:9: warning: metadata.name: slo's service and SLO names are lower-case; imported as "api-read-100m-latency" (the slo label of the rules changes with it) [input/unmapped]`}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -273,17 +263,7 @@ slos:
       name: CheckoutHighErrorRate
       labels: {severity: page, category: availability}
 `
-	res, diags := Translate("a.yml", []byte(src))
-	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
-	diags = append(diags, ds...)
-	if f != nil {
-		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
-		diags = append(diags, ds...)
-	}
-	var got []string
-	for _, d := range diags.Sorted() {
-		got = append(got, d.String())
-	}
+	res, f, got := importDiags("a.yml", src)
 	want := []string{
 		`a.yml:7:14: warning: slos[0].labels.team: not imported: slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service [input/unmapped]`,
 		`a.yml:7:25: warning: slos[0].labels.service: not imported: slo sets the service label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity) [input/unmapped]`,
@@ -306,10 +286,32 @@ slos:
 	}
 }
 
-// TestGeneratedLabels: the import leaves out the labels validate refuses.
-func TestGeneratedLabels(t *testing.T) {
-	if diff := cmp.Diff(validate.GeneratedLabels, generatedLabels); diff != "" {
-		t.Errorf("(-validate +input):\n%s", diff)
+// TestSlothTeamLabelNotAName: a team label slo does not take as a team
+// name (validate.IsName) is left out with a warning rather than becoming a
+// team that validate refuses.
+func TestSlothTeamLabelNotAName(t *testing.T) {
+	src := `version: prometheus/v1
+service: checkout
+labels: {team: Payments Team}
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting:
+      name: CheckoutHighErrorRate
+`
+	_, f, got := importDiags("a.yml", src)
+	want := []string{
+		`a.yml:3:10: warning: labels.team: not imported: slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service [input/unmapped]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", diff)
+	}
+	if f == nil || len(f.Services) != 1 || f.Services[0].Team != "" {
+		t.Fatalf("want service checkout without a team, got %+v", f)
 	}
 }
 
@@ -331,17 +333,7 @@ slos:
       name: ApiLatency
       page_alert: {labels: {severity: critical}}
 `
-	res, diags := Translate("a.yml", []byte(src))
-	f, ds := spec.ParseDocuments("a.yml", []byte(src), res.Docs)
-	diags = append(diags, ds...)
-	if f != nil {
-		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
-		diags = append(diags, ds...)
-	}
-	var got []string
-	for _, d := range diags.Sorted() {
-		got = append(got, d.String())
-	}
+	res, _, got := importDiags("a.yml", src)
 	want := []string{`a.yml:5:16: warning: the page alert's fastest window pair can never fire at an objective of 90%; the import keeps its other pair [input/unmapped]`}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("diagnostics (-want +got):\n%s", diff)
@@ -353,4 +345,22 @@ slos:
 	if !strings.Contains(string(data), "windows:\n          - {long: 6h, short: 30m, budget_percent: 5}\n") {
 		t.Errorf("the page does not keep its 6h/30m pair alone:\n%s", data)
 	}
+}
+
+// importDiags translates src as the file path, decodes what it makes and
+// validates it, as slo import does: the result, the decoded spec (nil when
+// it does not decode) and every diagnostic of the three steps, sorted.
+func importDiags(path, src string) (Result, *spec.File, []string) {
+	res, diags := Translate(path, []byte(src))
+	f, ds := spec.ParseDocuments(path, []byte(src), res.Docs)
+	diags = append(diags, ds...)
+	if f != nil {
+		_, ds := validate.Project([]*spec.File{f}, validate.Options{})
+		diags = append(diags, ds...)
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		got = append(got, d.String())
+	}
+	return res, f, got
 }

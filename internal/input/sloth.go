@@ -6,11 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	slothk8s "github.com/slok/sloth/pkg/kubernetes/api/sloth/v1"
 	slothprom "github.com/slok/sloth/pkg/prometheus/api/v1"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/slo-compiler/slo/internal/validate"
 )
 
 // sloth reads Sloth's specs: the plain `version: prometheus/v1` file and
@@ -321,11 +322,12 @@ func (c *Ctx) slothSLO(names *slothNames, scope slothScope, n *yaml.Node, what s
 		// Sloth writes alerts that can never fire at a low objective (its
 		// 14.4x page below 93.06%); slo refuses them (lint/burn-never-fires)
 		// and keeps the pairs that can fire, as for Pyrra and OpenSLO.
-		// The period is Sloth's and slo's default, 30 days.
+		// The imported spec sets no period: slo's default, which is
+		// Sloth's, 30 days.
 		if obj, err := strconv.ParseFloat(o.val.Value, 64); err == nil && obj > 0 && obj < 100 {
 			for _, alert := range []string{"page", "ticket"} {
 				if b := get(alerting, alert); b != nil && get(b, "disabled") == nil {
-					c.fit(b, alert, obj, 30*24*time.Hour, o.val)
+					c.fit(b, alert, obj, validate.DefaultPeriod, o.val)
 				}
 			}
 		}
@@ -335,12 +337,6 @@ func (c *Ctx) slothSLO(names *slothNames, scope slothScope, n *yaml.Node, what s
 	}
 	return out
 }
-
-// generatedLabels are the labels slo sets on its rules itself
-// (validate.GeneratedLabels; a test keeps the two equal).
-var generatedLabels = []string{"severity", "team", "service", "slo"}
-
-var teamRE = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 
 // slothLabels copies Sloth's labels f into out's labels, less those slo
 // sets itself, which slo/v1 refuses in labels (lint/label-collision) and
@@ -358,11 +354,11 @@ func (c *Ctx) slothLabels(f field, what string, out *yaml.Node, toTeam bool) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		switch {
-		case k.Value == "team" && toTeam && v.Kind == yaml.ScalarNode && teamRE.MatchString(v.Value):
+		case k.Value == "team" && toTeam && v.Kind == yaml.ScalarNode && validate.IsName(v.Value):
 			set(out, "team", k, clone(v))
 		case k.Value == "team":
 			c.unmapped(k, what+".team", "slo sets the team label on every alert of a service from its team, a lower-case name such as platform; set team on the imported service")
-		case slices.Contains(generatedLabels, k.Value):
+		case slices.Contains(validate.GeneratedLabels, k.Value):
 			c.unmapped(k, what+"."+k.Value, "slo sets the "+k.Value+" label on its rules itself (the service's name, the SLO's name, or critical, warning or info for severity)")
 		default:
 			kept.Content = append(kept.Content, clone(k), clone(v))

@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/spec"
+	"github.com/slo-compiler/slo/internal/validate"
 )
 
 // burnPair is a row of the workbook's window table that slo's default
@@ -130,5 +131,5 @@ func periodOf(n *yaml.Node) time.Duration {
 			return d
 		}
 	}
-	return 30 * 24 * time.Hour
+	return validate.DefaultPeriod
 }

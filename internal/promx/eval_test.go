@@ -90,27 +90,6 @@ func TestMayReadMetric(t *testing.T) {
 	}
 }
 
-func TestTemplateMayQuery(t *testing.T) {
-	for text, want := range map[string]bool{
-		`{{ with query "up" }}{{ . | first | value }}{{ end }}`:                       true,
-		`{{ $labels.job }} is {{ $value | humanize }}`:                                false,
-		`{{ if true }}{{ else }}{{ range query "up" }}{{ .Value }}{{ end }}{{ end }}`: true,
-		`{{ "up" | query | first | value }}`:                                          true,
-		`{{ define "q" }}{{ query "up" }}{{ end }}{{ template "q" }}`:                 true,
-		// The word outside an action, or as data, runs nothing: a real
-		// project's descriptions and SLO names (rhobs/configuration).
-		`API logs /query, /labels handler is burning too much error budget`: false,
-		`{{ $labels.slo }} (logs-query-availability) is burning`:            false,
-		`{{ "query" }} and {{ $labels.query }}`:                             false,
-		// A template that does not parse: assumed to query.
-		`{{ query "up" `: true,
-	} {
-		if got := TemplateMayQuery(text); got != want {
-			t.Errorf("TemplateMayQuery(%q) = %v, want %v", text, got, want)
-		}
-	}
-}
-
 func TestMayReadLabels(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
 	e, err := p.ParseExpr(`x{slo="a", team=~"t.*", env!="dev"}`)

@@ -130,7 +130,8 @@ func selectorRead(vs *parser.VectorSelector, path []parser.Node, lookback time.D
 // handler is burning its budget", an SLO named logs-query) runs nothing;
 // it used to count, and made the planner evaluate every rule at every step
 // (rhobs/configuration's SLOs: 15 s a ticket scenario instead of 20 ms). A
-// template that does not parse is assumed to query.
+// template that does not parse is assumed to query. Its test is in
+// internal/simulate/engine, against Prometheus's rules manager.
 func TemplateMayQuery(text string) bool {
 	if !strings.Contains(text, "query") {
 		return false

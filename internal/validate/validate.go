@@ -28,6 +28,10 @@ const (
 // set them itself.
 var GeneratedLabels = []string{"severity", "team", "service", "slo"}
 
+// IsName reports whether s is a name slo takes for a service, an SLO or a
+// team: lower-case words joined by hyphens, such as dubbing-api.
+func IsName(s string) bool { return kebabRE.MatchString(s) }
+
 // Options are the inputs validate needs from outside the spec files.
 type Options struct {
 	// ReadFile reads a file named in a spec (the routing base), relative
