@@ -627,7 +627,9 @@ func TestRealProjectScenariosSparse(t *testing.T) {
 
 // TestImportPyrraNamesEqualLowerCased: two Pyrra objectives whose names
 // differ only in case (Pyrra takes both; slo lower-cases names) import to
-// the same service, which the import refuses before writing anything.
+// the same service and SLO name: the import merges the documents of one
+// service into one spec, where the SLO is then defined twice
+// (lint/duplicate-slo), and refuses it before writing anything.
 func TestImportPyrraNamesEqualLowerCased(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join(inputTestdata, "pyrra-rhobs", "mst-production-api-metrics-read-100M-latency-slo.yaml"))
 	if err != nil {
@@ -657,7 +659,7 @@ func TestImportPyrraNamesEqualLowerCased(t *testing.T) {
 			errs = append(errs, d.Code)
 		}
 	}
-	if diff := cmp.Diff([]string{"lint/duplicate-service"}, errs); diff != "" {
+	if diff := cmp.Diff([]string{"lint/duplicate-slo"}, errs); diff != "" {
 		t.Errorf("error codes (-want +got):\n%s\n%s", diff, diagText(diags))
 	}
 }
