@@ -126,14 +126,16 @@ heavy-diff: testbin-slo
 # make test, then what make test leaves out (make beyond-test, which the CI
 # workflow runs on the main branch): the on-demand/exhaustive comparison
 # over every scenario of the repository (369 s wall, 579 s of CPU on 2 cores,
-# beside another test run), the
+# beside another test run), and again with every scenario's assertions moved
+# so that they fail and the failure messages are compared too
+# (TestOnDemandMatchesExhaustiveFailing, about as long), the
 # NORACE tests under the race detector, and the Sloth parity comparison on
 # every Sloth example (make test runs it on getting-started only; all
 # twelve took 95 s wall, 88 s of CPU, beside another test run).
 test-all: test beyond-test
 
 beyond-test:
-	SLO_COMPARE_ALL=1 $(GO) test -timeout 60m -count=1 -run 'OnDemandMatchesExhaustive' ./internal/app/
+	SLO_COMPARE_ALL=1 SLO_COMPARE_MUTATED=1 $(GO) test -timeout 60m -count=1 -run 'OnDemandMatchesExhaustive' ./internal/app/
 	$(GO) test -race -timeout 30m -short -count=1 -run '$(NORACE)' $(PKGS)
 	$(GO) test -timeout 30m -count=1 -run 'TestSlothParity' ./internal/app/
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path"
 	"runtime"
 	"slices"
 	"strings"
@@ -315,6 +316,9 @@ func compileCmd(c *cli.Context, stdout, stderr io.Writer, write bool) error {
 	for _, name := range res.Removed {
 		fmt.Fprintf(w, "removed %s (no spec generates it any more)\n", joinOut(out, name))
 	}
+	if n := len(res.Leftovers); n > 0 {
+		fmt.Fprintf(w, "removed %s (.slo-*.tmp) that an interrupted run left in %s\n", plural(n, "temporary file"), leftoverDirs(out, res.Leftovers))
+	}
 	if !b.Whole {
 		fmt.Fprintf(w, "note: a subset of the specs: only its rule files are written; %s and %s depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n",
 			joinOut(out, "alertmanager/alertmanager.yml"), joinOut(out, overlay.Dir+"/"))
@@ -396,6 +400,20 @@ func nothingWritten(err error) string {
 
 // targetFlag names the output targets, overriding the project file's.
 var targetFlag = &cli.StringSliceFlag{Name: "target", Usage: "output `TARGET`s, comma-separated: " + strings.Join(target.Names(), ", ") + " (default: slo.yaml's targets, else prometheus)"}
+
+// leftoverDirs names the folders below out that held the leftover
+// temporary files names (in order, each once), for the line that says
+// they were removed.
+func leftoverDirs(out string, names []string) string {
+	var dirs []string
+	for _, name := range names {
+		d := joinOut(out, path.Dir(name)+"/")
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return strings.Join(dirs, ", ")
+}
 
 func joinOut(dir, name string) string {
 	if dir == "." || dir == "" {

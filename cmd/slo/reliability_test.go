@@ -143,6 +143,25 @@ func with(base map[string]string, changes map[string]string) map[string]string {
 // checks the exit code, the exact output, and that every file and folder
 // below the project is byte-identical before and after (only the files in
 // changed may differ, for the runs that succeed).
+// leaveTemps leaves what a compile killed while it wrote leaves: temporary
+// files in rules/ (one a whole generated file, one empty) and overlays/,
+// beside files of other names and in a folder compile does not write.
+func leaveTemps(t *testing.T) {
+	t.Helper()
+	api, err := os.ReadFile("rules/api.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, ".", map[string]string{
+		"rules/.slo-123.tmp":    string(api),
+		"rules/.slo-45.tmp":     "",
+		"overlays/.slo-6.tmp":   "{}\n",
+		"rules/.slo-x.tmp":      "hand-written, not a temporary file of slo\n",
+		"rules/notes.slo-7.tmp": "hand-written\n",
+		"specs/.slo-8.tmp":      "not an output folder\n",
+	})
+}
+
 func TestReliability(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -249,6 +268,41 @@ func TestReliability(t *testing.T) {
 			"note: a subset of the specs: only its rule files are written; alertmanager/alertmanager.yml and overlays/ depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n" +
 			"1 written, 0 unchanged\n",
 		changed: []string{"rules/api.yml"},
+	}, {
+		// A compile killed (SIGKILL) while it wrote leaves temporary files
+		// that no roll-back removed: the next compile removes those in the
+		// folders it writes, and nothing else.
+		name:    "compile: an interrupted run's temporary files are removed",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit:    leaveTemps,
+		args:    []string{"compile"},
+		code:    exitOK,
+		stdout:  "removed 3 temporary files (.slo-*.tmp) that an interrupted run left in overlays/, rules/\n0 written, 5 unchanged\n",
+		changed: []string{"rules/.slo-123.tmp", "rules/.slo-45.tmp", "overlays/.slo-6.tmp"},
+	}, {
+		name:    "compile of one spec: an interrupted run's temporary files in rules/ are removed",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit:    leaveTemps,
+		args:    []string{"compile", "specs/api.yaml"},
+		code:    exitOK,
+		stdout: "removed 2 temporary files (.slo-*.tmp) that an interrupted run left in rules/\n" +
+			"note: a subset of the specs: only its rule files are written; alertmanager/alertmanager.yml and overlays/ depend on every spec and stay as they are, and no stale file is removed (run slo compile without PATH for those)\n" +
+			"0 written, 1 unchanged\n",
+		changed: []string{"rules/.slo-123.tmp", "rules/.slo-45.tmp"},
+	}, {
+		name:    "compile: a failed write leaves an interrupted run's temporary files too",
+		files:   project,
+		prepare: [][]string{{"compile"}},
+		edit: func(t *testing.T) {
+			leaveTemps(t)
+			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+		},
+		rename: "rules/api.yml",
+		args:   []string{"compile"},
+		code:   exitFailure,
+		stderr: "slo: writing output: injected failure on rules/api.yml (nothing was written)\n",
 	}, {
 		name:    "overlay --out: folder where the second dashboard must go",
 		files:   project,

@@ -531,8 +531,8 @@ func staleIn(outDir string, dirs []string, files []File, skip func(path string) 
 		}
 		for _, e := range entries {
 			name := dir + "/" + e.Name()
-			if e.IsDir() || want[name] || skip != nil && skip(filepath.Join(outDir, dir, e.Name())) {
-				continue
+			if e.IsDir() || want[name] || outfile.IsTemp(e.Name()) || skip != nil && skip(filepath.Join(outDir, dir, e.Name())) {
+				continue // a temporary file, even an interrupted run's, is no output (the write sweeps those)
 			}
 			b, err := os.ReadFile(filepath.Join(outDir, name))
 			if err != nil {
@@ -549,6 +549,9 @@ func staleIn(outDir string, dirs []string, files []File, skip func(path string) 
 // WriteResult says what Write did; names are relative to the output folder.
 type WriteResult struct {
 	Written, Unchanged, Removed []string
+	// Leftovers are the temporary files an interrupted run left in the
+	// folders written, which the write removed (see package outfile).
+	Leftovers []string
 }
 
 // Write writes files below outDir all or nothing (see package outfile):
@@ -630,5 +633,5 @@ func (w *Writer) Commit(files []File, dirs []string) (WriteResult, error) {
 		}
 		return names
 	}
-	return WriteResult{Written: rel(r.Written), Unchanged: rel(r.Unchanged), Removed: rel(r.Removed)}, nil
+	return WriteResult{Written: rel(r.Written), Unchanged: rel(r.Unchanged), Removed: rel(r.Removed), Leftovers: rel(r.Leftovers)}, nil
 }

@@ -17,6 +17,16 @@
 // Files whose bytes are already at their destination are left alone,
 // keeping their modification time, and reported as unchanged.
 //
+// A temporary file is named .slo-<digits>.tmp (IsTemp). A run killed
+// before it could remove its own (SIGKILL, a power cut) leaves them
+// behind, so a Commit that succeeds removes every such file it finds in
+// the folders of its files and stale files, except the ones this process
+// is using at the moment, and reports them as Leftovers. Files of any
+// other name, and other folders, are never touched. A second process
+// committing into the same folder at the same moment could lose its
+// temporary files so; its rename then fails and it rolls back: writing
+// one output folder from two processes at once is not supported.
+//
 // A Stager is a Commit whose files are handed over one at a time as they
 // are made, each compared and written to its temporary file at once, so
 // that their bytes need not all be held until the last one is made; the
@@ -31,6 +41,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/slo-compiler/slo/internal/par"
@@ -50,6 +62,92 @@ type Result struct {
 	Unchanged []string
 	// Removed are the stale files removed.
 	Removed []string
+	// Leftovers are the temporary files of an earlier, interrupted run
+	// that Commit removed from the folders it wrote (see IsTemp).
+	Leftovers []string
+}
+
+// tempPrefix and tempSuffix frame the names of the temporary files:
+// os.CreateTemp puts a decimal number in place of the pattern's star.
+const (
+	tempPrefix  = ".slo-"
+	tempSuffix  = ".tmp"
+	tempPattern = tempPrefix + "*" + tempSuffix
+)
+
+// IsTemp reports whether name, a file's base name, is the name of one of
+// outfile's temporary files, .slo-<digits>.tmp: a file that a caller
+// listing an output folder must not take for an output.
+func IsTemp(name string) bool {
+	digits, ok := strings.CutPrefix(name, tempPrefix)
+	if digits, ok = strings.CutSuffix(digits, tempSuffix); !ok || digits == "" {
+		return false
+	}
+	for _, r := range digits {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// live are the temporary files of this process not yet renamed or
+// removed, by path: the sweep for an interrupted run's leftovers leaves
+// them alone, as another Commit or Stager may be writing them.
+var live sync.Map
+
+// removeTemp removes the temporary file tmp.
+func removeTemp(tmp string) error {
+	err := os.Remove(tmp)
+	live.Delete(tmp)
+	return err
+}
+
+// renameTemp renames the temporary file tmp into place at path.
+func renameTemp(tmp, path string) error {
+	err := rename(tmp, path)
+	if err == nil {
+		live.Delete(tmp)
+	}
+	return err
+}
+
+// sweep removes the leftover temporary files (IsTemp) in the folders of
+// paths, except this process's own (live), and returns their paths, sorted
+// by folder and name. It is the tidying after a Commit that succeeded:
+// a leftover that cannot be read or removed stays, and is not an error.
+func sweep(paths ...[]string) []string {
+	dirs := map[string]bool{}
+	for _, ps := range paths {
+		for _, p := range ps {
+			dirs[filepath.Dir(p)] = true
+		}
+	}
+	sorted := make([]string, 0, len(dirs))
+	for d := range dirs {
+		sorted = append(sorted, d)
+	}
+	sort.Strings(sorted)
+	var removed []string
+	for _, dir := range sorted {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			path := filepath.Join(dir, e.Name())
+			if !e.Type().IsRegular() || !IsTemp(e.Name()) {
+				continue
+			}
+			if _, ok := live.Load(path); ok {
+				continue
+			}
+			if os.Remove(path) == nil {
+				removed = append(removed, path)
+			}
+		}
+	}
+	return removed
 }
 
 // ErrPartial is in the error of a Commit whose roll-back failed too: then,
@@ -154,6 +252,7 @@ func apply(res Result, writes []*change, stale, dirs []string, fail func(error) 
 	for _, c := range removes {
 		res.Removed = append(res.Removed, c.path)
 	}
+	res.Leftovers = sweep(res.Written, res.Unchanged, res.Removed)
 	return res, nil
 }
 
@@ -214,7 +313,7 @@ func (s *Stager) Stage(f File) error {
 	if s.done {
 		// Aborted meanwhile (an interrupt): leave nothing behind.
 		if c.tmp != "" {
-			os.Remove(c.tmp)
+			removeTemp(c.tmp)
 		}
 		return errors.New("outfile: a file staged after Commit or Abort")
 	}
@@ -233,7 +332,7 @@ func (s *Stager) Stage(f File) error {
 
 // dropTemp removes c's temporary file.
 func (s *Stager) dropTemp(c *change) error {
-	err := os.Remove(c.tmp)
+	err := removeTemp(c.tmp)
 	delete(s.temps, c.tmp)
 	c.tmp = ""
 	return err
@@ -478,7 +577,7 @@ func (t *tx) run() error {
 		}
 	}
 	for _, c := range t.writes {
-		if err := rename(c.tmp, c.path); err != nil {
+		if err := renameTemp(c.tmp, c.path); err != nil {
 			return err
 		}
 		c.tmp, c.done = "", true
@@ -536,7 +635,7 @@ func (t *tx) rollback() error {
 		case c.done:
 			errs = append(errs, os.Remove(c.path))
 		case c.tmp != "":
-			errs = append(errs, os.Remove(c.tmp))
+			errs = append(errs, removeTemp(c.tmp))
 		}
 	}
 	for i := len(t.dirs) - 1; i >= 0; i-- {
@@ -551,8 +650,8 @@ func restore(c *change) error {
 	if err != nil {
 		return err
 	}
-	if err := rename(tmp, c.path); err != nil {
-		os.Remove(tmp)
+	if err := renameTemp(tmp, c.path); err != nil {
+		removeTemp(tmp)
 		return err
 	}
 	return nil
@@ -561,7 +660,7 @@ func restore(c *change) error {
 // writeTemp writes data to a new temporary file in dir and returns its
 // path.
 func writeTemp(dir string, data []byte, mode fs.FileMode) (string, error) {
-	f, err := os.CreateTemp(dir, ".slo-*.tmp")
+	f, err := os.CreateTemp(dir, tempPattern)
 	if err != nil {
 		// Without the temporary file's random name, so that the message
 		// is the same on every run.
@@ -571,11 +670,12 @@ func writeTemp(dir string, data []byte, mode fs.FileMode) (string, error) {
 		}
 		return "", fmt.Errorf("%s: cannot create a file there: %w", dir, err)
 	}
+	live.Store(f.Name(), true)
 	_, werr := f.Write(data)
 	merr := f.Chmod(mode)
 	cerr := f.Close()
 	if err := errors.Join(werr, merr, cerr); err != nil {
-		os.Remove(f.Name())
+		removeTemp(f.Name())
 		return "", err
 	}
 	return f.Name(), nil
