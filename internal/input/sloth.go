@@ -687,7 +687,7 @@ func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
 		return nil
 	}
 	sub, ok := unparen(ew.expr).(*parser.BinaryExpr)
-	if !ok || sub.Op != parser.SUB || sub.ReturnBool || (sub.VectorMatching != nil && (sub.VectorMatching.On || len(sub.VectorMatching.MatchingLabels) > 0 || len(sub.VectorMatching.Include) > 0)) {
+	if !ok || sub.Op != parser.SUB || sub.ReturnBool || (sub.VectorMatching != nil && (sub.VectorMatching.On || len(sub.VectorMatching.MatchingLabels) > 0 || sub.VectorMatching.Card != parser.CardOneToOne)) {
 		return nil
 	}
 	cm, ok1 := ew.sumRateOf(sub.LHS)

@@ -100,6 +100,11 @@ func TestSlothEventsShapes(t *testing.T) {
 			`sum(rate(d_ms_count[{{.window}}]))`,
 			errorRatio,
 		},
+		"latency with group_left": {
+			`sum(rate(d_ms_count[{{.window}}])) - ignoring () group_left () sum(rate(d_ms_bucket{le="0.25"}[{{.window}}]))`,
+			`sum(rate(d_ms_count[{{.window}}]))`,
+			errorRatio,
+		},
 		"latency with other by labels": {
 			`sum(rate(d_ms_count[{{.window}}])) by (host) - sum(rate(d_ms_bucket{le="0.25"}[{{.window}}])) by (path)`,
 			`sum(rate(d_ms_count[{{.window}}])) by (host)`,
