@@ -97,28 +97,10 @@ else
 	sloth_note="skipped: go install github.com/slok/sloth/cmd/sloth@$SLOTH_VERSION failed: $(tail -n 1 "$tmp/sloth-install.log")"
 fi
 
-# measure NAME CMD ARGS...: runs CMD ARGS under maxrss and appends
-# "WALL KIB USER SYS" to $tmp/NAME.txt; on failure prints CMD's stderr and
-# exits with its code.
-measure() {
-	local name=$1
-	shift
-	local code=0
-	"$tmp/maxrss" -o "$tmp/m" "$@" >/dev/null 2>"$tmp/stderr" || code=$?
-	if ((code != 0)); then
-		echo "bench-compile: $* failed (exit $code):" >&2
-		cat "$tmp/stderr" >&2
-		exit "$code"
-	fi
-	cat "$tmp/m" >>"$tmp/$name.txt"
-}
+# measure and median are in lib.sh.
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh # the script runs at the repository's root
 
-# median FILE COLUMN: the median of a column (mean of the middle two for
-# an even count).
-median() {
-	sort -g -k"$2,$2" "$1" | awk -v c="$2" '{v[NR] = $c} END {
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 # maxcol FILE COLUMN: the largest value of a column.
 maxcol() { awk -v c="$2" 'NR == 1 || $c > m {m = $c} END {print m}' "$1"; }
 # cpu FILE: the median of user + system seconds.

@@ -57,20 +57,9 @@ nspecs=$(find "$dir" -name '*.y*ml' | wc -l)
 # set -e would turn into a silent exit.
 nslos=$(cat "$tmp"/imported/*.yaml | grep -c -E '^ *- *name:' || true)
 
-# measure NAME CMD ARGS...: appends "WALL KIB USER SYS" of one run to
-# $tmp/NAME.txt; on failure prints the command's stderr and exits.
-measure() {
-	local name=$1
-	shift
-	local code=0
-	"$tmp/maxrss" -o "$tmp/m" "$@" >/dev/null 2>"$tmp/stderr" || code=$?
-	if ((code != 0)); then
-		echo "bench-sloth-specs: $* failed (exit $code):" >&2
-		cat "$tmp/stderr" >&2
-		exit "$code"
-	fi
-	cat "$tmp/m" >>"$tmp/$name.txt"
-}
+# measure and median are in lib.sh.
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh # the script runs at the repository's root
 
 # Warm-ups: fill the warm caches, and bring the binaries and specs into the
 # page cache.
@@ -89,12 +78,6 @@ for ((i = 1; i <= RUNS; i++)); do
 	rm -rf "$tmp"/o.*."$i" "$tmp"/cache.*."$i" "$tmp/s.$i"
 done
 
-# median FILE: the median of a column of numbers (mean of the middle two
-# for an even count).
-median() {
-	sort -g "$1" | awk '{v[NR] = $1} END {
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 # stat NAME: "median min max cpu-median rss-max" of NAME's runs.
 stat() {
 	awk '{print $1}' "$tmp/$1.txt" >"$tmp/$1.wall"

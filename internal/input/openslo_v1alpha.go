@@ -225,13 +225,14 @@ func (c *Ctx) openSLOV1AlphaObjective(o *yaml.Node, what string) *yaml.Node {
 	}
 	good, total := qs[0].val.Value, qs[1].val.Value
 	sli := mapping(rm.val)
-	gm, tm := eventsRE.FindStringSubmatchIndex(good), eventsRE.FindStringSubmatchIndex(total)
-	if gm != nil && tm != nil && gm[4] < 0 && tm[4] < 0 {
+	gm, gok := eventsSumRate(good)
+	tm, tok := eventsSumRate(total)
+	if gok && tok && len(gm.by) == 0 && len(tm.by) == 0 {
 		// Both are sums of one counter's rate: a ratio SLI, which slo
 		// generates burn-rate scenarios for.
 		r := mapping(rm.val)
-		set(r, "good", qs[0].key, c.cut(qs[0].val, gm[6], good[gm[6]:gm[7]]))
-		set(r, "total", qs[1].key, c.cut(qs[1].val, tm[6], total[tm[6]:tm[7]]))
+		set(r, "good", qs[0].key, c.cut(qs[0].val, gm.sel[0], good[gm.sel[0]:gm.sel[1]]))
+		set(r, "total", qs[1].key, c.cut(qs[1].val, tm.sel[0], total[tm.sel[0]:tm.sel[1]]))
 		set(sli, "ratio", rm.key, r)
 	} else {
 		// Sloth's own error ratio.

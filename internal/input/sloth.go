@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/prometheus/promql/parser"
 	slothk8s "github.com/slok/sloth/pkg/kubernetes/api/sloth/v1"
 	slothprom "github.com/slok/sloth/pkg/prometheus/api/v1"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/validate"
 )
 
@@ -376,10 +378,115 @@ func keyOf(f field, ok bool) *yaml.Node {
 	return f.key
 }
 
-// eventsRE matches a Sloth events query that is a sum of the rate of one
-// counter: sum(rate(<selector>[{{.window}}])), with an optional by clause.
-// Group 2 is the by clause's labels, group 3 the selector.
-var eventsRE = regexp.MustCompile(`^\s*sum\s*(by\s*\(([^()]*)\)\s*)?\(\s*rate\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*(?:\s*\{[^{}]*\})?)\s*\[\s*\{\{\s*\.window\s*\}\}\s*\]\s*\)\s*\)\s*$`)
+// windowRE matches Sloth's window template in a query: {{.window}}, as
+// Go's text/template reads it, with spaces and trim markers.
+var windowRE = regexp.MustCompile(`\{\{(?:-\s)?\s*\.window\s*(?:\s-)?\}\}`)
+
+// windowed is a Sloth query parsed as PromQL, with every window
+// template replaced by a duration padded with spaces to the template's
+// length, so that the parser's offsets are offsets into the query.
+type windowed struct {
+	expr    parser.Expr
+	windows [][]int // [start, end) of each window template
+}
+
+// parseWindowed parses Sloth query q, or reports false if it is no
+// PromQL expression once its windows are durations.
+func parseWindowed(q string) (windowed, bool) {
+	ws := windowRE.FindAllStringIndex(q, -1)
+	var b strings.Builder
+	last := 0
+	for _, w := range ws {
+		b.WriteString(q[last:w[0]])
+		b.WriteString("5m")
+		b.WriteString(strings.Repeat(" ", w[1]-w[0]-len("5m")))
+		last = w[1]
+	}
+	b.WriteString(q[last:])
+	e, errs := promx.ParseExpr(b.String())
+	if errs != nil {
+		return windowed{}, false
+	}
+	return windowed{e, ws}, true
+}
+
+// sumRate is a match of sum(rate(<selector>[{{.window}}])): the
+// selector's [start, end) in the query and the by clause's labels.
+type sumRate struct {
+	sel [2]int
+	by  []string
+}
+
+// sumRateOf matches e, an expression of w, as a sum of the rate of one
+// counter over Sloth's window: a sum with an optional by clause (before
+// or after its argument) and no without or parameter, of rate of a
+// named selector with no offset or @, whose range is the window
+// template.
+func (w windowed) sumRateOf(e parser.Expr) (sumRate, bool) {
+	agg, ok := unparen(e).(*parser.AggregateExpr)
+	if !ok || agg.Op != parser.SUM || agg.Without || agg.Param != nil {
+		return sumRate{}, false
+	}
+	call, ok := unparen(agg.Expr).(*parser.Call)
+	if !ok || call.Func.Name != "rate" || len(call.Args) != 1 {
+		return sumRate{}, false
+	}
+	ms, ok := unparen(call.Args[0]).(*parser.MatrixSelector)
+	if !ok || ms.RangeExpr != nil {
+		return sumRate{}, false
+	}
+	vs, ok := ms.VectorSelector.(*parser.VectorSelector)
+	if !ok || vs.Name == "" || vs.OriginalOffset != 0 || vs.OriginalOffsetExpr != nil || vs.Timestamp != nil || vs.StartOrEnd != 0 || vs.Anchored || vs.Smoothed {
+		return sumRate{}, false
+	}
+	// The range is the window: a template stands between the selector
+	// and the matrix selector's closing bracket.
+	start, end := int(vs.PosRange.Start), int(vs.PosRange.End)
+	if !slices.ContainsFunc(w.windows, func(t []int) bool { return t[0] >= end && t[1] <= int(ms.EndPos) }) {
+		return sumRate{}, false
+	}
+	return sumRate{sel: [2]int{start, end}, by: agg.Grouping}, true
+}
+
+// unparen is e without the parentheses around it.
+func unparen(e parser.Expr) parser.Expr {
+	for {
+		p, ok := e.(*parser.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.Expr
+	}
+}
+
+// sameLabels reports whether two by clauses group by the same labels,
+// in any order.
+func sameLabels(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+// eventsSumRate parses Sloth query q and matches it as a whole as
+// sum(rate(<selector>[{{.window}}])).
+func eventsSumRate(q string) (sumRate, bool) {
+	w, ok := parseWindowed(q)
+	if !ok {
+		return sumRate{}, false
+	}
+	return w.sumRateOf(w.expr)
+}
+
+// labelList is labels as a flow list standing where at stands.
+func labelList(labels []string, at *yaml.Node) *yaml.Node {
+	list := seq(at)
+	list.Style = yaml.FlowStyle
+	for _, l := range labels {
+		list.Content = append(list.Content, str(l, at))
+	}
+	return list
+}
 
 func (c *Ctx) slothSLI(names *slothNames, scope slothScope, slo string, objective float64, n *yaml.Node, what string) *yaml.Node {
 	t := names.types
@@ -427,20 +534,16 @@ func (c *Ctx) slothSLI(names *slothNames, scope slothScope, slo string, objectiv
 	}
 	ev, _ := c.scalar(eq, what+"."+f.key.Value+"."+eq.key.Value)
 	tv, _ := c.scalar(tq, what+"."+f.key.Value+"."+tq.key.Value)
-	em, tm := eventsRE.FindStringSubmatchIndex(ev), eventsRE.FindStringSubmatchIndex(tv)
-	if em != nil && tm != nil && by(ev, em) == by(tv, tm) {
+	em, eok := eventsSumRate(ev)
+	tm, tok := eventsSumRate(tv)
+	if eok && tok && sameLabels(em.by, tm.by) {
 		// Both are sums of one counter's rate: a ratio SLI, which slo
 		// generates burn-rate scenarios for.
 		r := mapping(f.val)
-		set(r, "bad", eq.key, c.cut(eq.val, em[6], ev[em[6]:em[7]]))
-		set(r, "total", tq.key, c.cut(tq.val, tm[6], tv[tm[6]:tm[7]]))
-		if b := by(ev, em); b != "" {
-			list := seq(eq.val)
-			list.Style = yaml.FlowStyle
-			for _, l := range strings.Split(b, ",") {
-				list.Content = append(list.Content, str(strings.TrimSpace(l), eq.val))
-			}
-			set(r, "by", eq.key, list)
+		set(r, "bad", eq.key, c.cut(eq.val, em.sel[0], ev[em.sel[0]:em.sel[1]]))
+		set(r, "total", tq.key, c.cut(tq.val, tm.sel[0], tv[tm.sel[0]:tm.sel[1]]))
+		if len(em.by) > 0 {
+			set(r, "by", eq.key, labelList(em.by, eq.val))
 		}
 		set(out, "ratio", f.key, r)
 		return out
@@ -454,18 +557,6 @@ func (c *Ctx) slothSLI(names *slothNames, scope slothScope, slo string, objectiv
 	q.Line, q.Column = eq.val.Line, eq.val.Column
 	set(out, "error_ratio", eq.key, q)
 	return out
-}
-
-// by is the by clause's label list of an eventsRE match, or "".
-func by(s string, m []int) string {
-	if m[4] < 0 {
-		return ""
-	}
-	parts := strings.Split(s[m[4]:m[5]], ",")
-	for i := range parts {
-		parts[i] = strings.TrimSpace(parts[i])
-	}
-	return strings.Join(parts, ",")
 }
 
 // slothAlerting maps Sloth's alerting: an alert name, labels and
@@ -582,28 +673,30 @@ func (c *Ctx) slothAlert(names *slothNames, f field, what, def string, at *yaml.
 	return out
 }
 
-// sumRate is eventsRE's sum(rate(<selector>[{{.window}}])) inside a longer
-// expression.
-const sumRate = `sum\s*(?:by\s*\(([^()]*)\)\s*)?\(\s*rate\s*\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*(?:\s*\{[^{}]*\})?)\s*\[\s*\{\{\s*\.window\s*\}\}\s*\]\s*\)\s*\)`
-
-// latencyErrorRE matches the error query of a latency SLO on a classic
-// histogram, as Sloth's examples write it: the count's rate minus the
-// rate of the bucket at the threshold.
-var latencyErrorRE = regexp.MustCompile(`^\s*\(?\s*` + sumRate + `\s*-\s*` + sumRate + `\s*\)?\s*$`)
-
 // slothLatency maps an events SLI whose error query is count minus the
-// bucket at a threshold, over the count, to slo's latency SLI.
+// bucket at a threshold, over the count, to slo's latency SLI: the error
+// query is the count's sum(rate(...)) minus the bucket's, as Sloth's
+// examples write it, with no on or ignoring.
 func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
-	em, tm := latencyErrorRE.FindStringSubmatch(ev), eventsRE.FindStringSubmatchIndex(tv)
-	if em == nil || tm == nil {
+	ew, ok := parseWindowed(ev)
+	if !ok {
 		return nil
 	}
-	countBy, count, bucketBy, bucket := em[1], em[2], em[3], em[4]
-	total, totalBy := tv[tm[6]:tm[7]], by(tv, tm)
-	norm := func(s string) string { return strings.Join(strings.Fields(strings.ReplaceAll(s, ",", " ")), ",") }
-	if norm(countBy) != norm(bucketBy) || norm(countBy) != totalBy {
+	tm, ok := eventsSumRate(tv)
+	if !ok {
 		return nil
 	}
+	sub, ok := unparen(ew.expr).(*parser.BinaryExpr)
+	if !ok || sub.Op != parser.SUB || sub.ReturnBool || (sub.VectorMatching != nil && (sub.VectorMatching.On || len(sub.VectorMatching.MatchingLabels) > 0 || sub.VectorMatching.Card != parser.CardOneToOne)) {
+		return nil
+	}
+	cm, ok1 := ew.sumRateOf(sub.LHS)
+	bm, ok2 := ew.sumRateOf(sub.RHS)
+	if !ok1 || !ok2 || !sameLabels(cm.by, bm.by) || !sameLabels(cm.by, tm.by) {
+		return nil
+	}
+	count, bucket := ev[cm.sel[0]:cm.sel[1]], ev[bm.sel[0]:bm.sel[1]]
+	total := tv[tm.sel[0]:tm.sel[1]]
 	cn, cms, ok1 := splitSelector(count)
 	tn, tms, ok2 := splitSelector(total)
 	if !ok1 || !ok2 || cn != tn || strings.Join(cms, ",") != strings.Join(tms, ",") {
@@ -614,15 +707,10 @@ func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
 		return nil
 	}
 	l := mapping(eq.val)
-	set(l, "histogram", tq.key, c.cut(tq.val, tm[6], hist))
+	set(l, "histogram", tq.key, c.cut(tq.val, tm.sel[0], hist))
 	set(l, "threshold", eq.key, number(le, eq.val))
-	if totalBy != "" {
-		list := seq(tq.val)
-		list.Style = yaml.FlowStyle
-		for _, b := range strings.Split(totalBy, ",") {
-			list.Content = append(list.Content, str(b, tq.val))
-		}
-		set(l, "by", tq.key, list)
+	if len(tm.by) > 0 {
+		set(l, "by", tq.key, labelList(tm.by, tq.val))
 	}
 	return l
 }
