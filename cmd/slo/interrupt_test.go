@@ -40,7 +40,10 @@ func TestInterruptRemovesTheFilesStaged(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestInterruptRemovesTheFilesStaged$")
-	cmd.Env = append(os.Environ(), "SLO_TEST_INTERRUPT_OUT="+dir)
+	// The child runs TestMain too, whose testscript.Main makes a
+	// testscript-main folder in TMPDIR and removes it on return, which the
+	// interrupt's os.Exit skips: TMPDIR is a folder of this test's.
+	cmd.Env = append(os.Environ(), "SLO_TEST_INTERRUPT_OUT="+dir, "TMPDIR="+t.TempDir())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()

@@ -151,7 +151,11 @@ func openInChromium(t *testing.T, path string, plots int) {
 	if err != nil {
 		t.Skip("chromium is not installed (apt-get install chromium; .ci/run installs it): the report was not opened in a browser")
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.WindowSize(1280, 1600))
+	// Chromium makes an org.chromium.Chromium.* folder in TMPDIR for its
+	// singleton socket and leaves it when chromedp ends it: TMPDIR is a
+	// folder of the test's own.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.WindowSize(1280, 1600),
+		chromedp.Env("TMPDIR="+t.TempDir()))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	ctx, cancelCtx := chromedp.NewContext(actx)
