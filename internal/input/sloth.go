@@ -440,9 +440,12 @@ func (w windowed) sumRateOf(e parser.Expr) (sumRate, bool) {
 		return sumRate{}, false
 	}
 	// The range is the window: a template stands between the selector
-	// and the matrix selector's closing bracket.
+	// and the matrix selector's closing bracket. The selector, which is
+	// imported as written, has none: a template in a label value is
+	// Sloth's window there, not slo's.
 	start, end := int(vs.PosRange.Start), int(vs.PosRange.End)
-	if !slices.ContainsFunc(w.windows, func(t []int) bool { return t[0] >= end && t[1] <= int(ms.EndPos) }) {
+	if !slices.ContainsFunc(w.windows, func(t []int) bool { return t[0] >= end && t[1] <= int(ms.EndPos) }) ||
+		slices.ContainsFunc(w.windows, func(t []int) bool { return t[0] < end && t[1] > start }) {
 		return sumRate{}, false
 	}
 	return sumRate{sel: [2]int{start, end}, by: agg.Grouping}, true
