@@ -341,7 +341,7 @@ func Load(paths []string) (*model.Project, diag.List, error) {
 			results[i].generated = true
 			return
 		}
-		results[i].f, results[i].formats, results[i].diags = input.ParseFormats(files[i], src) // slo/v1, or a format package input reads
+		results[i].f, results[i].formats, results[i].diags = input.Parse(files[i], src) // slo/v1, or a format package input reads
 	})
 	var diags diag.List
 	var specs []*spec.File

@@ -140,15 +140,9 @@ func Translate(path string, src []byte) (Result, diag.List) {
 }
 
 // Parse decodes src as package spec does, with the documents of other
-// formats translated first (see Translate).
-func Parse(path string, src []byte) (*spec.File, diag.List) {
-	f, _, diags := ParseFormats(path, src)
-	return f, diags
-}
-
-// ParseFormats is Parse that also names the formats other than slo/v1
-// the file was written in (see Result.Formats).
-func ParseFormats(path string, src []byte) (*spec.File, []string, diag.List) {
+// formats translated first (see Translate), and names the formats other
+// than slo/v1 the file was written in (see Result.Formats).
+func Parse(path string, src []byte) (*spec.File, []string, diag.List) {
 	res, diags := Translate(path, src)
 	if len(diags) == 1 && diags[0].Code == "spec/yaml" {
 		return nil, nil, diags // not YAML: no file, as spec.Parse

@@ -153,7 +153,7 @@ service: api
 `, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f, diags := Parse("a.yml", []byte(tc.src))
+			f, _, diags := Parse("a.yml", []byte(tc.src))
 			if f != nil {
 				_, ds := validate.Project([]*spec.File{f}, validate.Options{})
 				diags = append(diags, ds...)

@@ -131,13 +131,25 @@ func agree(diags *diag.List, path string, d *yaml.Node, prevPath string, prev, n
 	return ok
 }
 
-// value decodes n for comparison: maps compare whatever their key order.
+// value decodes n for comparison as package spec reads a service's
+// fields (team, runbook_url and interval are strings, labels a map of
+// strings): maps compare whatever their key order, and tier: 1 is
+// tier: "1". A field of another shape compares as YAML reads it; one
+// that does not decode is unequal to any other.
 func value(n *yaml.Node) any {
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return n.Value
+	var s string
+	if n.Decode(&s) == nil {
+		return s
 	}
-	return v
+	var m map[string]string
+	if n.Decode(&m) == nil {
+		return m
+	}
+	var v any
+	if n.Decode(&v) == nil {
+		return v
+	}
+	return n
 }
 
 // show writes a field's value on one line, or "not given".

@@ -227,12 +227,12 @@ func (c *Ctx) openSLOV1AlphaObjective(o *yaml.Node, what string) *yaml.Node {
 	sli := mapping(rm.val)
 	gm, gok := eventsSumRate(good)
 	tm, tok := eventsSumRate(total)
-	if gok && tok && len(gm.by) == 0 && len(tm.by) == 0 {
+	if gok && tok && len(gm.By) == 0 && len(tm.By) == 0 {
 		// Both are sums of one counter's rate: a ratio SLI, which slo
 		// generates burn-rate scenarios for.
 		r := mapping(rm.val)
-		set(r, "good", qs[0].key, c.cut(qs[0].val, gm.sel[0], good[gm.sel[0]:gm.sel[1]]))
-		set(r, "total", qs[1].key, c.cut(qs[1].val, tm.sel[0], total[tm.sel[0]:tm.sel[1]]))
+		set(r, "good", qs[0].key, c.cut(qs[0].val, gm.Sel[0], good[gm.Sel[0]:gm.Sel[1]]))
+		set(r, "total", qs[1].key, c.cut(qs[1].val, tm.Sel[0], total[tm.Sel[0]:tm.Sel[1]]))
 		set(sli, "ratio", rm.key, r)
 	} else {
 		// Sloth's own error ratio.

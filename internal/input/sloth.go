@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/prometheus/promql/parser"
 	slothk8s "github.com/slok/sloth/pkg/kubernetes/api/sloth/v1"
 	slothprom "github.com/slok/sloth/pkg/prometheus/api/v1"
 	"go.yaml.in/yaml/v3"
@@ -382,81 +381,33 @@ func keyOf(f field, ok bool) *yaml.Node {
 // Go's text/template reads it, with spaces and trim markers.
 var windowRE = regexp.MustCompile(`\{\{(?:-\s)?\s*\.window\s*(?:\s-)?\}\}`)
 
-// windowed is a Sloth query parsed as PromQL, with every window
-// template replaced by a duration padded with spaces to the template's
-// length, so that the parser's offsets are offsets into the query.
-type windowed struct {
-	expr    parser.Expr
-	windows [][]int // [start, end) of each window template
-}
-
-// parseWindowed parses Sloth query q, or reports false if it is no
-// PromQL expression once its windows are durations.
-func parseWindowed(q string) (windowed, bool) {
-	ws := windowRE.FindAllStringIndex(q, -1)
+// windowed is Sloth query q with every window template replaced by a
+// duration padded with spaces to the template's length, so that offsets
+// into it, as package promx reports them, are offsets into q; windows
+// are the templates' [start, end).
+func windowed(q string) (text string, windows [][]int) {
+	windows = windowRE.FindAllStringIndex(q, -1)
 	var b strings.Builder
 	last := 0
-	for _, w := range ws {
+	for _, w := range windows {
 		b.WriteString(q[last:w[0]])
 		b.WriteString("5m")
 		b.WriteString(strings.Repeat(" ", w[1]-w[0]-len("5m")))
 		last = w[1]
 	}
 	b.WriteString(q[last:])
-	e, errs := promx.ParseExpr(b.String())
-	if errs != nil {
-		return windowed{}, false
-	}
-	return windowed{e, ws}, true
+	return b.String(), windows
 }
 
-// sumRate is a match of sum(rate(<selector>[{{.window}}])): the
-// selector's [start, end) in the query and the by clause's labels.
-type sumRate struct {
-	sel [2]int
-	by  []string
-}
-
-// sumRateOf matches e, an expression of w, as a sum of the rate of one
-// counter over Sloth's window: a sum with an optional by clause (before
-// or after its argument) and no without or parameter, of rate of a
-// named selector with no offset or @, whose range is the window
-// template.
-func (w windowed) sumRateOf(e parser.Expr) (sumRate, bool) {
-	agg, ok := unparen(e).(*parser.AggregateExpr)
-	if !ok || agg.Op != parser.SUM || agg.Without || agg.Param != nil {
-		return sumRate{}, false
-	}
-	call, ok := unparen(agg.Expr).(*parser.Call)
-	if !ok || call.Func.Name != "rate" || len(call.Args) != 1 {
-		return sumRate{}, false
-	}
-	ms, ok := unparen(call.Args[0]).(*parser.MatrixSelector)
-	if !ok || ms.RangeExpr != nil {
-		return sumRate{}, false
-	}
-	vs, ok := ms.VectorSelector.(*parser.VectorSelector)
-	if !ok || vs.Name == "" || vs.OriginalOffset != 0 || vs.OriginalOffsetExpr != nil || vs.Timestamp != nil || vs.StartOrEnd != 0 || vs.Anchored || vs.Smoothed {
-		return sumRate{}, false
-	}
-	// The range is the window: a template stands between the selector
-	// and the matrix selector's closing bracket.
-	start, end := int(vs.PosRange.Start), int(vs.PosRange.End)
-	if !slices.ContainsFunc(w.windows, func(t []int) bool { return t[0] >= end && t[1] <= int(ms.EndPos) }) {
-		return sumRate{}, false
-	}
-	return sumRate{sel: [2]int{start, end}, by: agg.Grouping}, true
-}
-
-// unparen is e without the parentheses around it.
-func unparen(e parser.Expr) parser.Expr {
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			return e
-		}
-		e = p.Expr
-	}
+// overWindow reports whether m, a sum(rate(...)) of a query whose window
+// templates are windows, is over Sloth's window: a template stands
+// between the selector and the range's closing bracket. The selector,
+// which is imported as written, has none: a template in a label value is
+// Sloth's window there, not slo's.
+func overWindow(m promx.SumRate, windows [][]int) bool {
+	start, end := m.Sel[0], m.Sel[1]
+	return slices.ContainsFunc(windows, func(t []int) bool { return t[0] >= end && t[1] <= m.RangeEnd }) &&
+		!slices.ContainsFunc(windows, func(t []int) bool { return t[0] < end && t[1] > start })
 }
 
 // sameLabels reports whether two by clauses group by the same labels,
@@ -468,14 +419,12 @@ func sameLabels(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
-// eventsSumRate parses Sloth query q and matches it as a whole as
-// sum(rate(<selector>[{{.window}}])).
-func eventsSumRate(q string) (sumRate, bool) {
-	w, ok := parseWindowed(q)
-	if !ok {
-		return sumRate{}, false
-	}
-	return w.sumRateOf(w.expr)
+// eventsSumRate matches Sloth query q as a whole as
+// sum(rate(<selector>[{{.window}}])) (see promx.SumRateOf).
+func eventsSumRate(q string) (promx.SumRate, bool) {
+	text, windows := windowed(q)
+	m, ok := promx.SumRateOf(text)
+	return m, ok && overWindow(m, windows)
 }
 
 // labelList is labels as a flow list standing where at stands.
@@ -536,14 +485,14 @@ func (c *Ctx) slothSLI(names *slothNames, scope slothScope, slo string, objectiv
 	tv, _ := c.scalar(tq, what+"."+f.key.Value+"."+tq.key.Value)
 	em, eok := eventsSumRate(ev)
 	tm, tok := eventsSumRate(tv)
-	if eok && tok && sameLabels(em.by, tm.by) {
+	if eok && tok && sameLabels(em.By, tm.By) {
 		// Both are sums of one counter's rate: a ratio SLI, which slo
 		// generates burn-rate scenarios for.
 		r := mapping(f.val)
-		set(r, "bad", eq.key, c.cut(eq.val, em.sel[0], ev[em.sel[0]:em.sel[1]]))
-		set(r, "total", tq.key, c.cut(tq.val, tm.sel[0], tv[tm.sel[0]:tm.sel[1]]))
-		if len(em.by) > 0 {
-			set(r, "by", eq.key, labelList(em.by, eq.val))
+		set(r, "bad", eq.key, c.cut(eq.val, em.Sel[0], ev[em.Sel[0]:em.Sel[1]]))
+		set(r, "total", tq.key, c.cut(tq.val, tm.Sel[0], tv[tm.Sel[0]:tm.Sel[1]]))
+		if len(em.By) > 0 {
+			set(r, "by", eq.key, labelList(em.By, eq.val))
 		}
 		set(out, "ratio", f.key, r)
 		return out
@@ -678,25 +627,17 @@ func (c *Ctx) slothAlert(names *slothNames, f field, what, def string, at *yaml.
 // query is the count's sum(rate(...)) minus the bucket's, as Sloth's
 // examples write it, with no on or ignoring.
 func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
-	ew, ok := parseWindowed(ev)
-	if !ok {
+	etext, windows := windowed(ev)
+	cm, bm, ok := promx.SumRateDiff(etext)
+	if !ok || !overWindow(cm, windows) || !overWindow(bm, windows) {
 		return nil
 	}
 	tm, ok := eventsSumRate(tv)
-	if !ok {
+	if !ok || !sameLabels(cm.By, bm.By) || !sameLabels(cm.By, tm.By) {
 		return nil
 	}
-	sub, ok := unparen(ew.expr).(*parser.BinaryExpr)
-	if !ok || sub.Op != parser.SUB || sub.ReturnBool || (sub.VectorMatching != nil && (sub.VectorMatching.On || len(sub.VectorMatching.MatchingLabels) > 0 || sub.VectorMatching.Card != parser.CardOneToOne)) {
-		return nil
-	}
-	cm, ok1 := ew.sumRateOf(sub.LHS)
-	bm, ok2 := ew.sumRateOf(sub.RHS)
-	if !ok1 || !ok2 || !sameLabels(cm.by, bm.by) || !sameLabels(cm.by, tm.by) {
-		return nil
-	}
-	count, bucket := ev[cm.sel[0]:cm.sel[1]], ev[bm.sel[0]:bm.sel[1]]
-	total := tv[tm.sel[0]:tm.sel[1]]
+	count, bucket := ev[cm.Sel[0]:cm.Sel[1]], ev[bm.Sel[0]:bm.Sel[1]]
+	total := tv[tm.Sel[0]:tm.Sel[1]]
 	cn, cms, ok1 := splitSelector(count)
 	tn, tms, ok2 := splitSelector(total)
 	if !ok1 || !ok2 || cn != tn || strings.Join(cms, ",") != strings.Join(tms, ",") {
@@ -707,10 +648,10 @@ func (c *Ctx) slothLatency(eq, tq field, ev, tv string) *yaml.Node {
 		return nil
 	}
 	l := mapping(eq.val)
-	set(l, "histogram", tq.key, c.cut(tq.val, tm.sel[0], hist))
+	set(l, "histogram", tq.key, c.cut(tq.val, tm.Sel[0], hist))
 	set(l, "threshold", eq.key, number(le, eq.val))
-	if len(tm.by) > 0 {
-		set(l, "by", tq.key, labelList(tm.by, tq.val))
+	if len(tm.By) > 0 {
+		set(l, "by", tq.key, labelList(tm.By, tq.val))
 	}
 	return l
 }

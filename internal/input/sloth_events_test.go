@@ -65,6 +65,16 @@ func TestSlothEventsShapes(t *testing.T) {
 			`sum(rate(x_total{w="{{.window}}"}[5m]))`,
 			errorRatio,
 		},
+		"the window in a label value and the range": {
+			`sum(rate(x_total{code="500",w="{{.window}}"}[{{.window}}]))`,
+			`sum(rate(x_total{w="{{.window}}"}[{{.window}}]))`,
+			errorRatio,
+		},
+		"latency with the window in a label value": {
+			`sum(rate(d_ms_count{w="{{ .window }}"}[{{.window}}])) - sum(rate(d_ms_bucket{le="0.25",w="{{ .window }}"}[{{.window}}]))`,
+			`sum(rate(d_ms_count{w="{{ .window }}"}[{{.window}}]))`,
+			errorRatio,
+		},
 		"different by labels": {
 			`sum(rate(x_total{code="500"}[{{.window}}])) by (a)`,
 			`sum(rate(x_total[{{.window}}])) by (b)`,

@@ -321,11 +321,18 @@ func (v *validator) crossChecks(p *model.Project) {
 	}
 	for _, s := range p.Services {
 		seen(services, s.Name, s.Pos, "lint/duplicate-service", "service")
+		slos := map[string]bool{}
 		for _, slo := range s.SLOs {
 			why := ""
 			if slo.Alerting.Name == camel(slo.Name)+"ErrorBudgetBurn" {
 				why = fmt.Sprintf(", and this is the default name of SLO %q", slo.Name)
 			}
+			if slos[slo.Name] && why != "" {
+				// An SLO of a name given twice (lint/duplicate-slo), whose
+				// alert is named after it: renaming the SLO renames both.
+				continue
+			}
+			slos[slo.Name] = true
 			dupAlert(s, slo.Alerting.Name, slo.Pos, "alerting.name", why)
 		}
 		for _, a := range s.Alerts {
