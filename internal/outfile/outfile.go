@@ -268,7 +268,6 @@ func apply(res Result, writes []*change, stale, dirs []string, fail func(error) 
 type Stager struct {
 	mu     sync.Mutex
 	staged map[string]*staged // by path
-	temps  map[string]bool    // the temporary files written
 	dirs   []string           // folders created, outermost first
 	ready  map[string]bool    // folders that exist now
 	done   bool               // Commit or Abort began: Stage takes no more
@@ -318,22 +317,18 @@ func (s *Stager) Stage(f File) error {
 		return errors.New("outfile: a file staged after Commit or Abort")
 	}
 	if s.staged == nil {
-		s.staged, s.temps = map[string]*staged{}, map[string]bool{}
+		s.staged = map[string]*staged{}
 	}
 	if old := s.staged[f.Path]; old != nil && old.c.tmp != "" {
 		s.dropTemp(old.c) // staged twice: the last one counts
 	}
 	s.staged[f.Path] = &staged{c: c, unchanged: same, err: err}
-	if c.tmp != "" {
-		s.temps[c.tmp] = true
-	}
 	return err
 }
 
 // dropTemp removes c's temporary file.
 func (s *Stager) dropTemp(c *change) error {
 	err := removeTemp(c.tmp)
-	delete(s.temps, c.tmp)
 	c.tmp = ""
 	return err
 }
@@ -360,15 +355,6 @@ func (s *Stager) mkdirs(dir string) error {
 	}
 	s.ready[dir] = true
 	return nil
-}
-
-// Temporary reports whether path is a temporary file the Stager wrote:
-// one that a caller listing stale files in a destination folder must
-// leave alone.
-func (s *Stager) Temporary(path string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.temps[path]
 }
 
 // Commit writes files, staging those not staged yet (on all cores), and
