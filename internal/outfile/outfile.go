@@ -96,10 +96,15 @@ func IsTemp(name string) bool {
 // them alone, as another Commit or Stager may be writing them.
 var live sync.Map
 
-// removeTemp removes the temporary file tmp.
+// removeTemp removes the temporary file tmp. One already gone is no
+// error: another process's Commit may have swept it (see the package
+// comment), and a roll-back that finds it so has not failed.
 func removeTemp(tmp string) error {
 	err := os.Remove(tmp)
 	live.Delete(tmp)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	return err
 }
 

@@ -586,3 +586,36 @@ func TestCommitSweepsLeftovers(t *testing.T) {
 		t.Errorf("a renamed temporary file is still counted as in use")
 	}
 }
+
+// TestCommitAfterItsTemporaryFilesWereSwept: another process's Commit into
+// the same folder removed this Stager's temporary files as leftovers (the
+// package comment says so and calls that unsupported). The rename fails
+// and the roll-back, for which a temporary file already gone is no
+// failure, leaves the tree as it was: not ErrPartial.
+func TestCommitAfterItsTemporaryFilesWereSwept(t *testing.T) {
+	dir := t.TempDir()
+	at := func(name string) string { return filepath.Join(dir, name) }
+	write(t, at("rules/a.yml"), "old a\n")
+	before := testfs.Tree(t, dir)
+	var s Stager
+	for _, f := range []File{{at("rules/a.yml"), []byte("a\n")}, {at("rules/b.yml"), []byte("b\n")}} {
+		if err := s.Stage(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name := range testfs.Tree(t, dir) {
+		if IsTemp(filepath.Base(name)) {
+			if err := os.Remove(at(name)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res, err := s.Commit([]File{{Path: at("rules/a.yml")}, {Path: at("rules/b.yml")}}, nil)
+	wantFailed(t, res, err, "no such file or directory")
+	if errors.Is(err, ErrPartial) {
+		t.Errorf("err = %v: a roll-back that found a temporary file gone is not partial", err)
+	}
+	if diff := cmp.Diff(before, testfs.Tree(t, dir)); diff != "" {
+		t.Errorf("the tree changed (-before +after):\n%s", diff)
+	}
+}
