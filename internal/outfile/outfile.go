@@ -22,10 +22,11 @@
 // behind, so a Commit that succeeds removes every such file it finds in
 // the folders of its files and stale files, except the ones this process
 // is using at the moment, and reports them as Leftovers. Files of any
-// other name, and other folders, are never touched. A second process
-// committing into the same folder at the same moment could lose its
-// temporary files so; its rename then fails and it rolls back: writing
-// one output folder from two processes at once is not supported.
+// other name, and other folders, are never touched. Another process
+// writing into the same folder meanwhile could lose its temporary files
+// so (a Stager's exist from its first Stage to its Commit: a whole
+// compile long); its rename then fails and it rolls back: writing one output
+// folder from two processes at once is not supported.
 //
 // A Stager is a Commit whose files are handed over one at a time as they
 // are made, each compared and written to its temporary file at once, so
