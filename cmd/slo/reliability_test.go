@@ -137,12 +137,6 @@ func with(base map[string]string, changes map[string]string) map[string]string {
 	return m
 }
 
-// TestReliability runs slo on a project where writing must fail (a folder
-// standing where an output file must go, a read-only folder, a rename or a
-// stale file's removal that fails), or where a secret must not show, and
-// checks the exit code, the exact output, and that every file and folder
-// below the project is byte-identical before and after (only the files in
-// changed may differ, for the runs that succeed).
 // leaveTemps leaves what a compile killed while it wrote leaves: temporary
 // files in rules/ (one a whole generated file, one empty) and overlays/,
 // beside files of other names and in a folder compile does not write.
@@ -162,6 +156,12 @@ func leaveTemps(t *testing.T) {
 	})
 }
 
+// TestReliability runs slo on a project where writing must fail (a folder
+// standing where an output file must go, a read-only folder, a rename or a
+// stale file's removal that fails), or where a secret must not show, and
+// checks the exit code, the exact output, and that every file and folder
+// below the project is byte-identical before and after (only the files in
+// changed may differ, for the runs that succeed).
 func TestReliability(t *testing.T) {
 	for _, tc := range []struct {
 		name string

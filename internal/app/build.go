@@ -508,14 +508,10 @@ func Stale(outDir string, files []File) ([]string, error) {
 	return StaleIn(outDir, GeneratedDirs, files)
 }
 
-// StaleIn is Stale for the generated files in dirs.
+// StaleIn is Stale for the generated files in dirs. outfile's temporary
+// files (outfile.IsTemp), a Writer's own staged ones or an interrupted
+// run's, are no output and never stale.
 func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
-	return staleIn(outDir, dirs, files, nil)
-}
-
-// staleIn is StaleIn leaving alone the files skip reports, by path (a
-// Writer's own temporary files); nil skips none.
-func staleIn(outDir string, dirs []string, files []File, skip func(path string) bool) ([]string, error) {
 	want := map[string]bool{}
 	for _, f := range files {
 		want[filepath.ToSlash(f.Name)] = true
@@ -531,7 +527,7 @@ func staleIn(outDir string, dirs []string, files []File, skip func(path string) 
 		}
 		for _, e := range entries {
 			name := dir + "/" + e.Name()
-			if e.IsDir() || want[name] || outfile.IsTemp(e.Name()) || skip != nil && skip(filepath.Join(outDir, dir, e.Name())) {
+			if e.IsDir() || want[name] || outfile.IsTemp(e.Name()) {
 				continue // a temporary file, even an interrupted run's, is no output (the write sweeps those)
 			}
 			b, err := os.ReadFile(filepath.Join(outDir, name))
@@ -605,7 +601,7 @@ func (w *Writer) Commit(files []File, dirs []string) (WriteResult, error) {
 	var stale []string
 	if dirs != nil {
 		var err error
-		if stale, err = staleIn(outDir, dirs, files, w.st.Temporary); err != nil {
+		if stale, err = StaleIn(outDir, dirs, files); err != nil {
 			_ = w.st.Abort()
 			return WriteResult{}, err
 		}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/slo-compiler/slo/internal/scenario"
 )
 
@@ -36,28 +34,26 @@ func TestOnDemandMatchesExhaustiveFailing(t *testing.T) {
 		}
 		return true
 	}
-	onDemand, diags, err := Test(TestOptions{Paths: repoPaths, Keep: keep})
-	if err != nil || onDemand == nil {
-		t.Fatalf("%v %v", err, diags)
-	}
-	exhaustive, _, err := Test(TestOptions{Paths: repoPaths, Exhaustive: true, Keep: keep})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(verdicts(exhaustive.Results), verdicts(onDemand.Results)); diff != "" {
-		t.Errorf("on-demand differs from exhaustive (-exhaustive +on-demand):\n%s", diff)
-	}
+	_, exhaustive := compareModes(t, keep)
 	failing, failures := 0, 0
-	for _, r := range exhaustive.Results {
+	for _, r := range exhaustive {
 		if len(r.Failures) > 0 {
 			failing++
 			failures += len(r.Failures)
 		}
 	}
-	t.Logf("%d scenarios, %d failing, %d failures", len(exhaustive.Results), failing, failures)
+	t.Logf("%d scenarios, %d failing, %d failures", len(exhaustive), failing, failures)
+	// Unless most scenarios fail, the failure messages compared are few:
+	// the mutations stopped working (78 of the sample's 79 fail).
+	if failing*2 < len(exhaustive) {
+		t.Errorf("only %d of %d mutated scenarios fail: the comparison covers few failure messages", failing, len(exhaustive))
+	}
 }
 
-// mutate moves s's assertions, one of four ways picked by its name.
+// mutate moves s's assertions, one of four ways picked by its name. No
+// repository scenario has a promql_expr_test today, so the query moves
+// change nothing yet: the modes' query values, failing ones included, are
+// compared by package promtool's tests (TestModesAgree and others).
 func mutate(s *scenario.Scenario) {
 	h := fnv.New32a()
 	h.Write([]byte(s.Name))

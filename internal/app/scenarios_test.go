@@ -71,26 +71,35 @@ func verdicts(rs []*scenario.Result) []verdict {
 func TestOnDemandMatchesExhaustive(t *testing.T) {
 	heavy(t)
 	keep := compareSample(t)
-	onDemand, diags, err := Test(TestOptions{Paths: repoPaths, Keep: keep})
-	if err != nil || onDemand == nil {
+	onDemand, exhaustive := compareModes(t, keep)
+	if min := map[bool]int{true: 200, false: 60}[keep == nil]; len(onDemand) < min {
+		t.Fatalf("only %d scenarios compared; the repository has more", len(onDemand))
+	}
+	var evalsOD, evalsEx int
+	for i := range onDemand {
+		evalsOD += onDemand[i].Evaluations
+		evalsEx += exhaustive[i].Evaluations
+	}
+	t.Logf("%d scenarios; rule evaluations: on-demand %d, exhaustive %d", len(onDemand), evalsOD, evalsEx)
+}
+
+// compareModes runs the repository's scenarios that keep keeps (nil: every
+// one) on demand and then exhaustively, reports where their verdicts or
+// failure messages differ, and returns both runs' results.
+func compareModes(t *testing.T, keep func(string, *scenario.Scenario) bool) (onDemand, exhaustive []*scenario.Result) {
+	t.Helper()
+	od, diags, err := Test(TestOptions{Paths: repoPaths, Keep: keep})
+	if err != nil || od == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	exhaustive, _, err := Test(TestOptions{Paths: repoPaths, Exhaustive: true, Keep: keep})
+	ex, _, err := Test(TestOptions{Paths: repoPaths, Exhaustive: true, Keep: keep})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if min := map[bool]int{true: 200, false: 60}[keep == nil]; len(onDemand.Results) < min {
-		t.Fatalf("only %d scenarios compared; the repository has more", len(onDemand.Results))
-	}
-	if diff := cmp.Diff(verdicts(exhaustive.Results), verdicts(onDemand.Results)); diff != "" {
+	if diff := cmp.Diff(verdicts(ex.Results), verdicts(od.Results)); diff != "" {
 		t.Errorf("on-demand differs from exhaustive (-exhaustive +on-demand):\n%s", diff)
 	}
-	var evalsOD, evalsEx int
-	for i := range onDemand.Results {
-		evalsOD += onDemand.Results[i].Evaluations
-		evalsEx += exhaustive.Results[i].Evaluations
-	}
-	t.Logf("%d scenarios; rule evaluations: on-demand %d, exhaustive %d", len(onDemand.Results), evalsOD, evalsEx)
+	return od.Results, ex.Results
 }
 
 // compareSample returns the filter of TestOnDemandMatchesExhaustive, or

@@ -22,10 +22,11 @@
 // behind, so a Commit that succeeds removes every such file it finds in
 // the folders of its files and stale files, except the ones this process
 // is using at the moment, and reports them as Leftovers. Files of any
-// other name, and other folders, are never touched. A second process
-// committing into the same folder at the same moment could lose its
-// temporary files so; its rename then fails and it rolls back: writing
-// one output folder from two processes at once is not supported.
+// other name, and other folders, are never touched. Another process
+// writing into the same folder meanwhile could lose its temporary files
+// so (a Stager's exist from its first Stage to its Commit: a whole
+// compile long); its rename then fails and it rolls back: writing one output
+// folder from two processes at once is not supported.
 //
 // A Stager is a Commit whose files are handed over one at a time as they
 // are made, each compared and written to its temporary file at once, so
@@ -96,10 +97,15 @@ func IsTemp(name string) bool {
 // them alone, as another Commit or Stager may be writing them.
 var live sync.Map
 
-// removeTemp removes the temporary file tmp.
+// removeTemp removes the temporary file tmp. One already gone is no
+// error: another process's Commit may have swept it (see the package
+// comment), and a roll-back that finds it so has not failed.
 func removeTemp(tmp string) error {
 	err := os.Remove(tmp)
 	live.Delete(tmp)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	return err
 }
 
@@ -268,7 +274,6 @@ func apply(res Result, writes []*change, stale, dirs []string, fail func(error) 
 type Stager struct {
 	mu     sync.Mutex
 	staged map[string]*staged // by path
-	temps  map[string]bool    // the temporary files written
 	dirs   []string           // folders created, outermost first
 	ready  map[string]bool    // folders that exist now
 	done   bool               // Commit or Abort began: Stage takes no more
@@ -318,22 +323,18 @@ func (s *Stager) Stage(f File) error {
 		return errors.New("outfile: a file staged after Commit or Abort")
 	}
 	if s.staged == nil {
-		s.staged, s.temps = map[string]*staged{}, map[string]bool{}
+		s.staged = map[string]*staged{}
 	}
 	if old := s.staged[f.Path]; old != nil && old.c.tmp != "" {
 		s.dropTemp(old.c) // staged twice: the last one counts
 	}
 	s.staged[f.Path] = &staged{c: c, unchanged: same, err: err}
-	if c.tmp != "" {
-		s.temps[c.tmp] = true
-	}
 	return err
 }
 
 // dropTemp removes c's temporary file.
 func (s *Stager) dropTemp(c *change) error {
 	err := removeTemp(c.tmp)
-	delete(s.temps, c.tmp)
 	c.tmp = ""
 	return err
 }
@@ -360,15 +361,6 @@ func (s *Stager) mkdirs(dir string) error {
 	}
 	s.ready[dir] = true
 	return nil
-}
-
-// Temporary reports whether path is a temporary file the Stager wrote:
-// one that a caller listing stale files in a destination folder must
-// leave alone.
-func (s *Stager) Temporary(path string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.temps[path]
 }
 
 // Commit writes files, staging those not staged yet (on all cores), and
