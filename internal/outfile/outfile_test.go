@@ -134,13 +134,33 @@ func TestCommitAllOrNothing(t *testing.T) {
 	}
 }
 
-func TestCommitReports(t *testing.T) {
-	dir := t.TempDir()
-	at := func(name string) string { return filepath.Join(dir, name) }
+// reportFixture is a folder with rules/same.yml, rules/old.yml (mode
+// 0600) and rules/gone.yml, and at, a name's path in it: a file to leave,
+// one to replace and one to remove.
+func reportFixture(t *testing.T) (dir string, at func(string) string) {
+	dir = t.TempDir()
+	at = func(name string) string { return filepath.Join(dir, name) }
 	write(t, at("rules/same.yml"), "same\n")
 	write(t, at("rules/old.yml"), "old\n")
 	write(t, at("rules/gone.yml"), "gone\n")
 	os.Chmod(at("rules/old.yml"), 0o600)
+	return dir, at
+}
+
+// noTemporaryFiles fails on any name of tree (a testfs.Tree) that looks
+// like a temporary file of outfile's, .slo-*, whether or not IsTemp takes
+// it for one.
+func noTemporaryFiles(t *testing.T, tree map[string]string) {
+	t.Helper()
+	for name := range tree {
+		if strings.Contains(name, ".slo-") {
+			t.Errorf("temporary file left behind: %s", name)
+		}
+	}
+}
+
+func TestCommitReports(t *testing.T) {
+	dir, at := reportFixture(t)
 	res, err := Commit([]File{
 		{at("rules/same.yml"), []byte("same\n")},
 		{at("rules/old.yml"), []byte("changed\n")},
@@ -170,11 +190,7 @@ func TestCommitReports(t *testing.T) {
 	if st, _ := os.Stat(at("overlays/new.json")); st.Mode().Perm() != 0o644 {
 		t.Errorf("a new file has mode %v, want 0644", st.Mode())
 	}
-	for name := range got {
-		if strings.Contains(name, ".slo-") {
-			t.Errorf("temporary file left behind: %s", name)
-		}
-	}
+	noTemporaryFiles(t, got)
 }
 
 // TestCommitThroughLinkedFolder: an output folder that is a link to a
@@ -270,12 +286,7 @@ func TestSameContent(t *testing.T) {
 // order as Commit does, keeps a replaced file's mode and leaves no
 // temporary file.
 func TestStagerWritesAsItGoes(t *testing.T) {
-	dir := t.TempDir()
-	at := func(name string) string { return filepath.Join(dir, name) }
-	write(t, at("rules/same.yml"), "same\n")
-	write(t, at("rules/old.yml"), "old\n")
-	write(t, at("rules/gone.yml"), "gone\n")
-	os.Chmod(at("rules/old.yml"), 0o600)
+	dir, at := reportFixture(t)
 	var s Stager
 	for _, f := range []File{
 		{at("rules/same.yml"), []byte("same\n")},
@@ -324,11 +335,7 @@ func TestStagerWritesAsItGoes(t *testing.T) {
 		t.Errorf("a replaced file lost its mode: %v", st.Mode())
 	}
 	got := testfs.Tree(t, dir)
-	for name := range got {
-		if strings.Contains(name, ".slo-") {
-			t.Errorf("temporary file left behind: %s", name)
-		}
-	}
+	noTemporaryFiles(t, got)
 	if _, ok := got["rules/gone.yml"]; ok {
 		t.Errorf("stale file still there")
 	}
