@@ -68,15 +68,9 @@ SLOTH_VERSION=${SLOTH_VERSION:-v0.16.0}
 
 cd "$(dirname "$0")/.."
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench.XXXXXX")
-if [[ ${KEEP:-} == 1 ]]; then
-	echo "keeping $tmp"
-else
-	trap 'rm -rf "$tmp"' EXIT
-fi
-
-go build -o "$tmp/slo" ./cmd/slo
-go build -o "$tmp/maxrss" ./scripts/maxrss
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh # the script runs at the repository's root
+bench_setup slo-bench
 go build -o "$tmp/gen-bench-specs" ./scripts/gen-bench-specs
 "$tmp/gen-bench-specs" -n "$N" -out "$tmp/specs"
 "$tmp/gen-bench-specs" -n "$N" -format sloth -out "$tmp/sloth-specs"
@@ -98,8 +92,6 @@ else
 fi
 
 # measure and median are in lib.sh.
-# shellcheck source=scripts/lib.sh
-. scripts/lib.sh # the script runs at the repository's root
 
 # maxcol FILE COLUMN: the largest value of a column.
 maxcol() { awk -v c="$2" 'NR == 1 || $c > m {m = $c} END {print m}' "$1"; }

@@ -30,15 +30,9 @@ SLOTH_VERSION=${SLOTH_VERSION:-v0.16.0}
 dir=$(cd "$dir" && pwd)
 
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench-sloth.XXXXXX")
-if [[ ${KEEP:-} == 1 ]]; then
-	echo "keeping $tmp"
-else
-	trap 'rm -rf "$tmp"' EXIT
-fi
-
-go build -o "$tmp/slo" ./cmd/slo
-go build -o "$tmp/maxrss" ./scripts/maxrss
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh # the script runs at the repository's root
+bench_setup slo-bench-sloth
 sloth=${SLOTH_BIN:-}
 if [[ -z $sloth ]]; then
 	GOBIN="$tmp/gobin" go install "github.com/slok/sloth/cmd/sloth@$SLOTH_VERSION"
@@ -58,8 +52,6 @@ nspecs=$(find "$dir" -name '*.y*ml' | wc -l)
 nslos=$(cat "$tmp"/imported/*.yaml | grep -c -E '^ *- *name:' || true)
 
 # measure and median are in lib.sh.
-# shellcheck source=scripts/lib.sh
-. scripts/lib.sh # the script runs at the repository's root
 
 # Warm-ups: fill the warm caches, and bring the binaries and specs into the
 # page cache.

@@ -1,5 +1,19 @@
 # lib.sh: shell functions shared by the bench scripts, which source it
-# after setting tmp, a temporary folder holding the maxrss binary.
+# from the repository's root and call bench_setup first.
+
+# bench_setup NAME: makes tmp, a temporary folder named after NAME that is
+# removed on exit (kept, and named, with KEEP=1), and builds slo and
+# scripts/maxrss (measure's stand-in for GNU time) into it.
+bench_setup() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+	if [[ ${KEEP:-} == 1 ]]; then
+		echo "keeping $tmp"
+	else
+		trap 'rm -rf "$tmp"' EXIT
+	fi
+	go build -o "$tmp/slo" ./cmd/slo
+	go build -o "$tmp/maxrss" ./scripts/maxrss
+}
 
 # measure NAME CMD ARGS...: runs CMD ARGS under maxrss and appends
 # "WALL KIB USER SYS" to $tmp/NAME.txt; on failure prints CMD's stderr and
