@@ -100,7 +100,7 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 	var out []ImportedFile
 	names := map[string]string{}
 	for _, m := range merged {
-		data, err := input.EncodeMerged(m)
+		data, err := input.Encode(m)
 		if err != nil {
 			return nil, diags, err
 		}

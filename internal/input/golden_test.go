@@ -41,11 +41,17 @@ func TestExamplesGolden(t *testing.T) {
 			if diags.HasErrors() {
 				return
 			}
-			data, err := Encode(path, res)
+			data, err := encodeOne(path, res)
 			if err != nil {
 				t.Fatal(err)
 			}
 			golden.Check(t, base+".slo.yaml", data)
 		})
 	}
+}
+
+// encodeOne is Encode of the documents translated from one input file,
+// as slo import writes a file whose service no other input names.
+func encodeOne(path string, res Result) ([]byte, error) {
+	return Encode(Merged{From: []string{path}, Formats: res.Formats, Docs: res.Docs})
 }

@@ -10,7 +10,6 @@
 package input
 
 import (
-	"path/filepath"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -218,12 +217,4 @@ func article(name string) string {
 		return "an " + name
 	}
 	return "a " + name
-}
-
-// Encode renders the slo/v1 documents of res, translated from the file at
-// path, as slo import writes them: a comment naming the input (not slo's
-// "Code generated" header: the spec is the user's to edit), then the
-// documents, indented by two.
-func Encode(path string, res Result) ([]byte, error) {
-	return encode(filepath.Base(path), res.Formats, res.Docs)
 }

@@ -229,7 +229,7 @@ spec:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("diagnostics (-want +got):\n%s", diff)
 	}
-	data, err := Encode("a.yml", res)
+	data, err := encodeOne("a.yml", res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ slos:
 	if f == nil || len(f.Services) != 1 || f.Services[0].Team != "payments" {
 		t.Fatalf("want service checkout of team payments, got %+v", f)
 	}
-	data, err := Encode("a.yml", res)
+	data, err := encodeOne("a.yml", res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ slos:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("diagnostics (-want +got):\n%s", diff)
 	}
-	data, err := Encode("a.yml", res)
+	data, err := encodeOne("a.yml", res)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -198,22 +198,20 @@ func appendList(to, from *yaml.Node, key string) {
 	dst.Content = append(dst.Content, src.Content...)
 }
 
-// EncodeMerged renders m as slo import writes it (see Encode), its comment
-// naming every input.
-func EncodeMerged(m Merged) ([]byte, error) {
+// Encode renders the slo/v1 documents of m as slo import writes them: a
+// comment naming every input (not slo's "Code generated" header: the spec
+// is the user's to edit), then the documents, indented by two.
+func Encode(m Merged) ([]byte, error) {
 	var bases []string
 	for _, p := range m.From {
 		bases = append(bases, filepath.Base(p))
 	}
-	return encode(strings.Join(bases, ", "), m.Formats, m.Docs)
-}
-
-func encode(from string, formats []string, docs []*yaml.Node) ([]byte, error) {
+	from := strings.Join(bases, ", ")
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "# Imported by slo import from %s (%s); edit it as your own.\n", from, strings.Join(formats, ", "))
+	fmt.Fprintf(&buf, "# Imported by slo import from %s (%s); edit it as your own.\n", from, strings.Join(m.Formats, ", "))
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	for _, d := range docs {
+	for _, d := range m.Docs {
 		if err := enc.Encode(d); err != nil {
 			return nil, fmt.Errorf("encoding the import of %s: %w", from, err)
 		}

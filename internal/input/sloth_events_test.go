@@ -141,7 +141,7 @@ slos:
 			if len(diags) != 0 {
 				t.Fatalf("diagnostics: %v", diags)
 			}
-			data, err := Encode("a.yml", res)
+			data, err := encodeOne("a.yml", res)
 			if err != nil {
 				t.Fatal(err)
 			}

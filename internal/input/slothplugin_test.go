@@ -35,7 +35,7 @@ func TestSlothPluginExample(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatalf("%v", diags)
 	}
-	data, err := Encode(pluginExample, res)
+	data, err := encodeOne(pluginExample, res)
 	if err != nil {
 		t.Fatal(err)
 	}
