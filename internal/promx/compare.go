@@ -40,7 +40,7 @@ func Comparisons(text string) []Comparison {
 		if !ok {
 			return nil
 		}
-		if vs, ok := unparen(lhs).(*parser.VectorSelector); ok && vs.Name != "" {
+		if vs, ok := Unparen(lhs).(*parser.VectorSelector); ok && vs.Name != "" {
 			out = append(out, Comparison{Metric: vs.Name, Op: op, Value: v})
 		}
 		return nil
@@ -50,19 +50,9 @@ func Comparisons(text string) []Comparison {
 
 var flip = map[string]string{">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
 
-func unparen(e parser.Expr) parser.Expr {
-	for {
-		p, ok := e.(*parser.ParenExpr)
-		if !ok {
-			return e
-		}
-		e = p.Expr
-	}
-}
-
 // constant evaluates arithmetic on number literals.
 func constant(e parser.Expr) (float64, bool) {
-	switch e := unparen(e).(type) {
+	switch e := Unparen(e).(type) {
 	case *parser.NumberLiteral:
 		return e.Val, true
 	case *parser.UnaryExpr:

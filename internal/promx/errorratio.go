@@ -65,7 +65,7 @@ func ErrorRatioShape(text string) (ErrorRatio, bool) {
 		}
 	}
 	if call, ok := expr.(*parser.Call); ok && call.Func.Name == "avg_over_time" {
-		if vs, ok := rangeOf(call); ok {
+		if _, vs, ok := rangeOf(call); ok {
 			r.Kind, r.Gauge = GaugeMean, vs.String()
 			return r, true
 		}
@@ -128,11 +128,14 @@ func ErrorRatioShape(text string) (ErrorRatio, bool) {
 
 type windowed struct {
 	fn  string
+	ms  *parser.MatrixSelector
 	vs  *parser.VectorSelector
 	rng time.Duration
 }
 
-// sumOf matches sum by (L) (fn(selector[w])) with fn one of fns.
+// sumOf matches sum by (L) (fn(selector[w])) with fn one of fns: a sum
+// with an optional by clause and no without or parameter, of fn of a
+// plain selector (see rangeOf), parentheses allowed anywhere.
 func sumOf(e parser.Expr, fns ...string) (windowed, []string, bool) {
 	agg, ok := Unparen(e).(*parser.AggregateExpr)
 	if !ok || agg.Op != parser.SUM || agg.Without || agg.Param != nil {
@@ -142,29 +145,32 @@ func sumOf(e parser.Expr, fns ...string) (windowed, []string, bool) {
 	if !ok || !slices.Contains(fns, call.Func.Name) {
 		return windowed{}, nil, false
 	}
-	vs, ok := rangeOf(call)
+	ms, vs, ok := rangeOf(call)
 	if !ok {
 		return windowed{}, nil, false
 	}
-	return windowed{call.Func.Name, vs, call.Args[0].(*parser.MatrixSelector).Range}, agg.Grouping, true
+	return windowed{call.Func.Name, ms, vs, ms.Range}, agg.Grouping, true
 }
 
-// rangeOf is the selector of a call fn(selector[w]) whose fn its caller
-// has checked.
-func rangeOf(call *parser.Call) (*parser.VectorSelector, bool) {
+// rangeOf is the matrix selector of a call fn(selector[w]) whose fn its
+// caller has checked, and its selector, when that is plain and its range
+// a duration.
+func rangeOf(call *parser.Call) (*parser.MatrixSelector, *parser.VectorSelector, bool) {
 	if len(call.Args) != 1 {
-		return nil, false
+		return nil, nil, false
 	}
-	ms, ok := call.Args[0].(*parser.MatrixSelector)
-	if !ok {
-		return nil, false
+	ms, ok := Unparen(call.Args[0]).(*parser.MatrixSelector)
+	if !ok || ms.RangeExpr != nil {
+		return nil, nil, false
 	}
 	vs, ok := ms.VectorSelector.(*parser.VectorSelector)
-	return vs, ok && plain(vs)
+	return ms, vs, ok && plain(vs)
 }
 
+// plain reports whether vs reads its samples as at the evaluation time:
+// no offset, @, anchored or smoothed modifier.
 func plain(vs *parser.VectorSelector) bool {
-	return vs.OriginalOffset == 0 && vs.Timestamp == nil && vs.StartOrEnd == 0
+	return vs.OriginalOffset == 0 && vs.OriginalOffsetExpr == nil && vs.Timestamp == nil && vs.StartOrEnd == 0 && !vs.Anchored && !vs.Smoothed
 }
 
 // countOverTime matches sum_over_time(count(x)[w:]) and returns x.

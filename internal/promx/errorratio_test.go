@@ -1,6 +1,7 @@
 package promx
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -46,5 +47,29 @@ func TestErrorRatioShape(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestRateMatchersAgree: ErrorRatioShape, RateRatioSeries and SumRateOf
+// match sum(rate(selector[w])) with one matcher (sumOf), so they take and
+// refuse the same forms: parentheses around the range selector are the
+// same query; an offset is not the current rate.
+func TestRateMatchersAgree(t *testing.T) {
+	for side, want := range map[string]bool{
+		`sum(rate(x{c="5"}[5m]))`:           true,
+		`sum by (a) (rate((x{c="5"}[5m])))`: true,
+		`(sum(rate(x{c="5"}[5m]))) by (a)`:  false, // by after a parenthesised sum does not parse
+		`sum(rate(x{c="5"}[5m] offset 1m))`: false,
+		`sum(rate(x{c="5"}[5m] @ 100))`:     false,
+		`sum without (a) (rate(x[5m]))`:     false,
+		`max(rate(x{c="5"}[5m]))`:           false,
+	} {
+		den := strings.ReplaceAll(strings.ReplaceAll(side, `{c="5"}`, ""), "x", "y")
+		_, _, _, _, ratio := RateRatioSeries(side + " / " + den)
+		_, shape := ErrorRatioShape(side + " / " + den)
+		_, sum := SumRateOf(side)
+		if ratio != want || shape != want || sum != want {
+			t.Errorf("%s: RateRatioSeries %v, ErrorRatioShape %v, SumRateOf %v; want %v", side, ratio, shape, sum, want)
+		}
 	}
 }

@@ -27,38 +27,19 @@ func RateRatioSeriesGroup(text, group string) (num, den string, window time.Dura
 	if !isBin || bin.Op != parser.DIV || bin.VectorMatching != nil && (len(bin.VectorMatching.MatchingLabels) > 0 || bin.VectorMatching.Card != parser.CardOneToOne) {
 		return "", "", 0, nil, false
 	}
-	side := func(e parser.Expr) (*parser.VectorSelector, time.Duration, []string, bool) {
-		agg, isAgg := Unparen(e).(*parser.AggregateExpr)
-		if !isAgg || agg.Op != parser.SUM || agg.Without || agg.Param != nil {
-			return nil, 0, nil, false
-		}
-		call, isCall := Unparen(agg.Expr).(*parser.Call)
-		if !isCall || call.Func.Name != "rate" || len(call.Args) != 1 {
-			return nil, 0, nil, false
-		}
-		ms, isMS := call.Args[0].(*parser.MatrixSelector)
-		if !isMS {
-			return nil, 0, nil, false
-		}
-		vs, isVS := ms.VectorSelector.(*parser.VectorSelector)
-		if !isVS || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
-			return nil, 0, nil, false
-		}
-		return vs, ms.Range, agg.Grouping, true
-	}
-	nv, nw, nby, ok1 := side(bin.LHS)
-	dv, dw, dby, ok2 := side(bin.RHS)
-	if !ok1 || !ok2 || nw != dw || !slices.Equal(nby, dby) {
+	n, nby, ok1 := sumOf(bin.LHS, "rate")
+	d, dby, ok2 := sumOf(bin.RHS, "rate")
+	if !ok1 || !ok2 || n.rng != d.rng || !slices.Equal(nby, dby) {
 		return "", "", 0, nil, false
 	}
 	extra := map[string]string{}
 	for _, l := range nby {
 		extra[l] = group
 	}
-	n, err1 := SeriesFor(nv.String(), extra)
-	d, err2 := SeriesFor(dv.String(), extra, nv.String())
+	ns, err1 := SeriesFor(n.vs.String(), extra)
+	ds, err2 := SeriesFor(d.vs.String(), extra, n.vs.String())
 	if err1 != nil || err2 != nil {
 		return "", "", 0, nil, false
 	}
-	return n, d, nw, nby, true
+	return ns, ds, n.rng, nby, true
 }

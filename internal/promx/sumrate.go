@@ -31,7 +31,7 @@ func SumRateDiff(text string) (lhs, rhs SumRate, ok bool) {
 	if errs != nil {
 		return SumRate{}, SumRate{}, false
 	}
-	sub, ok := unparen(e).(*parser.BinaryExpr)
+	sub, ok := Unparen(e).(*parser.BinaryExpr)
 	if !ok || sub.Op != parser.SUB || sub.ReturnBool || (sub.VectorMatching != nil && (sub.VectorMatching.On || len(sub.VectorMatching.MatchingLabels) > 0 || sub.VectorMatching.Card != parser.CardOneToOne)) {
 		return SumRate{}, SumRate{}, false
 	}
@@ -40,22 +40,11 @@ func SumRateDiff(text string) (lhs, rhs SumRate, ok bool) {
 	return lhs, rhs, ok1 && ok2
 }
 
+// sumRateOf is sumOf(e, "rate") of a named selector, as offsets.
 func sumRateOf(e parser.Expr) (SumRate, bool) {
-	agg, ok := unparen(e).(*parser.AggregateExpr)
-	if !ok || agg.Op != parser.SUM || agg.Without || agg.Param != nil {
+	w, by, ok := sumOf(e, "rate")
+	if !ok || w.vs.Name == "" {
 		return SumRate{}, false
 	}
-	call, ok := unparen(agg.Expr).(*parser.Call)
-	if !ok || call.Func.Name != "rate" || len(call.Args) != 1 {
-		return SumRate{}, false
-	}
-	ms, ok := unparen(call.Args[0]).(*parser.MatrixSelector)
-	if !ok || ms.RangeExpr != nil {
-		return SumRate{}, false
-	}
-	vs, ok := ms.VectorSelector.(*parser.VectorSelector)
-	if !ok || vs.Name == "" || vs.OriginalOffset != 0 || vs.OriginalOffsetExpr != nil || vs.Timestamp != nil || vs.StartOrEnd != 0 || vs.Anchored || vs.Smoothed {
-		return SumRate{}, false
-	}
-	return SumRate{Sel: [2]int{int(vs.PosRange.Start), int(vs.PosRange.End)}, RangeEnd: int(ms.EndPos), By: agg.Grouping}, true
+	return SumRate{Sel: [2]int{int(w.vs.PosRange.Start), int(w.vs.PosRange.End)}, RangeEnd: int(w.ms.EndPos), By: by}, true
 }
