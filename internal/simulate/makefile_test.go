@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -124,6 +125,75 @@ func TestHeavySimSkipsOnlyRacedTests(t *testing.T) {
 			}
 			if raceFiles[d.file] {
 				t.Errorf("SIM_RACED names %s, whose file %s has a build constraint on the race detector: unit-race may not run it", name, d.file)
+			}
+		}
+	}
+}
+
+// TestNoRaceTestsRunSomewhere: unit-race skips the tests NORACE names, so
+// each must be a test of a package that unit-norace runs them in (the
+// packages its recipe names, and the folders of the test binaries it runs)
+// or of internal/simulate/..., which heavy-sim runs whole; a name defined
+// anywhere else would run in no step of make test.
+func TestNoRaceTestsRunSomewhere(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^NORACE\s*:=\s*\^\(([^)]*)\)\$\$$`).FindSubmatch(mk)
+	if m == nil {
+		t.Fatal("the Makefile sets no NORACE := ^(A|B|...)$$")
+	}
+	recipe := regexp.MustCompile(`(?ms)^unit-norace:.*?\n\n`).Find(mk)
+	if recipe == nil {
+		t.Fatal("the Makefile has no unit-norace rule")
+	}
+	runs := map[string]bool{}
+	for _, f := range strings.Fields(string(recipe)) {
+		if strings.HasPrefix(f, "./cmd/") || strings.HasPrefix(f, "./internal/") {
+			runs[strings.Trim(f, "./")] = true
+		}
+	}
+	for _, p := range regexp.MustCompile(`cd (\S+) &&`).FindAllSubmatch(recipe, -1) {
+		runs[string(p[1])] = true
+	}
+	if len(runs) < 2 {
+		t.Fatalf("found only %v in unit-norace's recipe:\n%s", runs, recipe)
+	}
+	defined := map[string][]string{}
+	err = filepath.WalkDir("../..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "../.." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("../..", filepath.Dir(path))
+		for _, decl := range af.Decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok && fd.Recv == nil {
+				defined[fd.Name.Name] = append(defined[fd.Name.Name], filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range strings.Split(string(m[1]), "|") {
+		dirs := defined[name]
+		if len(dirs) == 0 {
+			t.Errorf("NORACE names %s, which is no test function of this module", name)
+		}
+		for _, dir := range dirs {
+			if !runs[dir] && dir != "internal/simulate" && !strings.HasPrefix(dir, "internal/simulate/") {
+				t.Errorf("NORACE names %s, a test of %s, which neither unit-norace (%v) nor heavy-sim (internal/simulate/...) runs", name, dir, slices.Sorted(maps.Keys(runs)))
 			}
 		}
 	}
