@@ -131,6 +131,46 @@ tests:
 	}
 }
 
+// TestCompressedEmptyLabelSet: an alert whose expression returns the
+// empty label set (sum(rate(c[5m])) > 20, from alphagov/govuk-helm-charts)
+// turns pending at 5m; asserted at 9m and then 10m, the compressed rule
+// must find that step between its evaluations at 4m and 9m, or it would
+// take 9m for the start and not fire at 10m, where promtool fires.
+func TestCompressedEmptyLabelSet(t *testing.T) {
+	dir := t.TempDir()
+	simtest.Write(t, dir, "rules.yml", `groups:
+  - name: g
+    rules:
+      - alert: HighRate
+        expr: sum(rate(c[5m])) > 20
+        for: 5m
+`)
+	p := simtest.Write(t, dir, "test.yml", `rule_files: [rules.yml]
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'c{x="y"}'
+        values: '0+1320x30'
+    alert_rule_test:
+      - alertname: HighRate
+        eval_time: 9m
+      - alertname: HighRate
+        eval_time: 10m
+        exp_alerts:
+          - exp_labels: {}
+`)
+	od, ex := runBoth(t, p)
+	if !ex.Passed() {
+		t.Fatalf("exhaustive: %v", ex.Errors())
+	}
+	if !od.Passed() {
+		t.Errorf("on demand: %v", od.Errors())
+	}
+	if st := od.Groups[0].Stats; st.Exhaustive || st.Fallback != "" {
+		t.Errorf("on-demand stats %+v: want no fallback", st)
+	}
+}
+
 func runBoth2(t *testing.T, p string) (*FileResult, *FileResult) {
 	t.Helper()
 	od, err := RunFile(p, Options{})
