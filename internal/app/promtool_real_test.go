@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/slo-compiler/slo/internal/scenario"
 )
 
 // promtoolRealVerdicts are the exit codes of `promtool test rules FILE` of
@@ -23,9 +21,6 @@ var promtoolRealVerdicts = []struct {
 	// slow files take seconds exhaustively (promtool too): that mode runs
 	// only without -short.
 	slow bool
-	// limits raise slo's default limits where a test group is over one
-	// (promtool has none; see README.md).
-	limits scenario.Limits
 }{
 	{file: "govuk-helm-charts/argo_workflows_tests.yaml", code: 0},
 	{file: "govuk-helm-charts/chat_ai_tests.yaml", code: 0},
@@ -35,8 +30,8 @@ var promtoolRealVerdicts = []struct {
 	{file: "govuk-helm-charts/fastly_tests.yaml", code: 0},
 	{file: "govuk-helm-charts/graphql_tests.yaml", code: 0},
 	{file: "govuk-helm-charts/integration/database_backups_and_syncs_integration_only_alerts_tests.yaml", code: 0, slow: true},
-	// 0x176400 at 1m: 176,401 samples, over the default --max-samples.
-	{file: "govuk-helm-charts/mirrors_tests.yaml", code: 0, slow: true, limits: scenario.Limits{MaxSamples: 200_000}},
+	// 0x176400 at 1m: 176,401 samples, most after its last eval_time.
+	{file: "govuk-helm-charts/mirrors_tests.yaml", code: 0},
 	{file: "govuk-helm-charts/production/database_backups_and_syncs_production_only_alerts_tests.yaml", code: 0},
 	{file: "govuk-helm-charts/publishing_api_tests.yaml", code: 0},
 	{file: "govuk-helm-charts/redis_tests.yaml", code: 0},
@@ -60,6 +55,8 @@ var promtoolRealVerdicts = []struct {
 	{file: "wikimedia-operations-alerts/team-data-engineering/hadoop-hdfs_test.yaml", code: 1},
 	{file: "wikimedia-operations-alerts/team-data-engineering/mw-page-content-change-enrich_test.yaml", code: 1},
 	{file: "wikimedia-operations-alerts/team-data-persistence/mysql-replication-lag_test.yaml", code: 0},
+	// 0x10000000 at 1m for an eval_time of 50m.
+	{file: "wikimedia-operations-alerts/team-data-persistence/mysql-replication-threads_test.yaml", code: 0},
 	{file: "wikimedia-operations-alerts/team-data-platform/cephosd_cluster_test.yaml", code: 0},
 	{file: "wikimedia-operations-alerts/team-data-platform/datahub-availability_test.yaml", code: 1},
 	{file: "wikimedia-operations-alerts/team-data-platform/growthbook_test.yaml", code: 1},
@@ -114,7 +111,7 @@ func TestPromtoolReal(t *testing.T) {
 					t.Skip("seconds exhaustively; runs without -short")
 				}
 				t.Parallel()
-				run, diags, err := Test(TestOptions{Paths: []string{filepath.Join(root, v.file)}, Exhaustive: exhaustive, Limits: v.limits})
+				run, diags, err := Test(TestOptions{Paths: []string{filepath.Join(root, v.file)}, Exhaustive: exhaustive})
 				var msgs []string
 				if run != nil {
 					for _, r := range run.Results {

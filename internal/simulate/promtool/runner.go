@@ -165,6 +165,16 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 		if t.Interval == 0 {
 			t.Interval = utf.EvaluationInterval
 		}
+		// promtool appends an input sample only when an evaluation
+		// reaches its time, so samples after the last eval_time are never
+		// seen; cut them before the limits count them and the loader
+		// expands them (`0x10000000` for an eval_time of 50m).
+		if iv := time.Duration(t.Interval); iv > 0 {
+			n := int(t.maxEvalTime()/iv) + 1
+			for k := range t.InputSeries {
+				t.InputSeries[k].Values = scenario.CutSlots(t.InputSeries[k].Values, n)
+			}
+		}
 		j := job{name: name, in: utf.input(i)}
 		j.in.GroupOrder = groupOrder
 		if opts.Limits != nil {
