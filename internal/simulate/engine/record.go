@@ -401,10 +401,11 @@ func AlertLabels(lb *labels.Builder, metric, ruleLabels labels.Labels, alertname
 // AlertingRule.Eval templates to the series' own value, or to "" (which
 // removes it) where the series has none; so the alert's labels are the
 // same as without it. Wikimedia's rules write it to pass a team label
-// through.
+// through. Never __name__, which Eval removes before it sets the rule's
+// labels (rule files may not set it anyway).
 func IdentityLabel(l labels.Label) bool {
 	m := identityLabel.FindStringSubmatch(l.Value)
-	return m != nil && m[1] == l.Name
+	return m != nil && m[1] == l.Name && l.Name != labels.MetricName
 }
 
 var identityLabel = regexp.MustCompile(`^\{\{ *\$labels\.([a-zA-Z_][a-zA-Z0-9_]*) *\}\}$`)
