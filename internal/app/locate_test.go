@@ -220,6 +220,12 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 		src:  "rule_files: [r.yml]\ntests:\n  - [1m]\n",
 		want: []string{"p.yaml:3:5: yaml: cannot unmarshal !!seq into promtool.testGroup"},
 	}, {
+		// A value its type refuses keeps promtool's words, at the value
+		// (wikimedia's files would say eval_time: 5 minutes).
+		name: "a duration that does not parse",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 5 minutes\n",
+		want: []string{`p.yaml:5:20: unknown unit " minutes" in duration "5 minutes"`},
+	}, {
 		name: "YAML syntax",
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n   input_series: []\n",
 		want: []string{"p.yaml:4:4: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 3 column 3"},
