@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
 	yamlv2 "go.yaml.in/yaml/v2" // the promtool runner's YAML module
@@ -25,9 +27,11 @@ import (
 // fields are found by walking the file against promtool's format
 // (promtool.FileType, the runner's own types), each at its node; a value
 // its own type refuses (a duration that does not parse) is placed at the
-// value, in promtool's words. Anything else (promtool's own failure
-// reports, several lines by design) stays one failure at pos.
-func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
+// value, in promtool's words, and so is an input series that does not
+// parse, at the series or its values (group is the test group's index in
+// the file's tests, -1 for the file). Anything else (promtool's own
+// failure reports, several lines by design) stays one failure at pos.
+func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Failure {
 	whole := []scenario.Failure{{Pos: pos, Message: strings.TrimSpace(promtool.Format(f, "    "))}}
 	if f.Kind != simulate.Load || pos.File == "" {
 		return whole
@@ -61,6 +65,11 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 			at.Line, at.Col = n.Line, n.Column
 			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
 		}
+		if n := seriesNode(doc.Content[0], group, f.Err); n != nil {
+			at := pos
+			at.Line, at.Col = n.Line, n.Column
+			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		}
 		return whole
 	}
 	var out []scenario.Failure
@@ -73,6 +82,47 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 		return whole
 	}
 	return out
+}
+
+// seriesNode returns the node of the input series of test group g that
+// err, promqltest's parse error of the load command it makes of them
+// ("2:85: parse error: ..."; line 1 is "load <interval>", then one line
+// "<series> <values>" per series), is about: its series, or its values
+// when the column lies past the series. Nil if err is not such an error.
+func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
+	m := loadErrPos.FindStringSubmatch(err.Error())
+	if m == nil || g < 0 {
+		return nil
+	}
+	line, _ := strconv.Atoi(m[1])
+	col, _ := strconv.Atoi(m[2])
+	tests := field(root, "tests")
+	if tests == nil || tests.Kind != yaml.SequenceNode || g >= len(tests.Content) {
+		return nil
+	}
+	in := field(tests.Content[g], "input_series")
+	if in == nil || in.Kind != yaml.SequenceNode || line < 2 || line-2 >= len(in.Content) {
+		return nil
+	}
+	s := in.Content[line-2]
+	series, values := field(s, "series"), field(s, "values")
+	if values != nil && series != nil && col > len(series.Value)+1 {
+		return values
+	}
+	if series != nil {
+		return series
+	}
+	return s
+}
+
+var loadErrPos = regexp.MustCompile(`^(\d+):(\d+): parse error`)
+
+// field returns the value of key in n if n is a mapping, or nil.
+func field(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	return mapValue(n, key)
 }
 
 var promtoolSchema = yamlschema.Checker{
