@@ -5,14 +5,13 @@ import (
 	"errors"
 	"io"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 
 	yamlv2 "go.yaml.in/yaml/v2" // the promtool runner's YAML module
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
@@ -86,27 +85,24 @@ func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Fa
 
 // seriesNode returns the node of the input series of test group g that
 // err, promqltest's parse error of the load command it makes of them
-// ("2:85: parse error: ..."; line 1 is "load <interval>", then one line
-// "<series> <values>" per series), is about: its series, or its values
-// when the column lies past the series. Nil if err is not such an error.
+// (promx.LoadParseError), is about: its series, or its values when the
+// error lies past the series. Nil if err is not such an error.
 func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
-	m := loadErrPos.FindStringSubmatch(err.Error())
-	if m == nil || g < 0 {
+	line, off, ok := promx.LoadParseError(err)
+	if !ok || g < 0 {
 		return nil
 	}
-	line, _ := strconv.Atoi(m[1])
-	col, _ := strconv.Atoi(m[2])
 	tests := field(root, "tests")
 	if tests == nil || tests.Kind != yaml.SequenceNode || g >= len(tests.Content) {
 		return nil
 	}
 	in := field(tests.Content[g], "input_series")
-	if in == nil || in.Kind != yaml.SequenceNode || line < 2 || line-2 >= len(in.Content) {
+	if in == nil || in.Kind != yaml.SequenceNode || line < 1 || line > len(in.Content) {
 		return nil
 	}
-	s := in.Content[line-2]
+	s := in.Content[line-1]
 	series, values := field(s, "series"), field(s, "values")
-	if values != nil && series != nil && col > len(series.Value)+1 {
+	if values != nil && series != nil && off > len(series.Value) {
 		return values
 	}
 	if series != nil {
@@ -114,8 +110,6 @@ func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
 	}
 	return s
 }
-
-var loadErrPos = regexp.MustCompile(`^(\d+):(\d+): parse error`)
 
 // field returns the value of key in n if n is a mapping, or nil.
 func field(n *yaml.Node, key string) *yaml.Node {
