@@ -132,9 +132,17 @@ func TestLimits(t *testing.T) {
 		stderr: "spec.yaml:5:5: error: generated scenario \"RedisDown critical: fires after 9d when down\": it is 9d20m long (it holds the signal for the alert's for and keep_firing_for after its windows fill), longer than the limit of 9d (--max-length) [scenario/limit]\n",
 	}, {
 		name:     "promtool file: a billion samples",
-		promtool: "tests:\n  - input_series:\n      - series: up{job=\"a\"}\n        values: 1x1000000000\n    alert_rule_test:\n      - eval_time: 10m\n        alertname: Down\n",
+		promtool: "tests:\n  - interval: 1s\n    input_series:\n      - series: up{job=\"a\"}\n        values: 1x1000000000\n    alert_rule_test:\n      - eval_time: 40y\n        alertname: Down\n",
 		exit:     1,
 		want:     "input_series: up{job=\"a\"}: 1,000,000,001 samples in one series, more than the limit of 150,000 (--max-samples)",
+	}, {
+		// promtool never loads a sample after the last eval_time; those
+		// are not expanded nor counted (a real one: wikimedia's
+		// mysql-replication-threads_test.yaml, 0x10000000 for 50m).
+		name:     "promtool file: a billion samples after the last eval_time",
+		promtool: "tests:\n  - input_series:\n      - series: up{job=\"a\"}\n        values: 1x1000000000\n    alert_rule_test:\n      - eval_time: 10m\n        alertname: Down\n",
+		exit:     0,
+		want:     "1 passed, 0 failed",
 	}, {
 		name:     "promtool file: 1ms evaluation interval",
 		promtool: "evaluation_interval: 1ms\ntests:\n  - interval: 1s\n    input_series:\n      - series: up{job=\"a\"}\n        values: 1x10\n    alert_rule_test:\n      - eval_time: 1h\n        alertname: Down\n",

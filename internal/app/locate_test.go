@@ -220,6 +220,20 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 		src:  "rule_files: [r.yml]\ntests:\n  - [1m]\n",
 		want: []string{"p.yaml:3:5: yaml: cannot unmarshal !!seq into promtool.testGroup"},
 	}, {
+		// A value its type refuses keeps promtool's words, at the value
+		// (wikimedia's files would say eval_time: 5 minutes).
+		name: "a duration that does not parse",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 5 minutes\n",
+		want: []string{`p.yaml:5:20: unknown unit " minutes" in duration "5 minutes"`},
+	}, {
+		// promqltest's position is in the load command it makes; the
+		// failure is placed at the series (or its values) of that line.
+		name: "input series that do not parse",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n  - interval: 1m\n    input_series:\n      - series: up\n        values: 1x3\n      - series: 'up{a=\"1\"}'\n        values: '1 x'\n      - series: 'up{{'\n        values: '1'\n",
+		want: []string{
+			`p.yaml:9:17: 3:13: parse error: unexpected "x"`,
+		},
+	}, {
 		name: "YAML syntax",
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n   input_series: []\n",
 		want: []string{"p.yaml:4:4: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 3 column 3"},
@@ -246,7 +260,7 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 	// promtool's own failure reports keep their lines.
 	f := simulate.Failure{Kind: simulate.AlertMismatch, Alertname: "X", At: 5 * time.Minute}
 	want := strings.TrimSpace(promtool.Format(f, "    "))
-	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
+	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, 0, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
 		t.Errorf("a failure report: %+v", got)
 	}
 }

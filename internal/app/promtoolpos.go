@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
@@ -23,9 +24,13 @@ import (
 // not be loaded, it is read again with yaml.v3: a YAML syntax error is
 // placed where the parser stopped, and the decoder's unknown or mistyped
 // fields are found by walking the file against promtool's format
-// (promtool.FileType, the runner's own types), each at its node. Anything else (promtool's own failure
-// reports, several lines by design) stays one failure at pos.
-func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
+// (promtool.FileType, the runner's own types), each at its node; a value
+// its own type refuses (a duration that does not parse) is placed at the
+// value, in promtool's words, and so is an input series that does not
+// parse, at the series or its values (group is the test group's index in
+// the file's tests, -1 for the file). Anything else (promtool's own
+// failure reports, several lines by design) stays one failure at pos.
+func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Failure {
 	whole := []scenario.Failure{{Pos: pos, Message: strings.TrimSpace(promtool.Format(f, "    "))}}
 	if f.Kind != simulate.Load || pos.File == "" {
 		return whole
@@ -46,8 +51,24 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 		d := spec.YAMLError(pos.File, src, dec, err)
 		return []scenario.Failure{{Pos: d.Pos, Message: d.Message}}
 	}
+	if len(doc.Content) == 0 {
+		return whole
+	}
 	var te *yamlv2.TypeError
-	if !errors.As(f.Err, &te) || len(doc.Content) == 0 {
+	if !errors.As(f.Err, &te) {
+		// A value its own type refuses (a duration that does not parse):
+		// the file does not decode, so the failure is that, in promtool's
+		// words, placed at the value.
+		if path, n, ok := promtoolSchema.Refused(doc.Content[0], promtool.FileType); ok && len(path) > 0 {
+			at := pos
+			at.Line, at.Col = n.Line, n.Column
+			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		}
+		if n := seriesNode(doc.Content[0], group, f.Err); n != nil {
+			at := pos
+			at.Line, at.Col = n.Line, n.Column
+			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		}
 		return whole
 	}
 	var out []scenario.Failure
@@ -60,6 +81,42 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 		return whole
 	}
 	return out
+}
+
+// seriesNode returns the node of the input series of test group g that
+// err, promqltest's parse error of the load command it makes of them
+// (promx.LoadParseError), is about: its series, or its values when the
+// error lies past the series. Nil if err is not such an error.
+func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
+	line, off, ok := promx.LoadParseError(err)
+	if !ok || g < 0 {
+		return nil
+	}
+	tests := field(root, "tests")
+	if tests == nil || tests.Kind != yaml.SequenceNode || g >= len(tests.Content) {
+		return nil
+	}
+	in := field(tests.Content[g], "input_series")
+	if in == nil || in.Kind != yaml.SequenceNode || line < 1 || line > len(in.Content) {
+		return nil
+	}
+	s := in.Content[line-1]
+	series, values := field(s, "series"), field(s, "values")
+	if values != nil && series != nil && off > len(series.Value) {
+		return values
+	}
+	if series != nil {
+		return series
+	}
+	return s
+}
+
+// field returns the value of key in n if n is a mapping, or nil.
+func field(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	return mapValue(n, key)
 }
 
 var promtoolSchema = yamlschema.Checker{

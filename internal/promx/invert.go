@@ -1,6 +1,7 @@
 package promx
 
 import (
+	"errors"
 	"fmt"
 	"regexp/syntax"
 	"slices"
@@ -251,6 +252,22 @@ func ParseSeriesDesc(text string) (string, error) {
 		return "", err
 	}
 	return lbls.String(), nil
+}
+
+// LoadParseError reports which line of promqltest's load command ("load
+// <interval>" first, then "<series> <values>" per input series, so 1 is
+// the first series) a parse error of its input series is about, and the
+// byte of that line it starts at; ok is false for any other error.
+func LoadParseError(err error) (line, offset int, ok bool) {
+	var pe *parser.ParseErr
+	if !errors.As(err, &pe) {
+		var pes parser.ParseErrors
+		if !errors.As(err, &pes) || len(pes) == 0 {
+			return 0, 0, false
+		}
+		pe = &pes[0]
+	}
+	return pe.LineOffset, int(pe.PositionRange.Start), true
 }
 
 // ParseMetric checks a series in PromQL notation (metric{a="b"}).

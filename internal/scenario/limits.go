@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -340,3 +341,96 @@ func OverLimits(s *Scenario, evalInterval time.Duration, lim Limits) []Over {
 	}
 	return out
 }
+
+// CutSlots returns values with every sample from slot n on cut away where
+// that can be done without expanding anything and without changing what
+// the first n slots hold, what fails to parse, or where: the xN of the
+// token that crosses slot n is lowered so that it ends there, and so is
+// every later xN (to x0, one slot each), each count padded with spaces to
+// its old width so that parse errors keep their columns. A values string
+// with a token it does not know before slot n (a histogram, a sign or
+// notation not plainly written) is returned unchanged, as are tokens after
+// slot n that it does not know.
+//
+// promtool loads an input sample only when an evaluation reaches its time,
+// so a test group never sees samples after its last eval_time; cutting
+// them lets `0x10000000` with an eval_time of 50m take 51 samples, not
+// ten million, and stay under --max-samples.
+func CutSlots(values string, n int) string {
+	if n < 0 {
+		return values
+	}
+	b := []byte(values)
+	at := 0 // slots before the current token
+	depth, start := 0, -1
+	ok := true
+	flush := func(end int) {
+		if start < 0 || !ok {
+			start = -1
+			return
+		}
+		tok := values[start:end]
+		m := cuttable.FindStringSubmatchIndex(tok)
+		switch {
+		case m != nil:
+			cnt, err := strconv.Atoi(tok[m[2]:m[3]])
+			slots := cnt + 1
+			if tok[0] == '_' {
+				slots = cnt
+			}
+			if err != nil {
+				slots = math.MaxInt
+			}
+			if at+slots > n || at >= n {
+				keep := max(n-at, 1) // slots this token keeps
+				want := keep - 1
+				if tok[0] == '_' {
+					want = keep
+				}
+				if want < cnt {
+					d := strconv.Itoa(want)
+					i := start + m[2]
+					copy(b[i:], d)
+					for j := i + len(d); j < start+m[3]; j++ {
+						b[j] = ' '
+					}
+				}
+				slots = keep
+			}
+			at += min(slots, n+1)
+		case at < n && (tok == "_" || tok == "stale" || number.MatchString(tok)):
+			at++
+		case at < n:
+			ok = false // Not sure how many slots it takes.
+		}
+		start = -1
+	}
+	for i := 0; i < len(values); i++ {
+		c := values[i]
+		switch {
+		case c == '{':
+			depth++
+		case c == '}':
+			depth = max(depth-1, 0)
+		case depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			flush(i)
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	flush(len(values))
+	if !ok {
+		return values
+	}
+	return string(b)
+}
+
+// The notation CutSlots knows: a plain decimal number, and a repetition
+// of one, of `_`, or of a number plus or minus one (whose count is group
+// 1).
+var (
+	number   = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+	cuttable = regexp.MustCompile(`^(?:_|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?(?:[-+][0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)?)x([0-9]+)$`)
+)

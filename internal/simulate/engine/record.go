@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -269,7 +271,17 @@ func (s *Session) LabelSets(i int, start time.Time, count int, iv time.Duration)
 	out := make([]string, count)
 	for i := range sets {
 		slices.Sort(sets[i])
-		out[i] = strings.Join(sets[i], "\xff")
+		// Each key carries its length: the empty label set (sum(x) > 1
+		// returns {}) has an empty key, and a bare join would make one
+		// series of it equal to no series at all, hiding the step where
+		// the alert appears.
+		var b strings.Builder
+		for _, k := range sets[i] {
+			b.WriteString(strconv.Itoa(len(k)))
+			b.WriteByte(':')
+			b.WriteString(k)
+		}
+		out[i] = b.String()
 	}
 	return out, nil
 }
@@ -369,15 +381,34 @@ func loadInto(store *sideStore, input string, start, till time.Time) (bool, erro
 
 // AlertLabels returns the labels AlertingRule.Eval gives the alert of a
 // series its expression returned, rule labels not templated: metric
-// without __name__, with the rule's labels and alertname set. lb is
-// reset and reused.
+// without __name__, with the rule's labels and alertname set. A label
+// that sets itself (IdentityLabel) is left as the metric has it, as
+// templating it does. lb is reset and reused.
 func AlertLabels(lb *labels.Builder, metric, ruleLabels labels.Labels, alertname string) labels.Labels {
 	lb.Reset(metric)
 	lb.Del(labels.MetricName)
-	ruleLabels.Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+	ruleLabels.Range(func(l labels.Label) {
+		if !IdentityLabel(l) {
+			lb.Set(l.Name, l.Value)
+		}
+	})
 	lb.Set(labels.AlertName, alertname)
 	return lb.Labels()
 }
+
+// IdentityLabel reports whether an alerting rule's label sets itself to
+// the value it already has: `team: "{{ $labels.team }}"`, which
+// AlertingRule.Eval templates to the series' own value, or to "" (which
+// removes it) where the series has none; so the alert's labels are the
+// same as without it. Wikimedia's rules write it to pass a team label
+// through. Never __name__, which Eval removes before it sets the rule's
+// labels (rule files may not set it anyway).
+func IdentityLabel(l labels.Label) bool {
+	m := identityLabel.FindStringSubmatch(l.Value)
+	return m != nil && m[1] == l.Name && l.Name != labels.MetricName
+}
+
+var identityLabel = regexp.MustCompile(`^\{\{ *\$labels\.([a-zA-Z_][a-zA-Z0-9_]*) *\}\}$`)
 
 // checkAlertSteps checks an alerting rule's results at every step for
 // duplicate label sets after applying the alert labels, and against the

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/model/labels"
 )
 
 func TestProgressions(t *testing.T) {
@@ -75,6 +76,25 @@ func TestProgressions(t *testing.T) {
 					t.Fatalf("%v: step %d is not computed by %v", runs, s, progressions(runs))
 				}
 			}
+		}
+	}
+}
+
+func TestIdentityLabel(t *testing.T) {
+	for _, tc := range []struct {
+		name, value string
+		want        bool
+	}{
+		{"team", "{{$labels.team}}", true},
+		{"team", "{{ $labels.team }}", true},
+		{"team", "{{$labels.owner}}", false},
+		{"team", "x{{$labels.team}}", false},
+		{"team", "{{$labels.team | toUpper}}", false},
+		{"team", "{{$value}}", false},
+		{"__name__", "{{$labels.__name__}}", false},
+	} {
+		if got := IdentityLabel(labels.Label{Name: tc.name, Value: tc.value}); got != tc.want {
+			t.Errorf("IdentityLabel(%s: %q) = %v, want %v", tc.name, tc.value, got, tc.want)
 		}
 	}
 }

@@ -47,6 +47,8 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+
+	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
 // markCompressible decides which alerting rules are compressed and their
@@ -108,7 +110,9 @@ func (p *Plan) seesPast(i int) bool {
 		return false
 	}
 	templated := false
-	r.Labels.Range(func(l labels.Label) { templated = templated || strings.Contains(l.Value, "{{") })
+	r.Labels.Range(func(l labels.Label) {
+		templated = templated || strings.Contains(l.Value, "{{") && !engine.IdentityLabel(l)
+	})
 	if templated {
 		return false
 	}

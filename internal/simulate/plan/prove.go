@@ -63,6 +63,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
 // lset is a set of label names: the names in s, or (co) every name but
@@ -636,6 +637,9 @@ func (pv *prover) cannotFail(i int) bool {
 		set := fin(labels.MetricName, labels.AlertName)
 		templated := false
 		n.Rule.Labels.Range(func(l labels.Label) {
+			if engine.IdentityLabel(l) {
+				return // The alert keeps the series' own value.
+			}
 			set.s[l.Name] = true
 			templated = templated || strings.Contains(l.Value, "{{")
 		})
@@ -729,7 +733,7 @@ func (p *Plan) ScanNeeds(input []labels.Labels, delayedNameRemoval bool) (need [
 		} else {
 			reason := ""
 			n.Rule.Labels.Range(func(l labels.Label) {
-				if strings.Contains(l.Value, "{{") {
+				if strings.Contains(l.Value, "{{") && !engine.IdentityLabel(l) {
 					reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
 				}
 			})

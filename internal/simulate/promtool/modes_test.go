@@ -131,6 +131,109 @@ tests:
 	}
 }
 
+// TestCompressedEmptyLabelSet: an alert whose expression returns the
+// empty label set (sum(rate(c[5m])) > 20, from alphagov/govuk-helm-charts)
+// turns pending at 5m; asserted at 9m and then 10m, the compressed rule
+// must find that step between its evaluations at 4m and 9m, or it would
+// take 9m for the start and not fire at 10m, where promtool fires.
+func TestCompressedEmptyLabelSet(t *testing.T) {
+	dir := t.TempDir()
+	simtest.Write(t, dir, "rules.yml", `groups:
+  - name: g
+    rules:
+      - alert: HighRate
+        expr: sum(rate(c[5m])) > 20
+        for: 5m
+`)
+	p := simtest.Write(t, dir, "test.yml", `rule_files: [rules.yml]
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'c{x="y"}'
+        values: '0+1320x30'
+    alert_rule_test:
+      - alertname: HighRate
+        eval_time: 9m
+      - alertname: HighRate
+        eval_time: 10m
+        exp_alerts:
+          - exp_labels: {}
+`)
+	od, ex := runBoth(t, p)
+	if !ex.Passed() {
+		t.Fatalf("exhaustive: %v", ex.Errors())
+	}
+	if !od.Passed() {
+		t.Errorf("on demand: %v", od.Errors())
+	}
+	if st := od.Groups[0].Stats; st.Exhaustive || st.Fallback != "" {
+		t.Errorf("on-demand stats %+v: want no fallback", st)
+	}
+}
+
+// TestIdentityLabel: an alert label that sets itself (`team:
+// "{{$labels.team}}"`, as in wikimedia/operations-alerts) leaves the
+// alert's labels as they are, so it cannot make two alerts collide: the
+// group runs on demand (it ran exhaustively, 9,373 evaluations for one
+// assertion), with promtool's failure text; a label templated from
+// another label still runs exhaustively.
+func TestIdentityLabel(t *testing.T) {
+	dir := t.TempDir()
+	test := `rule_files: [rules.yml]
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'x{a="1", team="p"}'
+        values: '0 1x60'
+      - series: 'x{a="1", team="q"}'
+        values: '0x30 1x30'
+      - series: 'x{a="1"}'
+        values: '1x60'
+    alert_rule_test:
+      - alertname: High
+        eval_time: 40m
+        exp_alerts:
+          - exp_labels: {a: "1", team: p, severity: page}
+      - alertname: High
+        eval_time: 59m
+        exp_alerts:
+          - exp_labels: {a: "1", team: p, severity: page}
+          - exp_labels: {a: "1", team: q, severity: page}
+`
+	for _, tc := range []struct {
+		expr, team string
+		fallback   bool
+	}{
+		{"x > 0", `"{{$labels.team}}"`, false},
+		{"x > 0", `"{{ $labels.team }}"`, false},
+		{"x > 0", `"{{ $labels.a }}"`, true},
+		// Beyond the prover: the error scan applies the alert labels.
+		{`label_replace(x, "b", "$1", "a", "(.*)") > 0`, `"{{$labels.team}}"`, false},
+	} {
+		simtest.Write(t, dir, "rules.yml", `groups:
+  - name: g
+    rules:
+      - alert: High
+        expr: '`+tc.expr+`'
+        for: 10m
+        labels:
+          severity: page
+          team: `+tc.team+`
+`)
+		p := simtest.Write(t, dir, "test.yml", test)
+		od, ex := runBoth(t, p)
+		st := od.Groups[0].Stats
+		if (st.Fallback != "") != tc.fallback {
+			t.Errorf("%s, team: %s: fallback %q, want one: %v", tc.expr, tc.team, st.Fallback, tc.fallback)
+		}
+		// The series without team fires too, and {a="1"} collides with
+		// itself only where team is templated from a.
+		if len(ex.Errors()) == 0 || len(od.Errors()) == 0 {
+			t.Errorf("team: %s: want failures (the alert of x{a=\"1\"} is not expected), got none", tc.team)
+		}
+	}
+}
+
 func runBoth2(t *testing.T, p string) (*FileResult, *FileResult) {
 	t.Helper()
 	od, err := RunFile(p, Options{})

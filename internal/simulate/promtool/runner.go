@@ -66,7 +66,9 @@ type FileResult struct {
 // GroupResult is the outcome of one test group (one entry of `tests`).
 type GroupResult struct {
 	// Name is the group's name, or promtool's "unnamed#<index>".
-	Name     string
+	Name string
+	// Index is the group's place in the file's tests, from 0.
+	Index    int
 	Failures []simulate.Failure
 	Stats    simulate.Stats
 }
@@ -149,6 +151,7 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 
 	type job struct {
 		name     string
+		index    int
 		in       simulate.Input
 		limitErr string
 	}
@@ -165,7 +168,17 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 		if t.Interval == 0 {
 			t.Interval = utf.EvaluationInterval
 		}
-		j := job{name: name, in: utf.input(i)}
+		// promtool appends an input sample only when an evaluation
+		// reaches its time, so samples after the last eval_time are never
+		// seen; cut them before the limits count them and the loader
+		// expands them (`0x10000000` for an eval_time of 50m).
+		if iv := time.Duration(t.Interval); iv > 0 {
+			n := int(t.maxEvalTime()/iv) + 1
+			for k := range t.InputSeries {
+				t.InputSeries[k].Values = scenario.CutSlots(t.InputSeries[k].Values, n)
+			}
+		}
+		j := job{name: name, index: i, in: utf.input(i)}
 		j.in.GroupOrder = groupOrder
 		if opts.Limits != nil {
 			j.limitErr = groupLimits(t, time.Duration(utf.EvaluationInterval), *opts.Limits)
@@ -180,7 +193,7 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			g := GroupResult{Name: j.name}
+			g := GroupResult{Name: j.name, Index: j.index}
 			if j.limitErr != "" {
 				g.Failures = []simulate.Failure{{Kind: simulate.Limit, Group: j.in.Name, Err: limitError(j.limitErr)}}
 				res.Groups[i] = g

@@ -1,0 +1,149 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// promtoolRealVerdicts are the exit codes of `promtool test rules FILE` of
+// Prometheus v0.315.0 (built as promtoolVerdicts says) on real projects'
+// unit-test files under testdata/promtool-real, run in the file's folder.
+// Its README.md names each project, commit and licence. Where promtool
+// fails, FILE.promtool next to the file holds what it printed, and slo's
+// failure messages must be the same.
+var promtoolRealVerdicts = []struct {
+	file string
+	code int
+	// slow files take seconds exhaustively (promtool too): that mode runs
+	// only without -short.
+	slow bool
+}{
+	{file: "govuk-helm-charts/argo_workflows_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/chat_ai_tests.yaml", code: 0, slow: true},
+	{file: "govuk-helm-charts/database_backups_and_syncs_alerts_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/datagovuk_traffic_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/email_alert_api_alerts_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/fastly_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/graphql_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/integration/database_backups_and_syncs_integration_only_alerts_tests.yaml", code: 0, slow: true},
+	// 0x176400 at 1m: 176,401 samples, most after its last eval_time.
+	{file: "govuk-helm-charts/mirrors_tests.yaml", code: 0, slow: true},
+	{file: "govuk-helm-charts/production/database_backups_and_syncs_production_only_alerts_tests.yaml", code: 0, slow: true},
+	{file: "govuk-helm-charts/publishing_api_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/redis_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/router_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/search_api_alerts_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/search_api_v2_tests.yaml", code: 0, slow: true},
+	{file: "govuk-helm-charts/smart_answers_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/staging/database_backups_and_syncs_staging_only_alerts_tests.yaml", code: 0, slow: true},
+	{file: "govuk-helm-charts/startup_probe_failure_tests.yaml", code: 0},
+	{file: "govuk-helm-charts/whitehall_tests.yaml", code: 0},
+	// One expectation changed each, so that promtool fails (README.md).
+	{file: "govuk-helm-charts/mutated/redis_tests.yaml", code: 1},
+	{file: "govuk-helm-charts/mutated/router_tests.yaml", code: 1},
+	{file: "govuk-helm-charts/mutated/whitehall_tests.yaml", code: 1},
+	{file: "thanos/tests.yaml", code: 0, slow: true},
+	// Seven files fail in promtool v0.315.0 (README.md says why).
+	{file: "wikimedia-operations-alerts/team-collaboration-services/gerrit_test.yaml", code: 0, slow: true},
+	{file: "wikimedia-operations-alerts/team-collaboration-services/vrts_test.yaml", code: 1},
+	{file: "wikimedia-operations-alerts/team-data-engineering/eventbus_test.yaml", code: 0, slow: true},
+	{file: "wikimedia-operations-alerts/team-data-engineering/eventgate_local_test.yaml", code: 1},
+	{file: "wikimedia-operations-alerts/team-data-engineering/hadoop-hdfs_test.yaml", code: 1},
+	{file: "wikimedia-operations-alerts/team-data-engineering/mw-page-content-change-enrich_test.yaml", code: 1},
+	{file: "wikimedia-operations-alerts/team-data-persistence/mysql-replication-lag_test.yaml", code: 0},
+	// 0x10000000 at 1m for an eval_time of 50m.
+	{file: "wikimedia-operations-alerts/team-data-persistence/mysql-replication-threads_test.yaml", code: 0},
+	{file: "wikimedia-operations-alerts/team-data-platform/cephosd_cluster_test.yaml", code: 0},
+	{file: "wikimedia-operations-alerts/team-data-platform/datahub-availability_test.yaml", code: 1},
+	{file: "wikimedia-operations-alerts/team-data-platform/growthbook_test.yaml", code: 1},
+	{file: "wikimedia-operations-alerts/team-data-platform/hadoop-yarn_test.yaml", code: 1},
+	{file: "wikimedia-operations-alerts/team-data-platform/java-heap_test.yaml", code: 0},
+	{file: "wikimedia-operations-alerts/team-data-platform/kubernetes-resources_test.yaml", code: 0, slow: true},
+}
+
+// TestPromtoolReal runs slo test, on demand and exhaustively, on real
+// projects' promtool unit-test files and requires promtool's exit code
+// and, where it fails, its failure messages.
+func TestPromtoolReal(t *testing.T) {
+	root := filepath.Join("testdata", "promtool-real")
+	listed := map[string]bool{}
+	for _, v := range promtoolRealVerdicts {
+		listed[v.file] = true
+	}
+	// Every unit-test file there is in the table.
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".yaml") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if fileKind(b) == "promtool" && !listed[filepath.ToSlash(rel)] {
+			t.Errorf("%s has tests but no recorded promtool verdict", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range promtoolRealVerdicts {
+		var want []string
+		if v.code != 0 {
+			b, err := os.ReadFile(filepath.Join(root, v.file+".promtool"))
+			if err != nil {
+				t.Fatalf("%s fails in promtool, but its output is not recorded: %v", v.file, err)
+			}
+			want = promtoolLines(string(b))
+		}
+		for _, exhaustive := range []bool{false, true} {
+			name := v.file
+			if exhaustive {
+				name += " --exhaustive"
+			}
+			t.Run(name, func(t *testing.T) {
+				if exhaustive && v.slow && testing.Short() {
+					t.Skip("seconds exhaustively; runs without -short")
+				}
+				t.Parallel()
+				run, diags, err := Test(TestOptions{Paths: []string{filepath.Join(root, v.file)}, Exhaustive: exhaustive})
+				var msgs []string
+				if run != nil {
+					for _, r := range run.Results {
+						for _, f := range r.Failures {
+							msgs = append(msgs, f.Message)
+						}
+					}
+				}
+				if got := testExitCode(run, err); got != v.code {
+					t.Fatalf("exit code %d, promtool's %d (err %v, diagnostics %v)\n%s", got, v.code, err, diags, strings.Join(msgs, "\n"))
+				}
+				if v.code != 0 {
+					if d := cmp.Diff(want, promtoolLines(strings.Join(msgs, "\n"))); d != "" {
+						t.Errorf("failure messages differ from promtool's (-promtool +slo):\n%s", d)
+					}
+				}
+			})
+		}
+	}
+}
+
+// promtoolLines are the lines of promtool's failure text without their
+// indentation (promtool indents under FAILED:, slo under the test group),
+// its SUCCESS and FAILED: headers and blank lines.
+func promtoolLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || l == "SUCCESS" || l == "FAILED:" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}

@@ -1,0 +1,77 @@
+package scenario
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// TestCutSlots: what CutSlots leaves expands to the same first n slots as
+// the whole string, with at most one slot per token after them, and parse
+// errors keep their text and column.
+func TestCutSlots(t *testing.T) {
+	for _, tc := range []struct {
+		values string
+		n      int
+		want   string
+	}{
+		{"0x10000000", 51, "0x50      "},
+		{"0x176400", 2911, "0x2910  "},
+		{"0x1000", 51, "0x50  "},
+		{"1x5 0x15", 3, "1x2 0x0 "},
+		{"1x5 0x15", 6, "1x5 0x0 "},
+		{"1x5 0x15", 7, "1x5 0x0 "},
+		{"0+10x100 _x50 5", 150, "0+10x100 _x49 5"},
+		{"_x50 3x9", 10, "_x10 3x0"},
+		{"1 2 3 4", 2, "1 2 3 4"},
+		{"1x3", 100, "1x3"},
+		{"-1.5e3-2x99 stale", 4, "-1.5e3-2x3  stale"},
+		// Not known before slot n: unchanged.
+		{"{{schema:0 sum:1 count:1}}x1000 1x1000", 5, "{{schema:0 sum:1 count:1}}x1000 1x1000"},
+		{"1_000x1000", 5, "1_000x1000"},
+		{"Inf 1x1000", 5, "Inf 1x1000"},
+		// Known before slot n, unknown after: kept.
+		{"1x1000 {{schema:0}}x9", 5, "1x4    {{schema:0}}x9"},
+		// A parse error after slot n stays where it was.
+		{"1x1000 oops", 5, "1x4    oops"},
+	} {
+		got := CutSlots(tc.values, tc.n)
+		if got != tc.want {
+			t.Errorf("CutSlots(%q, %d) = %q, want %q", tc.values, tc.n, got, tc.want)
+			continue
+		}
+		if SampleSlots(tc.values) > 10_000 {
+			continue // Expanding it would take a while; the cases below cover the same.
+		}
+		whole, werr := expand(tc.values)
+		cut, cerr := expand(got)
+		if fmt.Sprint(werr) != fmt.Sprint(cerr) {
+			t.Errorf("CutSlots(%q, %d): parse error %v, whole string's %v", tc.values, tc.n, cerr, werr)
+			continue
+		}
+		if werr != nil {
+			continue
+		}
+		k := min(tc.n, len(whole))
+		if len(cut) < k {
+			t.Errorf("CutSlots(%q, %d) keeps %d slots, want at least %d", tc.values, tc.n, len(cut), k)
+			continue
+		}
+		if d := cmp.Diff(whole[:k], cut[:k]); d != "" {
+			t.Errorf("CutSlots(%q, %d): first slots differ (-whole +cut):\n%s", tc.values, tc.n, d)
+		}
+	}
+}
+
+// expand is what Prometheus's loader makes of a values string, one string
+// per slot.
+func expand(values string) ([]string, error) {
+	_, vals, err := parser.NewParser(parser.Options{}).ParseSeriesDesc("x " + values)
+	var out []string
+	for _, v := range vals {
+		out = append(out, fmt.Sprintf("%v %v %v", v.Omitted, v.Value, v.Histogram))
+	}
+	return out, err
+}
