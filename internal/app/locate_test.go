@@ -220,6 +220,10 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 		src:  "rule_files: [r.yml]\ntests:\n  - [1m]\n",
 		want: []string{"p.yaml:3:5: yaml: cannot unmarshal !!seq into promtool.testGroup"},
 	}, {
+		name: "a duration that does not parse",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 20m1m\n        alertname: A\n",
+		want: []string{`p.yaml:5:20: not a valid duration string: "20m1m"`},
+	}, {
 		name: "YAML syntax",
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n   input_series: []\n",
 		want: []string{"p.yaml:4:4: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 3 column 3"},

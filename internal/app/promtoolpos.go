@@ -23,7 +23,9 @@ import (
 // not be loaded, it is read again with yaml.v3: a YAML syntax error is
 // placed where the parser stopped, and the decoder's unknown or mistyped
 // fields are found by walking the file against promtool's format
-// (promtool.FileType, the runner's own types), each at its node. Anything else (promtool's own failure
+// (promtool.FileType, the runner's own types), each at its node; a value a
+// type's own check refuses (a duration that does not parse) keeps the
+// decoder's message, at that value. Anything else (promtool's own failure
 // reports, several lines by design) stays one failure at pos.
 func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 	whole := []scenario.Failure{{Pos: pos, Message: strings.TrimSpace(promtool.Format(f, "    "))}}
@@ -46,8 +48,18 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 		d := spec.YAMLError(pos.File, src, dec, err)
 		return []scenario.Failure{{Pos: d.Pos, Message: d.Message}}
 	}
+	if len(doc.Content) == 0 {
+		return whole
+	}
 	var te *yamlv2.TypeError
-	if !errors.As(f.Err, &te) || len(doc.Content) == 0 {
+	if !errors.As(f.Err, &te) {
+		// A type's own check (a duration that does not parse): the
+		// message is the decoder's, placed at the node it refuses.
+		if path, n, ok := promtoolSchema.Refused(doc.Content[0], promtool.FileType); ok && len(path) > 0 {
+			at := pos
+			at.Line, at.Col = n.Line, n.Column
+			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		}
 		return whole
 	}
 	var out []scenario.Failure
