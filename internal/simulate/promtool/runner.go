@@ -69,6 +69,9 @@ type GroupResult struct {
 	Name     string
 	Failures []simulate.Failure
 	Stats    simulate.Stats
+	// Duration is the group's wall-clock run time, from the start of its
+	// evaluation (a group waiting for a free worker is not timed).
+	Duration time.Duration
 }
 
 // Passed reports whether every test in the file passed.
@@ -180,7 +183,9 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			start := time.Now()
 			g := GroupResult{Name: j.name}
+			defer func() { res.Groups[i].Duration = time.Since(start) }()
 			if j.limitErr != "" {
 				g.Failures = []simulate.Failure{{Kind: simulate.Limit, Group: j.in.Name, Err: limitError(j.limitErr)}}
 				res.Groups[i] = g
