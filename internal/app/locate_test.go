@@ -224,6 +224,13 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 20m1m\n        alertname: A\n",
 		want: []string{`p.yaml:5:20: not a valid duration string: "20m1m"`},
 	}, {
+		name: "input series that do not parse",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    input_series:\n      - series: up\n        values: 1 2\n  - interval: 1m\n    input_series:\n      - series: up\n        values: 1 2\n      - series: up{a=\"1\"}\n        values: 1 abc\n  - input_series:\n      - series: 'up{'\n        values: '1'\n",
+		want: []string{
+			`p.yaml:12:17: 3:13: parse error: unexpected identifier "abc" in series values, expected number or "stale"`,
+			`p.yaml:14:17: 2:5: parse error: unexpected character inside braces: '1'`,
+		},
+	}, {
 		name: "YAML syntax",
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n   input_series: []\n",
 		want: []string{"p.yaml:4:4: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 3 column 3"},
@@ -250,7 +257,7 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 	// promtool's own failure reports keep their lines.
 	f := simulate.Failure{Kind: simulate.AlertMismatch, Alertname: "X", At: 5 * time.Minute}
 	want := strings.TrimSpace(promtool.Format(f, "    "))
-	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
+	if got := promtoolFailures(diag.Pos{File: "p.yaml"}, -1, f); len(got) != 1 || got[0].Pos.Line != 0 || got[0].Message != want || !strings.Contains(want, "\n") {
 		t.Errorf("a failure report: %+v", got)
 	}
 }

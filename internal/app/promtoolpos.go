@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
@@ -18,16 +19,19 @@ import (
 	"github.com/slo-compiler/slo/internal/yamlschema"
 )
 
-// promtoolFailures turns a failure of a promtool test file, at pos, into
+// promtoolFailures turns a failure of a promtool test file, at pos, or of
+// its test group number group (-1: the file as a whole), into
 // failures at the lines and columns they are about. When the file could
 // not be loaded, it is read again with yaml.v3: a YAML syntax error is
 // placed where the parser stopped, and the decoder's unknown or mistyped
 // fields are found by walking the file against promtool's format
 // (promtool.FileType, the runner's own types), each at its node; a value a
 // type's own check refuses (a duration that does not parse) keeps the
-// decoder's message, at that value. Anything else (promtool's own failure
+// decoder's message, at that value; a group's input series that does not
+// parse keeps promtool's message (positioned in promtool's load command),
+// at the series or its values. Anything else (promtool's own failure
 // reports, several lines by design) stays one failure at pos.
-func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
+func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Failure {
 	whole := []scenario.Failure{{Pos: pos, Message: strings.TrimSpace(promtool.Format(f, "    "))}}
 	if f.Kind != simulate.Load || pos.File == "" {
 		return whole
@@ -49,6 +53,14 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 		return []scenario.Failure{{Pos: d.Pos, Message: d.Message}}
 	}
 	if len(doc.Content) == 0 {
+		return whole
+	}
+	if group >= 0 {
+		if n := unparsedSeries(doc.Content[0], group); n != nil {
+			at := pos
+			at.Line, at.Col = n.Line, n.Column
+			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		}
 		return whole
 	}
 	var te *yamlv2.TypeError
@@ -76,4 +88,32 @@ func promtoolFailures(pos diag.Pos, f simulate.Failure) []scenario.Failure {
 
 var promtoolSchema = yamlschema.Checker{
 	Decode: yamlschema.StrictDecode(yamlv2.UnmarshalStrict),
+}
+
+// unparsedSeries returns the first input series of test group number
+// group in a promtool test file's root that does not parse, as promtool
+// loads it ("series values"): its series node when the series alone does
+// not parse, else its values node; nil when every series parses.
+func unparsedSeries(root *yaml.Node, group int) *yaml.Node {
+	tests := mapValue(root, "tests")
+	if tests == nil || tests.Kind != yaml.SequenceNode || group >= len(tests.Content) {
+		return nil
+	}
+	in := mapValue(tests.Content[group], "input_series")
+	if in == nil || in.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, s := range in.Content {
+		series, values := mapValue(s, "series"), mapValue(s, "values")
+		if series == nil || values == nil {
+			continue
+		}
+		if _, err := promx.ParseMetric(series.Value); err != nil {
+			return series
+		}
+		if _, err := promx.ParseSeriesDesc(series.Value + " " + values.Value); err != nil {
+			return values
+		}
+	}
+	return nil
 }

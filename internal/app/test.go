@@ -278,7 +278,7 @@ func promtoolResults(fr *promtool.FileResult) []*scenario.Result {
 	if len(fr.Groups) == 0 {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: filepath.Base(fr.File), Pos: pos}}
 		for _, f := range fr.Failures {
-			r.Failures = append(r.Failures, promtoolFailures(pos, f)...)
+			r.Failures = append(r.Failures, promtoolFailures(pos, -1, f)...)
 		}
 		return []*scenario.Result{r}
 	}
@@ -286,7 +286,7 @@ func promtoolResults(fr *promtool.FileResult) []*scenario.Result {
 	for _, g := range fr.Groups {
 		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: g.Name, Pos: pos}, Evaluations: g.Stats.RuleEvals, Duration: g.Duration}
 		for _, f := range g.Failures {
-			r.Failures = append(r.Failures, promtoolFailures(pos, f)...)
+			r.Failures = append(r.Failures, promtoolFailures(pos, g.Index, f)...)
 		}
 		out = append(out, r)
 	}

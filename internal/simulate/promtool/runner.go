@@ -66,7 +66,9 @@ type FileResult struct {
 // GroupResult is the outcome of one test group (one entry of `tests`).
 type GroupResult struct {
 	// Name is the group's name, or promtool's "unnamed#<index>".
-	Name     string
+	Name string
+	// Index is the group's place in the file's tests, from 0.
+	Index    int
 	Failures []simulate.Failure
 	Stats    simulate.Stats
 	// Duration is the group's wall-clock run time, from the start of its
@@ -151,6 +153,7 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 	}
 
 	type job struct {
+		index    int
 		name     string
 		in       simulate.Input
 		limitErr string
@@ -168,7 +171,7 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 		if t.Interval == 0 {
 			t.Interval = utf.EvaluationInterval
 		}
-		j := job{name: name, in: utf.input(i)}
+		j := job{index: i, name: name, in: utf.input(i)}
 		j.in.GroupOrder = groupOrder
 		if opts.Limits != nil {
 			j.limitErr = groupLimits(t, time.Duration(utf.EvaluationInterval), *opts.Limits)
@@ -184,7 +187,7 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			start := time.Now()
-			g := GroupResult{Name: j.name}
+			g := GroupResult{Name: j.name, Index: j.index}
 			defer func() { res.Groups[i].Duration = time.Since(start) }()
 			if j.limitErr != "" {
 				g.Failures = []simulate.Failure{{Kind: simulate.Limit, Group: j.in.Name, Err: limitError(j.limitErr)}}
