@@ -231,6 +231,10 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 			`p.yaml:14:17: 2:5: parse error: unexpected character inside braces: '1'`,
 		},
 	}, {
+		name: "a group evaluated twice",
+		src:  "rule_files: [r.yml]\ngroup_eval_order:\n  - a\n  - b\n  - a\ntests:\n  - interval: 1m\n",
+		want: []string{"p.yaml:5:5: group name repeated in evaluation order: a"},
+	}, {
 		name: "YAML syntax",
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n   input_series: []\n",
 		want: []string{"p.yaml:4:4: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 3 column 3"},

@@ -29,7 +29,8 @@ import (
 // type's own check refuses (a duration that does not parse) keeps the
 // decoder's message, at that value; a group's input series that does not
 // parse keeps promtool's message (positioned in promtool's load command),
-// at the series or its values. Anything else (promtool's own failure
+// at the series or its values; a name group_eval_order repeats, at its
+// second entry. Anything else (promtool's own failure
 // reports, several lines by design) stays one failure at pos.
 func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Failure {
 	whole := []scenario.Failure{{Pos: pos, Message: strings.TrimSpace(promtool.Format(f, "    "))}}
@@ -53,6 +54,15 @@ func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Fa
 		return []scenario.Failure{{Pos: d.Pos, Message: d.Message}}
 	}
 	if len(doc.Content) == 0 {
+		return whole
+	}
+	var rep *promtool.RepeatedGroupError
+	if errors.As(f.Err, &rep) {
+		if order := mapValue(doc.Content[0], "group_eval_order"); order != nil && order.Kind == yaml.SequenceNode && rep.Index < len(order.Content) {
+			at := pos
+			at.Line, at.Col = order.Content[rep.Index].Line, order.Content[rep.Index].Column
+			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		}
 		return whole
 	}
 	if group >= 0 {

@@ -147,7 +147,7 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 	groupOrder := make(map[string]int)
 	for i, gn := range utf.GroupEvalOrder {
 		if _, ok := groupOrder[gn]; ok {
-			return fail(fmt.Errorf("group name repeated in evaluation order: %s", gn))
+			return fail(&RepeatedGroupError{Name: gn, Index: i})
 		}
 		groupOrder[gn] = i
 	}
@@ -205,6 +205,17 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 	}
 	wg.Wait()
 	return res, nil
+}
+
+// RepeatedGroupError is a name group_eval_order gives twice; Index is its
+// second place in the list, from 0.
+type RepeatedGroupError struct {
+	Name  string
+	Index int
+}
+
+func (e *RepeatedGroupError) Error() string {
+	return "group name repeated in evaluation order: " + e.Name
 }
 
 // limitError is a limit's message.
