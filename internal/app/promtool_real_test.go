@@ -24,6 +24,7 @@ var realPromtoolVerdicts = []struct {
 }{
 	{file: "celery-exporter/tests/tests.yaml", code: 0},
 	{file: "etcd/test.yaml", code: 1},
+	{file: "grafana-windows-observ-lib/tests/prometheus_alerts_test.yaml", code: 0},
 	{file: "ingress-nginx-mixin/tests.yaml", code: 0},
 	{file: "kubernetes-autoscaling-mixin/tests/tests.yaml", code: 0, long: "exhaustive"},
 	{file: "kubernetes-mixin/tests/absent_alert-test.yaml", code: 0, long: "exhaustive"},
