@@ -234,6 +234,21 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 			`p.yaml:9:17: 3:13: parse error: unexpected "x"`,
 		},
 	}, {
+		name: "a duration of two units",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 20m1m\n        alertname: A\n",
+		want: []string{`p.yaml:5:20: not a valid duration string: "20m1m"`},
+	}, {
+		name: "input series that do not parse, in two groups",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    input_series:\n      - series: up\n        values: 1 2\n  - interval: 1m\n    input_series:\n      - series: up\n        values: 1 2\n      - series: up{a=\"1\"}\n        values: 1 abc\n  - input_series:\n      - series: 'up{'\n        values: '1'\n",
+		want: []string{
+			`p.yaml:12:17: 3:13: parse error: unexpected identifier "abc" in series values, expected number or "stale"`,
+			`p.yaml:14:17: 2:5: parse error: unexpected character inside braces: '1'`,
+		},
+	}, {
+		name: "a group evaluated twice",
+		src:  "rule_files: [r.yml]\ngroup_eval_order:\n  - a\n  - b\n  - a\ntests:\n  - interval: 1m\n",
+		want: []string{"p.yaml:5:5: group name repeated in evaluation order: a"},
+	}, {
 		name: "YAML syntax",
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n   input_series: []\n",
 		want: []string{"p.yaml:4:4: invalid YAML: did not find expected '-' indicator while parsing a block collection at line 3 column 3"},

@@ -19,8 +19,10 @@ var promtoolRealVerdicts = []struct {
 	file string
 	code int
 	// slow files take seconds exhaustively (promtool too): that mode runs
-	// only without -short.
-	slow bool
+	// only without -short; slowBoth ones take seconds on demand too
+	// (their groups fall back to exhaustive: docs/testing.md says why),
+	// and both modes run only without -short.
+	slow, slowBoth bool
 }{
 	{file: "govuk-helm-charts/argo_workflows_tests.yaml", code: 0},
 	{file: "govuk-helm-charts/chat_ai_tests.yaml", code: 0, slow: true},
@@ -63,6 +65,24 @@ var promtoolRealVerdicts = []struct {
 	{file: "wikimedia-operations-alerts/team-data-platform/hadoop-yarn_test.yaml", code: 1},
 	{file: "wikimedia-operations-alerts/team-data-platform/java-heap_test.yaml", code: 0},
 	{file: "wikimedia-operations-alerts/team-data-platform/kubernetes-resources_test.yaml", code: 0, slow: true},
+	// Monitoring mixins, their rules generated with jsonnet (README.md).
+	{file: "celery-exporter/tests/tests.yaml", code: 0},
+	{file: "etcd/test.yaml", code: 1},
+	{file: "grafana-windows-observ-lib/tests/prometheus_alerts_test.yaml", code: 0},
+	{file: "ingress-nginx-mixin/tests.yaml", code: 0},
+	{file: "kubernetes-autoscaling-mixin/tests/tests.yaml", code: 0, slow: true},
+	{file: "kubernetes-mixin/tests/absent_alert-test.yaml", code: 0, slow: true},
+	{file: "kubernetes-mixin/tests/apiserver-availability-test.yaml", code: 0, slow: true},
+	{file: "kubernetes-mixin/tests/apps_alerts-test.yaml", code: 0, slow: true},
+	{file: "kubernetes-mixin/tests/kube_scheduler-test.yaml", code: 0, slow: true},
+	{file: "kubernetes-mixin/tests/kubelet-test.yaml", code: 0, slow: true},
+	// One expectation changed each, so that promtool fails (README.md).
+	{file: "kubernetes-mixin/tests/mutated-apps_alerts-test.yaml", code: 1},
+	{file: "kubernetes-mixin/tests/mutated-kube_scheduler-test.yaml", code: 1},
+	{file: "kubernetes-mixin/tests/resource_alerts-test.yaml", code: 0, slow: true},
+	{file: "kubernetes-mixin/tests/rules-pod-owner-test.yaml", code: 0, slow: true},
+	{file: "kubernetes-mixin/tests/tests.yaml", code: 0, slowBoth: true},
+	{file: "thanos-receive-controller/tests.yaml", code: 1},
 }
 
 // TestPromtoolReal runs slo test, on demand and exhaustively, on real
@@ -107,8 +127,8 @@ func TestPromtoolReal(t *testing.T) {
 				name += " --exhaustive"
 			}
 			t.Run(name, func(t *testing.T) {
-				if exhaustive && v.slow && testing.Short() {
-					t.Skip("seconds exhaustively; runs without -short")
+				if testing.Short() && (exhaustive && v.slow || v.slowBoth) {
+					t.Skip("seconds long; runs without -short")
 				}
 				t.Parallel()
 				run, diags, err := Test(TestOptions{Paths: []string{filepath.Join(root, v.file)}, Exhaustive: exhaustive})

@@ -19,7 +19,8 @@ import (
 	"github.com/slo-compiler/slo/internal/yamlschema"
 )
 
-// promtoolFailures turns a failure of a promtool test file, at pos, into
+// promtoolFailures turns a failure of a promtool test file, at pos, or of
+// its test group number group (-1: the file as a whole), into
 // failures at the lines and columns they are about. When the file could
 // not be loaded, it is read again with yaml.v3: a YAML syntax error is
 // placed where the parser stopped, and the decoder's unknown or mistyped
@@ -28,8 +29,9 @@ import (
 // its own type refuses (a duration that does not parse) is placed at the
 // value, in promtool's words, and so is an input series that does not
 // parse, at the series or its values (group is the test group's index in
-// the file's tests, -1 for the file). Anything else (promtool's own
-// failure reports, several lines by design) stays one failure at pos.
+// the file's tests, -1 for the file), and a name group_eval_order
+// repeats, at its second entry. Anything else (promtool's own failure
+// reports, several lines by design) stays one failure at pos.
 func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Failure {
 	whole := []scenario.Failure{{Pos: pos, Message: strings.TrimSpace(promtool.Format(f, "    "))}}
 	if f.Kind != simulate.Load || pos.File == "" {
@@ -52,6 +54,15 @@ func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Fa
 		return []scenario.Failure{{Pos: d.Pos, Message: d.Message}}
 	}
 	if len(doc.Content) == 0 {
+		return whole
+	}
+	var rep *promtool.RepeatedGroupError
+	if errors.As(f.Err, &rep) {
+		if order := mapValue(doc.Content[0], "group_eval_order"); order != nil && order.Kind == yaml.SequenceNode && rep.Index < len(order.Content) {
+			at := pos
+			at.Line, at.Col = order.Content[rep.Index].Line, order.Content[rep.Index].Column
+			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		}
 		return whole
 	}
 	var te *yamlv2.TypeError
@@ -86,7 +97,7 @@ func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Fa
 // seriesNode returns the node of the input series of test group g that
 // err, promqltest's parse error of the load command it makes of them
 // (promx.LoadParseError), is about: its series, or its values when the
-// error lies past the series. Nil if err is not such an error.
+// error lies past a series that parses. Nil if err is not such an error.
 func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
 	line, off, ok := promx.LoadParseError(err)
 	if !ok || g < 0 {
@@ -102,13 +113,15 @@ func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
 	}
 	s := in.Content[line-1]
 	series, values := field(s, "series"), field(s, "values")
-	if values != nil && series != nil && off > len(series.Value) {
+	if series == nil {
+		return s
+	}
+	// Past the series, the error is in the values, unless the series
+	// alone does not parse ('up{' fails at the value after it).
+	if _, err := promx.ParseMetric(series.Value); err == nil && values != nil && off > len(series.Value) {
 		return values
 	}
-	if series != nil {
-		return series
-	}
-	return s
+	return series
 }
 
 // field returns the value of key in n if n is a mapping, or nil.

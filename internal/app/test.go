@@ -284,7 +284,7 @@ func promtoolResults(fr *promtool.FileResult) []*scenario.Result {
 	}
 	var out []*scenario.Result
 	for _, g := range fr.Groups {
-		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: g.Name, Pos: pos}, Evaluations: g.Stats.RuleEvals}
+		r := &scenario.Result{File: fr.File, Scenario: &scenario.Scenario{Name: g.Name, Pos: pos}, Evaluations: g.Stats.RuleEvals, Duration: g.Duration}
 		for _, f := range g.Failures {
 			r.Failures = append(r.Failures, promtoolFailures(pos, g.Index, f)...)
 		}

@@ -71,6 +71,9 @@ type GroupResult struct {
 	Index    int
 	Failures []simulate.Failure
 	Stats    simulate.Stats
+	// Duration is the group's wall-clock run time, from the start of its
+	// evaluation (a group waiting for a free worker is not timed).
+	Duration time.Duration
 }
 
 // Passed reports whether every test in the file passed.
@@ -144,7 +147,7 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 	groupOrder := make(map[string]int)
 	for i, gn := range utf.GroupEvalOrder {
 		if _, ok := groupOrder[gn]; ok {
-			return fail(fmt.Errorf("group name repeated in evaluation order: %s", gn))
+			return fail(&RepeatedGroupError{Name: gn, Index: i})
 		}
 		groupOrder[gn] = i
 	}
@@ -193,7 +196,9 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			start := time.Now()
 			g := GroupResult{Name: j.name, Index: j.index}
+			defer func() { res.Groups[i].Duration = time.Since(start) }()
 			if j.limitErr != "" {
 				g.Failures = []simulate.Failure{{Kind: simulate.Limit, Group: j.in.Name, Err: limitError(j.limitErr)}}
 				res.Groups[i] = g
@@ -210,6 +215,17 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 	}
 	wg.Wait()
 	return res, nil
+}
+
+// RepeatedGroupError is a name group_eval_order gives twice; Index is its
+// second place in the list, from 0.
+type RepeatedGroupError struct {
+	Name  string
+	Index int
+}
+
+func (e *RepeatedGroupError) Error() string {
+	return "group name repeated in evaluation order: " + e.Name
 }
 
 // limitError is a limit's message.
