@@ -167,3 +167,21 @@ func promtoolLines(s string) []string {
 	}
 	return out
 }
+
+// TestPromtoolGroupsAreTimed: a promtool file's test groups carry their
+// run time, which --verbose and the json and junit reports show (they
+// showed 0ms).
+func TestPromtoolGroupsAreTimed(t *testing.T) {
+	run, _, err := Test(TestOptions{Paths: []string{filepath.Join("testdata", "promtool-real", "thanos", "tests.yaml")}, Exhaustive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Results) == 0 {
+		t.Fatal("no results")
+	}
+	for _, r := range run.Results {
+		if r.Duration <= 0 {
+			t.Errorf("%s: duration %v", r.Scenario.Name, r.Duration)
+		}
+	}
+}
