@@ -317,6 +317,12 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 		}
 		q = mergedQueryable(suite.Storage(), store)
 	}
+	// The rule that wrote each recorded series, by its labels: rules that
+	// may write the same series (plan.ScanNeeds) are scanned only if none
+	// does, at any step. Then no sample of one can meet a sample or
+	// stale marker of another in the storage, which could reject one.
+	writer := map[string]int{}
+	lb := labels.NewBuilder(labels.EmptyLabels())
 	for i, r := range s.rules {
 		if !need[i] {
 			continue
@@ -334,6 +340,13 @@ func (s *Session) Scan(need []bool, mint time.Time, lastStep int, iv time.Durati
 				return reason, scanned
 			}
 			continue
+		}
+		for _, sr := range mat {
+			key := string(recordedLabels(lb, r, sr.Metric).Bytes(nil))
+			if w, ok := writer[key]; ok && w != i {
+				return "rules " + s.rules[w].Name() + " and " + r.Name() + " write the same series", scanned
+			}
+			writer[key] = i
 		}
 		app := store.Appender(ctx)
 		if _, reason := s.appendRecorded(app, i, mat, [][2]int{{0, lastStep}}, nil, mint, iv); reason != "" {
@@ -482,6 +495,16 @@ func rangeQuery(ctx context.Context, engine *promql.Engine, q storage.Queryable,
 	return mat, nil
 }
 
+// recordedLabels are the labels recording rule r writes a series of its
+// expression's result under: the metric's, with r's name and labels set.
+// lb is reset and reused.
+func recordedLabels(lb *labels.Builder, r rules.Rule, metric labels.Labels) labels.Labels {
+	lb.Reset(metric)
+	lb.Set(labels.MetricName, r.Name())
+	r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
+	return lb.Labels()
+}
+
 // appendRecorded appends recording rule i's outputs at the steps of runs
 // (in order), given the rule expression's values there (values at other
 // steps are dropped). prev holds the series written at the step recorded
@@ -498,10 +521,7 @@ func (s *Session) appendRecorded(app storage.Appender, i int, mat promql.Matrix,
 	lb := labels.NewBuilder(labels.EmptyLabels())
 	series := make([]*out, len(mat))
 	for j, sr := range mat {
-		lb.Reset(sr.Metric)
-		lb.Set(labels.MetricName, r.Name())
-		r.Labels().Range(func(l labels.Label) { lb.Set(l.Name, l.Value) })
-		lset := lb.Labels()
+		lset := recordedLabels(lb, r, sr.Metric)
 		series[j] = &out{lset: lset, key: string(lset.Bytes(nil)), fl: sr.Floats, hs: sr.Histograms}
 	}
 	limit := s.single[i].Limit()

@@ -694,56 +694,82 @@ func (p *Plan) ScanNeeds(input []labels.Labels, delayedNameRemoval bool) (need [
 	if !scan {
 		return nil, ""
 	}
-	// The rules read by rules to scan are scanned (and stored) too.
-	for i := len(p.Nodes) - 1; i >= 0; i-- {
-		if !need[i] {
-			continue
-		}
-		n := p.Nodes[i]
-		for _, r := range n.reads {
-			if r.Unbounded || r.Forward > 0 {
-				return nil, "rule " + n.Rule.Name + " may fail; it reads samples after its evaluation time"
-			}
-			for j, m := range p.Nodes {
-				if !m.produces(r) {
-					continue
+	// The rules read by rules to scan are scanned (and stored) too, and
+	// so are the other recording rules that may write a series of theirs:
+	// the scan shows that no two write the same series
+	// (engine.Session.Scan). Marking a later rule means going over the
+	// rules again, until nothing is added.
+	done := make([]bool, len(p.Nodes))
+	for again := true; again; {
+		again = false
+		for i := len(p.Nodes) - 1; i >= 0; i-- {
+			if need[i] && !done[i] {
+				done[i] = true
+				if reason := p.scanReads(i, need, &again, input); reason != "" {
+					return nil, reason
 				}
-				switch {
-				case m.Rule.Alert:
-					return nil, "rule " + n.Rule.Name + " may fail; it reads ALERTS"
-				case j >= i:
-					return nil, "rule " + n.Rule.Name + " may fail; it reads a rule evaluated after it"
-				case m.Rule.QueryOffset > n.Rule.QueryOffset:
-					return nil, "rule " + n.Rule.Name + " may fail; it reads a rule with a larger query offset"
-				}
-				need[j] = true
-			}
-		}
-		if !n.Rule.Alert {
-			for j, m := range p.Nodes {
-				if j != i && sharesOutput(n, m) {
-					return nil, "rule " + n.Rule.Name + " may fail; another rule writes the same series"
-				}
-			}
-			for _, in := range input {
-				if in.Get(labels.MetricName) == n.Rule.Name && hasLabels(in, n.Rule.Labels) {
-					return nil, "rule " + n.Rule.Name + " may fail; an input series has its name and labels"
-				}
-			}
-		} else {
-			reason := ""
-			n.Rule.Labels.Range(func(l labels.Label) {
-				if strings.Contains(l.Value, "{{") && !engine.IdentityLabel(l) {
-					reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
-				}
-			})
-			if reason == "" && n.Rule.Limit > 0 && n.Rule.KeepFiringFor > 0 {
-				reason = "alert " + n.Rule.Name + " may fail; it has keep_firing_for and a group limit"
-			}
-			if reason != "" {
-				return nil, reason
 			}
 		}
 	}
 	return need, ""
+}
+
+// scanReads marks what scanning rule i needs scanned too: the rules it
+// reads, and the recording rules that may write its series (again is set
+// when one comes after i). It returns why the group must run
+// exhaustively instead, if it must.
+func (p *Plan) scanReads(i int, need []bool, again *bool, input []labels.Labels) string {
+	n := p.Nodes[i]
+	for _, r := range n.reads {
+		if r.Unbounded || r.Forward > 0 {
+			return "rule " + n.Rule.Name + " may fail; it reads samples after its evaluation time"
+		}
+		for j, m := range p.Nodes {
+			if !m.produces(r) {
+				continue
+			}
+			switch {
+			case m.Rule.Alert:
+				return "rule " + n.Rule.Name + " may fail; it reads ALERTS"
+			case j >= i:
+				return "rule " + n.Rule.Name + " may fail; it reads a rule evaluated after it"
+			case m.Rule.QueryOffset > n.Rule.QueryOffset:
+				return "rule " + n.Rule.Name + " may fail; it reads a rule with a larger query offset"
+			}
+			need[j] = true
+		}
+	}
+	if !n.Rule.Alert {
+		for j, m := range p.Nodes {
+			if j == i || !sharesOutput(n, m) {
+				continue
+			}
+			if m.Rule.Alert {
+				return "rule " + n.Rule.Name + " may fail; an alerting rule writes the same series"
+			}
+			if !need[j] {
+				need[j] = true
+				*again = *again || j > i
+			}
+		}
+		for _, in := range input {
+			if in.Get(labels.MetricName) == n.Rule.Name && hasLabels(in, n.Rule.Labels) {
+				return "rule " + n.Rule.Name + " may fail; an input series has its name and labels"
+			}
+		}
+	} else {
+		reason := ""
+		n.Rule.Labels.Range(func(l labels.Label) {
+			if strings.Contains(l.Value, "{{") && !engine.IdentityLabel(l) {
+				reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
+			}
+		})
+		if reason == "" && n.Rule.Limit > 0 && n.Rule.KeepFiringFor > 0 {
+			reason = "alert " + n.Rule.Name + " may fail; it has keep_firing_for and a group limit"
+		}
+		if reason != "" {
+			return reason
+		}
+	}
+	return ""
 }

@@ -529,3 +529,69 @@ func TestRandomLatestReadsAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestSharedNameScanned: two recording rules that may write the same
+// series (one sets t, the other copies t from k with label_replace, as
+// kubernetes-mixin's namespace_workload_pod:kube_pod_owner:relabel rules
+// do) are scanned rather than evaluated at every step: where their series
+// differ, the group runs on demand with the exhaustive run's results;
+// where one series is written by both (the storage rejects the second
+// sample of a step, and promtool fails the group), it falls back and
+// fails as the exhaustive run does.
+func TestSharedNameScanned(t *testing.T) {
+	dir := t.TempDir()
+	simtest.Write(t, dir, "rules.yml", `groups:
+  - name: g
+    rules:
+      - record: n
+        expr: x
+        labels: {t: fixed}
+      - record: n
+        expr: label_replace(y, "t", "$1", "k", "(.*)")
+      - record: s
+        expr: sum by (t) (n)
+      - alert: High
+        expr: s > 5
+        for: 10m
+`)
+	test := func(yk string) string {
+		return `rule_files: [rules.yml]
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'x{k="fixed"}'
+        values: '1x120'
+      - series: 'y{k="` + yk + `"}'
+        values: '7x120'
+    alert_rule_test:
+      - alertname: High
+        eval_time: 100m
+    promql_expr_test:
+      - expr: n
+        eval_time: 90m
+`
+	}
+	for _, tc := range []struct {
+		yk       string
+		fallback string
+	}{
+		{"b", ""},
+		{"fixed", "rules n and n write the same series"},
+	} {
+		p := simtest.Write(t, dir, "test.yml", test(tc.yk))
+		od, ex := runBoth(t, p)
+		st := od.Groups[0].Stats
+		if st.Fallback != tc.fallback {
+			t.Errorf("y{k=%q}: fallback %q, want %q", tc.yk, st.Fallback, tc.fallback)
+		}
+		// The empty expectations fail, showing what was computed: the
+		// alert and both series of n, or the rule's failure.
+		if len(ex.Errors()) == 0 {
+			t.Errorf("y{k=%q}: no failures; the assertions expect nothing", tc.yk)
+		}
+		if tc.fallback == "" && st.RuleEvals >= ex.Groups[0].Stats.RuleEvals/4 {
+			t.Errorf("y{k=%q}: %d rule evaluations on demand, %d exhaustively: not planned", tc.yk, st.RuleEvals, ex.Groups[0].Stats.RuleEvals)
+		}
+		t.Logf("y{k=%q}: %v", tc.yk, ex.Errors())
+	}
+}
