@@ -374,14 +374,18 @@ func CutSlots(values string, n int) string {
 		switch {
 		case m != nil:
 			cnt, err := strconv.Atoi(tok[m[2]:m[3]])
+			if err != nil || cnt == math.MaxInt {
+				// Past uint64 the parser refuses the count, and a
+				// lower one would parse; nor can it expand one this
+				// large. Left as written; before slot n, all is.
+				ok = at >= n
+				break
+			}
 			slots := cnt + 1
 			if tok[0] == '_' {
 				slots = cnt
 			}
-			if err != nil {
-				slots = math.MaxInt
-			}
-			if at+slots > n || at >= n {
+			if at >= n || slots > n-at {
 				keep := max(n-at, 1) // slots this token keeps
 				want := keep - 1
 				if tok[0] == '_' {
@@ -397,7 +401,7 @@ func CutSlots(values string, n int) string {
 				}
 				slots = keep
 			}
-			at += min(slots, n+1)
+			at += slots
 		case at < n && (tok == "_" || tok == "stale" || number.MatchString(tok)):
 			at++
 		case at < n:
