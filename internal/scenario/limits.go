@@ -92,13 +92,15 @@ func SampleSlots(values string) int {
 		}
 		total += n
 	}
+	eachToken(values, func(start, end int) { add(tokenSlots(values[start:end])) })
+	return total
+}
+
+// eachToken calls fn with the bounds of each item of a values string, in
+// order: the runs between blanks, a histogram's braces and what is in
+// them being one item.
+func eachToken(values string, fn func(start, end int)) {
 	depth, start := 0, -1
-	flush := func(end int) {
-		if start >= 0 {
-			add(tokenSlots(values[start:end]))
-			start = -1
-		}
-	}
 	for i := 0; i < len(values); i++ {
 		c := values[i]
 		switch {
@@ -107,15 +109,19 @@ func SampleSlots(values string) int {
 		case c == '}':
 			depth = max(depth-1, 0)
 		case depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			flush(i)
+			if start >= 0 {
+				fn(start, i)
+				start = -1
+			}
 			continue
 		}
 		if start < 0 {
 			start = i
 		}
 	}
-	flush(len(values))
-	return total
+	if start >= 0 {
+		fn(start, len(values))
+	}
 }
 
 // tokenSlots counts one item of the notation: N+1 for an xN, 1 otherwise.
@@ -362,11 +368,9 @@ func CutSlots(values string, n int) string {
 	}
 	b := []byte(values)
 	at := 0 // slots before the current token
-	depth, start := 0, -1
 	ok := true
-	flush := func(end int) {
-		if start < 0 || !ok {
-			start = -1
+	eachToken(values, func(start, end int) {
+		if !ok {
 			return
 		}
 		tok := values[start:end]
@@ -407,24 +411,7 @@ func CutSlots(values string, n int) string {
 		case at < n:
 			ok = false // Not sure how many slots it takes.
 		}
-		start = -1
-	}
-	for i := 0; i < len(values); i++ {
-		c := values[i]
-		switch {
-		case c == '{':
-			depth++
-		case c == '}':
-			depth = max(depth-1, 0)
-		case depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			flush(i)
-			continue
-		}
-		if start < 0 {
-			start = i
-		}
-	}
-	flush(len(values))
+	})
 	if !ok {
 		return values
 	}
