@@ -92,13 +92,15 @@ func SampleSlots(values string) int {
 		}
 		total += n
 	}
+	eachToken(values, func(start, end int) { add(tokenSlots(values[start:end])) })
+	return total
+}
+
+// eachToken calls fn with the bounds of each item of a values string, in
+// order: the runs between blanks, a histogram's braces and what is in
+// them being one item.
+func eachToken(values string, fn func(start, end int)) {
 	depth, start := 0, -1
-	flush := func(end int) {
-		if start >= 0 {
-			add(tokenSlots(values[start:end]))
-			start = -1
-		}
-	}
 	for i := 0; i < len(values); i++ {
 		c := values[i]
 		switch {
@@ -107,15 +109,19 @@ func SampleSlots(values string) int {
 		case c == '}':
 			depth = max(depth-1, 0)
 		case depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			flush(i)
+			if start >= 0 {
+				fn(start, i)
+				start = -1
+			}
 			continue
 		}
 		if start < 0 {
 			start = i
 		}
 	}
-	flush(len(values))
-	return total
+	if start >= 0 {
+		fn(start, len(values))
+	}
 }
 
 // tokenSlots counts one item of the notation: N+1 for an xN, 1 otherwise.
@@ -362,11 +368,9 @@ func CutSlots(values string, n int) string {
 	}
 	b := []byte(values)
 	at := 0 // slots before the current token
-	depth, start := 0, -1
 	ok := true
-	flush := func(end int) {
-		if start < 0 || !ok {
-			start = -1
+	eachToken(values, func(start, end int) {
+		if !ok {
 			return
 		}
 		tok := values[start:end]
@@ -374,14 +378,18 @@ func CutSlots(values string, n int) string {
 		switch {
 		case m != nil:
 			cnt, err := strconv.Atoi(tok[m[2]:m[3]])
+			if err != nil || cnt == math.MaxInt {
+				// Past uint64 the parser refuses the count, and a
+				// lower one would parse; nor can it expand one this
+				// large. Left as written; before slot n, all is.
+				ok = at >= n
+				break
+			}
 			slots := cnt + 1
 			if tok[0] == '_' {
 				slots = cnt
 			}
-			if err != nil {
-				slots = math.MaxInt
-			}
-			if at+slots > n || at >= n {
+			if at >= n || slots > n-at {
 				keep := max(n-at, 1) // slots this token keeps
 				want := keep - 1
 				if tok[0] == '_' {
@@ -397,30 +405,13 @@ func CutSlots(values string, n int) string {
 				}
 				slots = keep
 			}
-			at += min(slots, n+1)
+			at += slots
 		case at < n && (tok == "_" || tok == "stale" || number.MatchString(tok)):
 			at++
 		case at < n:
 			ok = false // Not sure how many slots it takes.
 		}
-		start = -1
-	}
-	for i := 0; i < len(values); i++ {
-		c := values[i]
-		switch {
-		case c == '{':
-			depth++
-		case c == '}':
-			depth = max(depth-1, 0)
-		case depth == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			flush(i)
-			continue
-		}
-		if start < 0 {
-			start = i
-		}
-	}
-	flush(len(values))
+	})
 	if !ok {
 		return values
 	}

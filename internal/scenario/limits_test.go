@@ -36,6 +36,14 @@ func TestCutSlots(t *testing.T) {
 		{"1x1000 {{schema:0}}x9", 5, "1x4    {{schema:0}}x9"},
 		// A parse error after slot n stays where it was.
 		{"1x1000 oops", 5, "1x4    oops"},
+		// A count out of uint64's range is a parse error
+		// ("invalid repetition in series values"): never lowered to one
+		// that parses, before slot n or after it.
+		{"1x99999999999999999999", 5, "1x99999999999999999999"},
+		{"1x5 1x99999999999999999999", 3, "1x2 1x99999999999999999999"},
+		// One in int's range but past uint64's half: kept, unexpanded.
+		{"1 1x9223372036854775807", 3, "1 1x9223372036854775807"},
+		{"1 2x9223372036854775806 3x9", 3, "1 2x1                   3x0"},
 	} {
 		got := CutSlots(tc.values, tc.n)
 		if got != tc.want {

@@ -109,11 +109,7 @@ func (p *Plan) seesPast(i int) bool {
 	if !r.Alert || r.KeepFiringFor > 0 || hasSubquery(r.Query) {
 		return false
 	}
-	templated := false
-	r.Labels.Range(func(l labels.Label) {
-		templated = templated || strings.Contains(l.Value, "{{") && !engine.IdentityLabel(l)
-	})
-	if templated {
+	if templatedLabels(r.Labels) {
 		return false
 	}
 	for _, rd := range n.reads {
@@ -127,4 +123,15 @@ func (p *Plan) seesPast(i int) bool {
 		}
 	}
 	return true
+}
+
+// templatedLabels reports whether an alerting rule has a templated
+// label, whose value may depend on the series and its value, other than
+// one that sets itself to the series' own value (engine.IdentityLabel).
+func templatedLabels(ls labels.Labels) bool {
+	templated := false
+	ls.Range(func(l labels.Label) {
+		templated = templated || strings.Contains(l.Value, "{{") && !engine.IdentityLabel(l)
+	})
+	return templated
 }

@@ -759,11 +759,9 @@ func (p *Plan) scanReads(i int, need []bool, again *bool, input []labels.Labels)
 		}
 	} else {
 		reason := ""
-		n.Rule.Labels.Range(func(l labels.Label) {
-			if strings.Contains(l.Value, "{{") && !engine.IdentityLabel(l) {
-				reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
-			}
-		})
+		if templatedLabels(n.Rule.Labels) {
+			reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
+		}
 		if reason == "" && n.Rule.Limit > 0 && n.Rule.KeepFiringFor > 0 {
 			reason = "alert " + n.Rule.Name + " may fail; it has keep_firing_for and a group limit"
 		}

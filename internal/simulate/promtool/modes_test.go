@@ -200,15 +200,21 @@ tests:
           - exp_labels: {a: "1", team: p, severity: page}
           - exp_labels: {a: "1", team: q, severity: page}
 `
+	// Where it runs on demand, the prover rules out a collision unless
+	// scanned says it cannot (the rule is scanned then), and the rule is
+	// compressed: evaluated only where its label sets change (steps 0, 1
+	// and 31) and at the two assertions, not at every step it returns a
+	// series (22).
 	for _, tc := range []struct {
 		expr, team string
 		fallback   bool
+		scanned    int
 	}{
-		{"x > 0", `"{{$labels.team}}"`, false},
-		{"x > 0", `"{{ $labels.team }}"`, false},
-		{"x > 0", `"{{ $labels.a }}"`, true},
+		{"x > 0", `"{{$labels.team}}"`, false, 0},
+		{"x > 0", `"{{ $labels.team }}"`, false, 0},
+		{"x > 0", `"{{ $labels.a }}"`, true, 0},
 		// Beyond the prover: the error scan applies the alert labels.
-		{`label_replace(x, "b", "$1", "a", "(.*)") > 0`, `"{{$labels.team}}"`, false},
+		{`label_replace(x, "b", "$1", "a", "(.*)") > 0`, `"{{$labels.team}}"`, false, 1},
 	} {
 		simtest.Write(t, dir, "rules.yml", `groups:
   - name: g
@@ -225,6 +231,9 @@ tests:
 		st := od.Groups[0].Stats
 		if (st.Fallback != "") != tc.fallback {
 			t.Errorf("%s, team: %s: fallback %q, want one: %v", tc.expr, tc.team, st.Fallback, tc.fallback)
+		}
+		if !tc.fallback && (st.ScannedRules != tc.scanned || st.RuleEvals > 5) {
+			t.Errorf("%s, team: %s: %d rules scanned, %d evaluations; want %d scanned, at most 5 evaluations", tc.expr, tc.team, st.ScannedRules, st.RuleEvals, tc.scanned)
 		}
 		// The series without team fires too, and {a="1"} collides with
 		// itself only where team is templated from a.
