@@ -179,7 +179,11 @@ func (l *amLocator) baseInhibits() int {
 	return 0
 }
 
+// mapValue returns the value of key in m if m is a mapping, or nil.
 func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
 			return m.Content[i+1]

@@ -100,19 +100,14 @@ func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Fa
 // error lies past a series that parses. Nil if err is not such an error.
 func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
 	line, off, ok := promx.LoadParseError(err)
-	if !ok || g < 0 {
+	if !ok || g < 0 || line < 1 {
 		return nil
 	}
-	tests := field(root, "tests")
-	if tests == nil || tests.Kind != yaml.SequenceNode || g >= len(tests.Content) {
+	s := nodeAt(root, []any{"tests", g, "input_series", line - 1})
+	if s == nil {
 		return nil
 	}
-	in := field(tests.Content[g], "input_series")
-	if in == nil || in.Kind != yaml.SequenceNode || line < 1 || line > len(in.Content) {
-		return nil
-	}
-	s := in.Content[line-1]
-	series, values := field(s, "series"), field(s, "values")
+	series, values := mapValue(s, "series"), mapValue(s, "values")
 	if series == nil {
 		return s
 	}
@@ -122,14 +117,6 @@ func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
 		return values
 	}
 	return series
-}
-
-// field returns the value of key in n if n is a mapping, or nil.
-func field(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	return mapValue(n, key)
 }
 
 var promtoolSchema = yamlschema.Checker{
