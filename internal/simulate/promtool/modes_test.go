@@ -611,8 +611,8 @@ tests:
 // their series appear, go stale and reappear. On demand, exhaustively and
 // without materialization the results are the same, and the group runs
 // on demand unless the two rules write one series before the last step
-// (through a rule label here) or a rule that may fail reads the name
-// before its last producer.
+// (through a rule label here), a rule that may fail reads the name
+// before its last producer, or a recording rule writes ALERTS.
 func TestSharedNameOrders(t *testing.T) {
 	const input = `
       - series: 'x{k="fixed"}'
@@ -704,6 +704,9 @@ func TestSharedNameOrders(t *testing.T) {
 		{"groups and offsets", groups, "49m", ""},
 		{"one series from 51m", groups, "55m", "rules n and n write the same series"},
 		{"a reader that may fail between producers", strings.Replace(between, "sum by (t) (n) > 8", "n > 8", 1), "50m", "rule High may fail; it reads a rule evaluated after it"},
+		// A recording rule named ALERTS is not scanned for series an
+		// alerting rule writes: the group runs exhaustively.
+		{"ALERTS recorded", strings.Replace(between, "record: s\n        expr: sum by (t) (n)", "record: ALERTS\n        expr: x", 1), "50m", "rule ALERTS may fail; an alerting rule writes the same series"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			simtest.Write(t, dir, "rules.yml", tc.rules)
