@@ -604,3 +604,127 @@ tests:
 		t.Logf("y{k=%q}: %v", tc.yk, ex.Errors())
 	}
 }
+
+// TestSharedNameOrders: recording rules that share a name, with readers
+// of it between them in evaluation order, in other groups, with query
+// offsets and with alerting rules (compressed and probed) between them;
+// their series appear, go stale and reappear. On demand, exhaustively and
+// without materialization the results are the same, and the group runs
+// on demand unless the two rules write one series before the last step
+// (through a rule label here), a rule that may fail reads the name
+// before its last producer, or a recording rule writes ALERTS.
+func TestSharedNameOrders(t *testing.T) {
+	const input = `
+      - series: 'x{k="fixed"}'
+        values: '1+1x40 _x10 3x60'
+      - series: 'y{k="b"}'
+        values: '7x10 _x20 9+1x40 _x5 2x40'
+      - series: 'y{k="c"}'
+        values: '_x30 9x3 _ 9x2 _x50'
+      - series: 'z{k="fixed"}'
+        values: '_x50 3x10'
+`
+	between := `groups:
+  - name: g
+    rules:
+      - record: n
+        expr: x
+        labels: {t: fixed}
+      - record: s
+        expr: sum by (t) (n)
+      - alert: High
+        expr: sum by (t) (n) > 8
+        for: 3m
+      - alert: Keep
+        expr: sum by (t) (n) > 6
+        keep_firing_for: 5m
+      - alert: Never
+        expr: sum by (t) (n) > 1000
+        for: 2m
+      - record: n
+        expr: label_replace(y, "t", "$1", "k", "(.*)")
+      - record: c
+        expr: count_over_time(n[5m])
+`
+	groups := `groups:
+  - name: g1
+    query_offset: 1m
+    rules:
+      - record: n
+        expr: x
+        labels: {t: fixed}
+      - record: n
+        expr: label_replace(z, "t", "fixed", "", "")
+  - name: g2
+    rules:
+      - record: s
+        expr: sum by (t) (n)
+      - alert: High
+        expr: sum by (t) (n) > 8
+        for: 3m
+  - name: g3
+    query_offset: 2m
+    rules:
+      - record: n
+        expr: label_replace(y, "t", "$1", "k", "(.*)")
+      - record: c
+        expr: max by (t) (max_over_time(n[4m]))
+`
+	assertions := func(last string) string {
+		return `
+    alert_rule_test:
+      - alertname: High
+        eval_time: 34m
+      - alertname: High
+        eval_time: 11m
+      - alertname: Keep
+        eval_time: 38m
+      - alertname: Never
+        eval_time: ` + last + `
+    promql_expr_test:
+      - expr: s
+        eval_time: 33m
+      - expr: n
+        eval_time: 31m
+      - expr: c
+        eval_time: 36m
+      - expr: n offset 3m
+        eval_time: 47m
+      - expr: s
+        eval_time: ` + last + `
+`
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, rules, last, fallback string
+	}{
+		{"reader between producers", between, "50m", ""},
+		// z's series, written as n{k="fixed", t="fixed"} like x's, starts
+		// at 50m: the scan covers the test's steps only.
+		{"groups and offsets", groups, "49m", ""},
+		{"one series from 51m", groups, "55m", "rules n and n write the same series"},
+		{"a reader that may fail between producers", strings.Replace(between, "sum by (t) (n) > 8", "n > 8", 1), "50m", "rule High may fail; it reads a rule evaluated after it"},
+		// A recording rule named ALERTS is not scanned for series an
+		// alerting rule writes: the group runs exhaustively.
+		{"ALERTS recorded", strings.Replace(between, "record: s\n        expr: sum by (t) (n)", "record: ALERTS\n        expr: x", 1), "50m", "rule ALERTS may fail; an alerting rule writes the same series"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			simtest.Write(t, dir, "rules.yml", tc.rules)
+			p := simtest.Write(t, dir, "test.yml", "rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    input_series:"+input+assertions(tc.last))
+			od, ex := runBoth(t, p)
+			for _, g := range od.Groups {
+				if g.Stats.Fallback != tc.fallback {
+					t.Errorf("fallback %q, want %q", g.Stats.Fallback, tc.fallback)
+				}
+				if tc.fallback == "" && g.Stats.RuleEvals >= ex.Groups[0].Stats.RuleEvals/2 {
+					t.Errorf("%d rule evaluations on demand, %d exhaustively: not planned", g.Stats.RuleEvals, ex.Groups[0].Stats.RuleEvals)
+				}
+			}
+			// The empty expectations fail, showing what was computed.
+			if len(ex.Errors()) < 3 && tc.fallback == "" {
+				t.Errorf("expected failing probes, got %v", ex.Errors())
+			}
+			t.Logf("%v", ex.Errors())
+		})
+	}
+}
