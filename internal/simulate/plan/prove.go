@@ -694,31 +694,25 @@ func (p *Plan) ScanNeeds(input []labels.Labels, delayedNameRemoval bool) (need [
 	if !scan {
 		return nil, ""
 	}
-	// The rules read by rules to scan are scanned (and stored) too, and
-	// so are the other recording rules that may write a series of theirs:
-	// the scan shows that no two write the same series
-	// (engine.Session.Scan). Marking a later rule means going over the
-	// rules again, until nothing is added.
-	done := make([]bool, len(p.Nodes))
-	for again := true; again; {
-		again = false
-		for i := len(p.Nodes) - 1; i >= 0; i-- {
-			if need[i] && !done[i] {
-				done[i] = true
-				if reason := p.scanReads(i, need, &again, input); reason != "" {
-					return nil, reason
-				}
+	// The rules read by rules to scan are scanned (and stored) too. A
+	// recording rule that may write a series of another's is scanned
+	// anyway (the prover's cannotFail is false for it), and so is the
+	// other: the scan shows that no two write the same series
+	// (engine.Session.Scan).
+	for i := len(p.Nodes) - 1; i >= 0; i-- {
+		if need[i] {
+			if reason := p.scanReads(i, need, input); reason != "" {
+				return nil, reason
 			}
 		}
 	}
 	return need, ""
 }
 
-// scanReads marks what scanning rule i needs scanned too: the rules it
-// reads, and the recording rules that may write its series (again is set
-// when one comes after i). It returns why the group must run
-// exhaustively instead, if it must.
-func (p *Plan) scanReads(i int, need []bool, again *bool, input []labels.Labels) string {
+// scanReads marks the rules that scanning rule i reads, to be scanned
+// too. It returns why the group must run exhaustively instead, if it
+// must.
+func (p *Plan) scanReads(i int, need []bool, input []labels.Labels) string {
 	n := p.Nodes[i]
 	for _, r := range n.reads {
 		if r.Unbounded || r.Forward > 0 {
@@ -741,15 +735,8 @@ func (p *Plan) scanReads(i int, need []bool, again *bool, input []labels.Labels)
 	}
 	if !n.Rule.Alert {
 		for j, m := range p.Nodes {
-			if j == i || !sharesOutput(n, m) {
-				continue
-			}
-			if m.Rule.Alert {
+			if j != i && m.Rule.Alert && sharesOutput(n, m) {
 				return "rule " + n.Rule.Name + " may fail; an alerting rule writes the same series"
-			}
-			if !need[j] {
-				need[j] = true
-				*again = *again || j > i
 			}
 		}
 		for _, in := range input {
