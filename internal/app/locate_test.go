@@ -234,6 +234,13 @@ func TestPromtoolFailuresAtTheirLines(t *testing.T) {
 			`p.yaml:9:17: 3:13: parse error: unexpected "x"`,
 		},
 	}, {
+		// A block scalar's line breaks make more lines of promqltest's
+		// load command: its error line 3 is the first series' values,
+		// not the second series.
+		name: "input series values over two lines",
+		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    input_series:\n      - series: up\n        values: |-\n          1 2\n          3 x\n      - series: down\n        values: '1'\n",
+		want: []string{"p.yaml:6:17: 3:1: parse error: unexpected number \"3\" in series values"},
+	}, {
 		name: "a duration of two units",
 		src:  "rule_files: [r.yml]\ntests:\n  - interval: 1m\n    alert_rule_test:\n      - eval_time: 20m1m\n        alertname: A\n",
 		want: []string{`p.yaml:5:20: not a valid duration string: "20m1m"`},

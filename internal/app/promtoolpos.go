@@ -103,20 +103,40 @@ func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
 	if !ok || g < 0 || line < 1 {
 		return nil
 	}
-	s := nodeAt(root, []any{"tests", g, "input_series", line - 1})
-	if s == nil {
+	in := nodeAt(root, []any{"tests", g, "input_series"})
+	if in == nil || in.Kind != yaml.SequenceNode {
 		return nil
 	}
-	series, values := mapValue(s, "series"), mapValue(s, "values")
-	if series == nil {
-		return s
+	// The load command has a line "load <interval>", then a line
+	// "<series> <values>" per input series, so a series whose text holds
+	// line breaks (a block scalar) takes more than one.
+	first := 1
+	for _, s := range in.Content {
+		series, values := mapValue(s, "series"), mapValue(s, "values")
+		lines := 1
+		if series != nil && values != nil {
+			lines += strings.Count(series.Value+" "+values.Value, "\n")
+		}
+		if line >= first+lines {
+			first += lines
+			continue
+		}
+		switch {
+		case series == nil:
+			return s
+		case values != nil && line > first+strings.Count(series.Value, "\n"):
+			return values // A line of the values after their first.
+		case line > first:
+			return series
+		}
+		// Past the series, the error is in the values, unless the series
+		// alone does not parse ('up{' fails at the value after it).
+		if _, err := promx.ParseMetric(series.Value); err == nil && values != nil && off > len(series.Value) {
+			return values
+		}
+		return series
 	}
-	// Past the series, the error is in the values, unless the series
-	// alone does not parse ('up{' fails at the value after it).
-	if _, err := promx.ParseMetric(series.Value); err == nil && values != nil && off > len(series.Value) {
-		return values
-	}
-	return series
+	return nil
 }
 
 var promtoolSchema = yamlschema.Checker{
