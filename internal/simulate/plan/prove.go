@@ -634,18 +634,15 @@ func (pv *prover) cannotFail(i int) bool {
 	}
 	limit := n.Rule.Limit
 	if n.Rule.Alert {
-		set := fin(labels.MetricName, labels.AlertName)
-		templated := false
-		n.Rule.Labels.Range(func(l labels.Label) {
-			if engine.IdentityLabel(l) {
-				return // The alert keeps the series' own value.
-			}
-			set.s[l.Name] = true
-			templated = templated || strings.Contains(l.Value, "{{")
-		})
-		if templated {
+		if templatedLabels(n.Rule.Labels) {
 			return false
 		}
+		set := fin(labels.MetricName, labels.AlertName)
+		n.Rule.Labels.Range(func(l labels.Label) {
+			if !engine.IdentityLabel(l) { // The alert keeps the series' own value.
+				set.s[l.Name] = true
+			}
+		})
 		if s.scalar {
 			return true
 		}
@@ -700,61 +697,52 @@ func (p *Plan) ScanNeeds(input []labels.Labels, delayedNameRemoval bool) (need [
 	// other: the scan shows that no two write the same series
 	// (engine.Session.Scan).
 	for i := len(p.Nodes) - 1; i >= 0; i-- {
-		if need[i] {
-			if reason := p.scanReads(i, need, input); reason != "" {
+		if !need[i] {
+			continue
+		}
+		n := p.Nodes[i]
+		for _, r := range n.reads {
+			if r.Unbounded || r.Forward > 0 {
+				return nil, "rule " + n.Rule.Name + " may fail; it reads samples after its evaluation time"
+			}
+			for j, m := range p.Nodes {
+				if !m.produces(r) {
+					continue
+				}
+				switch {
+				case m.Rule.Alert:
+					return nil, "rule " + n.Rule.Name + " may fail; it reads ALERTS"
+				case j >= i:
+					return nil, "rule " + n.Rule.Name + " may fail; it reads a rule evaluated after it"
+				case m.Rule.QueryOffset > n.Rule.QueryOffset:
+					return nil, "rule " + n.Rule.Name + " may fail; it reads a rule with a larger query offset"
+				}
+				need[j] = true
+			}
+		}
+		if !n.Rule.Alert {
+			for j, m := range p.Nodes {
+				if j != i && m.Rule.Alert && sharesOutput(n, m) {
+					return nil, "rule " + n.Rule.Name + " may fail; an alerting rule writes the same series"
+				}
+			}
+			for _, in := range input {
+				if in.Get(labels.MetricName) == n.Rule.Name && hasLabels(in, n.Rule.Labels) {
+					return nil, "rule " + n.Rule.Name + " may fail; an input series has its name and labels"
+				}
+			}
+		} else {
+			reason := ""
+			if templatedLabels(n.Rule.Labels) {
+				reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
+			}
+			if reason == "" && n.Rule.Limit > 0 && n.Rule.KeepFiringFor > 0 {
+				reason = "alert " + n.Rule.Name + " may fail; it has keep_firing_for and a group limit"
+			}
+			if reason != "" {
 				return nil, reason
 			}
 		}
 	}
 	return need, ""
-}
-
-// scanReads marks the rules that scanning rule i reads, to be scanned
-// too. It returns why the group must run exhaustively instead, if it
-// must.
-func (p *Plan) scanReads(i int, need []bool, input []labels.Labels) string {
-	n := p.Nodes[i]
-	for _, r := range n.reads {
-		if r.Unbounded || r.Forward > 0 {
-			return "rule " + n.Rule.Name + " may fail; it reads samples after its evaluation time"
-		}
-		for j, m := range p.Nodes {
-			if !m.produces(r) {
-				continue
-			}
-			switch {
-			case m.Rule.Alert:
-				return "rule " + n.Rule.Name + " may fail; it reads ALERTS"
-			case j >= i:
-				return "rule " + n.Rule.Name + " may fail; it reads a rule evaluated after it"
-			case m.Rule.QueryOffset > n.Rule.QueryOffset:
-				return "rule " + n.Rule.Name + " may fail; it reads a rule with a larger query offset"
-			}
-			need[j] = true
-		}
-	}
-	if !n.Rule.Alert {
-		for j, m := range p.Nodes {
-			if j != i && m.Rule.Alert && sharesOutput(n, m) {
-				return "rule " + n.Rule.Name + " may fail; an alerting rule writes the same series"
-			}
-		}
-		for _, in := range input {
-			if in.Get(labels.MetricName) == n.Rule.Name && hasLabels(in, n.Rule.Labels) {
-				return "rule " + n.Rule.Name + " may fail; an input series has its name and labels"
-			}
-		}
-	} else {
-		reason := ""
-		if templatedLabels(n.Rule.Labels) {
-			reason = "alert " + n.Rule.Name + " may fail; its labels are templated"
-		}
-		if reason == "" && n.Rule.Limit > 0 && n.Rule.KeepFiringFor > 0 {
-			reason = "alert " + n.Rule.Name + " may fail; it has keep_firing_for and a group limit"
-		}
-		if reason != "" {
-			return reason
-		}
-	}
-	return ""
 }
