@@ -56,12 +56,17 @@ func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Fa
 	if len(doc.Content) == 0 {
 		return whole
 	}
+	root := doc.Content[0]
+	// at is the whole failure placed at node n.
+	at := func(n *yaml.Node) []scenario.Failure {
+		p := pos
+		p.Line, p.Col = n.Line, n.Column
+		return []scenario.Failure{{Pos: p, Message: whole[0].Message}}
+	}
 	var rep *promtool.RepeatedGroupError
 	if errors.As(f.Err, &rep) {
-		if order := mapValue(doc.Content[0], "group_eval_order"); order != nil && order.Kind == yaml.SequenceNode && rep.Index < len(order.Content) {
-			at := pos
-			at.Line, at.Col = order.Content[rep.Index].Line, order.Content[rep.Index].Column
-			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		if n := nodeAt(root, []any{"group_eval_order", rep.Index}); n != nil {
+			return at(n)
 		}
 		return whole
 	}
@@ -70,20 +75,16 @@ func promtoolFailures(pos diag.Pos, group int, f simulate.Failure) []scenario.Fa
 		// A value its own type refuses (a duration that does not parse):
 		// the file does not decode, so the failure is that, in promtool's
 		// words, placed at the value.
-		if path, n, ok := promtoolSchema.Refused(doc.Content[0], promtool.FileType); ok && len(path) > 0 {
-			at := pos
-			at.Line, at.Col = n.Line, n.Column
-			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		if path, n, ok := promtoolSchema.Refused(root, promtool.FileType); ok && len(path) > 0 {
+			return at(n)
 		}
-		if n := seriesNode(doc.Content[0], group, f.Err); n != nil {
-			at := pos
-			at.Line, at.Col = n.Line, n.Column
-			return []scenario.Failure{{Pos: at, Message: whole[0].Message}}
+		if n := seriesNode(root, group, f.Err); n != nil {
+			return at(n)
 		}
 		return whole
 	}
 	var out []scenario.Failure
-	for _, p := range promtoolSchema.Fields(doc.Content[0], promtool.FileType) {
+	for _, p := range promtoolSchema.Fields(root, promtool.FileType) {
 		at := pos
 		at.Line, at.Col = p.Node.Line, p.Node.Column
 		out = append(out, scenario.Failure{Pos: at, Message: "yaml: " + p.Message})
