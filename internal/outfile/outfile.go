@@ -40,9 +40,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -129,13 +130,8 @@ func sweep(paths ...[]string) []string {
 			dirs[filepath.Dir(p)] = true
 		}
 	}
-	sorted := make([]string, 0, len(dirs))
-	for d := range dirs {
-		sorted = append(sorted, d)
-	}
-	sort.Strings(sorted)
 	var removed []string
-	for _, dir := range sorted {
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
