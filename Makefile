@@ -49,10 +49,13 @@ test: lint
 # slo diff's behaviour workers) runs under -race in unit through smaller
 # tests of the same packages (TestLatencyScenarios, TestDiffPlots,
 # TestStarterPasses, TestParallelOrder, TestAgainstPromtool,
-# internal/harness's and internal/diff's tests). TestDiffFolders is here
-# because TestDiffPlots runs the same comparison of the same two folders
-# (diff.Compare, its behaviour workers included) under -race before it
-# draws the plots; TestDiffFolders took 19 s under -race. So unit runs
+# internal/harness's and internal/diff's tests, TestDiffSame,
+# TestDiffPlotsSmall). TestDiffFolders (19 s under -race) and TestDiffPlots
+# (16.6 s under -race, 1.5 s without it in -short, for drawing the SLO
+# scenarios of its fixture) are here because TestDiffSame runs the same
+# comparison, its behaviour workers included, under -race, and
+# TestDiffPlotsSmall the comparison and the plot workers on a change to one
+# threshold alert (0.2 s). So unit runs
 # them without -race, with the same -short assertions; the simulate ones
 # run in heavy-sim's full ./internal/simulate/... run. test-all runs them
 # under -race too. The last six took 61 s under -race in unit and 6.5 s
@@ -65,7 +68,14 @@ test: lint
 # (harness.Run's workers, the promtool runner's groups, the read-back's
 # par.Each) runs under -race in the tests named above and in every compile
 # test of internal/app and cmd/slo.
-NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree)$$
+# TestPromtoolReal (real projects' promtool files, 27 s under -race, its
+# groups run in parallel) and TestRandomModesAgree and
+# TestRandomLatestReadsAgree (random rule files both ways, 18 s under
+# -race; heavy-sim runs them without -race and without -short): the
+# promtool runner's groups and the engine's split range queries run under
+# -race in TestAgainstPromtool, TestParallelOrder, TestModesAgree and
+# TestSplitQueriesMatchWhole.
+NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree)$$
 
 unit: unit-race unit-norace
 

@@ -75,7 +75,9 @@ func TestDiffSame(t *testing.T) {
 
 // TestDiffPlots draws the scenarios whose behaviour changed: one plot per
 // such scenario, each with base's and head's thresholds, linked from the
-// behaviours in every format; the same bytes on a second run.
+// behaviours in every format; the same bytes on a second run. It runs
+// without the race detector (NORACE): TestDiffPlotsSmall runs the same
+// workers under it on a smaller fixture.
 func TestDiffPlots(t *testing.T) {
 	draw := func(dir string) *diff.Report {
 		t.Helper()
@@ -87,8 +89,70 @@ func TestDiffPlots(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "plots")
 	r := draw(dir)
+	distinct := checkLatencyPlots(t, r, dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	// Every scenario a behaviour names has a plot, and nothing else does.
+	// Each format links the plots.
+	for _, format := range diff.Formats {
+		var b bytes.Buffer
+		if err := diff.Write(&b, format, r); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range distinct {
+			if !strings.Contains(b.String(), p) {
+				t.Errorf("%s output does not link %s", format, p)
+			}
+		}
+	}
+	index, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "testdata/diff/plots-index.html", index)
+
+	// A second run draws the same bytes. It runs every scenario on both
+	// sides again, so -short runs (make unit-norace) stop here; make
+	// heavy-app runs the whole test.
+	if testing.Short() {
+		return
+	}
+	again := filepath.Join(t.TempDir(), "plots")
+	draw(again)
+	for _, e := range entries {
+		a, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(again, e.Name()))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs on a second run (%v)", e.Name(), err)
+		}
+	}
+}
+
+// TestDiffPlotsSmall draws the plots of a change to one threshold alert
+// (LatencyHigh's warning from 1 to 1.5, no SLO): the comparison's and the
+// plots' workers under the race detector in make test, where TestDiffPlots,
+// whose fixture's SLO scenarios take 16 s under it, runs without.
+func TestDiffPlotsSmall(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "plots")
+	r, diags, err := Diff(context.Background(), DiffOptions{Base: "testdata/diff/small/base", Head: "testdata/diff/small/head", Plots: dir})
+	if err != nil || len(diags) > 0 {
+		t.Fatalf("Diff: %v %v", err, diags)
+	}
+	if len(r.Alerts) != 1 || r.Alerts[0].Alert != "LatencyHigh" {
+		t.Fatalf("changed alerts %v, want LatencyHigh alone", r.Alerts)
+	}
+	checkLatencyPlots(t, r, dir)
+}
+
+// checkLatencyPlots checks the plots Diff drew into dir for r, where
+// LatencyHigh's warning went from 1 to 1.5: one plot per scenario a
+// behaviour names and no other, and two of LatencyHigh (at 1.35 and at
+// 1.1), each showing both thresholds told apart by side, with base's
+// warning firing and head's silent. It returns the plots' paths, sorted.
+func checkLatencyPlots(t *testing.T, r *diff.Report, dir string) []string {
+	t.Helper()
 	plotOf := map[string]string{}
 	for _, a := range r.Alerts {
 		for _, x := range a.Behaviour {
@@ -110,14 +174,10 @@ func TestDiffPlots(t *testing.T) {
 			svgs = append(svgs, filepath.ToSlash(filepath.Join(dir, e.Name())))
 		}
 	}
-	distinct := slices.Sorted(maps.Values(plotOf))
-	distinct = slices.Compact(distinct)
+	distinct := slices.Compact(slices.Sorted(maps.Values(plotOf)))
 	if len(plotOf) == 0 || !slices.Equal(svgs, distinct) {
 		t.Fatalf("plot files %q, want one per changed scenario: %q", svgs, distinct)
 	}
-
-	// The warning threshold went from 1 to 1.5: each of LatencyHigh's
-	// plots shows both, told apart by side.
 	latency := 0
 	for _, a := range r.Alerts {
 		if a.Alert != "LatencyHigh" {
@@ -144,38 +204,5 @@ func TestDiffPlots(t *testing.T) {
 	if latency != 2 {
 		t.Errorf("%d plots of LatencyHigh, want 2 (at 1.35 and at 1.1)", latency)
 	}
-
-	// Each format links the plots.
-	for _, format := range diff.Formats {
-		var b bytes.Buffer
-		if err := diff.Write(&b, format, r); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range distinct {
-			if !strings.Contains(b.String(), p) {
-				t.Errorf("%s output does not link %s", format, p)
-			}
-		}
-	}
-	index, err := os.ReadFile(filepath.Join(dir, "index.html"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden.Check(t, "testdata/diff/plots-index.html", index)
-
-	// A second run draws the same bytes. It runs every scenario on both
-	// sides again, so -short runs (make unit, under -race) stop here;
-	// make heavy runs the whole test.
-	if testing.Short() {
-		return
-	}
-	again := filepath.Join(t.TempDir(), "plots")
-	draw(again)
-	for _, e := range entries {
-		a, _ := os.ReadFile(filepath.Join(dir, e.Name()))
-		b, err := os.ReadFile(filepath.Join(again, e.Name()))
-		if err != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s differs on a second run (%v)", e.Name(), err)
-		}
-	}
+	return distinct
 }
