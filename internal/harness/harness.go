@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -335,15 +336,23 @@ func describeSel(name string, sel map[string]string) string {
 }
 
 func fmtLabels(m map[string]string) string {
+	// slo report formats every alert's labels at every step of every
+	// scenario (harness's episodes): one buffer, no fmt.
 	keys := slices.Sorted(maps.Keys(m))
-	parts := make([]string, 0, len(keys))
+	b := make([]byte, 0, 64)
+	b = append(b, '{')
 	for _, k := range keys {
 		if k == "alertname" {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s=%q", k, m[k]))
+		if len(b) > 1 {
+			b = append(b, ", "...)
+		}
+		b = append(b, k...)
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, m[k]) // as %q
 	}
-	return "{" + strings.Join(parts, ", ") + "}"
+	return string(append(b, '}'))
 }
 
 // times returns the observed evaluation times in [from, to], in order.

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,19 @@ func TestCheckAlerts(t *testing.T) {
 	crit := scenario.ExpAlert{Labels: map[string]string{"severity": "critical"}}
 	if msg := checkAlerts(a, []scenario.ExpAlert{crit}, false, states); msg != "" {
 		t.Errorf("pending: %s", msg)
+	}
+}
+
+// TestFmtLabelsQuotesAsFmt: fmtLabels writes each value as fmt's %q does
+// (the texts of failures and of slo report quote labels this way), sorted
+// by name, without alertname.
+func TestFmtLabelsQuotesAsFmt(t *testing.T) {
+	m := map[string]string{"alertname": "X", "b": `say "hi"\n`, "a": "line\nbreak\ttab é \x00", "c": ""}
+	want := fmt.Sprintf("{a=%q, b=%q, c=%q}", m["a"], m["b"], m["c"])
+	if got := fmtLabels(m); got != want {
+		t.Errorf("fmtLabels = %s, want %s", got, want)
+	}
+	if got := fmtLabels(map[string]string{"alertname": "X"}); got != "{}" {
+		t.Errorf("fmtLabels of alertname alone = %s, want {}", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,14 +152,16 @@ func (p *prepared) episodes(states map[time.Duration][]simulate.AlertState, end 
 		// The alerts firing together decide inhibitions: routes are
 		// recomputed when they change.
 		var firing []string
-		for _, st := range states[t] {
+		names := make([]string, len(states[t])) // each alert with its labels
+		for i, st := range states[t] {
+			names[i] = st.Name + fmtLabels(st.Labels)
 			if st.Firing {
-				firing = append(firing, st.Name+fmtLabels(st.Labels))
+				firing = append(firing, names[i])
 			}
 		}
 		firingKey := strings.Join(firing, "\n")
-		for _, st := range states[t] {
-			key := st.Name + fmtLabels(st.Labels) + fmt.Sprint(st.Firing)
+		for i, st := range states[t] {
+			key := names[i] + strconv.FormatBool(st.Firing)
 			seen[key] = true
 			if i, ok := open[key]; ok {
 				out[i].To = t + iv
