@@ -17,6 +17,7 @@ import (
 	commoncfg "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/promx"
 )
 
@@ -57,22 +58,26 @@ type amRealCase struct {
 	dir               string
 	warning, critical string
 	positions         []string
+	// shadowed maps a position to the receiver a route of the base placed
+	// before slo's sends slo's criticals to, without continuing: slo warns
+	// (routing/position), and they never reach critical.
+	shadowed map[string]string
 }
 
 var amRealCases = []amRealCase{
-	{"alertmanager-simple", "team-Y-mails", "team-X-pager", []string{"first", "last", "after team-X-mails", "before team-DB-pager"}},
-	{"alertmanager-conf-good", "slack-receiver", "opsGenie-receiver", []string{"first", "last", "after team-Y-mails"}},
-	{"alertmanager-cli-routing", "test2", "test1", []string{"first", "last", "after test1"}},
-	{"alertmanager-ha", "web.hook", "web.hook", []string{"first"}},
-	{"alertmanager-route-labels", "network", "dba", []string{"first", "after dba", "last"}},
-	{"kube-prometheus", "Default", "Critical", []string{"first", "after Watchdog", "after null", "last"}},
-	{"openshift-cmo", "Default", "Critical", []string{"first", "before Critical", "last"}},
-	{"kube-prometheus-stack", "null", "null", []string{"first", "last"}},
-	{"alertmanager-chart", "default-receiver", "default-receiver", []string{"last"}},
-	{"dockprom", "slack", "slack", []string{"first"}},
-	{"cortex-getting-started", "default-receiver", "default-receiver", []string{"first"}},
-	{"cortex-dev-s3", "send-email", "send-email", []string{"first"}},
-	{"gitlab-runbooks", "nonprod_alerts_slack_channel", "slo_gprd_main", []string{"first", "after dead_mans_snitch_gprd", "before production_slack_channel"}},
+	{"alertmanager-simple", "team-Y-mails", "team-X-pager", []string{"first", "last", "after team-X-mails", "before team-DB-pager"}, nil},
+	{"alertmanager-conf-good", "slack-receiver", "opsGenie-receiver", []string{"first", "last", "after team-Y-mails"}, nil},
+	{"alertmanager-cli-routing", "test2", "test1", []string{"first", "last", "after test1"}, nil},
+	{"alertmanager-ha", "web.hook", "web.hook", []string{"first"}, nil},
+	{"alertmanager-route-labels", "network", "dba", []string{"first", "after dba", "last"}, nil},
+	{"kube-prometheus", "null", "Default", []string{"first", "after Watchdog", "after null", "last"}, map[string]string{"last": "Critical"}},
+	{"openshift-cmo", "Watchdog", "Default", []string{"first", "before Critical", "after Critical", "last"}, map[string]string{"after Critical": "Critical", "last": "Critical"}},
+	{"kube-prometheus-stack", "null", "null", []string{"first", "last"}, nil},
+	{"alertmanager-chart", "default-receiver", "default-receiver", []string{"last"}, nil},
+	{"dockprom", "slack", "slack", []string{"first"}, nil},
+	{"cortex-getting-started", "default-receiver", "default-receiver", []string{"first"}, nil},
+	{"cortex-dev-s3", "send-email", "send-email", []string{"first"}, nil},
+	{"gitlab-runbooks", "nonprod_alerts_slack_channel", "slo_gprd_main", []string{"first", "after dead_mans_snitch_gprd", "before production_slack_channel"}, nil},
 }
 
 // TestRealBaseConfigs merges slo's routes into Alertmanager configs taken
@@ -101,7 +106,20 @@ func TestRealBaseConfigs(t *testing.T) {
 		amtoolReadsBase := amtool != "" && exec.Command(amtool, "check-config", filepath.Join("testdata", "am-real", c.dir, "alertmanager.yml")).Run() == nil
 		for i, pos := range c.positions {
 			t.Run(c.dir+"/"+strings.ReplaceAll(pos, " ", "_"), func(t *testing.T) {
-				merged := compileWithBase(t, base, c, pos)
+				merged, diags := compileWithBase(t, base, c, pos)
+				var warned []string
+				for _, d := range diags {
+					if d.Code == "routing/position" {
+						warned = append(warned, d.Message)
+					}
+				}
+				if via, ok := c.shadowed[pos]; ok {
+					if len(warned) != 1 || !strings.Contains(warned[0], fmt.Sprintf("(receiver %q", via)) {
+						t.Errorf("want one routing/position warning about the route to %s before slo's, got %q", via, warned)
+					}
+				} else if len(warned) > 0 {
+					t.Errorf("routing/position warnings: %q", warned)
+				}
 				// amtool is a process per question: -short asks it about
 				// the first position only, Alertmanager's router in Go
 				// about every one.
@@ -119,8 +137,9 @@ func amtoolIf(ok bool, amtool string) string {
 }
 
 // compileWithBase compiles amRealService with a routing whose base is
-// base, placed at pos, and returns the merged Alertmanager config.
-func compileWithBase(t *testing.T, base []byte, c amRealCase, pos string) []byte {
+// base, placed at pos, and returns the merged Alertmanager config and the
+// warnings.
+func compileWithBase(t *testing.T, base []byte, c amRealCase, pos string) ([]byte, diag.List) {
 	t.Helper()
 	dir := t.TempDir()
 	routing := fmt.Sprintf(`version: slo/v1
@@ -152,11 +171,11 @@ routing:
 	}
 	for _, f := range b.Files {
 		if f.Name == filepath.Join("alertmanager", "alertmanager.yml") {
-			return f.Data
+			return f.Data, diags
 		}
 	}
 	t.Fatalf("no alertmanager/alertmanager.yml among %d files", len(b.Files))
-	return nil
+	return nil, nil
 }
 
 func checkRealMerge(t *testing.T, base, merged []byte, c amRealCase, pos, amtool string) {
@@ -244,6 +263,9 @@ func checkRealMerge(t *testing.T, base, merged []byte, c amRealCase, pos, amtool
 		want := c.warning
 		if ls["severity"] == "critical" {
 			want = c.critical
+			if via, ok := c.shadowed[pos]; ok {
+				want = via
+			}
 		}
 		got := routeReceivers(t, mergedAM, ls)
 		if rs := strings.Split(got, ","); rs[len(rs)-1] != want {
