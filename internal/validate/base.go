@@ -125,10 +125,29 @@ func yamlBool(n *yaml.Node) bool {
 	return n.Tag == "!!bool"
 }
 
+// value is the value of key in mapping m: written in it, else taken from
+// its merge keys (`<<: *defaults`, `<<: [*a, *b]`), the first merged
+// mapping that has it winning, as YAML merges them.
 func value(m *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
+		if m.Content[i].Value == key && m.Content[i].Tag != "!!merge" {
 			return resolve(m.Content[i+1])
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag != "!!merge" {
+			continue
+		}
+		from := []*yaml.Node{resolve(m.Content[i+1])}
+		if from[0].Kind == yaml.SequenceNode {
+			from = from[0].Content
+		}
+		for _, f := range from {
+			if f = resolve(f); f.Kind == yaml.MappingNode {
+				if v := value(f, key); v != nil {
+					return v
+				}
+			}
 		}
 	}
 	return nil

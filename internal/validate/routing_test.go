@@ -132,6 +132,12 @@ func TestRoutingDiagnostics(t *testing.T) {
 			want:    "base.yml:3:11: error: route.routes: expected a list of routes, got a number [spec/base]\n",
 		},
 		{
+			name:    "a base whose merged routes are not a list",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route:\n  <<: {receiver: ops, routes: 5}\nreceivers: [{name: ops}, {name: pager}]\n",
+			want:    "base.yml:2:31: error: route.routes: expected a list of routes, got a number [spec/base]\n",
+		},
+		{
 			name:    "a base whose route is not a mapping",
 			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
 			base:    "route: [ops]\nreceivers: [{name: ops}, {name: pager}]\n",
