@@ -207,3 +207,29 @@ receivers: [{name: ops}, {name: db}, {name: web}]
 		})
 	}
 }
+
+// TestAlertmanagerMergeNullInhibitRules: a base whose inhibit_rules key
+// has no value (its rules commented out) gets slo's inhibit rules there;
+// they were appended to the null and lost.
+func TestAlertmanagerMergeNullInhibitRules(t *testing.T) {
+	for _, empty := range []string{"", " ~", " null"} {
+		base := []byte("route:\n  receiver: ops\nreceivers:\n  - name: ops\ninhibit_rules:" + empty + "\n  # - source_matchers: [severity=\"critical\"]\n")
+		out, err := Alertmanager(&compile.Alertmanager{Base: base, BasePath: "base.yml", Merge: true,
+			Route:   compile.Route{Matchers: []string{`service=~"a"`}},
+			Inhibit: []compile.InhibitRule{{SourceMatchers: []string{`alertname="A"`}, TargetMatchers: []string{`alertname="B"`}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg struct {
+			InhibitRules []struct {
+				SourceMatchers []string `yaml:"source_matchers"`
+			} `yaml:"inhibit_rules"`
+		}
+		if err := yaml.Unmarshal(out, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if len(cfg.InhibitRules) != 1 || !slices.Equal(cfg.InhibitRules[0].SourceMatchers, []string{`alertname="A"`}) {
+			t.Errorf("inhibit_rules:%s in the base: got %+v from:\n%s", empty, cfg.InhibitRules, out)
+		}
+	}
+}
