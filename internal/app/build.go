@@ -463,6 +463,7 @@ func CompileWith(paths []string, opts CompileOptions) (*Build, diag.List, error)
 	if ln == nil {
 		diags = append(diags, duplicateRecords(p, out)...)
 	}
+	diags = append(diags, routingShadows(p)...)
 	results := <-rendered
 	if ln != nil {
 		diags = append(diags, ln.duplicateRecords()...)

@@ -2,12 +2,15 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/promx"
 )
 
 // RoutingSummary says in one line what compiling the routing did to the
@@ -65,4 +68,43 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// routingShadows warns, at routing.position, about each route of the base
+// placed before slo's subtree that takes some of slo's alerts and does not
+// continue: Alertmanager stops there, and those alerts never reach the
+// receivers the routing document gives them. Only a route whose matchers
+// read labels slo's alerts are known to carry (alertname, service, team,
+// severity, slo and the specs' labels) is judged; one on a series label
+// may or may not take an alert.
+func routingShadows(p *model.Project) diag.List {
+	r := p.Routing
+	if r == nil || r.BaseRoute == nil {
+		return nil
+	}
+	b := r.BaseRoute
+	at := r.Position.Index(b)
+	alerts := compile.ProjectAlertLabels(p.Services)
+	var diags diag.List
+	for i := 0; i < at && i < len(b.Matchers); i++ {
+		if b.Continue[i] || b.CatchAll[i] { // a catch-all is an error of its own
+			continue
+		}
+		var taken []string
+		for _, a := range alerts {
+			if ok, decided := promx.MatchersSelect(b.Matchers[i], a.Labels); ok && decided {
+				taken = append(taken, fmt.Sprintf("%s (%s)", a.Alert, a.Severity))
+			}
+		}
+		if len(taken) == 0 {
+			continue
+		}
+		taken = slices.Compact(taken)
+		what := strings.Join(taken, ", ")
+		if len(taken) > 3 {
+			what = fmt.Sprintf("%s and %d more", strings.Join(taken[:3], ", "), len(taken)-3)
+		}
+		diags.Warnf(r.Position.Pos, "routing/position", "routing.position: route %d under the root route of %s (receiver %q, matchers %s) comes before slo's routes, takes %s and does not continue, so they never reach the receivers the routing gives them; place slo's routes before it (position: before %s), or give that route continue: true", i+1, r.BasePath, b.Children[i], strings.Join(b.Matchers[i], ", "), what, b.Children[i])
+	}
+	return diags
 }

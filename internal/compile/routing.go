@@ -167,3 +167,42 @@ func ownMatchers(services []*model.Service) []string {
 	}
 	return []string{fmt.Sprintf("service=~%q", alt(svcs)), fmt.Sprintf("alertname=~%q", alt(names))}
 }
+
+// AlertLabels is an alerting rule of the project and the labels it sets
+// that do not depend on the series (a templated value is left out).
+type AlertLabels struct {
+	Alert, Severity string
+	Labels          map[string]string
+}
+
+// ProjectAlertLabels returns every alerting rule the project compiles, in
+// input order, with its fixed labels and its alertname, as Alertmanager
+// receives them, for routing checks that do not compile the rules.
+func ProjectAlertLabels(services []*model.Service) []AlertLabels {
+	var out []AlertLabels
+	add := func(name string, sev model.Severity, ls []Label) {
+		m := map[string]string{"alertname": name}
+		for _, l := range ls {
+			if !strings.Contains(l.Value, "{{") {
+				m[l.Name] = l.Value
+			}
+		}
+		out = append(out, AlertLabels{Alert: name, Severity: string(sev), Labels: m})
+	}
+	for _, s := range services {
+		for _, slo := range s.SLOs {
+			a := slo.Alerting
+			for _, b := range []*model.BurnAlert{a.Page, a.Ticket} {
+				if b != nil {
+					add(a.Name, b.Severity, labels(s.Labels, slo.Labels, a.Labels, alertLabels(s, b.Severity), map[string]string{"slo": slo.Name}))
+				}
+			}
+		}
+		for _, a := range s.Alerts {
+			for _, l := range a.Levels {
+				add(a.Name, l.Severity, labels(s.Labels, a.Labels, alertLabels(s, l.Severity)))
+			}
+		}
+	}
+	return out
+}

@@ -406,6 +406,11 @@ type BaseRoute struct {
 	// CatchAll[i] is set when child i matches every alert and does not
 	// continue, so that no later sibling is ever reached.
 	CatchAll []bool
+	// Matchers[i] are child i's match, match_re and matchers, as
+	// Alertmanager matchers (`severity="critical"`); Continue[i] is its
+	// continue.
+	Matchers [][]string
+	Continue []bool
 }
 
 // Position places the generated subtree among the base route's children.

@@ -163,3 +163,28 @@ func AlertnameEquals(s string) (string, bool) {
 	}
 	return m.Value, true
 }
+
+// MatchersSelect reports whether an alert whose labels are ls, as far as
+// they are known, matches all of matchers, Alertmanager route matchers as
+// its config loader reads them. decided is false when that depends on a
+// label not in ls (one the alert takes from its series, say) or a matcher
+// does not parse.
+func MatchersSelect(matchers []string, ls map[string]string) (match, decided bool) {
+	decided = true
+	for _, s := range matchers {
+		ms, err := compat.Matchers(s, "config")
+		if err != nil {
+			return false, false
+		}
+		for _, m := range ms {
+			v, known := ls[m.Name]
+			switch {
+			case !known:
+				decided = false
+			case !m.Matches(v):
+				return false, true
+			}
+		}
+	}
+	return decided, decided
+}

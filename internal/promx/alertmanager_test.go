@@ -72,3 +72,29 @@ func TestInhibited(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestMatchersSelect: a route's matchers select an alert when every one
+// matches its labels; the answer is undecided when a matcher reads a label
+// the alert's known labels do not hold, unless another matcher already
+// fails.
+func TestMatchersSelect(t *testing.T) {
+	ls := map[string]string{"alertname": "CheckoutQueueHigh", "severity": "critical", "service": "checkout"}
+	for _, tc := range []struct {
+		matchers       []string
+		match, decided bool
+	}{
+		{[]string{"severity = critical"}, true, true},
+		{[]string{`severity=~"warning|critical"`, `service="checkout"`}, true, true},
+		{[]string{`severity="warning"`}, false, true},
+		{[]string{`alertname="Watchdog"`, `namespace="kube-system"`}, false, true},
+		{[]string{`namespace="kube-system"`}, false, false},
+		{[]string{`severity="critical"`, `env=""`}, false, false},
+		{[]string{`severity="critical`}, false, false},
+		{nil, true, true},
+	} {
+		match, decided := MatchersSelect(tc.matchers, ls)
+		if match != tc.match || decided != tc.decided {
+			t.Errorf("MatchersSelect(%q) = %v, %v; want %v, %v", tc.matchers, match, decided, tc.match, tc.decided)
+		}
+	}
+}

@@ -36,7 +36,9 @@ func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
 		setBefore(root, "route", route(am.Route), "inhibit_rules", "receivers")
 	}
 	inhibit := get(root, "inhibit_rules")
-	if inhibit == nil {
+	if inhibit == nil || inhibit.Tag == "!!null" {
+		// A base's `inhibit_rules:` with nothing after it (its rules
+		// commented out, say) is null: slo's rules take its place.
 		inhibit = seq()
 		if len(am.Inhibit) > 0 {
 			set(root, "inhibit_rules", inhibit)

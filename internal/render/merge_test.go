@@ -123,3 +123,113 @@ func TestAlertmanagerMergeNoChildren(t *testing.T) {
 		t.Errorf("got %+v from:\n%s", cfg.Route, out)
 	}
 }
+
+// TestAlertmanagerMergeAnchors: a base whose root route takes its
+// children from a merge key (`<<: *defaults`) or an alias keeps them:
+// slo's subtree goes in with them, where a `routes` key of slo's own
+// would override the merged one and drop the base's children. The
+// anchored nodes keep what they had, for any other alias of them.
+func TestAlertmanagerMergeAnchors(t *testing.T) {
+	for name, base := range map[string]string{
+		"merge key": `route:
+  <<: &defaults
+    receiver: ops
+    routes:
+      - {receiver: db, matchers: [service="db"]}
+      - {receiver: web, matchers: [service="web"]}
+receivers: [{name: ops}, {name: db}, {name: web}]
+`,
+		"merge list": `route:
+  <<: [{group_by: [cluster]}, &defaults {receiver: ops, routes: [{receiver: db, matchers: [service="db"]}, {receiver: web, matchers: [service="web"]}]}]
+receivers: [{name: ops}, {name: db}, {name: web}]
+`,
+		"alias": `route:
+  <<: &defaults
+    receiver: ops
+    routes: &kids
+      - {receiver: db, matchers: [service="db"]}
+      - {receiver: web, matchers: [service="web"]}
+  routes: *kids
+receivers: [{name: ops}, {name: db}, {name: web}]
+`,
+		"nested merge": `route:
+  <<:
+    <<: &defaults
+      receiver: ops
+      routes:
+        - {receiver: db, matchers: [service="db"]}
+        - {receiver: web, matchers: [service="web"]}
+receivers: [{name: ops}, {name: db}, {name: web}]
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, err := Alertmanager(&compile.Alertmanager{Base: []byte(base), BasePath: "base.yml", Merge: true, At: 1,
+				Route: compile.Route{Receiver: "slo", Matchers: []string{`service=~"a"`}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cfg struct {
+				Route struct {
+					Receiver string
+					Routes   []struct{ Receiver string }
+				}
+			}
+			if err := yaml.Unmarshal(out, &cfg); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			var got []string
+			for _, r := range cfg.Route.Routes {
+				got = append(got, r.Receiver)
+			}
+			if diff := cmp.Diff([]string{"db", "slo", "web"}, got); cfg.Route.Receiver != "ops" || diff != "" {
+				t.Errorf("root receiver %q, children (-want +got):\n%s\n%s", cfg.Route.Receiver, diff, out)
+			}
+			// The anchored mapping, read through a fresh alias, still has
+			// the base's two children alone.
+			var doc yaml.Node
+			if err := yaml.Unmarshal(out, &doc); err != nil {
+				t.Fatal(err)
+			}
+			var anchored *yaml.Node
+			var find func(n *yaml.Node)
+			find = func(n *yaml.Node) {
+				if n.Anchor == "defaults" {
+					anchored = n
+				}
+				for _, c := range n.Content {
+					find(c)
+				}
+			}
+			find(&doc)
+			if anchored == nil || len(get(anchored, "routes").Content) != 2 {
+				t.Errorf("the anchored route changed:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestAlertmanagerMergeNullInhibitRules: a base whose inhibit_rules key
+// has no value (its rules commented out) gets slo's inhibit rules there;
+// they were appended to the null and lost.
+func TestAlertmanagerMergeNullInhibitRules(t *testing.T) {
+	for _, empty := range []string{"", " ~", " null"} {
+		base := []byte("route:\n  receiver: ops\nreceivers:\n  - name: ops\ninhibit_rules:" + empty + "\n  # - source_matchers: [severity=\"critical\"]\n")
+		out, err := Alertmanager(&compile.Alertmanager{Base: base, BasePath: "base.yml", Merge: true,
+			Route:   compile.Route{Matchers: []string{`service=~"a"`}},
+			Inhibit: []compile.InhibitRule{{SourceMatchers: []string{`alertname="A"`}, TargetMatchers: []string{`alertname="B"`}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg struct {
+			InhibitRules []struct {
+				SourceMatchers []string `yaml:"source_matchers"`
+			} `yaml:"inhibit_rules"`
+		}
+		if err := yaml.Unmarshal(out, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if len(cfg.InhibitRules) != 1 || !slices.Equal(cfg.InhibitRules[0].SourceMatchers, []string{`alertname="A"`}) {
+			t.Errorf("inhibit_rules:%s in the base: got %+v from:\n%s", empty, cfg.InhibitRules, out)
+		}
+	}
+}

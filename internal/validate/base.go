@@ -3,7 +3,9 @@ package validate
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -75,13 +77,77 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 	}
 	names.receivers = list("receivers", "receiver", "receivers")
 	names.timeIntervals = append(list("time_intervals", "time interval", "time intervals"), list("mute_time_intervals", "time interval", "time intervals")...)
+	// The root route and its children, as far as routing.position reads
+	// them (readBaseRoute): a wrong shape is reported here, at its line,
+	// rather than as a Go type in a decoder's message.
+	if r := value(root, "route"); r != nil && r.Tag != "!!null" {
+		if r.Kind != yaml.MappingNode {
+			diags.Errorf(pos(r), "spec/base", "route: expected a mapping (the root route), got %s", kindName(r))
+			return names, diags
+		}
+		scalar := func(n *yaml.Node, what, want string) {
+			if n != nil && n.Kind != yaml.ScalarNode {
+				diags.Errorf(pos(n), "spec/base", "%s: expected %s, got %s", what, want, kindName(n))
+			}
+		}
+		scalar(value(r, "receiver"), "route.receiver", "a receiver name")
+		if rs := value(r, "routes"); rs != nil && rs.Tag != "!!null" {
+			if rs.Kind != yaml.SequenceNode {
+				diags.Errorf(pos(rs), "spec/base", "route.routes: expected a list of routes, got %s", kindName(rs))
+				return names, diags
+			}
+			for i, c := range rs.Content {
+				c = resolve(c)
+				if c.Kind != yaml.MappingNode {
+					diags.Errorf(pos(c), "spec/base", "route.routes[%d]: expected a mapping (a route), got %s", i, kindName(c))
+					continue
+				}
+				scalar(value(c, "receiver"), fmt.Sprintf("route.routes[%d].receiver", i), "a receiver name")
+				if n := value(c, "continue"); n != nil && !yamlBool(n) {
+					diags.Errorf(pos(n), "spec/base", "route.routes[%d].continue: expected true or false, got %s", i, kindName(n))
+				}
+			}
+		}
+	}
 	return names, diags
 }
 
+// yamlBool reports whether n is true or false to Alertmanager's YAML 1.1
+// decoder, which also reads yes, no, on and off so.
+func yamlBool(n *yaml.Node) bool {
+	if n.Kind != yaml.ScalarNode {
+		return false
+	}
+	switch strings.ToLower(n.Value) {
+	case "y", "yes", "n", "no", "on", "off":
+		return n.Tag == "!!str" && n.Style == 0
+	}
+	return n.Tag == "!!bool"
+}
+
+// value is the value of key in mapping m: written in it, else taken from
+// its merge keys (`<<: *defaults`, `<<: [*a, *b]`), the first merged
+// mapping that has it winning, as YAML merges them.
 func value(m *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
+		if m.Content[i].Value == key && m.Content[i].Tag != "!!merge" {
 			return resolve(m.Content[i+1])
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag != "!!merge" {
+			continue
+		}
+		from := []*yaml.Node{resolve(m.Content[i+1])}
+		if from[0].Kind == yaml.SequenceNode {
+			from = from[0].Content
+		}
+		for _, f := range from {
+			if f = resolve(f); f.Kind == yaml.MappingNode {
+				if v := value(f, key); v != nil {
+					return v
+				}
+			}
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -276,10 +277,35 @@ func readBaseRoute(b []byte, m *model.Routing) error {
 			br.Children = append(br.Children, c.Receiver)
 			empty := func(n yaml.Node) bool { return n.Kind == 0 || len(n.Content) == 0 }
 			br.CatchAll = append(br.CatchAll, !c.Continue && empty(c.Matchers) && empty(c.Match) && empty(c.MatchRE))
+			br.Matchers = append(br.Matchers, childMatchers(c.Match, c.MatchRE, c.Matchers))
+			br.Continue = append(br.Continue, c.Continue)
 		}
 		m.BaseRoute = br
 	}
 	return nil
+}
+
+// childMatchers writes a base route's match, match_re and matchers as
+// Alertmanager matchers, as its loader reads them: match and match_re on
+// the whole value, match_re anchored.
+func childMatchers(match, matchRE, matchers yaml.Node) []string {
+	var out []string
+	pairs := func(n yaml.Node, op string) {
+		var m map[string]string
+		if n.Decode(&m) != nil {
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			out = append(out, fmt.Sprintf("%s%s%q", k, op, m[k]))
+		}
+	}
+	pairs(match, "=")
+	pairs(matchRE, "=~")
+	var ms []string
+	if matchers.Decode(&ms) == nil {
+		out = append(out, ms...)
+	}
+	return out
 }
 
 // routingChecks checks what the routing names against the project: every

@@ -116,6 +116,34 @@ func TestRoutingDiagnostics(t *testing.T) {
 				"specs/routing.yaml:6:17: error: routing.routes[1].matchers[0]: match teams with routing.teams, not a team matcher [routing/matcher]\n",
 		},
 		{
+			// Reported at the base's lines, naming the field, rather than
+			// as the decoder's "cannot unmarshal !!int into []validate.child".
+			name:    "a base route tree of the wrong shape",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route:\n  receiver: ops\n  routes:\n    - receiver: [pager]\n      continue: maybe\n    - 7\n    - {receiver: pager, continue: yes}\nreceivers: [{name: ops}, {name: pager}]\n",
+			want: "base.yml:4:17: error: route.routes[0].receiver: expected a receiver name, got a list [spec/base]\n" +
+				"base.yml:5:17: error: route.routes[0].continue: expected true or false, got a string [spec/base]\n" +
+				"base.yml:6:7: error: route.routes[1]: expected a mapping (a route), got a number [spec/base]\n",
+		},
+		{
+			name:    "a base whose routes are not a list",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route:\n  receiver: ops\n  routes: 5\nreceivers: [{name: ops}, {name: pager}]\n",
+			want:    "base.yml:3:11: error: route.routes: expected a list of routes, got a number [spec/base]\n",
+		},
+		{
+			name:    "a base whose merged routes are not a list",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route:\n  <<: {receiver: ops, routes: 5}\nreceivers: [{name: ops}, {name: pager}]\n",
+			want:    "base.yml:2:31: error: route.routes: expected a list of routes, got a number [spec/base]\n",
+		},
+		{
+			name:    "a base whose route is not a mapping",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route: [ops]\nreceivers: [{name: ops}, {name: pager}]\n",
+			want:    "base.yml:1:8: error: route: expected a mapping (the root route), got a list [spec/base]\n",
+		},
+		{
 			name:    "a severity takes the team's receiver",
 			routing: "  base: ../base.yml\n  teams:\n    checkout:\n      receiver: pager\n      active_time_intervals: [office-hours]\n      critical: {repeat_interval: 1h}\n",
 			base:    baseWithRoutes,
