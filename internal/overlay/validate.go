@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -290,11 +291,18 @@ func schemaDiff(name string, before, after []byte) diag.List {
 	if err1 != nil || err2 != nil {
 		return nil
 	}
+	inProblems := schemaProblems(bd)
+	outProblems := inProblems
+	if !bytes.Equal(before, after) {
+		// An unchanged dashboard (a second overlay, the stale check of an
+		// overlaid one) is read by the SDK once.
+		outProblems = schemaProblems(ad)
+	}
 	old := map[string]bool{}
-	for _, p := range schemaProblems(bd) {
+	for _, p := range inProblems {
 		old[p.path+"\x00"+p.msg] = true
 	}
-	for _, p := range schemaProblems(ad) {
+	for _, p := range outProblems {
 		if old[p.path+"\x00"+p.msg] {
 			diags.Warnf(p.pos, "overlay/schema", "the Grafana SDK's dashboard model refuses %s: %s", p.path, p.msg)
 		} else {
