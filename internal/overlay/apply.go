@@ -126,9 +126,9 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 				written[outPanels[i].v] = true
 			}
 		}
-		diags = append(diags, od.stepProblems(written)...)
+		diags = append(diags, od.stepProblems(written, false)...)
 	} else {
-		diags = append(diags, dc.stepProblems(nil)...)
+		diags = append(diags, dc.stepProblems(nil, false)...)
 	}
 	diags = append(diags, schemaDiff(name, src, out)...)
 	return out, diags, nil

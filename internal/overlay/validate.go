@@ -32,7 +32,7 @@ func Validate(name string, src []byte) diag.List {
 	for _, p := range schemaProblems(d) {
 		diags.Errorf(p.pos, "overlay/schema", "the Grafana SDK's dashboard model refuses %s: %s", p.path, p.msg)
 	}
-	for _, p := range d.stepProblems(nil) {
+	for _, p := range d.stepProblems(nil, true) {
 		p.Severity = diag.Error
 		diags = append(diags, p)
 	}
@@ -316,8 +316,13 @@ var knownModes = []string{"absolute", "percentage"}
 
 // stepProblems checks the thresholds of every panel: a known mode, and
 // steps that start at null and ascend. Problems in panels slo wrote are
-// errors; in others, warnings.
-func (d *doc) stepProblems(written map[*value]bool) diag.List {
+// errors. In others they are warnings, and only those that Grafana does not
+// repair when it loads the panel (its fixThresholds): it takes a missing
+// mode as absolute and the first step as from minus infinity whatever its
+// value, so public dashboards that leave out the mode (kube-prometheus's
+// mixins) or start at 0 (dotdc's) are not reported. strict reports those
+// too, in every panel: the form slo writes.
+func (d *doc) stepProblems(written map[*value]bool, strict bool) diag.List {
 	var diags diag.List
 	for _, p := range d.panels() {
 		th := p.v.get("fieldConfig").get("defaults").get("thresholds")
@@ -336,7 +341,8 @@ func (d *doc) stepProblems(written map[*value]bool) diag.List {
 			report(th.start, "expected an object")
 			continue
 		}
-		if mode, ok := th.get("mode").str(d.src); !ok || !slices.Contains(knownModes, mode) {
+		repairs := !strict && !written[p.v] // Grafana repairs what it can
+		if mode, ok := th.get("mode").str(d.src); (!ok || !slices.Contains(knownModes, mode)) && !(repairs && th.get("mode") == nil) {
 			report(th.start, "mode must be one of %s, got %s", strings.Join(knownModes, ", "), d.text(th.get("mode")))
 		}
 		steps := th.get("steps")
@@ -351,7 +357,7 @@ func (d *doc) stepProblems(written map[*value]bool) diag.List {
 				report(s.start, "steps[%d] has no color", i)
 			}
 			if i == 0 {
-				if val != nil && val.kind != '0' {
+				if val != nil && val.kind != '0' && !repairs {
 					report(s.start, "the first step's value must be null, got %s", d.text(val))
 				}
 				continue
