@@ -28,6 +28,16 @@ var thresholdTypes = []string{
 	"table", "state-timeline", "status-history", "xychart", "histogram", "geomap", "canvas",
 }
 
+// legacyTypes are the old (Angular) panel types that have thresholds of
+// their own: where they keep them, and the panel type Grafana migrates them
+// to. Writing fieldConfig thresholds into them would show nothing.
+var legacyTypes = map[string]struct{ field, to string }{
+	"graph":                    {"a thresholds list of its own", "timeseries"},
+	"singlestat":               {"a thresholds string of its own", "stat"},
+	"grafana-singlestat-panel": {"a thresholds string of its own", "stat"},
+	"table-old":                {"its column styles", "table"},
+}
+
 var visibleStyles = []string{"line", "dashed", "area", "line+area", "dashed+area", "series"}
 
 // doc is a dashboard's text and its parsed values.
@@ -307,10 +317,11 @@ func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
 		return false
 	}
 	typ, _ := p.v.get("type").str(d.src)
-	switch {
-	case typ == "graph":
-		diags.Warnf(at, "overlay/legacy-graph", "panel %s is a legacy graph panel, which has no fieldConfig thresholds, so %s is not shown; migrate it to timeseries", pn.Ref, by)
+	if l, ok := legacyTypes[typ]; ok {
+		diags.Warnf(at, "overlay/legacy-graph", "panel %s is a legacy %s panel, which keeps its thresholds in %s, not in fieldConfig, so %s is not shown; migrate it to %s", pn.Ref, typ, l.field, by, l.to)
 		return false
+	}
+	switch {
 	case !slices.Contains(thresholdTypes, typ):
 		diags.Warnf(at, "overlay/panel-type", "panel %s is a %q panel, which does not show thresholds, so %s is not shown", pn.Ref, typ, by)
 		return false
