@@ -108,6 +108,7 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 		if !dc.usable(m, p, &diags) {
 			continue
 		}
+		dc.hidden(m, p, &diags)
 		t := byPanel[m.v]
 		if t == nil {
 			t = &target{panel: m}
@@ -327,6 +328,85 @@ func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
 		return false
 	}
 	return true
+}
+
+// cellColours are the table cell types (custom.cellOptions.type, and the
+// older custom.displayMode) that colour a cell by its field's colour.
+var cellColours = []string{"color-text", "color-background", "color-background-solid", "gauge", "gradient-gauge", "lcd-gauge", "basic"}
+
+// hidden warns (overlay/thresholds-hidden) when the panel's own settings
+// keep Grafana from showing the thresholds slo writes into it: Grafana
+// colours a stat's value, a bar gauge's bars, a table's cells and a state
+// timeline's states by fieldConfig.defaults.color, which follows the
+// thresholds only in mode "thresholds" (or with no color at all); a stat
+// with options.colorMode "none" colours nothing, and a table colours only
+// cells of a colouring cell type. A gauge draws its threshold markers
+// whatever its colour, unless options.showThresholdMarkers is false. Time
+// series get a thresholdsStyle instead (panelEdits). The thresholds are
+// written all the same.
+func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
+	typ, _ := p.v.get("type").str(d.src)
+	var names []string
+	for _, s := range pn.Sources {
+		names = append(names, fmt.Sprintf("%s (%s)", s, s.Pos))
+	}
+	by := strings.Join(names, ", ")
+	warn := func(at *value, why, fix string) {
+		diags.Warnf(d.pos(at.start), "overlay/thresholds-hidden", "panel %s: %s, so the thresholds of %s are written but not shown; %s", pn.Ref, why, by, fix)
+	}
+	defaults := p.v.get("fieldConfig").get("defaults")
+	colour := defaults.get("color").get("mode")
+	byColour := func() bool {
+		if m, ok := colour.str(d.src); ok && m != "thresholds" {
+			what := map[string]string{"stat": "the value", "bargauge": "the bars", "gauge": "the gauge", "table": "the cells", "state-timeline": "the states", "status-history": "the states"}[typ]
+			warn(colour, fmt.Sprintf("fieldConfig.defaults.color.mode is %q, which colours %s instead of the thresholds", m, what), `set it to "thresholds"`)
+			return false
+		}
+		return true
+	}
+	switch typ {
+	case "stat":
+		if m := p.v.get("options").get("colorMode"); m != nil {
+			if v, _ := m.str(d.src); v == "none" {
+				warn(m, `options.colorMode is "none", which colours nothing`, `set it to "value" or "background"`)
+				return
+			}
+		}
+		byColour()
+	case "bargauge", "state-timeline", "status-history":
+		byColour()
+	case "gauge":
+		if m := p.v.get("options").get("showThresholdMarkers"); m != nil && m.kind == 'f' {
+			byColour()
+		}
+	case "table":
+		coloured := func(custom *value) bool {
+			t, _ := custom.get("cellOptions").get("type").str(d.src)
+			dm, _ := custom.get("displayMode").str(d.src)
+			return slices.Contains(cellColours, t) || slices.Contains(cellColours, dm)
+		}
+		if coloured(defaults.get("custom")) {
+			byColour()
+			return
+		}
+		// An override may colour some columns: those show the thresholds.
+		for _, o := range elems(p.v.get("fieldConfig").get("overrides")) {
+			for _, prop := range elems(o.get("properties")) {
+				id, _ := prop.get("id").str(d.src)
+				v := prop.get("value")
+				t, _ := v.get("type").str(d.src)
+				s, _ := v.str(d.src)
+				if id == "custom.cellOptions" && slices.Contains(cellColours, t) || id == "custom.displayMode" && slices.Contains(cellColours, s) {
+					return
+				}
+			}
+		}
+		at := defaults.get("custom").get("cellOptions").get("type")
+		if at == nil {
+			at = p.v
+		}
+		warn(at, "no cell of the table is coloured (fieldConfig.defaults.custom.cellOptions.type, nor an override's, is one that colours)", `set cellOptions.type to "color-text", "color-background" or "gauge"`)
+	}
 }
 
 // edit replaces src[start:end] with text.
