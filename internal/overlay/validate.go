@@ -41,6 +41,13 @@ func Validate(name string, src []byte) diag.List {
 
 var registerPlugins sync.Once
 
+// exportFields are the top-level fields of Grafana's "Export for sharing
+// externally", which its import reads (the data sources and plugins the
+// dashboard needs, its library panels). The SDK's dashboard model has no
+// field for them, but they are Grafana's own, not a mistake; most public
+// dashboards (dotdc's, ingress-nginx's) have them.
+var exportFields = []string{"__inputs", "__elements", "__requires"}
+
 // schemaProblem is one finding of the SDK's strict unmarshal.
 type schemaProblem struct {
 	path, msg string
@@ -81,6 +88,9 @@ func schemaProblems(d *doc) []schemaProblem {
 		if ms, ok := d.unexpectedMembers(e.Path); ok && len(ms) == atPath[e.Path] {
 			located[e.Path] = true
 			for _, m := range ms {
+				if path == "the dashboard" && slices.Contains(exportFields, m.key) {
+					continue
+				}
 				out = append(out, schemaProblem{path: path, msg: fmt.Sprintf("unexpected field '%s'", m.key), pos: d.pos(m.keyStart)})
 			}
 			continue
