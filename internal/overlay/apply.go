@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/spec"
 )
 
 // ThresholdsStyle is the thresholdsStyle slo sets on panels that draw
@@ -89,8 +90,9 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 		matches := dc.match(panels, p.Ref)
 		switch len(matches) {
 		case 0:
+			hint := dc.closestTitle(panels, p.Ref)
 			for _, s := range p.Sources {
-				diags.Errorf(s.Pos, "overlay/panel-not-found", "%s: dashboard %s (%s) has no panel with %s", s, d.UID, name, p.Ref)
+				diags.Errorf(s.Pos, "overlay/panel-not-found", "%s: dashboard %s (%s) has no panel with %s%s", s, d.UID, name, p.Ref, hint)
 			}
 			continue
 		case 1:
@@ -257,6 +259,29 @@ func (d *doc) matches(p *value, ref Ref) bool {
 	}
 	n, err := strconv.ParseFloat(string(d.src[id.start:id.end]), 64)
 	return err == nil && n == float64(ref.ID)
+}
+
+// closestTitle is "; did you mean "X"?" for the panel title (or library
+// panel name) nearest to a title ref that matched none, when it is near
+// enough to be a typo, or "". Real dashboards have a hundred panels and
+// more (Node Exporter Full: 180), whose titles differ from what one
+// remembers by a letter's case ("CPU usage", "CPU Usage").
+func (d *doc) closestTitle(panels []panelAt, ref Ref) string {
+	if ref.Title == "" {
+		return ""
+	}
+	var titles []string
+	for _, p := range panels {
+		for _, v := range []*value{p.v.get("title"), p.v.get("libraryPanel").get("name")} {
+			if t, ok := v.str(d.src); ok && t != "" {
+				titles = append(titles, t)
+			}
+		}
+	}
+	if best := spec.Closest(ref.Title, titles); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
 }
 
 // readsMetric reports whether the PromQL text expr names metric as a whole

@@ -32,7 +32,7 @@ func TestApplyProblems(t *testing.T) {
 		"not found": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "title": "A"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{Title: "B"},
-			want: []string{`specs/a.yaml:9:12: error: a alert X: dashboard d (d.json) has no panel with title "B" [overlay/panel-not-found]`},
+			want: []string{`specs/a.yaml:9:12: error: a alert X: dashboard d (d.json) has no panel with title "B"; did you mean "A"? [overlay/panel-not-found]`},
 		},
 		"ambiguous title": {
 			src:  "{\"uid\": \"d\", \"panels\": [\n  {\"id\": 1, \"type\": \"stat\", \"title\": \"A\"},\n  {\"id\": 2, \"type\": \"stat\", \"title\": \"A\"}\n], \"schemaVersion\": 39, \"annotations\": {}, \"templating\": {}}",

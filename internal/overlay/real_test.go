@@ -437,3 +437,76 @@ func (n *jnode) canon(src []byte, path string) any {
 	}
 	return n.lit
 }
+
+// TestRealDashboardErrors: problems with real dashboards are errors at a
+// position, with what was expected, and nothing is returned to write:
+// a title two panels have (a graph and a table of the weave-net
+// dashboard), a title no panel has (a letter's case off: the hint names
+// the panel), and a dashboard cut short, as a failed download leaves it.
+func TestRealDashboardErrors(t *testing.T) {
+	dir := t.TempDir()
+	copyFile := func(from, to string, n int) {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			data = data[:n]
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	real := "testdata/real/kube-prometheus/dashboards/"
+	copyFile(real+"grafana-weave-net-cluster.json", filepath.Join(dir, "dashboards/weave.json"), 0)
+	copyFile(real+"nodes.json", filepath.Join(dir, "dashboards/nodes.json"), 0)
+	copyFile("testdata/real/ingress-nginx/dashboards/nginx.json", filepath.Join(dir, "dashboards/nginx.json"), 20000)
+	spec := `version: slo/v1
+service: kube
+alerts:
+  - name: P2pEstablishedLow
+    signal: {expr: "sum by (instance) (weave_connections)"}
+    below: {warning: 1}
+    panel: {dashboard: voS3tW_Zk, title: "P2P / Established"}
+  - name: NodeCpuHigh
+    signal: {expr: "avg by (instance) (1 - rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))"}
+    above: {warning: 0.8}
+    panel: {dashboard: 7d57716318ee0dddbac5a7f451fb7753, title: "CPU usage"}
+`
+	if err := os.MkdirAll(filepath.Join(dir, "specs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "specs/kube.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chdir(t, dir)
+	p, diags, err := app.Load([]string{"specs"})
+	if err != nil || p == nil {
+		t.Fatalf("load: %v %v", err, diags)
+	}
+	plan, _ := overlay.Plan(p)
+	files, diags, err := overlay.Dashboards("dashboards", plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files != nil {
+		t.Errorf("Dashboards returned %d files to write despite errors", len(files))
+	}
+	var got []string
+	for _, d := range diags.Sorted() {
+		if d.Severity == diag.Error {
+			got = append(got, d.String())
+		}
+	}
+	want := []string{
+		`dashboards/nginx.json:786:5: error: dashboards/nginx.json is not valid JSON: unexpected end of input in an object [overlay/json]`,
+		`specs/kube.yaml:7:12: error: kube alert P2pEstablishedLow: 2 panels of dashboard voS3tW_Zk match title "P2P / Established": id 55 "P2P / Established" at dashboards/weave.json:2136:5, id 46 "P2P / Established" at dashboards/weave.json:2606:5; name one by id [overlay/panel-ambiguous]`,
+		`specs/kube.yaml:11:12: error: kube alert NodeCpuHigh: dashboard 7d57716318ee0dddbac5a7f451fb7753 (dashboards/nodes.json) has no panel with title "CPU usage"; did you mean "CPU Usage"? [overlay/panel-not-found]`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
