@@ -276,6 +276,9 @@ func checkOnlyFieldConfig(t *testing.T, f overlay.File, panels []*realPanel) {
 		if diff := cmp.Diff(p.old.canon(f.Old, ""), p.new.canon(f.New, "")); diff != "" {
 			t.Errorf("%s: panel at byte %d changed beyond thresholds (-old +new):\n%s", f.Path, p.old.start, diff)
 		}
+		if o, n := p.old.stripped(f.Old), p.new.stripped(f.New); !bytes.Equal(o, n) {
+			t.Errorf("%s: the text of the panel at byte %d changed beyond thresholds (-old +new):\n%s", f.Path, p.old.start, cmp.Diff(string(o), string(n)))
+		}
 	}
 	outOld = append(outOld, f.Old[lastOld:])
 	outNew = append(outNew, f.New[lastNew:])
@@ -405,6 +408,54 @@ func (n *jnode) elems() []*jnode {
 		return nil
 	}
 	return n.vals
+}
+
+// stripped is the text of n, a panel, without the members
+// fieldConfig.defaults.thresholds and defaults.custom.thresholdsStyle (from
+// the end of the member before to the end of the value), or, where such a
+// member is alone in its object, without the member holding that object:
+// the overlay replaces those values in place or appends them as members
+// after the last, so what is left must be the input's text byte for byte,
+// blanks included.
+func (n *jnode) stripped(src []byte) []byte {
+	type span struct{ start, end int }
+	var cut []span
+	for _, path := range [][]string{{"fieldConfig", "defaults", "thresholds"}, {"fieldConfig", "defaults", "custom", "thresholdsStyle"}} {
+		chain := []*jnode{n}
+		for _, k := range path {
+			next := chain[len(chain)-1].get(k)
+			if next == nil {
+				break
+			}
+			chain = append(chain, next)
+		}
+		if len(chain) != len(path)+1 {
+			continue
+		}
+		// Climb while the member is alone in its object.
+		i := len(chain) - 1
+		for i > 1 && len(chain[i-1].keys) == 1 {
+			i--
+		}
+		parent, key := chain[i-1], path[i-1]
+		j := slices.Index(parent.keys, key)
+		start := parent.start + 1
+		if j > 0 {
+			start = parent.vals[j-1].end
+		}
+		cut = append(cut, span{start, parent.vals[j].end})
+	}
+	slices.SortFunc(cut, func(a, b span) int { return a.start - b.start })
+	var out []byte
+	last := n.start
+	for _, c := range cut {
+		if c.start < last { // nested in the cut before
+			continue
+		}
+		out = append(out, src[last:c.start]...)
+		last = c.end
+	}
+	return append(out, src[last:n.end]...)
 }
 
 // canon is n, a panel, as a comparable tree that keeps key order and
