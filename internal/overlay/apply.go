@@ -47,6 +47,7 @@ type doc struct {
 	src  []byte
 	root *value
 	unit string // indent unit of the document; "" when it is on one line
+	crlf bool   // its lines end with CR LF (the first one does)
 }
 
 // panelAt is a panel object and where it sits: "panels[3]",
@@ -124,6 +125,14 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 	for _, t := range targets {
 		edits = append(edits, dc.panelEdits(t.panel.v, Merge(t.marks))...)
 	}
+	if dc.crlf {
+		// A dashboard saved on Windows ends its lines with CR LF; new lines
+		// do too, so that the file keeps one kind of line end. The edits'
+		// text has no line ends of its own: strings in it are escaped.
+		for i := range edits {
+			edits[i].text = strings.ReplaceAll(edits[i].text, "\n", "\r\n")
+		}
+	}
 	out := splice(src, edits)
 
 	written := map[*value]bool{}
@@ -156,6 +165,9 @@ func parseDoc(name string, src []byte) (*doc, error) {
 		return nil, &syntaxError{Line: 1, Col: 1, Msg: "a dashboard is a JSON object"}
 	}
 	d := &doc{name: name, src: src, root: root}
+	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
+		d.crlf = true
+	}
 	if len(root.members) > 0 {
 		ws := string(src[root.start+1 : root.members[0].keyStart])
 		if i := strings.LastIndexByte(ws, '\n'); i >= 0 {

@@ -2,6 +2,7 @@ package overlay_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -112,6 +113,43 @@ func TestApplyProblems(t *testing.T) {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestApplyKeepsCRLF: in a dashboard whose lines end with CR LF (saved on
+// Windows, or checked out with core.autocrlf), the lines the overlay adds
+// end with CR LF too; they ended with a bare LF, which left the file with
+// two kinds of line end.
+func TestApplyKeepsCRLF(t *testing.T) {
+	src := strings.Join([]string{
+		`{`,
+		`  "uid": "d",`,
+		`  "panels": [`,
+		`    {`,
+		`      "id": 1,`,
+		`      "type": "timeseries",`,
+		`      "fieldConfig": {`,
+		`        "defaults": {`,
+		`          "unit": "short"`,
+		`        }`,
+		`      }`,
+		`    }`,
+		`  ]`,
+		`}`,
+		``,
+	}, "\r\n")
+	out, _, err := overlay.Apply("d.json", []byte(src), plan(overlay.Ref{ID: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(out), "\n") - strings.Count(string(out), "\r\n"); n > 0 {
+		t.Errorf("%d lines end with a bare LF:\n%s", n, out)
+	}
+	if !strings.Contains(string(out), "\"unit\": \"short\",\r\n          \"thresholds\": {\r\n            \"mode\": \"absolute\",\r\n") {
+		t.Errorf("the thresholds are not appended after unit, one member a line:\n%s", out)
+	}
+	if !json.Valid(out) {
+		t.Errorf("not JSON:\n%s", out)
 	}
 }
 
