@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -167,7 +168,7 @@ func (p *parser) value(depth int) (*value, error) {
 }
 
 func (p *parser) literal(word string, kind byte) (*value, error) {
-	if !strings.HasPrefix(string(p.src[p.pos:]), word) {
+	if !bytes.HasPrefix(p.src[p.pos:], []byte(word)) {
 		return nil, p.errorf("invalid literal")
 	}
 	v := &value{kind: kind, start: p.pos, end: p.pos + len(word)}

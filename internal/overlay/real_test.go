@@ -572,3 +572,26 @@ alerts:
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 }
+
+// BenchmarkApplyReal overlays rfmoz's Node Exporter Full (467 KB, 180
+// panels) with the plan of its specs: the cost of slo overlay and of the
+// stale check on a large real dashboard.
+func BenchmarkApplyReal(b *testing.B) {
+	chdir(b, "testdata/real/rfmoz")
+	p, diags, err := app.Load([]string{"specs"})
+	if err != nil || p == nil {
+		b.Fatalf("load: %v %v", err, diags)
+	}
+	plan, _ := overlay.Plan(p)
+	src, err := os.ReadFile("dashboards/node-exporter-full.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := dashboardOf(plan, "rYdddlPWk")
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, _, err := overlay.Apply("d.json", src, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
