@@ -391,6 +391,25 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	warn := func(at *value, why, fix string) {
 		diags.Warnf(d.pos(at.start), "overlay/thresholds-hidden", "panel %s: %s, so the thresholds of %s are written but not shown; %s", pn.Ref, why, by, fix)
 	}
+	// An override's own thresholds win over the defaults for the fields
+	// it matches (ingress-nginx's certificate table colours its one
+	// coloured column so).
+	overrides := elems(p.v.get("fieldConfig").get("overrides"))
+	ownThresholds := func(o *value) *value {
+		for _, prop := range elems(o.get("properties")) {
+			if id, _ := prop.get("id").str(d.src); id == "thresholds" {
+				return prop
+			}
+		}
+		return nil
+	}
+	for i, o := range overrides {
+		if prop := ownThresholds(o); prop != nil {
+			m := o.get("matcher")
+			id, _ := m.get("id").str(d.src)
+			warn(prop, fmt.Sprintf("fieldConfig.overrides[%d] (%s %s) sets thresholds of its own, which Grafana shows for the fields it matches", i, id, d.text(m.get("options"))), "take them out of the override, or name another panel")
+		}
+	}
 	defaults := p.v.get("fieldConfig").get("defaults")
 	colour := defaults.get("color").get("mode")
 	byColour := func() bool {
@@ -426,8 +445,12 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 			byColour()
 			return
 		}
-		// An override may colour some columns: those show the thresholds.
-		for _, o := range elems(p.v.get("fieldConfig").get("overrides")) {
+		// An override may colour some columns: those show the thresholds,
+		// unless it brings its own (warned about above).
+		for _, o := range overrides {
+			if ownThresholds(o) != nil {
+				continue
+			}
 			for _, prop := range elems(o.get("properties")) {
 				id, _ := prop.get("id").str(d.src)
 				v := prop.get("value")
@@ -442,7 +465,7 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 		if at == nil {
 			at = p.v
 		}
-		warn(at, "no cell of the table is coloured (fieldConfig.defaults.custom.cellOptions.type, nor an override's, is one that colours)", `set cellOptions.type to "color-text", "color-background" or "gauge"`)
+		warn(at, "no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells)", `set cellOptions.type to "color-text", "color-background" or "gauge"`)
 	}
 }
 

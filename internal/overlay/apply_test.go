@@ -81,12 +81,20 @@ func TestApplyProblems(t *testing.T) {
 		"a table that colours no cell": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {"custom": {"cellOptions": {"type": "auto"}}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
-			want: []string{`d.json:1:116: warning: panel id 1: no cell of the table is coloured (fieldConfig.defaults.custom.cellOptions.type, nor an override's, is one that colours), so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`},
+			want: []string{`d.json:1:116: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`},
 		},
 		"a table that colours one column by an override": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {}, "overrides": [{"matcher": {"id": "byName", "options": "Used"}, "properties": [{"id": "custom.cellOptions", "value": {"type": "gauge"}}]}]}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
 			want: nil,
+		},
+		"an override with thresholds of its own": {
+			src: `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {}, "overrides": [{"matcher": {"id": "byName", "options": "TTL"}, "properties": [{"id": "custom.cellOptions", "value": {"type": "color-background"}}, {"id": "thresholds", "value": {"mode": "absolute", "steps": [{"color": "red", "value": null}]}}]}]}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref: overlay.Ref{ID: 1},
+			want: []string{
+				`d.json:1:25: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`,
+				`d.json:1:230: warning: panel id 1: fieldConfig.overrides[0] (byName "TTL") sets thresholds of its own, which Grafana shows for the fields it matches, so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; take them out of the override, or name another panel [overlay/thresholds-hidden]`,
+			},
 		},
 		"what Grafana repairs elsewhere is not reported": {
 			// Grafana takes a missing mode as absolute and the first step
