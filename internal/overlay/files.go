@@ -124,7 +124,14 @@ func Dashboards(dir string, plan []*Dashboard) ([]File, diag.List, error) {
 			if u := d.root.get("uid"); u != nil {
 				at = u
 			}
-			diags.Warnf(d.pos(at.start), "overlay/dashboard-uid", "%s: uid: expected a non-empty string, got %s; slo finds dashboards by uid, so no spec can name this one's panels and it is left as it is", path, d.text(d.root.get("uid")))
+			why := "uid: expected a non-empty string, got " + d.text(d.root.get("uid")) + "; slo finds dashboards by uid"
+			switch kind, _ := d.root.get("kind").str(src); {
+			case d.root.get("dashboard").get("panels") != nil:
+				why = `it is in the HTTP API's wrapper form ({"dashboard": {...}, ...}), which slo does not read; save the "dashboard" object itself`
+			case kind == "Dashboard" && d.root.get("spec") != nil:
+				why = "it is a dashboard resource (apiVersion/kind/spec, as Grafana 12's v2 schema), which slo does not read"
+			}
+			diags.Warnf(d.pos(at.start), "overlay/dashboard-uid", "%s: %s, so no spec can name this one's panels and it is left as it is", path, why)
 			files = append(files, File{Path: path, Old: src, New: src})
 			continue
 		}
