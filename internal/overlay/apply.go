@@ -389,7 +389,7 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	}
 	by := strings.Join(names, ", ")
 	warn := func(at *value, why, fix string) {
-		diags.Warnf(d.pos(at.start), "overlay/thresholds-hidden", "panel %s: %s, so the thresholds of %s are written but not shown; %s", pn.Ref, why, by, fix)
+		diags.Warnf(d.pos(at.start), "overlay/thresholds-hidden", "panel %s: %s, so the thresholds of %s are in the panel but not shown; %s", pn.Ref, why, by, fix)
 	}
 	// An override's own thresholds win over the defaults for the fields
 	// it matches (ingress-nginx's certificate table colours its one

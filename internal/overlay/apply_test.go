@@ -66,12 +66,12 @@ func TestApplyProblems(t *testing.T) {
 		"a stat that colours nothing": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
-			want: []string{`d.json:1:76: warning: panel id 1: options.colorMode is "none", which colours nothing, so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; set it to "value" or "background" [overlay/thresholds-hidden]`},
+			want: []string{`d.json:1:76: warning: panel id 1: options.colorMode is "none", which colours nothing, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "value" or "background" [overlay/thresholds-hidden]`},
 		},
 		"a bar gauge coloured by a palette": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "bargauge", "fieldConfig": {"defaults": {"color": {"mode": "continuous-GrYlRd"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
-			want: []string{`d.json:1:102: warning: panel id 1: fieldConfig.defaults.color.mode is "continuous-GrYlRd", which colours the bars instead of the thresholds, so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; set it to "thresholds" [overlay/thresholds-hidden]`},
+			want: []string{`d.json:1:102: warning: panel id 1: fieldConfig.defaults.color.mode is "continuous-GrYlRd", which colours the bars instead of the thresholds, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "thresholds" [overlay/thresholds-hidden]`},
 		},
 		"a gauge shows its markers whatever its colour": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "fieldConfig": {"defaults": {"color": {"mode": "fixed"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
@@ -81,7 +81,7 @@ func TestApplyProblems(t *testing.T) {
 		"a table that colours no cell": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {"custom": {"cellOptions": {"type": "auto"}}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
-			want: []string{`d.json:1:116: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`},
+			want: []string{`d.json:1:116: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`},
 		},
 		"a table that colours one column by an override": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {}, "overrides": [{"matcher": {"id": "byName", "options": "Used"}, "properties": [{"id": "custom.cellOptions", "value": {"type": "gauge"}}]}]}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
@@ -92,8 +92,8 @@ func TestApplyProblems(t *testing.T) {
 			src: `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {}, "overrides": [{"matcher": {"id": "byName", "options": "TTL"}, "properties": [{"id": "custom.cellOptions", "value": {"type": "color-background"}}, {"id": "thresholds", "value": {"mode": "absolute", "steps": [{"color": "red", "value": null}]}}]}]}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref: overlay.Ref{ID: 1},
 			want: []string{
-				`d.json:1:25: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`,
-				`d.json:1:230: warning: panel id 1: fieldConfig.overrides[0] (byName "TTL") sets thresholds of its own, which Grafana shows for the fields it matches, so the thresholds of a alert X (specs/a.yaml:9:12) are written but not shown; take them out of the override, or name another panel [overlay/thresholds-hidden]`,
+				`d.json:1:25: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`,
+				`d.json:1:230: warning: panel id 1: fieldConfig.overrides[0] (byName "TTL") sets thresholds of its own, which Grafana shows for the fields it matches, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; take them out of the override, or name another panel [overlay/thresholds-hidden]`,
 			},
 		},
 		"what Grafana repairs elsewhere is not reported": {
