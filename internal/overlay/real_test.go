@@ -32,6 +32,7 @@ var realWant = map[string][]string{
 	"node/NodeCpuCoresLow":   {"orange", "green 2"},
 	"node/NodeCpuIowaitHigh": {"green", "orange 0.2", "red 0.5"},
 	"node/NodeCpuStealHigh":  {"green", "blue 0.05", "orange 0.1"},
+	"node/NodeRamTotalSame":  {"green", "red 80"},
 	// dotdc
 	"k8s-views/PodCpuRequestsUsageHigh": {"green", "orange 0.8", "red 1"},
 	"k8s-views/ContainerRestarts":       {"green", "orange 3", "red 10"},
@@ -172,6 +173,9 @@ func TestRealDashboards(t *testing.T) {
 						continue
 					}
 					checkRealPanel(t, name, f, op, np, want)
+					if name == "node/NodeRamTotalSame" && !bytes.Equal(f.Old[op.start:op.end], f.New[np.start:np.end]) {
+						t.Errorf("%s: the panel already showed the alert's thresholds but was rewritten", name)
+					}
 					named[f.Path] = append(named[f.Path], &realPanel{old: op, new: np})
 				}
 			}
