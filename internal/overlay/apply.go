@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/spec"
 )
 
 // ThresholdsStyle is the thresholdsStyle slo sets on panels that draw
@@ -28,6 +29,16 @@ var thresholdTypes = []string{
 	"table", "state-timeline", "status-history", "xychart", "histogram", "geomap", "canvas",
 }
 
+// legacyTypes are the old (Angular) panel types that have thresholds of
+// their own: where they keep them, and the panel type Grafana migrates them
+// to. Writing fieldConfig thresholds into them would show nothing.
+var legacyTypes = map[string]struct{ field, to string }{
+	"graph":                    {"a thresholds list of its own", "timeseries"},
+	"singlestat":               {"a thresholds string of its own", "stat"},
+	"grafana-singlestat-panel": {"a thresholds string of its own", "stat"},
+	"table-old":                {"its column styles", "table"},
+}
+
 var visibleStyles = []string{"line", "dashed", "area", "line+area", "dashed+area", "series"}
 
 // doc is a dashboard's text and its parsed values.
@@ -36,6 +47,7 @@ type doc struct {
 	src  []byte
 	root *value
 	unit string // indent unit of the document; "" when it is on one line
+	crlf bool   // its lines end with CR LF (the first one does)
 }
 
 // panelAt is a panel object and where it sits: "panels[3]",
@@ -79,8 +91,9 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 		matches := dc.match(panels, p.Ref)
 		switch len(matches) {
 		case 0:
+			hint := dc.closestTitle(panels, p.Ref)
 			for _, s := range p.Sources {
-				diags.Errorf(s.Pos, "overlay/panel-not-found", "%s: dashboard %s (%s) has no panel with %s", s, d.UID, name, p.Ref)
+				diags.Errorf(s.Pos, "overlay/panel-not-found", "%s: dashboard %s (%s) has no panel with %s%s", s, d.UID, name, p.Ref, hint)
 			}
 			continue
 		case 1:
@@ -98,6 +111,7 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 		if !dc.usable(m, p, &diags) {
 			continue
 		}
+		dc.hidden(m, p, &diags)
 		t := byPanel[m.v]
 		if t == nil {
 			t = &target{panel: m}
@@ -110,6 +124,14 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 	var edits []edit
 	for _, t := range targets {
 		edits = append(edits, dc.panelEdits(t.panel.v, Merge(t.marks))...)
+	}
+	if dc.crlf {
+		// A dashboard saved on Windows ends its lines with CR LF; new lines
+		// do too, so that the file keeps one kind of line end. The edits'
+		// text has no line ends of its own: strings in it are escaped.
+		for i := range edits {
+			edits[i].text = strings.ReplaceAll(edits[i].text, "\n", "\r\n")
+		}
 	}
 	out := splice(src, edits)
 
@@ -126,9 +148,9 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 				written[outPanels[i].v] = true
 			}
 		}
-		diags = append(diags, od.stepProblems(written)...)
+		diags = append(diags, od.stepProblems(written, false)...)
 	} else {
-		diags = append(diags, dc.stepProblems(nil)...)
+		diags = append(diags, dc.stepProblems(nil, false)...)
 	}
 	diags = append(diags, schemaDiff(name, src, out)...)
 	return out, diags, nil
@@ -143,6 +165,9 @@ func parseDoc(name string, src []byte) (*doc, error) {
 		return nil, &syntaxError{Line: 1, Col: 1, Msg: "a dashboard is a JSON object"}
 	}
 	d := &doc{name: name, src: src, root: root}
+	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
+		d.crlf = true
+	}
 	if len(root.members) > 0 {
 		ws := string(src[root.start+1 : root.members[0].keyStart])
 		if i := strings.LastIndexByte(ws, '\n'); i >= 0 {
@@ -248,6 +273,29 @@ func (d *doc) matches(p *value, ref Ref) bool {
 	return err == nil && n == float64(ref.ID)
 }
 
+// closestTitle is "; did you mean "X"?" for the panel title (or library
+// panel name) nearest to a title ref that matched none, when it is near
+// enough to be a typo, or "". Real dashboards have a hundred panels and
+// more (Node Exporter Full: 180), whose titles differ from what one
+// remembers by a letter's case ("CPU usage", "CPU Usage").
+func (d *doc) closestTitle(panels []panelAt, ref Ref) string {
+	if ref.Title == "" {
+		return ""
+	}
+	var titles []string
+	for _, p := range panels {
+		for _, v := range []*value{p.v.get("title"), p.v.get("libraryPanel").get("name")} {
+			if t, ok := v.str(d.src); ok && t != "" {
+				titles = append(titles, t)
+			}
+		}
+	}
+	if best := spec.Closest(ref.Title, titles); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
+
 // readsMetric reports whether the PromQL text expr names metric as a whole
 // identifier outside string literals.
 func readsMetric(expr, metric string) bool {
@@ -307,15 +355,118 @@ func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
 		return false
 	}
 	typ, _ := p.v.get("type").str(d.src)
-	switch {
-	case typ == "graph":
-		diags.Warnf(at, "overlay/legacy-graph", "panel %s is a legacy graph panel, which has no fieldConfig thresholds, so %s is not shown; migrate it to timeseries", pn.Ref, by)
+	if l, ok := legacyTypes[typ]; ok {
+		diags.Warnf(at, "overlay/legacy-graph", "panel %s is a legacy %s panel, which keeps its thresholds in %s, not in fieldConfig, so %s is not shown; migrate it to %s", pn.Ref, typ, l.field, by, l.to)
 		return false
+	}
+	switch {
 	case !slices.Contains(thresholdTypes, typ):
 		diags.Warnf(at, "overlay/panel-type", "panel %s is a %q panel, which does not show thresholds, so %s is not shown", pn.Ref, typ, by)
 		return false
 	}
 	return true
+}
+
+// cellColours are the table cell types (custom.cellOptions.type, and the
+// older custom.displayMode) that colour a cell by its field's colour.
+var cellColours = []string{"color-text", "color-background", "color-background-solid", "gauge", "gradient-gauge", "lcd-gauge", "basic"}
+
+// hidden warns (overlay/thresholds-hidden) when the panel's own settings
+// keep Grafana from showing the thresholds slo writes into it: Grafana
+// colours a stat's value, a bar gauge's bars, a table's cells and a state
+// timeline's states by fieldConfig.defaults.color, which follows the
+// thresholds only in mode "thresholds" (or with no color at all); a stat
+// with options.colorMode "none" colours nothing, and a table colours only
+// cells of a colouring cell type. A gauge draws its threshold markers
+// whatever its colour, unless options.showThresholdMarkers is false. Time
+// series get a thresholdsStyle instead (panelEdits). The thresholds are
+// written all the same.
+func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
+	typ, _ := p.v.get("type").str(d.src)
+	var names []string
+	for _, s := range pn.Sources {
+		names = append(names, fmt.Sprintf("%s (%s)", s, s.Pos))
+	}
+	by := strings.Join(names, ", ")
+	warn := func(at *value, why, fix string) {
+		diags.Warnf(d.pos(at.start), "overlay/thresholds-hidden", "panel %s: %s, so the thresholds of %s are in the panel but not shown; %s", pn.Ref, why, by, fix)
+	}
+	// An override's own thresholds win over the defaults for the fields
+	// it matches (ingress-nginx's certificate table colours its one
+	// coloured column so).
+	overrides := elems(p.v.get("fieldConfig").get("overrides"))
+	ownThresholds := func(o *value) *value {
+		for _, prop := range elems(o.get("properties")) {
+			if id, _ := prop.get("id").str(d.src); id == "thresholds" {
+				return prop
+			}
+		}
+		return nil
+	}
+	for i, o := range overrides {
+		if prop := ownThresholds(o); prop != nil {
+			m := o.get("matcher")
+			id, _ := m.get("id").str(d.src)
+			warn(prop, fmt.Sprintf("fieldConfig.overrides[%d] (%s %s) sets thresholds of its own, which Grafana shows for the fields it matches", i, id, d.text(m.get("options"))), "take them out of the override, or name another panel")
+		}
+	}
+	defaults := p.v.get("fieldConfig").get("defaults")
+	colour := defaults.get("color").get("mode")
+	byColour := func() bool {
+		if m, ok := colour.str(d.src); ok && m != "thresholds" {
+			what := map[string]string{"stat": "the value", "bargauge": "the bars", "gauge": "the gauge", "table": "the cells", "state-timeline": "the states", "status-history": "the states"}[typ]
+			warn(colour, fmt.Sprintf("fieldConfig.defaults.color.mode is %q, which colours %s instead of the thresholds", m, what), `set it to "thresholds"`)
+			return false
+		}
+		return true
+	}
+	switch typ {
+	case "stat":
+		if m := p.v.get("options").get("colorMode"); m != nil {
+			if v, _ := m.str(d.src); v == "none" {
+				warn(m, `options.colorMode is "none", which colours nothing`, `set it to "value" or "background"`)
+				return
+			}
+		}
+		byColour()
+	case "bargauge", "state-timeline", "status-history":
+		byColour()
+	case "gauge":
+		if m := p.v.get("options").get("showThresholdMarkers"); m != nil && m.kind == 'f' {
+			byColour()
+		}
+	case "table":
+		coloured := func(custom *value) bool {
+			t, _ := custom.get("cellOptions").get("type").str(d.src)
+			dm, _ := custom.get("displayMode").str(d.src)
+			return slices.Contains(cellColours, t) || slices.Contains(cellColours, dm)
+		}
+		if coloured(defaults.get("custom")) {
+			byColour()
+			return
+		}
+		// An override may colour some columns: those show the thresholds,
+		// unless it brings its own (warned about above).
+		for _, o := range overrides {
+			if ownThresholds(o) != nil {
+				continue
+			}
+			for _, prop := range elems(o.get("properties")) {
+				id, _ := prop.get("id").str(d.src)
+				v := prop.get("value")
+				t, _ := v.get("type").str(d.src)
+				s, _ := v.str(d.src)
+				if id == "custom.cellOptions" && slices.Contains(cellColours, t) || id == "custom.displayMode" && slices.Contains(cellColours, s) {
+					return
+				}
+			}
+		}
+		at := defaults.get("custom").get("cellOptions").get("type")
+		if at == nil {
+			at = p.v
+		}
+		warn(at, "no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells)", `set cellOptions.type to "color-text", "color-background" or "gauge"`)
+	}
 }
 
 // edit replaces src[start:end] with text.

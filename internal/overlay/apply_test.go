@@ -2,6 +2,7 @@ package overlay_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,7 +33,7 @@ func TestApplyProblems(t *testing.T) {
 		"not found": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "title": "A"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{Title: "B"},
-			want: []string{`specs/a.yaml:9:12: error: a alert X: dashboard d (d.json) has no panel with title "B" [overlay/panel-not-found]`},
+			want: []string{`specs/a.yaml:9:12: error: a alert X: dashboard d (d.json) has no panel with title "B"; did you mean "A"? [overlay/panel-not-found]`},
 		},
 		"ambiguous title": {
 			src:  "{\"uid\": \"d\", \"panels\": [\n  {\"id\": 1, \"type\": \"stat\", \"title\": \"A\"},\n  {\"id\": 2, \"type\": \"stat\", \"title\": \"A\"}\n], \"schemaVersion\": 39, \"annotations\": {}, \"templating\": {}}",
@@ -59,9 +60,49 @@ func TestApplyProblems(t *testing.T) {
 			ref: overlay.Ref{ID: 2},
 			want: []string{
 				`d.json:1:94: warning: panels[0]: thresholds: mode must be one of absolute, percentage, got "relative" [overlay/thresholds]`,
-				`d.json:1:125: warning: panels[0]: thresholds: the first step's value must be null, got 5 [overlay/thresholds]`,
 				`d.json:1:187: warning: panels[0]: thresholds: steps must ascend, but steps[2].value 1 is not above 3 [overlay/thresholds]`,
 			},
+		},
+		"a stat that colours nothing": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: []string{`d.json:1:76: warning: panel id 1: options.colorMode is "none", which colours nothing, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "value" or "background" [overlay/thresholds-hidden]`},
+		},
+		"a bar gauge coloured by a palette": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "bargauge", "fieldConfig": {"defaults": {"color": {"mode": "continuous-GrYlRd"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: []string{`d.json:1:102: warning: panel id 1: fieldConfig.defaults.color.mode is "continuous-GrYlRd", which colours the bars instead of the thresholds, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "thresholds" [overlay/thresholds-hidden]`},
+		},
+		"a gauge shows its markers whatever its colour": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "fieldConfig": {"defaults": {"color": {"mode": "fixed"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: nil,
+		},
+		"a table that colours no cell": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {"custom": {"cellOptions": {"type": "auto"}}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: []string{`d.json:1:116: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`},
+		},
+		"a table that colours one column by an override": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {}, "overrides": [{"matcher": {"id": "byName", "options": "Used"}, "properties": [{"id": "custom.cellOptions", "value": {"type": "gauge"}}]}]}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: nil,
+		},
+		"an override with thresholds of its own": {
+			src: `{"uid": "d", "panels": [{"id": 1, "type": "table", "fieldConfig": {"defaults": {}, "overrides": [{"matcher": {"id": "byName", "options": "TTL"}, "properties": [{"id": "custom.cellOptions", "value": {"type": "color-background"}}, {"id": "thresholds", "value": {"mode": "absolute", "steps": [{"color": "red", "value": null}]}}]}]}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref: overlay.Ref{ID: 1},
+			want: []string{
+				`d.json:1:25: warning: panel id 1: no cell of the table is coloured by these thresholds (neither fieldConfig.defaults.custom.cellOptions.type nor an override without thresholds of its own colours cells), so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set cellOptions.type to "color-text", "color-background" or "gauge" [overlay/thresholds-hidden]`,
+				`d.json:1:230: warning: panel id 1: fieldConfig.overrides[0] (byName "TTL") sets thresholds of its own, which Grafana shows for the fields it matches, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; take them out of the override, or name another panel [overlay/thresholds-hidden]`,
+			},
+		},
+		"what Grafana repairs elsewhere is not reported": {
+			// Grafana takes a missing mode as absolute and the first step
+			// as from minus infinity (kube-prometheus's and dotdc's
+			// dashboards have both).
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"steps": [{"color": "green", "value": 0}, {"color": "red", "value": 80}]}}}}, {"id": 2, "type": "stat"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 2},
+			want: nil,
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -71,12 +112,52 @@ func TestApplyProblems(t *testing.T) {
 			}
 			var got []string
 			for _, d := range diags.Sorted() {
+				if d.Code == "overlay/schema" {
+					continue // the SDK's findings on these sketches of panels
+				}
 				got = append(got, d.String())
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestApplyKeepsCRLF: in a dashboard whose lines end with CR LF (saved on
+// Windows, or checked out with core.autocrlf), the lines the overlay adds
+// end with CR LF too; they ended with a bare LF, which left the file with
+// two kinds of line end.
+func TestApplyKeepsCRLF(t *testing.T) {
+	src := strings.Join([]string{
+		`{`,
+		`  "uid": "d",`,
+		`  "panels": [`,
+		`    {`,
+		`      "id": 1,`,
+		`      "type": "timeseries",`,
+		`      "fieldConfig": {`,
+		`        "defaults": {`,
+		`          "unit": "short"`,
+		`        }`,
+		`      }`,
+		`    }`,
+		`  ]`,
+		`}`,
+		``,
+	}, "\r\n")
+	out, _, err := overlay.Apply("d.json", []byte(src), plan(overlay.Ref{ID: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(out), "\n") - strings.Count(string(out), "\r\n"); n > 0 {
+		t.Errorf("%d lines end with a bare LF:\n%s", n, out)
+	}
+	if !strings.Contains(string(out), "\"unit\": \"short\",\r\n          \"thresholds\": {\r\n            \"mode\": \"absolute\",\r\n") {
+		t.Errorf("the thresholds are not appended after unit, one member a line:\n%s", out)
+	}
+	if !json.Valid(out) {
+		t.Errorf("not JSON:\n%s", out)
 	}
 }
 

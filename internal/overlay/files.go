@@ -68,8 +68,9 @@ func IsGenerated(data []byte) bool {
 	return bytes.HasPrefix(data, []byte("{\n  \"//\": \""+headerPrefix))
 }
 
-// File is a dashboard file: its path as read, its uid, and its text
-// before (Old) and after (New) the overlay.
+// File is a dashboard file: its path as read, its uid ("" for a dashboard
+// without one, which is never changed), and its text before (Old) and after
+// (New) the overlay.
 type File struct {
 	Path     string
 	UID      string
@@ -115,7 +116,23 @@ func Dashboards(dir string, plan []*Dashboard) ([]File, diag.List, error) {
 		}
 		uid, ok := d.root.get("uid").str(src)
 		if !ok || uid == "" {
-			diags.Errorf(d.pos(d.root.start), "overlay/dashboard-uid", "%s has no uid; slo finds dashboards by uid", path)
+			// Dashboards older than Grafana 5 have none (rfmoz's Node
+			// Exporter Full "old", kube-prometheus's example). No spec can
+			// name such a dashboard, so it cannot stop the others from
+			// being overlaid; it is kept as it is.
+			at := d.root
+			if u := d.root.get("uid"); u != nil {
+				at = u
+			}
+			why := "uid: expected a non-empty string, got " + d.text(d.root.get("uid")) + "; slo finds dashboards by uid"
+			switch kind, _ := d.root.get("kind").str(src); {
+			case d.root.get("dashboard").get("panels") != nil:
+				why = `it is in the HTTP API's wrapper form ({"dashboard": {...}, ...}), which slo does not read; save the "dashboard" object itself`
+			case kind == "Dashboard" && d.root.get("spec") != nil:
+				why = "it is a dashboard resource (apiVersion/kind/spec, as Grafana 12's v2 schema), which slo does not read"
+			}
+			diags.Warnf(d.pos(at.start), "overlay/dashboard-uid", "%s: %s, so no spec can name this one's panels and it is left as it is", path, why)
+			files = append(files, File{Path: path, Old: src, New: src})
 			continue
 		}
 		if i, dup := byUID[uid]; dup {
@@ -136,6 +153,9 @@ func Dashboards(dir string, plan []*Dashboard) ([]File, diag.List, error) {
 		}
 	}
 	for i := range files {
+		if files[i].UID == "" {
+			continue
+		}
 		d := &Dashboard{UID: files[i].UID}
 		for _, pd := range plan {
 			if pd.UID == files[i].UID {

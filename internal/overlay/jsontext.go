@@ -1,8 +1,10 @@
 package overlay
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -68,7 +70,7 @@ func parseJSON(src []byte) (*value, error) {
 	}
 	p.space()
 	if p.pos != len(src) {
-		return nil, p.errorf("unexpected %q after the top-level value", p.src[p.pos])
+		return nil, p.errorf("unexpected %s after the top-level value", p.char())
 	}
 	return v, nil
 }
@@ -95,6 +97,23 @@ func lineCol(src []byte, off int) (line, col int) {
 	line = 1 + strings.Count(string(src[:off]), "\n")
 	lineStart := strings.LastIndexByte(string(src[:off]), '\n') + 1
 	return line, utf8.RuneCount(src[lineStart:off]) + 1
+}
+
+// char describes the character at p.pos for a message: quoted, as a
+// code point when it is not ASCII ('é' U+00E9), as a byte when it is not
+// UTF-8. A byte order mark, which editors on Windows put at the start of a
+// file and which JSON does not allow, is named with the way out.
+func (p *parser) char() string {
+	r, n := utf8.DecodeRune(p.src[p.pos:])
+	switch {
+	case r == '\uFEFF':
+		return "byte order mark (U+FEFF); save the file as UTF-8 without one"
+	case r == utf8.RuneError && n <= 1:
+		return fmt.Sprintf("byte 0x%02x, which is not UTF-8", p.src[p.pos])
+	case r >= utf8.RuneSelf:
+		return fmt.Sprintf("%q (%U)", r, r)
+	}
+	return strconv.QuoteRune(r)
 }
 
 func (p *parser) space() {
@@ -144,12 +163,12 @@ func (p *parser) value(depth int) (*value, error) {
 	case c == 'n':
 		return p.literal("null", '0')
 	default:
-		return nil, p.errorf("unexpected %q", c)
+		return nil, p.errorf("unexpected %s", p.char())
 	}
 }
 
 func (p *parser) literal(word string, kind byte) (*value, error) {
-	if !strings.HasPrefix(string(p.src[p.pos:]), word) {
+	if !bytes.HasPrefix(p.src[p.pos:], []byte(word)) {
 		return nil, p.errorf("invalid literal")
 	}
 	v := &value{kind: kind, start: p.pos, end: p.pos + len(word)}

@@ -52,3 +52,21 @@ func TestParseJSONDepth(t *testing.T) {
 		}
 	}
 }
+
+// TestParseJSONErrors: the character a syntax error stops at is named as
+// the user sees it in an editor, not as the byte %q makes of it (a
+// byte order mark was "unexpected 'ï'").
+func TestParseJSONErrors(t *testing.T) {
+	for src, want := range map[string]string{
+		"\xef\xbb\xbf{\"uid\": \"d\"}": "1:1: unexpected byte order mark (U+FEFF); save the file as UTF-8 without one",
+		"{\"a\": \u00e9}":              "1:7: unexpected 'é' (U+00E9)",
+		"{\"a\": \xff}":                "1:7: unexpected byte 0xff, which is not UTF-8",
+		"{\"a\": 1}\n,":                "2:1: unexpected ',' after the top-level value",
+		"{\"a\": 1} \u00e9":            "1:10: unexpected 'é' (U+00E9) after the top-level value",
+	} {
+		_, err := parseJSON([]byte(src))
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: got %v, want %s", src, err, want)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func dashboardOf(plan []*overlay.Dashboard, uid string) *overlay.Dashboard {
 
 // chdir makes dir the working directory for the test, so that paths in
 // diagnostics are relative and the goldens do not depend on the checkout.
-func chdir(t *testing.T, dir string) {
+func chdir(t testing.TB, dir string) {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {

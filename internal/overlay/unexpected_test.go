@@ -11,10 +11,12 @@ import (
 // refuses is reported at its key, found from the SDK's Go types (its
 // plugins' for options, custom field config and queries), not from the
 // SDK's message.
+// Grafana's export fields (__inputs, __elements, __requires) are not
+// reported: they are Grafana's, though the SDK's model lacks them.
 func TestUnexpectedFieldsAtTheirKeys(t *testing.T) {
 	src := `{"uid": "a", "title": "t", "schemaVersion": 39,
 "annotations": {"list": []}, "templating": {"list": []},
-"x-top": 1,
+"x-top": 1, "__inputs": [{"name": "DS_PROMETHEUS", "type": "datasource"}], "__elements": {}, "__requires": [],
 "panels": [{"type": "timeseries", "id": 1, "gridPos": {"h": 1, "w": 1, "x": 0, "y": 0},
   "someP": 1,
   "options": {"fooOpt": 1, "tooltip": {"mode": "single", "sort": "none"},

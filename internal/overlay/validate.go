@@ -1,9 +1,11 @@
 package overlay
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,7 +33,7 @@ func Validate(name string, src []byte) diag.List {
 	for _, p := range schemaProblems(d) {
 		diags.Errorf(p.pos, "overlay/schema", "the Grafana SDK's dashboard model refuses %s: %s", p.path, p.msg)
 	}
-	for _, p := range d.stepProblems(nil) {
+	for _, p := range d.stepProblems(nil, true) {
 		p.Severity = diag.Error
 		diags = append(diags, p)
 	}
@@ -39,6 +41,13 @@ func Validate(name string, src []byte) diag.List {
 }
 
 var registerPlugins sync.Once
+
+// exportFields are the top-level fields of Grafana's "Export for sharing
+// externally", which its import reads (the data sources and plugins the
+// dashboard needs, its library panels). The SDK's dashboard model has no
+// field for them, but they are Grafana's own, not a mistake; most public
+// dashboards (dotdc's, ingress-nginx's) have them.
+var exportFields = []string{"__inputs", "__elements", "__requires"}
 
 // schemaProblem is one finding of the SDK's strict unmarshal.
 type schemaProblem struct {
@@ -74,12 +83,15 @@ func schemaProblems(d *doc) []schemaProblem {
 	var out []schemaProblem
 	for _, e := range errs {
 		path := displayPath(strings.TrimPrefix(e.Path, "dashboard"))
-		if located[e.Path] {
+		if located[e.Path] || d.inLegacyPanel(path) {
 			continue
 		}
 		if ms, ok := d.unexpectedMembers(e.Path); ok && len(ms) == atPath[e.Path] {
 			located[e.Path] = true
 			for _, m := range ms {
+				if path == "the dashboard" && slices.Contains(exportFields, m.key) {
+					continue
+				}
 				out = append(out, schemaProblem{path: path, msg: fmt.Sprintf("unexpected field '%s'", m.key), pos: d.pos(m.keyStart)})
 			}
 			continue
@@ -93,6 +105,40 @@ func schemaProblems(d *doc) []schemaProblem {
 		return strings.Compare(a.msg, b.msg)
 	})
 	return slices.CompactFunc(out, func(a, b schemaProblem) bool { return a.path == b.path && a.msg == b.msg })
+}
+
+// legacyPanelRE matches the panel a display path starts in: panels[i],
+// or panels[i].panels[j] of a row.
+var legacyPanelRE = regexp.MustCompile(`^panels\[(\d+)\](?:\.panels\[(\d+)\])?`)
+
+// inLegacyPanel reports whether a display path is in a legacy (Angular)
+// panel (legacyTypes). The SDK models only the current panel types, so it
+// refuses every field of a graph or a singlestat (yaxes, seriesOverrides,
+// the thresholds of its own), which Grafana reads when it migrates the
+// panel: not findings about the dashboard. They were 1364 of the 1988
+// warnings on 21 public dashboards.
+func (d *doc) inLegacyPanel(path string) bool {
+	m := legacyPanelRE.FindStringSubmatch(path)
+	if m == nil {
+		return false
+	}
+	i, _ := strconv.Atoi(m[1])
+	ps := elems(d.root.get("panels"))
+	if i >= len(ps) {
+		return false
+	}
+	p := ps[i]
+	if m[2] != "" {
+		j, _ := strconv.Atoi(m[2])
+		children := elems(p.get("panels"))
+		if j >= len(children) {
+			return false
+		}
+		p = children[j]
+	}
+	typ, _ := p.get("type").str(d.src)
+	_, legacy := legacyTypes[typ]
+	return legacy
 }
 
 // displayPath drops the SDK's type names (Dashboard, Panel) from a path.
@@ -290,11 +336,18 @@ func schemaDiff(name string, before, after []byte) diag.List {
 	if err1 != nil || err2 != nil {
 		return nil
 	}
+	inProblems := schemaProblems(bd)
+	outProblems := inProblems
+	if !bytes.Equal(before, after) {
+		// An unchanged dashboard (a second overlay, the stale check of an
+		// overlaid one) is read by the SDK once.
+		outProblems = schemaProblems(ad)
+	}
 	old := map[string]bool{}
-	for _, p := range schemaProblems(bd) {
+	for _, p := range inProblems {
 		old[p.path+"\x00"+p.msg] = true
 	}
-	for _, p := range schemaProblems(ad) {
+	for _, p := range outProblems {
 		if old[p.path+"\x00"+p.msg] {
 			diags.Warnf(p.pos, "overlay/schema", "the Grafana SDK's dashboard model refuses %s: %s", p.path, p.msg)
 		} else {
@@ -308,8 +361,13 @@ var knownModes = []string{"absolute", "percentage"}
 
 // stepProblems checks the thresholds of every panel: a known mode, and
 // steps that start at null and ascend. Problems in panels slo wrote are
-// errors; in others, warnings.
-func (d *doc) stepProblems(written map[*value]bool) diag.List {
+// errors. In others they are warnings, and only those that Grafana does not
+// repair when it loads the panel (its fixThresholds): it takes a missing
+// mode as absolute and the first step as from minus infinity whatever its
+// value, so public dashboards that leave out the mode (kube-prometheus's
+// mixins) or start at 0 (dotdc's) are not reported. strict reports those
+// too, in every panel: the form slo writes.
+func (d *doc) stepProblems(written map[*value]bool, strict bool) diag.List {
 	var diags diag.List
 	for _, p := range d.panels() {
 		th := p.v.get("fieldConfig").get("defaults").get("thresholds")
@@ -328,7 +386,8 @@ func (d *doc) stepProblems(written map[*value]bool) diag.List {
 			report(th.start, "expected an object")
 			continue
 		}
-		if mode, ok := th.get("mode").str(d.src); !ok || !slices.Contains(knownModes, mode) {
+		repairs := !strict && !written[p.v] // Grafana repairs what it can
+		if mode, ok := th.get("mode").str(d.src); (!ok || !slices.Contains(knownModes, mode)) && !(repairs && th.get("mode") == nil) {
 			report(th.start, "mode must be one of %s, got %s", strings.Join(knownModes, ", "), d.text(th.get("mode")))
 		}
 		steps := th.get("steps")
@@ -343,7 +402,7 @@ func (d *doc) stepProblems(written map[*value]bool) diag.List {
 				report(s.start, "steps[%d] has no color", i)
 			}
 			if i == 0 {
-				if val != nil && val.kind != '0' {
+				if val != nil && val.kind != '0' && !repairs {
 					report(s.start, "the first step's value must be null, got %s", d.text(val))
 				}
 				continue
