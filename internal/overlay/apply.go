@@ -152,7 +152,11 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 	} else {
 		diags = append(diags, dc.stepProblems(nil, false)...)
 	}
-	diags = append(diags, schemaDiff(name, src, out)...)
+	var writtenPaths []string
+	for _, t := range targets {
+		writtenPaths = append(writtenPaths, t.panel.path)
+	}
+	diags = append(diags, schemaDiff(name, src, out, writtenPaths)...)
 	return out, diags, nil
 }
 
