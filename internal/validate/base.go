@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -112,17 +111,27 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 	return names, diags
 }
 
-// yamlBool reports whether n is true or false to Alertmanager's YAML 1.1
-// decoder, which also reads yes, no, on and off so.
+// yamlBool reports whether Alertmanager's YAML 1.1 decoder (yaml.v2)
+// reads n into a bool: a plain true, false, y, yes, on, n, no or off in one
+// of the spellings YAML 1.1 lists (yes, Yes, YES; not yEs), the same under
+// an explicit !!bool tag, or a null (false). A quoted or !!str value is a
+// string to it, and a string is not a bool.
 func yamlBool(n *yaml.Node) bool {
 	if n.Kind != yaml.ScalarNode {
 		return false
 	}
-	switch strings.ToLower(n.Value) {
-	case "y", "yes", "n", "no", "on", "off":
-		return n.Tag == "!!str" && n.Style == 0
+	if n.Style&^yaml.TaggedStyle != 0 || n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!bool" && n.Tag != "!!null" {
+		return false
 	}
-	return n.Tag == "!!bool"
+	if n.Tag == "!!null" {
+		return true
+	}
+	switch n.Value {
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return true
+	}
+	return false
 }
 
 // value is the value of key in mapping m: written in it, else taken from
