@@ -87,7 +87,7 @@ func routingShadows(p *model.Project) diag.List {
 	alerts := compile.ProjectAlertLabels(p.Services)
 	var diags diag.List
 	for i := 0; i < at && i < len(b.Matchers); i++ {
-		if b.Continue[i] || b.CatchAll[i] { // a catch-all is an error of its own
+		if b.Continue[i] || b.CatchAll(i) { // a catch-all is an error of its own
 			continue
 		}
 		var taken []string
