@@ -19,6 +19,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/testfs"
 )
 
 // amRealService is the spec compiled with every real base config: an SLO
@@ -151,19 +152,11 @@ routing:
       warning: %q
       critical: %q
 `, pos, c.warning, c.critical)
-	for name, data := range map[string]string{
+	testfs.Write(t, dir, map[string]string{
 		"config/alertmanager.base.yml": string(base),
 		"specs/checkout.yaml":          service,
 		"specs/routing.yaml":           routing,
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	t.Chdir(dir)
 	b, diags, err := Compile([]string{"specs"})
 	if err != nil || b == nil || diags.HasErrors() {
