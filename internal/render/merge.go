@@ -15,30 +15,26 @@ func mergeRoute(base, sub *yaml.Node, at int) error {
 	if root == nil || root.Kind != yaml.MappingNode {
 		return fmt.Errorf("route: expected a mapping to merge slo's routes into")
 	}
-	routes := get(root, "routes")
-	if routes == nil {
+	written := get(root, "routes")
+	routes := deref(written)
+	if written == nil {
 		// The children may come from a merge key (`<<: *defaults`). A key
 		// written in the mapping overrides a merged one, so slo's routes
 		// are written with the merged children, not instead of them.
 		routes = merged(root, "routes")
 	}
-	if routes == nil || routes.Tag == "!!null" {
+	switch {
+	case routes == nil || routes.Tag == "!!null":
 		routes = seq()
 		set(root, "routes", routes)
-	} else if routes.Kind == yaml.AliasNode || get(root, "routes") != routes {
-		// An anchored list may be read elsewhere too: slo's routes go into
-		// a copy of it, and the anchor keeps what it had.
-		if routes.Kind == yaml.AliasNode {
-			routes = routes.Alias
-		}
-		if routes.Kind != yaml.SequenceNode {
-			return fmt.Errorf("route.routes: expected a list to merge slo's routes into")
-		}
+	case routes.Kind != yaml.SequenceNode:
+		return fmt.Errorf("route.routes: expected a list to merge slo's routes into")
+	case routes != written:
+		// Merged or aliased, the list is anchored and may be read
+		// elsewhere too: slo's routes go into a copy of it, and the
+		// anchor keeps what it had.
 		routes = &yaml.Node{Kind: yaml.SequenceNode, Tag: routes.Tag, Content: slices.Clone(routes.Content)}
 		set(root, "routes", routes)
-	}
-	if routes.Kind != yaml.SequenceNode {
-		return fmt.Errorf("route.routes: expected a list to merge slo's routes into")
 	}
 	routes.Style &^= yaml.FlowStyle // a flow list cannot hold slo's block mappings
 	at = max(0, min(at, len(routes.Content)))
