@@ -34,6 +34,7 @@ func TestRoutingShadows(t *testing.T) {
 		{"a series label slo does not know", `{receiver: shadow, matchers: [namespace="kube-system"]}`, false},
 		{"one matcher fails", `{receiver: shadow, matchers: [severity="critical", team="db"]}`, false},
 		{"continues", `{receiver: shadow, matchers: [severity="critical"], continue: true}`, false},
+		{"continues, in YAML 1.1", `{receiver: shadow, matchers: [severity="critical"], continue: !!bool yes}`, false},
 		{"children that continue", `{receiver: shadow, matchers: [severity="critical"], routes: [{receiver: ops, matchers: [x="1"], continue: true}]}`, true},
 		{"active time intervals", `{receiver: shadow, matchers: [severity="critical"], active_time_intervals: [never]}`, true},
 	} {

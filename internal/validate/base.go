@@ -126,7 +126,7 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 				}
 				mergedAfter(c, fmt.Sprintf("route.routes[%d].", i), "receiver", "matchers", "match", "match_re", "continue")
 				scalar(value(c, "receiver"), fmt.Sprintf("route.routes[%d].receiver", i), "a receiver name")
-				if n := value(c, "continue"); n != nil && !yamlBool(n) {
+				if n := value(c, "continue"); n != nil && !isBool(n) {
 					diags.Errorf(pos(n), "spec/base", "route.routes[%d].continue: expected true or false, got %s", i, kindName(n))
 				}
 			}
@@ -135,27 +135,33 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 	return names, diags
 }
 
-// yamlBool reports whether Alertmanager's YAML 1.1 decoder (yaml.v2)
-// reads n into a bool: a plain true, false, y, yes, on, n, no or off in one
-// of the spellings YAML 1.1 lists (yes, Yes, YES; not yEs), the same under
-// an explicit !!bool tag, or a null (false). A quoted or !!str value is a
-// string to it, and a string is not a bool.
-func yamlBool(n *yaml.Node) bool {
+func isBool(n *yaml.Node) bool {
+	_, ok := yamlBool(n)
+	return ok
+}
+
+// yamlBool is the bool Alertmanager's YAML 1.1 decoder (yaml.v2) reads
+// from n, and whether it reads one: a plain true, false, y, yes, on, n, no
+// or off in one of the spellings YAML 1.1 lists (yes, Yes, YES; not yEs),
+// the same under an explicit !!bool tag, or a null (false). A quoted or
+// !!str value is a string to it, and a string is not a bool.
+func yamlBool(n *yaml.Node) (v, ok bool) {
 	if n.Kind != yaml.ScalarNode {
-		return false
+		return false, false
 	}
 	if n.Style&^yaml.TaggedStyle != 0 || n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!bool" && n.Tag != "!!null" {
-		return false
+		return false, false
 	}
 	if n.Tag == "!!null" {
-		return true
+		return false, true
 	}
 	switch n.Value {
-	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
-		"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
-		return true
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true, true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false, true
 	}
-	return false
+	return false, false
 }
 
 // value is the value of key in mapping m: written in it, else taken from

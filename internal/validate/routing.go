@@ -260,7 +260,7 @@ func readBaseRoute(b []byte, m *model.Routing) error {
 		Matchers yaml.Node `yaml:"matchers"`
 		Match    yaml.Node `yaml:"match"`
 		MatchRE  yaml.Node `yaml:"match_re"`
-		Continue bool      `yaml:"continue"`
+		Continue yaml.Node `yaml:"continue"`
 	}
 	var base struct {
 		Route *struct {
@@ -276,7 +276,11 @@ func readBaseRoute(b []byte, m *model.Routing) error {
 		for _, c := range base.Route.Routes {
 			br.Children = append(br.Children, c.Receiver)
 			br.Matchers = append(br.Matchers, childMatchers(c.Match, c.MatchRE, c.Matchers))
-			br.Continue = append(br.Continue, c.Continue)
+			// As Alertmanager reads it (`continue: !!bool yes`, which
+			// yaml.v3 does not decode into a bool); readBaseNames has
+			// reported any other value.
+			cont, _ := yamlBool(&c.Continue)
+			br.Continue = append(br.Continue, cont)
 		}
 		m.BaseRoute = br
 	}

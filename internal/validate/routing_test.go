@@ -127,11 +127,11 @@ func TestRoutingDiagnostics(t *testing.T) {
 		},
 		{
 			// continue as Alertmanager's YAML 1.1 loader reads it: null is
-			// false and YES, Off and TRUE are bools; yEs is not one of
-			// YAML 1.1's spellings and a quoted true is a string.
+			// false and YES, Off, TRUE and !!bool yes are bools; yEs is not
+			// one of YAML 1.1's spellings and a quoted true is a string.
 			name:    "a base route's continue, as Alertmanager reads it",
 			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
-			base:    "route:\n  receiver: ops\n  routes:\n    - {receiver: ops, matchers: [a=\"1\"], continue: }\n    - {receiver: ops, matchers: [a=\"2\"], continue: YES}\n    - {receiver: ops, matchers: [a=\"3\"], continue: Off}\n    - {receiver: ops, matchers: [a=\"4\"], continue: TRUE}\n    - {receiver: ops, matchers: [a=\"5\"], continue: yEs}\n    - {receiver: ops, matchers: [a=\"6\"], continue: \"true\"}\nreceivers: [{name: ops}, {name: pager}]\n",
+			base:    "route:\n  receiver: ops\n  routes:\n    - {receiver: ops, matchers: [a=\"1\"], continue: }\n    - {receiver: ops, matchers: [a=\"2\"], continue: YES}\n    - {receiver: ops, matchers: [a=\"3\"], continue: Off}\n    - {receiver: ops, matchers: [a=\"4\"], continue: TRUE}\n    - {receiver: ops, matchers: [a=\"5\"], continue: yEs}\n    - {receiver: ops, matchers: [a=\"6\"], continue: \"true\"}\n    - {receiver: ops, matchers: [a=\"7\"], continue: !!bool yes}\nreceivers: [{name: ops}, {name: pager}]\n",
 			want: "base.yml:8:52: error: route.routes[4].continue: expected true or false, got a string [spec/base]\n" +
 				"base.yml:9:52: error: route.routes[5].continue: expected true or false, got a string [spec/base]\n",
 		},
