@@ -19,6 +19,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/testfs"
 )
 
 // amRealService is the spec compiled with every real base config: an SLO
@@ -106,7 +107,7 @@ func TestRealBaseConfigs(t *testing.T) {
 		amtoolReadsBase := amtool != "" && exec.Command(amtool, "check-config", filepath.Join("testdata", "am-real", c.dir, "alertmanager.yml")).Run() == nil
 		for i, pos := range c.positions {
 			t.Run(c.dir+"/"+strings.ReplaceAll(pos, " ", "_"), func(t *testing.T) {
-				merged, diags := compileWithBase(t, base, c, pos)
+				merged, diags := compileWithBase(t, base, amRealService, c, pos)
 				var warned []string
 				for _, d := range diags {
 					if d.Code == "routing/position" {
@@ -136,10 +137,10 @@ func amtoolIf(ok bool, amtool string) string {
 	return ""
 }
 
-// compileWithBase compiles amRealService with a routing whose base is
-// base, placed at pos, and returns the merged Alertmanager config and the
-// warnings.
-func compileWithBase(t *testing.T, base []byte, c amRealCase, pos string) ([]byte, diag.List) {
+// compileWithBase compiles the service spec service with a routing whose
+// base is base, placed at pos, and returns the merged Alertmanager config
+// and the warnings.
+func compileWithBase(t *testing.T, base []byte, service string, c amRealCase, pos string) ([]byte, diag.List) {
 	t.Helper()
 	dir := t.TempDir()
 	routing := fmt.Sprintf(`version: slo/v1
@@ -151,19 +152,11 @@ routing:
       warning: %q
       critical: %q
 `, pos, c.warning, c.critical)
-	for name, data := range map[string]string{
+	testfs.Write(t, dir, map[string]string{
 		"config/alertmanager.base.yml": string(base),
-		"specs/checkout.yaml":          amRealService,
+		"specs/checkout.yaml":          service,
 		"specs/routing.yaml":           routing,
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	t.Chdir(dir)
 	b, diags, err := Compile([]string{"specs"})
 	if err != nil || b == nil || diags.HasErrors() {

@@ -87,12 +87,16 @@ func routingShadows(p *model.Project) diag.List {
 	alerts := compile.ProjectAlertLabels(p.Services)
 	var diags diag.List
 	for i := 0; i < at && i < len(b.Matchers); i++ {
-		if b.Continue[i] || b.CatchAll[i] { // a catch-all is an error of its own
+		if b.Continue[i] || b.CatchAll(i) { // a catch-all is an error of its own
 			continue
+		}
+		sel, err := promx.ParseRouteSelector(b.Matchers[i])
+		if err != nil {
+			continue // Alertmanager's loader reports it after rendering
 		}
 		var taken []string
 		for _, a := range alerts {
-			if ok, decided := promx.MatchersSelect(b.Matchers[i], a.Labels); ok && decided {
+			if ok, decided := sel.Select(a.Labels); ok && decided {
 				taken = append(taken, fmt.Sprintf("%s (%s)", a.Alert, a.Severity))
 			}
 		}

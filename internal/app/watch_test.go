@@ -1,12 +1,11 @@
 package app
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/slo-compiler/slo/internal/testfs"
 	"github.com/slo-compiler/slo/internal/watch"
 )
 
@@ -86,15 +85,7 @@ tests:
             exp_receivers: [pager]
 `,
 	}
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfs.Write(t, dir, files)
 	t.Chdir(dir)
 	w, err := watch.New(0, nil)
 	if err != nil {

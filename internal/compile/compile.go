@@ -115,6 +115,12 @@ func alertLabels(s *model.Service, sev model.Severity) map[string]string {
 	return m
 }
 
+// thresholdLabels are the labels of threshold alert a's rule of severity
+// sev.
+func thresholdLabels(s *model.Service, a *model.Alert, sev model.Severity) []Label {
+	return labels(s.Labels, a.Labels, alertLabels(s, sev))
+}
+
 // SignalRules returns the recording rules that hold an alert's signal; the
 // last one records a.Record. Each signal kind writes its own (package
 // signal).
@@ -172,7 +178,7 @@ func alertRules(s *model.Service, a *model.Alert) []Rule {
 			Expr:          expr,
 			For:           l.For,
 			KeepFiringFor: l.KeepFiringFor,
-			Labels:        labels(s.Labels, a.Labels, alertLabels(s, l.Severity)),
+			Labels:        thresholdLabels(s, a, l.Severity),
 			Annotations:   annotations(summary, description, a.RunbookURL),
 		})
 	}

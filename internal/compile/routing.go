@@ -177,7 +177,8 @@ type AlertLabels struct {
 
 // ProjectAlertLabels returns every alerting rule the project compiles, in
 // input order, with its fixed labels and its alertname, as Alertmanager
-// receives them, for routing checks that do not compile the rules.
+// receives them, for routing checks that do not compile the rules. The
+// labels are the rules' own (burnLabels, thresholdLabels).
 func ProjectAlertLabels(services []*model.Service) []AlertLabels {
 	var out []AlertLabels
 	add := func(name string, sev model.Severity, ls []Label) {
@@ -194,13 +195,13 @@ func ProjectAlertLabels(services []*model.Service) []AlertLabels {
 			a := slo.Alerting
 			for _, b := range []*model.BurnAlert{a.Page, a.Ticket} {
 				if b != nil {
-					add(a.Name, b.Severity, labels(s.Labels, slo.Labels, a.Labels, alertLabels(s, b.Severity), map[string]string{"slo": slo.Name}))
+					add(a.Name, b.Severity, burnLabels(s, slo, b.Severity))
 				}
 			}
 		}
 		for _, a := range s.Alerts {
 			for _, l := range a.Levels {
-				add(a.Name, l.Severity, labels(s.Labels, a.Labels, alertLabels(s, l.Severity)))
+				add(a.Name, l.Severity, thresholdLabels(s, a, l.Severity))
 			}
 		}
 	}

@@ -59,7 +59,7 @@ func TestRoutingMergeMatchers(t *testing.T) {
 		{Name: "checkout", SLOs: []*model.SLO{{Alerting: model.SLOAlerting{Name: "CheckoutAvailabilityErrorBudgetBurn", Page: &model.BurnAlert{}}}, {Alerting: model.SLOAlerting{Name: "QuietErrorBudgetBurn"}}}},
 	}
 	r := &model.Routing{
-		BaseRoute: &model.BaseRoute{Receiver: "ops", Children: []string{"deadmansswitch", "ops"}, CatchAll: []bool{false, true}},
+		BaseRoute: &model.BaseRoute{Receiver: "ops", Children: []string{"deadmansswitch", "ops"}, Matchers: [][]string{{`alertname="Watchdog"`}, nil}, Continue: []bool{false, false}},
 		Position:  model.Position{Where: "after", Receiver: "deadmansswitch"},
 	}
 	am := Routing(r, services)

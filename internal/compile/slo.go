@@ -143,9 +143,14 @@ func burnRule(s *model.Service, slo *model.SLO, b *model.BurnAlert, sel string) 
 		Expr:          BurnExpr(slo, b, sel),
 		For:           b.For,
 		KeepFiringFor: b.KeepFiringFor,
-		Labels:        labels(s.Labels, slo.Labels, a.Labels, alertLabels(s, b.Severity), map[string]string{"slo": slo.Name}),
+		Labels:        burnLabels(s, slo, b.Severity),
 		Annotations:   annotations(summary, description, a.RunbookURL),
 	}
+}
+
+// burnLabels are the labels of an SLO's burn-rate alert of severity sev.
+func burnLabels(s *model.Service, slo *model.SLO, sev model.Severity) []Label {
+	return labels(s.Labels, slo.Labels, slo.Alerting.Labels, alertLabels(s, sev), map[string]string{"slo": slo.Name})
 }
 
 // SLOGroupName is the name of the rule group that holds an SLO's rules.

@@ -403,14 +403,17 @@ type BaseRoute struct {
 	// Children are the receivers of its child routes, in order ("" when a
 	// child names none).
 	Children []string
-	// CatchAll[i] is set when child i matches every alert and does not
-	// continue, so that no later sibling is ever reached.
-	CatchAll []bool
 	// Matchers[i] are child i's match, match_re and matchers, as
 	// Alertmanager matchers (`severity="critical"`); Continue[i] is its
 	// continue.
 	Matchers [][]string
 	Continue []bool
+}
+
+// CatchAll reports whether child i matches every alert and does not
+// continue, so that no later sibling is ever reached.
+func (b *BaseRoute) CatchAll(i int) bool {
+	return !b.Continue[i] && len(b.Matchers[i]) == 0
 }
 
 // Position places the generated subtree among the base route's children.

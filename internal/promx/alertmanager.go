@@ -164,26 +164,38 @@ func AlertnameEquals(s string) (string, bool) {
 	return m.Value, true
 }
 
-// MatchersSelect reports whether an alert whose labels are ls, as far as
-// they are known, matches all of matchers, Alertmanager route matchers as
-// its config loader reads them. decided is false when that depends on a
-// label not in ls (one the alert takes from its series, say) or a matcher
-// does not parse.
-func MatchersSelect(matchers []string, ls map[string]string) (match, decided bool) {
-	decided = true
+// RouteSelector is a route's matchers as Alertmanager's config loader
+// reads them, parsed once to be asked about many alerts.
+type RouteSelector []*labels.Matcher
+
+// ParseRouteSelector reads a route's matchers (`severity="critical"`,
+// match and match_re written as matchers) as Alertmanager's config loader
+// does.
+func ParseRouteSelector(matchers []string) (RouteSelector, error) {
+	var out RouteSelector
 	for _, s := range matchers {
 		ms, err := compat.Matchers(s, "config")
 		if err != nil {
-			return false, false
+			return nil, err
 		}
-		for _, m := range ms {
-			v, known := ls[m.Name]
-			switch {
-			case !known:
-				decided = false
-			case !m.Matches(v):
-				return false, true
-			}
+		out = append(out, ms...)
+	}
+	return out, nil
+}
+
+// Select reports whether an alert whose labels are ls, as far as they are
+// known, matches all of the selector's matchers. decided is false when
+// that depends on a label not in ls (one the alert takes from its series,
+// say) and no matcher on a known label already fails.
+func (s RouteSelector) Select(ls map[string]string) (match, decided bool) {
+	decided = true
+	for _, m := range s {
+		v, known := ls[m.Name]
+		switch {
+		case !known:
+			decided = false
+		case !m.Matches(v):
+			return false, true
 		}
 	}
 	return decided, decided

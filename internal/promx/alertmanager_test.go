@@ -73,11 +73,11 @@ func TestInhibited(t *testing.T) {
 	}
 }
 
-// TestMatchersSelect: a route's matchers select an alert when every one
+// TestRouteSelector: a route's matchers select an alert when every one
 // matches its labels; the answer is undecided when a matcher reads a label
 // the alert's known labels do not hold, unless another matcher already
-// fails.
-func TestMatchersSelect(t *testing.T) {
+// fails. A matcher that does not parse is an error.
+func TestRouteSelector(t *testing.T) {
 	ls := map[string]string{"alertname": "CheckoutQueueHigh", "severity": "critical", "service": "checkout"}
 	for _, tc := range []struct {
 		matchers       []string
@@ -89,12 +89,20 @@ func TestMatchersSelect(t *testing.T) {
 		{[]string{`alertname="Watchdog"`, `namespace="kube-system"`}, false, true},
 		{[]string{`namespace="kube-system"`}, false, false},
 		{[]string{`severity="critical"`, `env=""`}, false, false},
-		{[]string{`severity="critical`}, false, false},
+		{[]string{`severity=~"crit"`}, false, true},
 		{nil, true, true},
 	} {
-		match, decided := MatchersSelect(tc.matchers, ls)
-		if match != tc.match || decided != tc.decided {
-			t.Errorf("MatchersSelect(%q) = %v, %v; want %v, %v", tc.matchers, match, decided, tc.match, tc.decided)
+		sel, err := ParseRouteSelector(tc.matchers)
+		if err != nil {
+			t.Errorf("ParseRouteSelector(%q): %v", tc.matchers, err)
+			continue
 		}
+		match, decided := sel.Select(ls)
+		if match != tc.match || decided != tc.decided {
+			t.Errorf("Select(%q) = %v, %v; want %v, %v", tc.matchers, match, decided, tc.match, tc.decided)
+		}
+	}
+	if _, err := ParseRouteSelector([]string{`service="checkout"`, `severity="critical`}); err == nil {
+		t.Error("ParseRouteSelector of an unterminated quote: no error")
 	}
 }

@@ -35,13 +35,14 @@ func Alertmanager(am *compile.Alertmanager) ([]byte, error) {
 	} else {
 		setBefore(root, "route", route(am.Route), "inhibit_rules", "receivers")
 	}
-	inhibit := get(root, "inhibit_rules")
-	if inhibit == nil || inhibit.Tag == "!!null" {
-		// A base's `inhibit_rules:` with nothing after it (its rules
-		// commented out, say) is null: slo's rules take its place.
-		inhibit = seq()
-		if len(am.Inhibit) > 0 {
-			set(root, "inhibit_rules", inhibit)
+	// A base's `inhibit_rules:` with nothing after it (its rules
+	// commented out, say) is null: slo's rules take its place. Rules the
+	// base merges in (`<<`) are kept with slo's.
+	var inhibit *yaml.Node
+	if len(am.Inhibit) > 0 {
+		var err error
+		if inhibit, err = ownList(root, "inhibit_rules"); err != nil {
+			return nil, fmt.Errorf("render: base config %s: %w", am.BasePath, err)
 		}
 	}
 	for _, r := range am.Inhibit {

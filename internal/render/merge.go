@@ -15,35 +15,41 @@ func mergeRoute(base, sub *yaml.Node, at int) error {
 	if root == nil || root.Kind != yaml.MappingNode {
 		return fmt.Errorf("route: expected a mapping to merge slo's routes into")
 	}
-	routes := get(root, "routes")
-	if routes == nil {
-		// The children may come from a merge key (`<<: *defaults`). A key
-		// written in the mapping overrides a merged one, so slo's routes
-		// are written with the merged children, not instead of them.
-		routes = merged(root, "routes")
-	}
-	if routes == nil || routes.Tag == "!!null" {
-		routes = seq()
-		set(root, "routes", routes)
-	} else if routes.Kind == yaml.AliasNode || get(root, "routes") != routes {
-		// An anchored list may be read elsewhere too: slo's routes go into
-		// a copy of it, and the anchor keeps what it had.
-		if routes.Kind == yaml.AliasNode {
-			routes = routes.Alias
-		}
-		if routes.Kind != yaml.SequenceNode {
-			return fmt.Errorf("route.routes: expected a list to merge slo's routes into")
-		}
-		routes = &yaml.Node{Kind: yaml.SequenceNode, Tag: routes.Tag, Content: slices.Clone(routes.Content)}
-		set(root, "routes", routes)
-	}
-	if routes.Kind != yaml.SequenceNode {
-		return fmt.Errorf("route.routes: expected a list to merge slo's routes into")
+	routes, err := ownList(root, "routes")
+	if err != nil {
+		return fmt.Errorf("route.%w", err)
 	}
 	routes.Style &^= yaml.FlowStyle // a flow list cannot hold slo's block mappings
 	at = max(0, min(at, len(routes.Content)))
 	routes.Content = append(routes.Content[:at], append([]*yaml.Node{sub}, routes.Content[at:]...)...)
 	return nil
+}
+
+// ownList returns the list mapping m gives key, as one slo can add to
+// and written in m: the list written there; a copy of a merged
+// (`<<: *defaults`) or aliased one, so that slo's items go in with the
+// base's rather than instead of them, and the anchor keeps what it had for
+// any other alias; or a new list when the key is absent or null.
+func ownList(m *yaml.Node, key string) (*yaml.Node, error) {
+	written := get(m, key)
+	list := deref(written)
+	if written == nil {
+		// A key written in the mapping overrides a merged one, so the
+		// merged items are written with slo's, not dropped.
+		list = merged(m, key)
+	}
+	switch {
+	case list == nil || list.Tag == "!!null":
+		list = seq()
+	case list.Kind != yaml.SequenceNode:
+		return nil, fmt.Errorf("%s: expected a list, to add slo's %s to", key, key)
+	case list == written:
+		return list, nil
+	default:
+		list = &yaml.Node{Kind: yaml.SequenceNode, Tag: list.Tag, Content: slices.Clone(list.Content)}
+	}
+	set(m, key, list)
+	return list, nil
 }
 
 // merged is the value that mapping m takes for key from its merge keys

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/promx"
 )
 
 // topLevel decodes a config into its top-level keys, in order, and each
@@ -231,5 +232,31 @@ func TestAlertmanagerMergeNullInhibitRules(t *testing.T) {
 		if len(cfg.InhibitRules) != 1 || !slices.Equal(cfg.InhibitRules[0].SourceMatchers, []string{`alertname="A"`}) {
 			t.Errorf("inhibit_rules:%s in the base: got %+v from:\n%s", empty, cfg.InhibitRules, out)
 		}
+	}
+}
+
+// TestAlertmanagerMergeInhibitRulesFromMergeKey: inhibit rules the base
+// takes from a merge key are kept with slo's, as Alertmanager's own
+// loader and inhibitor read the merged config. slo's inhibit_rules key,
+// written after the merge key, overrode the merged one and dropped them,
+// while the summary said they were kept.
+func TestAlertmanagerMergeInhibitRulesFromMergeKey(t *testing.T) {
+	base := []byte("<<: {inhibit_rules: [{source_matchers: [a=\"1\"], target_matchers: [b=\"2\"]}]}\nroute:\n  receiver: ops\nreceivers: [{name: ops}]\n")
+	out, err := Alertmanager(&compile.Alertmanager{Base: base, BasePath: "base.yml", Merge: true,
+		Route:   compile.Route{Matchers: []string{`service=~"a"`}},
+		Inhibit: []compile.InhibitRule{{SourceMatchers: []string{`alertname="A"`}, TargetMatchers: []string{`alertname="B"`}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := promx.LoadAlertmanager(out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	got, err := am.Inhibited([]map[string]string{{"a": "1"}, {"b": "2"}, {"alertname": "A"}, {"alertname": "B"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]bool{false, true, false, true}, got); diff != "" {
+		t.Errorf("inhibited (-want +got):\n%s\n%s", diff, out)
 	}
 }

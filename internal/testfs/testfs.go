@@ -48,3 +48,18 @@ func Tree(t testing.TB, dir string) map[string]string {
 	}
 	return m
 }
+
+// Write writes files, by slash-separated path relative to dir, below dir,
+// creating the folders they need.
+func Write(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

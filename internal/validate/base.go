@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 
 	"go.yaml.in/yaml/v3"
 
@@ -49,6 +49,27 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 		}
 		return names, diags
 	}
+	// mergedAfter reports a key of mapping m that slo reads, written
+	// before a merge key (`<<`) that also gives it. yaml.v3, which slo
+	// reads the base with, takes the written value wherever it stands;
+	// Alertmanager's yaml.v2 applies the keys in order and takes the
+	// merged one. Written after the merge key, both take the written one.
+	mergedAfter := func(m *yaml.Node, what string, keys ...string) {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := m.Content[i]
+			if k.Tag == "!!merge" || !slices.Contains(keys, k.Value) {
+				continue
+			}
+			for j := i + 2; j+1 < len(m.Content); j += 2 {
+				merge := &yaml.Node{Kind: yaml.MappingNode, Content: m.Content[j : j+2]}
+				if m.Content[j].Tag == "!!merge" && value(merge, k.Value) != nil {
+					diags.Errorf(pos(k), "spec/base", "%s%s: also given by the merge key (<<) after it, at line %d: Alertmanager reads the merged value, slo the one written here; write the merge key before the keys that override it", what, k.Value, m.Content[j].Line)
+					break
+				}
+			}
+		}
+	}
+	mergedAfter(root, "", "route", "receivers", "time_intervals", "mute_time_intervals", "inhibit_rules")
 	// list reads the names of the items of the list under key.
 	list := func(key, noun, nouns string) []string {
 		n := value(root, key)
@@ -90,6 +111,7 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 				diags.Errorf(pos(n), "spec/base", "%s: expected %s, got %s", what, want, kindName(n))
 			}
 		}
+		mergedAfter(r, "route.", "receiver", "routes")
 		scalar(value(r, "receiver"), "route.receiver", "a receiver name")
 		if rs := value(r, "routes"); rs != nil && rs.Tag != "!!null" {
 			if rs.Kind != yaml.SequenceNode {
@@ -102,8 +124,9 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 					diags.Errorf(pos(c), "spec/base", "route.routes[%d]: expected a mapping (a route), got %s", i, kindName(c))
 					continue
 				}
+				mergedAfter(c, fmt.Sprintf("route.routes[%d].", i), "receiver", "matchers", "match", "match_re", "continue")
 				scalar(value(c, "receiver"), fmt.Sprintf("route.routes[%d].receiver", i), "a receiver name")
-				if n := value(c, "continue"); n != nil && !yamlBool(n) {
+				if n := value(c, "continue"); n != nil && !isBool(n) {
 					diags.Errorf(pos(n), "spec/base", "route.routes[%d].continue: expected true or false, got %s", i, kindName(n))
 				}
 			}
@@ -112,17 +135,33 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 	return names, diags
 }
 
-// yamlBool reports whether n is true or false to Alertmanager's YAML 1.1
-// decoder, which also reads yes, no, on and off so.
-func yamlBool(n *yaml.Node) bool {
+func isBool(n *yaml.Node) bool {
+	_, ok := yamlBool(n)
+	return ok
+}
+
+// yamlBool is the bool Alertmanager's YAML 1.1 decoder (yaml.v2) reads
+// from n, and whether it reads one: a plain true, false, y, yes, on, n, no
+// or off in one of the spellings YAML 1.1 lists (yes, Yes, YES; not yEs),
+// the same under an explicit !!bool tag, or a null (false). A quoted or
+// !!str value is a string to it, and a string is not a bool.
+func yamlBool(n *yaml.Node) (v, ok bool) {
 	if n.Kind != yaml.ScalarNode {
-		return false
+		return false, false
 	}
-	switch strings.ToLower(n.Value) {
-	case "y", "yes", "n", "no", "on", "off":
-		return n.Tag == "!!str" && n.Style == 0
+	if n.Style&^yaml.TaggedStyle != 0 || n.Style&yaml.TaggedStyle != 0 && n.Tag != "!!bool" && n.Tag != "!!null" {
+		return false, false
 	}
-	return n.Tag == "!!bool"
+	if n.Tag == "!!null" {
+		return false, true
+	}
+	switch n.Value {
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true, true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false, true
+	}
+	return false, false
 }
 
 // value is the value of key in mapping m: written in it, else taken from

@@ -161,7 +161,7 @@ func (v *validator) position(rs *spec.RoutingSpec, m *model.Routing) model.Posit
 	}
 	at := p.Index(b)
 	for i := range at {
-		if b.CatchAll[i] {
+		if b.CatchAll(i) {
 			v.diags.Errorf(p.Pos, "routing/position", "routing.position: route %d under the root route of %s (receiver %q) matches every alert and does not continue, so slo's routes placed after it would never be reached; place them before it", i+1, m.BasePath, b.Children[i])
 			break
 		}
@@ -260,7 +260,7 @@ func readBaseRoute(b []byte, m *model.Routing) error {
 		Matchers yaml.Node `yaml:"matchers"`
 		Match    yaml.Node `yaml:"match"`
 		MatchRE  yaml.Node `yaml:"match_re"`
-		Continue bool      `yaml:"continue"`
+		Continue yaml.Node `yaml:"continue"`
 	}
 	var base struct {
 		Route *struct {
@@ -275,10 +275,12 @@ func readBaseRoute(b []byte, m *model.Routing) error {
 		br := &model.BaseRoute{Receiver: base.Route.Receiver}
 		for _, c := range base.Route.Routes {
 			br.Children = append(br.Children, c.Receiver)
-			empty := func(n yaml.Node) bool { return n.Kind == 0 || len(n.Content) == 0 }
-			br.CatchAll = append(br.CatchAll, !c.Continue && empty(c.Matchers) && empty(c.Match) && empty(c.MatchRE))
 			br.Matchers = append(br.Matchers, childMatchers(c.Match, c.MatchRE, c.Matchers))
-			br.Continue = append(br.Continue, c.Continue)
+			// As Alertmanager reads it (`continue: !!bool yes`, which
+			// yaml.v3 does not decode into a bool); readBaseNames has
+			// reported any other value.
+			cont, _ := yamlBool(&c.Continue)
+			br.Continue = append(br.Continue, cont)
 		}
 		m.BaseRoute = br
 	}

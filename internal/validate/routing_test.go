@@ -126,6 +126,27 @@ func TestRoutingDiagnostics(t *testing.T) {
 				"base.yml:6:7: error: route.routes[1]: expected a mapping (a route), got a number [spec/base]\n",
 		},
 		{
+			// continue as Alertmanager's YAML 1.1 loader reads it: null is
+			// false and YES, Off, TRUE and !!bool yes are bools; yEs is not
+			// one of YAML 1.1's spellings and a quoted true is a string.
+			name:    "a base route's continue, as Alertmanager reads it",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route:\n  receiver: ops\n  routes:\n    - {receiver: ops, matchers: [a=\"1\"], continue: }\n    - {receiver: ops, matchers: [a=\"2\"], continue: YES}\n    - {receiver: ops, matchers: [a=\"3\"], continue: Off}\n    - {receiver: ops, matchers: [a=\"4\"], continue: TRUE}\n    - {receiver: ops, matchers: [a=\"5\"], continue: yEs}\n    - {receiver: ops, matchers: [a=\"6\"], continue: \"true\"}\n    - {receiver: ops, matchers: [a=\"7\"], continue: !!bool yes}\nreceivers: [{name: ops}, {name: pager}]\n",
+			want: "base.yml:8:52: error: route.routes[4].continue: expected true or false, got a string [spec/base]\n" +
+				"base.yml:9:52: error: route.routes[5].continue: expected true or false, got a string [spec/base]\n",
+		},
+		{
+			// Alertmanager's yaml.v2 takes a merged value over one written
+			// before the merge key, slo's yaml.v3 the written one: slo's
+			// routes would go into a list Alertmanager does not read.
+			// Written after the merge key, both read the written value.
+			name:    "a base key written before a merge key that also gives it",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route:\n  routes:\n    - {receiver: pager, matchers: [a=\"1\"], continue: true, <<: {continue: false}}\n    - {<<: {continue: false}, continue: true, receiver: pager, matchers: [a=\"2\"]}\n  <<: {receiver: ops, routes: [{receiver: ops, matchers: [b=\"2\"]}]}\nreceivers: [{name: ops}, {name: pager}]\n",
+			want: "base.yml:2:3: error: route.routes: also given by the merge key (<<) after it, at line 5: Alertmanager reads the merged value, slo the one written here; write the merge key before the keys that override it [spec/base]\n" +
+				"base.yml:3:44: error: route.routes[0].continue: also given by the merge key (<<) after it, at line 3: Alertmanager reads the merged value, slo the one written here; write the merge key before the keys that override it [spec/base]\n",
+		},
+		{
 			name:    "a base whose routes are not a list",
 			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
 			base:    "route:\n  receiver: ops\n  routes: 5\nreceivers: [{name: ops}, {name: pager}]\n",
