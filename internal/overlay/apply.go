@@ -375,12 +375,14 @@ var cellColours = []string{"color-text", "color-background", "color-background-s
 // keep Grafana from showing the thresholds slo writes into it: Grafana
 // colours a stat's value, a bar gauge's bars, a table's cells and a state
 // timeline's states by fieldConfig.defaults.color, which follows the
-// thresholds only in mode "thresholds" (or with no color at all); a stat
-// with options.colorMode "none" colours nothing, and a table colours only
-// cells of a colouring cell type. A gauge draws its threshold markers
-// whatever its colour, unless options.showThresholdMarkers is false. Time
-// series get a thresholdsStyle instead (panelEdits). The thresholds are
-// written all the same.
+// thresholds only in mode "thresholds" (or with no color at all), and so
+// does a gauge's ring of threshold markers (Grafana's
+// getFormattedThresholds draws one band in the value's colour in any other
+// mode). A stat with options.colorMode "none" leaves its value uncoloured
+// but still colours its sparkline (BigValueLayout.renderChart), so it hides
+// the thresholds only with options.graphMode "none" too. A table colours
+// only cells of a colouring cell type. Time series get a thresholdsStyle
+// instead (panelEdits). The thresholds are written all the same.
 func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	typ, _ := p.v.get("type").str(d.src)
 	var names []string
@@ -422,19 +424,17 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	}
 	switch typ {
 	case "stat":
-		if m := p.v.get("options").get("colorMode"); m != nil {
-			if v, _ := m.str(d.src); v == "none" {
-				warn(m, `options.colorMode is "none", which colours nothing`, `set it to "value" or "background"`)
-				return
-			}
+		opts := p.v.get("options")
+		m := opts.get("colorMode")
+		cm, _ := m.str(d.src)
+		gm, _ := opts.get("graphMode").str(d.src)
+		if cm == "none" && gm == "none" {
+			warn(m, `options.colorMode is "none" and options.graphMode "none", which colour nothing`, `set colorMode to "value" or "background"`)
+			return
 		}
 		byColour()
-	case "bargauge", "state-timeline", "status-history":
+	case "bargauge", "gauge", "state-timeline", "status-history":
 		byColour()
-	case "gauge":
-		if m := p.v.get("options").get("showThresholdMarkers"); m != nil && m.kind == 'f' {
-			byColour()
-		}
 	case "table":
 		coloured := func(custom *value) bool {
 			t, _ := custom.get("cellOptions").get("type").str(d.src)

@@ -64,17 +64,31 @@ func TestApplyProblems(t *testing.T) {
 			},
 		},
 		"a stat that colours nothing": {
-			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none", "graphMode": "none"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
-			want: []string{`d.json:1:76: warning: panel id 1: options.colorMode is "none", which colours nothing, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "value" or "background" [overlay/thresholds-hidden]`},
+			want: []string{`d.json:1:76: warning: panel id 1: options.colorMode is "none" and options.graphMode "none", which colour nothing, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set colorMode to "value" or "background" [overlay/thresholds-hidden]`},
+		},
+		"a stat without colour still colours its sparkline": {
+			// Grafana's BigValueLayout draws the sparkline in the value's
+			// colour whatever the colorMode; graphMode is "area" unless set.
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none"}}, {"id": 2, "type": "stat", "options": {"colorMode": "none", "graphMode": "area"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: nil,
 		},
 		"a bar gauge coloured by a palette": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "bargauge", "fieldConfig": {"defaults": {"color": {"mode": "continuous-GrYlRd"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
 			want: []string{`d.json:1:102: warning: panel id 1: fieldConfig.defaults.color.mode is "continuous-GrYlRd", which colours the bars instead of the thresholds, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "thresholds" [overlay/thresholds-hidden]`},
 		},
-		"a gauge shows its markers whatever its colour": {
-			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "fieldConfig": {"defaults": {"color": {"mode": "fixed"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+		"a gauge draws its threshold markers only in colour mode thresholds": {
+			// Grafana's getFormattedThresholds gives the marker ring one
+			// band in the value's colour in any other mode.
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "options": {"showThresholdMarkers": true}, "fieldConfig": {"defaults": {"color": {"mode": "fixed"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: []string{`d.json:1:142: warning: panel id 1: fieldConfig.defaults.color.mode is "fixed", which colours the gauge instead of the thresholds, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "thresholds" [overlay/thresholds-hidden]`},
+		},
+		"a gauge without markers is still coloured by the thresholds": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "options": {"showThresholdMarkers": false}, "fieldConfig": {"defaults": {"color": {"mode": "thresholds"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
 			want: nil,
 		},
