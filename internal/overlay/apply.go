@@ -341,13 +341,19 @@ func (d *doc) describe(p panelAt) string {
 	return strings.Join(parts, " ") + " at " + d.pos(p.v.start).String()
 }
 
-// usable reports whether the panel can show thresholds, and reports why not.
-func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
+// sources names the alerts and SLOs whose thresholds pn carries, each
+// with its position: "shop alert X (specs/shop.yaml:9:12), ...".
+func (pn *Panel) sources() string {
 	var names []string
 	for _, s := range pn.Sources {
 		names = append(names, fmt.Sprintf("%s (%s)", s, s.Pos))
 	}
-	by := strings.Join(names, ", ")
+	return strings.Join(names, ", ")
+}
+
+// usable reports whether the panel can show thresholds, and reports why not.
+func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
+	by := pn.sources()
 	at := d.pos(p.v.start)
 	if lp := p.v.get("libraryPanel"); lp != nil {
 		uid, _ := lp.get("uid").str(d.src)
@@ -359,8 +365,7 @@ func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
 		diags.Warnf(at, "overlay/legacy-graph", "panel %s is a legacy %s panel, which keeps its thresholds in %s, not in fieldConfig, so %s is not shown; migrate it to %s", pn.Ref, typ, l.field, by, l.to)
 		return false
 	}
-	switch {
-	case !slices.Contains(thresholdTypes, typ):
+	if !slices.Contains(thresholdTypes, typ) {
 		diags.Warnf(at, "overlay/panel-type", "panel %s is a %q panel, which does not show thresholds, so %s is not shown", pn.Ref, typ, by)
 		return false
 	}
@@ -385,11 +390,7 @@ var cellColours = []string{"color-text", "color-background", "color-background-s
 // instead (panelEdits). The thresholds are written all the same.
 func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	typ, _ := p.v.get("type").str(d.src)
-	var names []string
-	for _, s := range pn.Sources {
-		names = append(names, fmt.Sprintf("%s (%s)", s, s.Pos))
-	}
-	by := strings.Join(names, ", ")
+	by := pn.sources()
 	warn := func(at *value, why, fix string) {
 		diags.Warnf(d.pos(at.start), "overlay/thresholds-hidden", "panel %s: %s, so the thresholds of %s are in the panel but not shown; %s", pn.Ref, why, by, fix)
 	}
@@ -414,13 +415,11 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	}
 	defaults := p.v.get("fieldConfig").get("defaults")
 	colour := defaults.get("color").get("mode")
-	byColour := func() bool {
+	byColour := func() {
 		if m, ok := colour.str(d.src); ok && m != "thresholds" {
 			what := map[string]string{"stat": "the value", "bargauge": "the bars", "gauge": "the gauge", "table": "the cells", "state-timeline": "the states", "status-history": "the states"}[typ]
 			warn(colour, fmt.Sprintf("fieldConfig.defaults.color.mode is %q, which colours %s instead of the thresholds", m, what), `set it to "thresholds"`)
-			return false
 		}
-		return true
 	}
 	switch typ {
 	case "stat":
@@ -436,12 +435,14 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	case "bargauge", "gauge", "state-timeline", "status-history":
 		byColour()
 	case "table":
-		coloured := func(custom *value) bool {
-			t, _ := custom.get("cellOptions").get("type").str(d.src)
-			dm, _ := custom.get("displayMode").str(d.src)
-			return slices.Contains(cellColours, t) || slices.Contains(cellColours, dm)
+		// colours: a custom.cellOptions object or a custom.displayMode
+		// string (either may be nil) that colours cells.
+		colours := func(cellOptions, displayMode *value) bool {
+			t, _ := cellOptions.get("type").str(d.src)
+			m, _ := displayMode.str(d.src)
+			return slices.Contains(cellColours, t) || slices.Contains(cellColours, m)
 		}
-		if coloured(defaults.get("custom")) {
+		if custom := defaults.get("custom"); colours(custom.get("cellOptions"), custom.get("displayMode")) {
 			byColour()
 			return
 		}
@@ -454,9 +455,7 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 			for _, prop := range elems(o.get("properties")) {
 				id, _ := prop.get("id").str(d.src)
 				v := prop.get("value")
-				t, _ := v.get("type").str(d.src)
-				s, _ := v.str(d.src)
-				if id == "custom.cellOptions" && slices.Contains(cellColours, t) || id == "custom.displayMode" && slices.Contains(cellColours, s) {
+				if id == "custom.cellOptions" && colours(v, nil) || id == "custom.displayMode" && colours(nil, v) {
 					return
 				}
 			}
