@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,10 +79,11 @@ func schemaProblems(d *doc) []schemaProblem {
 		atPath[e.Path]++
 	}
 	located := map[string]bool{}
+	legacy := d.legacyPanels()
 	var out []schemaProblem
 	for _, e := range errs {
 		path := displayPath(strings.TrimPrefix(e.Path, "dashboard"))
-		if located[e.Path] || d.inLegacyPanel(path) {
+		if located[e.Path] || inPanel(path, legacy) {
 			continue
 		}
 		if ms, ok := d.unexpectedMembers(e.Path); ok && len(ms) == atPath[e.Path] {
@@ -107,38 +107,31 @@ func schemaProblems(d *doc) []schemaProblem {
 	return slices.CompactFunc(out, func(a, b schemaProblem) bool { return a.path == b.path && a.msg == b.msg })
 }
 
-// legacyPanelRE matches the panel a display path starts in: panels[i],
-// or panels[i].panels[j] of a row.
-var legacyPanelRE = regexp.MustCompile(`^panels\[(\d+)\](?:\.panels\[(\d+)\])?`)
-
-// inLegacyPanel reports whether a display path is in a legacy (Angular)
-// panel (legacyTypes). The SDK models only the current panel types, so it
-// refuses every field of a graph or a singlestat (yaxes, seriesOverrides,
-// the thresholds of its own), which Grafana reads when it migrates the
-// panel: not findings about the dashboard. They were 1364 of the 1988
-// warnings on 21 public dashboards.
-func (d *doc) inLegacyPanel(path string) bool {
-	m := legacyPanelRE.FindStringSubmatch(path)
-	if m == nil {
-		return false
-	}
-	i, _ := strconv.Atoi(m[1])
-	ps := elems(d.root.get("panels"))
-	if i >= len(ps) {
-		return false
-	}
-	p := ps[i]
-	if m[2] != "" {
-		j, _ := strconv.Atoi(m[2])
-		children := elems(p.get("panels"))
-		if j >= len(children) {
-			return false
+// legacyPanels lists the display paths (panelAt.path) of the legacy
+// (Angular) panels, legacyTypes. The SDK models only the current panel
+// types, so it refuses every field of a graph or a singlestat (yaxes,
+// seriesOverrides, the thresholds of its own), which Grafana reads when it
+// migrates the panel: not findings about the dashboard. They were 1364 of
+// the 1988 warnings on 21 public dashboards.
+func (d *doc) legacyPanels() []string {
+	var out []string
+	for _, p := range d.panels() {
+		typ, _ := p.v.get("type").str(d.src)
+		if _, ok := legacyTypes[typ]; ok {
+			out = append(out, p.path)
 		}
-		p = children[j]
 	}
-	typ, _ := p.get("type").str(d.src)
-	_, legacy := legacyTypes[typ]
-	return legacy
+	return out
+}
+
+// inPanel reports whether the display path is in one of the panels.
+func inPanel(path string, panels []string) bool {
+	for _, p := range panels {
+		if rest, ok := strings.CutPrefix(path, p); ok && (rest == "" || rest[0] == '.') {
+			return true
+		}
+	}
+	return false
 }
 
 // displayPath drops the SDK's type names (Dashboard, Panel) from a path.
