@@ -47,7 +47,6 @@ type doc struct {
 	src  []byte
 	root *value
 	unit string // indent unit of the document; "" when it is on one line
-	crlf bool   // its lines end with CR LF (the first one does)
 }
 
 // panelAt is a panel object and where it sits: "panels[3]",
@@ -125,11 +124,13 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 	for _, t := range targets {
 		edits = append(edits, dc.panelEdits(t.panel.v, Merge(t.marks))...)
 	}
-	if dc.crlf {
-		// A dashboard saved on Windows ends its lines with CR LF; new lines
-		// do too, so that the file keeps one kind of line end. The edits'
-		// text has no line ends of its own: strings in it are escaped.
-		for i := range edits {
+	for i := range edits {
+		// A dashboard saved on Windows ends its lines with CR LF; the lines
+		// an edit adds end as the line it goes into does, so that a file
+		// keeps one kind of line end (and one with both, each part its
+		// own). The edits' text has no line ends of its own: strings in it
+		// are escaped.
+		if crlfAt(src, edits[i].start) {
 			edits[i].text = strings.ReplaceAll(edits[i].text, "\n", "\r\n")
 		}
 	}
@@ -165,9 +166,6 @@ func parseDoc(name string, src []byte) (*doc, error) {
 		return nil, &syntaxError{Line: 1, Col: 1, Msg: "a dashboard is a JSON object"}
 	}
 	d := &doc{name: name, src: src, root: root}
-	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
-		d.crlf = true
-	}
 	if len(root.members) > 0 {
 		ws := string(src[root.start+1 : root.members[0].keyStart])
 		if i := strings.LastIndexByte(ws, '\n'); i >= 0 {
@@ -619,6 +617,12 @@ func (d *doc) insert(o *value, members obj, inline bool) edit {
 		}
 	}
 	return edit{last.end, last.end, b.String()}
+}
+
+// crlfAt reports whether the line holding off ends with CR LF.
+func crlfAt(src []byte, off int) bool {
+	i := bytes.IndexByte(src[off:], '\n')
+	return i >= 0 && off+i > 0 && src[off+i-1] == '\r'
 }
 
 // lineIndent returns the blanks that start the line holding off.

@@ -141,9 +141,11 @@ func TestApplyProblems(t *testing.T) {
 // TestApplyKeepsCRLF: in a dashboard whose lines end with CR LF (saved on
 // Windows, or checked out with core.autocrlf), the lines the overlay adds
 // end with CR LF too; they ended with a bare LF, which left the file with
-// two kinds of line end.
+// two kinds of line end. In a file that already has both, the added lines
+// end as the line they go into does (what the first line ends with says
+// nothing about the panel's lines).
 func TestApplyKeepsCRLF(t *testing.T) {
-	src := strings.Join([]string{
+	lines := []string{
 		`{`,
 		`  "uid": "d",`,
 		`  "panels": [`,
@@ -159,19 +161,44 @@ func TestApplyKeepsCRLF(t *testing.T) {
 		`  ]`,
 		`}`,
 		``,
-	}, "\r\n")
-	out, _, err := overlay.Apply("d.json", []byte(src), plan(overlay.Ref{ID: 1}))
-	if err != nil {
-		t.Fatal(err)
 	}
-	if n := strings.Count(string(out), "\n") - strings.Count(string(out), "\r\n"); n > 0 {
-		t.Errorf("%d lines end with a bare LF:\n%s", n, out)
-	}
-	if !strings.Contains(string(out), "\"unit\": \"short\",\r\n          \"thresholds\": {\r\n            \"mode\": \"absolute\",\r\n") {
-		t.Errorf("the thresholds are not appended after unit, one member a line:\n%s", out)
-	}
-	if !json.Valid(out) {
-		t.Errorf("not JSON:\n%s", out)
+	for name, tc := range map[string]struct {
+		src  string
+		crlf bool // the added lines end with CR LF
+	}{
+		"CR LF throughout":              {strings.Join(lines, "\r\n"), true},
+		"the first line LF, then CR LF": {lines[0] + "\n" + strings.Join(lines[1:], "\r\n"), true},
+		"CR LF only before the panel":   {strings.Join(lines[:4], "\r\n") + "\r\n" + strings.Join(lines[4:], "\n"), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, _, err := overlay.Apply("d.json", []byte(tc.src), plan(overlay.Ref{ID: 1}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ends := func(s string) (crlf, lf int) {
+				crlf = strings.Count(s, "\r\n")
+				return crlf, strings.Count(s, "\n") - crlf
+			}
+			crlf0, lf0 := ends(tc.src)
+			crlf1, lf1 := ends(string(out))
+			added, other := crlf1-crlf0, lf1-lf0
+			if !tc.crlf {
+				added, other = other, added
+			}
+			if added == 0 || other != 0 {
+				t.Errorf("CR LF %d -> %d, bare LF %d -> %d; want only added lines ending with CR LF=%v:\n%q", crlf0, crlf1, lf0, lf1, tc.crlf, out)
+			}
+			nl := "\n"
+			if tc.crlf {
+				nl = "\r\n"
+			}
+			if want := "\"unit\": \"short\"," + nl + "          \"thresholds\": {" + nl + "            \"mode\": \"absolute\"," + nl; !strings.Contains(string(out), want) {
+				t.Errorf("the thresholds are not appended after unit, one member a line:\n%s", out)
+			}
+			if !json.Valid(out) {
+				t.Errorf("not JSON:\n%s", out)
+			}
+		})
 	}
 }
 
