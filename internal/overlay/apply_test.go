@@ -114,7 +114,7 @@ func TestApplyProblems(t *testing.T) {
 			// Grafana takes a missing mode as absolute and the first step
 			// as from minus infinity (kube-prometheus's and dotdc's
 			// dashboards have both).
-			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"steps": [{"color": "green", "value": 0}, {"color": "red", "value": 80}]}}}}, {"id": 2, "type": "stat"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"steps": [{"color": "green", "value": 0}, {"color": "red", "value": 80}]}}}}, {"id": 2, "type": "stat"}, {"id": 3, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": null, "steps": [{"color": "green", "value": null}]}}}}, {"id": 4, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": "", "steps": [{"color": "green", "value": null}]}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 2},
 			want: nil,
 		},

@@ -356,8 +356,8 @@ var knownModes = []string{"absolute", "percentage"}
 // steps that start at null and ascend. Problems in panels slo wrote are
 // errors. In others they are warnings, and only those that Grafana does not
 // repair when it loads the panel (its fixThresholds): it takes a missing
-// mode as absolute and the first step as from minus infinity whatever its
-// value, so public dashboards that leave out the mode (kube-prometheus's
+// mode (or a null or empty one) as absolute and the first step as from
+// minus infinity whatever its value, so public dashboards that leave out the mode (kube-prometheus's
 // mixins) or start at 0 (dotdc's) are not reported. strict reports those
 // too, in every panel: the form slo writes.
 func (d *doc) stepProblems(written map[*value]bool, strict bool) diag.List {
@@ -380,8 +380,11 @@ func (d *doc) stepProblems(written map[*value]bool, strict bool) diag.List {
 			continue
 		}
 		repairs := !strict && !written[p.v] // Grafana repairs what it can
-		if mode, ok := th.get("mode").str(d.src); (!ok || !slices.Contains(knownModes, mode)) && !(repairs && th.get("mode") == nil) {
-			report(th.start, "mode must be one of %s, got %s", strings.Join(knownModes, ", "), d.text(th.get("mode")))
+		m := th.get("mode")
+		mode, _ := m.str(d.src)
+		unset := m == nil || m.kind == '0' || m.kind == '"' && mode == "" // fixThresholds: !thresholds.mode
+		if !slices.Contains(knownModes, mode) && !(repairs && unset) {
+			report(th.start, "mode must be one of %s, got %s", strings.Join(knownModes, ", "), d.text(m))
 		}
 		steps := th.get("steps")
 		if steps == nil || steps.kind != '[' || len(steps.elems) == 0 {
