@@ -71,7 +71,9 @@ type target struct {
 // Diagnostics: overlay/json (src is not JSON), overlay/panel-not-found and
 // overlay/panel-ambiguous (errors at the spec's panel field),
 // overlay/library-panel, overlay/legacy-graph and overlay/panel-type
-// (warnings at the panel, which keeps its thresholds), overlay/schema (the
+// (warnings at the panel, which keeps its thresholds),
+// overlay/thresholds-hidden (a warning at the panel's setting that keeps
+// Grafana from showing the thresholds written), overlay/schema (the
 // Grafana SDK's strict model refuses the dashboard: a warning when src
 // already had the problem, an error when the overlay caused it) and
 // overlay/thresholds (steps that are not ascending, do not start at null or
