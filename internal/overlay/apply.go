@@ -139,8 +139,9 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 	out := splice(src, edits)
 
 	written := map[*value]bool{}
+	od := dc
 	if len(edits) > 0 {
-		od, err := parseDoc(name, out)
+		od, err = parseDoc(name, out)
 		if err != nil {
 			return nil, diags, fmt.Errorf("overlay of %s produced invalid JSON: %w", name, err)
 		}
@@ -151,11 +152,9 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 				written[outPanels[i].v] = true
 			}
 		}
-		diags = append(diags, od.stepProblems(written, false)...)
-	} else {
-		diags = append(diags, dc.stepProblems(nil, false)...)
 	}
-	diags = append(diags, schemaDiff(name, src, out)...)
+	diags = append(diags, od.stepProblems(written, false)...)
+	diags = append(diags, schemaDiff(dc, od)...)
 	return out, diags, nil
 }
 

@@ -1,7 +1,6 @@
 package overlay
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -319,21 +318,16 @@ func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-// schemaDiff compares the SDK's findings on the dashboard before and after
-// the overlay: findings the overlay caused are errors, findings the input
-// already had are warnings (slo does not change what it was not asked to).
-func schemaDiff(name string, before, after []byte) diag.List {
+// schemaDiff compares the SDK's findings on the dashboard before (bd) and
+// after (ad) the overlay: findings the overlay caused are errors, findings
+// the input already had are warnings (slo does not change what it was not
+// asked to). An unchanged dashboard (a second overlay, the stale check of an
+// overlaid one) is the same doc, read by the SDK once.
+func schemaDiff(bd, ad *doc) diag.List {
 	var diags diag.List
-	bd, err1 := parseDoc(name, before)
-	ad, err2 := parseDoc(name, after)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
 	inProblems := schemaProblems(bd)
 	outProblems := inProblems
-	if !bytes.Equal(before, after) {
-		// An unchanged dashboard (a second overlay, the stale check of an
-		// overlaid one) is read by the SDK once.
+	if ad != bd {
 		outProblems = schemaProblems(ad)
 	}
 	old := map[string]bool{}
