@@ -47,7 +47,6 @@ type doc struct {
 	src  []byte
 	root *value
 	unit string // indent unit of the document; "" when it is on one line
-	crlf bool   // its lines end with CR LF (the first one does)
 }
 
 // panelAt is a panel object and where it sits: "panels[3]",
@@ -72,7 +71,9 @@ type target struct {
 // Diagnostics: overlay/json (src is not JSON), overlay/panel-not-found and
 // overlay/panel-ambiguous (errors at the spec's panel field),
 // overlay/library-panel, overlay/legacy-graph and overlay/panel-type
-// (warnings at the panel, which keeps its thresholds), overlay/schema (the
+// (warnings at the panel, which keeps its thresholds),
+// overlay/thresholds-hidden (a warning at the panel's setting that keeps
+// Grafana from showing the thresholds written), overlay/schema (the
 // Grafana SDK's strict model refuses the dashboard: a warning when src
 // already had the problem, an error when the overlay caused it) and
 // overlay/thresholds (steps that are not ascending, do not start at null or
@@ -125,19 +126,22 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 	for _, t := range targets {
 		edits = append(edits, dc.panelEdits(t.panel.v, Merge(t.marks))...)
 	}
-	if dc.crlf {
-		// A dashboard saved on Windows ends its lines with CR LF; new lines
-		// do too, so that the file keeps one kind of line end. The edits'
-		// text has no line ends of its own: strings in it are escaped.
-		for i := range edits {
+	for i := range edits {
+		// A dashboard saved on Windows ends its lines with CR LF; the lines
+		// an edit adds end as the line it goes into does, so that a file
+		// keeps one kind of line end (and one with both, each part its
+		// own). The edits' text has no line ends of its own: strings in it
+		// are escaped.
+		if crlfAt(src, edits[i].start) {
 			edits[i].text = strings.ReplaceAll(edits[i].text, "\n", "\r\n")
 		}
 	}
 	out := splice(src, edits)
 
 	written := map[*value]bool{}
+	od := dc
 	if len(edits) > 0 {
-		od, err := parseDoc(name, out)
+		od, err = parseDoc(name, out)
 		if err != nil {
 			return nil, diags, fmt.Errorf("overlay of %s produced invalid JSON: %w", name, err)
 		}
@@ -148,15 +152,13 @@ func Apply(name string, src []byte, d *Dashboard) ([]byte, diag.List, error) {
 				written[outPanels[i].v] = true
 			}
 		}
-		diags = append(diags, od.stepProblems(written, false)...)
-	} else {
-		diags = append(diags, dc.stepProblems(nil, false)...)
 	}
 	var writtenPaths []string
 	for _, t := range targets {
 		writtenPaths = append(writtenPaths, t.panel.path)
 	}
-	diags = append(diags, schemaDiff(name, src, out, writtenPaths)...)
+	diags = append(diags, od.stepProblems(written, false)...)
+	diags = append(diags, schemaDiff(dc, od, writtenPaths)...)
 	return out, diags, nil
 }
 
@@ -169,9 +171,6 @@ func parseDoc(name string, src []byte) (*doc, error) {
 		return nil, &syntaxError{Line: 1, Col: 1, Msg: "a dashboard is a JSON object"}
 	}
 	d := &doc{name: name, src: src, root: root}
-	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
-		d.crlf = true
-	}
 	if len(root.members) > 0 {
 		ws := string(src[root.start+1 : root.members[0].keyStart])
 		if i := strings.LastIndexByte(ws, '\n'); i >= 0 {
@@ -345,13 +344,19 @@ func (d *doc) describe(p panelAt) string {
 	return strings.Join(parts, " ") + " at " + d.pos(p.v.start).String()
 }
 
-// usable reports whether the panel can show thresholds, and reports why not.
-func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
+// sources names the alerts and SLOs whose thresholds pn carries, each
+// with its position: "shop alert X (specs/shop.yaml:9:12), ...".
+func (pn *Panel) sources() string {
 	var names []string
 	for _, s := range pn.Sources {
 		names = append(names, fmt.Sprintf("%s (%s)", s, s.Pos))
 	}
-	by := strings.Join(names, ", ")
+	return strings.Join(names, ", ")
+}
+
+// usable reports whether the panel can show thresholds, and reports why not.
+func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
+	by := pn.sources()
 	at := d.pos(p.v.start)
 	if lp := p.v.get("libraryPanel"); lp != nil {
 		uid, _ := lp.get("uid").str(d.src)
@@ -363,8 +368,7 @@ func (d *doc) usable(p panelAt, pn *Panel, diags *diag.List) bool {
 		diags.Warnf(at, "overlay/legacy-graph", "panel %s is a legacy %s panel, which keeps its thresholds in %s, not in fieldConfig, so %s is not shown; migrate it to %s", pn.Ref, typ, l.field, by, l.to)
 		return false
 	}
-	switch {
-	case !slices.Contains(thresholdTypes, typ):
+	if !slices.Contains(thresholdTypes, typ) {
 		diags.Warnf(at, "overlay/panel-type", "panel %s is a %q panel, which does not show thresholds, so %s is not shown", pn.Ref, typ, by)
 		return false
 	}
@@ -379,19 +383,17 @@ var cellColours = []string{"color-text", "color-background", "color-background-s
 // keep Grafana from showing the thresholds slo writes into it: Grafana
 // colours a stat's value, a bar gauge's bars, a table's cells and a state
 // timeline's states by fieldConfig.defaults.color, which follows the
-// thresholds only in mode "thresholds" (or with no color at all); a stat
-// with options.colorMode "none" colours nothing, and a table colours only
-// cells of a colouring cell type. A gauge draws its threshold markers
-// whatever its colour, unless options.showThresholdMarkers is false. Time
-// series get a thresholdsStyle instead (panelEdits). The thresholds are
-// written all the same.
+// thresholds only in mode "thresholds" (or with no color at all), and so
+// does a gauge's ring of threshold markers (Grafana's
+// getFormattedThresholds draws one band in the value's colour in any other
+// mode). A stat with options.colorMode "none" leaves its value uncoloured
+// but still colours its sparkline (BigValueLayout.renderChart), so it hides
+// the thresholds only with options.graphMode "none" too. A table colours
+// only cells of a colouring cell type. Time series get a thresholdsStyle
+// instead (panelEdits). The thresholds are written all the same.
 func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	typ, _ := p.v.get("type").str(d.src)
-	var names []string
-	for _, s := range pn.Sources {
-		names = append(names, fmt.Sprintf("%s (%s)", s, s.Pos))
-	}
-	by := strings.Join(names, ", ")
+	by := pn.sources()
 	warn := func(at *value, why, fix string) {
 		diags.Warnf(d.pos(at.start), "overlay/thresholds-hidden", "panel %s: %s, so the thresholds of %s are in the panel but not shown; %s", pn.Ref, why, by, fix)
 	}
@@ -416,36 +418,34 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 	}
 	defaults := p.v.get("fieldConfig").get("defaults")
 	colour := defaults.get("color").get("mode")
-	byColour := func() bool {
+	byColour := func() {
 		if m, ok := colour.str(d.src); ok && m != "thresholds" {
 			what := map[string]string{"stat": "the value", "bargauge": "the bars", "gauge": "the gauge", "table": "the cells", "state-timeline": "the states", "status-history": "the states"}[typ]
 			warn(colour, fmt.Sprintf("fieldConfig.defaults.color.mode is %q, which colours %s instead of the thresholds", m, what), `set it to "thresholds"`)
-			return false
 		}
-		return true
 	}
 	switch typ {
 	case "stat":
-		if m := p.v.get("options").get("colorMode"); m != nil {
-			if v, _ := m.str(d.src); v == "none" {
-				warn(m, `options.colorMode is "none", which colours nothing`, `set it to "value" or "background"`)
-				return
-			}
+		opts := p.v.get("options")
+		m := opts.get("colorMode")
+		cm, _ := m.str(d.src)
+		gm, _ := opts.get("graphMode").str(d.src)
+		if cm == "none" && gm == "none" {
+			warn(m, `options.colorMode is "none" and options.graphMode "none", which colour nothing`, `set colorMode to "value" or "background"`)
+			return
 		}
 		byColour()
-	case "bargauge", "state-timeline", "status-history":
+	case "bargauge", "gauge", "state-timeline", "status-history":
 		byColour()
-	case "gauge":
-		if m := p.v.get("options").get("showThresholdMarkers"); m != nil && m.kind == 'f' {
-			byColour()
-		}
 	case "table":
-		coloured := func(custom *value) bool {
-			t, _ := custom.get("cellOptions").get("type").str(d.src)
-			dm, _ := custom.get("displayMode").str(d.src)
-			return slices.Contains(cellColours, t) || slices.Contains(cellColours, dm)
+		// colours: a custom.cellOptions object or a custom.displayMode
+		// string (either may be nil) that colours cells.
+		colours := func(cellOptions, displayMode *value) bool {
+			t, _ := cellOptions.get("type").str(d.src)
+			m, _ := displayMode.str(d.src)
+			return slices.Contains(cellColours, t) || slices.Contains(cellColours, m)
 		}
-		if coloured(defaults.get("custom")) {
+		if custom := defaults.get("custom"); colours(custom.get("cellOptions"), custom.get("displayMode")) {
 			byColour()
 			return
 		}
@@ -458,9 +458,7 @@ func (d *doc) hidden(p panelAt, pn *Panel, diags *diag.List) {
 			for _, prop := range elems(o.get("properties")) {
 				id, _ := prop.get("id").str(d.src)
 				v := prop.get("value")
-				t, _ := v.get("type").str(d.src)
-				s, _ := v.str(d.src)
-				if id == "custom.cellOptions" && slices.Contains(cellColours, t) || id == "custom.displayMode" && slices.Contains(cellColours, s) {
+				if id == "custom.cellOptions" && colours(v, nil) || id == "custom.displayMode" && colours(nil, v) {
 					return
 				}
 			}
@@ -624,6 +622,12 @@ func (d *doc) insert(o *value, members obj, inline bool) edit {
 		}
 	}
 	return edit{last.end, last.end, b.String()}
+}
+
+// crlfAt reports whether the line holding off ends with CR LF.
+func crlfAt(src []byte, off int) bool {
+	i := bytes.IndexByte(src[off:], '\n')
+	return i >= 0 && off+i > 0 && src[off+i-1] == '\r'
 }
 
 // lineIndent returns the blanks that start the line holding off.

@@ -64,17 +64,31 @@ func TestApplyProblems(t *testing.T) {
 			},
 		},
 		"a stat that colours nothing": {
-			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none", "graphMode": "none"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
-			want: []string{`d.json:1:76: warning: panel id 1: options.colorMode is "none", which colours nothing, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "value" or "background" [overlay/thresholds-hidden]`},
+			want: []string{`d.json:1:76: warning: panel id 1: options.colorMode is "none" and options.graphMode "none", which colour nothing, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set colorMode to "value" or "background" [overlay/thresholds-hidden]`},
+		},
+		"a stat without colour still colours its sparkline": {
+			// Grafana's BigValueLayout draws the sparkline in the value's
+			// colour whatever the colorMode; graphMode is "area" unless set.
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "options": {"colorMode": "none"}}, {"id": 2, "type": "stat", "options": {"colorMode": "none", "graphMode": "area"}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: nil,
 		},
 		"a bar gauge coloured by a palette": {
 			src:  `{"uid": "d", "panels": [{"id": 1, "type": "bargauge", "fieldConfig": {"defaults": {"color": {"mode": "continuous-GrYlRd"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
 			want: []string{`d.json:1:102: warning: panel id 1: fieldConfig.defaults.color.mode is "continuous-GrYlRd", which colours the bars instead of the thresholds, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "thresholds" [overlay/thresholds-hidden]`},
 		},
-		"a gauge shows its markers whatever its colour": {
-			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "fieldConfig": {"defaults": {"color": {"mode": "fixed"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+		"a gauge draws its threshold markers only in colour mode thresholds": {
+			// Grafana's getFormattedThresholds gives the marker ring one
+			// band in the value's colour in any other mode.
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "options": {"showThresholdMarkers": true}, "fieldConfig": {"defaults": {"color": {"mode": "fixed"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			ref:  overlay.Ref{ID: 1},
+			want: []string{`d.json:1:142: warning: panel id 1: fieldConfig.defaults.color.mode is "fixed", which colours the gauge instead of the thresholds, so the thresholds of a alert X (specs/a.yaml:9:12) are in the panel but not shown; set it to "thresholds" [overlay/thresholds-hidden]`},
+		},
+		"a gauge without markers is still coloured by the thresholds": {
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "gauge", "options": {"showThresholdMarkers": false}, "fieldConfig": {"defaults": {"color": {"mode": "thresholds"}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 1},
 			want: nil,
 		},
@@ -100,7 +114,7 @@ func TestApplyProblems(t *testing.T) {
 			// Grafana takes a missing mode as absolute and the first step
 			// as from minus infinity (kube-prometheus's and dotdc's
 			// dashboards have both).
-			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"steps": [{"color": "green", "value": 0}, {"color": "red", "value": 80}]}}}}, {"id": 2, "type": "stat"}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
+			src:  `{"uid": "d", "panels": [{"id": 1, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"steps": [{"color": "green", "value": 0}, {"color": "red", "value": 80}]}}}}, {"id": 2, "type": "stat"}, {"id": 3, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": null, "steps": [{"color": "green", "value": null}]}}}}, {"id": 4, "type": "stat", "fieldConfig": {"defaults": {"thresholds": {"mode": "", "steps": [{"color": "green", "value": null}]}}}}], "schemaVersion": 39, "annotations": {}, "templating": {}}`,
 			ref:  overlay.Ref{ID: 2},
 			want: nil,
 		},
@@ -127,9 +141,11 @@ func TestApplyProblems(t *testing.T) {
 // TestApplyKeepsCRLF: in a dashboard whose lines end with CR LF (saved on
 // Windows, or checked out with core.autocrlf), the lines the overlay adds
 // end with CR LF too; they ended with a bare LF, which left the file with
-// two kinds of line end.
+// two kinds of line end. In a file that already has both, the added lines
+// end as the line they go into does (what the first line ends with says
+// nothing about the panel's lines).
 func TestApplyKeepsCRLF(t *testing.T) {
-	src := strings.Join([]string{
+	lines := []string{
 		`{`,
 		`  "uid": "d",`,
 		`  "panels": [`,
@@ -145,19 +161,44 @@ func TestApplyKeepsCRLF(t *testing.T) {
 		`  ]`,
 		`}`,
 		``,
-	}, "\r\n")
-	out, _, err := overlay.Apply("d.json", []byte(src), plan(overlay.Ref{ID: 1}))
-	if err != nil {
-		t.Fatal(err)
 	}
-	if n := strings.Count(string(out), "\n") - strings.Count(string(out), "\r\n"); n > 0 {
-		t.Errorf("%d lines end with a bare LF:\n%s", n, out)
-	}
-	if !strings.Contains(string(out), "\"unit\": \"short\",\r\n          \"thresholds\": {\r\n            \"mode\": \"absolute\",\r\n") {
-		t.Errorf("the thresholds are not appended after unit, one member a line:\n%s", out)
-	}
-	if !json.Valid(out) {
-		t.Errorf("not JSON:\n%s", out)
+	for name, tc := range map[string]struct {
+		src  string
+		crlf bool // the added lines end with CR LF
+	}{
+		"CR LF throughout":              {strings.Join(lines, "\r\n"), true},
+		"the first line LF, then CR LF": {lines[0] + "\n" + strings.Join(lines[1:], "\r\n"), true},
+		"CR LF only before the panel":   {strings.Join(lines[:4], "\r\n") + "\r\n" + strings.Join(lines[4:], "\n"), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, _, err := overlay.Apply("d.json", []byte(tc.src), plan(overlay.Ref{ID: 1}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ends := func(s string) (crlf, lf int) {
+				crlf = strings.Count(s, "\r\n")
+				return crlf, strings.Count(s, "\n") - crlf
+			}
+			crlf0, lf0 := ends(tc.src)
+			crlf1, lf1 := ends(string(out))
+			added, other := crlf1-crlf0, lf1-lf0
+			if !tc.crlf {
+				added, other = other, added
+			}
+			if added == 0 || other != 0 {
+				t.Errorf("CR LF %d -> %d, bare LF %d -> %d; want only added lines ending with CR LF=%v:\n%q", crlf0, crlf1, lf0, lf1, tc.crlf, out)
+			}
+			nl := "\n"
+			if tc.crlf {
+				nl = "\r\n"
+			}
+			if want := "\"unit\": \"short\"," + nl + "          \"thresholds\": {" + nl + "            \"mode\": \"absolute\"," + nl; !strings.Contains(string(out), want) {
+				t.Errorf("the thresholds are not appended after unit, one member a line:\n%s", out)
+			}
+			if !json.Valid(out) {
+				t.Errorf("not JSON:\n%s", out)
+			}
+		})
 	}
 }
 

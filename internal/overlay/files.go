@@ -84,8 +84,9 @@ func (f File) Changed() bool { return !bytes.Equal(f.Old, f.New) }
 // the thresholds of plan to the dashboard with the same uid, and validates
 // every result. A panel whose dashboard is not there is an error at the
 // spec's panel field (overlay/dashboard-not-found); two files with the same
-// uid are an error too (overlay/dashboard-duplicate). Files is nil when any
-// diagnostic is an error; err is a failure to read.
+// uid are an error too (overlay/dashboard-duplicate). A file without uid is
+// a warning (overlay/dashboard-uid) and is returned unchanged, with UID "".
+// Files is nil when any diagnostic is an error; err is a failure to read.
 func Dashboards(dir string, plan []*Dashboard) ([]File, diag.List, error) {
 	var paths []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {

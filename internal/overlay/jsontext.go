@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -94,8 +93,8 @@ func lineCol(src []byte, off int) (line, col int) {
 	if off > len(src) {
 		off = len(src)
 	}
-	line = 1 + strings.Count(string(src[:off]), "\n")
-	lineStart := strings.LastIndexByte(string(src[:off]), '\n') + 1
+	line = 1 + bytes.Count(src[:off], []byte("\n"))
+	lineStart := bytes.LastIndexByte(src[:off], '\n') + 1
 	return line, utf8.RuneCount(src[lineStart:off]) + 1
 }
 

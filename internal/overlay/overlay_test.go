@@ -76,22 +76,8 @@ func TestApplyGolden(t *testing.T) {
 	for _, dir := range cases {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			chdir(t, dir)
-			p, diags, err := app.Load([]string{"specs"})
-			if err != nil || p == nil {
-				t.Fatalf("load: %v %v", err, diags)
-			}
-			plan, ds := overlay.Plan(p)
-			diags = append(diags, ds...)
-			files, ds, err := overlay.Dashboards("dashboards", plan)
-			if err != nil {
-				t.Fatal(err)
-			}
-			diags = append(diags, ds...)
-			var text bytes.Buffer
-			if err := diag.Write(&text, "text", diags); err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, "want/diagnostics.txt", text.Bytes())
+			c := overlayCase(t)
+			plan, files := c.plan, c.files
 			for _, d := range plan {
 				golden.Check(t, filepath.Join("want", overlay.FileName(d)), overlay.Render(d))
 			}
@@ -107,6 +93,38 @@ func TestApplyGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// overlaid is a test case's specs overlaid on its dashboards.
+type overlaid struct {
+	project *model.Project
+	plan    []*overlay.Dashboard
+	files   []overlay.File
+	diags   diag.List
+	text    string // diags as slo prints them
+}
+
+// overlayCase overlays specs/ on dashboards/ of the working directory, as
+// slo overlay does, and checks the diagnostics against want/diagnostics.txt.
+func overlayCase(t *testing.T) overlaid {
+	t.Helper()
+	p, diags, err := app.Load([]string{"specs"})
+	if err != nil || p == nil {
+		t.Fatalf("load: %v %v", err, diags)
+	}
+	plan, ds := overlay.Plan(p)
+	diags = append(diags, ds...)
+	files, ds, err := overlay.Dashboards("dashboards", plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diags = append(diags, ds...)
+	var text bytes.Buffer
+	if err := diag.Write(&text, "text", diags); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "want/diagnostics.txt", text.Bytes())
+	return overlaid{p, plan, files, diags, text.String()}
 }
 
 func dashboardOf(plan []*overlay.Dashboard, uid string) *overlay.Dashboard {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
-	"github.com/slo-compiler/slo/internal/golden"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/overlay"
 )
@@ -85,24 +84,10 @@ func TestRealDashboards(t *testing.T) {
 		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			chdir(t, dir)
-			p, diags, err := app.Load([]string{"specs"})
-			if err != nil || p == nil {
-				t.Fatalf("load: %v %v", err, diags)
-			}
-			plan, ds := overlay.Plan(p)
-			diags = append(diags, ds...)
-			files, ds, err := overlay.Dashboards("dashboards", plan)
-			if err != nil {
-				t.Fatal(err)
-			}
-			diags = append(diags, ds...)
-			var text bytes.Buffer
-			if err := diag.Write(&text, "text", diags); err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, "want/diagnostics.txt", text.Bytes())
-			if diags.HasErrors() || files == nil {
-				t.Fatalf("the overlay failed:\n%s", text.String())
+			c := overlayCase(t)
+			p, plan, files := c.project, c.plan, c.files
+			if c.diags.HasErrors() || files == nil {
+				t.Fatalf("the overlay failed:\n%s", c.text)
 			}
 			byPath := map[string]overlay.File{}
 			for _, f := range files {

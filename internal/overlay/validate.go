@@ -1,12 +1,10 @@
 package overlay
 
 import (
-	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,10 +79,11 @@ func schemaProblems(d *doc) []schemaProblem {
 		atPath[e.Path]++
 	}
 	located := map[string]bool{}
+	legacy := d.legacyPanels()
 	var out []schemaProblem
 	for _, e := range errs {
 		path := displayPath(strings.TrimPrefix(e.Path, "dashboard"))
-		if located[e.Path] || d.inLegacyPanel(path) {
+		if located[e.Path] || inPanel(path, legacy) {
 			continue
 		}
 		if ms, ok := d.unexpectedMembers(e.Path); ok && len(ms) == atPath[e.Path] {
@@ -108,38 +107,31 @@ func schemaProblems(d *doc) []schemaProblem {
 	return slices.CompactFunc(out, func(a, b schemaProblem) bool { return a.path == b.path && a.msg == b.msg })
 }
 
-// legacyPanelRE matches the panel a display path starts in: panels[i],
-// or panels[i].panels[j] of a row.
-var legacyPanelRE = regexp.MustCompile(`^panels\[(\d+)\](?:\.panels\[(\d+)\])?`)
-
-// inLegacyPanel reports whether a display path is in a legacy (Angular)
-// panel (legacyTypes). The SDK models only the current panel types, so it
-// refuses every field of a graph or a singlestat (yaxes, seriesOverrides,
-// the thresholds of its own), which Grafana reads when it migrates the
-// panel: not findings about the dashboard. They were 1364 of the 1988
-// warnings on 21 public dashboards.
-func (d *doc) inLegacyPanel(path string) bool {
-	m := legacyPanelRE.FindStringSubmatch(path)
-	if m == nil {
-		return false
-	}
-	i, _ := strconv.Atoi(m[1])
-	ps := elems(d.root.get("panels"))
-	if i >= len(ps) {
-		return false
-	}
-	p := ps[i]
-	if m[2] != "" {
-		j, _ := strconv.Atoi(m[2])
-		children := elems(p.get("panels"))
-		if j >= len(children) {
-			return false
+// legacyPanels lists the display paths (panelAt.path) of the legacy
+// (Angular) panels, legacyTypes. The SDK models only the current panel
+// types, so it refuses every field of a graph or a singlestat (yaxes,
+// seriesOverrides, the thresholds of its own), which Grafana reads when it
+// migrates the panel: not findings about the dashboard. They were 1364 of
+// the 1988 warnings on 21 public dashboards.
+func (d *doc) legacyPanels() []string {
+	var out []string
+	for _, p := range d.panels() {
+		typ, _ := p.v.get("type").str(d.src)
+		if _, ok := legacyTypes[typ]; ok {
+			out = append(out, p.path)
 		}
-		p = children[j]
 	}
-	typ, _ := p.get("type").str(d.src)
-	_, legacy := legacyTypes[typ]
-	return legacy
+	return out
+}
+
+// inPanel reports whether the display path is in one of the panels.
+func inPanel(path string, panels []string) bool {
+	for _, p := range panels {
+		if rest, ok := strings.CutPrefix(path, p); ok && (rest == "" || rest[0] == '.') {
+			return true
+		}
+	}
+	return false
 }
 
 // displayPath drops the SDK's type names (Dashboard, Panel) from a path.
@@ -327,27 +319,21 @@ func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
 	return reflect.StructField{}, false
 }
 
-// schemaDiff compares the SDK's findings on the dashboard before and after
-// the overlay: findings the overlay caused are errors; findings the input
+// schemaDiff compares the SDK's findings on the dashboard before (bd) and
+// after (ad) the overlay: findings the overlay caused are errors; findings the input
 // already had are warnings (slo does not change what it was not asked to),
 // one each in the panels slo writes (the paths written, as panelAt.path
 // gives them), and elsewhere one for them all when there are several. The
 // SDK's model is stricter than Grafana's loader: public dashboards have
 // dozens such findings each (links without asDropdown, a variable's
 // current without text: 624 on 21 public dashboards), which Grafana loads
-// and slo does not touch.
-func schemaDiff(name string, before, after []byte, written []string) diag.List {
+// and slo does not touch. An unchanged dashboard (a second overlay, the stale check of an overlaid
+// one) is the same doc, read by the SDK once.
+func schemaDiff(bd, ad *doc, written []string) diag.List {
 	var diags diag.List
-	bd, err1 := parseDoc(name, before)
-	ad, err2 := parseDoc(name, after)
-	if err1 != nil || err2 != nil {
-		return nil
-	}
 	inProblems := schemaProblems(bd)
 	outProblems := inProblems
-	if !bytes.Equal(before, after) {
-		// An unchanged dashboard (a second overlay, the stale check of an
-		// overlaid one) is read by the SDK once.
+	if ad != bd {
 		outProblems = schemaProblems(ad)
 	}
 	old := map[string]bool{}
@@ -388,8 +374,8 @@ var knownModes = []string{"absolute", "percentage"}
 // steps that start at null and ascend. Problems in panels slo wrote are
 // errors. In others they are warnings, and only those that Grafana does not
 // repair when it loads the panel (its fixThresholds): it takes a missing
-// mode as absolute and the first step as from minus infinity whatever its
-// value, so public dashboards that leave out the mode (kube-prometheus's
+// mode (or a null or empty one) as absolute and the first step as from
+// minus infinity whatever its value, so public dashboards that leave out the mode (kube-prometheus's
 // mixins) or start at 0 (dotdc's) are not reported. strict reports those
 // too, in every panel: the form slo writes.
 func (d *doc) stepProblems(written map[*value]bool, strict bool) diag.List {
@@ -412,8 +398,11 @@ func (d *doc) stepProblems(written map[*value]bool, strict bool) diag.List {
 			continue
 		}
 		repairs := !strict && !written[p.v] // Grafana repairs what it can
-		if mode, ok := th.get("mode").str(d.src); (!ok || !slices.Contains(knownModes, mode)) && !(repairs && th.get("mode") == nil) {
-			report(th.start, "mode must be one of %s, got %s", strings.Join(knownModes, ", "), d.text(th.get("mode")))
+		m := th.get("mode")
+		mode, _ := m.str(d.src)
+		unset := m == nil || m.kind == '0' || m.kind == '"' && mode == "" // fixThresholds: !thresholds.mode
+		if !slices.Contains(knownModes, mode) && !(repairs && unset) {
+			report(th.start, "mode must be one of %s, got %s", strings.Join(knownModes, ", "), d.text(m))
 		}
 		steps := th.get("steps")
 		if steps == nil || steps.kind != '[' || len(steps.elems) == 0 {
