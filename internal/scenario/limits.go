@@ -167,6 +167,35 @@ func CheckSeriesLimits(pos diag.Pos, values string, lim Limits) (diag.Diagnostic
 		count(n), count(lim.MaxSamples), FlagMaxSamples), true
 }
 
+// CheckTotalSamples checks, from their notation (not expanded), the samples
+// of a test group's input series together, given their values strings; the
+// diagnostic is the one OverLimits gives, at the group's position.
+func CheckTotalSamples(pos diag.Pos, values []string, lim Limits) (diag.Diagnostic, bool) {
+	lim = lim.orDefault()
+	n := 0
+	for _, v := range values {
+		n = addSaturating(n, SampleSlots(v))
+	}
+	if n <= lim.MaxTotalSamples {
+		return diag.Diagnostic{}, false
+	}
+	return totalDiag(pos, "", n, lim), true
+}
+
+func totalDiag(pos diag.Pos, prefix string, n int, lim Limits) diag.Diagnostic {
+	return limitDiag(pos, "%sinput_series: %s samples in all, more than the limit of %s (--%s)",
+		prefix, count(n), count(lim.MaxTotalSamples), FlagMaxTotalSamples)
+}
+
+// addSaturating is a + b for non-negative counts, math.MaxInt when that
+// overflows.
+func addSaturating(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
+
 // CheckInterval checks the time between input samples.
 func CheckInterval(pos diag.Pos, field string, iv time.Duration, lim Limits) (diag.Diagnostic, bool) {
 	lim = lim.orDefault()
@@ -235,11 +264,7 @@ func Measure(s *Scenario) Extent {
 	}
 	for _, se := range s.Series {
 		n := SampleSlots(se.Values)
-		if e.Samples > math.MaxInt-n {
-			e.Samples = math.MaxInt
-		} else {
-			e.Samples += n
-		}
+		e.Samples = addSaturating(e.Samples, n)
 		if n > e.SeriesSamples {
 			e.SeriesSamples, e.SeriesPos = n, se.Pos
 		}
@@ -323,8 +348,7 @@ func OverLimits(s *Scenario, evalInterval time.Duration, lim Limits) []Over {
 			prefix, count(e.SeriesSamples), count(lim.MaxSamples), FlagMaxSamples), FlagMaxSamples})
 	}
 	if e.Samples > lim.MaxTotalSamples {
-		out = append(out, Over{limitDiag(s.Pos, "%sinput_series: %s samples in all, more than the limit of %s (--%s)",
-			prefix, count(e.Samples), count(lim.MaxTotalSamples), FlagMaxTotalSamples), FlagMaxTotalSamples})
+		out = append(out, Over{totalDiag(s.Pos, prefix, e.Samples, lim), FlagMaxTotalSamples})
 	}
 	fd := promx.FormatDuration
 	steps := int64(0)

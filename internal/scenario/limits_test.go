@@ -3,9 +3,12 @@ package scenario
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/spec"
 )
 
 // TestCutSlots: what CutSlots leaves expands to the same first n slots as
@@ -82,4 +85,49 @@ func expand(values string) ([]string, error) {
 		out = append(out, fmt.Sprintf("%v %v %v", v.Omitted, v.Value, v.Histogram))
 	}
 	return out, err
+}
+
+// TestTotalSamplesRefusedBeforeExpanding: a test group whose input series
+// together hold more samples than the limit is refused by the loader, at
+// the group, from the series' notation: FuzzFromSpec's kind of input, a
+// few kilobytes holding sixty series at the per-series limit, was expanded
+// whole (9 million samples, two seconds) before the harness refused it.
+// Within the limit, a series that does not parse is still reported.
+func TestTotalSamplesRefusedBeforeExpanding(t *testing.T) {
+	load := func(series int, values string) (*Hand, diag.List) {
+		t.Helper()
+		src := "version: slo/v1\nspec: s.yaml\ntests:\n  - name: big\n    input_series:\n"
+		for i := range series {
+			src += fmt.Sprintf("      - series: a{b=\"%d\"}\n        values: %s\n", i, values)
+		}
+		src += "    alert_rule_test: [{eval_time: 5m, alertname: X}]\n"
+		sf, diags := spec.ParseScenario("tests/big.yaml", []byte(src))
+		if sf == nil {
+			t.Fatalf("parse: %v", diags)
+		}
+		f, ds := FromSpec(sf)
+		return f, append(diags, ds...)
+	}
+	f, diags := load(60, "1+1x99999")
+	want := "tests/big.yaml:4:5: error: input_series: 6,000,000 samples in all, more than the limit of 2,000,000 (--max-total-samples) [scenario/limit]"
+	if len(diags) != 1 || diags[0].String() != want {
+		t.Errorf("60 series of 100,000 samples: got %v, want [%s]", diags, want)
+	}
+	if f != nil && len(f.Scenarios) > 0 {
+		t.Errorf("the group over the limit is run: %d scenarios", len(f.Scenarios))
+	}
+	// The same count as the harness's check of a loaded scenario.
+	s := &Scenario{Pos: diag.Pos{File: "tests/big.yaml", Line: 4, Col: 5}, Interval: time.Minute}
+	for range 60 {
+		s.Series = append(s.Series, Series{Series: "a", Values: "1+1x99999"})
+	}
+	if got := CheckLimits(s, time.Minute, Limits{}); len(got) != 1 || got[0].String() != want {
+		t.Errorf("CheckLimits: got %v, want [%s]", got, want)
+	}
+	// Within the limit the values are parsed, and an error in one is still
+	// reported at its series.
+	_, diags = load(2, "1+1x10 x")
+	if len(diags) != 2 || diags[0].Code != "scenario/series" {
+		t.Errorf("two series that do not parse: got %v, want two scenario/series errors", diags)
+	}
 }

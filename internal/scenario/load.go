@@ -79,10 +79,30 @@ func FromSpecWith(f *spec.ScenarioFile, lim Limits) (*Hand, diag.List) {
 				overLimit = true
 			}
 		}
+		// Parsing a series' values expands them. A group whose series hold
+		// more samples together than the limit is refused from their
+		// notation, and none of them is expanded: a few kilobytes could
+		// otherwise hold a hundred series at the per-series limit. Their
+		// syntax is checked once the group is within the limits. A series
+		// over its own limit is reported by itself and not counted.
+		var values []string
+		for _, in := range t.InputSeries {
+			if _, over := CheckSeriesLimits(in.At("values"), in.Values, lim); !over {
+				values = append(values, in.Values)
+			}
+		}
+		totalOver := false
+		if d, over := CheckTotalSamples(t.Pos, values, lim); over {
+			diags = append(diags, d)
+			overLimit, totalOver = true, true
+		}
 		for _, in := range t.InputSeries {
 			if d, over := CheckSeriesLimits(in.At("values"), in.Values, lim); over {
 				diags = append(diags, d)
 				overLimit = true
+				continue
+			}
+			if totalOver {
 				continue
 			}
 			if _, err := promx.ParseSeriesDesc(in.Series + " " + in.Values); err != nil {
