@@ -15,19 +15,6 @@ import (
 	"github.com/slo-compiler/slo/internal/outfile"
 )
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // replaceByFolder puts a folder (holding a file, so that nothing can
 // remove it by accident) where the file name is.
 func replaceByFolder(t *testing.T, name string) {
@@ -146,7 +133,7 @@ func leaveTemps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFiles(t, ".", map[string]string{
+	testfs.Write(t, ".", map[string]string{
 		"rules/.slo-123.tmp":    string(api),
 		"rules/.slo-45.tmp":     "",
 		"overlays/.slo-6.tmp":   "{}\n",
@@ -184,7 +171,7 @@ func TestReliability(t *testing.T) {
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
 			replaceByFolder(t, "rules/db.yml")
 		},
 		args:   []string{"compile"},
@@ -211,7 +198,7 @@ func TestReliability(t *testing.T) {
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged, "specs/db.yaml": strings.ReplaceAll(dbSpec, "0.8}", "0.85}")})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged, "specs/db.yaml": strings.ReplaceAll(dbSpec, "0.8}", "0.85}")})
 		},
 		rename: "rules/db.yml",
 		args:   []string{"compile"},
@@ -223,7 +210,7 @@ func TestReliability(t *testing.T) {
 		files:        project,
 		prepare:      [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
 			if err := os.Chmod("rules", 0o555); err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +225,7 @@ func TestReliability(t *testing.T) {
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
 			os.Remove("specs/db.yaml")
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
 		},
 		remove: "overlays/db.json",
 		args:   []string{"compile"},
@@ -260,7 +247,7 @@ func TestReliability(t *testing.T) {
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
 		},
 		args: []string{"compile", "specs/api.yaml"},
 		code: exitOK,
@@ -297,7 +284,7 @@ func TestReliability(t *testing.T) {
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
 			leaveTemps(t)
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": apiSpecChanged})
 		},
 		rename: "rules/api.yml",
 		args:   []string{"compile"},
@@ -368,7 +355,7 @@ receivers: [{name: ops}]
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "  - name", "\t- name", 1)})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "  - name", "\t- name", 1)})
 		},
 		args:   []string{"compile"},
 		code:   exitProblems,
@@ -379,7 +366,7 @@ receivers: [{name: ops}]
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "team: platform", "team: [platform", 1)})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "team: platform", "team: [platform", 1)})
 		},
 		args:   []string{"compile"},
 		code:   exitProblems,
@@ -390,7 +377,7 @@ receivers: [{name: ops}]
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "    above:", "   above:", 1)})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "    above:", "   above:", 1)})
 		},
 		args:   []string{"compile"},
 		code:   exitProblems,
@@ -400,7 +387,7 @@ receivers: [{name: ops}]
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "title: Disk}", "title: \"Disk}", 1)})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "title: Disk}", "title: \"Disk}", 1)})
 		},
 		args:   []string{"validate"},
 		code:   exitProblems,
@@ -410,7 +397,7 @@ receivers: [{name: ops}]
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "team: platform", "team: *platform", 1)})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "team: platform", "team: *platform", 1)})
 		},
 		args:   []string{"compile"},
 		code:   exitProblems,
@@ -420,7 +407,7 @@ receivers: [{name: ops}]
 		files:   project,
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "title: Disk", "title: Dïsk\xff", 1)})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": strings.Replace(apiSpecChanged, "title: Disk", "title: Dïsk\xff", 1)})
 		},
 		args:   []string{"check"},
 		code:   exitProblems,
@@ -431,7 +418,7 @@ receivers: [{name: ops}]
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
 			crlf := "\ufeff" + strings.ReplaceAll(strings.Replace(apiSpecChanged, "service: api", "service: api: x", 1), "\n", "\r\n")
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": crlf})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": crlf})
 		},
 		args:   []string{"test", "specs/api.yaml"},
 		code:   exitProblems,
@@ -443,7 +430,7 @@ receivers: [{name: ops}]
 		prepare: [][]string{{"compile"}},
 		edit: func(t *testing.T) {
 			block := strings.Replace(apiSpecChanged, "signal: {expr: 'max by (instance) (disk_used_ratio)'}", "signal:\n      expr: |\n        max by (instance) (\n          disk_used_ratio +\n        )", 1)
-			writeFiles(t, ".", map[string]string{"specs/api.yaml": strings.ReplaceAll(block, "\n", "\r\n")})
+			testfs.Write(t, ".", map[string]string{"specs/api.yaml": strings.ReplaceAll(block, "\n", "\r\n")})
 		},
 		args:   []string{"compile"},
 		code:   exitProblems,
@@ -582,7 +569,7 @@ slos:
 			}
 			dir := t.TempDir()
 			t.Chdir(dir)
-			writeFiles(t, ".", tc.files)
+			testfs.Write(t, ".", tc.files)
 			for _, args := range tc.prepare {
 				var out, errb bytes.Buffer
 				if code := run(append([]string{"slo"}, args...), &out, &errb); code != 0 {

@@ -16,6 +16,7 @@ import (
 	k8syaml "sigs.k8s.io/yaml"
 
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/testfs"
 )
 
 // TestTargetsOfTheSpecsPassTheirLoaders compiles the repository's specs/
@@ -35,7 +36,7 @@ func TestTargetsOfTheSpecsPassTheirLoaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(t.TempDir())
-	writeFiles(t, ".", map[string]string{"slo.yaml": `prometheus-operator:
+	testfs.Write(t, ".", map[string]string{"slo.yaml": `prometheus-operator:
   namespace: observability
   labels: {release: kube-prometheus}
 mimir:
@@ -225,7 +226,7 @@ func withoutField(t *testing.T, groups *yaml.Node, key string, ok func(*yaml.Nod
 // them the test took 34 s under -race, without 5 s).
 func TestCheckFindsAByteChangedInEveryTarget(t *testing.T) {
 	t.Chdir(t.TempDir())
-	writeFiles(t, ".", map[string]string{
+	testfs.Write(t, ".", map[string]string{
 		"slo.yaml": "targets: [prometheus, prometheus-operator, mimir, cortex, thanos]\nmimir: {namespace_by: team}\n",
 		"specs/api.yaml": `version: slo/v1
 service: api
