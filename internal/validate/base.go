@@ -113,6 +113,9 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 		}
 		mergedAfter(r, "route.", "receiver", "routes")
 		scalar(value(r, "receiver"), "route.receiver", "a receiver name")
+		if value(root, "receivers") != nil {
+			undefinedNames(r, "route", names, pos, &diags)
+		}
 		if rs := value(r, "routes"); rs != nil && rs.Tag != "!!null" {
 			if rs.Kind != yaml.SequenceNode {
 				diags.Errorf(pos(rs), "spec/base", "route.routes: expected a list of routes, got %s", kindName(rs))
@@ -133,6 +136,37 @@ func readBaseNames(path string, b []byte) (baseNames, diag.List) {
 		}
 	}
 	return names, diags
+}
+
+// undefinedNames reports, at its line, each receiver and time interval that
+// route r (at path) or a route below it names and the base does not
+// define, as Alertmanager's loader refuses them ("undefined receiver"),
+// which it says without a line, of the merged config. Routes of a shape
+// that is wrong are left to the checks above.
+func undefinedNames(r *yaml.Node, path string, names baseNames, pos func(*yaml.Node) diag.Pos, diags *diag.List) {
+	if r.Kind != yaml.MappingNode {
+		return
+	}
+	if n := value(r, "receiver"); n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null" && n.Value != "" && !slices.Contains(names.receivers, n.Value) {
+		diags.Errorf(pos(n), "spec/base", "%s.receiver: receiver %q is not defined in this config's receivers%s", path, n.Value, suggest(n.Value, names.receivers))
+	}
+	for _, key := range []string{"mute_time_intervals", "active_time_intervals"} {
+		l := value(r, key)
+		if l == nil || l.Kind != yaml.SequenceNode {
+			continue
+		}
+		for i, n := range l.Content {
+			n = resolve(n)
+			if n.Kind == yaml.ScalarNode && n.Tag != "!!null" && !slices.Contains(names.timeIntervals, n.Value) {
+				diags.Errorf(pos(n), "spec/base", "%s.%s[%d]: time interval %q is not defined in this config's time_intervals%s", path, key, i, n.Value, suggest(n.Value, names.timeIntervals))
+			}
+		}
+	}
+	if rs := value(r, "routes"); rs != nil && rs.Kind == yaml.SequenceNode {
+		for i, c := range rs.Content {
+			undefinedNames(resolve(c), fmt.Sprintf("%s.routes[%d]", path, i), names, pos, diags)
+		}
+	}
 }
 
 func isBool(n *yaml.Node) bool {

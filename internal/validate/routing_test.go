@@ -126,6 +126,16 @@ func TestRoutingDiagnostics(t *testing.T) {
 				"base.yml:6:7: error: route.routes[1]: expected a mapping (a route), got a number [spec/base]\n",
 		},
 		{
+			// Alertmanager refuses these too, but of the merged config and
+			// without a line: here at the base's lines, at any depth.
+			name:    "a base route names a receiver or time interval the base does not define",
+			routing: "  base: ../base.yml\n  teams: {checkout: pager}\n",
+			base:    "route:\n  receiver: opps\n  routes:\n    - receiver: pager\n      routes:\n        - {receiver: db-pager, mute_time_intervals: [nights, weekends]}\nreceivers: [{name: ops}, {name: pager}]\ntime_intervals: [{name: weekends}]\n",
+			want: "base.yml:2:13: error: route.receiver: receiver \"opps\" is not defined in this config's receivers; did you mean \"ops\"? [spec/base]\n" +
+				"base.yml:6:22: error: route.routes[0].routes[0].receiver: receiver \"db-pager\" is not defined in this config's receivers; did you mean \"pager\"? [spec/base]\n" +
+				"base.yml:6:54: error: route.routes[0].routes[0].mute_time_intervals[0]: time interval \"nights\" is not defined in this config's time_intervals; expected one of weekends [spec/base]\n",
+		},
+		{
 			// continue as Alertmanager's YAML 1.1 loader reads it: null is
 			// false and YES, Off, TRUE and !!bool yes are bools; yEs is not
 			// one of YAML 1.1's spellings and a quoted true is a string.
