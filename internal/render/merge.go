@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/slo-compiler/slo/internal/promx"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -32,11 +33,11 @@ func mergeRoute(base, sub *yaml.Node, at int) error {
 // any other alias; or a new list when the key is absent or null.
 func ownList(m *yaml.Node, key string) (*yaml.Node, error) {
 	written := get(m, key)
-	list := deref(written)
+	list := promx.YAMLDeref(written)
 	if written == nil {
 		// A key written in the mapping overrides a merged one, so the
 		// merged items are written with slo's, not dropped.
-		list = merged(m, key)
+		list = promx.YAMLMerged(m, key)
 	}
 	switch {
 	case list == nil || list.Tag == "!!null":
@@ -50,40 +51,4 @@ func ownList(m *yaml.Node, key string) (*yaml.Node, error) {
 	}
 	set(m, key, list)
 	return list, nil
-}
-
-// merged is the value that mapping m takes for key from its merge keys
-// (`<<: *a` or `<<: [*a, *b]`), the first merged mapping that has it
-// winning, as YAML merges them; nil when none has it.
-func merged(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag != "!!merge" {
-			continue
-		}
-		v := m.Content[i+1]
-		from := []*yaml.Node{v}
-		if deref(v).Kind == yaml.SequenceNode {
-			from = deref(v).Content
-		}
-		for _, f := range from {
-			f = deref(f)
-			if f.Kind != yaml.MappingNode {
-				continue
-			}
-			if r := get(f, key); r != nil {
-				return deref(r)
-			}
-			if r := merged(f, key); r != nil {
-				return r
-			}
-		}
-	}
-	return nil
-}
-
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
 }

@@ -10,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/spec"
 )
 
@@ -198,40 +199,11 @@ func yamlBool(n *yaml.Node) (v, ok bool) {
 	return false, false
 }
 
-// value is the value of key in mapping m: written in it, else taken from
-// its merge keys (`<<: *defaults`, `<<: [*a, *b]`), the first merged
-// mapping that has it winning, as YAML merges them.
-func value(m *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key && m.Content[i].Tag != "!!merge" {
-			return resolve(m.Content[i+1])
-		}
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag != "!!merge" {
-			continue
-		}
-		from := []*yaml.Node{resolve(m.Content[i+1])}
-		if from[0].Kind == yaml.SequenceNode {
-			from = from[0].Content
-		}
-		for _, f := range from {
-			if f = resolve(f); f.Kind == yaml.MappingNode {
-				if v := value(f, key); v != nil {
-					return v
-				}
-			}
-		}
-	}
-	return nil
-}
+// value is the value of key in mapping m, merge keys and aliases
+// followed (promx.YAMLValue).
+func value(m *yaml.Node, key string) *yaml.Node { return promx.YAMLValue(m, key) }
 
-func resolve(n *yaml.Node) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
-}
+func resolve(n *yaml.Node) *yaml.Node { return promx.YAMLDeref(n) }
 
 // kindName names the kind of n without its value, which may be a secret.
 func kindName(n *yaml.Node) string {
