@@ -320,15 +320,15 @@ func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
 }
 
 // schemaDiff compares the SDK's findings on the dashboard before (bd) and
-// after (ad) the overlay: findings the overlay caused are errors; findings the input
-// already had are warnings (slo does not change what it was not asked to),
-// one each in the panels slo writes (the paths written, as panelAt.path
+// after (ad) the overlay: findings the overlay caused are errors; findings
+// the input already had are warnings (slo does not change what it was not
+// asked to), one each in the panels slo writes (written, as panelAt.path
 // gives them), and elsewhere one for them all when there are several. The
 // SDK's model is stricter than Grafana's loader: public dashboards have
 // dozens such findings each (links without asDropdown, a variable's
 // current without text: 624 on 21 public dashboards), which Grafana loads
-// and slo does not touch. An unchanged dashboard (a second overlay, the stale check of an overlaid
-// one) is the same doc, read by the SDK once.
+// and slo does not touch. An unchanged dashboard (a second overlay, the
+// stale check of an overlaid one) is the same doc, read by the SDK once.
 func schemaDiff(bd, ad *doc, written []string) diag.List {
 	var diags diag.List
 	inProblems := schemaProblems(bd)
@@ -340,16 +340,16 @@ func schemaDiff(bd, ad *doc, written []string) diag.List {
 	for _, p := range inProblems {
 		old[p.path+"\x00"+p.msg] = true
 	}
-	inWritten := func(path string) bool {
-		return slices.ContainsFunc(written, func(w string) bool { return path == w || strings.HasPrefix(path, w+".") })
+	warn := func(p schemaProblem) {
+		diags.Warnf(p.pos, "overlay/schema", "the Grafana SDK's dashboard model refuses %s: %s", p.path, p.msg)
 	}
 	var elsewhere []schemaProblem
 	for _, p := range outProblems {
 		switch {
 		case !old[p.path+"\x00"+p.msg]:
 			diags.Errorf(p.pos, "overlay/schema", "the overlay made the dashboard invalid for the Grafana SDK's dashboard model: %s: %s", p.path, p.msg)
-		case inWritten(p.path):
-			diags.Warnf(p.pos, "overlay/schema", "the Grafana SDK's dashboard model refuses %s: %s", p.path, p.msg)
+		case inPanel(p.path, written):
+			warn(p)
 		default:
 			elsewhere = append(elsewhere, p)
 		}
@@ -357,8 +357,7 @@ func schemaDiff(bd, ad *doc, written []string) diag.List {
 	switch len(elsewhere) {
 	case 0:
 	case 1:
-		p := elsewhere[0]
-		diags.Warnf(p.pos, "overlay/schema", "the Grafana SDK's dashboard model refuses %s: %s", p.path, p.msg)
+		warn(elsewhere[0])
 	default:
 		first := slices.MinFunc(elsewhere, func(a, b schemaProblem) int {
 			return cmp.Or(cmp.Compare(a.pos.Line, b.pos.Line), cmp.Compare(a.pos.Col, b.pos.Col))
