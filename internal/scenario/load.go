@@ -86,23 +86,22 @@ func FromSpecWith(f *spec.ScenarioFile, lim Limits) (*Hand, diag.List) {
 		// syntax is checked once the group is within the limits. A series
 		// over its own limit is reported by itself and not counted.
 		var values []string
-		for _, in := range t.InputSeries {
-			if _, over := CheckSeriesLimits(in.At("values"), in.Values, lim); !over {
-				values = append(values, in.Values)
+		seriesOver := make([]bool, len(t.InputSeries))
+		for j, in := range t.InputSeries {
+			if d, over := CheckSeriesLimits(in.At("values"), in.Values, lim); over {
+				diags = append(diags, d)
+				overLimit, seriesOver[j] = true, true
+				continue
 			}
+			values = append(values, in.Values)
 		}
 		totalOver := false
 		if d, over := CheckTotalSamples(t.Pos, values, lim); over {
 			diags = append(diags, d)
 			overLimit, totalOver = true, true
 		}
-		for _, in := range t.InputSeries {
-			if d, over := CheckSeriesLimits(in.At("values"), in.Values, lim); over {
-				diags = append(diags, d)
-				overLimit = true
-				continue
-			}
-			if totalOver {
+		for j, in := range t.InputSeries {
+			if seriesOver[j] || totalOver {
 				continue
 			}
 			if _, err := promx.ParseSeriesDesc(in.Series + " " + in.Values); err != nil {
