@@ -150,7 +150,8 @@ func (l *amLocator) generated(path []any) bool {
 	}
 	switch path[0] {
 	case "route":
-		return true
+		_, ok := l.subtree(path)
+		return ok
 	case "inhibit_rules":
 		i, ok := pathIndex(path, 1)
 		return ok && i >= l.baseInhibits()
@@ -158,6 +159,34 @@ func (l *amLocator) generated(path []any) bool {
 		return l.base == nil
 	}
 	return false
+}
+
+// subtree returns the part of path, a path of the compiled file, below
+// slo's route tree, and whether path lies in it. Without a base route slo's
+// tree is the root route; merged into a base, it is the root's child at
+// index At, and the root's other settings and children are the base's.
+func (l *amLocator) subtree(path []any) ([]any, bool) {
+	if len(path) == 0 || path[0] != "route" {
+		return nil, false
+	}
+	if !l.am.Merge {
+		return path[1:], true
+	}
+	if i, ok := pathIndex(path, 2); ok && path[1] == "routes" && i == l.am.At {
+		return path[3:], true
+	}
+	return nil, false
+}
+
+// basePath maps a path of the compiled file outside slo's parts to the
+// same part of the base config: the root route's children after slo's
+// subtree sit one index further down in the compiled file than in the
+// base.
+func (l *amLocator) basePath(path []any) []any {
+	if i, ok := pathIndex(path, 2); ok && l.am.Merge && path[0] == "route" && path[1] == "routes" && i > l.am.At {
+		return append([]any{"route", "routes", i - 1}, path[3:]...)
+	}
+	return path
 }
 
 // pathIndex returns path[k] when it is a list index.
@@ -204,14 +233,15 @@ func (l *amLocator) pos(path []any, atKey bool) diag.Pos {
 		return fallback
 	}
 	if !l.generated(path) {
-		if p, ok := l.basePos(path, atKey); ok {
+		if p, ok := l.basePos(l.basePath(path), atKey); ok {
 			return p
 		}
 		return fallback
 	}
 	switch path[0] {
 	case "route":
-		return routePos(r, path[1:])
+		sub, _ := l.subtree(path)
+		return routePos(r, sub)
 	case "inhibit_rules":
 		if n := nodeAt(l.rendered, path[:2]); n != nil {
 			if m := mapValue(n, "source_matchers"); m != nil && len(m.Content) > 1 {
@@ -284,33 +314,47 @@ func nodeAt(root *yaml.Node, path []any) *yaml.Node {
 	return n
 }
 
-// routePos maps a path below the compiled route to the routing spec: the
-// root route to the default receiver, route i to team i, its route j to
-// the team's severity j, and their time interval lists to where they are
-// written.
+// routePos maps a path below slo's compiled route tree to the routing
+// spec: the tree's top to the default receiver; its children are the
+// per-alert routes, then the label routes, then one route per team (see
+// compile.Routing), each to where it is written; a team's children are its
+// label routes, then its severities; and the time interval lists of each to
+// where they are written.
 func routePos(r *model.Routing, path []any) diag.Pos {
 	i, ok := pathIndex(path, 1)
-	if !ok || path[0] != "routes" || i >= len(r.Teams) {
+	if !ok || path[0] != "routes" {
 		return r.DefaultReceiverPos
 	}
-	t := r.Teams[i]
-	if len(path) < 4 || path[2] != "routes" {
-		return t.Pos
+	var route model.Route
+	switch {
+	case i < len(r.Alerts):
+		route = r.Alerts[i].Route
+	case i < len(r.Alerts)+len(r.Routes):
+		route = r.Routes[i-len(r.Alerts)].Route
+	case i < len(r.Alerts)+len(r.Routes)+len(r.Teams):
+		t := r.Teams[i-len(r.Alerts)-len(r.Routes)]
+		route = t.Route
+		if j, ok := pathIndex(path, 3); ok && path[2] == "routes" {
+			switch {
+			case j < len(t.Routes):
+				route = t.Routes[j].Route
+			case j < len(t.Routes)+len(t.Severities):
+				route = t.Severities[j-len(t.Routes)].Route
+			}
+			path = path[2:]
+		}
+	default:
+		return r.DefaultReceiverPos
 	}
-	j, ok := pathIndex(path, 3)
-	if !ok || j >= len(t.Severities) {
-		return t.Pos
-	}
-	sr := t.Severities[j]
-	if len(path) > 4 {
+	if len(path) > 2 {
 		switch {
-		case path[4] == "mute_time_intervals" && sr.MutePos.File != "":
-			return sr.MutePos
-		case path[4] == "active_time_intervals" && sr.ActivePos.File != "":
-			return sr.ActivePos
+		case path[2] == "mute_time_intervals" && route.MutePos.File != "":
+			return route.MutePos
+		case path[2] == "active_time_intervals" && route.ActivePos.File != "":
+			return route.ActivePos
 		}
 	}
-	return sr.Pos
+	return route.Pos
 }
 
 // alertPos returns where the alert that a generated inhibit rule's first

@@ -319,3 +319,103 @@ func TestLeanKeepsTheGroupsOfAProblem(t *testing.T) {
 		t.Errorf("the groups of a file with a problem (-want +kept):\n%s", diff)
 	}
 }
+
+// TestAlertmanagerProblemsPlacedThroughBaseAndOverrides: with a base config,
+// slo's subtree is one child among the base's routes, and the compiled
+// route tree holds per-alert and label routes before the teams, and a
+// team's label routes before its severities. A refused part of the base's
+// own route tree is reported in the base, at the base's line; a refused
+// generated route at the spec entry that made it, counted past the
+// overrides and label routes.
+func TestAlertmanagerProblemsPlacedThroughBaseAndOverrides(t *testing.T) {
+	const routing = `version: slo/v1
+routing:
+  base: ../config/base.yml
+  position: last
+  alerts:
+    DiskFull: {receiver: ops}
+  routes:
+    - matchers: [env="dev"]
+      receiver: ops
+  teams:
+    platform:
+      routes:
+        - matchers: [category="business"]
+          receiver: ops
+      critical: {receiver: ops, repeat_interval: 1h}
+`
+	const base = `route:
+  receiver: ops
+  group_interval: 5m
+  routes:
+    - receiver: ops
+      matchers: [alertname="Watchdog"]
+    - receiver: ops
+      matchers: [alertname="Other"]
+receivers:
+  - name: ops
+`
+	for _, tc := range []struct {
+		name   string
+		break_ func(am *compile.Alertmanager)
+		want   string
+	}{{
+		name: "a matcher of the base's first child route",
+		break_: func(am *compile.Alertmanager) {
+			am.Base = []byte(strings.Replace(base, `alertname="Watchdog"`, `alertname=~"("`, 1))
+		},
+		want: "config/base.yml:6:7: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: error parsing regexp: missing closing ): `^(?:()$` [alertmanager/invalid]",
+	}, {
+		name:   "a duration of the base's root route",
+		break_: func(am *compile.Alertmanager) { am.Base = []byte(strings.Replace(base, "5m", "5x", 1)) },
+		want:   `config/base.yml:3:19: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: unknown unit "x" in duration "5x" [alertmanager/invalid]`,
+	}, {
+		name: "the severity route of a team with a label route",
+		break_: func(am *compile.Alertmanager) {
+			team := &am.Route.Routes[len(am.Route.Routes)-1]
+			team.Routes[1].MuteTimeIntervals = []string{"nights"}
+		},
+		want: `specs/routing.yaml:15:17: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
+	}, {
+		name:   "a per-alert route",
+		break_: func(am *compile.Alertmanager) { am.Route.Routes[0].MuteTimeIntervals = []string{"nights"} },
+		want:   `specs/routing.yaml:6:5: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
+	}, {
+		name:   "a label route",
+		break_: func(am *compile.Alertmanager) { am.Route.Routes[1].MuteTimeIntervals = []string{"nights"} },
+		want:   `specs/routing.yaml:8:7: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			for name, src := range map[string]string{"specs/api.yaml": locateSpec, "specs/routing.yaml": routing, "config/base.yml": base} {
+				if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p, diags, err := Load(nil)
+			if err != nil || p == nil || diags.HasErrors() {
+				t.Fatalf("load: %v %v", err, diags)
+			}
+			out := compile.Project(p)
+			tc.break_(out.Alertmanager)
+			data, err := render.Alertmanager(out.Alertmanager)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := promx.AlertmanagerConfigProblem(data)
+			if raw == nil {
+				t.Fatal("the loader accepts the broken config")
+			}
+			var got []string
+			for _, d := range alertmanagerDiags(out.Alertmanager, p, data, raw) {
+				got = append(got, d.String())
+			}
+			if diff := cmp.Diff([]string{tc.want}, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
