@@ -49,22 +49,47 @@ routing:
 // loadLocate compiles the specs above in a temporary folder.
 func loadLocate(t *testing.T) (*model.Project, *compile.Output) {
 	t.Helper()
+	return loadLocateFiles(t, map[string]string{"specs/api.yaml": locateSpec, "specs/routing.yaml": locateRouting})
+}
+
+// loadLocateFiles writes files (path: content) into a temporary folder and
+// compiles the specs under its specs/.
+func loadLocateFiles(t *testing.T, files map[string]string) (*model.Project, *compile.Output) {
+	t.Helper()
 	t.Chdir(t.TempDir())
-	writeSpec := func(name, src string) {
-		if err := os.MkdirAll("specs", 0o755); err != nil {
+	for name, src := range files {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join("specs", name), []byte(src), 0o644); err != nil {
+		if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	writeSpec("api.yaml", locateSpec)
-	writeSpec("routing.yaml", locateRouting)
 	p, diags, err := Load(nil)
-	if err != nil || p == nil {
+	if err != nil || p == nil || diags.HasErrors() {
 		t.Fatalf("load: %v %v", err, diags)
 	}
 	return p, compile.Project(p)
+}
+
+// refusedAlertmanager renders out's Alertmanager config, which
+// Alertmanager's loader must refuse, and returns the diagnostics slo makes
+// of the refusal.
+func refusedAlertmanager(t *testing.T, p *model.Project, out *compile.Output) []string {
+	t.Helper()
+	data, err := render.Alertmanager(out.Alertmanager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := promx.AlertmanagerConfigProblem(data)
+	if raw == nil {
+		t.Fatal("the loader accepts the broken config")
+	}
+	var got []string
+	for _, d := range alertmanagerDiags(out.Alertmanager, p, data, raw) {
+		got = append(got, d.String())
+	}
+	return got
 }
 
 // TestRuleProblemsAtTheirSpecEntry: a rule Prometheus's loader refuses is
@@ -181,19 +206,7 @@ func TestAlertmanagerProblemsInGeneratedParts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, out := loadLocate(t)
 			tc.break_(out.Alertmanager)
-			data, err := render.Alertmanager(out.Alertmanager)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw := promx.AlertmanagerConfigProblem(data)
-			if raw == nil {
-				t.Fatal("the loader accepts the broken config")
-			}
-			var got []string
-			for _, d := range alertmanagerDiags(out.Alertmanager, p, data, raw) {
-				got = append(got, d.String())
-			}
-			if diff := cmp.Diff([]string{tc.want}, got); diff != "" {
+			if diff := cmp.Diff([]string{tc.want}, refusedAlertmanager(t, p, out)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -386,34 +399,9 @@ receivers:
 		want:   `specs/routing.yaml:8:7: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Chdir(t.TempDir())
-			for name, src := range map[string]string{"specs/api.yaml": locateSpec, "specs/routing.yaml": routing, "config/base.yml": base} {
-				if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			p, diags, err := Load(nil)
-			if err != nil || p == nil || diags.HasErrors() {
-				t.Fatalf("load: %v %v", err, diags)
-			}
-			out := compile.Project(p)
+			p, out := loadLocateFiles(t, map[string]string{"specs/api.yaml": locateSpec, "specs/routing.yaml": routing, "config/base.yml": base})
 			tc.break_(out.Alertmanager)
-			data, err := render.Alertmanager(out.Alertmanager)
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw := promx.AlertmanagerConfigProblem(data)
-			if raw == nil {
-				t.Fatal("the loader accepts the broken config")
-			}
-			var got []string
-			for _, d := range alertmanagerDiags(out.Alertmanager, p, data, raw) {
-				got = append(got, d.String())
-			}
-			if diff := cmp.Diff([]string{tc.want}, got); diff != "" {
+			if diff := cmp.Diff([]string{tc.want}, refusedAlertmanager(t, p, out)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
