@@ -27,6 +27,12 @@ func (c *Ctx) errorf(at *yaml.Node, code, format string, args ...any) {
 	c.diags.Errorf(c.pos(at), code, format, args...)
 }
 
+// errorAt is an error at byte offset off of scalar n's value.
+func (c *Ctx) errorAt(n *yaml.Node, off int, code, format string, args ...any) {
+	line, col := spec.OffsetPos(c.src, n, off)
+	c.diags.Errorf(diag.Pos{File: c.Path, Line: line, Col: col}, code, format, args...)
+}
+
 func (c *Ctx) warnf(at *yaml.Node, code, format string, args ...any) {
 	c.diags.Warnf(c.pos(at), code, format, args...)
 }

@@ -26,8 +26,20 @@ slos:
         error_ratio_query: rate(x[{{.window}}])
 `, `a.yml:4:5: error: objective: missing; expected a percentage such as 99.9 [spec/required]
 a.yml:5:5: error: unknown field "objectve" in slos[0]; did you mean "objective"? [spec/unknown-field]`},
-		// An events SLI that is no sum of one rate is Sloth's own ratio of
-		// the two queries, reported at the error query.
+		// A query that does not parse is reported in its own field: in
+		// Sloth's own ratio of the two, the parser's offsets past the
+		// error query would point into the wrong line.
+		"promql error in the total query": {`version: prometheus/v1
+service: api
+slos:
+  - name: avail
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="api"[{{.window}}]))
+`, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]
+a.yml:9:60: error: slos[0].sli.events.total_query: unexpected character inside braces: '[' [promql/syntax]`},
 		"promql error at the query": {`version: prometheus/v1
 service: api
 slos:
@@ -37,7 +49,8 @@ slos:
       events:
         error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}])
         total_query: sum(rate(http_requests_total[{{.window}}]))
-`, `a.yml:8:22: error: sli.error_ratio: unclosed '(': no ')' closes it [promql/syntax]`},
+`, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]
+a.yml:8:25: error: slos[0].sli.events.error_query: unclosed '(': no ')' closes it [promql/syntax]`},
 		"camelCase in the Kubernetes form": {`apiVersion: sloth.slok.dev/v1
 kind: PrometheusServiceLevel
 spec:

@@ -501,7 +501,23 @@ func (c *Ctx) slothSLI(names *slothNames, scope slothScope, slo string, objectiv
 		set(out, "latency", f.key, l)
 		return out
 	}
-	// Sloth's own error ratio of an events SLI.
+	// Sloth's own error ratio of an events SLI. A query that does not
+	// parse is reported in its own field: once the two are joined, the
+	// parser's offsets past the first query no longer point into the file.
+	bad := false
+	for _, q := range []struct {
+		f field
+		v string
+	}{{eq, ev}, {tq, tv}} {
+		text, _ := windowed(q.v)
+		for _, pe := range promx.CheckExpr(text) {
+			c.errorAt(q.f.val, pe.Offset, "promql/syntax", "%s.%s.%s: %s", what, f.key.Value, q.f.key.Value, pe.Message)
+			bad = true
+		}
+	}
+	if bad {
+		return nil
+	}
 	q := str("("+ev+")\n/\n("+tv+")", eq.val)
 	q.Line, q.Column = eq.val.Line, eq.val.Column
 	set(out, "error_ratio", eq.key, q)
