@@ -2,7 +2,9 @@ package watch
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,5 +135,74 @@ func TestNewFolder(t *testing.T) {
 	os.Remove(b)
 	if diff := cmp.Diff([]string{b}, next(t, batches).Paths); diff != "" {
 		t.Errorf("removal: batch (-want +got):\n%s", diff)
+	}
+}
+
+// TestRealEditorSaves: the saves of real editors (vim with its default
+// backup settings and with the other two ways it can write, GNU sed -i,
+// ed), each run on the file as a user would, come as one batch naming the
+// file and nothing else. An editor that is not installed is skipped, with
+// a note.
+func TestRealEditorSaves(t *testing.T) {
+	// Each save writes "v: n", n its number: a batch left over from an
+	// earlier save would come first and fail the check of the next.
+	vim := func(set string) func(path string, n int) []string {
+		return func(path string, n int) []string {
+			// -u NONE -i NONE: no vimrc or viminfo of the machine; -N:
+			// not vi-compatible, as vim starts for a user with a vimrc.
+			return []string{"-u", "NONE", "-i", "NONE", "-N", "-es", "-c", set, "-c", fmt.Sprintf("%%s/v: \\d\\+/v: %d/", n), "-c", "wq", path}
+		}
+	}
+	editors := []struct {
+		name  string
+		cmd   string // the editor's command, or alternatives: vim|vim.tiny
+		args  func(path string, n int) []string
+		stdin string // with %d for n
+	}{
+		{name: "vim, default backupcopy", cmd: "vim|vim.tiny", args: vim("set writebackup")},
+		{name: "vim, backupcopy=no (rename)", cmd: "vim|vim.tiny", args: vim("set backupcopy=no backup")},
+		{name: "vim, backupcopy=yes (in place)", cmd: "vim|vim.tiny", args: vim("set backupcopy=yes")},
+		{name: "sed -i", cmd: "sed", args: func(p string, n int) []string { return []string{"-i", fmt.Sprintf("s/v: [0-9]*/v: %d/", n), p} }},
+		{name: "ed", cmd: "ed", args: func(p string, _ int) []string { return []string{"-s", p} }, stdin: ",s/v: [0-9]*/v: %d/\nw\nq\n"},
+	}
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "a.yaml")
+	write(t, spec, "v: 0\n")
+	batches := start(t, dir)
+	for i, e := range editors {
+		n := i + 1
+		var bin string
+		for _, c := range strings.Split(e.cmd, "|") {
+			if p, err := exec.LookPath(c); err == nil {
+				bin = p
+				break
+			}
+		}
+		if bin == "" {
+			t.Logf("%s: skipped, %s is not installed", e.name, e.cmd)
+			continue
+		}
+		cmd := exec.Command(bin, e.args(spec, n)...)
+		cmd.Dir = dir
+		if e.stdin != "" {
+			cmd.Stdin = strings.NewReader(fmt.Sprintf(e.stdin, n))
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", e.name, err, out)
+		}
+		want := fmt.Sprintf("v: %d\n", n)
+		if got, err := os.ReadFile(spec); err != nil || string(got) != want {
+			t.Fatalf("%s: the file holds %q (%v), want %q: the editor did not save", e.name, got, err, want)
+		}
+		if diff := cmp.Diff([]string{spec}, next(t, batches).Paths); diff != "" {
+			t.Errorf("%s: batch (-want +got):\n%s", e.name, diff)
+		}
+	}
+	// Had a save been split into several batches, the rest would come
+	// before this one.
+	other := filepath.Join(dir, "b.yaml")
+	write(t, other, "v: 1\n")
+	if diff := cmp.Diff([]string{other}, next(t, batches).Paths); diff != "" {
+		t.Errorf("a save left more batches behind (-want +got):\n%s", diff)
 	}
 }
