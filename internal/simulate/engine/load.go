@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"math"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -60,6 +63,81 @@ func cheapStorage(o *tsdb.Options) {
 	o.NoLockfile = true // The directory is the storage's own temporary one.
 }
 
+// sessionStorage is a session's input storage. It counts the queriers
+// open on it, so that Close can drop the head's series first, which
+// Head.Truncate does only once no reader holds them.
+type sessionStorage struct {
+	*teststorage.TestStorage
+	open atomic.Int64
+}
+
+func (s *sessionStorage) Querier(mint, maxt int64) (storage.Querier, error) {
+	q, err := s.TestStorage.Querier(mint, maxt)
+	if err != nil {
+		return nil, err
+	}
+	s.open.Add(1)
+	return &countedQuerier{Querier: q, open: &s.open}, nil
+}
+
+func (s *sessionStorage) ChunkQuerier(mint, maxt int64) (storage.ChunkQuerier, error) {
+	q, err := s.TestStorage.ChunkQuerier(mint, maxt)
+	if err != nil {
+		return nil, err
+	}
+	s.open.Add(1)
+	return &countedChunkQuerier{ChunkQuerier: q, open: &s.open}, nil
+}
+
+type countedQuerier struct {
+	storage.Querier
+	open   *atomic.Int64
+	closed atomic.Bool
+}
+
+func (q *countedQuerier) Close() error {
+	if !q.closed.Swap(true) {
+		defer q.open.Add(-1)
+	}
+	return q.Querier.Close()
+}
+
+type countedChunkQuerier struct {
+	storage.ChunkQuerier
+	open   *atomic.Int64
+	closed atomic.Bool
+}
+
+func (q *countedChunkQuerier) Close() error {
+	if !q.closed.Swap(true) {
+		defer q.open.Add(-1)
+	}
+	return q.ChunkQuerier.Close()
+}
+
+// Close closes the storage without the work of a storage that lives on:
+// Head.Close first writes every full head chunk to disk (mmapHeadChunks:
+// a segment file created and written) for a restart to read, and the
+// folder is removed right after. Truncating the head past its last sample
+// first drops its series, so nothing is written. Head.Truncate waits for
+// the readers still open, so with one open (none is, once a session's
+// queries are done) the storage is closed as it is.
+func (s *sessionStorage) Close() error {
+	if err := s.dropSeries(); err != nil {
+		return errors.Join(err, s.TestStorage.Close())
+	}
+	return s.TestStorage.Close()
+}
+
+// dropSeries truncates the head past its last sample, unless a querier
+// is open.
+func (s *sessionStorage) dropSeries() error {
+	if s.open.Load() > 0 {
+		return nil
+	}
+	return s.DB.Head().Truncate(math.MaxInt64)
+}
+
 var (
 	patLoad    = regexp.MustCompile(`^load\s+(.+?)$`)
 	loadParser = parser.NewParser(promqltest.TestParserOpts)
@@ -80,7 +158,7 @@ type fastSample struct {
 // fastLoader is promqltest.LazyLoader's load command for the notation it
 // accepts: "load <step>" and one "<series> <values>" line per series.
 type fastLoader struct {
-	st     *teststorage.TestStorage
+	st     *sessionStorage
 	ctx    context.Context
 	cancel context.CancelFunc
 	series []*fastSeries
@@ -96,7 +174,7 @@ func newFastLoader(input string, start time.Time) (*fastLoader, bool) {
 		return nil, false
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &fastLoader{st: st, ctx: ctx, cancel: cancel, series: series}, true
+	return &fastLoader{st: &sessionStorage{TestStorage: st}, ctx: ctx, cancel: cancel, series: series}, true
 }
 
 // parseFastSeries reads input in the notation fastLoader takes.
