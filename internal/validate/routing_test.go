@@ -71,6 +71,17 @@ func TestRoutingDiagnostics(t *testing.T) {
 			base:    baseWithRoutes,
 		},
 		{
+			// Alertmanager's loader refuses both (found by FuzzCompile).
+			name:    "group_by lists a label twice",
+			routing: "  default_receiver: pager\n  group_by: [team, e, e]\n  teams: {checkout: pager}\n",
+			want:    "specs/routing.yaml:4:13: error: routing.group_by[2]: \"e\" is listed twice (first at group_by[1]); list each label once [spec/label-name]\n",
+		},
+		{
+			name:    "group_by lists ... beside other labels",
+			routing: "  default_receiver: pager\n  group_by: [team, '...']\n  teams: {checkout: pager}\n",
+			want:    "specs/routing.yaml:4:13: error: routing.group_by[1]: \"...\" groups by every label, so no other label can be listed beside it; write [...] alone, or the labels [spec/label-name]\n",
+		},
+		{
 			name:    "no base route needs a default receiver",
 			routing: "  teams: {checkout: {receiver: pager}}\n",
 			want:    "specs/routing.yaml:3:3: error: routing.default_receiver: missing; expected the receiver that takes alerts no team route matches [spec/required]\n",
