@@ -15,9 +15,10 @@ import (
 
 // The README's examples are what a newcomer copies first, so these tests
 // keep the ones most likely to drift true: the scenario count and the
-// verdict lines of "The workflow", and the compiled rule of "A spec and what
-// it becomes". Each reads the README and fails, naming the line, when slo
-// no longer prints what it shows.
+// verdict lines of "The workflow", the compiled rule of "A spec and what it
+// becomes", and docs/spec.md's compiled records of several signal kinds.
+// Each reads the doc and fails, naming the line, when slo no longer prints
+// what it shows.
 
 const readmePath = "../../README.md"
 
@@ -188,4 +189,110 @@ func readmeNames(m map[string]bool) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// kindsSpec makes the records that docs/spec.md shows as "real output for
+// several kinds": one alert per kind, of service shop.
+const kindsSpec = `version: slo/v1
+service: shop
+team: shop
+alerts:
+  - name: ErrorRatioHigh
+    signal: {ratio: {bad: 'http_requests_total{code=~"5.."}', total: http_requests_total, by: [route]}}
+    above: {warning: 0.1}
+  - name: UptimeLow
+    signal: {uptime: {selector: 'probe_success{target="shop"}', by: [target], window: 1d}}
+    below: {critical: 0.99}
+  - name: OrdersFailing
+    signal: {increase: {counter: orders_failed_total, by: [region], window: 1h}}
+    above: {warning: 10}
+  - name: TrafficDrop
+    signal: {change: {expr: sum(active_users), offset: 1w}}
+    below: {warning: -0.5}
+  - name: DiskFull
+    signal: {projection: {gauge: 'node_filesystem_avail_bytes{mountpoint="/"}', by: [instance], window: 6h, horizon: 4h}}
+    below: {critical: 0}
+  - name: QuotaExhausted
+    signal: {projection: {counter: api_calls_total, by: [], window: 1d, horizon: 30d}}
+    above: {warning: 1000000}
+  - name: OrdersDrop
+    signal: {change: {counter: orders_total, by: [region], window: 1h, offset: 1w}}
+    below: {warning: -0.5}
+  - name: BillingMonthEnd
+    signal: {projection: {gauge: 'billing_month_to_date_usd{provider="gcp"}', by: [], window: 6h, to: end_of_month}}
+    above: {warning: 1000}
+`
+
+// TestSpecDocKindsOutput checks the block docs/spec.md calls "real output
+// for several kinds": every record it shows is in the rule file slo compiles
+// from kindsSpec, with the expression shown.
+func TestSpecDocKindsOutput(t *testing.T) {
+	const doc = "../../docs/spec.md"
+	data, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	start := -1
+	for i, l := range lines {
+		if strings.Contains(l, "This is real output for several kinds") {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		t.Fatalf("%s: no \"This is real output for several kinds\"", doc)
+	}
+	var block []string
+	first := 0
+	for i := start + 1; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "```") {
+			if first > 0 {
+				break
+			}
+			first = i + 2
+			continue
+		}
+		if first > 0 {
+			block = append(block, lines[i])
+		}
+	}
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shop.yaml")
+	if err := os.WriteFile(path, []byte(kindsSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, diags, err := Compile([]string{path})
+	if err != nil || diags.HasErrors() || b == nil {
+		t.Fatalf("compile: %v %v", err, diags)
+	}
+	var rules string
+	for _, f := range b.Files {
+		if strings.HasSuffix(f.Name, "shop.yml") {
+			rules = string(f.Data)
+		}
+	}
+	if rules == "" {
+		t.Fatalf("no shop rule file among %d files", len(b.Files))
+	}
+	recordRE := regexp.MustCompile(`^      - record: (\S+)$`)
+	n := 0
+	for i := 0; i < len(block); i++ {
+		m := recordRE.FindStringSubmatch(block[i])
+		if m == nil {
+			continue
+		}
+		n++
+		pair := block[i]
+		if i+1 < len(block) {
+			pair += "\n" + block[i+1]
+		}
+		if !strings.Contains(rules, pair+"\n") {
+			t.Errorf("%s:%d: slo compiles %s differently:\n%s\nnot in:\n%s", doc, first+i, m[1], pair, rules)
+		}
+	}
+	if n == 0 {
+		t.Fatalf("%s:%d: the block shows no record", doc, first)
+	}
 }
