@@ -296,3 +296,53 @@ func TestSpecDocKindsOutput(t *testing.T) {
 		t.Fatalf("%s:%d: the block shows no record", doc, first)
 	}
 }
+
+// TestTestingDocScenarioExample runs the scenario file docs/testing.md
+// shows under "Scenario files", placed as tests/<folder>/<file> of a copy of
+// this repository's specs, as its relative spec paths expect: it must load
+// and pass.
+func TestTestingDocScenarioExample(t *testing.T) {
+	const doc = "../../docs/testing.md"
+	data, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	const open = "```yaml\nversion: slo/v1\nspec:"
+	i := strings.Index(s, open)
+	if i < 0 {
+		t.Fatalf("%s: no scenario file example (a yaml block starting version: slo/v1, spec:)", doc)
+	}
+	body := s[i+len("```yaml\n"):]
+	j := strings.Index(body, "```")
+	if j < 0 {
+		t.Fatalf("%s: the scenario file example is not closed", doc)
+	}
+	line := strings.Count(s[:i], "\n") + 2
+
+	dir := t.TempDir()
+	for _, d := range []string{"specs", "config"} {
+		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../..", d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "tests", "doc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tests", "doc", "example.yaml"), []byte(body[:j]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	run, diags, err := Test(TestOptions{Paths: []string{"tests/doc/example.yaml"}})
+	if err != nil || diags.HasErrors() || run == nil {
+		t.Fatalf("%s:%d: the example does not load: %v\n%s", doc, line, err, diags)
+	}
+	if len(run.Results) == 0 {
+		t.Fatalf("%s:%d: the example runs no scenario", doc, line)
+	}
+	for _, r := range run.Results {
+		if !r.Passed() {
+			t.Errorf("%s:%d: %s fails: %v", doc, line, r.Scenario.Name, r.Failures)
+		}
+	}
+}
