@@ -77,7 +77,7 @@ func (s *sessionStorage) Querier(mint, maxt int64) (storage.Querier, error) {
 		return nil, err
 	}
 	s.open.Add(1)
-	return &countedQuerier{Querier: q, open: &s.open}, nil
+	return &countedQuerier{Querier: q, release: release{open: &s.open}}, nil
 }
 
 func (s *sessionStorage) ChunkQuerier(mint, maxt int64) (storage.ChunkQuerier, error) {
@@ -86,34 +86,35 @@ func (s *sessionStorage) ChunkQuerier(mint, maxt int64) (storage.ChunkQuerier, e
 		return nil, err
 	}
 	s.open.Add(1)
-	return &countedChunkQuerier{ChunkQuerier: q, open: &s.open}, nil
+	return &countedChunkQuerier{ChunkQuerier: q, release: release{open: &s.open}}, nil
+}
+
+// release counts a querier out of its storage's open ones, once however
+// often it is closed.
+type release struct {
+	open   *atomic.Int64
+	closed atomic.Bool
+}
+
+func (r *release) done() {
+	if !r.closed.Swap(true) {
+		r.open.Add(-1)
+	}
 }
 
 type countedQuerier struct {
 	storage.Querier
-	open   *atomic.Int64
-	closed atomic.Bool
+	release
 }
 
-func (q *countedQuerier) Close() error {
-	if !q.closed.Swap(true) {
-		defer q.open.Add(-1)
-	}
-	return q.Querier.Close()
-}
+func (q *countedQuerier) Close() error { defer q.done(); return q.Querier.Close() }
 
 type countedChunkQuerier struct {
 	storage.ChunkQuerier
-	open   *atomic.Int64
-	closed atomic.Bool
+	release
 }
 
-func (q *countedChunkQuerier) Close() error {
-	if !q.closed.Swap(true) {
-		defer q.open.Add(-1)
-	}
-	return q.ChunkQuerier.Close()
-}
+func (q *countedChunkQuerier) Close() error { defer q.done(); return q.ChunkQuerier.Close() }
 
 // Close closes the storage without the work of a storage that lives on:
 // Head.Close first writes every full head chunk to disk (mmapHeadChunks:
