@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +177,25 @@ func TestReplayEdgeCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReplayRuleFails: a run stops at a rule's first failing evaluation,
+// as promtool's does, so it has no plot to draw: Replay says which rule
+// failed and when, instead of lines that end there.
+func TestReplayRuleFails(t *testing.T) {
+	bad := replayRecords + `      - alert: Bad
+        expr: q:depth:sum / on() group_left queue_depth > 0
+`
+	f := &scenario.File{Name: "q", RuleFiles: []scenario.RuleFile{{Name: "rules/q.yml", Data: []byte(bad)}}}
+	s := &scenario.Scenario{
+		Name:     "two queues",
+		Interval: time.Minute,
+		Series:   []scenario.Series{{Series: `queue_depth{queue="a"}`, Values: "0x5 1x5"}, {Series: `queue_depth{queue="b"}`, Values: "_x5 1x5"}},
+		Ranges:   []scenario.AlertRange{{Kind: scenario.FiresWithin, Alertname: "Bad", To: 10 * time.Minute}},
+	}
+	_, err := harness.Replay(f, s, []string{"q:depth:sum"})
+	if err == nil || !strings.Contains(err.Error(), "rule Bad failed at 5m") {
+		t.Errorf("got %v, want the rule's failure at 5m", err)
 	}
 }
