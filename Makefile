@@ -77,7 +77,11 @@ test: lint
 # TestSplitQueriesMatchWhole. TestRealDashboards (ten public Grafana
 # dashboards overlaid and compared byte by byte: 22 s under -race, 2.5 s
 # without it) runs in a package with no goroutine of its own.
-NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards)$$
+# TestReplayMatchesExhaustive (slo report's replay against an exhaustive
+# one on a sample of scenarios: 9 s under -race, 2 s without it) replays
+# in one goroutine; Replay runs under -race in TestReplayEdgeCases, and
+# the plot workers in TestDiffPlotsSmall.
+NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
 
 unit: unit-race unit-norace
 
@@ -142,7 +146,7 @@ heavy: heavy-app heavy-sim heavy-diff
 # others: they do not read testing.Short() and unit-race already runs
 # them, the same assertions under the race detector, so heavy-sim skips
 # them. A test that reads testing.Short() must not be listed here.
-SIM_RACED := ^(TestScanFindsErrorsAtUnobservedSteps|TestScanOnlyWhatCannotBeProven|TestModesAgree|TestFallbackOnRuleError|TestErrorAtUnobservedStep|TestParallelOrder|TestWriteReport|TestRunFilter|TestAgainstPromtool|TestCompressedLongFor|TestFiringOnlyProbeStride|TestReadBy|TestOnlyEngineImportsEvaluation|TestIsEvaluationPackage|TestFastLoaderLoadsLikeLazyLoader|TestProgressions|TestSideStoreAcceptsWhatTheTSDBAccepts|TestSpans|TestFloorCeilDiv|TestReadSteps|TestPlanSteps|TestLatestReadsNeedExclusiveProducers|TestMayHaveLabels|TestSeesPast)$$
+SIM_RACED := ^(TestScanFindsErrorsAtUnobservedSteps|TestScanOnlyWhatCannotBeProven|TestModesAgree|TestFallbackOnRuleError|TestErrorAtUnobservedStep|TestParallelOrder|TestWriteReport|TestRunFilter|TestAgainstPromtool|TestCompressedLongFor|TestFiringOnlyProbeStride|TestRangeReads|TestOnlyEngineImportsEvaluation|TestIsEvaluationPackage|TestFastLoaderLoadsLikeLazyLoader|TestProgressions|TestSideStoreAcceptsWhatTheTSDBAccepts|TestSpans|TestFloorCeilDiv|TestReadSteps|TestPlanSteps|TestLatestReadsNeedExclusiveProducers|TestMayHaveLabels|TestSeesPast)$$
 
 heavy-app: testbin-app
 	cd internal/app && $(TEST_ENV) ../../$(TESTBIN)/app.test $(TESTFLAGS) -test.timeout=30m -test.shuffle=on -test.run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium|TestDiffPlots'

@@ -37,49 +37,11 @@ const otherSection = "Other scenarios"
 // order, with its spec text, its compiled rules and a plot per scenario.
 // promtool unit-test files are not plotted (they name no spec).
 func Report(opts ReportOptions) (*htmlreport.Document, diag.List, error) {
-	paths := testPaths(opts.Paths)
-	k, err := classify(paths)
-	if err != nil {
-		return nil, nil, err
+	rep, diags, err := reportScenarios(opts)
+	if rep == nil {
+		return nil, diags, err
 	}
-	if len(k.all) == 0 {
-		return nil, nil, fmt.Errorf("nothing to report under %s", strings.Join(paths, ", "))
-	}
-	specFiles, scenarioFiles := k.specs, k.scenarios
-	var diags diag.List
-	var sfiles []*scenario.File
-	var project *model.Project
-	if len(specFiles) > 0 {
-		b, ds, err := Compile(specFiles)
-		diags = append(diags, ds...)
-		if err != nil || b == nil {
-			return nil, diags, err
-		}
-		project = b.Project
-		am := fileData(b, "alertmanager/alertmanager.yml")
-		for i := range b.Project.Services {
-			f, _, over := generatedScenarios(b, i, opts.Limits, am)
-			diags = append(diags, over...)
-			if f != nil {
-				sfiles = append(sfiles, f)
-			}
-		}
-	}
-	for _, path := range scenarioFiles {
-		f, ds, ns, err := loadScenarioFile(path, opts.Limits)
-		diags = append(append(diags, ds...), ns...)
-		if err != nil {
-			return nil, diags, err
-		}
-		if f != nil {
-			sfiles = append(sfiles, f)
-		}
-	}
-	if diags.HasErrors() {
-		return nil, diags, nil
-	}
-	sfiles, over := harness.CheckLimits(sfiles, opts.Limits)
-	diags = append(diags, over...)
+	sfiles, project := rep.files, rep.project
 
 	doc := &htmlreport.Document{Title: "slo report"}
 	index := map[string]int{}
@@ -149,6 +111,62 @@ func posString(p diag.Pos) string {
 		return ""
 	}
 	return p.String()
+}
+
+// reported is what slo report plots: the scenario files generated from
+// the specs, then the scenario files, the scenarios over a limit left
+// out; and the specs' project (nil if there are no specs).
+type reported struct {
+	files   []*scenario.File
+	project *model.Project
+}
+
+// reportScenarios collects what slo report plots under the paths; nil
+// when the specs or scenarios do not load (the diagnostics say why).
+func reportScenarios(opts ReportOptions) (*reported, diag.List, error) {
+	paths := testPaths(opts.Paths)
+	k, err := classify(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(k.all) == 0 {
+		return nil, nil, fmt.Errorf("nothing to report under %s", strings.Join(paths, ", "))
+	}
+	specFiles, scenarioFiles := k.specs, k.scenarios
+	var diags diag.List
+	var sfiles []*scenario.File
+	var project *model.Project
+	if len(specFiles) > 0 {
+		b, ds, err := Compile(specFiles)
+		diags = append(diags, ds...)
+		if err != nil || b == nil {
+			return nil, diags, err
+		}
+		project = b.Project
+		am := fileData(b, "alertmanager/alertmanager.yml")
+		for i := range b.Project.Services {
+			f, _, over := generatedScenarios(b, i, opts.Limits, am)
+			diags = append(diags, over...)
+			if f != nil {
+				sfiles = append(sfiles, f)
+			}
+		}
+	}
+	for _, path := range scenarioFiles {
+		f, ds, ns, err := loadScenarioFile(path, opts.Limits)
+		diags = append(append(diags, ds...), ns...)
+		if err != nil {
+			return nil, diags, err
+		}
+		if f != nil {
+			sfiles = append(sfiles, f)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	sfiles, over := harness.CheckLimits(sfiles, opts.Limits)
+	return &reported{files: sfiles, project: project}, append(diags, over...), nil
 }
 
 // namedAlert is the alert a scenario is about: the first it covers or

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
 )
@@ -69,8 +71,17 @@ func (r Route) same(o Route) bool {
 }
 
 // Replay runs scenario s of f and returns its timeline, with signals
-// (PromQL expressions, usually recorded series) evaluated over it.
+// (PromQL expressions, usually recorded series) evaluated over it. One
+// run of the simulator gives both the plotted lines and the alert
+// states: the rules the lines read are evaluated at every step, the
+// others where the alert states need them (simulate.Plot).
 func Replay(f *scenario.File, s *scenario.Scenario, signals []string) (*Timeline, error) {
+	return ReplayWith(f, s, signals, simulate.Options{})
+}
+
+// ReplayWith is Replay with the simulator's options (tests compare an
+// on-demand replay with an exhaustive one).
+func ReplayWith(f *scenario.File, s *scenario.Scenario, signals []string, opts simulate.Options) (*Timeline, error) {
 	p, err := prepare(f)
 	if err != nil {
 		return nil, err
@@ -102,23 +113,43 @@ func Replay(f *scenario.File, s *scenario.Scenario, signals []string) (*Timeline
 		exprs = append(exprs, se.Series)
 	}
 	exprs = append(exprs, signals...)
-	lines, errs, err := simulate.Values(in, exprs, end, step, simulate.Options{})
+	// One run gives the lines and the alert states.
+	in.Plot = &simulate.Plot{Exprs: exprs, End: end, Step: step}
+	if len(p.alerts) > 0 {
+		in.Observe = []simulate.ObserveRange{{Alertnames: p.alerts, From: 0, To: end, StatesOnly: true}}
+	}
+	out, err := simulate.Observe(in, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
-	tl.Inputs = lines[:len(s.Series)]
-	tl.Signals = lines[len(s.Series):]
-	tl.SignalErrs = errs[len(s.Series):]
-
+	if err := stopped(out); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	tl.Inputs = out.Lines[:len(s.Series)]
+	tl.Signals = out.Lines[len(s.Series):]
+	tl.SignalErrs = out.LineErrs[len(s.Series):]
 	if len(p.alerts) > 0 {
-		in.Observe = []simulate.ObserveRange{{Alertnames: p.alerts, From: 0, To: end, StatesOnly: true}}
-		out, err := simulate.Observe(in, simulate.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
-		}
 		tl.Episodes = p.episodes(out.States, end)
 	}
 	return tl, nil
+}
+
+// stopped returns why a run did not get to its end (the input or rules
+// do not load, or a rule fails), so that it has no plot; nil if it did.
+func stopped(out *simulate.Output) error {
+	var errs []error
+	for _, f := range out.Failures {
+		switch f.Kind {
+		case simulate.Load:
+			errs = append(errs, f.Err)
+		case simulate.RuleFailed:
+			errs = append(errs, fmt.Errorf("rule %s failed at %s: %w", f.Rule, promx.FormatDuration(f.At), f.Err))
+		}
+	}
+	if len(errs) == 0 && out.Lines == nil {
+		errs = append(errs, errors.New("the run stopped before its end"))
+	}
+	return errors.Join(errs...)
 }
 
 // scenarioEnd is the last time an assertion of s looks at.

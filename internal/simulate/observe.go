@@ -40,6 +40,9 @@ type Input struct {
 	// Fuzzy compares floats of expected samples and annotations within
 	// one ulp (promtool's fuzzy_compare).
 	Fuzzy bool
+	// Plot, when set, asks for the series of expressions over the run
+	// (Output.Lines); the run lasts until Plot.End at least.
+	Plot *Plot
 }
 
 // SeriesInput is a series in promtool's notation.
@@ -120,7 +123,14 @@ type Output struct {
 	// FiringOnly range shown to have no firing alert without being
 	// observed.
 	Silent []bool
-	Stats  Stats
+	// Lines has the series of each expression of Input.Plot, and
+	// LineErrs why one could not be evaluated (nil where it was). Both
+	// are nil when there is no plot or the run stopped before its end
+	// (a load failure or promtool's stop at a failing rule: Failures
+	// says which).
+	Lines    [][]Line
+	LineErrs []error
+	Stats    Stats
 }
 
 // Observe runs one test group given as data, on demand unless
@@ -130,6 +140,9 @@ type Output struct {
 func Observe(in Input, opts Options) (*Output, error) {
 	if in.EvalInterval <= 0 {
 		return nil, errors.New("simulate: evaluation interval must be positive")
+	}
+	if in.Plot != nil && in.Plot.Step <= 0 {
+		return nil, errors.New("simulate: plot step must be positive")
 	}
 	if in.Interval == 0 {
 		in.Interval = in.EvalInterval
@@ -158,7 +171,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 	}
 	gr := &groupRun{in: &in, opts: opts, parser: opts.parser(), mint: mint, obs: obs}
 	fails, st := gr.run()
-	out := &Output{Failures: fails, Stats: st, Silent: make([]bool, len(in.Observe))}
+	out := &Output{Failures: fails, Stats: st, Silent: make([]bool, len(in.Observe)), Lines: gr.lines, LineErrs: gr.lineErrs}
 	if obs != nil {
 		out.States = obs.states
 		for _, sr := range obs.sparse {
@@ -182,6 +195,9 @@ func (in *Input) maxEvalTime() time.Duration {
 	for _, r := range in.Observe {
 		m = max(m, r.To)
 	}
+	if in.Plot != nil {
+		m = max(m, in.Plot.End)
+	}
 	return m
 }
 
@@ -202,6 +218,7 @@ func (in *Input) demands(obs *observation) plan.Demands {
 	for _, e := range in.ExprTests {
 		d.Exprs = append(d.Exprs, plan.ExprAssertion{Expr: e.Expr, At: e.At})
 	}
+	d.Ranges = in.Plot.demands()
 	return d
 }
 

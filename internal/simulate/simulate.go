@@ -121,6 +121,9 @@ type groupRun struct {
 	// mint is the time of step 0.
 	mint time.Time
 	obs  *observation
+	// lines and lineErrs are the plot of the last run (Input.Plot).
+	lines    [][]Line
+	lineErrs []error
 }
 
 // needExhaustive makes an on-demand run start over exhaustively.
@@ -168,6 +171,7 @@ func (gr *groupRun) seriesLoadingString() string {
 func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *needExhaustive) {
 	in := gr.in
 	st.Exhaustive = exhaustive
+	gr.lines, gr.lineErrs = nil, nil
 	loadFail := func(err error) Failure { return Failure{Kind: Load, Group: in.Name, Err: err} }
 	sess, err := engine.Open(gr.seriesLoadingString(), in.Start, engine.Options{
 		MaxSamples:               gr.opts.MaxSamples,
@@ -329,6 +333,9 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 
 	gr.obs.finish(lastStep)
 	fails = append(fails, gr.checkExprs(sess)...)
+	if in.Plot != nil {
+		gr.lines, gr.lineErrs = gr.plot(sess)
+	}
 	return fails, st, nil
 }
 

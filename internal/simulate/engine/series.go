@@ -5,7 +5,6 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/timestamp"
-	"github.com/prometheus/prometheus/rules"
 )
 
 // RangeSeries is one series of a range query's result: its labels and
@@ -38,28 +37,6 @@ func (s *Session) Range(expr string, start, end time.Time, step time.Duration) (
 		out[i] = RangeSeries{Metric: sr.Metric.Copy(), Points: pts}
 	}
 	return out, nil
-}
-
-// RecordAll computes the recording rules need marks (all when nil) over
-// every step 0..lastStep (iv apart from mint), in evaluation order, with
-// one range query each (see Record), on the input as loaded now.
-// Alerting rules are skipped. It returns why a rule could not be
-// computed so.
-func (s *Session) RecordAll(need []bool, mint time.Time, lastStep int, iv time.Duration) string {
-	if s.side == nil {
-		if err := s.EnableRecording(); err != nil {
-			return err.Error()
-		}
-	}
-	for i, r := range s.rules {
-		if _, rec := r.(*rules.RecordingRule); !rec || need != nil && !need[i] {
-			continue
-		}
-		if _, reason := s.Record(i, [][2]int{{0, lastStep}}, mint, iv, NewRecordState()); reason != "" {
-			return reason
-		}
-	}
-	return ""
 }
 
 // Returned evaluates expr at every step from start to end (a range query)

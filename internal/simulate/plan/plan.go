@@ -30,6 +30,9 @@
 //     A plain instant selector (promx.Read.Latest) of the output of an
 //     exclusive recording rule asks for one step only; see "Latest
 //     reads" below.
+//     An expression evaluated over a range of times after the run (a
+//     plot, ExprRange) reads as one evaluated at each of them: every
+//     step of every producer it may see from the first time to the last.
 //  3. A rule evaluated at step j is itself a reader: its expression makes
 //     demands as in 2, clamped to steps <= j (later steps do not exist yet
 //     when promtool evaluates step j, in either mode).
@@ -327,6 +330,16 @@ type Demands struct {
 	Exprs    []ExprAssertion
 	// FiringOnly ranges ask only whether an alert fires (sparse.go).
 	FiringOnly []FiringOnly
+	// Ranges are expressions evaluated from one time to another after
+	// the run (plots).
+	Ranges []ExprRange
+}
+
+// ExprRange is an expression evaluated at times from From to To after
+// the run, as a range query (a plot of a scenario).
+type ExprRange struct {
+	Expr     string
+	From, To time.Duration
 }
 
 // ExprAssertion is an expression evaluated at a time (promtool's
@@ -510,6 +523,22 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 					}
 				default:
 					lo, hi := readSteps(r, t, t, n, iv, lastStep)
+					readSet[i].add(lo, hi)
+				}
+			}
+		}
+	}
+	// A range read is a read at every time of it; its latest reads
+	// count as reads of their window (a superset).
+	for _, er := range d.Ranges {
+		expr, err := o.Parser.ParseExpr(er.Expr)
+		if err != nil {
+			continue // The query fails the same way in either mode.
+		}
+		for _, r := range promx.ExprReads(expr, o.Lookback) {
+			for i, n := range p.Nodes {
+				if n.produces(r) {
+					lo, hi := readSteps(r, er.From, er.To, n, iv, lastStep)
 					readSet[i].add(lo, hi)
 				}
 			}

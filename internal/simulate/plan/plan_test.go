@@ -218,3 +218,64 @@ func TestMayHaveLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeReads checks what a plotted expression demands: every step of
+// the run of the rules it reads, directly or through other rules, none of
+// the others; and that an alerting rule whose ALERTS a plot reads is not
+// compressed (compress.go: nothing may read what a compressed rule
+// writes), while one whose input is plotted still is.
+func TestRangeReads(t *testing.T) {
+	p, expr := exprParser(t)
+	rules := []engine.Rule{
+		{Index: 0, Name: "a", Query: expr("sum(x)")},
+		{Index: 1, Name: "b", Query: expr("a * 2")},
+		{Index: 2, Name: "other", Query: expr("sum(y)")},
+		{Index: 3, Name: "B", Alert: true, Query: expr("b > 1")},
+	}
+	o := Options{Interval: time.Minute, Lookback: 5 * time.Minute, LastStep: 30, Parser: p}
+	plotted := func(exprs ...string) []ExprRange {
+		var out []ExprRange
+		for _, e := range exprs {
+			out = append(out, ExprRange{Expr: e, To: 30 * time.Minute})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name  string
+		exprs []string
+		want  map[string]Spans
+	}{
+		{"a recorded series", []string{"b", "not ( valid"}, map[string]Spans{"a": {{0, 30}}, "b": {{0, 30}}}},
+		{"an input series", []string{`x{job="api"}`}, map[string]Spans{}},
+		{"ALERTS", []string{`ALERTS{alertname="B"}`}, map[string]Spans{"a": {{0, 30}}, "b": {{0, 30}}, "B": {{0, 30}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pl, reason := Build(rules, Demands{Ranges: plotted(tc.exprs...)}, o)
+			if reason != "" {
+				t.Fatal(reason)
+			}
+			got := pl.describe()
+			for name, s := range got {
+				if len(s) == 0 {
+					delete(got, name)
+				}
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("plan (-want +got):\n%s", d)
+			}
+		})
+	}
+	observed := []Observed{{Names: map[string]bool{"B": true}, To: 30 * time.Minute, StatesOnly: true}}
+	for _, tc := range []struct {
+		expr     string
+		compress bool
+	}{{"b", true}, {"ALERTS", false}} {
+		pl, reason := Build(rules, Demands{Ranges: plotted(tc.expr), Observed: observed}, o)
+		if reason != "" {
+			t.Fatal(reason)
+		}
+		if c := pl.Nodes[3].Compress; c != tc.compress {
+			t.Errorf("B observed, %s plotted: compressed %v, want %v", tc.expr, c, tc.compress)
+		}
+	}
+}
