@@ -14,6 +14,7 @@ import (
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/report"
+	"github.com/slo-compiler/slo/internal/scenario"
 )
 
 func testCommand(stdout, stderr io.Writer) *cli.Command {
@@ -72,8 +73,27 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 				}
 				return watchCmd(c.Context, opts, c.Bool("verbose"), stdout, stderr)
 			}
+			// The text format prints each verdict as it comes, in the
+			// order of the results, after the diagnostics found before
+			// the scenarios run; the other formats are one document.
+			printed := 0
+			var werr error
+			if format == "text" {
+				opts.BeforeRun = func(ds diag.List) {
+					werr = diag.Write(stderr, dformat, ds)
+					printed = len(ds)
+				}
+				opts.OnResult = func(r *scenario.Result) {
+					if err := report.WriteTextResult(stdout, r, c.Bool("verbose")); err != nil && werr == nil {
+						werr = err
+					}
+				}
+			}
 			run, diags, err := app.Test(opts)
-			if werr := diag.Write(stderr, dformat, diags); werr != nil {
+			if werr != nil {
+				return werr
+			}
+			if werr := diag.Write(stderr, dformat, diags[printed:]); werr != nil {
 				return werr
 			}
 			if err != nil {
@@ -85,7 +105,11 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 				// a problem in the input like any other (exit 1).
 				return exitCode(exitProblems)
 			}
-			if err := report.Write(stdout, format, run.Results, c.Bool("verbose")); err != nil {
+			if format == "text" {
+				if err := report.WriteTextSummary(stdout, run.Results); err != nil {
+					return err
+				}
+			} else if err := report.Write(stdout, format, run.Results, c.Bool("verbose")); err != nil {
 				return err
 			}
 			if c.Bool("coverage") && run.Coverage != nil {

@@ -35,6 +35,11 @@ type TestOptions struct {
 	// are scenario.DefaultLimits. A scenario over a limit is a positioned
 	// error and is not run.
 	Limits scenario.Limits
+	// BeforeRun, when set, is given the diagnostics found before any
+	// scenario runs, which are the first of those Test returns; OnResult
+	// then each result as it comes, in the order of TestRun.Results.
+	BeforeRun func(diag.List)
+	OnResult  func(*scenario.Result)
 }
 
 // TestRun is what slo test found.
@@ -186,7 +191,10 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 	// is an error that fails the run (exit 1), and the others still run.
 	sfiles, over := harness.CheckLimits(sfiles, opts.Limits)
 	diags = append(append(diags, limitDiags...), over...)
-	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run, Keep: opts.Keep})
+	if opts.BeforeRun != nil {
+		opts.BeforeRun(diags)
+	}
+	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run, Keep: opts.Keep, Done: opts.OnResult})
 	if err != nil {
 		return nil, diags, err
 	}
@@ -201,7 +209,13 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 			return nil, diags, err
 		}
 		for _, fr := range prs {
-			run.Results = append(run.Results, promtoolResults(fr)...)
+			rs := promtoolResults(fr)
+			run.Results = append(run.Results, rs...)
+			if opts.OnResult != nil {
+				for _, r := range rs {
+					opts.OnResult(r)
+				}
+			}
 		}
 	}
 	if project != nil {

@@ -36,6 +36,11 @@ type Options struct {
 	Keep func(file string, s *scenario.Scenario) bool
 	// Parallelism bounds concurrent scenarios; zero means GOMAXPROCS.
 	Parallelism int
+	// Done, when set, is given each result as soon as every scenario
+	// before it in input order has one: in input order, once each, one
+	// call at a time, while later scenarios still run (slo test prints
+	// its lines as they come).
+	Done func(*scenario.Result)
 }
 
 // Epoch is the wall-clock time of a scenario's time zero, as in promtool:
@@ -80,6 +85,21 @@ func Run(files []*scenario.File, opts Options) ([]*scenario.Result, error) {
 	if par <= 0 {
 		par = runtime.GOMAXPROCS(0)
 	}
+	// released counts the results handed to opts.Done, in input order.
+	var mu sync.Mutex
+	released := 0
+	finish := func(j job, r *scenario.Result) {
+		if opts.Done == nil {
+			*j.out = r
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		*j.out = r
+		for ; released < len(slots) && slots[released] != nil; released++ {
+			opts.Done(slots[released])
+		}
+	}
 	next := make(chan job)
 	var wg sync.WaitGroup
 	for range min(par, max(len(jobs), 1)) {
@@ -87,7 +107,7 @@ func Run(files []*scenario.File, opts Options) ([]*scenario.Result, error) {
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				*j.out = j.f.run(j.s, opts)
+				finish(j, j.f.run(j.s, opts))
 			}
 		}()
 	}

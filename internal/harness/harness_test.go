@@ -106,3 +106,39 @@ func TestFmtLabelsQuotesAsFmt(t *testing.T) {
 		t.Errorf("fmtLabels of alertname alone = %s, want {}", got)
 	}
 }
+
+// TestDoneInInputOrder: Options.Done gets every result once, in input
+// order, as Run returns them, though the scenarios run side by side and
+// the first, a fortnight of samples, ends after the short ones behind it.
+func TestDoneInInputOrder(t *testing.T) {
+	rules := "groups:\n  - name: g\n    rules:\n      - alert: High\n        expr: x > 1\n"
+	scen := func(name, values string, to time.Duration) *scenario.Scenario {
+		return &scenario.Scenario{
+			Name:     name,
+			Interval: time.Minute,
+			Series:   []scenario.Series{{Series: "x", Values: values}},
+			Ranges:   []scenario.AlertRange{{Kind: scenario.NeverFires, Alertname: "High", From: 0, To: to}},
+		}
+	}
+	f := &scenario.File{Name: "f.yaml", RuleFiles: []scenario.RuleFile{{Name: "r.yml", Data: []byte(rules)}}}
+	f.Scenarios = append(f.Scenarios, scen("long", "0+0x20160", 20160*time.Minute))
+	for i := range 8 {
+		f.Scenarios = append(f.Scenarios, scen(fmt.Sprintf("short %d", i), "0x10", 10*time.Minute))
+	}
+	var got []*scenario.Result
+	results, err := Run([]*scenario.File{f}, Options{Parallelism: 2, Done: func(r *scenario.Result) { got = append(got, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(results) || len(results) != len(f.Scenarios) {
+		t.Fatalf("Done got %d results, Run returned %d, for %d scenarios", len(got), len(results), len(f.Scenarios))
+	}
+	for i, r := range got {
+		if r != results[i] || r.Scenario != f.Scenarios[i] {
+			t.Errorf("Done's result %d is %q, want %q", i, r.Scenario.Name, f.Scenarios[i].Name)
+		}
+		if !r.Passed() {
+			t.Errorf("%s: %v", r.Scenario.Name, r.Failures)
+		}
+	}
+}

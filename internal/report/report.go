@@ -58,23 +58,49 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.0fms", float64(d)/float6
 func text(w io.Writer, results []*scenario.Result, verbose bool) error {
 	var b strings.Builder
 	for _, r := range results {
-		status := "ok  "
-		if !r.Passed() {
-			status = "FAIL"
-		}
-		if r.Passed() && !verbose {
-			fmt.Fprintf(&b, "%s %s: %s\n", status, r.File, r.Scenario.Name)
-			continue
-		}
-		fmt.Fprintf(&b, "%s %s: %s (%s, %d evaluations)\n", status, r.File, r.Scenario.Name, ms(r.Duration), r.Evaluations)
-		for _, f := range r.Failures {
-			fmt.Fprintf(&b, "    %s: %s\n", f.Pos, indent(f.Message, "      "))
-		}
+		textResult(&b, r, verbose)
 	}
-	s := Summarize(results)
-	fmt.Fprintf(&b, "%d passed, %d failed\n", s.Passed, s.Failed)
+	textSummary(&b, results)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteTextResult writes one result as the text format does, for a caller
+// that prints results as they come (slo test); WriteTextSummary then ends
+// the report.
+func WriteTextResult(w io.Writer, r *scenario.Result, verbose bool) error {
+	var b strings.Builder
+	textResult(&b, r, verbose)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteTextSummary writes the text format's last line.
+func WriteTextSummary(w io.Writer, results []*scenario.Result) error {
+	var b strings.Builder
+	textSummary(&b, results)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func textResult(b *strings.Builder, r *scenario.Result, verbose bool) {
+	status := "ok  "
+	if !r.Passed() {
+		status = "FAIL"
+	}
+	if r.Passed() && !verbose {
+		fmt.Fprintf(b, "%s %s: %s\n", status, r.File, r.Scenario.Name)
+		return
+	}
+	fmt.Fprintf(b, "%s %s: %s (%s, %d evaluations)\n", status, r.File, r.Scenario.Name, ms(r.Duration), r.Evaluations)
+	for _, f := range r.Failures {
+		fmt.Fprintf(b, "    %s: %s\n", f.Pos, indent(f.Message, "      "))
+	}
+}
+
+func textSummary(b *strings.Builder, results []*scenario.Result) {
+	s := Summarize(results)
+	fmt.Fprintf(b, "%d passed, %d failed\n", s.Passed, s.Failed)
 }
 
 func indent(s, pad string) string {
