@@ -147,6 +147,16 @@ func Parse(path string, src []byte) (*spec.File, []string, diag.List) {
 		return nil, nil, diags // not YAML: no file, as spec.Parse
 	}
 	f, ds := spec.ParseDocuments(path, src, res.Docs)
+	if f != nil && diags.HasErrors() {
+		// A translation error left out what it could not translate (an
+		// SLO whose query does not parse, say): a service left without
+		// SLOs is not one written without any (spec/empty).
+		for _, s := range f.Services {
+			if len(s.SLOs) == 0 {
+				s.Refused("slos")
+			}
+		}
+	}
 	return f, res.Formats, append(diags, ds...)
 }
 

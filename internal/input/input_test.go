@@ -38,8 +38,7 @@ slos:
       events:
         error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
         total_query: sum(rate(http_requests_total{job="api"[{{.window}}]))
-`, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]
-a.yml:9:60: error: slos[0].sli.events.total_query: unexpected character inside braces: '[' [promql/syntax]`},
+`, `a.yml:9:60: error: slos[0].sli.events.total_query: unexpected character inside braces: '[' [promql/syntax]`},
 		"promql error at the query": {`version: prometheus/v1
 service: api
 slos:
@@ -49,8 +48,7 @@ slos:
       events:
         error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}])
         total_query: sum(rate(http_requests_total[{{.window}}]))
-`, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]
-a.yml:8:25: error: slos[0].sli.events.error_query: unclosed '(': no ')' closes it [promql/syntax]`},
+`, `a.yml:8:25: error: slos[0].sli.events.error_query: unclosed '(': no ')' closes it [promql/syntax]`},
 		"camelCase in the Kubernetes form": {`apiVersion: sloth.slok.dev/v1
 kind: PrometheusServiceLevel
 spec:
@@ -62,9 +60,14 @@ spec:
         events:
           error_query: x
           totalQuery: y
-`, `a.yml:4:3: warning: service "api" has no slos and no alerts [spec/empty]
-a.yml:10:11: error: spec.slos[0].sli.events.errorQuery: missing [spec/required]
+`, `a.yml:10:11: error: spec.slos[0].sli.events.errorQuery: missing [spec/required]
 a.yml:10:11: error: unknown field "error_query" in spec.slos[0].sli.events; did you mean "errorQuery"? [spec/unknown-field]`},
+		// A Sloth spec written without SLOs is empty; one whose SLOs an
+		// error left out (above) is not.
+		"Sloth spec without SLOs": {`version: prometheus/v1
+service: api
+slos: []
+`, `a.yml:1:1: warning: service "api" has no slos and no alerts [spec/empty]`},
 		"no version": {`service: api
 slos:
   - name: avail

@@ -56,6 +56,18 @@ func (n *Node) Has(name string) bool {
 // given skip invalid fields, so that one mistake is one diagnostic.
 func (n *Node) Invalid(name string) bool { return n.fields[name].invalid }
 
+// Refused marks field name as Invalid for a reader that translated the
+// document from another format (package input) and reported, at the
+// source, a value it could not translate and left out: the field counts
+// as written, so checks that it is given stay silent. Where the field is
+// absent, its position is the node's.
+func (n *Node) Refused(name string) {
+	if _, ok := n.fields[name]; !ok {
+		n.setField(name, n.Pos, n.Pos)
+	}
+	n.setInvalid(name)
+}
+
 func (n *Node) setInvalid(name string) {
 	if f, ok := n.fields[name]; ok {
 		f.invalid = true
