@@ -93,8 +93,8 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 			if werr != nil {
 				return werr
 			}
-			if werr := diag.Write(stderr, dformat, diags[printed:]); werr != nil {
-				return werr
+			if err := diag.Write(stderr, dformat, diags[printed:]); err != nil {
+				return err
 			}
 			if err != nil {
 				fmt.Fprintf(stderr, "slo: %v\n", err)

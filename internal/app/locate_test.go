@@ -369,15 +369,25 @@ receivers:
   - name: ops
 `
 	for _, tc := range []struct {
-		name   string
-		break_ func(am *compile.Alertmanager)
-		want   string
+		name     string
+		position string // routing.position; last when empty
+		break_   func(am *compile.Alertmanager)
+		want     string
 	}{{
 		name: "a matcher of the base's first child route",
 		break_: func(am *compile.Alertmanager) {
 			am.Base = []byte(strings.Replace(base, `alertname="Watchdog"`, `alertname=~"("`, 1))
 		},
 		want: "config/base.yml:6:7: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: error parsing regexp: missing closing ): `^(?:()$` [alertmanager/invalid]",
+	}, {
+		// slo's subtree comes first: the base's second child is the
+		// compiled file's third, and is reported at the base's second.
+		name:     "a matcher of a base child route after slo's subtree",
+		position: "first",
+		break_: func(am *compile.Alertmanager) {
+			am.Base = []byte(strings.Replace(base, `alertname="Other"`, `alertname=~"("`, 1))
+		},
+		want: "config/base.yml:8:7: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: error parsing regexp: missing closing ): `^(?:()$` [alertmanager/invalid]",
 	}, {
 		name:   "a duration of the base's root route",
 		break_: func(am *compile.Alertmanager) { am.Base = []byte(strings.Replace(base, "5m", "5x", 1)) },
@@ -399,6 +409,11 @@ receivers:
 		want:   `specs/routing.yaml:8:7: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
+			pos := tc.position
+			if pos == "" {
+				pos = "last"
+			}
+			routing := strings.Replace(routing, "position: last", "position: "+pos, 1)
 			p, out := loadLocateFiles(t, map[string]string{"specs/api.yaml": locateSpec, "specs/routing.yaml": routing, "config/base.yml": base})
 			tc.break_(out.Alertmanager)
 			if diff := cmp.Diff([]string{tc.want}, refusedAlertmanager(t, p, out)); diff != "" {

@@ -39,6 +39,18 @@ slos:
         error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
         total_query: sum(rate(http_requests_total{job="api"[{{.window}}]))
 `, `a.yml:9:60: error: slos[0].sli.events.total_query: unexpected character inside braces: '[' [promql/syntax]`},
+		// In a double-quoted query, past its escapes, and with spaces
+		// in the window templates.
+		"promql error in a quoted query": {`version: prometheus/v1
+service: api
+slos:
+  - name: avail
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(a{code=~"5.."}[{{.window}}])) + sum(rate(b[{{.window}}]))
+        total_query: "sum(rate(c{x=\"y\"}[{{ .window }}])) + sum(rate(d{job=\"api\"[{{ .window }}]))"
+`, `a.yml:9:84: error: slos[0].sli.events.total_query: unexpected character inside braces: '[' [promql/syntax]`},
 		"promql error at the query": {`version: prometheus/v1
 service: api
 slos:

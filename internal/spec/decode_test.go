@@ -36,6 +36,10 @@ alerts:
     signal:
       expr: sum by (a)
         (rate(x[5m]))
+  - name: Escaped
+    signal: {expr: "sum(x{a=\"\\u00e9\", b=\"\u00e9\"}) or y"}
+  - name: SingleEscaped
+    signal: {expr: 'sum(x{a=''é''}) or y'}
 `
 	f, diags := Parse("p.yaml", []byte(src))
 	if len(diags) > 0 {
@@ -66,6 +70,10 @@ alerts:
 		{3, "(rate", 18, 9},
 		{4, "sum", 21, 13},
 		{4, "(rate", 22, 9},
+		// After an escape, the value is shorter than the file's text.
+		{5, "b=", 24, 42},
+		{5, "or", 24, 57},
+		{6, "or", 26, 37},
 	} {
 		got := at(tc.alert, tc.needle)
 		want := diag.Pos{File: "p.yaml", Line: tc.line, Col: tc.col}

@@ -77,8 +77,7 @@ func (d *decoder) segments(n *yaml.Node) []segment {
 		}
 		return segs
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		// Escapes shift columns after them; the start is exact.
-		return []segment{{0, n.Line, n.Column + 1}}
+		return d.quotedSegments(n)
 	}
 	segs := []segment{{0, n.Line, n.Column}}
 	if !strings.Contains(n.Value, " ") || n.Line > len(d.lines) {
@@ -97,6 +96,56 @@ func (d *decoder) segments(n *yaml.Node) []segment {
 			}
 			segs = append(segs, segment{cursor + i, ln, len(line) - len(strings.TrimLeft(line, " ")) + 1})
 			cursor += i + len(content)
+		}
+	}
+	return segs
+}
+
+// quotedSegments maps quoted scalar n: a new segment starts after each
+// escape (a doubled ' in single quotes; \", \\, \xNN, \uNNNN... in double quotes),
+// which is longer in the file than in the value. Only a scalar written on
+// one line is mapped so; of one that goes on to further lines (folded), or
+// whose text the walk does not match, only the start is exact.
+func (d *decoder) quotedSegments(n *yaml.Node) []segment {
+	start := []segment{{0, n.Line, n.Column + 1}}
+	if n.Line > len(d.lines) {
+		return start
+	}
+	line := []rune(d.lines[n.Line-1])
+	segs := start
+	col := n.Column // the rune index in line of the value's first rune
+	for off := 0; off < len(n.Value); {
+		if col >= len(line) {
+			return start
+		}
+		vr, size := utf8.DecodeRuneInString(n.Value[off:])
+		width := 1 // the runes the value's rune takes in the file
+		switch r := line[col]; {
+		case n.Style == yaml.SingleQuotedStyle && r == '\'':
+			width = 2 // ''
+		case n.Style == yaml.DoubleQuotedStyle && r == '\\':
+			if col+1 >= len(line) {
+				return start // a line break escaped: the scalar goes on
+			}
+			switch line[col+1] {
+			case 'x':
+				width = 4
+			case 'u':
+				width = 6
+			case 'U':
+				width = 10
+			default:
+				width = 2
+			}
+		default:
+			if vr != r {
+				return start
+			}
+		}
+		off += size
+		col += width
+		if width > 1 {
+			segs = append(segs, segment{off, n.Line, col + 1})
 		}
 	}
 	return segs

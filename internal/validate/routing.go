@@ -42,16 +42,17 @@ func (v *validator) routing(path string, r *spec.Routing) *model.Routing {
 	// every label) beside other labels.
 	seen := map[string]int{}
 	for i, l := range m.GroupBy {
-		switch first, dup := seen[l]; {
+		first, dup := seen[l]
+		if !dup {
+			seen[l] = i
+		}
+		switch {
 		case l != "..." && !promx.ValidLabelName(l):
 			v.diags.Errorf(rs.At("group_by"), "spec/label-name", "routing.group_by[%d]: %q is not a valid label name", i, l)
 		case dup:
 			v.diags.Errorf(rs.At("group_by"), "spec/label-name", "routing.group_by[%d]: %q is listed twice (first at group_by[%d]); list each label once", i, l, first)
 		case l == "..." && len(m.GroupBy) > 1:
 			v.diags.Errorf(rs.At("group_by"), "spec/label-name", "routing.group_by[%d]: \"...\" groups by every label, so no other label can be listed beside it; write [...] alone, or the labels", i)
-		}
-		if _, dup := seen[l]; !dup {
-			seen[l] = i
 		}
 	}
 	baseOK := false

@@ -107,3 +107,29 @@ func TestSessionStorageCloseWithOpenQuerier(t *testing.T) {
 		t.Fatalf("open queriers: %d, want 0", got)
 	}
 }
+
+// TestSessionStorageCloseDropsSeries: Close itself drops the head's series
+// when no querier is open (what TestSessionStorageWritesNothingOnClose
+// shows saves the disk write), and keeps them while one is.
+func TestSessionStorageCloseDropsSeries(t *testing.T) {
+	for _, open := range []bool{false, true} {
+		s := openSessionStorage(t, 300)
+		if open {
+			q, err := s.Querier(0, 1<<40)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.Close()
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		want := uint64(0)
+		if open {
+			want = 1
+		}
+		if got := s.DB.Head().NumSeries(); got != want {
+			t.Errorf("querier open %v: %d series left in the head after Close, want %d", open, got, want)
+		}
+	}
+}
