@@ -17,6 +17,17 @@ type Ctx struct {
 	Path  string
 	src   []byte
 	diags *diag.List
+	// lines is src split into lines, made on first use (see source).
+	lines *spec.Source
+}
+
+// source returns the file's lines, split once however many offsets are
+// placed into it.
+func (c *Ctx) source() *spec.Source {
+	if c.lines == nil {
+		c.lines = spec.NewSource(c.src)
+	}
+	return c.lines
 }
 
 func (c *Ctx) pos(n *yaml.Node) diag.Pos {
@@ -29,7 +40,7 @@ func (c *Ctx) errorf(at *yaml.Node, code, format string, args ...any) {
 
 // errorAt is an error at byte offset off of scalar n's value.
 func (c *Ctx) errorAt(n *yaml.Node, off int, code, format string, args ...any) {
-	line, col := spec.OffsetPos(c.src, n, off)
+	line, col := c.source().OffsetPos(n, off)
 	c.diags.Errorf(diag.Pos{File: c.Path, Line: line, Col: col}, code, format, args...)
 }
 
@@ -188,7 +199,7 @@ func seq(at *yaml.Node) *yaml.Node {
 // cut is the piece [off, off+len(v)) of scalar n as a scalar of its own,
 // at the line and column where the piece stands in the file.
 func (c *Ctx) cut(n *yaml.Node, off int, v string) *yaml.Node {
-	line, col := spec.OffsetPos(c.src, n, off)
+	line, col := c.source().OffsetPos(n, off)
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: line, Column: col}
 }
 

@@ -84,8 +84,20 @@ func ParseDocuments(path string, src []byte, roots []*yaml.Node) (*File, diag.Li
 // A loader that cuts an expression out of a longer one uses it to keep
 // the piece's position.
 func OffsetPos(src []byte, n *yaml.Node, off int) (line, col int) {
-	d := &decoder{lines: splitLines(src)}
-	e := &Expr{Text: n.Value, segs: d.segments(n)}
+	return NewSource(src).OffsetPos(n, off)
+}
+
+// Source is a file split into lines once, for placing offsets into many
+// of its scalars (a translator's, package input's): OffsetPos of each
+// would split the whole file again.
+type Source struct{ d decoder }
+
+// NewSource splits src into lines as the decoder does.
+func NewSource(src []byte) *Source { return &Source{d: decoder{lines: splitLines(src)}} }
+
+// OffsetPos is OffsetPos of the source's file.
+func (s *Source) OffsetPos(n *yaml.Node, off int) (line, col int) {
+	e := &Expr{Text: n.Value, segs: s.d.segments(n)}
 	e.Pos = diag.Pos{Line: n.Line, Col: n.Column}
 	p := e.PosAt(off)
 	return p.Line, p.Col
