@@ -241,7 +241,7 @@ func (l *amLocator) pos(path []any, atKey bool) diag.Pos {
 	switch path[0] {
 	case "route":
 		sub, _ := l.subtree(path)
-		return routePos(r, sub)
+		return routePos(l.am.Route, sub)
 	case "inhibit_rules":
 		if n := nodeAt(l.rendered, path[:2]); n != nil {
 			if m := mapValue(n, "source_matchers"); m != nil && len(m.Content) > 1 {
@@ -314,47 +314,31 @@ func nodeAt(root *yaml.Node, path []any) *yaml.Node {
 	return n
 }
 
-// routePos maps a path below slo's compiled route tree to the routing
-// spec: the tree's top to the default receiver; its children are the
-// per-alert routes, then the label routes, then one route per team (see
-// compile.Routing), each to where it is written; a team's children are its
-// label routes, then its severities; and the time interval lists of each to
-// where they are written.
-func routePos(r *model.Routing, path []any) diag.Pos {
-	i, ok := pathIndex(path, 1)
-	if !ok || path[0] != "routes" {
-		return r.DefaultReceiverPos
-	}
-	var route model.Route
-	switch {
-	case i < len(r.Alerts):
-		route = r.Alerts[i].Route
-	case i < len(r.Alerts)+len(r.Routes):
-		route = r.Routes[i-len(r.Alerts)].Route
-	case i < len(r.Alerts)+len(r.Routes)+len(r.Teams):
-		t := r.Teams[i-len(r.Alerts)-len(r.Routes)]
-		route = t.Route
-		if j, ok := pathIndex(path, 3); ok && path[2] == "routes" {
-			switch {
-			case j < len(t.Routes):
-				route = t.Routes[j].Route
-			case j < len(t.Routes)+len(t.Severities):
-				route = t.Severities[j-len(t.Routes)].Route
-			}
-			path = path[2:]
+// routePos maps a path below the top of slo's compiled route tree to
+// where the routing spec writes the route it reaches (compile.Route.Pos:
+// a per-alert or label route, a team, a severity), or that route's time
+// interval list when the path goes into one.
+func routePos(top compile.Route, path []any) diag.Pos {
+	r := top
+	for len(path) >= 2 && path[0] == "routes" {
+		i, ok := path[1].(int)
+		if !ok || i >= len(r.Routes) {
+			break
 		}
-	default:
-		return r.DefaultReceiverPos
+		r, path = r.Routes[i], path[2:]
 	}
-	if len(path) > 2 {
+	if len(path) > 0 {
 		switch {
-		case path[2] == "mute_time_intervals" && route.MutePos.File != "":
-			return route.MutePos
-		case path[2] == "active_time_intervals" && route.ActivePos.File != "":
-			return route.ActivePos
+		case path[0] == "mute_time_intervals" && r.MutePos.File != "":
+			return r.MutePos
+		case path[0] == "active_time_intervals" && r.ActivePos.File != "":
+			return r.ActivePos
 		}
 	}
-	return route.Pos
+	if r.Pos.File == "" {
+		return top.Pos
+	}
+	return r.Pos
 }
 
 // alertPos returns where the alert that a generated inhibit rule's first

@@ -3,7 +3,6 @@ package app
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
 	"github.com/slo-compiler/slo/internal/target"
+	"github.com/slo-compiler/slo/internal/testfs"
 )
 
 const locateSpec = `version: slo/v1
@@ -56,15 +56,9 @@ func loadLocate(t *testing.T) (*model.Project, *compile.Output) {
 // compiles the specs under its specs/.
 func loadLocateFiles(t *testing.T, files map[string]string) (*model.Project, *compile.Output) {
 	t.Helper()
-	t.Chdir(t.TempDir())
-	for name, src := range files {
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := t.TempDir()
+	testfs.Write(t, dir, files)
+	t.Chdir(dir)
 	p, diags, err := Load(nil)
 	if err != nil || p == nil || diags.HasErrors() {
 		t.Fatalf("load: %v %v", err, diags)
@@ -356,6 +350,7 @@ routing:
         - matchers: [category="business"]
           receiver: ops
       critical: {receiver: ops, repeat_interval: 1h}
+      active_time_intervals: [office]
 `
 	const base = `route:
   receiver: ops
@@ -367,6 +362,9 @@ routing:
       matchers: [alertname="Other"]
 receivers:
   - name: ops
+time_intervals:
+  - name: office
+    time_intervals: [{weekdays: ['monday:friday']}]
 `
 	for _, tc := range []struct {
 		name     string
@@ -399,6 +397,15 @@ receivers:
 			team.Routes[1].MuteTimeIntervals = []string{"nights"}
 		},
 		want: `specs/routing.yaml:15:17: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
+	}, {
+		// The severity takes its time intervals from its team: the list
+		// is the team's.
+		name: "an inherited time interval list",
+		break_: func(am *compile.Alertmanager) {
+			team := &am.Route.Routes[len(am.Route.Routes)-1]
+			team.Routes[1].ActiveTimeIntervals = []string{"nights"}
+		},
+		want: `specs/routing.yaml:16:30: error: the compiled alertmanager/alertmanager.yml is refused by Alertmanager's config loader: undefined time interval "nights" used in route [alertmanager/invalid]`,
 	}, {
 		name:   "a per-alert route",
 		break_: func(am *compile.Alertmanager) { am.Route.Routes[0].MuteTimeIntervals = []string{"nights"} },

@@ -195,7 +195,7 @@ func TestReplayRuleFails(t *testing.T) {
 		Ranges:   []scenario.AlertRange{{Kind: scenario.FiresWithin, Alertname: "Bad", To: 10 * time.Minute}},
 	}
 	_, err := harness.Replay(f, s, []string{"q:depth:sum"})
-	if err == nil || !strings.Contains(err.Error(), "rule Bad failed at 5m") {
+	if err == nil || !strings.Contains(err.Error(), "rule: Bad, time: 5m0s, err: ") {
 		t.Errorf("got %v, want the rule's failure at 5m", err)
 	}
 }

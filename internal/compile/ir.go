@@ -3,7 +3,11 @@
 // pure functions; rendering to bytes is package render's job.
 package compile
 
-import "time"
+import (
+	"time"
+
+	"github.com/slo-compiler/slo/internal/diag"
+)
 
 // Output is everything compiled from a project.
 type Output struct {
@@ -77,6 +81,11 @@ type Route struct {
 	ActiveTimeIntervals []string
 	Continue            bool
 	Routes              []Route
+	// Pos is where the routing spec writes the route (the default
+	// receiver, for the top of slo's tree); MutePos and ActivePos its time
+	// interval lists, the team's where the route takes them from its team.
+	// Not rendered: they place the loader's refusal of the route.
+	Pos, MutePos, ActivePos diag.Pos
 }
 
 // InhibitRule mutes target alerts while a source alert fires.

@@ -28,6 +28,7 @@ func Routing(r *model.Routing, services []*model.Service) *Alertmanager {
 			GroupWait:      r.GroupWait,
 			GroupInterval:  r.GroupInterval,
 			RepeatInterval: r.RepeatInterval,
+			Pos:            r.DefaultReceiverPos,
 		},
 	}
 	if r.BaseRoute != nil {
@@ -49,15 +50,18 @@ func Routing(r *model.Routing, services []*model.Service) *Alertmanager {
 			ActiveTimeIntervals: m.ActiveTimeIntervals,
 			RepeatInterval:      m.RepeatInterval,
 			Continue:            m.Continue,
+			Pos:                 m.Pos,
+			MutePos:             m.MutePos,
+			ActivePos:           m.ActivePos,
 		}
 		// Alertmanager does not pass time intervals down to child routes;
 		// a team's intervals are given once, so each child gets them.
 		if inherit != nil {
 			if out.MuteTimeIntervals == nil {
-				out.MuteTimeIntervals = inherit.MuteTimeIntervals
+				out.MuteTimeIntervals, out.MutePos = inherit.MuteTimeIntervals, inherit.MutePos
 			}
 			if out.ActiveTimeIntervals == nil {
-				out.ActiveTimeIntervals = inherit.ActiveTimeIntervals
+				out.ActiveTimeIntervals, out.ActivePos = inherit.ActiveTimeIntervals, inherit.ActivePos
 			}
 		}
 		receivers = append(receivers, m.Receiver)

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
+	"github.com/slo-compiler/slo/internal/simulate/promtool"
 )
 
 // MaxPoints bounds the points of each plotted series: a timeline's step
@@ -136,14 +136,12 @@ func ReplayWith(f *scenario.File, s *scenario.Scenario, signals []string, opts s
 
 // stopped returns why a run did not get to its end (the input or rules
 // do not load, or a rule fails), so that it has no plot; nil if it did.
+// The words are those slo test gives the same failure (promtool.Format).
 func stopped(out *simulate.Output) error {
 	var errs []error
 	for _, f := range out.Failures {
-		switch f.Kind {
-		case simulate.Load:
-			errs = append(errs, f.Err)
-		case simulate.RuleFailed:
-			errs = append(errs, fmt.Errorf("rule %s failed at %s: %w", f.Rule, promx.FormatDuration(f.At), f.Err))
+		if f.Kind == simulate.Load || f.Kind == simulate.RuleFailed {
+			errs = append(errs, errors.New(promtool.Format(f, "")))
 		}
 	}
 	if len(errs) == 0 && out.Lines == nil {

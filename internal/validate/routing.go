@@ -202,7 +202,18 @@ func (rc routeChecker) route(n *spec.Node, what, receiver string, mute, active [
 		RepeatInterval:      rc.v.duration(repeat, 0, what+".repeat_interval"),
 		Continue:            cont,
 		Pos:                 n.Pos,
+		MutePos:             writtenAt(n, "mute_time_intervals"),
+		ActivePos:           writtenAt(n, "active_time_intervals"),
 	}
+}
+
+// writtenAt is where field name of n is written, or no position when it
+// is not.
+func writtenAt(n *spec.Node, name string) diag.Pos {
+	if !n.Has(name) {
+		return diag.Pos{}
+	}
+	return n.At(name)
 }
 
 func (rc routeChecker) labelRoutes(routes []*spec.LabelRoute, what string) []model.LabelRoute {
