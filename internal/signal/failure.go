@@ -2,6 +2,7 @@ package signal
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -367,6 +368,10 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 		}
 	}
 	end := t0 + w + l.For + time.Duration(tailSteps)*g.step
+	if b, ok := a.Signal.(*model.BaselineSignal); ok {
+		h := groupingHistory(a, b, fire, end-t0)
+		t0, end = t0-b.Window+h, end-b.Window+h
+	}
 	var series []scenario.Series
 	for _, grp := range []string{"bad", "ok1", "ok2"} {
 		v := healthy
@@ -392,6 +397,32 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 	for _, grp := range []string{"ok1", "ok2"} {
 		g.silent(sc, a, 0, end, byLabels(by, grp))
 	}
+}
+
+// groupingHistory is how much history a baseline's "one of many" scenario
+// gives each group before the bad one's anomaly: what the scenario proves
+// is that the alert fires for the bad group and for no other, which does
+// not depend on how much of the averaging window is filled (the baseline's
+// own scenarios, fires, silent and idle, keep the whole window). A day, or
+// 16 times the anomaly's length when longer, keeps the bad group's ratio at
+// the end, fire(h+d)/(h+fire*d) for a history h and an anomaly of length
+// d, past the threshold by at least half of fire's distance from it; where
+// it would not, the whole window is kept. On a 1w baseline evaluated every
+// minute this is about a sixth of the steps, and the probes of "never
+// fires" each average a sixth of the samples: the scenario costs a few
+// percent of the engine work of a week of three groups.
+func groupingHistory(a *model.Alert, b *model.BaselineSignal, fire float64, anomaly time.Duration) time.Duration {
+	h := max(24*time.Hour, 16*anomaly)
+	if h >= b.Window {
+		return b.Window
+	}
+	hm, dm := h.Minutes(), anomaly.Minutes()
+	ratio := fire * (hm + dm) / (hm + fire*dm)
+	thr := a.Levels[0].Threshold
+	if !model.Past(a.Direction, ratio, thr) || math.Abs(ratio-thr) < math.Abs(fire-thr)/2 {
+		return b.Window
+	}
+	return h
 }
 
 // dedupe drops repeated series (a selector that pins every grouping label
