@@ -31,6 +31,7 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "coverage", Usage: "print which alerts lack a firing or a silent scenario"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show durations and evaluation counts of passing scenarios"},
 			&cli.BoolFlag{Name: "watch", Aliases: []string{"w"}, Usage: "run the scenarios, then rerun those a saved file affects and show which verdicts changed, until Ctrl-C"},
+			&cli.IntFlag{Name: "parallel", DefaultText: "the number of CPUs", Usage: "run at most `N` scenarios at once (1: one at a time, each with every CPU; what a scenario's time alone is)"},
 			// Hidden, for profiling the simulator: go tool pprof -top FILE.
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a CPU profile of the run to `FILE`"},
 		}, limitFlags()...),
@@ -57,7 +58,11 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 				}
 				defer stop()
 			}
-			opts := app.TestOptions{Paths: c.Args().Slice(), Exhaustive: c.Bool("exhaustive"), Limits: lim}
+			if c.Int("parallel") < 0 {
+				fmt.Fprintf(stderr, "slo: --parallel: expected a number of scenarios of 1 or more, got %d\n", c.Int("parallel"))
+				return exitCode(exitFailure)
+			}
+			opts := app.TestOptions{Paths: c.Args().Slice(), Exhaustive: c.Bool("exhaustive"), Limits: lim, Parallelism: c.Int("parallel")}
 			if r := c.String("run"); r != "" {
 				re, err := regexp.Compile(r)
 				if err != nil {

@@ -28,6 +28,9 @@ type TestOptions struct {
 	Paths      []string
 	Exhaustive bool
 	Run        *regexp.Regexp
+	// Parallelism bounds how many scenarios (and promtool test groups)
+	// run at once; zero means GOMAXPROCS.
+	Parallelism int
 	// Keep, when set, keeps only the generated and hand-written scenarios
 	// it returns true for (promtool files are run whole).
 	Keep func(file string, s *scenario.Scenario) bool
@@ -194,13 +197,13 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 	if opts.BeforeRun != nil {
 		opts.BeforeRun(diags)
 	}
-	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run, Keep: opts.Keep, Done: opts.OnResult})
+	results, err := harness.Run(sfiles, harness.Options{Exhaustive: opts.Exhaustive, Run: opts.Run, Keep: opts.Keep, Done: opts.OnResult, Parallelism: opts.Parallelism})
 	if err != nil {
 		return nil, diags, err
 	}
 	run.Results = results
 	if len(promtoolFiles) > 0 {
-		popts := promtool.Options{Options: simulate.Options{Exhaustive: opts.Exhaustive}, Limits: &opts.Limits}
+		popts := promtool.Options{Options: simulate.Options{Exhaustive: opts.Exhaustive}, Limits: &opts.Limits, Parallelism: opts.Parallelism}
 		if opts.Run != nil {
 			popts.Run = []string{opts.Run.String()}
 		}
