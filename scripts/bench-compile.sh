@@ -28,9 +28,9 @@
 #     (a cache folder of its own each run) and with a warm one, `slo
 #     compile` into a folder already up to date (nothing written, warm),
 #     the peak RSS of each (and how far above `slo --help`'s it is: the
-#     binary's file-backed pages, most of --help's peak, were measured at
-#     39 to 52 MiB from build to build, as the freshly linked file's pages
-#     happen to be cached), `slo validate` (the same work without writing)
+#     binary's file-backed pages are most of --help's peak; slo and Sloth
+#     are run from a copy of the file the linker wrote, as an installed
+#     binary is, see as_installed in lib.sh), `slo validate` (the same work without writing)
 #     cold and warm, `slo --help` (process start-up, the floor of any
 #     command), and `cp -r` of the 1,000 rule files into a fresh folder
 #     (what creating the files costs on this disk, the floor of a compile
@@ -87,6 +87,7 @@ elif [[ -n ${SLOTH_BIN:-} ]]; then
 	sloth=$SLOTH_BIN
 elif GOBIN="$tmp/gobin" go install "github.com/slok/sloth/cmd/sloth@$SLOTH_VERSION" >"$tmp/sloth-install.log" 2>&1; then
 	sloth="$tmp/gobin/sloth"
+	as_installed "$sloth" # see lib.sh: measured as slo is
 else
 	sloth_note="skipped: go install github.com/slok/sloth/cmd/sloth@$SLOTH_VERSION failed: $(tail -n 1 "$tmp/sloth-install.log")"
 fi
@@ -210,7 +211,7 @@ awk -v n="$N" -v runs="$RUNS" -v inproc="$inproc" -v inproc_cpu="$inproc_cpu" \
 	printf "    creating the 1,000 files on this disk (cp -r of the rule files into a fresh folder): %.3f s (cpu %.2f s)\n", cwall, ccpu
 	printf "  peak RSS, cold           %6.0f MiB                  goal < %s MiB: %s\n", kib / 1024, gm, goal(kib / 1024, gm)
 	printf "  peak RSS, warm           %6.0f MiB                  goal < %s MiB: %s (up to date: %.0f MiB)\n", wkib / 1024, gm, goal(wkib / 1024, gm), ukib / 1024
-	printf "    above slo --help'"'"'s peak: cold %.0f MiB, warm %.0f MiB (the binary'"'"'s file-backed pages, most of --help'"'"'s, vary from build to build)\n", (kib - hkib) / 1024, (wkib - hkib) / 1024
+	printf "    above slo --help'"'"'s peak: cold %.0f MiB, warm %.0f MiB (--help'"'"'s is mostly the binary'"'"'s file-backed pages)\n", (kib - hkib) / 1024, (wkib - hkib) / 1024
 	printf "  slo validate, cold       %6.3f s  (cpu %5.2f s)   (the same work, no files written)\n", vwall, vcpu
 	printf "  slo validate, warm       %6.3f s  (cpu %5.2f s)\n", vwwall, vwcpu
 	printf "  slo --help               %6.3f s, %.0f MiB         (process start-up, the floor)\n", hwall, hkib / 1024

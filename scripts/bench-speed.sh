@@ -31,6 +31,7 @@ SPEC=${SPEC:-specs/dubbing/system-health.yaml}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench-speed.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/slo" ./cmd/slo
+cp "$tmp/slo" "$tmp/slo.installed" && mv "$tmp/slo.installed" "$tmp/slo" # its RSS as an installed binary's: see as_installed in lib.sh
 
 # measure NAME RUNS CMD...: runs CMD RUNS times; writes the median wall
 # seconds, median CPU seconds and largest RSS (MB) to $tmp/NAME.{wall,cpu,rss}
