@@ -255,6 +255,7 @@ func TestIsWholeSet(t *testing.T) {
 		{[]string{"specs"}, true},
 		{[]string{"./specs/"}, true},
 		{[]string{filepath.Join(dir, "specs")}, true},
+		{[]string{"loose.yaml", "specs/team", "specs"}, true},
 		{[]string{"specs/a.yaml", "specs/team", "specs/routing.yaml"}, true},
 		{[]string{"specs/team", "specs/a.yaml", "specs/routing.yaml", "loose.yaml"}, true},
 		{[]string{"specs/a.yaml"}, false},
