@@ -140,6 +140,14 @@ func testValues(a *model.Alert, thr float64) (fire, silent float64) {
 	return num.Round(fire), num.Round(silent)
 }
 
+// directionWord is how a spec writes the direction: above or below.
+func directionWord(d model.Direction) string {
+	if d == model.Below {
+		return "below"
+	}
+	return "above"
+}
+
 func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 	fire, silent := testValues(a, l.Threshold)
 	v := silent
@@ -161,10 +169,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 	// short of it crosses it within the window.
 	early := b.shape == rising && model.Past(a.Direction, 0, l.Threshold)
 	sel := map[string]string{"severity": string(l.Severity)}
-	rel := "above"
-	if a.Direction == model.Below {
-		rel = "below"
-	}
+	rel := directionWord(a.Direction)
 	s := &scenario.Scenario{
 		Name:      fmt.Sprintf("%s %s: %s at %s (threshold: %s %s)", a.Name, l.Severity, verb, num.Format(v), rel, num.Format(l.Threshold)),
 		Pos:       l.Pos,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
+	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/spec"
 )
@@ -66,6 +67,12 @@ type Kind interface {
 	// input returns series that hold the signal at v from t0 to end, with
 	// no data (or the history it compares against) before.
 	input(g *generator, sig model.Signal, v float64, t0, end time.Duration) (built, error)
+	// held is the value to give input so that the signal, after history
+	// at its usual value, stays past thr (in direction dir) for d after
+	// the step to it, and at v or past it at the end: v itself for a
+	// signal that keeps the value its input holds; ok is false when no
+	// step in the input holds the signal past thr that long.
+	held(sig model.Signal, v, thr float64, dir model.Direction, history, d, step time.Duration) (float64, bool)
 	// scenarios adds the kind's own threshold scenarios and reports true,
 	// or reports false to get the generic ones (a value just past and
 	// just short of each threshold).
@@ -187,10 +194,44 @@ func AbsentInputs(a *model.Alert, recordSel string) string {
 	return Of(a.Signal).AbsentInputs(a.Signal, recordSel)
 }
 
-// Lint runs the lints of an alert's signal kind.
+// Lint runs the lints of an alert's signal kind, and for a share (a kind
+// that is Bounded) lintShare.
 func Lint(c Checker, a *model.Alert, s *spec.Signal) {
 	if a.Signal != nil && s != nil {
-		Of(a.Signal).Lint(c, a, s)
+		k := Of(a.Signal)
+		if k.Bounded() {
+			lintShare(c, a)
+		}
+		k.Lint(c, a, s)
+	}
+}
+
+// lintShare: a share (an error ratio, the share of slow requests, an
+// uptime) lies between 0 and 1, so a threshold outside that range makes an
+// alert that never fires (above 1, below 0) or always fires (above 0 or
+// less, below 1 or more). Between 1 and 100, the threshold was most likely
+// written as a percentage.
+func lintShare(c Checker, a *model.Alert) {
+	for _, l := range a.Levels {
+		t, below := l.Threshold, a.Direction == model.Below
+		what := ""
+		switch {
+		case below && t > 1:
+			what = "always fires, even at 1 (all of it)"
+		case below && t <= 0:
+			what = "never fires"
+		case !below && t >= 1:
+			what = "never fires"
+		case !below && t < 0:
+			what = "always fires, even at 0"
+		default:
+			continue
+		}
+		hint := ""
+		if t > 1 && t <= 100 {
+			hint = fmt.Sprintf("; did you mean %s (a fraction: %s%%)?", num.Format(t/100), num.Format(t))
+		}
+		c.Errorf(l.Pos, "lint/share-out-of-range", "%s %s: the signal is a share, between 0 and 1, so %s %s %s%s", a.Name, l.Severity, directionWord(a.Direction), num.Format(t), what, hint)
 	}
 }
 
@@ -215,7 +256,10 @@ func (base) Floor(model.Signal) (float64, bool)                     { return 0, 
 func (base) Start(_ model.Signal, lead time.Duration) time.Duration { return lead }
 func (base) Window(model.Signal) time.Duration                      { return 0 }
 func (base) scenarios(*generator, *model.Alert) bool                { return false }
-func (base) failures(*generator, *model.Alert)                      {}
+func (base) held(_ model.Signal, v, _ float64, _ model.Direction, _, _, _ time.Duration) (float64, bool) {
+	return v, true
+}
+func (base) failures(*generator, *model.Alert) {}
 func (base) input(*generator, model.Signal, float64, time.Duration, time.Duration) (built, error) {
 	return built{}, fmt.Errorf("slo cannot invert this signal")
 }
