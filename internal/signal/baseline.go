@@ -2,6 +2,7 @@ package signal
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/slo-compiler/slo/internal/model"
@@ -73,6 +74,38 @@ func (baselineKind) input(g *generator, sig model.Signal, v float64, t0, end tim
 	return built{series: []scenario.Series{{Series: ser, Values: vals.String()}}}, nil
 }
 
+// held: the value's new samples enter the average it is divided by, so
+// after a step from the usual level to m times it, the ratio drifts from m
+// back towards 1. With n samples in the window (every sample since the
+// start when the history is shorter than the window) of which k are at
+// the new level, it is r(m) = m n / (n + (m-1) k). A step to v is kept
+// when r(v) at the end of d is still past mid, the midpoint between thr
+// and v; otherwise the step is to the m with r(m) = mid, m = mid (n-k) /
+// (n - mid k), rounded away from 1 to three significant digits, so the
+// ratio is past mid from the step to the end. None exists when the
+// average catches up with any step within d: n <= mid k for a rise (a
+// short window, a high threshold, a long `for`). For a ratio of rates the
+// value ramps up over the rate window, whose samples count half (pass d
+// less half the rate window).
+func (baselineKind) held(sig model.Signal, v, thr float64, dir model.Direction, history, d, step time.Duration) (float64, bool) {
+	w := sig.(*model.BaselineSignal).Window
+	k := float64(d/step) + 1
+	n := float64(min(w, history+d) / step)
+	mid := (thr + v) / 2
+	if model.Past(dir, v*n/(n+(v-1)*k), mid) {
+		return v, true
+	}
+	if n <= k || n <= mid*k {
+		return 0, false
+	}
+	m := mid * (n - k) / (n - mid*k)
+	p := math.Pow(10, 2-math.Floor(math.Log10(m)))
+	if dir == model.Below {
+		return math.Floor(m*p) / p, true
+	}
+	return math.Ceil(m*p) / p, true
+}
+
 func (baselineKind) failures(g *generator, a *model.Alert) {
 	g.baselineIdle(a, a.Signal.(*model.BaselineSignal))
 }
@@ -91,8 +124,22 @@ func (g *generator) baselineIdle(a *model.Alert, s *model.BaselineSignal) {
 	rw := g.steps(rateWin)
 	hour := max(g.steps(time.Hour), rw)
 	// History at a ratio of 1 with an idle hour and a no-denominator hour in
-	// the middle, then the anomaly at fire x the usual ratio.
-	mid := hist / 2
+	// the middle (or as late as they fit), then the anomaly at fire x the
+	// usual ratio, held past the threshold (held) though the window's
+	// average takes it in and the two hours' samples are not in it.
+	mid := min(hist/2, hist-5*hour)
+	if mid < 1 {
+		g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: fmt.Sprintf("failure mode %s: a %s window is too short to hold an idle hour and an hour without %s three hours apart", FamilyIdle, promx.FormatDuration(s.Window), metricOf(den))})
+		return
+	}
+	t0 := time.Duration(hist+leadSteps) * g.step
+	anomaly := rateWin + l.For + 2*time.Duration(tailSteps)*g.step
+	m, ok := Of(s).held(s, fire, l.Threshold, a.Direction, t0-2*time.Duration(hour)*g.step, anomaly-rateWin/2, g.step)
+	if !ok {
+		g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: fmt.Sprintf("failure mode %s: no step in the input keeps the signal %s %s for %s: the %s average catches up with it sooner", FamilyIdle, directionWord(a.Direction), num.Format(l.Threshold), promx.FormatDuration(anomaly), promx.FormatDuration(s.Window))})
+		return
+	}
+	fire = m
 	segs := func(numer bool) []segment {
 		return []segment{
 			{e: 0, rate: requestRate, n: mid},
@@ -108,7 +155,6 @@ func (g *generator) baselineIdle(a *model.Alert, s *model.BaselineSignal) {
 	denC := []counter{{den, one}}
 	sc := g.failure(a, FamilyIdle, fmt.Sprintf("an idle hour (0/0) and an hour without %s (x/0) in the %s history, then %sx the usual value: fires %s", metricOf(den), promx.FormatDuration(s.Window), num.Format(fire), l.Severity))
 	sc.Series = append(counterSeries(numC, 0, segs(true)), counterSeries(denC, 0, segs(false))...)
-	t0 := time.Duration(hist+leadSteps) * g.step
 	labels := byLabels(by, "x")
 	// Until the hour without a denominator: after it, cost per job really
 	// is high for a while (cost accrued while no job finished).

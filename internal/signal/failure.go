@@ -2,7 +2,6 @@ package signal
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -369,8 +368,17 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 	}
 	end := t0 + w + l.For + time.Duration(tailSteps)*g.step
 	if b, ok := a.Signal.(*model.BaselineSignal); ok {
-		h := groupingHistory(a, b, fire, end-t0)
+		ramp := time.Duration(0)
+		if _, _, rw, _, isRatio := promx.RateRatioSeries(b.Expr); isRatio {
+			ramp = rw
+		}
+		h, m, ok := g.groupingHistory(a, b, fire, t0-b.Window, end-t0, ramp)
+		if !ok {
+			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: fmt.Sprintf("failure mode %s: no step in the input keeps the signal %s %s for %s: the %s average catches up with it sooner", FamilyOneOfMany, directionWord(a.Direction), num.Format(l.Threshold), promx.FormatDuration(end-t0), promx.FormatDuration(b.Window))})
+			return
+		}
 		t0, end = t0-b.Window+h, end-b.Window+h
+		fire = m
 	}
 	var series []scenario.Series
 	for _, grp := range []string{"bad", "ok1", "ok2"} {
@@ -400,29 +408,28 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 }
 
 // groupingHistory is how much history a baseline's "one of many" scenario
-// gives each group before the bad one's anomaly: what the scenario proves
-// is that the alert fires for the bad group and for no other, which does
-// not depend on how much of the averaging window is filled (the baseline's
-// own scenarios, fires, silent and idle, keep the whole window). A day, or
-// 16 times the anomaly's length when longer, keeps the bad group's ratio at
-// the end, fire(h+d)/(h+fire*d) for a history h and an anomaly of length
-// d, past the threshold by at least half of fire's distance from it; where
-// it would not, the whole window is kept. On a 1w baseline evaluated every
-// minute this is about a sixth of the steps, and the probes of "never
-// fires" each average a sixth of the samples: the scenario costs a few
-// percent of the engine work of a week of three groups.
-func groupingHistory(a *model.Alert, b *model.BaselineSignal, fire float64, anomaly time.Duration) time.Duration {
-	h := max(24*time.Hour, 16*anomaly)
-	if h >= b.Window {
-		return b.Window
+// gives each group before the bad one's anomaly, and the bad group's level
+// then: what the scenario proves is that the alert fires for the bad group
+// and for no other, which does not depend on how much of the averaging
+// window is filled (the baseline's own scenarios, fires, silent and idle,
+// keep the whole window). A day, or 16 times the anomaly's length when
+// longer, is taken when a step to fire keeps the bad group's ratio past the
+// midpoint between the threshold and fire until the end (baselineKind's
+// held); otherwise the whole window, with the step held needs there. On a
+// 1w baseline evaluated every minute a day is about a sixth of the steps,
+// and the probes of "never fires" each average a sixth of the samples: the
+// scenario costs a few percent of the engine work of a week of three
+// groups. ramp is the rate window of a ratio of rates (see held); ok is
+// false when no step holds the ratio past the threshold.
+func (g *generator) groupingHistory(a *model.Alert, b *model.BaselineSignal, fire float64, lead, anomaly, ramp time.Duration) (time.Duration, float64, bool) {
+	k, thr := Of(b), a.Levels[0].Threshold
+	if h := max(24*time.Hour, 16*anomaly); h < b.Window {
+		if m, ok := k.held(b, fire, thr, a.Direction, lead+h, anomaly-ramp/2, g.step); ok && m == fire {
+			return h, fire, true
+		}
 	}
-	hm, dm := h.Minutes(), anomaly.Minutes()
-	ratio := fire * (hm + dm) / (hm + fire*dm)
-	thr := a.Levels[0].Threshold
-	if !model.Past(a.Direction, ratio, thr) || math.Abs(ratio-thr) < math.Abs(fire-thr)/2 {
-		return b.Window
-	}
-	return h
+	m, ok := k.held(b, fire, thr, a.Direction, lead+b.Window, anomaly-ramp/2, g.step)
+	return b.Window, m, ok
 }
 
 // dedupe drops repeated series (a selector that pins every grouping label

@@ -158,6 +158,14 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 	}
 	t0 := g.start(a.Signal)
 	margin := l.For + l.KeepFiringFor + time.Duration(tailSteps)*g.step
+	if firing {
+		m, ok := Of(a.Signal).held(a.Signal, v, l.Threshold, a.Direction, t0, margin+g.windowOf(a.Signal), g.step)
+		if !ok {
+			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: l.Pos, Why: fmt.Sprintf("%s: no step in the input keeps the signal %s %s for %s: it drifts back towards its usual value sooner (a window short for the threshold and `for`)", l.Severity, directionWord(a.Direction), num.Format(l.Threshold), promx.FormatDuration(margin))})
+			return
+		}
+		v = m
+	}
 	b, err := g.build(a.Signal, v, t0, t0+margin+g.windowOf(a.Signal))
 	if err != nil {
 		g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: err.Error()})
