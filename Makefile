@@ -215,7 +215,9 @@ bench:
 
 # Fuzz each target for FUZZTIME, one after the other with one worker:
 # FuzzCompile (a spec through decode, validate, compile, render and
-# read-back), FuzzFromSpec (the scenario-file loader) and FuzzParse (the
+# read-back), FuzzGeneratedScenariosPass (an alert of every generated shape
+# with fuzzed thresholds, window and for must pass its own generated
+# scenarios), FuzzFromSpec (the scenario-file loader) and FuzzParse (the
 # decoder alone). A crasher is saved under the package's
 # testdata/fuzz/<FuzzName>/; commit it, and go test replays it from then on.
 # make fuzz FUZZTIME=10m fuzzes longer; each target first spends a minute or
@@ -223,6 +225,7 @@ bench:
 FUZZTIME ?= 1m
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzCompile$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/app/
+	$(GO) test -run '^$$' -fuzz '^FuzzGeneratedScenariosPass$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/app/
 	$(GO) test -run '^$$' -fuzz '^FuzzFromSpec$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/scenario/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/spec/
 	$(GO) test -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/overlay/
