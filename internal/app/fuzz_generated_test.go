@@ -59,7 +59,7 @@ func change(f float64, below bool) float64 {
 // validation refuses, or whose design a lint reports as unable to fire, is
 // skipped. make fuzz runs it for FUZZTIME.
 func FuzzGeneratedScenariosPass(f *testing.F) {
-	for k := range generatedShapes {
+	for k := range len(generatedShapes) + 1 { // the last one is an SLO
 		f.Add(uint8(k), 0.3, uint8(0), uint16(5), false, false)
 		f.Add(uint8(k), 0.7, uint8(3), uint16(30), true, true)
 	}
@@ -70,6 +70,10 @@ func FuzzGeneratedScenariosPass(f *testing.F) {
 			return
 		}
 		frac = math.Abs(math.Mod(frac, 1))
+		if int(kind)%(len(generatedShapes)+1) == len(generatedShapes) {
+			checkGenerated(t, path, sloSpec(frac, win, forMin, below, two))
+			return
+		}
 		shape := generatedShapes[int(kind)%len(generatedShapes)]
 		thr := num4(shape.dom(frac, below))
 		body := shape.body
@@ -90,38 +94,62 @@ func FuzzGeneratedScenariosPass(f *testing.F) {
 			}
 			levels = fmt.Sprintf("{warning: %v, critical: %v}", thr, thr2)
 		}
-		spec := fmt.Sprintf("version: slo/v1\nservice: fuzz\nalerts:\n  - name: FuzzAlert\n    %s\n    %s: %s\n    for: %dm\n", body, dir, levels, int(forMin)%240)
-		if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		run, diags, err := Test(TestOptions{Paths: []string{path}, Parallelism: 1})
-		if err != nil {
-			t.Fatalf("tool failure: %v\n--- spec:\n%s", err, spec)
-		}
-		if run == nil || diags.HasErrors() {
-			return // refused with positioned errors: not this test's concern
-		}
-		for _, d := range diags {
-			if strings.HasPrefix(d.Code, "lint/") {
-				return // the alert's own design is reported
-			}
-		}
-		for _, r := range run.Results {
-			if r.Scenario.Family == signal.FamilyResets {
-				// Its verdict is the alert's own: a change below -9.5% over
-				// 30m with no `for` really does fire on three missed
-				// scrapes at the window's edge, which is what the mode is
-				// there to show.
-				continue
-			}
-			for _, fl := range r.Failures {
-				t.Errorf("%s: %s", r.Scenario.Name, fl.Message)
-			}
-		}
-		if t.Failed() {
-			t.Logf("--- spec:\n%s", spec)
-		}
+		checkGenerated(t, path, fmt.Sprintf("version: slo/v1\nservice: fuzz\nalerts:\n  - name: FuzzAlert\n    %s\n    %s: %s\n    for: %dm\n", body, dir, levels, int(forMin)%240))
 	})
+}
+
+// sloSpec is an SLO on a ratio or latency SLI (two), grouped or not
+// (below), with a fuzzed objective between 90 and 99.99, a period of 7,
+// 28 or 30 days and a page alert's for (forMin, up to the default short
+// window's 5m).
+func sloSpec(frac float64, win uint8, forMin uint16, below, two bool) string {
+	obj := num4(90 + frac*9.99)
+	period := []string{"7d", "28d", "30d"}[int(win)%3]
+	by := ""
+	if below {
+		by = ", by: [route]"
+	}
+	sli := fmt.Sprintf("ratio: {bad: 'http_requests_total{code=~\"5..\"}', total: http_requests_total%s}", by)
+	if two {
+		sli = fmt.Sprintf("latency: {histogram: http_request_duration_seconds, threshold: 0.3%s}", by)
+	}
+	return fmt.Sprintf("version: slo/v1\nservice: fuzz\nslos:\n  - name: avail\n    objective: %v\n    period: %s\n    sli:\n      %s\n    alerting:\n      page: {for: %dm}\n", obj, period, sli, int(forMin)%6)
+}
+
+// checkGenerated writes spec to path and runs slo test on it: every
+// generated scenario must pass, unless validation refuses the spec or a
+// lint reports its design.
+func checkGenerated(t *testing.T, path, spec string) {
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run, diags, err := Test(TestOptions{Paths: []string{path}, Parallelism: 1})
+	if err != nil {
+		t.Fatalf("tool failure: %v\n--- spec:\n%s", err, spec)
+	}
+	if run == nil || diags.HasErrors() {
+		return // refused with positioned errors: not this test's concern
+	}
+	for _, d := range diags {
+		if strings.HasPrefix(d.Code, "lint/") {
+			return // the alert's own design is reported
+		}
+	}
+	for _, r := range run.Results {
+		if r.Scenario.Family == signal.FamilyResets {
+			// Its verdict is the alert's own: a change below -9.5% over
+			// 30m with no `for` really does fire on three missed
+			// scrapes at the window's edge, which is what the mode is
+			// there to show.
+			continue
+		}
+		for _, fl := range r.Failures {
+			t.Errorf("%s: %s", r.Scenario.Name, fl.Message)
+		}
+	}
+	if t.Failed() {
+		t.Logf("--- spec:\n%s", spec)
+	}
 }
 
 // num4 rounds to four significant digits, as a person writes a threshold.
