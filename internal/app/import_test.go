@@ -73,6 +73,9 @@ var importExamples = []string{
 	"openslo-maestro/maestro-agent-slo.yaml",
 	// OpenSLO as Kubernetes resources (apiVersion openslo.com/v1).
 	"openslo-osko/openslo_v1_slo.yaml",
+	// SLIs and alert policies by reference, rates over 1h, and a ratio of
+	// gauges (counter: false).
+	"openslo-lenny/openslo.yaml",
 }
 
 // importRefused are upstream examples slo cannot read, and the codes of
@@ -665,6 +668,28 @@ func TestRealOpenSLOScenarios(t *testing.T) {
 			}
 			if want := strings.Count(string(src), "kind: AlertCondition"); spikes != want {
 				t.Errorf("%d spike scenarios, want one per alert condition, %d", spikes, want)
+			}
+		})
+	}
+	// lennylabs/lenny: the generated scenarios of its 7 SLOs of counters,
+	// and hand-written ones for its ratio of gauges, which slo generates
+	// none for.
+	for _, path := range []string{
+		filepath.Join(inputTestdata, "openslo-lenny", "openslo.yaml"),
+		filepath.Join("testdata", "openslo-lenny", "session-availability.yaml"),
+	} {
+		t.Run(path, func(t *testing.T) {
+			res, diags, err := Test(TestOptions{Paths: []string{path}})
+			if err != nil || res == nil {
+				t.Fatalf("%v\n%s", err, diagText(diags))
+			}
+			if len(res.Results) < 2 {
+				t.Errorf("only %d scenarios", len(res.Results))
+			}
+			for _, r := range res.Results {
+				if len(r.Failures) > 0 {
+					t.Errorf("%s: failed: %v", r.Scenario.Name, r.Failures)
+				}
 			}
 		})
 	}

@@ -156,7 +156,7 @@ spec:
               query: sum(rate(requests_total[5m]))
   objectives:
     - target: 0.99
-`, `a.yml:17:22: error: ratioMetric.good query: slo reads a counter's selector, sum(selector) or sum(rate(selector[range])), and takes its rate over each window itself [input/unsupported]`},
+`, `a.yml:17:22: error: ratioMetric.good query: slo reads a counter's selector, sum(selector) or sum(rate(selector[range])), and takes its rate over each window itself; with counter: false, any query, whose values it sums [input/unsupported]`},
 		// counter: false says the queries are gauges, as rates are: the
 		// rates of counters are read as their counters.
 		"OpenSLO rates of counters with counter false": {`apiVersion: openslo/v1
@@ -185,32 +185,6 @@ spec:
     - target: 0.99
 `, `a.yml:17:22: warning: ratioMetric.good query: the rate of counter "requests_total{code!~\"5..\"}" over 1m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]
 a.yml:22:22: warning: ratioMetric.total query: the rate of counter "requests_total" over 1m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]`},
-		// A rate of a gauge or a selector is a ratio of gauges still.
-		"OpenSLO counter false with a selector": {`apiVersion: openslo/v1
-kind: SLO
-metadata:
-  name: avail
-spec:
-  service: api
-  indicator:
-    metadata:
-      name: errors
-    spec:
-      ratioMetric:
-        counter: false
-        good:
-          metricSource:
-            type: Prometheus
-            spec:
-              query: sum(rate(requests_total{code!~"5.."}[1m]))
-        total:
-          metricSource:
-            type: Prometheus
-            spec:
-              query: requests_in_flight
-  objectives:
-    - target: 0.99
-`, `a.yml:12:18: error: ratioMetric.counter: slo reads good, bad and total as counters and needs counter: true; a ratio of gauges has no slo/v1 equivalent [input/unsupported]`},
 		// good as total minus bad is bad; minus anything else is not.
 		"OpenSLO good as another counter minus bad": {`apiVersion: openslo/v1
 kind: SLO
@@ -398,6 +372,66 @@ func TestHistogramOf(t *testing.T) {
 // group, grouping: null and may have upper-case names; Pyrra's generate
 // reads them, and so does the import: as Pyrra, without a grouping, and
 // lower-cased with a warning at the name.
+// TestOpenSLOGaugeRatio: a ratioMetric with counter: false (a ratio of
+// gauges, as lennylabs/lenny writes its session availability) is the
+// share of the summed values of each query over the window, each side
+// summed over its series so that a total of vector(1) divides a good
+// query with labels. Rates of counters are still read as their counters.
+func TestOpenSLOGaugeRatio(t *testing.T) {
+	slo := func(counter, good, total string) string {
+		return `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: up
+    spec:
+      ratioMetric:
+        counter: ` + counter + `
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ` + good + `
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ` + total + `
+  objectives:
+    - target: 0.999
+`
+	}
+	for name, tc := range map[string]struct{ src, want, diag string }{
+		"gauges": {slo("false", `(1 - unavailability_ratio{tier="1"})`, "vector(1)"),
+			`error_ratio: 1 - (sum(sum_over_time(((1 - unavailability_ratio{tier="1"}))[{{.window}}:])) / sum(sum_over_time((vector(1))[{{.window}}:])))`,
+			`a.yml:12:9: warning: ratioMetric.counter: false: the queries are gauges; slo sums each one's values at every rule evaluation in the window (a subquery), not the data source's own data points, and the error ratio is the share of 1 - good in that sum [input/unmapped]`},
+		"a rate and a gauge": {slo("false", "sum(rate(ok_total[5m]))", "requests_per_second"),
+			`error_ratio: 1 - (sum(sum_over_time((sum(rate(ok_total[5m])))[{{.window}}:])) / sum(sum_over_time((requests_per_second)[{{.window}}:])))`,
+			`a.yml:12:9: warning: ratioMetric.counter: false: the queries are gauges; slo sums each one's values at every rule evaluation in the window (a subquery), not the data source's own data points, and the error ratio is the share of 1 - good in that sum [input/unmapped]`},
+		"rates of counters": {slo("false", "sum(rate(ok_total[5m]))", "sum(rate(requests_total[5m]))"),
+			"ratio:\n        good: ok_total\n        total: requests_total\n",
+			`a.yml:17:22: warning: ratioMetric.good query: the rate of counter "ok_total" over 5m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, _, got := importDiags("a.yml", tc.src)
+			if !slices.Contains(got, tc.diag) {
+				t.Errorf("no diagnostic %q in:\n%s", tc.diag, strings.Join(got, "\n"))
+			}
+			data, err := encodeOne("a.yml", res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), tc.want) {
+				t.Errorf("import lacks %q:\n%s", tc.want, data)
+			}
+		})
+	}
+}
+
 func TestPyrraAsGoWritesIt(t *testing.T) {
 	src := `apiVersion: v1alpha1
 kind: ServiceLevelObjective

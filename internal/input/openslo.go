@@ -459,6 +459,34 @@ func selectorOf(q string) (sel string, off int, ok bool) {
 	return t, off + strings.Index(q[off:], t), true
 }
 
+// gaugeRatio maps a ratioMetric with counter: false, whose queries are
+// gauges: the error ratio over a window is 1 - sum(good) / sum(total)
+// (or sum(bad) / sum(total)), each the sum of the query's values at
+// every rule evaluation in the window. Each side is summed over its
+// series, as slo's ratio SLIs are, so that a total of vector(1) divides
+// a good query with labels.
+func (o *oslo) gaugeRatio(r field, rs map[string]field, raw map[string]field, out *yaml.Node) *yaml.Node {
+	total, ok := raw["total"]
+	if !ok {
+		o.errorf(r.val, "spec/required", "ratioMetric.total: missing; a ratio of gauges needs good or bad, and total")
+		return nil
+	}
+	sum := func(q string) string { return "sum(sum_over_time((" + q + ")[{{.window}}:]))" }
+	var expr string
+	var at field
+	if g, ok := raw["good"]; ok {
+		expr, at = "1 - ("+sum(g.val.Value)+" / "+sum(total.val.Value)+")", g
+	} else if b, ok := raw["bad"]; ok {
+		expr, at = sum(b.val.Value)+" / "+sum(total.val.Value), b
+	} else {
+		o.errorf(r.val, "spec/required", "ratioMetric: give good or bad, and total")
+		return nil
+	}
+	o.warnf(rs["counter"].key, "input/unmapped", "ratioMetric.counter: false: the queries are gauges; slo sums each one's values at every rule evaluation in the window (a subquery), not the data source's own data points, and the error ratio is the share of %s in that sum", map[bool]string{true: "1 - good", false: "bad"}[at.key.Value == "good"])
+	set(out, "error_ratio", at.key, str(expr, at.val))
+	return out
+}
+
 // counterQuery is a ratioMetric query read as a counter: sel, at offset
 // off in the query q of field f.
 type counterQuery struct {
@@ -590,8 +618,13 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 	// sum of one), or the sum of its rate over a range of the user's
 	// choosing, whose counter slo takes the rate of itself.
 	qs := map[string]*counterQuery{}
+	raw := map[string]field{} // every query, as written
 	var rated []string
 	failed := false
+	// counter: false says the queries are gauges: unless each is the rate
+	// of a counter, read below as its counter, their values are summed.
+	gauges := nodeValue(rs["counter"].val) == "false"
+	gaugeOnly := false
 	for _, k := range []string{"good", "bad", "total"} {
 		f, ok := rs[k]
 		if !ok {
@@ -602,6 +635,7 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 			failed = true // and the other queries' problems are reported too
 			continue
 		}
+		raw[k] = field{key: f.key, val: q}
 		if sel, off, ok := selectorOf(q.Value); ok {
 			qs[k] = &counterQuery{f: f, q: q, sel: sel, off: off}
 			continue
@@ -622,11 +656,18 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 				continue
 			}
 		}
-		o.unsupported(q, "ratioMetric."+k+" query", "slo reads a counter's selector, sum(selector) or sum(rate(selector[range])), and takes its rate over each window itself")
+		if gauges {
+			gaugeOnly = true
+			continue
+		}
+		o.unsupported(q, "ratioMetric."+k+" query", "slo reads a counter's selector, sum(selector) or sum(rate(selector[range])), and takes its rate over each window itself; with counter: false, any query, whose values it sums")
 		failed = true
 	}
 	if failed {
 		return nil
+	}
+	if gauges && (gaugeOnly || len(rated) < len(raw)) {
+		return o.gaugeRatio(r, rs, raw, out)
 	}
 	if counter := rs["counter"]; counter.val == nil {
 		// OpenSLO's own examples leave it out. The queries are selectors
@@ -643,10 +684,8 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 			what = "their queries are counters or their rates"
 		}
 		o.warnf(r.key, "input/assumed", "ratioMetric.counter: missing, which OpenSLO v1 requires; slo reads %s as counters, as %s, and takes their rates: give counter: true to say so (counter: false, a ratio of gauges, has no slo/v1 equivalent)", strings.Join(given, " and "), what)
-	} else if counter.val.Value != "true" && !(counter.val.Value == "false" && len(rated) == len(qs)) {
-		// counter: false says the queries are gauges, as rates are:
-		// rates of counters are read as their counters above.
-		o.unsupported(counter.val, "ratioMetric.counter", "slo reads good, bad and total as counters and needs counter: true; a ratio of gauges has no slo/v1 equivalent")
+	} else if counter.val.Value != "true" && counter.val.Value != "false" {
+		o.errorf(counter.val, "spec/type", "ratioMetric.counter: expected true or false, got %s", describe(counter.val))
 		return nil
 	}
 	if g := qs["good"]; g != nil && g.minus != nil {
