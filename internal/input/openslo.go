@@ -683,7 +683,7 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 		if len(rated) > 0 {
 			what = "their queries are counters or their rates"
 		}
-		o.warnf(r.key, "input/assumed", "ratioMetric.counter: missing, which OpenSLO v1 requires; slo reads %s as counters, as %s, and takes their rates: give counter: true to say so (counter: false, a ratio of gauges, has no slo/v1 equivalent)", strings.Join(given, " and "), what)
+		o.warnf(r.key, "input/assumed", "ratioMetric.counter: missing, which OpenSLO v1 requires; slo reads %s as counters, as %s, and takes their rates: give counter: true to say so (counter: false says they are gauges, whose values slo sums over each window)", strings.Join(given, " and "), what)
 	} else if counter.val.Value != "true" && counter.val.Value != "false" {
 		o.errorf(counter.val, "spec/type", "ratioMetric.counter: expected true or false, got %s", describe(counter.val))
 		return nil
