@@ -237,6 +237,34 @@ spec:
     - target: 0.99
 `, `a.yml:17:22: warning: ratioMetric.good query: "adds_total{job=\"q\"}" minus "retries_total", total's counter minus another, is read as good = total - bad: imported as bad: retries_total; slo takes the rates over each window itself, not over 5m [input/assumed]
 a.yml:22:22: warning: ratioMetric.total query: the rate of counter "adds_total{job = \"q\"}" over 5m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]`},
+		// A data source of another file (Kubernetes operators keep them
+		// apart): a query that is PromQL is read as Prometheus's, with a
+		// warning; one that is not is an error.
+		"OpenSLO metricSourceRef to another file": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            metricSourceRef: datadog
+            spec:
+              query: sum:requests.ok{*}.as_count()
+        total:
+          metricSource:
+            metricSourceRef: datadog
+            spec:
+              query: requests_total
+  objectives:
+    - target: 0.99
+`, `a.yml:15:30: error: metricSourceRef: no DataSource named "datadog" in this file, and spec.query is not PromQL: slo reads Prometheus queries only [input/reference]`},
 		// OpenSLO as Kubernetes resources (oskoperator/osko).
 		"OpenSLO openslo.com/v1": {`apiVersion: openslo.com/v1
 kind: SLO

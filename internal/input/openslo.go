@@ -393,12 +393,16 @@ func (o *oslo) query(f field, what string) *yaml.Node {
 	ss := o.fields(src.val, what, "metricSourceRef", "type", "spec")
 	typ := nodeValue(ss["type"].val)
 	at := ss["type"].val
+	var elsewhere *yaml.Node // a metricSourceRef to a DataSource the file does not hold
 	if r, ok := ss["metricSourceRef"]; ok && typ == "" {
-		ds := o.ref("DataSource", r)
-		if ds == nil {
-			return nil // the reference error says why
+		if ds := o.byName["DataSource/"+r.val.Value]; ds != nil {
+			o.used[ds] = true
+			typ, at = nodeValue(get(ds.spec.val, "type")), get(ds.spec.val, "type")
+		} else {
+			// OpenSLO's Kubernetes operators (oskoperator/osko) keep
+			// data sources as objects of their own: its type is unknown.
+			elsewhere, at = r.val, r.val
 		}
-		typ, at = nodeValue(get(ds.spec.val, "type")), get(ds.spec.val, "type")
 	}
 	if at == nil {
 		at = src.val
@@ -427,7 +431,13 @@ func (o *oslo) query(f field, what string) *yaml.Node {
 		o.errorf(spec.val, "spec/required", "%s.spec.query: missing", what)
 		return nil
 	}
-	if !prometheus {
+	if elsewhere != nil {
+		if _, errs := promx.ParseExpr(q.Value); q.Kind != yaml.ScalarNode || len(errs) > 0 {
+			o.errorf(elsewhere, "input/reference", "metricSourceRef: no DataSource named %q in this file, and spec.%s is not PromQL: slo reads Prometheus queries only", elsewhere.Value, key)
+			return nil
+		}
+		o.warnf(elsewhere, "input/unmapped", "%s.metricSourceRef: no DataSource named %q in this file; slo reads spec.%s %s as a Prometheus query", what, elsewhere.Value, key, quote(q.Value))
+	} else if !prometheus {
 		// OpenSLO's own examples write type: Any. A query that is PromQL is
 		// read as a Prometheus query, and said so; anything else is not.
 		if _, errs := promx.ParseExpr(q.Value); q.Kind != yaml.ScalarNode || len(errs) > 0 {
