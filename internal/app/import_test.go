@@ -66,6 +66,19 @@ var importExamples = []string{
 	"pyrra-rhobs/mst-production-api-logs-query-availability-slo.yaml",
 	"pyrra-rhobs/mst-production-api-metrics-read-100M-latency-slo.yaml",
 	"pyrra-rhobs/telemeter-production-rhobs-telemeter-server-metrics-upload-availability-slo.yaml",
+	// A real project's OpenSLO v1: queries that are rates of counters
+	// over 5m, good written as total minus bad, and a burn-rate condition
+	// over a 5m lookback window.
+	"openslo-maestro/maestro-server-slo.yaml",
+	"openslo-maestro/maestro-agent-slo.yaml",
+	// OpenSLO as Kubernetes resources (apiVersion openslo.com/v1).
+	"openslo-osko/openslo_v1_slo.yaml",
+	// A metricSourceRef to a data source of another file: its query is
+	// PromQL, read as a Prometheus query.
+	"openslo-osko/slo_gatekeeper_webhook_response_time_0005.yaml",
+	// SLIs and alert policies by reference, rates over 1h, and a ratio of
+	// gauges (counter: false).
+	"openslo-lenny/openslo.yaml",
 }
 
 // importRefused are upstream examples slo cannot read, and the codes of
@@ -624,6 +637,62 @@ func TestRealProjectScenariosSparse(t *testing.T) {
 		if r.Evaluations > 100 {
 			t.Errorf("%s: %d rule evaluations, want the few its assertions read", r.Scenario.Name, r.Evaluations)
 		}
+	}
+}
+
+// TestRealOpenSLOScenarios: every scenario slo generates for a real
+// project's OpenSLO SLOs (openshift-online/maestro) passes on the rules
+// it compiles from them. Their alert conditions are a burn rate of 1 over
+// a 5m lookback window: a long window of five samples, whose range holds
+// four increases, where the spike scenario reckoned with five and was
+// 1.125x the threshold instead of 0.9x.
+func TestRealOpenSLOScenarios(t *testing.T) {
+	for _, name := range []string{"maestro-server-slo.yaml", "maestro-agent-slo.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(inputTestdata, "openslo-maestro", name)
+			res, diags, err := Test(TestOptions{Paths: []string{path}})
+			if err != nil || res == nil {
+				t.Fatalf("%v\n%s", err, diagText(diags))
+			}
+			spikes := 0
+			for _, r := range res.Results {
+				if strings.Contains(r.Scenario.Name, "spike") {
+					spikes++
+				}
+				if len(r.Failures) > 0 {
+					t.Errorf("%s: failed: %v", r.Scenario.Name, r.Failures)
+				}
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.Count(string(src), "kind: AlertCondition"); spikes != want {
+				t.Errorf("%d spike scenarios, want one per alert condition, %d", spikes, want)
+			}
+		})
+	}
+	// lennylabs/lenny: the generated scenarios of its 7 SLOs of counters,
+	// and hand-written ones for its ratio of gauges, which slo generates
+	// none for.
+	for _, path := range []string{
+		filepath.Join(inputTestdata, "openslo-lenny", "openslo.yaml"),
+		filepath.Join("testdata", "openslo-lenny", "session-availability.yaml"),
+	} {
+		t.Run(path, func(t *testing.T) {
+			res, diags, err := Test(TestOptions{Paths: []string{path}})
+			if err != nil || res == nil {
+				t.Fatalf("%v\n%s", err, diagText(diags))
+			}
+			if len(res.Results) < 2 {
+				t.Errorf("only %d scenarios", len(res.Results))
+			}
+			for _, r := range res.Results {
+				if len(r.Failures) > 0 {
+					t.Errorf("%s: failed: %v", r.Scenario.Name, r.Failures)
+				}
+			}
+		})
 	}
 }
 

@@ -86,7 +86,7 @@ slos:
     objective: 99.9
     sli:
       events: {error_query: a, total_query: b}
-`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: openslo/v1alpha kind: SLO, apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+`, `a.yml:1:1: error: this looks like a Sloth spec, but its version is missing; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 or openslo.com/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: openslo/v1alpha kind: SLO, apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
 		"OpenSLO reference to a missing object": {`apiVersion: openslo/v1
 kind: SLO
 metadata:
@@ -101,7 +101,7 @@ spec:
 kind: SLO
 metadata:
   name: avail
-`, `a.yml:1:13: error: apiVersion "openslo/v2alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: openslo/v1alpha kind: SLO, apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
+`, `a.yml:1:13: error: apiVersion "openslo/v2alpha", kind "SLO": not a format slo reads; this looks like an OpenSLO spec, of a version or kind slo does not read; slo reads version: slo/v1, Sloth version: prometheus/v1 or apiVersion: sloth.slok.dev/v1 kind: PrometheusServiceLevel, apiVersion: openslo/v1 or openslo.com/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service), apiVersion: openslo/v1alpha kind: SLO, apiVersion: pyrra.dev/v1alpha1 kind: ServiceLevelObjective [input/format]`},
 		// A data source of another type whose query is no PromQL.
 		"OpenSLO type Any with a query that is not PromQL": {`apiVersion: openslo/v1
 kind: SLO
@@ -127,7 +127,174 @@ spec:
               query: sum:requests{*}.as_count()
   objectives:
     - target: 0.99
-`, `a.yml:15:19: error: ratioMetric.good.metricSource.type: slo compiles to Prometheus rules and reads Prometheus queries only, got type "Datadog" with a spec.query that is not PromQL [input/unsupported]`},
+`, `a.yml:15:19: error: ratioMetric.good.metricSource.type: slo compiles to Prometheus rules and reads Prometheus queries only, got type "Datadog" with a spec.query that is not PromQL [input/unsupported]
+a.yml:20:19: error: ratioMetric.total.metricSource.type: slo compiles to Prometheus rules and reads Prometheus queries only, got type "Datadog" with a spec.query that is not PromQL [input/unsupported]`},
+		// The rate of a counter over a fixed range is read as the
+		// counter (openshift-online/maestro's queries); by a label it is
+		// not: slo's ratio sums over every label.
+		"OpenSLO rate of a counter by a label": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum by (code) (rate(requests_total{code!~"5.."}[5m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(requests_total[5m]))
+  objectives:
+    - target: 0.99
+`, `a.yml:17:22: error: ratioMetric.good query: slo reads a counter's selector, sum(selector) or sum(rate(selector[range])), and takes its rate over each window itself; with counter: false, any query, whose values it sums [input/unsupported]`},
+		// counter: false says the queries are gauges, as rates are: the
+		// rates of counters are read as their counters.
+		"OpenSLO rates of counters with counter false": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: false
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(requests_total{code!~"5.."}[1m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(requests_total[1m]))
+  objectives:
+    - target: 0.99
+`, `a.yml:17:22: warning: ratioMetric.good query: the rate of counter "requests_total{code!~\"5..\"}" over 1m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]
+a.yml:22:22: warning: ratioMetric.total query: the rate of counter "requests_total" over 1m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]`},
+		// good as total minus bad is bad; minus anything else is not.
+		"OpenSLO good as another counter minus bad": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(adds_total[5m])) - sum(rate(retries_total[5m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(requests_total[5m]))
+  objectives:
+    - target: 0.99
+`, `a.yml:17:22: error: ratioMetric.good query: slo reads good as total minus bad events only where its first counter is total's: "adds_total" is not total's counter [input/unsupported]`},
+		"OpenSLO good as total minus bad": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(adds_total{job="q"}[5m])) - sum(rate(retries_total[5m]))
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: sum(rate(adds_total{job = "q"}[5m]))
+  objectives:
+    - target: 0.99
+`, `a.yml:17:22: warning: ratioMetric.good query: "adds_total{job=\"q\"}" minus "retries_total", total's counter minus another, is read as good = total - bad: imported as bad: retries_total; slo takes the rates over each window itself, not over 5m [input/assumed]
+a.yml:22:22: warning: ratioMetric.total query: the rate of counter "adds_total{job = \"q\"}" over 5m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]`},
+		// A data source of another file (Kubernetes operators keep them
+		// apart): a query that is PromQL is read as Prometheus's, with a
+		// warning; one that is not is an error.
+		"OpenSLO metricSourceRef to another file": {`apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            metricSourceRef: datadog
+            spec:
+              query: sum:requests.ok{*}.as_count()
+        total:
+          metricSource:
+            metricSourceRef: datadog
+            spec:
+              query: requests_total
+  objectives:
+    - target: 0.99
+`, `a.yml:15:30: error: metricSourceRef: no DataSource named "datadog" in this file, and spec.query is not PromQL: slo reads Prometheus queries only [input/reference]`},
+		// OpenSLO as Kubernetes resources (oskoperator/osko).
+		"OpenSLO openslo.com/v1": {`apiVersion: openslo.com/v1
+kind: SLO
+metadata:
+  name: avail
+  namespace: default
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: errors
+    spec:
+      ratioMetric:
+        counter: true
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: requests_total{code!~"5.."}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: requests_total
+  objectives:
+    - target: "0.99"
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+`, ``},
 		"OpenSLO threshold SLI without a value": {`apiVersion: openslo/v1
 kind: SLO
 metadata:
@@ -233,6 +400,66 @@ func TestHistogramOf(t *testing.T) {
 // group, grouping: null and may have upper-case names; Pyrra's generate
 // reads them, and so does the import: as Pyrra, without a grouping, and
 // lower-cased with a warning at the name.
+// TestOpenSLOGaugeRatio: a ratioMetric with counter: false (a ratio of
+// gauges, as lennylabs/lenny writes its session availability) is the
+// share of the summed values of each query over the window, each side
+// summed over its series so that a total of vector(1) divides a good
+// query with labels. Rates of counters are still read as their counters.
+func TestOpenSLOGaugeRatio(t *testing.T) {
+	slo := func(counter, good, total string) string {
+		return `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: avail
+spec:
+  service: api
+  indicator:
+    metadata:
+      name: up
+    spec:
+      ratioMetric:
+        counter: ` + counter + `
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ` + good + `
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ` + total + `
+  objectives:
+    - target: 0.999
+`
+	}
+	for name, tc := range map[string]struct{ src, want, diag string }{
+		"gauges": {slo("false", `(1 - unavailability_ratio{tier="1"})`, "vector(1)"),
+			`error_ratio: 1 - (sum(sum_over_time(((1 - unavailability_ratio{tier="1"}))[{{.window}}:])) / sum(sum_over_time((vector(1))[{{.window}}:])))`,
+			`a.yml:12:9: warning: ratioMetric.counter: false: the queries are gauges; slo sums each one's values at every rule evaluation in the window (a subquery), not the data source's own data points, and the error ratio is the share of 1 - good in that sum [input/unmapped]`},
+		"a rate and a gauge": {slo("false", "sum(rate(ok_total[5m]))", "requests_per_second"),
+			`error_ratio: 1 - (sum(sum_over_time((sum(rate(ok_total[5m])))[{{.window}}:])) / sum(sum_over_time((requests_per_second)[{{.window}}:])))`,
+			`a.yml:12:9: warning: ratioMetric.counter: false: the queries are gauges; slo sums each one's values at every rule evaluation in the window (a subquery), not the data source's own data points, and the error ratio is the share of 1 - good in that sum [input/unmapped]`},
+		"rates of counters": {slo("false", "sum(rate(ok_total[5m]))", "sum(rate(requests_total[5m]))"),
+			"ratio:\n        good: ok_total\n        total: requests_total\n",
+			`a.yml:17:22: warning: ratioMetric.good query: the rate of counter "ok_total" over 5m is read as the counter: slo takes its rate over each window of the SLO itself [input/assumed]`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, _, got := importDiags("a.yml", tc.src)
+			if !slices.Contains(got, tc.diag) {
+				t.Errorf("no diagnostic %q in:\n%s", tc.diag, strings.Join(got, "\n"))
+			}
+			data, err := encodeOne("a.yml", res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), tc.want) {
+				t.Errorf("import lacks %q:\n%s", tc.want, data)
+			}
+		})
+	}
+}
+
 func TestPyrraAsGoWritesIt(t *testing.T) {
 	src := `apiVersion: v1alpha1
 kind: ServiceLevelObjective

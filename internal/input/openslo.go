@@ -19,15 +19,22 @@ import (
 // SLO cannot be read without it. See docs/input-openslo.md.
 var openSLO = Format{
 	Name:      "OpenSLO",
-	Documents: "apiVersion: openslo/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service)",
-	Reads:     func(h Header) bool { return h.APIVersion == openSLOAPIVersion && openSLOKinds[h.Kind] },
+	Documents: "apiVersion: openslo/v1 or openslo.com/v1 (SLO, SLI, AlertPolicy, AlertCondition, AlertNotificationTarget, Service)",
+	Reads: func(h Header) bool {
+		return (h.APIVersion == openSLOAPIVersion || h.APIVersion == openSLOK8sAPIVersion) && openSLOKinds[h.Kind]
+	},
 	LooksLike: func(h Header) bool {
-		return strings.HasPrefix(h.APIVersion, "openslo/")
+		return strings.HasPrefix(h.APIVersion, "openslo/") || strings.HasPrefix(h.APIVersion, "openslo.com/")
 	},
 	Load: func(c *Ctx, docs []*yaml.Node) []*yaml.Node { return c.openSLO(docs) },
 }
 
 const openSLOAPIVersion = "openslo/v1"
+
+// openSLOK8sAPIVersion is OpenSLO v1 as Kubernetes custom resources, the
+// API group its operators (oskoperator/osko) register: the same objects,
+// with a metadata.namespace.
+const openSLOK8sAPIVersion = "openslo.com/v1"
 
 var openSLOKinds = map[string]bool{
 	"SLO": true, "SLI": true, "AlertPolicy": true, "AlertCondition": true,
@@ -47,7 +54,7 @@ type oslo struct {
 	used   map[*oObject]bool
 }
 
-var metadataKeys = []string{"name", "displayName", "labels", "annotations"}
+var metadataKeys = []string{"name", "displayName", "labels", "annotations", "namespace"}
 
 // object reads the envelope of an OpenSLO object (inline or a document).
 func (o *oslo) object(n *yaml.Node, what string) *oObject {
@@ -68,6 +75,9 @@ func (o *oslo) object(n *yaml.Node, what string) *oObject {
 		return nil
 	}
 	obj.name, obj.meta = name.val.Value, meta
+	if f, ok := ms["namespace"]; ok {
+		o.unmapped(f.key, what+" metadata.namespace", "where rules are deployed is not part of an slo/v1 spec")
+	}
 	for _, k := range []string{"displayName", "labels", "annotations"} {
 		if f, ok := ms[k]; ok {
 			o.unmapped(f.key, what+" metadata."+k, "slo has no display names, and no labels or annotations on an object; give rule labels in an SLO's labels")
@@ -383,9 +393,15 @@ func (o *oslo) query(f field, what string) *yaml.Node {
 	ss := o.fields(src.val, what, "metricSourceRef", "type", "spec")
 	typ := nodeValue(ss["type"].val)
 	at := ss["type"].val
+	var elsewhere *yaml.Node // a metricSourceRef to a DataSource the file does not hold
 	if r, ok := ss["metricSourceRef"]; ok && typ == "" {
-		if ds := o.ref("DataSource", r); ds != nil {
+		if ds := o.byName["DataSource/"+r.val.Value]; ds != nil {
+			o.used[ds] = true
 			typ, at = nodeValue(get(ds.spec.val, "type")), get(ds.spec.val, "type")
+		} else {
+			// OpenSLO's Kubernetes operators (oskoperator/osko) keep
+			// data sources as objects of their own: its type is unknown.
+			elsewhere, at = r.val, r.val
 		}
 	}
 	if at == nil {
@@ -415,7 +431,13 @@ func (o *oslo) query(f field, what string) *yaml.Node {
 		o.errorf(spec.val, "spec/required", "%s.spec.query: missing", what)
 		return nil
 	}
-	if !prometheus {
+	if elsewhere != nil {
+		if _, errs := promx.ParseExpr(q.Value); q.Kind != yaml.ScalarNode || len(errs) > 0 {
+			o.errorf(elsewhere, "input/reference", "metricSourceRef: no DataSource named %q in this file, and spec.%s is not PromQL: slo reads Prometheus queries only", elsewhere.Value, key)
+			return nil
+		}
+		o.warnf(elsewhere, "input/unmapped", "%s.metricSourceRef: no DataSource named %q in this file; slo reads spec.%s %s as a Prometheus query", what, elsewhere.Value, key, quote(q.Value))
+	} else if !prometheus {
 		// OpenSLO's own examples write type: Any. A query that is PromQL is
 		// read as a Prometheus query, and said so; anything else is not.
 		if _, errs := promx.ParseExpr(q.Value); q.Kind != yaml.ScalarNode || len(errs) > 0 {
@@ -445,6 +467,78 @@ func selectorOf(q string) (sel string, off int, ok bool) {
 		return "", 0, false
 	}
 	return t, off + strings.Index(q[off:], t), true
+}
+
+// gaugeRatio maps a ratioMetric with counter: false, whose queries are
+// gauges: the error ratio over a window is 1 - sum(good) / sum(total)
+// (or sum(bad) / sum(total)), each the sum of the query's values at
+// every rule evaluation in the window. Each side is summed over its
+// series, as slo's ratio SLIs are, so that a total of vector(1) divides
+// a good query with labels.
+func (o *oslo) gaugeRatio(r field, rs map[string]field, raw map[string]field, out *yaml.Node) *yaml.Node {
+	total, ok := raw["total"]
+	if !ok {
+		o.errorf(r.val, "spec/required", "ratioMetric.total: missing; a ratio of gauges needs good or bad, and total")
+		return nil
+	}
+	sum := func(q string) string { return "sum(sum_over_time((" + q + ")[{{.window}}:]))" }
+	var expr string
+	var at field
+	if g, ok := raw["good"]; ok {
+		expr, at = "1 - ("+sum(g.val.Value)+" / "+sum(total.val.Value)+")", g
+	} else if b, ok := raw["bad"]; ok {
+		expr, at = sum(b.val.Value)+" / "+sum(total.val.Value), b
+	} else {
+		o.errorf(r.val, "spec/required", "ratioMetric: give good or bad, and total")
+		return nil
+	}
+	o.warnf(rs["counter"].key, "input/unmapped", "ratioMetric.counter: false: the queries are gauges; slo sums each one's values at every rule evaluation in the window (a subquery), not the data source's own data points, and the error ratio is the share of %s in that sum", map[bool]string{true: "1 - good", false: "bad"}[at.key.Value == "good"])
+	set(out, "error_ratio", at.key, str(expr, at.val))
+	return out
+}
+
+// counterQuery is a ratioMetric query read as a counter: sel, at offset
+// off in the query q of field f.
+type counterQuery struct {
+	f     field
+	q     *yaml.Node
+	sel   string
+	off   int
+	rated string // the range, "[5m]", of sum(rate(sel[5m])); "" for a selector
+	// minus and minusRange are the counter subtracted in good written as
+	// sum(rate(total[5m])) - sum(rate(bad[5m])), and its range.
+	minus      *counterQuery
+	minusRange string
+}
+
+// ranges says the ranges "[5m]" of a difference of two rates: "5m", or
+// "5m and 1m" where they differ.
+func ranges(a, b string) string {
+	a, b = strings.Trim(a, "[]"), strings.Trim(b, "[]")
+	if a == b {
+		return a
+	}
+	return a + " and " + b
+}
+
+// sameSelector reports whether two selectors select the same series,
+// written alike or not.
+func sameSelector(a, b string) bool {
+	sa, errA := promx.ParseSelector(a)
+	sb, errB := promx.ParseSelector(b)
+	return errA == nil && errB == nil && sa.String() == sb.String()
+}
+
+// ratedQuery reads q as sum(rate(selector[range])) with no by clause:
+// the rate of a counter over a range the query's author chose, whose
+// counter slo takes the rate of over each window itself. It returns nil
+// for any other query.
+func ratedQuery(q string) *counterQuery {
+	m, ok := promx.SumRateOf(q)
+	if !ok || len(m.By) > 0 {
+		return nil
+	}
+	return &counterQuery{sel: q[m.Sel[0]:m.Sel[1]], off: m.Sel[0], rated: q[m.Sel[1]:m.RangeEnd]}
 }
 
 // threshold is the objective of a threshold SLI: a data point is bad
@@ -530,6 +624,17 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 		return out
 	}
 	ratio := mapping(r.val)
+	// The queries of good, bad and total: each a counter's selector (or
+	// sum of one), or the sum of its rate over a range of the user's
+	// choosing, whose counter slo takes the rate of itself.
+	qs := map[string]*counterQuery{}
+	raw := map[string]field{} // every query, as written
+	var rated []string
+	failed := false
+	// counter: false says the queries are gauges: unless each is the rate
+	// of a counter, read below as its counter, their values are summed.
+	gauges := nodeValue(rs["counter"].val) == "false"
+	gaugeOnly := false
 	for _, k := range []string{"good", "bad", "total"} {
 		f, ok := rs[k]
 		if !ok {
@@ -537,28 +642,82 @@ func (o *oslo) indicator(sli *oObject, thr *threshold) *yaml.Node {
 		}
 		q := o.query(f, "ratioMetric."+k)
 		if q == nil {
-			return nil
+			failed = true // and the other queries' problems are reported too
+			continue
 		}
-		sel, off, ok := selectorOf(q.Value)
-		if !ok {
-			o.unsupported(q, "ratioMetric."+k+" query", "slo reads a counter's selector, or sum(selector), and takes its rate itself")
-			return nil
+		raw[k] = field{key: f.key, val: q}
+		if sel, off, ok := selectorOf(q.Value); ok {
+			qs[k] = &counterQuery{f: f, q: q, sel: sel, off: off}
+			continue
 		}
-		set(ratio, k, f.key, o.cut(q, off, sel))
+		if cq := ratedQuery(q.Value); cq != nil {
+			cq.f, cq.q = f, q
+			qs[k] = cq
+			rated = append(rated, k)
+			continue
+		}
+		if k == "good" {
+			// good written as total minus the bad events, as
+			// sum(rate(total[5m])) - sum(rate(bad[5m])).
+			if l, rr, ok := promx.SumRateDiff(q.Value); ok && len(l.By) == 0 && len(rr.By) == 0 {
+				qs[k] = &counterQuery{f: f, q: q, sel: q.Value[l.Sel[0]:l.Sel[1]], off: l.Sel[0], rated: q.Value[l.Sel[1]:l.RangeEnd],
+					minus: &counterQuery{sel: q.Value[rr.Sel[0]:rr.Sel[1]], off: rr.Sel[0]}, minusRange: q.Value[rr.Sel[1]:rr.RangeEnd]}
+				rated = append(rated, k)
+				continue
+			}
+		}
+		if gauges {
+			gaugeOnly = true
+			continue
+		}
+		o.unsupported(q, "ratioMetric."+k+" query", "slo reads a counter's selector, sum(selector) or sum(rate(selector[range])), and takes its rate over each window itself; with counter: false, any query, whose values it sums")
+		failed = true
+	}
+	if failed {
+		return nil
+	}
+	if gauges && (gaugeOnly || len(rated) < len(raw)) {
+		return o.gaugeRatio(r, rs, raw, out)
 	}
 	if counter := rs["counter"]; counter.val == nil {
 		// OpenSLO's own examples leave it out. The queries are selectors
-		// (or sums of one), checked above: what a rate is taken of.
+		// (or sums of one, or of their rates), checked above: what a
+		// rate is taken of.
 		var given []string
 		for _, k := range []string{"good", "bad", "total"} {
 			if _, ok := rs[k]; ok {
 				given = append(given, k)
 			}
 		}
-		o.warnf(r.key, "input/assumed", "ratioMetric.counter: missing, which OpenSLO v1 requires; slo reads %s as counters, as their queries are selectors, and takes their rates: give counter: true to say so (counter: false, a ratio of gauges, has no slo/v1 equivalent)", strings.Join(given, " and "))
-	} else if counter.val.Value != "true" {
-		o.unsupported(counter.val, "ratioMetric.counter", "slo reads good, bad and total as counters and needs counter: true; a ratio of gauges has no slo/v1 equivalent")
+		what := "their queries are selectors"
+		if len(rated) > 0 {
+			what = "their queries are counters or their rates"
+		}
+		o.warnf(r.key, "input/assumed", "ratioMetric.counter: missing, which OpenSLO v1 requires; slo reads %s as counters, as %s, and takes their rates: give counter: true to say so (counter: false says they are gauges, whose values slo sums over each window)", strings.Join(given, " and "), what)
+	} else if counter.val.Value != "true" && counter.val.Value != "false" {
+		o.errorf(counter.val, "spec/type", "ratioMetric.counter: expected true or false, got %s", describe(counter.val))
 		return nil
+	}
+	if g := qs["good"]; g != nil && g.minus != nil {
+		t := qs["total"]
+		if t == nil || qs["bad"] != nil || !sameSelector(t.sel, g.sel) {
+			o.unsupported(g.q, "ratioMetric.good query", "slo reads good as total minus bad events only where its first counter is total's: "+quote(g.sel)+" is not total's counter")
+			return nil
+		}
+		// good = total - bad: the error ratio is bad / total.
+		o.warnf(g.q, "input/assumed", "ratioMetric.good query: %s minus %s, total's counter minus another, is read as good = total - bad: imported as bad: %s; slo takes the rates over each window itself, not over %s", quote(g.sel), quote(g.minus.sel), g.minus.sel, ranges(g.rated, g.minusRange))
+		set(ratio, "bad", g.f.key, o.cut(g.q, g.minus.off, g.minus.sel))
+		delete(qs, "good")
+	}
+	for _, k := range []string{"good", "bad", "total"} {
+		cq := qs[k]
+		if cq == nil {
+			continue
+		}
+		if cq.rated != "" && cq.minus == nil {
+			o.warnf(cq.q, "input/assumed", "ratioMetric.%s query: the rate of counter %s over %s is read as the counter: slo takes its rate over each window of the SLO itself", k, quote(cq.sel), strings.Trim(cq.rated, "[]"))
+		}
+		set(ratio, k, cq.f.key, o.cut(cq.q, cq.off, cq.sel))
 	}
 	set(out, "ratio", r.key, ratio)
 	return out

@@ -266,7 +266,13 @@ func (g *generator) spike(slo *model.SLO, b *model.BurnAlert, longest time.Durat
 	d := max(shortest/2/si*si, si)
 	e := 1.0
 	for _, w := range b.Windows {
-		e = min(e, 0.9*w.Factor*slo.ErrorBudget()*float64(w.Long)/float64(d))
+		// A range is left-open: a window of samples si apart holds
+		// Long/si samples, so a counter's rate over it sees the
+		// increases of Long-si, not Long. With a long window of a few
+		// samples (5m at 1m, from an OpenSLO condition's lookback
+		// window) that fraction is far from 1: reckoned against Long,
+		// the spike's 0.9x became 1.125x.
+		e = min(e, 0.9*w.Factor*slo.ErrorBudget()*float64(w.Long-si)/float64(d))
 	}
 	_, approximate := cs.(approx)
 	e, cs, ok := held(cs, num.Round(e), 0)

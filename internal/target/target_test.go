@@ -222,10 +222,27 @@ func TestLoadConfig(t *testing.T) {
 	if err != nil || len(ds) != 0 || strings.Join(c.Targets, " ") != "thanos mimir" || c.Settings["thanos"].(target.ThanosConfig).PartialResponseStrategy != "warn" || c.Settings["mimir"].(target.RulerConfig).SourceTenants[0] != "a" {
 		t.Errorf("got %+v, %v, %v", c, ds, err)
 	}
+	// A spec named slo.yaml in the project file's place (a Sloth file,
+	// an OpenSLO list) is not the project file: a warning at its version
+	// key, and the default configuration.
+	for src, want := range map[string]string{
+		"version: prometheus/v1\nservice: api\nslos: []\n":   `slo.yaml:1:1: warning: slo.yaml here is a spec (version: prometheus/v1), not slo's project file`,
+		"# OpenSLO\n- apiVersion: openslo/v1\n  kind: SLO\n": `slo.yaml:2:3: warning: slo.yaml here is a spec (apiVersion: openslo/v1), not slo's project file`,
+		"service: api\nversion: slo/v1\n":                    `slo.yaml:2:1: warning: slo.yaml here is a spec (version: slo/v1)`,
+	} {
+		write(src)
+		c, ds, err := target.LoadConfig(path)
+		if err != nil || c == nil || len(c.Targets) != 0 || len(ds) != 1 || ds[0].Code != "project/is-spec" ||
+			!strings.Contains(strings.ReplaceAll(ds[0].String(), dir+string(filepath.Separator), ""), want) {
+			t.Errorf("%q: %+v %v %v, want %q", src, c, ds, err, want)
+		}
+	}
 	// Every mistake is reported at its line and column, and no
 	// configuration is returned.
 	for src, want := range map[string]string{
-		"target: [thanos]\n":                                           `slo.yaml:1:1: error: unknown field "target"; did you mean "targets"?`,
+		"target: [thanos]\n": `slo.yaml:1:1: error: unknown field "target"; did you mean "targets"?`,
+		// A project file with a stray version key is a project file still.
+		"targets: [thanos]\nversion: slo/v1\n":                         `slo.yaml:2:1: error: unknown field "version"`,
 		"targets: [thanos, nagios]\n":                                  `slo.yaml:1:19: error: unknown target "nagios"; targets: cortex, mimir, prometheus, prometheus-operator, thanos`,
 		"mimir:\n  namespace_by: region\n":                             `slo.yaml:2:17: error: mimir.namespace_by is "region"; want service or team`,
 		"mimir:\n  namespace: x\n":                                     `slo.yaml:2:3: error: unknown field "namespace" in mimir; did you mean "namespace_by"?; want namespace_by, source_tenants`,
