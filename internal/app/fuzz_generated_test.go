@@ -51,7 +51,7 @@ func change(f float64, below bool) float64 {
 
 // FuzzGeneratedScenariosPass writes one alert of a shape slo generates
 // scenarios for, with a fuzzed threshold (one or two severities), window,
-// direction and `for`, and runs slo test on it: every generated scenario
+// direction, `for` and keep_firing_for, or an SLO, and runs slo test on it: every generated scenario
 // must pass on the compiled rules (but counter resets and gaps, see below). A generated scenario that fails on a
 // correct spec is a false alarm in every user's CI (the generator's values
 // must be clearly past or short of the thresholds, whatever they are), so
@@ -62,6 +62,7 @@ func FuzzGeneratedScenariosPass(f *testing.F) {
 	for k := range len(generatedShapes) + 1 { // the last one is an SLO
 		f.Add(uint8(k), 0.3, uint8(0), uint16(5), false, false)
 		f.Add(uint8(k), 0.7, uint8(3), uint16(30), true, true)
+		f.Add(uint8(k), 0.5, uint8(1), uint16(240+15), false, true) // keep_firing_for: 10m
 	}
 	dir := f.TempDir()
 	path := filepath.Join(dir, "fuzz.yaml")
@@ -94,7 +95,9 @@ func FuzzGeneratedScenariosPass(f *testing.F) {
 			}
 			levels = fmt.Sprintf("{warning: %v, critical: %v}", thr, thr2)
 		}
-		checkGenerated(t, path, fmt.Sprintf("version: slo/v1\nservice: fuzz\nalerts:\n  - name: FuzzAlert\n    %s\n    %s: %s\n    for: %dm\n", body, dir, levels, int(forMin)%240))
+		// forMin's low part is `for`, its high part keep_firing_for (0, 10m
+		// or 20m).
+		checkGenerated(t, path, fmt.Sprintf("version: slo/v1\nservice: fuzz\nalerts:\n  - name: FuzzAlert\n    %s\n    %s: %s\n    for: %dm\n    keep_firing_for: %dm\n", body, dir, levels, int(forMin)%240, int(forMin)/240%3*10))
 	})
 }
 

@@ -42,6 +42,14 @@ func TestFiringOnlyAgrees(t *testing.T) {
       - alert: Edge
         expr: y > 5
         for: 7m
+      - alert: Keep
+        expr: y > 5
+        for: 7m
+        keep_firing_for: 6m
+      - alert: KeepRaw
+        expr: x > 6
+        for: 3m
+        keep_firing_for: 10m
   - name: late
     query_offset: 2m
     rules:
@@ -70,9 +78,9 @@ func TestFiringOnlyAgrees(t *testing.T) {
 		for range 10 {
 			from := time.Duration(r.Intn(n)) * time.Minute
 			to := from + time.Duration(r.Intn([]int{n / 2, 20}[r.Intn(2)]))*time.Minute
-			names := [][]string{{"High"}, {"Raw"}, {"Now"}, {"Late"}, {"High", "Late"}, {"Edge"}, {"Edge"}, {"Edge"}}[r.Intn(8)]
+			names := [][]string{{"High"}, {"Raw"}, {"Now"}, {"Late"}, {"High", "Late"}, {"Edge"}, {"Edge"}, {"Edge"}, {"Keep"}, {"Keep"}, {"KeepRaw"}}[r.Intn(11)]
 			sel := sels[r.Intn(len(sels))]
-			if names[0] == "Edge" {
+			if names[0] == "Edge" || names[0] == "Keep" {
 				sel = sels[r.Intn(2)]
 			}
 			in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: names, From: from, To: to, StatesOnly: true, FiringOnly: true, Labels: sel})
@@ -176,6 +184,14 @@ func TestFiringOnlyProbeStride(t *testing.T) {
       - alert: Edge
         expr: y > 5
         for: 7m
+      - alert: Keep
+        expr: y > 5
+        for: 7m
+        keep_firing_for: 6m
+      - alert: KeepRaw
+        expr: x > 6
+        for: 3m
+        keep_firing_for: 10m
 `)
 	for off := 0; off < 20; off++ {
 		vals := strings.Repeat("0 ", off) + strings.Repeat("9 ", 8) + strings.Repeat("0 ", 5)

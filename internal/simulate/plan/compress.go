@@ -102,11 +102,20 @@ func (s Spans) SameRun(a, b int) bool {
 // keep_firing_for, subquery or templated label, every read bounded and at
 // or before its evaluation time, and every rule it reads evaluated before
 // it with a query offset no larger than its own. Compression (above) and
-// firing-only probes (sparse.go) both rely on it.
+// firing-only probes (sparse.go) both rely on it; the probes also take a
+// rule with keep_firing_for (returnsPast).
 func (p *Plan) seesPast(i int) bool {
+	return p.Nodes[i].Rule.KeepFiringFor <= 0 && p.returnsPast(i)
+}
+
+// returnsPast is seesPast without its keep_firing_for condition: what a
+// late evaluation of the expression returns, and the alerts' labels,
+// are the same with keep_firing_for; only the alert states that follow
+// from them differ, which compression derives and probes do not.
+func (p *Plan) returnsPast(i int) bool {
 	n := p.Nodes[i]
 	r := n.Rule
-	if !r.Alert || r.KeepFiringFor > 0 || hasSubquery(r.Query) {
+	if !r.Alert || hasSubquery(r.Query) {
 		return false
 	}
 	if templatedLabels(r.Labels) {

@@ -37,7 +37,17 @@ package plan
 // write at later steps are stamped after the probe's query time. Rules
 // with subqueries are left out too, as from compression.
 //
-// A range with a rule that does not qualify (`for: 0`, keep_firing_for,
+// With keep_firing_for, an alert firing at s may not be returned at s: it
+// stays firing while every step without it is within keep_firing_for of
+// the last one with it, so in [a, b] it may have been returned only now
+// and then. But its firing began at some step s0 <= s, when it became
+// firing out of pending, after a run p..s0 of m+1 or more steps that
+// returned it (a pending alert not returned is dropped; keep_firing_for
+// keeps only firing ones). Probing from step 0 rather than from a, at the
+// same stride, hits that run: no probe returning a matching series means
+// no alert the selector matches fires at any step up to b.
+//
+// A range with a rule that does not qualify (`for: 0`,
 // templated labels, ...) is observed as a states-only range instead
 // (Plan.Dense). When a probe does return a matching series, the alert may
 // or may not fire: the caller then runs again with the range observed
@@ -75,7 +85,7 @@ type Probe struct {
 // probeable reports whether the expression of alerting rule i may be
 // probed at some of its steps after the run (sparse.go).
 func (p *Plan) probeable(i int) bool {
-	return p.Nodes[i].Rule.For > 0 && p.seesPast(i)
+	return p.Nodes[i].Rule.For > 0 && p.returnsPast(i)
 }
 
 // probes returns the probes of each firing-only range, and the ranges
@@ -94,7 +104,15 @@ func (p *Plan) probes(fos []FiringOnly, iv time.Duration) (probes [][]Probe, den
 				break
 			}
 			every := ceilDiv(n.Rule.For, iv) + 1
-			probes[fi] = append(probes[fi], Probe{Range: fi, Rule: n.Rule, From: lo, To: lo + (hi-lo)/every*every, Every: every})
+			from := lo
+			if n.Rule.KeepFiringFor > 0 {
+				// An alert kept firing in [a, b] may have been returned
+				// there only now and then, each time within
+				// keep_firing_for of the last: its firing began earlier,
+				// with a run of m+1 steps that probes from step 0 hit.
+				from = 0
+			}
+			probes[fi] = append(probes[fi], Probe{Range: fi, Rule: n.Rule, From: from, To: from + (hi-from)/every*every, Every: every})
 		}
 	}
 	return probes, dense
