@@ -83,6 +83,37 @@ var promtoolRealVerdicts = []struct {
 	{file: "kubernetes-mixin/tests/rules-pod-owner-test.yaml", code: 0, slow: true},
 	{file: "kubernetes-mixin/tests/tests.yaml", code: 0, slowBoth: true},
 	{file: "thanos-receive-controller/tests.yaml", code: 1},
+	// openshift/cluster-monitoring-operator's test/rules, against the
+	// PrometheusRule objects of its assets/ (README.md).
+	{file: "openshift-cluster-monitoring-operator/NodeClockNotSynchronising.yaml", code: 0, slow: true},
+	{file: "openshift-cluster-monitoring-operator/NodeClockSkewDetected.yaml", code: 0, slow: true},
+	{file: "openshift-cluster-monitoring-operator/OCPBUGS-74673.yaml", code: 0, slow: true},
+	{file: "openshift-cluster-monitoring-operator/OCPBUGS-86352.yaml", code: 0, slow: true},
+	{file: "openshift-cluster-monitoring-operator/TargetDown.yaml", code: 0, slow: true},
+	{file: "openshift-cluster-monitoring-operator/bz1879520.yaml", code: 0},
+	{file: "openshift-cluster-monitoring-operator/bz1882730.yaml", code: 0},
+	{file: "openshift-cluster-monitoring-operator/bz1903464.yaml", code: 0},
+	{file: "openshift-cluster-monitoring-operator/bz1974830.yaml", code: 1, slow: true},
+	{file: "openshift-cluster-monitoring-operator/cluster_capacity_cpu.yaml", code: 0, slow: true},
+	{file: "openshift-cluster-monitoring-operator/node_role.yaml", code: 0},
+	{file: "openshift-cluster-monitoring-operator/workload_cpu_usage.yaml", code: 0, slow: true},
+	// redhat-appstudio/o11y, 14 of its 87 test files (README.md).
+	{file: "redhat-appstudio-o11y/data_plane/cert_manager_alerts_test.yaml", code: 0},
+	{file: "redhat-appstudio-o11y/data_plane/cluster_capacity_test.yaml", code: 0},
+	{file: "redhat-appstudio-o11y/data_plane/crashloopbackoff_test.yaml", code: 1},
+	{file: "redhat-appstudio-o11y/data_plane/etcd_defrag_test.yaml", code: 0},
+	{file: "redhat-appstudio-o11y/data_plane/kueue_alerts_test.yaml", code: 0, slow: true},
+	{file: "redhat-appstudio-o11y/data_plane/kyverno_test.yaml", code: 1},
+	{file: "redhat-appstudio-o11y/data_plane/node_alerts_test.yaml", code: 1, slow: true},
+	{file: "redhat-appstudio-o11y/data_plane/pipeline_deadlock_crashloop_test.yaml", code: 0, slow: true},
+	{file: "redhat-appstudio-o11y/data_plane/registry_exporter_alerts_test.yaml", code: 0},
+	{file: "redhat-appstudio-o11y/konflux-release-data/krd_runner_alerts_test.yaml", code: 0},
+	{file: "redhat-appstudio-o11y/recording/caching_availability_recording_rules_test.yaml", code: 1},
+	// Its rule_files names a file the project does not have: promtool
+	// warns and runs the tests without it.
+	{file: "redhat-appstudio-o11y/recording/kubearchive_recording_rules.yaml", code: 1},
+	{file: "redhat-appstudio-o11y/recording/prometheus_availability_recording_rules_test.yaml", code: 0},
+	{file: "redhat-appstudio-o11y/recording/ux_slo_aggregate_recording_rules_test.yaml", code: 0},
 }
 
 // TestPromtoolReal runs slo test, on demand and exhaustively, on real
@@ -113,13 +144,20 @@ func TestPromtoolReal(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range promtoolRealVerdicts {
-		var want []string
+		var want, wantWarn []string
 		if v.code != 0 {
 			b, err := os.ReadFile(filepath.Join(root, v.file+".promtool"))
 			if err != nil {
 				t.Fatalf("%s fails in promtool, but its output is not recorded: %v", v.file, err)
 			}
-			want = promtoolLines(string(b))
+			// promtool's warnings on stderr are slo's diagnostics.
+			for _, l := range promtoolLines(string(b)) {
+				if p, ok := strings.CutPrefix(l, "WARNING: no file match pattern "); ok {
+					wantWarn = append(wantWarn, p)
+				} else {
+					want = append(want, l)
+				}
+			}
 		}
 		for _, exhaustive := range []bool{false, true} {
 			name := v.file
@@ -146,6 +184,16 @@ func TestPromtoolReal(t *testing.T) {
 				if v.code != 0 {
 					if d := cmp.Diff(want, promtoolLines(strings.Join(msgs, "\n"))); d != "" {
 						t.Errorf("failure messages differ from promtool's (-promtool +slo):\n%s", d)
+					}
+					var warned []string
+					for _, d := range diags {
+						if d.Code == "promtool/no-rule-file" {
+							p, _, _ := strings.Cut(strings.TrimPrefix(d.Message, "rule_files: no file match pattern "), " (")
+							warned = append(warned, p)
+						}
+					}
+					if d := cmp.Diff(wantWarn, warned); d != "" {
+						t.Errorf("warnings differ from promtool's (-promtool +slo):\n%s", d)
 					}
 				}
 			})
