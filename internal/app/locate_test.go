@@ -429,3 +429,37 @@ time_intervals:
 		})
 	}
 }
+
+// TestPromtoolUnmatchedRuleFileWarned: a rule_files pattern that matches no
+// file is a warning at its entry, as promtool warns on stderr (slo said
+// nothing, and a renamed rule file showed only as failures with got:
+// nil); the verdicts and exit code stay promtool's.
+func TestPromtoolUnmatchedRuleFileWarned(t *testing.T) {
+	t.Chdir(t.TempDir())
+	rules := "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: vector(1)\n"
+	if err := os.WriteFile("r.yml", []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := "rule_files:\n  - r.yml\n  - gone.yml\n  - 'none-*.yml'\ntests:\n  - interval: 1m\n    promql_expr_test:\n      - expr: r\n        eval_time: 1m\n        exp_samples:\n          - labels: r\n            value: 1\n"
+	if err := os.WriteFile("p.yaml", []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run, diags, err := Test(TestOptions{Paths: []string{"p.yaml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range diags {
+		got = append(got, d.String())
+	}
+	want := []string{
+		"p.yaml:3:5: warning: rule_files: no file match pattern gone.yml (paths are relative to the test file); its rules are left out, as promtool does [promtool/no-rule-file]",
+		"p.yaml:4:5: warning: rule_files: no file match pattern none-*.yml (paths are relative to the test file); its rules are left out, as promtool does [promtool/no-rule-file]",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", d)
+	}
+	if code := testExitCode(run, nil); code != 0 || diags.HasErrors() {
+		t.Errorf("exit code %d, errors %v: promtool passes this file", code, diags.HasErrors())
+	}
+}

@@ -143,3 +143,36 @@ func seriesNode(root *yaml.Node, g int, err error) *yaml.Node {
 var promtoolSchema = yamlschema.Checker{
 	Decode: yamlschema.StrictDecode(yamlv2.UnmarshalStrict),
 }
+
+// promtoolRuleFileWarnings are the rule_files patterns of a promtool test
+// file that match no file, one warning each at its entry in rule_files.
+// promtool prints them as warnings and runs the tests without those
+// rules, so a renamed rule file shows up as failures that name no cause.
+func promtoolRuleFileWarnings(fr *promtool.FileResult) diag.List {
+	if len(fr.Unmatched) == 0 {
+		return nil
+	}
+	var root *yaml.Node
+	if src, err := os.ReadFile(fr.File); err == nil {
+		var doc yaml.Node
+		if yaml.Unmarshal(src, &doc) == nil && len(doc.Content) > 0 {
+			root = doc.Content[0]
+		}
+	}
+	var out diag.List
+	for k, i := range fr.Unmatched {
+		pos := diag.Pos{File: fr.File}
+		pattern := ""
+		if k < len(fr.Warnings) {
+			pattern = strings.TrimPrefix(strings.TrimSpace(fr.Warnings[k]), "WARNING: no file match pattern ")
+		}
+		if root != nil {
+			if n := nodeAt(root, []any{"rule_files", i}); n != nil {
+				pos.Line, pos.Col = n.Line, n.Column
+				pattern = n.Value
+			}
+		}
+		out.Warnf(pos, "promtool/no-rule-file", "rule_files: no file match pattern %s (paths are relative to the test file); its rules are left out, as promtool does", pattern)
+	}
+	return out
+}

@@ -212,6 +212,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 			return nil, diags, err
 		}
 		for _, fr := range prs {
+			diags = append(diags, promtoolRuleFileWarnings(fr)...)
 			rs := promtoolResults(fr)
 			run.Results = append(run.Results, rs...)
 			if opts.OnResult != nil {

@@ -28,8 +28,8 @@ package plan
 //     it: an empty result cannot fail (the other alerts of a spec, whose
 //     input a scenario leaves out, are the common case). Anything the
 //     argument does not cover (label_replace, histogram_quantile of a
-//     series that may exist, templated alert
-//     labels, unknown functions, ...) is not proven. count_values by
+//     series that may exist, an alert label, templated or not, that the
+//     key has, unknown functions, ...) is not proven. count_values by
 //     (g) ("l", x) has key g plus l, and the empty key when x has it
 //     (one input series, one group); its only error is an invalid l.
 //  2. By scanning (ScanNeeds picks the rules, engine.Session.Scan runs it): the rules not proven, and the recording rules
@@ -634,9 +634,10 @@ func (pv *prover) cannotFail(i int) bool {
 	}
 	limit := n.Rule.Limit
 	if n.Rule.Alert {
-		if templatedLabels(n.Rule.Labels) {
-			return false
-		}
+		// A templated label is set like any other: whatever value its
+		// template gives (an error expanding it is a value too), the
+		// labels of the key are left as they were, so series unique on
+		// the key stay unique.
 		set := fin(labels.MetricName, labels.AlertName)
 		n.Rule.Labels.Range(func(l labels.Label) {
 			if !engine.IdentityLabel(l) { // The alert keeps the series' own value.

@@ -41,8 +41,9 @@ type unitTestFile struct {
 
 // resolveAndGlobFilepaths joins all relative paths in a configuration
 // with a given base directory and replaces all globs with matching files.
-// Warnings promtool prints to stderr are returned instead.
-func resolveAndGlobFilepaths(baseDir string, utf *unitTestFile) (warnings []string, err error) {
+// Warnings promtool prints to stderr are returned instead, with the index
+// in rule_files of each pattern that matches no file.
+func resolveAndGlobFilepaths(baseDir string, utf *unitTestFile) (warnings []string, unmatched []int, err error) {
 	for i, rf := range utf.RuleFiles {
 		if rf != "" && !filepath.IsAbs(rf) {
 			utf.RuleFiles[i] = filepath.Join(baseDir, rf)
@@ -50,18 +51,19 @@ func resolveAndGlobFilepaths(baseDir string, utf *unitTestFile) (warnings []stri
 	}
 
 	var globbedFiles []string
-	for _, rf := range utf.RuleFiles {
+	for i, rf := range utf.RuleFiles {
 		m, err := filepath.Glob(rf)
 		if err != nil {
-			return warnings, err
+			return warnings, unmatched, err
 		}
 		if len(m) == 0 {
 			warnings = append(warnings, fmt.Sprint("  WARNING: no file match pattern ", rf))
+			unmatched = append(unmatched, i)
 		}
 		globbedFiles = append(globbedFiles, m...)
 	}
 	utf.RuleFiles = globbedFiles
-	return warnings, nil
+	return warnings, unmatched, nil
 }
 
 // testStartTimestamp wraps time.Time to support custom YAML unmarshaling.

@@ -56,6 +56,10 @@ type FileResult struct {
 	// Warnings are the lines promtool prints as warnings (rule file
 	// patterns that match nothing).
 	Warnings []string
+	// Unmatched are the indexes in the file's rule_files of the patterns
+	// that match no file, one per warning: promtool runs the tests
+	// without them.
+	Unmatched []int
 	// Failures of the file itself (it cannot be read or has a malformed
 	// header); the file's groups are not run then.
 	Failures []simulate.Failure
@@ -136,8 +140,8 @@ func runFile(path string, opts Options, sem chan struct{}) (*FileResult, error) 
 	if err := yaml.UnmarshalStrict(b, &utf); err != nil {
 		return fail(err)
 	}
-	warnings, err := resolveAndGlobFilepaths(filepath.Dir(path), &utf)
-	res.Warnings = warnings
+	warnings, unmatched, err := resolveAndGlobFilepaths(filepath.Dir(path), &utf)
+	res.Warnings, res.Unmatched = warnings, unmatched
 	if err != nil {
 		return fail(err)
 	}
