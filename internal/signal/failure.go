@@ -361,18 +361,17 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 	l := a.Levels[0]
 	t0 := g.start(a.Signal)
 	w := g.windowOf(a.Signal)
-	if b, ok := a.Signal.(*model.BaselineSignal); ok {
+	b, isBaseline := a.Signal.(*model.BaselineSignal)
+	if isBaseline {
+		// A baseline has no window of its own (w is 0); a ratio of
+		// rates ramps up over its rate window.
 		if _, _, rw, _, isRatio := promx.RateRatioSeries(b.Expr); isRatio {
 			w = rw
 		}
 	}
 	end := t0 + w + l.For + time.Duration(tailSteps)*g.step
-	if b, ok := a.Signal.(*model.BaselineSignal); ok {
-		ramp := time.Duration(0)
-		if _, _, rw, _, isRatio := promx.RateRatioSeries(b.Expr); isRatio {
-			ramp = rw
-		}
-		h, m, ok := g.groupingHistory(a, b, fire, t0-b.Window, end-t0, ramp)
+	if isBaseline {
+		h, m, ok := g.groupingHistory(a, b, fire, t0-b.Window, end-t0, w)
 		if !ok {
 			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: fmt.Sprintf("failure mode %s: no step in the input keeps the signal %s %s for %s: the %s average catches up with it sooner", FamilyOneOfMany, directionWord(a.Direction), num.Format(l.Threshold), promx.FormatDuration(end-t0), promx.FormatDuration(b.Window))})
 			return
