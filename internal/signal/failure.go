@@ -380,6 +380,10 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 		fire = m
 	}
 	var series []scenario.Series
+	// quiet is when the healthy groups are judged from: a signal that
+	// rises from 0 past the threshold (an increase below 5) fires for
+	// every group until its window is full, as level's early does.
+	quiet := time.Duration(0)
 	for _, grp := range []string{"bad", "ok1", "ok2"} {
 		v := healthy
 		if grp == "bad" {
@@ -392,6 +396,12 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
 			return
 		}
+		if b.shape == rising && model.Past(a.Direction, 0, a.Levels[len(a.Levels)-1].Threshold) {
+			quiet = t0 + b.window + 2*g.step
+			for _, l := range a.Levels {
+				quiet = max(quiet, t0+b.window+l.KeepFiringFor+2*g.step)
+			}
+		}
 		series = append(series, b.series...)
 	}
 	if len(dedupe(series)) < len(series) {
@@ -402,7 +412,7 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 	sc.Series = series
 	g.fires(sc, a, l, t0, end, byLabels(by, "bad"))
 	for _, grp := range []string{"ok1", "ok2"} {
-		g.silent(sc, a, 0, end, byLabels(by, grp))
+		g.silent(sc, a, quiet, end, byLabels(by, grp))
 	}
 }
 
