@@ -379,30 +379,47 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 		t0, end = t0-b.Window+h, end-b.Window+h
 		fire = m
 	}
-	var series []scenario.Series
+	// groups builds the three groups' series up to end, and reports the
+	// last one's shape (they all have the same).
+	groups := func() ([]scenario.Series, built, bool) {
+		var series []scenario.Series
+		var b built
+		for _, grp := range []string{"bad", "ok1", "ok2"} {
+			v := healthy
+			if grp == "bad" {
+				v = fire
+			}
+			var err error
+			g.group, g.rateRatios = grp, true
+			b, err = g.build(a.Signal, v, t0, end)
+			g.group, g.rateRatios = "", false
+			if err != nil {
+				g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
+				return nil, b, false
+			}
+			series = append(series, b.series...)
+		}
+		return series, b, true
+	}
+	series, last, ok := groups()
+	if !ok {
+		return
+	}
 	// quiet is when the healthy groups are judged from: a signal that
 	// rises from 0 past the threshold (an increase below 5) fires for
-	// every group until its window is full, as level's early does.
+	// every group until its window is full, and keeps firing for
+	// keep_firing_for, as level's early does; the scenario runs past it.
 	quiet := time.Duration(0)
-	for _, grp := range []string{"bad", "ok1", "ok2"} {
-		v := healthy
-		if grp == "bad" {
-			v = fire
+	if last.shape == rising && model.Past(a.Direction, 0, a.Levels[len(a.Levels)-1].Threshold) {
+		for _, lv := range a.Levels {
+			quiet = max(quiet, t0+last.window+lv.KeepFiringFor+2*g.step)
 		}
-		g.group, g.rateRatios = grp, true
-		b, err := g.build(a.Signal, v, t0, end)
-		g.group, g.rateRatios = "", false
-		if err != nil {
-			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
-			return
-		}
-		if b.shape == rising && model.Past(a.Direction, 0, a.Levels[len(a.Levels)-1].Threshold) {
-			quiet = t0 + b.window + 2*g.step
-			for _, l := range a.Levels {
-				quiet = max(quiet, t0+b.window+l.KeepFiringFor+2*g.step)
+		if e := quiet + time.Duration(tailSteps)*g.step; e > end {
+			end = e
+			if series, _, ok = groups(); !ok {
+				return
 			}
 		}
-		series = append(series, b.series...)
 	}
 	if len(dedupe(series)) < len(series) {
 		// The selector pins the grouping labels: there is one group.

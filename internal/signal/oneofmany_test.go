@@ -13,7 +13,8 @@ import (
 // group's series at 0, past the threshold, until its window is full; the
 // "one of many" scenario judges the healthy groups from then on, not
 // from the start (where they fired with a short `for`, as
-// FuzzGeneratedScenariosPass found).
+// FuzzGeneratedScenariosPass found), and the scenario runs until its
+// keep_firing_for has passed.
 func TestOneOfManyRisingBelow(t *testing.T) {
 	const spec = `version: slo/v1
 service: orders
@@ -23,7 +24,7 @@ alerts:
       increase: {counter: orders_total, by: [region], window: 10m}
     below: {warning: 100, critical: 50}
     for: 0m
-    keep_firing_for: 3m
+    keep_firing_for: 1h
 `
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "orders.yaml"), []byte(spec), 0o644); err != nil {
