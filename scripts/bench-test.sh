@@ -15,7 +15,7 @@ PROMTOOL=${PROMTOOL-promtool}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/slo" ./cmd/slo
-cp "$tmp/slo" "$tmp/slo.installed" && mv "$tmp/slo.installed" "$tmp/slo" # its RSS as an installed binary's: see as_installed in lib.sh
+cp "$tmp/slo" "$tmp/slo.installed" && mv "$tmp/slo.installed" "$tmp/slo" # timed as an installed binary is, from a copy (as_installed in lib.sh; this script measures no RSS)
 go test -count=1 ./internal/simulate/promtool -run '^TestWriteBenchScenario$' -scenario-dir "$tmp" >/dev/null
 
 # seconds CMD...: wall seconds of one run; fails if CMD fails.

@@ -58,7 +58,7 @@ func testCommand(stdout, stderr io.Writer) *cli.Command {
 				}
 				defer stop()
 			}
-			if c.Int("parallel") < 0 {
+			if c.IsSet("parallel") && c.Int("parallel") < 1 {
 				fmt.Fprintf(stderr, "slo: --parallel: expected a number of scenarios of 1 or more, got %d\n", c.Int("parallel"))
 				return exitCode(exitFailure)
 			}

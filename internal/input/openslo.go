@@ -162,12 +162,20 @@ func (c *Ctx) openSLO(docs []*yaml.Node) []*yaml.Node {
 // ref returns the object of kind named by ref field f, or nil after an
 // input/reference error.
 func (o *oslo) ref(kind string, f field) *oObject {
-	obj := o.byName[kind+"/"+f.val.Value]
+	obj := o.find(kind, f.val.Value)
 	if obj == nil {
 		o.errorf(f.val, "input/reference", "%s: no %s named %q in this file", f.key.Value, kind, f.val.Value)
-		return nil
 	}
-	o.used[obj] = true
+	return obj
+}
+
+// find is the file's object of kind named name, marked used; nil, and no
+// diagnostic, when the file holds none.
+func (o *oslo) find(kind, name string) *oObject {
+	obj := o.byName[kind+"/"+name]
+	if obj != nil {
+		o.used[obj] = true
+	}
 	return obj
 }
 
@@ -239,8 +247,7 @@ func (o *oslo) objective(obj *oObject, i, n int) (service *yaml.Node, out *yaml.
 		o.errorf(obj.spec.val, "spec/required", "%s: spec.service: missing; slo groups SLOs by service", what)
 		return nil, nil
 	}
-	if s := o.byName["Service/"+svc.val.Value]; s != nil {
-		o.used[s] = true
+	if s := o.find("Service", svc.val.Value); s != nil {
 		if d := get(s.spec.val, "description"); d != nil {
 			o.unmapped(d, "Service "+quote(s.name)+" spec.description", "slo's service has no description")
 		}
@@ -395,8 +402,7 @@ func (o *oslo) query(f field, what string) *yaml.Node {
 	at := ss["type"].val
 	var elsewhere *yaml.Node // a metricSourceRef to a DataSource the file does not hold
 	if r, ok := ss["metricSourceRef"]; ok && typ == "" {
-		if ds := o.byName["DataSource/"+r.val.Value]; ds != nil {
-			o.used[ds] = true
+		if ds := o.find("DataSource", r.val.Value); ds != nil {
 			typ, at = nodeValue(get(ds.spec.val, "type")), get(ds.spec.val, "type")
 		} else {
 			// OpenSLO's Kubernetes operators (oskoperator/osko) keep
@@ -758,9 +764,7 @@ func (o *oslo) alertPolicies(ap field) *yaml.Node {
 			o.unmapped(nt.key, "AlertPolicy "+quote(pol.name)+" notificationTargets", "where alerts go is slo's routing document (teams and severities)")
 			for _, t := range nt.val.Content {
 				if r := get(t, "targetRef"); r != nil {
-					if tg := o.byName["AlertNotificationTarget/"+r.Value]; tg != nil {
-						o.used[tg] = true
-					}
+					o.find("AlertNotificationTarget", r.Value) // used: reported with notificationTargets
 				}
 			}
 		}

@@ -76,17 +76,18 @@ func (baselineKind) input(g *generator, sig model.Signal, v float64, t0, end tim
 
 // held: the value's new samples enter the average it is divided by, so
 // after a step from the usual level to m times it, the ratio drifts from m
-// back towards 1. With n samples in the window (every sample since the
-// start when the history is shorter than the window) of which k are at
-// the new level, it is r(m) = m n / (n + (m-1) k). A step to v is kept
-// when r(v) at the end of d is still past mid, the midpoint between thr
-// and v; otherwise the step is to the m with r(m) = mid, m = mid (n-k) /
-// (n - mid k), rounded away from 1 to three significant digits, so the
-// ratio is past mid from the step to the end. None exists when the
-// average catches up with any step within d: n <= mid k for a rise (a
-// short window, a high threshold, a long `for`). For a ratio of rates the
-// value ramps up over the rate window, whose samples count half (pass d
-// less half the rate window).
+// back towards 1. With n samples in the window (it is left-open: w/step of
+// them; history+d over step when the history is shorter, one fewer than
+// there are, which errs towards a faster drift in either direction) of
+// which k are at the new level, it is r(m) = m n / (n + (m-1) k). A step
+// to v is kept when r(v) at the end of d is still past mid, the midpoint
+// between thr and v; otherwise the step is to the m with r(m) = mid, m =
+// mid (n-k) / (n - mid k), rounded away from 1 to three significant
+// digits, so the ratio is past mid from the step to the end. None exists
+// when the average catches up with any step within d: n <= mid k for a
+// rise (a short window, a high threshold, a long `for`). For a ratio of
+// rates the value ramps up over the rate window, whose samples count half
+// (pass d less half the rate window).
 func (baselineKind) held(sig model.Signal, v, thr float64, dir model.Direction, history, d, step time.Duration) (float64, bool) {
 	w := sig.(*model.BaselineSignal).Window
 	k := float64(d/step) + 1

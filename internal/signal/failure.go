@@ -361,18 +361,17 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 	l := a.Levels[0]
 	t0 := g.start(a.Signal)
 	w := g.windowOf(a.Signal)
-	if b, ok := a.Signal.(*model.BaselineSignal); ok {
+	b, isBaseline := a.Signal.(*model.BaselineSignal)
+	if isBaseline {
+		// A baseline has no window of its own (w is 0); a ratio of
+		// rates ramps up over its rate window.
 		if _, _, rw, _, isRatio := promx.RateRatioSeries(b.Expr); isRatio {
 			w = rw
 		}
 	}
 	end := t0 + w + l.For + time.Duration(tailSteps)*g.step
-	if b, ok := a.Signal.(*model.BaselineSignal); ok {
-		ramp := time.Duration(0)
-		if _, _, rw, _, isRatio := promx.RateRatioSeries(b.Expr); isRatio {
-			ramp = rw
-		}
-		h, m, ok := g.groupingHistory(a, b, fire, t0-b.Window, end-t0, ramp)
+	if isBaseline {
+		h, m, ok := g.groupingHistory(a, b, fire, t0-b.Window, end-t0, w)
 		if !ok {
 			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: fmt.Sprintf("failure mode %s: no step in the input keeps the signal %s %s for %s: the %s average catches up with it sooner", FamilyOneOfMany, directionWord(a.Direction), num.Format(l.Threshold), promx.FormatDuration(end-t0), promx.FormatDuration(b.Window))})
 			return
@@ -380,20 +379,47 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 		t0, end = t0-b.Window+h, end-b.Window+h
 		fire = m
 	}
-	var series []scenario.Series
-	for _, grp := range []string{"bad", "ok1", "ok2"} {
-		v := healthy
-		if grp == "bad" {
-			v = fire
+	// groups builds the three groups' series up to end, and reports the
+	// last one's shape (they all have the same).
+	groups := func() ([]scenario.Series, built, bool) {
+		var series []scenario.Series
+		var b built
+		for _, grp := range []string{"bad", "ok1", "ok2"} {
+			v := healthy
+			if grp == "bad" {
+				v = fire
+			}
+			var err error
+			g.group, g.rateRatios = grp, true
+			b, err = g.build(a.Signal, v, t0, end)
+			g.group, g.rateRatios = "", false
+			if err != nil {
+				g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
+				return nil, b, false
+			}
+			series = append(series, b.series...)
 		}
-		g.group, g.rateRatios = grp, true
-		b, err := g.build(a.Signal, v, t0, end)
-		g.group, g.rateRatios = "", false
-		if err != nil {
-			g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
-			return
+		return series, b, true
+	}
+	series, last, ok := groups()
+	if !ok {
+		return
+	}
+	// quiet is when the healthy groups are judged from: a signal that
+	// rises from 0 past the threshold (an increase below 5) fires for
+	// every group until its window is full, and keeps firing for
+	// keep_firing_for, as level's early does; the scenario runs past it.
+	quiet := time.Duration(0)
+	if last.shape == rising && model.Past(a.Direction, 0, a.Levels[len(a.Levels)-1].Threshold) {
+		for _, lv := range a.Levels {
+			quiet = max(quiet, t0+last.window+lv.KeepFiringFor+2*g.step)
 		}
-		series = append(series, b.series...)
+		if e := quiet + time.Duration(tailSteps)*g.step; e > end {
+			end = e
+			if series, _, ok = groups(); !ok {
+				return
+			}
+		}
 	}
 	if len(dedupe(series)) < len(series) {
 		// The selector pins the grouping labels: there is one group.
@@ -403,7 +429,7 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 	sc.Series = series
 	g.fires(sc, a, l, t0, end, byLabels(by, "bad"))
 	for _, grp := range []string{"ok1", "ok2"} {
-		g.silent(sc, a, 0, end, byLabels(by, grp))
+		g.silent(sc, a, quiet, end, byLabels(by, grp))
 	}
 }
 

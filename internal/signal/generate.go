@@ -187,7 +187,14 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		Covers:    []scenario.Cover{{Alert: a.Name, Severity: string(l.Severity), Firing: firing}},
 		Probe:     &scenario.Probe{Value: v, Threshold: l.Threshold, At: t0 + b.window + g.step},
 	}
-	if firing {
+	if firing && a.OnAbsent == model.AbsentFire {
+		// Every level fires while there is no input ("past the
+		// threshold or absent"), so before t0 too: judged once the
+		// input has filled its window, `for` has passed and the absent
+		// alert has resolved.
+		full := t0 + b.window + l.For + l.KeepFiringFor + 2*g.step
+		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
+	} else if firing {
 		// Silent before the signal starts, then pending and firing after
 		// exactly `for`.
 		to := t0 + 2*g.step

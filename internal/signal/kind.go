@@ -207,10 +207,11 @@ func Lint(c Checker, a *model.Alert, s *spec.Signal) {
 }
 
 // lintShare: a share (an error ratio, the share of slow requests, an
-// uptime) lies between 0 and 1, so a threshold outside that range makes an
-// alert that never fires (above 1, below 0) or always fires (above 0 or
-// less, below 1 or more). Between 1 and 100, the threshold was most likely
-// written as a percentage.
+// uptime) lies between 0 and 1, so a threshold at or past its ends makes
+// an alert that never fires (above 1 or more, below 0 or less), and one
+// outside it an alert that always fires (above less than 0, below more
+// than 1). Between 1 and 100, the threshold was most likely written as a
+// percentage.
 func lintShare(c Checker, a *model.Alert) {
 	for _, l := range a.Levels {
 		t, below := l.Threshold, a.Direction == model.Below

@@ -254,11 +254,11 @@ func LoadConfig(path string) (*Config, diag.List, error) {
 		}
 	}
 	keys := slices.Sorted(maps.Keys(sections))
-	if k := specKey(root, sections); k != nil {
+	if k, v := specKey(root, sections); k != nil {
 		// A Sloth, OpenSLO or slo spec named slo.yaml (the name Sloth's
 		// and OpenSLO's users often give it) in the project file's
 		// place: read as a spec when named, not as the project file.
-		ds.Warnf(at(k), "project/is-spec", "%s here is a spec (%s: %s), not slo's project file (targets and their settings), which slo reads from the working folder: slo uses the default project settings; rename the spec to keep the two apart", filepath.Base(path), k.Value, specValue(root, k))
+		ds.Warnf(at(k), "project/is-spec", "%s here is a spec (%s: %s), not slo's project file (targets and their settings), which slo reads from the working folder: slo uses the default project settings; rename the spec to keep the two apart", filepath.Base(path), k.Value, v.Value)
 		return c, ds, nil
 	}
 	if root.Kind != yaml.MappingNode {
@@ -358,37 +358,24 @@ func suggest(s string, candidates []string) string {
 
 // specKey is the version or apiVersion key of a spec document (or of the
 // first object of a YAML list, as OpenSLO files may hold), which a
-// project file has neither of; nil for any other document, and for one
-// with a project file's section too (a project file with a stray key).
-func specKey(root *yaml.Node, sections map[string][]string) *yaml.Node {
+// project file has neither of, and its value; nil for any other document,
+// and for one with a project file's section too (a project file with a
+// stray key).
+func specKey(root *yaml.Node, sections map[string][]string) (key, val *yaml.Node) {
 	if root.Kind == yaml.SequenceNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
 	if root.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
-	var key *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i]
 		if _, ok := sections[k.Value]; ok {
-			return nil
+			return nil, nil
 		}
 		if key == nil && (k.Value == "version" || k.Value == "apiVersion") {
-			key = k
+			key, val = k, root.Content[i+1]
 		}
 	}
-	return key
-}
-
-// specValue is the value of key k of the spec document in root.
-func specValue(root, k *yaml.Node) string {
-	if root.Kind == yaml.SequenceNode {
-		root = root.Content[0]
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i] == k {
-			return root.Content[i+1].Value
-		}
-	}
-	return ""
+	return key, val
 }
