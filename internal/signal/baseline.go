@@ -43,6 +43,26 @@ func (baselineKind) Records(sig model.Signal, n Names) []Record {
 	}
 }
 
+// Lint: a baseline is its value over its usual value, 1 in a steady
+// state, so `above` a threshold under 1, or `below` one over 1, fires all
+// the time, and at 1 half the time. Written as a change it is most likely meant
+// as 1 plus it (above 0.5: half again the usual value, 1.5).
+func (baselineKind) Lint(c Checker, a *model.Alert, _ *spec.Signal) {
+	for _, l := range a.Levels {
+		t, below := l.Threshold, a.Direction == model.Below
+		if below && t < 1 || !below && t > 1 {
+			continue
+		}
+		what, hint := "fires all the time", ""
+		if t == 1 {
+			what = "fires whenever the value is " + directionWord(a.Direction) + " its own average, about half the time"
+		} else if !below && t > 0 {
+			hint = fmt.Sprintf("; did you mean %s (%s more than usual)?", num.Format(1+t), num.Format(t))
+		}
+		c.Errorf(l.Pos, "lint/baseline-usual", "%s %s: a baseline is 1 at the usual value, so %s %s %s%s", a.Name, l.Severity, directionWord(a.Direction), num.Format(t), what, hint)
+	}
+}
+
 func (baselineKind) AbsentInputs(sig model.Signal, _ string) string {
 	return absentOf(promx.Selectors(sig.(*model.BaselineSignal).Expr)...)
 }
