@@ -80,8 +80,13 @@ test: lint
 # TestReplayMatchesExhaustive (slo report's replay against an exhaustive
 # one on a sample of scenarios: 9 s under -race, 2 s without it) replays
 # in one goroutine; Replay runs under -race in TestReplayEdgeCases, and
-# the plot workers in TestDiffPlotsSmall.
-NORACE  := ^(TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
+# the plot workers in TestDiffPlotsSmall. FuzzGeneratedScenariosPass's
+# seeds (30 s under -race), TestBaselineOneOfManyHistory (4.6 s),
+# TestBaselineDrift (1.4 s) and TestRealOpenSLOScenarios (2.7 s) each run
+# slo test on a spec with --parallel 1 or on a few scenarios; the same
+# harness and engine run under -race in TestLatencyScenarios and in
+# internal/harness's and internal/simulate's tests.
+NORACE  := ^(FuzzGeneratedScenariosPass|TestBaselineOneOfManyHistory|TestBaselineDrift|TestRealOpenSLOScenarios|TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
 
 unit: unit-race unit-norace
 
