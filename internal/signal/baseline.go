@@ -155,7 +155,12 @@ func (g *generator) baselineIdle(a *model.Alert, s *model.BaselineSignal) {
 	}
 	t0 := time.Duration(hist+leadSteps) * g.step
 	anomaly := rateWin + l.For + 2*time.Duration(tailSteps)*g.step
-	m, ok := Of(s).held(s, fire, l.Threshold, a.Direction, t0-2*time.Duration(hour)*g.step, anomaly-rateWin/2, g.step)
+	// The idle hour (NaN) and the hour without a denominator (+Inf) are
+	// not in the average, and the large finite ratios after the latter
+	// are: held is asked as if the window held two hours fewer samples.
+	short := *s
+	short.Window -= 2 * time.Duration(hour) * g.step
+	m, ok := Of(s).held(&short, fire, l.Threshold, a.Direction, t0-2*time.Duration(hour)*g.step, anomaly-rateWin/2, g.step)
 	if !ok {
 		g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: fmt.Sprintf("failure mode %s: no step in the input keeps the signal %s %s for %s: the %s average catches up with it sooner", FamilyIdle, directionWord(a.Direction), num.Format(l.Threshold), promx.FormatDuration(anomaly), promx.FormatDuration(s.Window))})
 		return
