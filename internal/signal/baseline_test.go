@@ -1,14 +1,11 @@
 package signal_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slo-compiler/slo/internal/app"
 	. "github.com/slo-compiler/slo/internal/signal"
 )
 
@@ -59,14 +56,7 @@ alerts:
 // window: with a day of history the bad group's 60x would have averaged
 // down to about 13x its baseline by the end, short of 30x.
 func TestBaselineOneOfManyHistory(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "jobs.yaml"), []byte(baselineSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run, diags, err := app.Test(app.TestOptions{Paths: []string{dir}})
-	if err != nil || diags.HasErrors() {
-		t.Fatalf("%v %v", err, diags)
-	}
+	run := testSpec(t, "jobs.yaml", baselineSpec)
 	for _, u := range run.Uncovered {
 		if strings.Contains(u.Why, FamilyOneOfMany) {
 			t.Errorf("%s: not covered: %s", u.Alert, u.Why)
@@ -148,14 +138,7 @@ alerts:
 // step further than 1.1x where the drift needs it, and Hopeless gets no
 // firing scenario, with the reason.
 func TestBaselineDrift(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "drift.yaml"), []byte(driftSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run, diags, err := app.Test(app.TestOptions{Paths: []string{dir}})
-	if err != nil || diags.HasErrors() {
-		t.Fatalf("%v %v", err, diags)
-	}
+	run := testSpec(t, "drift.yaml", driftSpec)
 	families := map[string][]string{}
 	names := map[string][]string{}
 	for _, r := range run.Results {

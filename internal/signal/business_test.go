@@ -1,14 +1,13 @@
 package signal_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/slo-compiler/slo/internal/app"
 	. "github.com/slo-compiler/slo/internal/signal"
+	"github.com/slo-compiler/slo/internal/testfs"
 )
 
 // businessSpec has the month-end projections and the counter changes in
@@ -46,14 +45,7 @@ alerts:
 // changes (an idle hour now and a week ago, resets and scrape gaps) pass
 // on the compiled rules, and every alert gets the modes meant for it.
 func TestBusinessScenariosPass(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(businessSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run, diags, err := app.Test(app.TestOptions{Paths: []string{dir}})
-	if err != nil || diags.HasErrors() {
-		t.Fatalf("%v %v", err, diags)
-	}
+	run := testSpec(t, "shop.yaml", businessSpec)
 	for _, u := range run.Uncovered {
 		t.Errorf("%s: not covered: %s", u.Alert, u.Why)
 	}
@@ -80,4 +72,18 @@ func TestBusinessScenariosPass(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testSpec writes src as the spec file name in a folder of its own and
+// runs slo test on it: its generated scenarios. Any error, in the tool or
+// as a diagnostic, fails the test.
+func testSpec(t *testing.T, name, src string) *app.TestRun {
+	t.Helper()
+	dir := t.TempDir()
+	testfs.Write(t, dir, map[string]string{name: src})
+	run, diags, err := app.Test(app.TestOptions{Paths: []string{dir}})
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("%v %v", err, diags)
+	}
+	return run
 }

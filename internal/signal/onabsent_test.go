@@ -1,12 +1,8 @@
 package signal_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/slo-compiler/slo/internal/app"
 )
 
 // TestOnAbsentFireThresholds: an alert with on_absent: fire fires while
@@ -30,14 +26,7 @@ alerts:
     below: {warning: 100}
     keep_firing_for: 2m
 `
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "q.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run, diags, err := app.Test(app.TestOptions{Paths: []string{dir}})
-	if err != nil || diags.HasErrors() {
-		t.Fatalf("%v %v", err, diags)
-	}
+	run := testSpec(t, "q.yaml", spec)
 	firing := map[string]bool{}
 	for _, r := range run.Results {
 		for _, f := range r.Failures {

@@ -1,11 +1,8 @@
 package signal_test
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/slo-compiler/slo/internal/app"
 	. "github.com/slo-compiler/slo/internal/signal"
 )
 
@@ -26,14 +23,7 @@ alerts:
     for: 0m
     keep_firing_for: 1h
 `
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "orders.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run, diags, err := app.Test(app.TestOptions{Paths: []string{dir}})
-	if err != nil || diags.HasErrors() {
-		t.Fatalf("%v %v", err, diags)
-	}
+	run := testSpec(t, "orders.yaml", spec)
 	found := false
 	for _, r := range run.Results {
 		if r.Scenario.Family != FamilyOneOfMany {
@@ -45,6 +35,6 @@ alerts:
 		}
 	}
 	if !found {
-		t.Errorf("no %q scenario; diagnostics %v, uncovered %v", FamilyOneOfMany, diags, run.Uncovered)
+		t.Errorf("no %q scenario; uncovered %v", FamilyOneOfMany, run.Uncovered)
 	}
 }
