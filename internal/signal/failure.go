@@ -383,7 +383,7 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 	// last one's shape (they all have the same).
 	groups := func() ([]scenario.Series, built, bool) {
 		var series []scenario.Series
-		var b built
+		var one built
 		for _, grp := range []string{"bad", "ok1", "ok2"} {
 			v := healthy
 			if grp == "bad" {
@@ -391,15 +391,15 @@ func (g *generator) oneOfMany(a *model.Alert, by []string) {
 			}
 			var err error
 			g.group, g.rateRatios = grp, true
-			b, err = g.build(a.Signal, v, t0, end)
+			one, err = g.build(a.Signal, v, t0, end)
 			g.group, g.rateRatios = "", false
 			if err != nil {
 				g.unc = append(g.unc, scenario.Uncovered{Alert: a.Name, Pos: a.Pos, Why: "failure mode " + FamilyOneOfMany + ": " + err.Error()})
-				return nil, b, false
+				return nil, one, false
 			}
-			series = append(series, b.series...)
+			series = append(series, one.series...)
 		}
-		return series, b, true
+		return series, one, true
 	}
 	series, last, ok := groups()
 	if !ok {
