@@ -107,7 +107,7 @@ func Run(files []*scenario.File, opts Options) ([]*scenario.Result, error) {
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				finish(j, j.f.run(j.s, opts))
+				finish(j, runScenario(j.f, j.s, opts))
 			}
 		}()
 	}
@@ -119,6 +119,10 @@ func Run(files []*scenario.File, opts Options) ([]*scenario.Result, error) {
 	results = append(results, slots...)
 	return results, nil
 }
+
+// runScenario runs one scenario of a prepared file; tests wrap it to see
+// how many run at once.
+var runScenario = (*prepared).run
 
 // prepared is a file's rules written to disk and its loaded Alertmanager
 // config.

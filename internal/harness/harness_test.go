@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,6 +140,59 @@ func TestDoneInInputOrder(t *testing.T) {
 		}
 		if !r.Passed() {
 			t.Errorf("%s: %v", r.Scenario.Name, r.Failures)
+		}
+	}
+}
+
+// TestParallelismBoundsConcurrentScenarios: Options.Parallelism is the
+// most scenarios that run at once (slo test --parallel 1 times each
+// scenario alone). Each run waits a while for another to start beside it,
+// so a bound that is not kept shows as two at once rather than depending
+// on the scheduler; with Parallelism 3 the same wait sees three at once,
+// which shows the count sees concurrency when there is some.
+func TestParallelismBoundsConcurrentScenarios(t *testing.T) {
+	rules := "groups:\n  - name: g\n    rules:\n      - alert: High\n        expr: x > 1\n"
+	f := &scenario.File{Name: "f.yaml", RuleFiles: []scenario.RuleFile{{Name: "r.yml", Data: []byte(rules)}}}
+	for i := range 4 {
+		f.Scenarios = append(f.Scenarios, &scenario.Scenario{
+			Name: fmt.Sprintf("s%d", i), Interval: time.Minute,
+			Series: []scenario.Series{{Series: "x", Values: "0x10"}},
+			Ranges: []scenario.AlertRange{{Kind: scenario.NeverFires, Alertname: "High", From: 0, To: 10 * time.Minute}},
+		})
+	}
+	orig := runScenario
+	t.Cleanup(func() { runScenario = orig })
+	for _, tc := range []struct{ par, want int }{{1, 1}, {3, 3}} {
+		var mu sync.Mutex
+		running, most := 0, 0
+		runScenario = func(p *prepared, s *scenario.Scenario, opts Options) *scenario.Result {
+			mu.Lock()
+			running++
+			most = max(most, running)
+			deadline := time.Now().Add(300 * time.Millisecond)
+			for running < tc.want && time.Now().Before(deadline) {
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+				mu.Lock()
+			}
+			mu.Unlock()
+			r := orig(p, s, opts)
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return r
+		}
+		results, err := Run([]*scenario.File{f}, Options{Parallelism: tc.par})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range results {
+			if !r.Passed() {
+				t.Errorf("%s: %v", r.Scenario.Name, r.Failures)
+			}
+		}
+		if most != tc.want {
+			t.Errorf("Parallelism %d: at most %d scenarios ran at once, want %d", tc.par, most, tc.want)
 		}
 	}
 }
