@@ -238,7 +238,7 @@ func promtoolLines(s string) []string {
 // run time, which --verbose and the json and junit reports show (they
 // showed 0ms).
 func TestPromtoolGroupsAreTimed(t *testing.T) {
-	run, _, err := Test(TestOptions{Paths: []string{filepath.Join("testdata", "promtool-real", "thanos", "tests.yaml")}, Exhaustive: true})
+	run, _, err := Test(TestOptions{Paths: []string{filepath.Join("testdata", "promtool-real", "etcd", "test.yaml")}, Exhaustive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
