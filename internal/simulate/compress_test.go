@@ -80,20 +80,10 @@ func TestCompressedStatesAgree(t *testing.T) {
 			{At: from + 7*time.Minute, Alertname: "Keep"},
 			{At: time.Duration(n-3) * time.Minute, Alertname: "KeepNow"},
 		}
-		od, err := simulate.Observe(in, simulate.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex, err := simulate.Observe(in, simulate.Options{Exhaustive: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		od, ex := observeModes(t, in)
 		plain, err := simulate.Observe(in, simulate.Options{NoCompress: true})
 		if err != nil {
 			t.Fatal(err)
-		}
-		if od.Stats.Fallback != "" {
-			t.Fatalf("seed %d fell back: %s", seed, od.Stats.Fallback)
 		}
 		// On demand, an alert active across steps the plan skips keeps
 		// the ActiveAt of the first evaluated step (see AlertState), with
@@ -251,17 +241,7 @@ func TestCompressedKeepFiring(t *testing.T) {
 		},
 		AlertTests: tests,
 	}
-	od, err := simulate.Observe(in, simulate.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := simulate.Observe(in, simulate.Options{Exhaustive: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if od.Stats.Fallback != "" {
-		t.Fatalf("fell back: %s", od.Stats.Fallback)
-	}
+	od, ex := observeModes(t, in)
 	// The input does what the comment says.
 	firing := func(k int, name string) string {
 		for _, st := range ex.States[time.Duration(k)*m] {
@@ -308,4 +288,22 @@ func TestCompressedKeepFiring(t *testing.T) {
 		t.Errorf("%d rule evaluations compressed, exhaustively %d: keep_firing_for is not compressed", od.Stats.RuleEvals, ex.Stats.RuleEvals)
 	}
 	t.Logf("rule evaluations: compressed %d, exhaustive %d", od.Stats.RuleEvals, ex.Stats.RuleEvals)
+}
+
+// observeModes runs in on demand and exhaustively; an on-demand run that
+// falls back to exhaustive compares nothing, and fails t.
+func observeModes(t *testing.T, in simulate.Input) (od, ex *simulate.Output) {
+	t.Helper()
+	od, err := simulate.Observe(in, simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err = simulate.Observe(in, simulate.Options{Exhaustive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if od.Stats.Fallback != "" {
+		t.Fatalf("%s fell back: %s", in.Name, od.Stats.Fallback)
+	}
+	return od, ex
 }
