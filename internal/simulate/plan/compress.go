@@ -21,7 +21,8 @@ package plan
 //     whether or not the resolved one was kept for resolvedRetention;
 //   - with keep_firing_for K, a firing alert not returned is kept firing
 //     (see "Keep firing" below) until K has passed since the first step
-//     that did not return it, then resolved, and stays so.
+//     that did not return it, then resolved; returned later, it is a new
+//     alert, as above.
 //
 // So a compressed rule is evaluated for real only at its "must" steps: the
 // first and last step of each run of its plan steps, and every step an
@@ -54,19 +55,21 @@ package plan
 //   - s = a+1: one evaluation from promtool's state at a, of what promtool
 //     evaluates at s.
 //   - s > a+1: then no step of a+1..s returns other label sets than a did
-//     (s is the step before a change, or a must step reached without one).
+//     (a step whose label sets differ from the step before's has that
+//     step evaluated, so s is the step before a change, or a must step
+//     reached without one).
 //     In promtool's run, over a+1..s, a returned pending alert fires once
 //     `for` has passed since ActiveAt, a returned firing one stays firing
 //     with KeepFiringSince cleared (it was at a), a kept one (not returned,
 //     its KeepFiringSince f set at or before a) is resolved at the first
-//     step e with e-f >= K and stays inactive, and the others are dropped
-//     or inactive since a. Each condition only becomes true as time
-//     passes, so the state at s is what one evaluation at s computes from
-//     the state at a. Returned alerts get the annotations of s in both
+//     step e with (e-f)*interval >= K and stays inactive, and the others
+//     are dropped or inactive since a. Each condition holds from some step
+//     on, so the state at s is what one evaluation at s computes from the
+//     state at a. Returned alerts get the annotations of s in both
 //     runs; kept ones keep those of the last step that returned them.
 //
-// The only difference is when an expired alert is marked resolved (s
-// instead of e), which decides only when the inactive alert leaves the
+// The only differences are FiredAt (as above) and when an expired alert
+// is marked resolved (s instead of e), which decides only when the inactive alert leaves the
 // rule's map: inactive alerts are not active, are not written and do not
 // count against the limit, and a returned label set replaces one with a
 // new pending alert, as if it were gone. The derived states of skipped
