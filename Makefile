@@ -156,7 +156,7 @@ heavy: heavy-app heavy-sim heavy-diff
 # others: they do not read testing.Short() and unit-race already runs
 # them, the same assertions under the race detector, so heavy-sim skips
 # them. A test that reads testing.Short() must not be listed here.
-SIM_RACED := ^(TestScanFindsErrorsAtUnobservedSteps|TestScanOnlyWhatCannotBeProven|TestModesAgree|TestFallbackOnRuleError|TestErrorAtUnobservedStep|TestParallelOrder|TestWriteReport|TestRunFilter|TestAgainstPromtool|TestCompressedLongFor|TestFiringOnlyProbeStride|TestRangeReads|TestOnlyEngineImportsEvaluation|TestIsEvaluationPackage|TestFastLoaderLoadsLikeLazyLoader|TestProgressions|TestSideStoreAcceptsWhatTheTSDBAccepts|TestSpans|TestFloorCeilDiv|TestReadSteps|TestPlanSteps|TestLatestReadsNeedExclusiveProducers|TestMayHaveLabels|TestSeesPast)$$
+SIM_RACED := ^(TestScanFindsErrorsAtUnobservedSteps|TestScanOnlyWhatCannotBeProven|TestModesAgree|TestFallbackOnRuleError|TestErrorAtUnobservedStep|TestParallelOrder|TestWriteReport|TestRunFilter|TestAgainstPromtool|TestCompressedLongFor|TestFiringOnlyProbeStride|TestRangeReads|TestOnlyEngineImportsEvaluation|TestIsEvaluationPackage|TestFastLoaderLoadsLikeLazyLoader|TestProgressions|TestSideStoreAcceptsWhatTheTSDBAccepts|TestSpans|TestFloorCeilDiv|TestReadSteps|TestPlanSteps|TestLatestReadsNeedExclusiveProducers|TestMayHaveLabels|TestReturnsPast)$$
 
 heavy-app: testbin-app
 	cd internal/app && $(TEST_ENV) ../../$(TESTBIN)/app.test $(TESTFLAGS) -test.timeout=30m -test.shuffle=on -test.run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium|TestDiffPlots'

@@ -34,7 +34,7 @@ func TestOnDemandMatchesExhaustiveFailing(t *testing.T) {
 		}
 		return true
 	}
-	_, exhaustive := compareModes(t, keep)
+	_, exhaustive := compareModes(t, repoPaths, keep)
 	failing, failures := 0, 0
 	for _, r := range exhaustive {
 		if len(r.Failures) > 0 {

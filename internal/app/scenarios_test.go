@@ -71,7 +71,7 @@ func verdicts(rs []*scenario.Result) []verdict {
 func TestOnDemandMatchesExhaustive(t *testing.T) {
 	heavy(t)
 	keep := compareSample(t)
-	onDemand, exhaustive := compareModes(t, keep)
+	onDemand, exhaustive := compareModes(t, repoPaths, keep)
 	if min := map[bool]int{true: 200, false: 60}[keep == nil]; len(onDemand) < min {
 		t.Fatalf("only %d scenarios compared; the repository has more", len(onDemand))
 	}
@@ -83,16 +83,16 @@ func TestOnDemandMatchesExhaustive(t *testing.T) {
 	t.Logf("%d scenarios; rule evaluations: on-demand %d, exhaustive %d", len(onDemand), evalsOD, evalsEx)
 }
 
-// compareModes runs the repository's scenarios that keep keeps (nil: every
+// compareModes runs the scenarios of paths that keep keeps (nil: every
 // one) on demand and then exhaustively, reports where their verdicts or
 // failure messages differ, and returns both runs' results.
-func compareModes(t *testing.T, keep func(string, *scenario.Scenario) bool) (onDemand, exhaustive []*scenario.Result) {
+func compareModes(t *testing.T, paths []string, keep func(string, *scenario.Scenario) bool) (onDemand, exhaustive []*scenario.Result) {
 	t.Helper()
-	od, diags, err := Test(TestOptions{Paths: repoPaths, Keep: keep})
+	od, diags, err := Test(TestOptions{Paths: paths, Keep: keep})
 	if err != nil || od == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
-	ex, _, err := Test(TestOptions{Paths: repoPaths, Exhaustive: true, Keep: keep})
+	ex, _, err := Test(TestOptions{Paths: paths, Exhaustive: true, Keep: keep})
 	if err != nil {
 		t.Fatal(err)
 	}

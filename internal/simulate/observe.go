@@ -418,13 +418,18 @@ func (o *observation) record(k int, sess *engine.Session, rules []engine.Rule, s
 }
 
 // appendStates appends the states of alerts, the active alerts of alerting
-// rule r. With at set, the firing state is the one at that time (see
-// plan/compress.go).
+// rule r. With at set, the state is the one at that time, the label sets
+// returned unchanged since (see plan/compress.go): pending alerts fire
+// once `for` has passed, and alerts kept firing by keep_firing_for are
+// resolved once it has passed.
 func appendStates(states []AlertState, alerts []engine.Alert, r engine.Rule, mint time.Time, at *time.Time) []AlertState {
 	for _, a := range alerts {
 		firing := a.Firing
 		if at != nil && a.Pending {
 			firing = at.Sub(a.ActiveAt) >= r.For
+		}
+		if at != nil && !a.KeepFiringSince.IsZero() && at.Sub(a.KeepFiringSince) >= r.KeepFiringFor {
+			continue
 		}
 		states = append(states, AlertState{
 			Name:        r.Name,
@@ -439,7 +444,8 @@ func appendStates(states []AlertState, alerts []engine.Alert, r engine.Rule, min
 
 // derive records, at a step s that compressed rule r skipped, the states
 // it had then: those of its last evaluation (alerts returns its active
-// alerts), firing once `for` has passed.
+// alerts), firing once `for` has passed and no longer kept firing once
+// keep_firing_for has.
 func (o *observation) derive(s int, alerts func() []engine.Alert, r engine.Rule) {
 	if o == nil || !o.observes(s, r) {
 		return

@@ -355,16 +355,22 @@ func (gr *groupRun) inputLabels() ([]labels.Labels, bool) {
 
 // catchUp brings a compressed rule from its last evaluation up to step k
 // (exclusive): it evaluates the rule for real at every skipped step where
-// its expression's label sets change (see plan/compress.go), and records
-// the derived states of the skipped steps that are observed. It returns
-// the rule evaluations it took, or a reason to run exhaustively.
+// its expression's label sets change, and with keep_firing_for at the
+// step before each such change, k's included (see plan/compress.go), and
+// records the derived states of the skipped steps that are observed. It
+// returns the rule evaluations it took, or a reason to run exhaustively.
 func (gr *groupRun) catchUp(sess *engine.Session, n *plan.Node, k int) (int, string) {
 	if n.Last < 0 || k-n.Last <= 1 {
 		return 0, ""
 	}
 	iv := gr.in.EvalInterval
+	keep := n.Rule.KeepFiringFor > 0
+	count := k - n.Last
+	if keep {
+		count++ // Step k too: a change there needs step k-1.
+	}
 	start := gr.mint.Add(time.Duration(n.Last)*iv - n.Rule.QueryOffset)
-	sets, err := sess.LabelSets(n.Rule.Index, start, k-n.Last, iv)
+	sets, err := sess.LabelSets(n.Rule.Index, start, count, iv)
 	if err != nil {
 		return 0, "rule " + n.Rule.Name + ": " + err.Error()
 	}
@@ -381,11 +387,11 @@ func (gr *groupRun) catchUp(sess *engine.Session, n *plan.Node, k int) (int, str
 		return alerts
 	}
 	for s := n.Last + 1; s < k; s++ {
-		ts := gr.mint.Add(time.Duration(s) * iv)
-		if set := sets[s-n.Last]; set != cur {
+		set := sets[s-n.Last]
+		if set != cur || keep && sets[s+1-n.Last] != set {
 			cur = set
 			evals++
-			if e := sess.EvalRule(n.Rule.Index, ts); e != nil {
+			if e := sess.EvalRule(n.Rule.Index, gr.mint.Add(time.Duration(s)*iv)); e != nil {
 				return evals, "rule evaluation failed: " + e.Rule + ": " + e.Err.Error()
 			}
 			read = false

@@ -65,6 +65,10 @@ type Alert struct {
 	Labels, Annotations labels.Labels
 	Firing, Pending     bool
 	ActiveAt            time.Time
+	// KeepFiringSince is, for a firing alert that keep_firing_for keeps
+	// firing, the first evaluation its expression did not return it at;
+	// zero otherwise.
+	KeepFiringSince time.Time
 }
 
 // Sample is one series of an instant query's result.
@@ -291,11 +295,12 @@ func (rs *ruleSet) Alerts(i int) []Alert {
 	var out []Alert
 	for _, a := range ar.ActiveAlerts() {
 		out = append(out, Alert{
-			Labels:      a.Labels.Copy(),
-			Annotations: a.Annotations.Copy(),
-			Firing:      a.State == rules.StateFiring,
-			Pending:     a.State == rules.StatePending,
-			ActiveAt:    a.ActiveAt,
+			Labels:          a.Labels.Copy(),
+			Annotations:     a.Annotations.Copy(),
+			Firing:          a.State == rules.StateFiring,
+			Pending:         a.State == rules.StatePending,
+			ActiveAt:        a.ActiveAt,
+			KeepFiringSince: a.KeepFiringSince,
 		})
 	}
 	return out

@@ -567,7 +567,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 					n := p.Nodes[x.i]
 					if isLatest(x.r, x.i) {
 						// Probed rules read only rules before them
-						// (seesPast), evaluated at k already.
+						// (returnsPast), evaluated at k already.
 						if j, ok := latestStep(x.r, t, n, iv, k); ok {
 							latestSet[x.i].add(j, j)
 						}

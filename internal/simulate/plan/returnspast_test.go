@@ -10,9 +10,10 @@ import (
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
-// TestSeesPast lists which alerting rules compression and firing-only
-// probes may evaluate after later steps ran, one reason to refuse each.
-func TestSeesPast(t *testing.T) {
+// TestReturnsPast lists which alerting rules compression and firing-only
+// probes may evaluate after later steps ran, one reason to refuse each;
+// keep_firing_for is none (compress.go).
+func TestReturnsPast(t *testing.T) {
 	const m = time.Minute
 	p, expr := exprParser(t)
 	rules := []engine.Rule{
@@ -38,11 +39,11 @@ func TestSeesPast(t *testing.T) {
 	}
 	var got []string
 	for i, r := range rules {
-		if pl.seesPast(i) {
+		if pl.returnsPast(i) {
 			got = append(got, r.Name)
 		}
 	}
-	if d := cmp.Diff([]string{"Ok", "SameOffset"}, got); d != "" {
+	if d := cmp.Diff([]string{"Ok", "Keep", "SameOffset"}, got); d != "" {
 		t.Errorf("rules that see the past (-want +got):\n%s", d)
 	}
 }
