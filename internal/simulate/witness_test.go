@@ -1,8 +1,6 @@
 package simulate_test
 
 import (
-	"fmt"
-	"math/rand"
 	"slices"
 	"testing"
 	"time"
@@ -21,61 +19,17 @@ import (
 // no firing alert must have the exhaustive run's states at every step;
 // the test needs ranges of both kinds.
 func TestFiresSomeAgrees(t *testing.T) {
-	dir := t.TempDir()
-	rules := simtest.Write(t, dir, "rules.yml", `groups:
-  - name: g
-    rules:
-      - record: job:x:avg30m
-        expr: avg by (job) (avg_over_time(x[30m]))
-      - alert: High
-        expr: job:x:avg30m > 5.5
-        for: 7m
-        labels: {severity: page}
-      - alert: High
-        expr: max by (job) (x) > 8
-        for: 3m
-        labels: {severity: critical}
-      - alert: Raw
-        expr: x > 6
-        for: 150s
-      - alert: Now
-        expr: x > 8
-      - alert: Edge
-        expr: y > 5
-        for: 7m
-      - alert: Keep
-        expr: y > 5
-        for: 7m
-        keep_firing_for: 6m
-  - name: late
-    query_offset: 2m
-    rules:
-      - alert: Late
-        expr: job:x:avg30m > 5
-        for: 10m
-`)
+	rules := simtest.Write(t, t.TempDir(), "rules.yml", randomRules)
 	witnessed, observed := 0, 0
-	for seed := int64(1); seed <= 12; seed++ {
-		r := rand.New(rand.NewSource(seed))
-		n := 120 + r.Intn(120)
-		in := simulate.Input{
-			Name:         fmt.Sprint("seed ", seed),
-			RuleFiles:    []string{rules},
-			EvalInterval: time.Minute,
-			Series: []simulate.SeriesInput{
-				{`x{job="a",instance="1"}`, simtest.RandomValues(r, n, false)},
-				{`x{job="a",instance="2"}`, simtest.RandomValues(r, n, false)},
-				{`x{job="b",instance="1"}`, simtest.RandomValues(r, n, false)},
-				{`y{job="a"}`, runs(r, n)},
-			},
-		}
+	for seed := int64(1); seed <= 8; seed++ {
+		in, r, n := randomInput(rules, seed)
 		sels := []map[string]string{nil, {"job": "a"}, {"severity": "page"}, {"job": "b", "severity": "critical"}, {"instance": "2"}}
 		var ranges []simulate.ObserveRange
 		for range 10 {
 			// Off the grid too: the last step is the one at or before To.
 			from := time.Duration(r.Intn(n))*time.Minute + time.Duration(r.Intn(2))*30*time.Second
 			to := from + time.Duration(1+r.Intn([]int{n / 2, 20}[r.Intn(2)]))*time.Minute - time.Duration(r.Intn(2))*45*time.Second
-			names := [][]string{{"High"}, {"Raw"}, {"Now"}, {"Late"}, {"High", "Late"}, {"Edge"}, {"Keep"}}[r.Intn(7)]
+			names := [][]string{{"High"}, {"Raw"}, {"Now"}, {"Late"}, {"High", "Late"}, {"Edge"}, {"Keep"}, {"KeepRaw"}}[r.Intn(8)]
 			ranges = append(ranges, simulate.ObserveRange{Alertnames: names, From: from, To: to, StatesOnly: true, Labels: sels[r.Intn(len(sels))]})
 		}
 		exIn := in
