@@ -268,10 +268,14 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		// alert rules need not be evaluated at every step of the range.
 		// "Never fires" needs to know only whether a selected alert fires:
 		// the simulator may show it does not without observing the range
-		// (Output.Silent), and observes it when it cannot.
+		// (Output.Silent), and observes it when it cannot. "Fires within"
+		// needs one evaluation where a selected alert fires: the simulator
+		// looks at the range's last one first, and observes the range
+		// when no selected alert fires there (checkRange then sees the
+		// same states as with the range observed).
 		rangeAt[i] = len(in.Observe)
 		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: r.From, To: to, StatesOnly: true,
-			FiringOnly: r.Kind == scenario.NeverFires, Labels: r.Labels})
+			FiringOnly: r.Kind == scenario.NeverFires, FiresSome: r.Kind == scenario.FiresWithin, Labels: r.Labels})
 	}
 	out, err := simulate.Observe(in, simulate.Options{Exhaustive: opts.Exhaustive})
 	if err != nil {

@@ -92,6 +92,13 @@ type ObserveRange struct {
 	// have no states; otherwise the range is observed as a StatesOnly
 	// one.
 	FiringOnly bool
+	// FiresSome asks only whether an alert of the names whose labels
+	// include Labels fires at some evaluation of the range. The range's
+	// last evaluation is observed first, alone; when an alert the range
+	// selects fires there, the range's other steps may have no states
+	// (the answer is yes, and the states say so). Otherwise the range is
+	// observed as a StatesOnly one (see witnessRange).
+	FiresSome bool
 	// Labels, when set, ask only for alerts with these label values:
 	// rules whose labels give their alerts other values are not
 	// observed, and their alerts may be missing from Output.States.
@@ -164,6 +171,10 @@ func Observe(in Input, opts Options) (*Output, error) {
 			}
 			if r.FiringOnly {
 				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}})
+				continue
+			}
+			if r.FiresSome {
+				obs.witness = append(obs.witness, newWitnessRange(plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}, in.EvalInterval))
 				continue
 			}
 			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly, Labels: r.Labels})
@@ -240,6 +251,8 @@ type observation struct {
 	ranges []plan.Observed
 	// sparse are the FiringOnly ranges.
 	sparse []*sparseRange
+	// witness are the FiresSome ranges.
+	witness []*witnessRange
 	// all caches observed(); nil when stale.
 	all    []plan.Observed
 	states map[time.Duration][]AlertState
@@ -259,8 +272,66 @@ type sparseRange struct {
 	found, probed bool
 }
 
-// observed returns the ranges observed step by step: the ranges given
-// and the dense firing-only ones.
+// witnessRange is a FiresSome range: "a selected alert fires at some
+// evaluation in [From, To]" (FiresWithin), which one evaluation where one
+// fires shows. Until it is dense, only its last step, w, is observed, as a
+// states-only range of its own: each observed step is an alert assertion
+// (plan.go, demand 1), so the states there are promtool's. If a selected
+// alert fires at w, it fires at an evaluation of the range in promtool's
+// run too, and a check of the range over the states observed (which
+// include w's) finds it: the verdict is the same as with every step
+// observed. If none fires at w, the range is observed at every step in a
+// run of its own (densify), exactly as before, with the same verdict and
+// message. The last step is where a range that waits for an alert to fire
+// (a `for` to pass, an average to move) most likely sees it firing.
+type witnessRange struct {
+	fo plan.FiringOnly
+	// at is the time of the range's last step; dense is set when the
+	// range is observed at every step: when at is before From (no step
+	// in the range), no selected alert fired at at, or the run is
+	// exhaustive.
+	at    time.Duration
+	dense bool
+}
+
+func newWitnessRange(fo plan.FiringOnly, iv time.Duration) *witnessRange {
+	at := time.Duration(plan.Step(fo.To, iv)) * iv
+	return &witnessRange{fo: fo, at: at, dense: at < fo.From}
+}
+
+// observed returns what of w is observed: its last step, or the range.
+func (w *witnessRange) observed() plan.Observed {
+	ob := w.fo.Observed()
+	if !w.dense {
+		ob.From = w.at
+	}
+	return ob
+}
+
+// fired reports whether an alert w selects fires in states, the states
+// observed at w's last step.
+func (w *witnessRange) fired(states []AlertState) bool {
+	for _, st := range states {
+		if !st.Firing || !w.fo.Names[st.Name] {
+			continue
+		}
+		match := true
+		for k, v := range w.fo.Labels {
+			if st.Labels[k] != v {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
+// observed returns the ranges observed step by step: the ranges given,
+// the dense firing-only ones and the witness ranges (their last step, or
+// all of them once dense).
 func (o *observation) observed() []plan.Observed {
 	if o.all != nil {
 		return o.all
@@ -270,6 +341,9 @@ func (o *observation) observed() []plan.Observed {
 		if sr.dense {
 			out = append(out, sr.fo.Observed())
 		}
+	}
+	for _, w := range o.witness {
+		out = append(out, w.observed())
 	}
 	o.all = out
 	return out
@@ -301,8 +375,10 @@ func (o *observation) markDense(probed []*sparseRange, dense []bool) {
 	}
 }
 
-// densify observes the firing-only ranges a probe found a series of (all
-// of them when all is set), and reports whether it changed any.
+// densify observes the firing-only ranges a probe found a series of and
+// the witness ranges whose last step, as the last run observed it, has no
+// firing alert they select (all of them when all is set), and reports
+// whether it changed any.
 func (o *observation) densify(all bool) bool {
 	if o == nil {
 		return false
@@ -313,6 +389,11 @@ func (o *observation) densify(all bool) bool {
 			sr.dense, changed = true, true
 		}
 		sr.found = false
+	}
+	for _, w := range o.witness {
+		if !w.dense && (all || !w.fired(o.states[w.at])) {
+			w.dense, changed = true, true
+		}
 	}
 	o.all = nil
 	return changed

@@ -20,60 +20,10 @@ import (
 // and a range not found silent must have the exhaustive run's states (the
 // exhaustive run observes every alert of the names, whatever the labels).
 func TestFiringOnlyAgrees(t *testing.T) {
-	dir := t.TempDir()
-	rules := simtest.Write(t, dir, "rules.yml", `groups:
-  - name: g
-    rules:
-      - record: job:x:avg30m
-        expr: avg by (job) (avg_over_time(x[30m]))
-      - alert: High
-        expr: job:x:avg30m > 5.5
-        for: 7m
-        labels: {severity: page}
-      - alert: High
-        expr: max by (job) (x) > 8
-        for: 3m
-        labels: {severity: critical}
-      - alert: Raw
-        expr: x > 6
-        for: 150s
-      - alert: Now
-        expr: x > 8
-      - alert: Edge
-        expr: y > 5
-        for: 7m
-      - alert: Keep
-        expr: y > 5
-        for: 7m
-        keep_firing_for: 6m
-      - alert: KeepRaw
-        expr: x > 6
-        for: 3m
-        keep_firing_for: 10m
-  - name: late
-    query_offset: 2m
-    rules:
-      - alert: Late
-        expr: job:x:avg30m > 5
-        for: 10m
-`)
+	rules := simtest.Write(t, t.TempDir(), "rules.yml", randomRules)
 	silent, observed := 0, 0
 	for seed := int64(1); seed <= 20; seed++ {
-		r := rand.New(rand.NewSource(seed))
-		n := 120 + r.Intn(120)
-		in := simulate.Input{
-			Name:         fmt.Sprint("seed ", seed),
-			RuleFiles:    []string{rules},
-			EvalInterval: time.Minute,
-			Series: []simulate.SeriesInput{
-				{`x{job="a",instance="1"}`, simtest.RandomValues(r, n, false)},
-				{`x{job="a",instance="2"}`, simtest.RandomValues(r, n, false)},
-				{`x{job="b",instance="1"}`, simtest.RandomValues(r, n, false)},
-				// Runs of 6 to 9 steps above the threshold: a `for` of 7
-				// steps fires after exactly 8.
-				{`y{job="a"}`, runs(r, n)},
-			},
-		}
+		in, r, n := randomInput(rules, seed)
 		sels := []map[string]string{nil, {"job": "a"}, {"severity": "page"}, {"job": "b", "severity": "critical"}, {"instance": "2"}}
 		for range 10 {
 			from := time.Duration(r.Intn(n)) * time.Minute
@@ -133,6 +83,67 @@ func TestFiringOnlyAgrees(t *testing.T) {
 		t.Fatalf("%d ranges found silent, %d observed: the test needs both", silent, observed)
 	}
 	t.Logf("%d ranges found silent, %d observed", silent, observed)
+}
+
+// randomRules are the rules of the tests over random input: alerts with
+// and without `for` and keep_firing_for, a recording rule over a long
+// window, a group with a query offset.
+const randomRules = `groups:
+  - name: g
+    rules:
+      - record: job:x:avg30m
+        expr: avg by (job) (avg_over_time(x[30m]))
+      - alert: High
+        expr: job:x:avg30m > 5.5
+        for: 7m
+        labels: {severity: page}
+      - alert: High
+        expr: max by (job) (x) > 8
+        for: 3m
+        labels: {severity: critical}
+      - alert: Raw
+        expr: x > 6
+        for: 150s
+      - alert: Now
+        expr: x > 8
+      - alert: Edge
+        expr: y > 5
+        for: 7m
+      - alert: Keep
+        expr: y > 5
+        for: 7m
+        keep_firing_for: 6m
+      - alert: KeepRaw
+        expr: x > 6
+        for: 3m
+        keep_firing_for: 10m
+  - name: late
+    query_offset: 2m
+    rules:
+      - alert: Late
+        expr: job:x:avg30m > 5
+        for: 10m
+`
+
+// randomInput is a test group over rules of seed's random input (n steps
+// of x of three series, and y in runs of 6 to 9 steps above 5) and the
+// source of randomness it drew from, for the ranges to observe.
+func randomInput(rules string, seed int64) (simulate.Input, *rand.Rand, int) {
+	r := rand.New(rand.NewSource(seed))
+	n := 120 + r.Intn(120)
+	return simulate.Input{
+		Name:         fmt.Sprint("seed ", seed),
+		RuleFiles:    []string{rules},
+		EvalInterval: time.Minute,
+		Series: []simulate.SeriesInput{
+			{`x{job="a",instance="1"}`, simtest.RandomValues(r, n, false)},
+			{`x{job="a",instance="2"}`, simtest.RandomValues(r, n, false)},
+			{`x{job="b",instance="1"}`, simtest.RandomValues(r, n, false)},
+			// Runs of 6 to 9 steps above the threshold: a `for` of 7
+			// steps fires after exactly 8.
+			{`y{job="a"}`, runs(r, n)},
+		},
+	}, r, n
 }
 
 // runs returns n values, 9 in runs of 6 to 9 steps, 0 between.

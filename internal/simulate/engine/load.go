@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -209,12 +210,13 @@ func parseFastSeries(input string, start time.Time) ([]*fastSeries, bool) {
 		if i := strings.IndexAny(l, " \t"); i < 0 || strings.HasSuffix(l[:i], "@st") {
 			return nil, false
 		}
+		l, skipped := dropLeadingGap(l)
 		metric, vals, err := loadParser.ParseSeriesDesc(l)
 		if err != nil {
 			return nil, false // LazyLoader reports it, with its line number.
 		}
 		s := &fastSeries{metric: metric, samples: make([]fastSample, 0, len(vals))}
-		ts := start
+		ts := start.Add(time.Duration(skipped) * gap)
 		for _, v := range vals {
 			if !v.Omitted {
 				s.samples = append(s.samples, fastSample{t: ts.UnixNano() / int64(time.Millisecond), v: v, set: true})
@@ -231,6 +233,83 @@ func parseFastSeries(input string, start time.Time) ([]*fastSeries, bool) {
 		series = append(series, s)
 	}
 	return series, true
+}
+
+// dropLeadingGap returns line (a series and its values) without the
+// blanks ("_", "_xN") its values start with, and how many values they
+// stand for. The parser expands "_x42000" into 42000 omitted values, one
+// append at a time (a month-boundary scenario's series starts with six
+// weeks of nothing: a quarter of its run went there); an omitted value
+// writes no sample and only moves the time of the next one on by the load
+// step, which the caller does at once. The rest of the line is the same
+// values after them: it parses as they did in the whole line, and a line
+// the parser rejects is rejected either way (only blanks of exactly that
+// form are dropped). Lines it cannot split safely (no values after the
+// blanks, a metric it cannot find the end of) are returned as they are.
+func dropLeadingGap(line string) (string, int) {
+	end := metricEnd(line)
+	if end < 0 || end >= len(line) || line[end] != ' ' {
+		return line, 0
+	}
+	rest, skipped := line[end:], 0
+	for {
+		tok := strings.TrimLeft(rest, " ")
+		word := tok
+		if i := strings.IndexByte(tok, ' '); i >= 0 {
+			word = tok[:i]
+		}
+		var n int
+		switch {
+		case word == "_":
+			n = 1
+		case len(word) > 2 && word[:2] == "_x" && word[2] != '0' && strings.Trim(word[2:], "0123456789") == "":
+			v, err := strconv.Atoi(word[2:])
+			if err != nil || v > 1<<30 {
+				return line, 0
+			}
+			n = v
+		default:
+			if skipped == 0 || strings.TrimSpace(tok) == "" {
+				return line, 0
+			}
+			return line[:end] + " " + tok, skipped
+		}
+		skipped += n
+		rest = tok[len(word):]
+	}
+}
+
+// metricEnd returns the index just after the series of a load line (a
+// metric name, a label set in braces, or both), or -1 if it cannot tell:
+// quotes inside braces are skipped, so a label value with a space or a
+// brace in it does not end the series.
+func metricEnd(line string) int {
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; c {
+		case ' ', '\t':
+			return i
+		case '{':
+			for j := i + 1; j < len(line); j++ {
+				switch q := line[j]; q {
+				case '}':
+					return j + 1
+				case '"', '\'', '`':
+					for j++; j < len(line) && line[j] != q; j++ {
+						if line[j] == '\\' && q != '`' {
+							j++
+						}
+					}
+					if j >= len(line) {
+						return -1
+					}
+				}
+			}
+			return -1
+		case '"', '\'', '`', '}':
+			return -1
+		}
+	}
+	return -1
 }
 
 func (l *fastLoader) Storage() storage.Storage { return l.st }

@@ -78,22 +78,55 @@ func progressions(runs [][2]int) [][3]int {
 		}
 		return -1
 	}
+	// along returns the last wanted step of the progression from a with
+	// stride d.
+	along := func(a, d int) int {
+		e := a
+		for e+d < len(want) && want[e+d] {
+			e += d
+		}
+		return e
+	}
 	var out [][3]int
 	for a := next(0); a >= 0; a = next(a + 1) {
-		if b := next(a + 1); b > a+1 {
-			d, e := b-a, a
-			for e+d < len(want) && want[e+d] {
-				e += d
-			}
-			if e >= a+2*d || d > mergeGap+1 {
-				for g := a; g <= e; g += d {
-					done[g] = true
+		b := next(a + 1)
+		d, e := b-a, a
+		if b == a+1 && b+1 < len(want) && !want[b+1] {
+			// A pair of adjacent steps, as two probe strides make where
+			// they meet (15 and 16 of every 3rd and every 16th): merging
+			// every gap of up to mergeGap steps from here would compute
+			// every step of both strides' stretch. The longest
+			// progression of three or more steps through a and one of
+			// the next two uncovered wanted steps is taken instead, if
+			// fewer than half the steps it spans are wanted (else merging
+			// wastes less); b is left for a progression of its own.
+			for c, x := 0, next(b+1); c < 2 && x >= 0; c, x = c+1, next(x+1) {
+				if y := along(a, x-a); y >= a+2*(x-a) && (y-a)/(x-a) > (e-a)/max(d, 1) {
+					d, e = x-a, y
 				}
-				out = append(out, [3]int{a + lo, e + lo, d})
-				continue
 			}
+			if d > 1 {
+				n := 0
+				for g := a; g <= e; g++ {
+					if want[g] {
+						n++
+					}
+				}
+				if 2*n >= e-a+1 {
+					d = 1
+				}
+			}
+		} else if b > a+1 {
+			e = along(a, d)
 		}
-		e := a
+		if d > 1 && (e >= a+2*d || d > mergeGap+1) {
+			for g := a; g <= e; g += d {
+				done[g] = true
+			}
+			out = append(out, [3]int{a + lo, e + lo, d})
+			continue
+		}
+		e = a
 		for g := a + 1; g < len(want) && g-e <= mergeGap+1; g++ {
 			if want[g] {
 				e = g

@@ -47,6 +47,10 @@ func TestProgressions(t *testing.T) {
 		{"one run", [][2]int{{3, 10}}, [][3]int{{3, 10, 1}}},
 		{"probes every third step", every(0, 30, 3), [][3]int{{0, 30, 3}}},
 		{"two probe strides interleaved", union(every(0, 48, 3), every(0, 48, 16)), [][3]int{{0, 48, 3}, {16, 48, 16}}},
+		// Where periodic took the leading runs (every third step up to
+		// 12), the rest starts with a pair: 15 and 16.
+		{"two probe strides from where they meet", union(every(15, 63, 3), every(16, 64, 16)), [][3]int{{15, 63, 3}, {16, 64, 16}}},
+		{"a pair, then a run", [][2]int{{0, 1}, {3, 3}, {5, 9}}, [][3]int{{0, 9, 1}}},
 		{"close runs share a query", [][2]int{{0, 1}, {3, 4}, {9, 9}}, [][3]int{{0, 4, 1}, {9, 9, 1}}},
 		{"a far pair", [][2]int{{0, 0}, {10, 10}}, [][3]int{{0, 10, 10}}},
 	} {
