@@ -246,7 +246,15 @@ func (g *generator) changeResets(a *model.Alert, s *model.ChangeSignal) {
 	end = time.Duration(w.n-1) * g.step
 	sc = g.failure(a, FamilyResets, fmt.Sprintf("%g events a sample throughout, no samples for %s an offset (%s) ago: silent", changeBase, promx.FormatDuration(time.Duration(out)*g.step), promx.FormatDuration(s.Offset)))
 	sc.Series = []scenario.Series{{Series: ser, Values: w.String()}}
-	g.silent(sc, a, 0, end, nil)
+	if a.OnAbsent != model.AbsentFire {
+		g.silent(sc, a, 0, end, nil)
+		return
+	}
+	// The counter is absent for most of the missing windows, and
+	// on_absent: fire rightly fires then: silent up to its last sample
+	// before them, and from when they end, as judgedFrom has it.
+	g.silent(sc, a, 0, time.Duration(lead+win-1)*g.step, nil)
+	g.silent(sc, a, g.judgedFrom(a, time.Duration(lead+win+out)*g.step, 0), end, nil)
 }
 
 // Lint: a count of events falls by 100% at most, so a counter's change

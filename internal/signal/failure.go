@@ -152,6 +152,22 @@ func absentVerdict(a *model.Alert) *model.Level {
 	return nil
 }
 
+// judgedFrom is when a failure-mode scenario whose input series start at
+// in (after a lead without them) judges its alert, if not before from: an
+// alert with on_absent: fire rightly fires while its input is yet to
+// start, so it is judged once the input is in and that firing has
+// resolved, keep_firing_for and two evaluations later.
+func (g *generator) judgedFrom(a *model.Alert, in, from time.Duration) time.Duration {
+	if a.OnAbsent != model.AbsentFire {
+		return from
+	}
+	var keep time.Duration
+	for _, l := range a.Levels {
+		keep = max(keep, l.KeepFiringFor)
+	}
+	return max(from, in+keep+2*g.step)
+}
+
 func (g *generator) longestFor(a *model.Alert) time.Duration {
 	var d time.Duration
 	for _, l := range a.Levels {

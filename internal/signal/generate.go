@@ -3,6 +3,8 @@ package signal
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slo-compiler/slo/internal/model"
@@ -217,7 +219,33 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 			// It is judged once its window is full.
 			from = t0 + b.window + l.KeepFiringFor + 2*g.step
 		}
+		from = g.judgedFrom(a, g.leadGap(b.series), from)
 		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: from, To: end, Pos: l.Pos})
 	}
 	g.out = append(g.out, s)
+}
+
+// leadGap is how long the input series are all missing at the start: the
+// lead before a regime, 0 for a signal given history from the start.
+func (g *generator) leadGap(series []scenario.Series) time.Duration {
+	least := -1
+	for _, ser := range series {
+		n := 0
+		for _, p := range valueParts(ser.Values) {
+			k, err := strconv.Atoi(strings.TrimPrefix(p, "_x"))
+			switch {
+			case p == "_":
+				n++
+				continue
+			case strings.HasPrefix(p, "_x") && err == nil:
+				n += k
+				continue
+			}
+			break
+		}
+		if least < 0 || n < least {
+			least = n
+		}
+	}
+	return time.Duration(max(least, 0)) * g.step
 }

@@ -42,3 +42,47 @@ alerts:
 		}
 	}
 }
+
+// TestOnAbsentFireFailureModes: the failure modes of a traffic share
+// (idle, low volume, counter resets) start their input after a lead, and a
+// counter's change has a week with two windows of no samples; an alert
+// with on_absent: fire rightly fires while its input is absent there, so
+// their verdicts are judged once it is in (and keep_firing_for has
+// passed), and pass.
+func TestOnAbsentFireFailureModes(t *testing.T) {
+	const spec = `version: slo/v1
+service: q
+alerts:
+  - name: ErrorsHigh
+    signal:
+      ratio: {bad: 'http_requests_total{code=~"5.."}', total: http_requests_total, by: [job], window: 10m, min_total: 20}
+      on_absent: fire
+    above: {warning: 0.05}
+    for: 0m
+  - name: SlowHigh
+    signal:
+      latency: {histogram: http_request_duration_seconds, threshold: 0.5, window: 5m, min_total: 20}
+      on_absent: fire
+    above: {warning: 0.1}
+    for: 5m
+    keep_firing_for: 10m
+  - name: OrdersDrop
+    signal:
+      change: {counter: orders_total, window: 30m, offset: 1d}
+      on_absent: fire
+    below: {warning: -0.2}
+`
+	run := testSpec(t, "q.yaml", spec)
+	seen := map[string]bool{}
+	for _, r := range run.Results {
+		for _, f := range r.Failures {
+			t.Errorf("%s: %s", r.Scenario.Name, f.Message)
+		}
+		seen[r.Scenario.Name[:strings.Index(r.Scenario.Name, ":")]+" "+r.Scenario.Family] = true
+	}
+	for _, want := range []string{"ErrorsHigh idle before an anomaly", "ErrorsHigh low volume", "ErrorsHigh counter resets and gaps", "SlowHigh low volume", "SlowHigh counter resets and gaps", "OrdersDrop counter resets and gaps"} {
+		if !seen[want] {
+			t.Errorf("no %s scenario", want)
+		}
+	}
+}
