@@ -242,7 +242,7 @@ func (g *generator) changeResets(a *model.Alert, s *model.ChangeSignal) {
 	// then is missing or cut, there is no change, not a surge.
 	out := 2 * win
 	w := (&values{}).line(counterBase, changeBase, lead+win).gap(out)
-	w.line(w.last+changeBase*float64(out+1), changeBase, g.steps(s.Offset)+2*win+g.steps(g.longestFor(a)+2*tail))
+	w.line(w.last+changeBase*float64(out+1), changeBase, g.steps(s.Offset)+2*win+g.steps(g.longestFor(a)+2*tail+g.settle(a)))
 	end = time.Duration(w.n-1) * g.step
 	sc = g.failure(a, FamilyResets, fmt.Sprintf("%g events a sample throughout, no samples for %s an offset (%s) ago: silent", changeBase, promx.FormatDuration(time.Duration(out)*g.step), promx.FormatDuration(s.Offset)))
 	sc.Series = []scenario.Series{{Series: ser, Values: w.String()}}

@@ -152,20 +152,30 @@ func absentVerdict(a *model.Alert) *model.Level {
 	return nil
 }
 
-// judgedFrom is when a failure-mode scenario whose input series start at
-// in (after a lead without them) judges its alert, if not before from: an
-// alert with on_absent: fire rightly fires while its input is yet to
-// start, so it is judged once the input is in and that firing has
-// resolved, keep_firing_for and two evaluations later.
-func (g *generator) judgedFrom(a *model.Alert, in, from time.Duration) time.Duration {
+// settle is how long after its input starts a failure-mode scenario that
+// starts it after a lead (or after a spell without it) judges its alert:
+// an alert with on_absent: fire rightly fires while the input is absent,
+// so it is judged once the input is in and that firing has resolved,
+// keep_firing_for and two evaluations later; 0 for other alerts. The
+// scenario's spans are lengthened by it, to judge as long as without it.
+func (g *generator) settle(a *model.Alert) time.Duration {
 	if a.OnAbsent != model.AbsentFire {
-		return from
+		return 0
 	}
 	var keep time.Duration
 	for _, l := range a.Levels {
 		keep = max(keep, l.KeepFiringFor)
 	}
-	return max(from, in+keep+2*g.step)
+	return keep + 2*g.step
+}
+
+// judgedFrom is when a failure-mode scenario whose input starts at in
+// judges its alert, if not before from: see settle.
+func (g *generator) judgedFrom(a *model.Alert, in, from time.Duration) time.Duration {
+	if a.OnAbsent != model.AbsentFire {
+		return from
+	}
+	return max(from, in+g.settle(a))
 }
 
 func (g *generator) longestFor(a *model.Alert) time.Duration {

@@ -215,7 +215,7 @@ func (latencyKind) failures(g *generator, a *model.Alert) {
 	// share is 1.
 	l := a.Levels[0]
 	win := g.steps(s.Window)
-	n := win + g.steps(l.For) + 2*tailSteps
+	n := win + g.steps(l.For) + 2*tailSteps + g.steps(g.settle(a))
 	sc := g.failure(a, FamilyAllSlow, fmt.Sprintf("every request slower than %s: fires %s", num.Format(s.Threshold), l.Severity))
 	sc.Series = f.series(leadSteps, []segment{{e: 1, rate: trafficRate(win, s.MinTotal), n: n}})
 	in := time.Duration(leadSteps) * g.step

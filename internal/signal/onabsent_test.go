@@ -48,7 +48,8 @@ alerts:
 // counter's change has a week with two windows of no samples; an alert
 // with on_absent: fire rightly fires while its input is absent there, so
 // their verdicts are judged once it is in (and keep_firing_for has
-// passed), and pass.
+// passed, an hour longer than the idle mode's hour: the scenarios run
+// that much longer), and pass.
 func TestOnAbsentFireFailureModes(t *testing.T) {
 	const spec = `version: slo/v1
 service: q
@@ -65,7 +66,7 @@ alerts:
       on_absent: fire
     above: {warning: 0.1}
     for: 5m
-    keep_firing_for: 10m
+    keep_firing_for: 1h
   - name: OrdersDrop
     signal:
       change: {counter: orders_total, window: 30m, offset: 1d}
