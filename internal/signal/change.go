@@ -221,8 +221,8 @@ func (g *generator) changeResets(a *model.Alert, s *model.ChangeSignal) {
 	tail := time.Duration(tailSteps) * g.step
 	lead := g.steps(time.Duration(leadSteps) * g.step)
 	win := g.steps(s.Window)
-	gap := 3
-	if win < 4*gap {
+	gap := g.missed()
+	if win < 12 { // half a window holds two gaps of three samples
 		return
 	}
 	// Last week: lead samples, half a window, a gap, the rest; now (from

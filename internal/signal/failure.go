@@ -43,6 +43,18 @@ const (
 // sample.
 const staleness = 5 * time.Minute
 
+// missed is how many samples a scrape gap leaves out: three, or fewer
+// where the evaluations inside three would see the series stale (at an
+// evaluation interval of 1m40s or more), which is absent input, not a
+// gap, and fires an alert with on_absent: fire.
+func (g *generator) missed() int {
+	k := 3
+	for k > 0 && time.Duration(k)*g.step >= staleness {
+		k--
+	}
+	return k
+}
+
 // clearValues returns a value clearly past the most severe threshold and
 // one clearly short of the least severe: twice or half the threshold,
 // whichever lies on the right side of it (one away from a threshold of 0).

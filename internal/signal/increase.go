@@ -89,7 +89,7 @@ func (g *generator) resetFailures(a *model.Alert) {
 	per := fire / float64(win)
 	c := []counter{{ser, func(float64) float64 { return per }}}
 	n := win + g.steps(l.For) + 2*tailSteps
-	segs := []segment{{e: 0, rate: requestRate, n: n / 2, reset: true}, {e: 0, rate: requestRate, n: 3, gap: true}, {e: 0, rate: requestRate, n: n + g.steps(g.settle(a))}}
+	segs := []segment{{e: 0, rate: requestRate, n: n / 2, reset: true}, {e: 0, rate: requestRate, n: g.missed(), gap: true}, {e: 0, rate: requestRate, n: n + g.steps(g.settle(a))}}
 	sc := g.failure(a, FamilyResets, fmt.Sprintf("%s events per %s across a counter reset and a scrape gap: fires %s", num.Format(fire), promx.FormatDuration(s.Window), l.Severity))
 	sc.Series = counterSeries(c, leadSteps, segs)
 	in := time.Duration(leadSteps) * g.step

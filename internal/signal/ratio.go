@@ -198,11 +198,11 @@ func (g *generator) trafficFailures(a *model.Alert, f feed, by []string, window 
 	g.silent(lv, a, judged, time.Duration(lead+span)*g.step, nil)
 
 	// Counter resets and scrape gaps inside the window: the verdicts hold.
-	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: 3, gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps + settle}}
+	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: g.missed(), gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps + settle}}
 	rs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
 	rs.Series = f.series(lead, reset)
 	g.fires(rs, a, l, max(in, judged), time.Duration(lead+segLen(reset))*g.step, sel)
-	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: 3, gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps + settle}}
+	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: g.missed(), gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps + settle}}
 	qs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: silent", num.Format(healthy)))
 	qs.Series = f.series(lead, quiet)
 	g.silent(qs, a, judged, time.Duration(lead+segLen(quiet))*g.step, nil)
