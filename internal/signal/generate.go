@@ -80,6 +80,12 @@ func Generate(svc *model.Service) ([]*scenario.Scenario, []scenario.Uncovered) {
 
 func (g *generator) steps(d time.Duration) int { return int(d / g.step) }
 
+// onStep is the first evaluation at or after d: a claim about one
+// instant must fall on one (`for: 5m` at an interval of 2m does not).
+func (g *generator) onStep(d time.Duration) time.Duration {
+	return (d + g.step - 1) / g.step * g.step
+}
+
 func (g *generator) alert(a *model.Alert) {
 	if Of(a.Signal).scenarios(g, a) {
 		return
@@ -194,7 +200,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		// threshold or absent"), so before t0 too: judged once the
 		// input has filled its window, `for` has passed and the absent
 		// alert has resolved.
-		full := t0 + b.window + l.For + l.KeepFiringFor + 2*g.step
+		full := g.onStep(t0 + b.window + l.For + l.KeepFiringFor + 2*g.step)
 		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
 	} else if firing {
 		// Silent before the signal starts, then pending and firing after
@@ -210,7 +216,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		if early {
 			// It must still be firing once its window is full and it
 			// sits at the tested value.
-			full := t0 + b.window + l.For + 2*g.step
+			full := g.onStep(t0 + b.window + l.For + 2*g.step)
 			s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
 		}
 	} else {

@@ -87,3 +87,39 @@ alerts:
 		}
 	}
 }
+
+// TestOnAbsentFireAtTwoMinutes: evaluated every 2m, three missing samples
+// would leave the input stale, which on_absent: fire rightly pages on, so
+// a scrape gap leaves out fewer; and a firing claim once `for: 5m` has
+// passed falls on an evaluation.
+func TestOnAbsentFireAtTwoMinutes(t *testing.T) {
+	const spec = `version: slo/v1
+service: q
+interval: 2m
+alerts:
+  - name: ErrorsHigh
+    signal:
+      ratio: {bad: 'http_requests_total{code=~"5.."}', total: http_requests_total, by: [job], window: 10m, min_total: 20}
+      on_absent: fire
+    above: {warning: 0.05}
+  - name: OrdersHigh
+    signal:
+      increase: {counter: orders_total, window: 10m}
+      on_absent: fire
+    above: {warning: 100}
+    for: 5m
+`
+	run := testSpec(t, "q.yaml", spec)
+	seen := map[string]bool{}
+	for _, r := range run.Results {
+		for _, f := range r.Failures {
+			t.Errorf("%s: %s", r.Scenario.Name, f.Message)
+		}
+		seen[r.Scenario.Name[:strings.Index(r.Scenario.Name, ":")]+" "+r.Scenario.Family] = true
+	}
+	for _, want := range []string{"ErrorsHigh counter resets and gaps", "OrdersHigh counter resets and gaps", "OrdersHigh warning "} {
+		if !seen[want] {
+			t.Errorf("no %s scenario; got %v", want, seen)
+		}
+	}
+}
