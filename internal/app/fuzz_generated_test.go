@@ -51,7 +51,7 @@ func change(f float64, below bool) float64 {
 
 // FuzzGeneratedScenariosPass writes one alert of a shape slo generates
 // scenarios for, with a fuzzed threshold (one or two severities), window,
-// direction, `for` and keep_firing_for, or an SLO, and runs slo test on it: every generated scenario
+// direction, `for`, keep_firing_for and on_absent, or an SLO, and runs slo test on it: every generated scenario
 // must pass on the compiled rules (but counter resets and gaps, see below). A generated scenario that fails on a
 // correct spec is a false alarm in every user's CI (the generator's values
 // must be clearly past or short of the thresholds, whatever they are), so
@@ -60,13 +60,21 @@ func change(f float64, below bool) float64 {
 // skipped. make fuzz runs it for FUZZTIME.
 func FuzzGeneratedScenariosPass(f *testing.F) {
 	for k := range len(generatedShapes) + 1 { // the last one is an SLO
-		f.Add(uint8(k), 0.3, uint8(0), uint16(5), false, false)
-		f.Add(uint8(k), 0.7, uint8(3), uint16(30), true, true)
-		f.Add(uint8(k), 0.5, uint8(1), uint16(240+15), false, true) // keep_firing_for: 10m
+		f.Add(uint8(k), 0.3, uint8(0), uint16(5), false, false, uint8(0))
+		f.Add(uint8(k), 0.7, uint8(3), uint16(30), true, true, uint8(0))
+		f.Add(uint8(k), 0.5, uint8(1), uint16(240+15), false, true, uint8(0)) // keep_firing_for: 10m
 	}
+	// on_absent: fire fires while the input is yet to start: a ratio
+	// above 0.05 over 10m with no `for` (its idle mode), a latency share
+	// with `for: 5m` and keep_firing_for: 10m (its silent threshold
+	// scenario, idle and low volume); and on_absent: silent on an
+	// increase below a threshold, which absence would pass.
+	f.Add(uint8(1), 0.05, uint8(1), uint16(0), false, false, uint8(1))
+	f.Add(uint8(2), 0.3, uint8(0), uint16(240+5), false, false, uint8(1))
+	f.Add(uint8(5), 0.3, uint8(1), uint16(0), true, false, uint8(2))
 	dir := f.TempDir()
 	path := filepath.Join(dir, "fuzz.yaml")
-	f.Fuzz(func(t *testing.T, kind uint8, frac float64, win uint8, forMin uint16, below, two bool) {
+	f.Fuzz(func(t *testing.T, kind uint8, frac float64, win uint8, forMin uint16, below, two bool, absent uint8) {
 		if math.IsNaN(frac) || math.IsInf(frac, 0) {
 			return
 		}
@@ -80,6 +88,11 @@ func FuzzGeneratedScenariosPass(f *testing.F) {
 		body := shape.body
 		if len(shape.windows) > 0 {
 			body = strings.Replace(body, "WIN", promx.FormatDuration(shape.windows[int(win)%len(shape.windows)]), 1)
+		}
+		// absent picks on_absent: unset (the kind decides), fire or
+		// silent; every shape's kind takes it.
+		if oa := []string{"", "fire", "silent"}[absent%3]; oa != "" {
+			body = strings.Replace(body, "signal: {", "signal: {on_absent: "+oa+", ", 1)
 		}
 		dir, levels := "above", fmt.Sprintf("{warning: %v}", thr)
 		if below {

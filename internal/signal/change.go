@@ -221,8 +221,8 @@ func (g *generator) changeResets(a *model.Alert, s *model.ChangeSignal) {
 	tail := time.Duration(tailSteps) * g.step
 	lead := g.steps(time.Duration(leadSteps) * g.step)
 	win := g.steps(s.Window)
-	gap := 3
-	if win < 4*gap {
+	gap := g.missed()
+	if win < 12 { // half a window holds two gaps of three samples
 		return
 	}
 	// Last week: lead samples, half a window, a gap, the rest; now (from
@@ -242,11 +242,19 @@ func (g *generator) changeResets(a *model.Alert, s *model.ChangeSignal) {
 	// then is missing or cut, there is no change, not a surge.
 	out := 2 * win
 	w := (&values{}).line(counterBase, changeBase, lead+win).gap(out)
-	w.line(w.last+changeBase*float64(out+1), changeBase, g.steps(s.Offset)+2*win+g.steps(g.longestFor(a)+2*tail))
+	w.line(w.last+changeBase*float64(out+1), changeBase, g.steps(s.Offset)+2*win+g.steps(g.longestFor(a)+2*tail+g.settle(a)))
 	end = time.Duration(w.n-1) * g.step
 	sc = g.failure(a, FamilyResets, fmt.Sprintf("%g events a sample throughout, no samples for %s an offset (%s) ago: silent", changeBase, promx.FormatDuration(time.Duration(out)*g.step), promx.FormatDuration(s.Offset)))
 	sc.Series = []scenario.Series{{Series: ser, Values: w.String()}}
-	g.silent(sc, a, 0, end, nil)
+	if a.OnAbsent != model.AbsentFire {
+		g.silent(sc, a, 0, end, nil)
+		return
+	}
+	// The counter is absent for most of the missing windows, and
+	// on_absent: fire rightly fires then: silent up to its last sample
+	// before them, and from when they end, as judgedFrom has it.
+	g.silent(sc, a, 0, time.Duration(lead+win-1)*g.step, nil)
+	g.silent(sc, a, g.judgedFrom(a, time.Duration(lead+win+out)*g.step, 0), end, nil)
 }
 
 // Lint: a count of events falls by 100% at most, so a counter's change

@@ -43,6 +43,18 @@ const (
 // sample.
 const staleness = 5 * time.Minute
 
+// missed is how many samples a scrape gap leaves out: three, or fewer
+// where the evaluations inside three would see the series stale (at an
+// evaluation interval of 1m40s or more), which is absent input, not a
+// gap, and fires an alert with on_absent: fire.
+func (g *generator) missed() int {
+	k := 3
+	for k > 0 && time.Duration(k)*g.step >= staleness {
+		k--
+	}
+	return k
+}
+
 // clearValues returns a value clearly past the most severe threshold and
 // one clearly short of the least severe: twice or half the threshold,
 // whichever lies on the right side of it (one away from a threshold of 0).
@@ -150,6 +162,32 @@ func absentVerdict(a *model.Alert) *model.Level {
 		}
 	}
 	return nil
+}
+
+// settle is how long after its input starts a failure-mode scenario that
+// starts it after a lead (or after a spell without it) judges its alert:
+// an alert with on_absent: fire rightly fires while the input is absent,
+// so it is judged once the input is in and that firing has resolved,
+// keep_firing_for and two evaluations later; 0 for other alerts. The
+// scenario's spans are lengthened by it, to judge as long as without it.
+func (g *generator) settle(a *model.Alert) time.Duration {
+	if a.OnAbsent != model.AbsentFire {
+		return 0
+	}
+	var keep time.Duration
+	for _, l := range a.Levels {
+		keep = max(keep, l.KeepFiringFor)
+	}
+	return keep + 2*g.step
+}
+
+// judgedFrom is when a failure-mode scenario whose input starts at in
+// judges its alert, if not before from: see settle.
+func (g *generator) judgedFrom(a *model.Alert, in, from time.Duration) time.Duration {
+	if a.OnAbsent != model.AbsentFire {
+		return from
+	}
+	return max(from, in+g.settle(a))
 }
 
 func (g *generator) longestFor(a *model.Alert) time.Duration {

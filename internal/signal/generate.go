@@ -3,6 +3,8 @@ package signal
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slo-compiler/slo/internal/model"
@@ -77,6 +79,12 @@ func Generate(svc *model.Service) ([]*scenario.Scenario, []scenario.Uncovered) {
 }
 
 func (g *generator) steps(d time.Duration) int { return int(d / g.step) }
+
+// onStep is the first evaluation at or after d: a claim about one
+// instant must fall on one (`for: 5m` at an interval of 2m does not).
+func (g *generator) onStep(d time.Duration) time.Duration {
+	return (d + g.step - 1) / g.step * g.step
+}
 
 func (g *generator) alert(a *model.Alert) {
 	if Of(a.Signal).scenarios(g, a) {
@@ -192,7 +200,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		// threshold or absent"), so before t0 too: judged once the
 		// input has filled its window, `for` has passed and the absent
 		// alert has resolved.
-		full := t0 + b.window + l.For + l.KeepFiringFor + 2*g.step
+		full := g.onStep(t0 + b.window + l.For + l.KeepFiringFor + 2*g.step)
 		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
 	} else if firing {
 		// Silent before the signal starts, then pending and firing after
@@ -208,7 +216,7 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 		if early {
 			// It must still be firing once its window is full and it
 			// sits at the tested value.
-			full := t0 + b.window + l.For + 2*g.step
+			full := g.onStep(t0 + b.window + l.For + 2*g.step)
 			s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.FiresWithin, Alertname: a.Name, Labels: sel, From: full, To: full, Pos: l.Pos})
 		}
 	} else {
@@ -217,7 +225,33 @@ func (g *generator) level(a *model.Alert, l model.Level, firing bool) {
 			// It is judged once its window is full.
 			from = t0 + b.window + l.KeepFiringFor + 2*g.step
 		}
+		from = g.judgedFrom(a, g.leadGap(b.series), from)
 		s.Ranges = append(s.Ranges, scenario.AlertRange{Kind: scenario.NeverFires, Alertname: a.Name, Labels: sel, From: from, To: end, Pos: l.Pos})
 	}
 	g.out = append(g.out, s)
+}
+
+// leadGap is how long the input series are all missing at the start: the
+// lead before a regime, 0 for a signal given history from the start.
+func (g *generator) leadGap(series []scenario.Series) time.Duration {
+	least := -1
+	for _, ser := range series {
+		n := 0
+		for _, p := range valueParts(ser.Values) {
+			k, err := strconv.Atoi(strings.TrimPrefix(p, "_x"))
+			switch {
+			case p == "_":
+				n++
+				continue
+			case strings.HasPrefix(p, "_x") && err == nil:
+				n += k
+				continue
+			}
+			break
+		}
+		if least < 0 || n < least {
+			least = n
+		}
+	}
+	return time.Duration(max(least, 0)) * g.step
 }

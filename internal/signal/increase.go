@@ -89,8 +89,9 @@ func (g *generator) resetFailures(a *model.Alert) {
 	per := fire / float64(win)
 	c := []counter{{ser, func(float64) float64 { return per }}}
 	n := win + g.steps(l.For) + 2*tailSteps
-	segs := []segment{{e: 0, rate: requestRate, n: n / 2, reset: true}, {e: 0, rate: requestRate, n: 3, gap: true}, {e: 0, rate: requestRate, n: n}}
+	segs := []segment{{e: 0, rate: requestRate, n: n / 2, reset: true}, {e: 0, rate: requestRate, n: g.missed(), gap: true}, {e: 0, rate: requestRate, n: n + g.steps(g.settle(a))}}
 	sc := g.failure(a, FamilyResets, fmt.Sprintf("%s events per %s across a counter reset and a scrape gap: fires %s", num.Format(fire), promx.FormatDuration(s.Window), l.Severity))
 	sc.Series = counterSeries(c, leadSteps, segs)
-	g.fires(sc, a, l, time.Duration(leadSteps)*g.step, time.Duration(leadSteps+segLen(segs))*g.step, byLabels(s.By, "x"))
+	in := time.Duration(leadSteps) * g.step
+	g.fires(sc, a, l, g.judgedFrom(a, in, in), time.Duration(leadSteps+segLen(segs))*g.step, byLabels(s.By, "x"))
 }

@@ -215,10 +215,11 @@ func (latencyKind) failures(g *generator, a *model.Alert) {
 	// share is 1.
 	l := a.Levels[0]
 	win := g.steps(s.Window)
-	n := win + g.steps(l.For) + 2*tailSteps
+	n := win + g.steps(l.For) + 2*tailSteps + g.steps(g.settle(a))
 	sc := g.failure(a, FamilyAllSlow, fmt.Sprintf("every request slower than %s: fires %s", num.Format(s.Threshold), l.Severity))
 	sc.Series = f.series(leadSteps, []segment{{e: 1, rate: trafficRate(win, s.MinTotal), n: n}})
-	g.fires(sc, a, l, time.Duration(leadSteps)*g.step, time.Duration(leadSteps+n)*g.step, byLabels(s.By, "x"))
+	in := time.Duration(leadSteps) * g.step
+	g.fires(sc, a, l, g.judgedFrom(a, in, in), time.Duration(leadSteps+n)*g.step, byLabels(s.By, "x"))
 }
 
 // latencyFeed is the input of a latency signal or SLI: a classic

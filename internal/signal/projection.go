@@ -266,8 +266,9 @@ func (g *generator) projectionResets(a *model.Alert, s *model.ProjectionSignal) 
 	l := a.Levels[0]
 	per := fire / monthEnd(0).Seconds() * g.step.Seconds()
 	half := g.steps(s.Window)/2 + leadSteps
-	v := (&values{}).line(counterBase, per, half).line(per, per, half).gap(3)
-	v.line(v.last+4*per, per, g.steps(s.Window+l.For)+2*tailSteps)
+	gap := g.missed()
+	v := (&values{}).line(counterBase, per, half).line(per, per, half).gap(gap)
+	v.line(v.last+float64(gap+1)*per, per, g.steps(s.Window+l.For)+2*tailSteps)
 	end := time.Duration(v.n-1) * g.step
 	sc := g.failure(a, FamilyResets, fmt.Sprintf("a month's total of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
 	sc.Series = []scenario.Series{{Series: ser, Values: v.String()}}

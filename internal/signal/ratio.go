@@ -127,8 +127,10 @@ func (g *generator) ratioFailures(a *model.Alert, s *model.RatioSignal) {
 		}
 		one := []counter{{bad, func(e float64) float64 { return e * requestRate }}}
 		os := g.failure(a, FamilyOneSided, fmt.Sprintf("a %s with failures only, no %s series at all: fires %s", strings.Join(s.By, ","), metricOf(s.Good), l.Severity))
-		os.Series = counterSeries(one, lead, []segment{{e: 1, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}})
-		g.fires(os, a, l, time.Duration(lead)*g.step, time.Duration(lead+win+g.steps(l.For)+2*tailSteps)*g.step, sel)
+		n := win + g.steps(l.For) + 2*tailSteps + g.steps(g.settle(a))
+		os.Series = counterSeries(one, lead, []segment{{e: 1, rate: busy, n: n}})
+		in := time.Duration(lead) * g.step
+		g.fires(os, a, l, g.judgedFrom(a, in, in), time.Duration(lead+n)*g.step, sel)
 	}
 }
 
@@ -167,15 +169,20 @@ func (g *generator) trafficFailures(a *model.Alert, f feed, by []string, window 
 	tail := time.Duration(tailSteps) * g.step
 	busy := trafficRate(win, minTotal)
 	sel := byLabels(by, "x")
+	// Every input starts after lead samples; with on_absent: fire the
+	// alert fires before, and the verdicts hold from judged, settle
+	// later, with spans that much longer.
+	in := time.Duration(lead) * g.step
+	judged, settle := g.judgedFrom(a, in, 0), g.steps(g.settle(a))
 
 	// Idle (no events: 0/0) for an hour, then errors clearly past the
 	// most severe threshold.
-	idle := max(g.steps(time.Hour), 2*win)
+	idle := max(g.steps(time.Hour), 2*win, settle+win)
 	anomaly := win + g.steps(l.For) + 2*tailSteps
 	sc := g.failure(a, FamilyIdle, fmt.Sprintf("no traffic for %s, then an error ratio of %s: fires %s", promx.FormatDuration(time.Duration(idle)*g.step), num.Format(fire), l.Severity))
 	sc.Series = f.series(lead, []segment{{e: 0, rate: 0, n: idle}, {e: fire, rate: busy, n: anomaly}})
 	tAnomaly := time.Duration(lead+idle) * g.step
-	g.silent(sc, a, 0, tAnomaly-g.step, nil)
+	g.silent(sc, a, judged, tAnomaly-g.step, nil)
 	g.fires(sc, a, l, tAnomaly, tAnomaly+window+l.For+tail, sel)
 
 	// A handful of events, every one failing: below the floor nothing may
@@ -184,19 +191,19 @@ func (g *generator) trafficFailures(a *model.Alert, f feed, by []string, window 
 	if minTotal > 0 {
 		few = math.Max(1, math.Floor(minTotal/2))
 	}
-	span := 4*win + g.steps(g.longestFor(a))
+	span := 4*win + g.steps(g.longestFor(a)) + settle
 	perStep := few / float64(max(win, 1))
 	lv := g.failure(a, FamilyLowVolume, fmt.Sprintf("%s events in %s, all failing: silent below the traffic floor", num.Format(few), promx.FormatDuration(window)))
 	lv.Series = f.series(lead, []segment{{e: 1, rate: perStep, n: span}})
-	g.silent(lv, a, 0, time.Duration(lead+span)*g.step, nil)
+	g.silent(lv, a, judged, time.Duration(lead+span)*g.step, nil)
 
 	// Counter resets and scrape gaps inside the window: the verdicts hold.
-	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: 3, gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps}}
+	reset := []segment{{e: fire, rate: busy, n: win + g.steps(l.For)/2 + 2, reset: true}, {e: fire, rate: busy, n: g.missed(), gap: true}, {e: fire, rate: busy, n: win + g.steps(l.For) + 2*tailSteps + settle}}
 	rs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: fires %s", num.Format(fire), l.Severity))
 	rs.Series = f.series(lead, reset)
-	g.fires(rs, a, l, time.Duration(lead)*g.step, time.Duration(lead+segLen(reset))*g.step, sel)
-	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: 3, gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps}}
+	g.fires(rs, a, l, max(in, judged), time.Duration(lead+segLen(reset))*g.step, sel)
+	quiet := []segment{{e: healthy, rate: busy, n: 2 * win, reset: true}, {e: healthy, rate: busy, n: g.missed(), gap: true}, {e: healthy, rate: busy, n: 2*win + g.steps(g.longestFor(a)) + tailSteps + settle}}
 	qs := g.failure(a, FamilyResets, fmt.Sprintf("an error ratio of %s across a counter reset and a scrape gap: silent", num.Format(healthy)))
 	qs.Series = f.series(lead, quiet)
-	g.silent(qs, a, 0, time.Duration(lead+segLen(quiet))*g.step, nil)
+	g.silent(qs, a, judged, time.Duration(lead+segLen(quiet))*g.step, nil)
 }
