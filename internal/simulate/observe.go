@@ -161,7 +161,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 	var obs *observation
 	if len(in.Observe) > 0 {
 		obs = &observation{iv: in.EvalInterval, mint: mint, states: map[time.Duration][]AlertState{}}
-		for _, r := range in.Observe {
+		for i, r := range in.Observe {
 			if r.To < r.From {
 				return nil, fmt.Errorf("simulate: observed range ends (%s) before it starts (%s)", r.To, r.From)
 			}
@@ -170,7 +170,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 				names[n] = true
 			}
 			if r.FiringOnly {
-				obs.sparse = append(obs.sparse, &sparseRange{in: len(obs.ranges) + len(obs.sparse), fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}})
+				obs.sparse = append(obs.sparse, &sparseRange{in: i, fo: plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}})
 				continue
 			}
 			if r.FiresSome {

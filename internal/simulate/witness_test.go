@@ -92,3 +92,39 @@ func firesIn(states map[time.Duration][]simulate.AlertState, o simulate.ObserveR
 	}
 	return false
 }
+
+// TestSilentIndexedByObserveRange: Output.Silent is indexed like
+// Input.Observe, whatever kinds of range come before a firing-only one.
+// A firing-only range after a FiresSome one was marked at the FiresSome
+// range's index: the harness then skipped the check of a "fires within"
+// range that the alert never met (a mutation test caught it, where the
+// rules lost their `by` labels).
+func TestSilentIndexedByObserveRange(t *testing.T) {
+	rules := simtest.Write(t, t.TempDir(), "rules.yml", `groups:
+  - name: g
+    rules:
+      - alert: High
+        expr: x > 1
+        for: 5m
+      - alert: Other
+        expr: x > 2
+`)
+	in := simulate.Input{
+		Name:         "silent index",
+		RuleFiles:    []string{rules},
+		EvalInterval: time.Minute,
+		Series:       []simulate.SeriesInput{{Series: `x{job="a"}`, Values: "0x30"}},
+		Observe: []simulate.ObserveRange{
+			{Alertnames: []string{"Other"}, From: 20 * time.Minute, To: 20 * time.Minute, StatesOnly: true},
+			{Alertnames: []string{"Other"}, From: 0, To: 30 * time.Minute, StatesOnly: true, FiresSome: true},
+			{Alertnames: []string{"High"}, From: 0, To: 30 * time.Minute, StatesOnly: true, FiringOnly: true},
+		},
+	}
+	od, err := simulate.Observe(in, simulate.Options{})
+	if err != nil || len(od.Failures) > 0 {
+		t.Fatalf("%v %v", err, od.Failures)
+	}
+	if want := []bool{false, false, true}; !slices.Equal(od.Silent, want) {
+		t.Errorf("Silent = %v, want %v (only the firing-only range, shown silent by its probes)", od.Silent, want)
+	}
+}
