@@ -312,21 +312,22 @@ func (w *witnessRange) observed() plan.Observed {
 // observed at w's last step.
 func (w *witnessRange) fired(states []AlertState) bool {
 	for _, st := range states {
-		if !st.Firing || !w.fo.Names[st.Name] {
-			continue
-		}
-		match := true
-		for k, v := range w.fo.Labels {
-			if st.Labels[k] != v {
-				match = false
-				break
-			}
-		}
-		if match {
+		if st.Firing && w.fo.Names[st.Name] && includes(w.fo.Labels, func(k string) string { return st.Labels[k] }) {
 			return true
 		}
 	}
 	return false
+}
+
+// includes reports whether a label set, read through get, has every
+// label value of sel: an alert a range's Labels select.
+func includes(sel map[string]string, get func(string) string) bool {
+	for k, v := range sel {
+		if get(k) != v {
+			return false
+		}
+	}
+	return true
 }
 
 // observed returns the ranges observed step by step: the ranges given,
@@ -422,15 +423,7 @@ func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []
 		}
 		lb := labels.NewBuilder(labels.EmptyLabels())
 		for _, ls := range lsets {
-			al := engine.AlertLabels(lb, ls, r.Labels, r.Name)
-			match := true
-			for k, v := range sr.fo.Labels {
-				if al.Get(k) != v {
-					match = false
-					break
-				}
-			}
-			if match {
+			if includes(sr.fo.Labels, engine.AlertLabels(lb, ls, r.Labels, r.Name).Get) {
 				sr.found = true
 				break
 			}
