@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -42,18 +43,30 @@ func (s *Session) Range(expr string, start, end time.Time, step time.Duration) (
 // Returned evaluates expr at every step from start to end (a range query)
 // on the input and the recorded outputs, as loaded now, and returns the
 // label sets of the series it returned, float or histogram, at one step
-// at least. It is how an on-demand run probes an alerting rule's
-// expression at some of its steps (plan/sparse.go).
-func (s *Session) Returned(expr string, start, end time.Time, step time.Duration) ([]labels.Labels, error) {
+// at least, and for each the first step it was returned at. It is how an
+// on-demand run probes an alerting rule's expression at some of its steps
+// (plan/sparse.go).
+func (s *Session) Returned(expr string, start, end time.Time, step time.Duration) ([]labels.Labels, []time.Time, error) {
 	mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, end, step)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []labels.Labels
+	var first []time.Time
 	for _, sr := range mat {
-		if len(sr.Floats)+len(sr.Histograms) > 0 {
-			out = append(out, sr.Metric.Copy())
+		if len(sr.Floats)+len(sr.Histograms) == 0 {
+			continue
 		}
+		// Each kind of point is in time order.
+		t := int64(math.MaxInt64)
+		if len(sr.Floats) > 0 {
+			t = sr.Floats[0].T
+		}
+		if len(sr.Histograms) > 0 {
+			t = min(t, sr.Histograms[0].T)
+		}
+		out = append(out, sr.Metric.Copy())
+		first = append(first, timestamp.Time(t).UTC())
 	}
-	return out, nil
+	return out, first, nil
 }
