@@ -367,9 +367,11 @@ func firesIn(fo plan.FiringOnly, states []AlertState) bool {
 // active at q; if it stays returned, it fires by q+m. So E is the least
 // q+m over the rules, q their first probed step returning a selected
 // series. A probe that fails, or no
-// probe finding a selected series, or a guess before From (an alert kept
-// firing since before the range, or active at its start), leaves the
-// range to be observed whole.
+// probe finding a selected series, or a guess before the range's first
+// step (an alert kept firing since before the range), leaves the range to
+// be observed whole; so does a guess at its last step or after, which
+// leaves no step out. "A step of [From, E]" is one in time: a range that
+// starts between two steps is recorded from the step before too.
 type prefixRange struct {
 	fo plan.FiringOnly
 	// probing is set until the first run's probes are evaluated; then the
@@ -408,7 +410,7 @@ func (p *prefixRange) guessed(q, m int) {
 // settle ends p's probing with what the probes found.
 func (p *prefixRange) settle(iv time.Duration) {
 	p.probing = false
-	lo, hi := plan.Step(p.fo.From, iv), plan.Step(p.fo.To, iv)
+	lo, hi := firstStep(p.fo.From, iv), plan.Step(p.fo.To, iv)
 	if p.failed || !p.found || p.guess < lo || p.guess >= hi {
 		// No guess, or none that leaves steps out.
 		p.dense = true
@@ -417,10 +419,15 @@ func (p *prefixRange) settle(iv time.Duration) {
 	p.end = time.Duration(p.guess) * iv
 }
 
-// fired reports whether an alert p selects fires at an observed step of
-// p's prefix, in states.
+// firstStep is the first step at or after t (t >= 0). An observed range
+// records its states from the step at or before its start, which is not
+// in it when it starts between two steps.
+func firstStep(t, iv time.Duration) int { return int((t + iv - 1) / iv) }
+
+// fired reports whether an alert p selects fires at a step of p's prefix,
+// in states.
 func (p *prefixRange) fired(states map[time.Duration][]AlertState, iv time.Duration) bool {
-	for k := plan.Step(p.fo.From, iv); k <= plan.Step(p.end, iv); k++ {
+	for k := firstStep(p.fo.From, iv); k <= plan.Step(p.end, iv); k++ {
 		if firesIn(p.fo, states[time.Duration(k)*iv]) {
 			return true
 		}
