@@ -271,12 +271,14 @@ func TestUntilFiringWithOtherRanges(t *testing.T) {
 	}
 }
 
-// TestUntilFiringOffGrid: a range starting between two steps, of an alert
-// with keep_firing_for (probed from step 0), whose probes guess the step
-// just before the range's start. The range has no step up to the guess,
-// so it must be observed whole: a firing at the step before From is not
-// in the range, and the first firing the harness reads is the whole
-// range's.
+// TestUntilFiringOffGrid: ranges starting between two steps, where the
+// step before From, which is recorded but not in the range, has a firing
+// alert. The first firing the harness reads must be the whole range's:
+//   - an alert with keep_firing_for (probed from step 0) whose probes
+//     guess the step before From, which leaves no step of the range;
+//   - an alert firing at the step before From only, resolved after it,
+//     and firing again after the guess: the prefix has no firing in the
+//     range, and the range must be observed whole.
 func TestUntilFiringOffGrid(t *testing.T) {
 	rules := simtest.Write(t, t.TempDir(), "rules.yml", `groups:
   - name: g
@@ -285,33 +287,43 @@ func TestUntilFiringOffGrid(t *testing.T) {
         expr: y > 5
         for: 7m
         keep_firing_for: 6m
+      - alert: Edge
+        expr: y > 5
+        for: 7m
 `)
 	m := time.Minute
-	o := simulate.ObserveRange{Alertnames: []string{"Keep"}, From: 7*m + 30*time.Second, To: 30 * m, StatesOnly: true}
-	in := simulate.Input{
-		Name:         "off grid",
-		RuleFiles:    []string{rules},
-		EvalInterval: m,
+	for _, c := range []struct{ name, y string }{
 		// Returned from step 0: the probe at 0 guesses step 7, when the
 		// alert fires.
-		Series:  []simulate.SeriesInput{{`y{job="a"}`, "9x30"}},
-		Observe: []simulate.ObserveRange{o},
-	}
-	full, err := simulate.Observe(in, simulate.Options{})
-	if err != nil || len(full.Failures) > 0 {
-		t.Fatalf("%v %v", err, full.Failures)
-	}
-	o.UntilFiring = true
-	in.Observe = []simulate.ObserveRange{o}
-	od, err := simulate.Observe(in, simulate.Options{})
-	if err != nil || len(od.Failures) > 0 {
-		t.Fatalf("%v %v", err, od.Failures)
-	}
-	want := firstFiring(full.States, o)
-	if want == "" {
-		t.Fatal("the alert does not fire in the range: the test needs it to")
-	}
-	if got := firstFiring(od.States, o); got != want {
-		t.Errorf("first firing %q, with the range observed whole %q", got, want)
+		{"Keep", "9x30"},
+		// Fires at 7, resolved at 8; the probe at 7 guesses 14; fires
+		// again at 17.
+		{"Edge", "9x7 0 0 9x15 0x10"},
+	} {
+		o := simulate.ObserveRange{Alertnames: []string{c.name}, From: 7*m + 30*time.Second, To: 30 * m, StatesOnly: true}
+		in := simulate.Input{
+			Name:         "off grid",
+			RuleFiles:    []string{rules},
+			EvalInterval: m,
+			Series:       []simulate.SeriesInput{{`y{job="a"}`, c.y}},
+			Observe:      []simulate.ObserveRange{o},
+		}
+		full, err := simulate.Observe(in, simulate.Options{})
+		if err != nil || len(full.Failures) > 0 {
+			t.Fatalf("%v %v", err, full.Failures)
+		}
+		o.UntilFiring = true
+		in.Observe = []simulate.ObserveRange{o}
+		od, err := simulate.Observe(in, simulate.Options{})
+		if err != nil || len(od.Failures) > 0 {
+			t.Fatalf("%v %v", err, od.Failures)
+		}
+		want := firstFiring(full.States, o)
+		if want == "" {
+			t.Fatalf("%s: the alert does not fire in the range: the test needs it to", c.name)
+		}
+		if got := firstFiring(od.States, o); got != want {
+			t.Errorf("%s: first firing %q, with the range observed whole %q", c.name, got, want)
+		}
 	}
 }
