@@ -39,6 +39,19 @@ func firstFiring(states map[time.Duration][]simulate.AlertState, o simulate.Obse
 	return ""
 }
 
+// observeOne observes range o alone (the steps observed are o's), on
+// demand, and fails the test on an error, a failure or a fallback to an
+// exhaustive run.
+func observeOne(t *testing.T, in simulate.Input, o simulate.ObserveRange) *simulate.Output {
+	t.Helper()
+	in.Observe = []simulate.ObserveRange{o}
+	out, err := simulate.Observe(in, simulate.Options{})
+	if err != nil || len(out.Failures) > 0 || out.Stats.Fallback != "" {
+		t.Fatalf("%s, range %+v: %v, failures %v, fallback %q", in.Name, o, err, out.Failures, out.Stats.Fallback)
+	}
+	return out
+}
+
 // lastObserved is the last step of o's range with states.
 func lastObserved(states map[time.Duration][]simulate.AlertState, o simulate.ObserveRange) time.Duration {
 	last := time.Duration(-1)
@@ -80,21 +93,9 @@ func TestUntilFiringAgrees(t *testing.T) {
 			t.Fatalf("seed %d: %v %v", seed, err, ex.Failures)
 		}
 		for i, o := range ranges {
-			// One range a run: the steps observed are this range's.
-			in.Observe = []simulate.ObserveRange{o}
-			full, err := simulate.Observe(in, simulate.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			full := observeOne(t, in, o)
 			o.UntilFiring = true
-			in.Observe = []simulate.ObserveRange{o}
-			od, err := simulate.Observe(in, simulate.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if od.Stats.Fallback != "" || full.Stats.Fallback != "" || len(od.Failures)+len(full.Failures) > 0 {
-				t.Fatalf("seed %d, range %d: fallback %q %q, failures %v %v", seed, i, od.Stats.Fallback, full.Stats.Fallback, od.Failures, full.Failures)
-			}
+			od := observeOne(t, in, o)
 			got, want := firstFiring(od.States, o), firstFiring(full.States, o)
 			if got != want {
 				t.Errorf("seed %d, range %d %+v: first firing %q, with the range observed whole %q", seed, i, o, got, want)
@@ -173,18 +174,9 @@ func TestUntilFiringPrefix(t *testing.T) {
 			},
 		}
 		for i, o := range in.Observe {
-			one := in
-			one.Observe = []simulate.ObserveRange{o}
-			od, err := simulate.Observe(one, simulate.Options{})
-			if err != nil || len(od.Failures) > 0 {
-				t.Fatalf("offset %d, range %d: %v %v", off, i, err, od.Failures)
-			}
+			od := observeOne(t, in, o)
 			o.UntilFiring = false
-			one.Observe = []simulate.ObserveRange{o}
-			full, err := simulate.Observe(one, simulate.Options{})
-			if err != nil || len(full.Failures) > 0 {
-				t.Fatalf("offset %d, range %d: %v %v", off, i, err, full.Failures)
-			}
+			full := observeOne(t, in, o)
 			if got, want := firstFiring(od.States, o), firstFiring(full.States, o); got != want {
 				t.Errorf("offset %d, range %d: first firing %q, with the range observed whole %q", off, i, got, want)
 			}
@@ -302,22 +294,14 @@ func TestUntilFiringOffGrid(t *testing.T) {
 	} {
 		o := simulate.ObserveRange{Alertnames: []string{c.name}, From: 7*m + 30*time.Second, To: 30 * m, StatesOnly: true}
 		in := simulate.Input{
-			Name:         "off grid",
+			Name:         "off grid " + c.name,
 			RuleFiles:    []string{rules},
 			EvalInterval: m,
 			Series:       []simulate.SeriesInput{{`y{job="a"}`, c.y}},
-			Observe:      []simulate.ObserveRange{o},
 		}
-		full, err := simulate.Observe(in, simulate.Options{})
-		if err != nil || len(full.Failures) > 0 {
-			t.Fatalf("%v %v", err, full.Failures)
-		}
+		full := observeOne(t, in, o)
 		o.UntilFiring = true
-		in.Observe = []simulate.ObserveRange{o}
-		od, err := simulate.Observe(in, simulate.Options{})
-		if err != nil || len(od.Failures) > 0 {
-			t.Fatalf("%v %v", err, od.Failures)
-		}
+		od := observeOne(t, in, o)
 		want := firstFiring(full.States, o)
 		if want == "" {
 			t.Fatalf("%s: the alert does not fire in the range: the test needs it to", c.name)
