@@ -186,7 +186,7 @@ func Observe(in Input, opts Options) (*Output, error) {
 				continue
 			}
 			if r.UntilFiring {
-				obs.prefix = append(obs.prefix, newPrefixRange(plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}))
+				obs.prefix = append(obs.prefix, newPrefixRange(plan.FiringOnly{Names: names, From: r.From, To: r.To, Labels: r.Labels}, in.EvalInterval))
 				continue
 			}
 			obs.ranges = append(obs.ranges, plan.Observed{Names: names, From: r.From, To: r.To, StatesOnly: r.StatesOnly, Labels: r.Labels})
@@ -386,7 +386,13 @@ type prefixRange struct {
 	found, failed bool
 }
 
-func newPrefixRange(fo plan.FiringOnly) *prefixRange {
+// prefixProbes is about how many steps of an until-firing range are
+// probed, at most: a guess needs no more, and each costs the steps of
+// the rules the alert reads.
+const prefixProbes = 32
+
+func newPrefixRange(fo plan.FiringOnly, iv time.Duration) *prefixRange {
+	fo.Stride = (plan.Step(fo.To, iv) - plan.Step(fo.From, iv) + prefixProbes) / prefixProbes
 	return &prefixRange{fo: fo, probing: true}
 }
 
@@ -399,11 +405,25 @@ func (p *prefixRange) observed() (plan.Observed, bool) {
 	return ob, !p.probing
 }
 
-// guessed notes that a probe found a selected series at step q of a rule
-// that fires m steps after it went pending.
-func (p *prefixRange) guessed(q, m int) {
-	if !p.found || q+m < p.guess {
-		p.guess, p.found = q+m, true
+// guessed notes the guess of probe pr, whose j-th probed step returned a
+// selected series where active[j] is set: the first step of the last run
+// of such probed steps, plus m. A run of steps above a threshold that
+// fires is usually the last, and probes meeting a flicker before it then
+// do not count.
+func (p *prefixRange) guessed(active []bool, pr plan.Probe, iv time.Duration) {
+	j := len(active) - 1
+	for j >= 0 && !active[j] {
+		j--
+	}
+	if j < 0 {
+		return
+	}
+	for j > 0 && active[j-1] {
+		j--
+	}
+	g := pr.From + j*pr.Every + int((pr.Rule.For+iv-1)/iv)
+	if !p.found || g < p.guess {
+		p.guess, p.found = g, true
 	}
 }
 
@@ -569,6 +589,7 @@ func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []
 		var sr *sparseRange
 		var pf *prefixRange
 		var fo plan.FiringOnly
+		var active []bool
 		if pr.Range < len(ranges) {
 			if sr = ranges[pr.Range]; sr.found {
 				continue
@@ -579,11 +600,12 @@ func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []
 				continue
 			}
 			fo = pf.fo
+			active = make([]bool, (pr.To-pr.From)/pr.Every+1)
 		}
 		r := pr.Rule
 		start := o.mint.Add(time.Duration(pr.From)*o.iv - r.QueryOffset)
 		end := o.mint.Add(time.Duration(pr.To)*o.iv - r.QueryOffset)
-		lsets, first, err := sess.Returned(r.Query.String(), start, end, time.Duration(pr.Every)*o.iv)
+		returned, err := sess.Returned(r.Query.String(), start, end, time.Duration(pr.Every)*o.iv)
 		if err != nil {
 			if sr != nil {
 				sr.found = true
@@ -593,17 +615,20 @@ func (o *observation) probe(sess *engine.Session, probes []plan.Probe, ranges []
 			continue
 		}
 		lb := labels.NewBuilder(labels.EmptyLabels())
-		for i, ls := range lsets {
-			if !includes(fo.Labels, engine.AlertLabels(lb, ls, r.Labels, r.Name).Get) {
+		for _, rs := range returned {
+			if !includes(fo.Labels, engine.AlertLabels(lb, rs.Labels, r.Labels, r.Name).Get) {
 				continue
 			}
 			if sr != nil {
 				sr.found = true
 				break
 			}
-			// The probe's step: its query time plus the query offset.
-			q := pr.From + int(first[i].Sub(start)/o.iv)
-			pf.guessed(q, pr.Every-1)
+			for _, t := range rs.Times {
+				active[int(t.Sub(start)/o.iv)/pr.Every] = true
+			}
+		}
+		if pf != nil {
+			pf.guessed(active, pr, o.iv)
 		}
 	}
 }
