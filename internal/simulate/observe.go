@@ -391,8 +391,24 @@ type prefixRange struct {
 // the rules the alert reads.
 const prefixProbes = 32
 
+// minPrefixSteps is the fewest steps of an until-firing range that is
+// probed; shorter ones are observed whole, as other states-only ranges.
+// Probing costs a run of its own, which the steps a prefix leaves out
+// must pay for, and where the alert fires is not known before. Measured
+// on this repository's generated scenarios (CPU time of each alone, old
+// and new alternating): ranges of 8 to 373 steps took 1.1 to 1.6 times
+// as long when probed, ranges of 1,467 steps whose alert fires in their
+// last tenth 1.3 to 1.6 times, one of 1,045 steps firing in its first
+// quarter 0.8 times, and ranges of 4,467 steps firing at about a quarter
+// 0.5 times. A variable for tests.
+var minPrefixSteps = 2000
+
 func newPrefixRange(fo plan.FiringOnly, iv time.Duration) *prefixRange {
-	fo.Stride = (plan.Step(fo.To, iv) - plan.Step(fo.From, iv) + prefixProbes) / prefixProbes
+	steps := plan.Step(fo.To, iv) - plan.Step(fo.From, iv) + 1
+	if steps < minPrefixSteps {
+		return &prefixRange{fo: fo, dense: true}
+	}
+	fo.Stride = (steps + prefixProbes - 1) / prefixProbes
 	return &prefixRange{fo: fo, probing: true}
 }
 

@@ -74,6 +74,7 @@ func lastObserved(states map[time.Duration][]simulate.AlertState, o simulate.Obs
 // A range answered by a prefix must leave its last step unobserved (the
 // saving); the test needs ranges of both kinds.
 func TestUntilFiringAgrees(t *testing.T) {
+	defer simulate.SetMinPrefixSteps(0)()
 	rules := simtest.Write(t, t.TempDir(), "rules.yml", randomRules)
 	prefixed, whole := 0, 0
 	for seed := int64(1); seed <= 12; seed++ {
@@ -145,6 +146,7 @@ func TestUntilFiringAgrees(t *testing.T) {
 // firing as observed whole, and one where the alert never fires must be
 // observed whole, with the states it had before.
 func TestUntilFiringPrefix(t *testing.T) {
+	defer simulate.SetMinPrefixSteps(0)()
 	rules := simtest.Write(t, t.TempDir(), "rules.yml", `groups:
   - name: g
     rules:
@@ -226,6 +228,7 @@ func TestUntilFiringPrefix(t *testing.T) {
 // Input.Observe, the firing-only range found silent, the until-firing one
 // answered by a prefix with the same first firing.
 func TestUntilFiringWithOtherRanges(t *testing.T) {
+	defer simulate.SetMinPrefixSteps(0)()
 	rules := simtest.Write(t, t.TempDir(), "rules.yml", `groups:
   - name: g
     rules:
@@ -272,6 +275,7 @@ func TestUntilFiringWithOtherRanges(t *testing.T) {
 //     and firing again after the guess: the prefix has no firing in the
 //     range, and the range must be observed whole.
 func TestUntilFiringOffGrid(t *testing.T) {
+	defer simulate.SetMinPrefixSteps(0)()
 	rules := simtest.Write(t, t.TempDir(), "rules.yml", `groups:
   - name: g
     rules:
@@ -308,6 +312,49 @@ func TestUntilFiringOffGrid(t *testing.T) {
 		}
 		if got := firstFiring(od.States, o); got != want {
 			t.Errorf("%s: first firing %q, with the range observed whole %q", c.name, got, want)
+		}
+	}
+}
+
+// TestUntilFiringLongRange: with the default minimum of steps, a range of
+// 3,001 steps is probed about 32 times (94 steps apart, far more than
+// `for`), and a short one is observed whole. The probe at step 188 meets
+// a flicker of two steps (which resolves before it fires); the probes
+// from 1034 on meet the run that fires at 1003. The guess is from the
+// last run of probes meeting the alert: the range is observed up to 1036,
+// not to its end, with the first firing of the whole range.
+func TestUntilFiringLongRange(t *testing.T) {
+	rules := simtest.Write(t, t.TempDir(), "rules.yml", `groups:
+  - name: g
+    rules:
+      - alert: High
+        expr: x > 1
+        for: 2m
+`)
+	m := time.Minute
+	in := simulate.Input{
+		Name:         "long",
+		RuleFiles:    []string{rules},
+		EvalInterval: m,
+		Series:       []simulate.SeriesInput{{Series: `x{job="a"}`, Values: "0x187 2x1 0x810 2x2000"}},
+	}
+	for _, c := range []struct {
+		o    simulate.ObserveRange
+		last time.Duration
+	}{
+		{simulate.ObserveRange{Alertnames: []string{"High"}, From: 0, To: 3000 * m, StatesOnly: true}, 1036 * m},
+		{simulate.ObserveRange{Alertnames: []string{"High"}, From: 900 * m, To: 1100 * m, StatesOnly: true}, 1100 * m},
+	} {
+		full := observeOne(t, in, c.o)
+		o := c.o
+		o.UntilFiring = true
+		od := observeOne(t, in, o)
+		want := fmt.Sprint(1003*m, " High", map[string]string{"alertname": "High", "job": "a"}, " pending ", 1001*m)
+		if got, whole := firstFiring(od.States, o), firstFiring(full.States, o); got != want || whole != want {
+			t.Errorf("range to %s: first firing %q, with the range observed whole %q, want %q", o.To, got, whole, want)
+		}
+		if last := lastObserved(od.States, o); last != c.last {
+			t.Errorf("range to %s: observed up to %s, want %s", o.To, last, c.last)
 		}
 	}
 }
