@@ -342,36 +342,40 @@ func firesIn(fo plan.FiringOnly, states []AlertState) bool {
 // in a long range, observing the rest costs most of the run.
 //
 // Soundness. Suppose the range is observed from From up to some step E
-// only, and an alert it selects fires at a step of [From, E]. The states
-// at a step k are the result of the evaluations at steps <= k alone, and
-// the plan gives the alerting rule, and every rule it reads, the same
-// steps up to E whether the range ends at E or at To (demands 1-3 of
-// plan.go are unions over the observed steps, and a range ending at E
-// demands exactly the full range's steps up to E), so the states at every
-// step up to E are the ones the whole range's observation gives (both are
-// promtool's, with the same first evaluated step where ActiveAt is
-// inexact). The first step of [From, To] with a firing selected alert is
-// then the first one of [From, E], with the same alert: the caller's
+// only, and an alert it selects fires at a step of [From, E]. Each
+// observed step is an alert assertion of its own (plan.go, demand 1), so
+// the states at every step up to E are promtool's in this run as in a run
+// observing the whole range; where ActiveAt is inexact (an alert active
+// since before the rule's first evaluated step), both show that first
+// step, which is the same in both: the rule's steps start where the
+// range's From and the group's other demands put them, whatever the
+// range's end. The first step of [From, To] with a firing selected alert
+// is then the first one of [From, E], with the same alert: the caller's
 // verdict is the one it reaches with the whole range observed. If no
 // selected alert fires at a step of [From, E], the range is observed at
 // every step in a run of its own (densify), exactly as before. So any E is
-// sound; the probes only make a good guess, one that holds f.
+// sound; the probes only make a guess, which a good one holds f in.
+// "A step of [From, E]" is one in time: a range that starts between two
+// steps is recorded from the step before too.
 //
 // The guess. The first run observes nothing of the range but probes each
-// alerting rule it selects, with `for: F` > 0 and m = ceil(F/interval),
-// at every (m+1)-th step, as a firing-only range is probed (plan/sparse.go,
-// which also says which rules can be probed; the range is observed whole
-// when one cannot). An alert that fires at f was returned at every step of
-// f-m..f, which holds a probed step: a probe at or before f finds it. And
-// when a probe at q finds a series with the alert's labels, the alert is
-// active at q; if it stays returned, it fires by q+m. So E is the least
-// q+m over the rules, q their first probed step returning a selected
-// series. A probe that fails, or no
-// probe finding a selected series, or a guess before the range's first
-// step (an alert kept firing since before the range), leaves the range to
-// be observed whole; so does a guess at its last step or after, which
-// leaves no step out. "A step of [From, E]" is one in time: a range that
-// starts between two steps is recorded from the step before too.
+// alerting rule it selects at about prefixProbes steps spread over it, at
+// least ceil(for/interval)+1 apart, as a firing-only range is probed
+// (plan/sparse.go, which also says which rules can be probed; the range is
+// observed whole when one cannot). When a probe at q finds a series with
+// the alert's labels, the alert is active at q, since q-m at the latest
+// if it fires there (m = ceil(for/interval)); if it stays returned, it
+// fires by q+m. A threshold crossed once, as in a generated "pending,
+// then fires" scenario, gives a last run of probes that find the alert,
+// up to the end of the range; earlier ones are flickers, which go pending
+// and inactive again without firing. So E is the least q+m over the
+// rules, q the first probe of the last run of probes that found a
+// selected series. A probe that fails, or no probe finding a selected
+// series, or a guess before the range's first step (an alert kept firing
+// since before the range), leaves the range to be observed whole; so does
+// a guess at its last step or after, which leaves no step out. A run of
+// its own costs about as much as a short scenario: ranges shorter than
+// minPrefixSteps are observed whole from the start.
 type prefixRange struct {
 	fo plan.FiringOnly
 	// probing is set until the first run's probes are evaluated; then the
@@ -395,12 +399,13 @@ const prefixProbes = 32
 // probed; shorter ones are observed whole, as other states-only ranges.
 // Probing costs a run of its own, which the steps a prefix leaves out
 // must pay for, and where the alert fires is not known before. Measured
-// on this repository's generated scenarios (CPU time of each alone, old
-// and new alternating): ranges of 8 to 373 steps took 1.1 to 1.6 times
-// as long when probed, ranges of 1,467 steps whose alert fires in their
-// last tenth 1.3 to 1.6 times, one of 1,045 steps firing in its first
-// quarter 0.8 times, and ranges of 4,467 steps firing at about a quarter
-// 0.5 times. A variable for tests.
+// on this repository's generated scenarios with every range probed (CPU
+// time of each scenario alone, BenchmarkGeneratedScenario, two runs each
+// alternating with the code before): ranges of 7 to 364 steps took 0.9 to
+// 1.7 times as long, 1,468 steps whose alert fires in their last tenth
+// 1.3 to 1.6 times, 1,503 steps firing in their last 7% 1.1 to 1.2 times,
+// 1,026 steps firing in their first quarter 0.8 times, and 4,348 steps
+// firing at about a quarter 0.5 times. A variable for tests.
 var minPrefixSteps = 2000
 
 func newPrefixRange(fo plan.FiringOnly, iv time.Duration) *prefixRange {
