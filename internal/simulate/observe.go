@@ -363,9 +363,8 @@ func firesIn(fo plan.FiringOnly, states []AlertState) bool {
 // least ceil(for/interval)+1 apart, as a firing-only range is probed
 // (plan/sparse.go, which also says which rules can be probed; the range is
 // observed whole when one cannot). When a probe at q finds a series with
-// the alert's labels, the alert is active at q, since q-m at the latest
-// if it fires there (m = ceil(for/interval)); if it stays returned, it
-// fires by q+m. A threshold crossed once, as in a generated "pending,
+// the alert's labels, the alert is active at q; if it stays returned, it
+// fires by q+m (m = ceil(for/interval)). A threshold crossed once, as in a generated "pending,
 // then fires" scenario, gives a last run of probes that find the alert,
 // up to the end of the range; earlier ones are flickers, which go pending
 // and inactive again without firing. So E is the least q+m over the
