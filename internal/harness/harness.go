@@ -272,10 +272,14 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		// needs one evaluation where a selected alert fires: the simulator
 		// looks at the range's last one first, and observes the range
 		// when no selected alert fires there (checkRange then sees the
-		// same states as with the range observed).
+		// same states as with the range observed). "Pending, then fires"
+		// reads the states up to the first firing only: the simulator
+		// observes the range up to where its probes put that firing, and
+		// the whole range when no selected alert fires there.
 		rangeAt[i] = len(in.Observe)
 		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: r.From, To: to, StatesOnly: true,
-			FiringOnly: r.Kind == scenario.NeverFires, FiresSome: r.Kind == scenario.FiresWithin, Labels: r.Labels})
+			FiringOnly: r.Kind == scenario.NeverFires, FiresSome: r.Kind == scenario.FiresWithin,
+			UntilFiring: r.Kind == scenario.PendingThenFires, Labels: r.Labels})
 	}
 	out, err := simulate.Observe(in, simulate.Options{Exhaustive: opts.Exhaustive})
 	if err != nil {

@@ -249,8 +249,8 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 		if reason != "" {
 			return nil, st, &needExhaustive{reason}
 		}
-		probed := gr.obs.undecided()
-		gr.obs.markDense(probed, p.Dense)
+		probed, prefixes := gr.obs.undecided(), gr.obs.probing()
+		gr.obs.markDense(probed, prefixes, p.Dense)
 		// promtool fails a test at the first step any rule fails at, and
 		// on demand most steps are skipped: rule out failures first
 		// (plan/prove.go).
@@ -327,7 +327,7 @@ func (gr *groupRun) evaluate(exhaustive bool) (fails []Failure, st Stats, fb *ne
 			return nil, st, &needExhaustive{reason}
 		}
 		if gr.obs != nil {
-			gr.obs.probe(sess, p.Probes, probed)
+			gr.obs.probe(sess, p.Probes, probed, prefixes)
 		}
 	}
 

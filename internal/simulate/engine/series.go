@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -39,21 +40,41 @@ func (s *Session) Range(expr string, start, end time.Time, step time.Duration) (
 	return out, nil
 }
 
+// ReturnedSeries is a series a probe returned: its label set and the
+// times of the steps it was returned at, in order.
+type ReturnedSeries struct {
+	Labels labels.Labels
+	Times  []time.Time
+}
+
 // Returned evaluates expr at every step from start to end (a range query)
 // on the input and the recorded outputs, as loaded now, and returns the
-// label sets of the series it returned, float or histogram, at one step
-// at least. It is how an on-demand run probes an alerting rule's
-// expression at some of its steps (plan/sparse.go).
-func (s *Session) Returned(expr string, start, end time.Time, step time.Duration) ([]labels.Labels, error) {
+// series it returned, float or histogram, at one step at least. It is how
+// an on-demand run probes an alerting rule's expression at some of its
+// steps (plan/sparse.go).
+func (s *Session) Returned(expr string, start, end time.Time, step time.Duration) ([]ReturnedSeries, error) {
 	mat, err := rangeQuery(s.ctx, s.engine, s.view, expr, start, end, step)
 	if err != nil {
 		return nil, err
 	}
-	var out []labels.Labels
+	var out []ReturnedSeries
 	for _, sr := range mat {
-		if len(sr.Floats)+len(sr.Histograms) > 0 {
-			out = append(out, sr.Metric.Copy())
+		if len(sr.Floats)+len(sr.Histograms) == 0 {
+			continue
 		}
+		ts := make([]int64, 0, len(sr.Floats)+len(sr.Histograms))
+		for _, p := range sr.Floats {
+			ts = append(ts, p.T)
+		}
+		for _, p := range sr.Histograms {
+			ts = append(ts, p.T)
+		}
+		slices.Sort(ts)
+		times := make([]time.Time, len(ts))
+		for i, t := range ts {
+			times[i] = timestamp.Time(t).UTC()
+		}
+		out = append(out, ReturnedSeries{Labels: sr.Metric.Copy(), Times: times})
 	}
 	return out, nil
 }

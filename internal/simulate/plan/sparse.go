@@ -66,6 +66,11 @@ type FiringOnly struct {
 	Names    map[string]bool
 	From, To time.Duration
 	Labels   map[string]string
+	// Stride, when larger, sets the steps between probes instead of
+	// ceil(for/interval)+1: fewer probes, which no longer show that no
+	// alert fires, for a caller that only guesses from them where one
+	// may fire (simulate's until-firing ranges).
+	Stride int
 }
 
 // Observed returns fo as a states-only range, as it is observed when it
@@ -103,7 +108,7 @@ func (p *Plan) probes(fos []FiringOnly, iv time.Duration) (probes [][]Probe, den
 				probes[fi], dense[fi] = nil, true
 				break
 			}
-			every := ceilDiv(n.Rule.For, iv) + 1
+			every := max(ceilDiv(n.Rule.For, iv)+1, fo.Stride)
 			from := lo
 			if n.Rule.KeepFiringFor > 0 {
 				// An alert kept firing in [a, b] may have been returned

@@ -1,0 +1,67 @@
+package harness
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slo-compiler/slo/internal/scenario"
+)
+
+// TestPendingThenFiresLongRange runs "pending, then fires" ranges of 3,000
+// steps, long enough for the simulator to observe them only up to where
+// its probes put the first firing (simulate's prefixRange), on demand and
+// exhaustively: the verdicts and messages must be the same, for a range
+// that passes (after a flicker), one whose firing the probes miss, one
+// whose alert went pending before it, one that fires late, one whose
+// alert never fires and one where it stays inactive.
+func TestPendingThenFiresLongRange(t *testing.T) {
+	rules := "groups:\n  - name: g\n    rules:\n      - alert: High\n        expr: x > 1\n        for: 5m\n"
+	m := time.Minute
+	cases := []struct {
+		name, values string
+		from, pfor   time.Duration
+		want         string
+	}{
+		// A flicker of 2 steps at 188, then pending at 1001, firing at 1006.
+		{"fires", "0x187 2x1 0x810 2x2000", 0, 5 * m, ""},
+		// The same flicker, met by a probe (steps 94 apart), and a run
+		// that fires between two probes: the guess from the flicker
+		// misses it, and the whole range is observed.
+		{"fires between probes", "0x187 2x1 0x810 2x9 0x1990", 0, 5 * m, ""},
+		{"fires late", "0x187 2x1 0x810 2x2000", 0, 3 * m, "to fire after its for of 3m at 16h44m, but it fired at 16h46m"},
+		{"pending before", "0x1000 2x2000", 1003 * m, 5 * m, "already pending before"},
+		{"flicker only", "0x187 2x1 0x2810", 0, 5 * m, "never fired (it was pending at 3h8m)"},
+		{"inactive", "0x3000", 0, 5 * m, "stayed inactive"},
+	}
+	f := &scenario.File{Name: "f.yaml", RuleFiles: []scenario.RuleFile{{Name: "r.yml", Data: []byte(rules)}}}
+	for _, c := range cases {
+		f.Scenarios = append(f.Scenarios, &scenario.Scenario{
+			Name: c.name, Interval: m,
+			Series: []scenario.Series{{Series: `x{job="a"}`, Values: c.values}},
+			Ranges: []scenario.AlertRange{{Kind: scenario.PendingThenFires, Alertname: "High", From: c.from, To: c.from + 2990*m, For: c.pfor}},
+		})
+	}
+	messages := func(exhaustive bool) []string {
+		rs, err := Run([]*scenario.File{f}, Options{Parallelism: 2, Exhaustive: exhaustive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rs {
+			out = append(out, fmt.Sprint(r.Failures))
+		}
+		return out
+	}
+	od, ex := messages(false), messages(true)
+	if !slices.Equal(od, ex) {
+		t.Errorf("on demand %q, exhaustively %q", od, ex)
+	}
+	for i, c := range cases {
+		if got := od[i]; (c.want == "") != (got == "[]") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: failures %s, want one saying %q", c.name, got, c.want)
+		}
+	}
+}
