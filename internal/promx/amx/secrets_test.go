@@ -1,9 +1,77 @@
 package amx
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	amconfig "github.com/prometheus/alertmanager/config"
+	amcommon "github.com/prometheus/alertmanager/config/common"
+	commoncfg "github.com/prometheus/common/config"
+
+	"github.com/slo-compiler/slo/internal/promx"
 )
+
+// TestSecretKeysAreAlertmanagers: the secret keys promx redacts are the
+// YAML keys of the fields Alertmanager keeps secret, found by walking
+// config.Config's Go types: a field of a type it marshals as <secret>, or
+// a map or list of them, wherever it is.
+func TestSecretKeysAreAlertmanagers(t *testing.T) {
+	secretTypes := []reflect.Type{
+		reflect.TypeFor[commoncfg.Secret](),
+		reflect.TypeFor[amcommon.SecretURL](),
+		reflect.TypeFor[amconfig.SecretTemplateURL](),
+	}
+	// elem strips pointers, slices, arrays and maps down to the element
+	// type, stopping at the secret types (SecretURL is a struct holding a
+	// URL).
+	elem := func(t reflect.Type) reflect.Type {
+		for !slices.Contains(secretTypes, t) {
+			switch t.Kind() {
+			case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+				t = t.Elem()
+			default:
+				return t
+			}
+		}
+		return t
+	}
+	keys := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		t = elem(t)
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if slices.Contains(secretTypes, elem(f.Type)) && name != "" && name != "-" {
+				keys[name] = true
+				continue
+			}
+			if name != "-" && (name != "" || strings.Contains(opts, "inline") || f.Anonymous) {
+				walk(f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeFor[amconfig.Config]())
+	var want []string
+	for k := range keys {
+		want = append(want, k)
+	}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, promx.SecretKeys()); diff != "" {
+		t.Errorf("promx's secret keys are not Alertmanager's (-Alertmanager's +promx's):\n%s", diff)
+	}
+	if promx.SecretPlaceholder != amcommon.SecretToken {
+		t.Errorf("promx.SecretPlaceholder is %q; Alertmanager writes %q", promx.SecretPlaceholder, amcommon.SecretToken)
+	}
+}
 
 // TestAlertmanagerErrorsRedactSecrets: Alertmanager's loader quotes the
 // value it refuses; a secret one must come out as <secret>.
