@@ -16,6 +16,7 @@ import (
 	k8syaml "sigs.k8s.io/yaml"
 
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/testfs"
 )
 
@@ -105,7 +106,7 @@ thanos:
 					if cfg == nil || cfg.Tag != "!!str" {
 						t.Fatalf("alertmanager_config: want the config as a string")
 					}
-					if err := promx.AlertmanagerConfigProblem([]byte(cfg.Value)); err != nil {
+					if err := amx.AlertmanagerConfigProblem([]byte(cfg.Value)); err != nil {
 						t.Errorf("Alertmanager's config loader: %v", err)
 					}
 					if amtool != "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 )
 
 // alertmanagerDiags turns the refusal raw of the compiled Alertmanager
@@ -19,7 +20,7 @@ import (
 // spec that generated the route or inhibit rule. Messages are redacted.
 //
 // The refused node of the compiled file is found from the file's YAML tree
-// and the loader's Go types (promx.AlertmanagerProblems: unknown and
+// and the loader's Go types (amx.AlertmanagerProblems: unknown and
 // mistyped fields, else the deepest value the loader refuses alone), else
 // by taking parts of the config away until the error goes (byRemoval),
 // never from the text of the error; it is mapped back
@@ -36,7 +37,7 @@ func alertmanagerDiags(am *compile.Alertmanager, p *model.Project, data []byte, 
 	report := func(path []any, atKey bool, msg string) {
 		diags.Errorf(loc.pos(path, atKey), "alertmanager/invalid", "the compiled %s is refused by Alertmanager's config loader: %s", am.Name, promx.Redact(data, msg))
 	}
-	problems := promx.AlertmanagerProblems(loc.rendered, raw)
+	problems := amx.AlertmanagerProblems(loc.rendered, raw)
 	if len(problems) == 0 {
 		var path []any
 		atKey := true
@@ -92,7 +93,7 @@ func (l *amLocator) byRemoval(msg string) []any {
 				return
 			}
 			restore := remove()
-			err := promx.AlertmanagerConfigProblem(l.encode())
+			err := amx.AlertmanagerConfigProblem(l.encode())
 			restore()
 			switch {
 			case err == nil:

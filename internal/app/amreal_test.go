@@ -18,7 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
-	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/testfs"
 )
 
@@ -220,11 +220,11 @@ func checkRealMerge(t *testing.T, base, merged []byte, c amRealCase, pos, amtool
 	}
 
 	// The base's own alerts go where they went.
-	baseAM, err := promx.LoadAlertmanager(base)
+	baseAM, err := amx.LoadAlertmanager(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mergedAM, err := promx.LoadAlertmanager(merged)
+	mergedAM, err := amx.LoadAlertmanager(merged)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,7 +404,7 @@ func matchesAll(ms []*labels.Matcher, ls map[string]string) bool {
 
 // routeReceivers is the receivers Alertmanager's router sends an alert
 // with labels ls to, comma-separated as amtool prints them.
-func routeReceivers(t *testing.T, am *promx.Alertmanager, ls map[string]string) string {
+func routeReceivers(t *testing.T, am *amx.Alertmanager, ls map[string]string) string {
 	t.Helper()
 	ds, err := am.Route(ls, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	if err != nil {

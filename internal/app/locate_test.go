@@ -12,7 +12,7 @@ import (
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/model"
-	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/render"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
@@ -75,7 +75,7 @@ func refusedAlertmanager(t *testing.T, p *model.Project, out *compile.Output) []
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw := promx.AlertmanagerConfigProblem(data)
+	raw := amx.AlertmanagerConfigProblem(data)
 	if raw == nil {
 		t.Fatal("the loader accepts the broken config")
 	}

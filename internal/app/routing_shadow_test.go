@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 )
 
 // TestRoutingShadows: the routing/position warning names a base route
@@ -52,7 +52,7 @@ func TestRoutingShadows(t *testing.T) {
 			}
 			// Alertmanager's router on the merged config agrees: the route is
 			// the last one some alert of slo's reaches.
-			am, err := promx.LoadAlertmanager(merged)
+			am, err := amx.LoadAlertmanager(merged)
 			if err != nil {
 				t.Fatal(err)
 			}

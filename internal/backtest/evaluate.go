@@ -9,7 +9,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
-	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/simulate/engine"
 )
 
@@ -56,10 +56,10 @@ func evaluate(h *engine.History, alerts []*rule, amData []byte, o Options, prog 
 	if len(alerts) == 0 {
 		return res, nil
 	}
-	var am *promx.Alertmanager
+	var am *amx.Alertmanager
 	if amData != nil {
 		var err error
-		if am, err = promx.LoadAlertmanager(amData); err != nil {
+		if am, err = amx.LoadAlertmanager(amData); err != nil {
 			return nil, fmt.Errorf("alertmanager config: %v", err)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
 )
@@ -154,7 +155,7 @@ type prepared struct {
 	files map[string][]byte
 	dir   string
 	paths map[string]string // rule file name -> path on disk
-	am    *promx.Alertmanager
+	am    *amx.Alertmanager
 	// alerts are the alert names of each rule file.
 	alerts   map[string][]string
 	interval map[string]time.Duration
@@ -191,7 +192,7 @@ func prepare(s *Side) (*prepared, error) {
 		}
 	}
 	if data := s.Files[alertmanagerFile]; data != nil {
-		if am, err := promx.LoadAlertmanager(data); err == nil {
+		if am, err := amx.LoadAlertmanager(data); err == nil {
 			p.am = am
 		}
 	}
@@ -278,7 +279,7 @@ func (tr *trace) severities(name string) []string {
 }
 
 // outcome is what alert name of severity sev did over the trace.
-func (tr *trace) outcome(name, sev string, am *promx.Alertmanager) Outcome {
+func (tr *trace) outcome(name, sev string, am *amx.Alertmanager) Outcome {
 	var o Outcome
 	match := func(st simulate.AlertState) bool {
 		return st.Name == name && st.Labels["severity"] == sev && st.Firing
@@ -305,7 +306,7 @@ func (tr *trace) outcome(name, sev string, am *promx.Alertmanager) Outcome {
 
 // route returns the receivers notified for the i-th alert firing at t,
 // given every alert firing then (for inhibitions).
-func (tr *trace) route(t time.Duration, i int, am *promx.Alertmanager) ([]string, bool) {
+func (tr *trace) route(t time.Duration, i int, am *amx.Alertmanager) ([]string, bool) {
 	if am == nil {
 		return nil, false
 	}
@@ -339,7 +340,7 @@ func (tr *trace) route(t time.Duration, i int, am *promx.Alertmanager) ([]string
 	return names, false
 }
 
-func compareTraces(j *job, set *alertSet, bam, ham *promx.Alertmanager) {
+func compareTraces(j *job, set *alertSet, bam, ham *amx.Alertmanager) {
 	b, h := j.out[0], j.out[1]
 	for _, name := range h.alerts {
 		if !slices.Contains(b.alerts, name) {

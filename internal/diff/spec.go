@@ -13,6 +13,7 @@ import (
 	"github.com/slo-compiler/slo/internal/num"
 	"github.com/slo-compiler/slo/internal/overlay"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 )
 
 // entry is an alert or an SLO's burn-rate alert on one side.
@@ -406,7 +407,7 @@ func receivers(s *Side) map[string]map[string][]string {
 	if data == nil {
 		return out
 	}
-	am, err := promx.LoadAlertmanager(data)
+	am, err := amx.LoadAlertmanager(data)
 	if err != nil {
 		return out
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/simulate"
 	"github.com/slo-compiler/slo/internal/simulate/promtool"
@@ -132,7 +133,7 @@ type prepared struct {
 	ruleFiles []string
 	interval  time.Duration
 	alerts    []string
-	am        *promx.Alertmanager
+	am        *amx.Alertmanager
 	amErr     error
 }
 
@@ -166,7 +167,7 @@ func prepare(f *scenario.File) (*prepared, error) {
 	}
 	p.interval = evalInterval(f.RuleFiles)
 	if f.Alertmanager != nil {
-		p.am, p.amErr = promx.LoadAlertmanager(f.Alertmanager)
+		p.am, p.amErr = amx.LoadAlertmanager(f.Alertmanager)
 	}
 	return p, nil
 }

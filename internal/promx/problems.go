@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/prometheus/model/rulefmt"
 )
 
@@ -37,13 +36,4 @@ func oneLine(s string) string {
 		lines[i] = strings.TrimSpace(l)
 	}
 	return strings.Join(lines, " ")
-}
-
-// AlertmanagerConfigProblem loads a rendered Alertmanager config with
-// Alertmanager's own loader and returns its error as it is, secrets and
-// all: for finding where the refused value was written, never for
-// printing (see RedactError).
-func AlertmanagerConfigProblem(content []byte) error {
-	_, err := amconfig.Load(string(content))
-	return err
 }

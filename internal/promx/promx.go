@@ -1,7 +1,9 @@
 // Package promx is the one place where slo calls the Prometheus and
-// Alertmanager Go APIs for parsing and validation. Their signatures change
-// between minor releases; keeping every call here means one place to fix.
-// It speaks plain Go types (strings, offsets, errors) to the rest of slo.
+// Alertmanager Go APIs for parsing and validation, with its subpackage amx
+// for Alertmanager's config loader, router and inhibitor (apart because of
+// what they link). Their signatures change between minor releases; keeping
+// every call here means one place to fix. It speaks plain Go types
+// (strings, offsets, errors) to the rest of slo.
 package promx
 
 import (
@@ -20,7 +22,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -421,14 +422,6 @@ func validRule(r rulefmt.Rule) bool {
 	}
 	r.Labels, r.Annotations = nil, nil
 	return len(r.Validate(rulefmt.RuleNode{}, model.LegacyValidation, promqlParser)) == 0
-}
-
-// CheckAlertmanagerConfig loads a rendered Alertmanager config with
-// Alertmanager's own loader. The loader's errors quote config values; the
-// secret ones are redacted (see RedactError).
-func CheckAlertmanagerConfig(content []byte) error {
-	_, err := amconfig.Load(string(content))
-	return RedactError(content, err)
 }
 
 // FormatDuration renders d the way Prometheus writes durations ("5m",

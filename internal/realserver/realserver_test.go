@@ -24,6 +24,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 )
 
 // The specs the test compiles, relative to this package.
@@ -86,7 +87,7 @@ func TestShippedRulesOnRealServers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rewrite the Alertmanager config: %v", err)
 	}
-	if err := promx.CheckAlertmanagerConfig(amCfg); err != nil {
+	if err := amx.CheckAlertmanagerConfig(amCfg); err != nil {
 		t.Fatalf("the test copy of the Alertmanager config does not load: %v\n%s", err, amCfg)
 	}
 	amPath := writeFile(t, dir, "alertmanager.yml", amCfg)
@@ -645,7 +646,7 @@ func checkRouting(t *testing.T, c *compiled, exp *exporter, pick *picked, prom, 
 	// The claim, from the compiled config (not the test copy): the routes
 	// the alert reaches, less those muted by time intervals now, or none
 	// when the other alerts Alertmanager holds inhibit it.
-	router, err := promx.LoadAlertmanager(c.alertmanager)
+	router, err := amx.LoadAlertmanager(c.alertmanager)
 	if err != nil {
 		t.Fatalf("slo's router does not load the compiled config: %v", err)
 	}

@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/compile"
-	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 )
 
 // topLevel decodes a config into its top-level keys, in order, and each
@@ -248,7 +248,7 @@ func TestAlertmanagerMergeInhibitRulesFromMergeKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	am, err := promx.LoadAlertmanager(out)
+	am, err := amx.LoadAlertmanager(out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/render"
 )
 
@@ -63,7 +64,7 @@ func (prometheus) ReadBack(f File) []error {
 		_, _, errs := readBackRules(f.Name, *f.Rules[0], f.Data)
 		return errs
 	case f.Alertmanager != nil:
-		if raw := promx.AlertmanagerConfigProblem(f.Data); raw != nil {
+		if raw := amx.AlertmanagerConfigProblem(f.Data); raw != nil {
 			return []error{&ConfigRefusal{Err: raw, Config: f.Data}}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/promx"
+	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/render"
 )
 
@@ -154,7 +155,7 @@ func (r ruler) ReadBack(f File) []error {
 		if cfg == nil || cfg.Kind != yaml.ScalarNode {
 			return []error{fmt.Errorf("alertmanager_config: want the config as a string")}
 		}
-		if err := promx.AlertmanagerConfigProblem([]byte(cfg.Value)); err != nil {
+		if err := amx.AlertmanagerConfigProblem([]byte(cfg.Value)); err != nil {
 			return []error{&ConfigRefusal{Err: err, Config: []byte(cfg.Value)}}
 		}
 		return nil

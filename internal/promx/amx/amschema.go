@@ -1,4 +1,4 @@
-package promx
+package amx
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package promx
+package amx
 
 import (
 	"fmt"
@@ -25,13 +25,13 @@ func amRoot(t *testing.T, src []byte) *yaml.Node {
 // types finds nothing in the Alertmanager configs of the repository, which
 // the loader accepts: no field the loader knows is reported unknown.
 func TestAlertmanagerSchemaKnowsValidConfigs(t *testing.T) {
-	paths, err := filepath.Glob("../../*/alertmanager*.yml")
+	paths, err := filepath.Glob("../../../*/alertmanager*.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	more, _ := filepath.Glob("../../examples/*/*/alertmanager*.yml")
-	more2, _ := filepath.Glob("../app/testdata/compile/*/*/alertmanager*.yml")
-	more3, _ := filepath.Glob("../app/testdata/compile/*/want/alertmanager/alertmanager.yml")
+	more, _ := filepath.Glob("../../../examples/*/*/alertmanager*.yml")
+	more2, _ := filepath.Glob("../../app/testdata/compile/*/*/alertmanager*.yml")
+	more3, _ := filepath.Glob("../../app/testdata/compile/*/want/alertmanager/alertmanager.yml")
 	paths = append(append(append(paths, more...), more2...), more3...)
 	if len(paths) < 4 {
 		t.Fatalf("found only %v", paths)

@@ -1,4 +1,11 @@
-package promx
+// Package amx is the part of promx that runs Alertmanager's own code:
+// its config loader, route tree, inhibitor and time intervals. It is a
+// package of its own for what it costs to link: Alertmanager's config,
+// dispatch and inhibit packages bring some 320 packages more than promx's
+// (the AWS SDK, gRPC, OpenTelemetry exporters, Kafka), and every test
+// binary importing them links them all. Packages that only parse PromQL,
+// rule files or route matchers import promx and stay clear of them.
+package amx
 
 import (
 	"context"
@@ -12,12 +19,12 @@ import (
 	"github.com/prometheus/alertmanager/dispatch"
 	"github.com/prometheus/alertmanager/eventrecorder"
 	"github.com/prometheus/alertmanager/inhibit"
-	"github.com/prometheus/alertmanager/matcher/compat"
-	"github.com/prometheus/alertmanager/pkg/labels"
 	"github.com/prometheus/alertmanager/provider/mem"
 	"github.com/prometheus/alertmanager/timeinterval"
 	"github.com/prometheus/alertmanager/types"
 	"github.com/prometheus/common/model"
+
+	"github.com/slo-compiler/slo/internal/promx"
 )
 
 // Alertmanager is a loaded Alertmanager config that answers routing and
@@ -30,11 +37,11 @@ type Alertmanager struct {
 }
 
 // LoadAlertmanager loads a config with Alertmanager's own loader. Secrets
-// quoted by its errors are redacted (see RedactError).
+// quoted by its errors are redacted (see promx.RedactError).
 func LoadAlertmanager(content []byte) (*Alertmanager, error) {
 	cfg, err := amconfig.Load(string(content))
 	if err != nil {
-		return nil, RedactError(content, err)
+		return nil, promx.RedactError(content, err)
 	}
 	ti := map[string][]timeinterval.TimeInterval{}
 	for _, t := range cfg.TimeIntervals {
@@ -139,64 +146,19 @@ func (am *Alertmanager) Receivers() []string {
 	return names
 }
 
-// RouteMatcher checks one Alertmanager route matcher the way the config
-// loader reads it (`category="business"`, `severity=~"warning|info"`) and
-// returns the label it matches on.
-func RouteMatcher(s string) (string, error) {
-	ms, err := compat.Matchers(s, "config")
-	if err != nil {
-		return "", err
-	}
-	if len(ms) != 1 {
-		return "", fmt.Errorf("expected one matcher such as category=\"business\", got %d", len(ms))
-	}
-	return ms[0].Name, nil
+// CheckAlertmanagerConfig loads a rendered Alertmanager config with
+// Alertmanager's own loader. The loader's errors quote config values; the
+// secret ones are redacted (see promx.RedactError).
+func CheckAlertmanagerConfig(content []byte) error {
+	_, err := amconfig.Load(string(content))
+	return promx.RedactError(content, err)
 }
 
-// AlertnameEquals returns the alert name that matcher s selects when it is
-// an equality matcher on alertname (`alertname="HighErrorRate"`), read by
-// the parser Alertmanager's config loader uses.
-func AlertnameEquals(s string) (string, bool) {
-	m, err := compat.Matcher(s, "config")
-	if err != nil || m.Name != "alertname" || m.Type != labels.MatchEqual {
-		return "", false
-	}
-	return m.Value, true
-}
-
-// RouteSelector is a route's matchers as Alertmanager's config loader
-// reads them, parsed once to be asked about many alerts.
-type RouteSelector []*labels.Matcher
-
-// ParseRouteSelector reads a route's matchers (`severity="critical"`,
-// match and match_re written as matchers) as Alertmanager's config loader
-// does.
-func ParseRouteSelector(matchers []string) (RouteSelector, error) {
-	var out RouteSelector
-	for _, s := range matchers {
-		ms, err := compat.Matchers(s, "config")
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms...)
-	}
-	return out, nil
-}
-
-// Select reports whether an alert whose labels are ls, as far as they are
-// known, matches all of the selector's matchers. decided is false when
-// that depends on a label not in ls (one the alert takes from its series,
-// say) and no matcher on a known label already fails.
-func (s RouteSelector) Select(ls map[string]string) (match, decided bool) {
-	decided = true
-	for _, m := range s {
-		v, known := ls[m.Name]
-		switch {
-		case !known:
-			decided = false
-		case !m.Matches(v):
-			return false, true
-		}
-	}
-	return decided, decided
+// AlertmanagerConfigProblem loads a rendered Alertmanager config with
+// Alertmanager's own loader and returns its error as it is, secrets and
+// all: for finding where the refused value was written, never for
+// printing (see promx.RedactError).
+func AlertmanagerConfigProblem(content []byte) error {
+	_, err := amconfig.Load(string(content))
+	return err
 }
