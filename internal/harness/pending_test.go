@@ -65,3 +65,52 @@ func TestPendingThenFiresLongRange(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingThenFiresForZero: with `for: 0`, an alert already active
+// before the range fails "pending, then fires" exhaustively (its ActiveAt
+// is before From); on demand it showed From as its ActiveAt and passed,
+// until the step before From was observed too. One that goes pending at
+// From passes both ways, with a range on and off the evaluation grid.
+func TestPendingThenFiresForZero(t *testing.T) {
+	rules := "groups:\n  - name: g\n    rules:\n      - alert: High\n        expr: x > 1\n"
+	m := time.Minute
+	cases := []struct {
+		name, values string
+		from         time.Duration
+		want         string
+	}{
+		{"active before", "2x100", 10 * m, "already pending before 10m"},
+		{"active since the step before", "0x8 2x100", 10 * m, "already pending before 10m"},
+		{"pending at from", "0x9 2x100", 10 * m, ""},
+		{"off the grid, active before", "2x100", 10*m + 30*time.Second, "already pending before 10m30s"},
+		{"off the grid, pending at the first step", "0x10 2x100", 10*m + 30*time.Second, ""},
+	}
+	f := &scenario.File{Name: "f.yaml", RuleFiles: []scenario.RuleFile{{Name: "r.yml", Data: []byte(rules)}}}
+	for _, c := range cases {
+		f.Scenarios = append(f.Scenarios, &scenario.Scenario{
+			Name: c.name, Interval: m,
+			Series: []scenario.Series{{Series: `x{job="a"}`, Values: c.values}},
+			Ranges: []scenario.AlertRange{{Kind: scenario.PendingThenFires, Alertname: "High", From: c.from, To: c.from + 20*m}},
+		})
+	}
+	messages := func(exhaustive bool) []string {
+		rs, err := Run([]*scenario.File{f}, Options{Parallelism: 1, Exhaustive: exhaustive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range rs {
+			out = append(out, fmt.Sprint(r.Failures))
+		}
+		return out
+	}
+	od, ex := messages(false), messages(true)
+	if !slices.Equal(od, ex) {
+		t.Errorf("on demand %q, exhaustively %q", od, ex)
+	}
+	for i, c := range cases {
+		if got := od[i]; (c.want == "") != (got == "[]") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: failures %s, want one saying %q", c.name, got, c.want)
+		}
+	}
+}
