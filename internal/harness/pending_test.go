@@ -44,26 +44,11 @@ func TestPendingThenFiresLongRange(t *testing.T) {
 			Ranges: []scenario.AlertRange{{Kind: scenario.PendingThenFires, Alertname: "High", From: c.from, To: c.from + 2990*m, For: c.pfor}},
 		})
 	}
-	messages := func(exhaustive bool) []string {
-		rs, err := Run([]*scenario.File{f}, Options{Parallelism: 2, Exhaustive: exhaustive})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, r := range rs {
-			out = append(out, fmt.Sprint(r.Failures))
-		}
-		return out
+	wants := make(map[string]string, len(cases))
+	for _, c := range cases {
+		wants[c.name] = c.want
 	}
-	od, ex := messages(false), messages(true)
-	if !slices.Equal(od, ex) {
-		t.Errorf("on demand %q, exhaustively %q", od, ex)
-	}
-	for i, c := range cases {
-		if got := od[i]; (c.want == "") != (got == "[]") || !strings.Contains(got, c.want) {
-			t.Errorf("%s: failures %s, want one saying %q", c.name, got, c.want)
-		}
-	}
+	sameBothWays(t, f, 2, wants)
 }
 
 // TestPendingThenFiresForZero: with `for: 0`, an alert already active
@@ -93,8 +78,20 @@ func TestPendingThenFiresForZero(t *testing.T) {
 			Ranges: []scenario.AlertRange{{Kind: scenario.PendingThenFires, Alertname: "High", From: c.from, To: c.from + 20*m}},
 		})
 	}
+	wants := make(map[string]string, len(cases))
+	for _, c := range cases {
+		wants[c.name] = c.want
+	}
+	sameBothWays(t, f, 1, wants)
+}
+
+// sameBothWays runs f's scenarios on demand and exhaustively, parallel at
+// a time: the failures must be the same both ways, and each scenario's
+// must say want[its name] ("" for none).
+func sameBothWays(t *testing.T, f *scenario.File, parallel int, want map[string]string) {
+	t.Helper()
 	messages := func(exhaustive bool) []string {
-		rs, err := Run([]*scenario.File{f}, Options{Parallelism: 1, Exhaustive: exhaustive})
+		rs, err := Run([]*scenario.File{f}, Options{Parallelism: parallel, Exhaustive: exhaustive})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,9 +105,10 @@ func TestPendingThenFiresForZero(t *testing.T) {
 	if !slices.Equal(od, ex) {
 		t.Errorf("on demand %q, exhaustively %q", od, ex)
 	}
-	for i, c := range cases {
-		if got := od[i]; (c.want == "") != (got == "[]") || !strings.Contains(got, c.want) {
-			t.Errorf("%s: failures %s, want one saying %q", c.name, got, c.want)
+	for i, s := range f.Scenarios {
+		w := want[s.Name]
+		if got := od[i]; (w == "") != (got == "[]") || !strings.Contains(got, w) {
+			t.Errorf("%s: failures %s, want one saying %q", s.Name, got, w)
 		}
 	}
 }
