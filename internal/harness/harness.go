@@ -281,18 +281,6 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: r.From, To: to, StatesOnly: true,
 			FiringOnly: r.Kind == scenario.NeverFires, FiresSome: r.Kind == scenario.FiresWithin,
 			UntilFiring: r.Kind == scenario.PendingThenFires, Labels: r.Labels})
-		// "Pending, then fires" fails an alert already pending before
-		// From. On demand, an alert active since before the steps a rule
-		// is evaluated at shows the first of them as its ActiveAt; the
-		// simulator evaluates an observed range's rules from `for` before
-		// it, so with a `for` under one interval an alert pending since
-		// before From showed From, and passed. The step before From,
-		// observed too (its states are not checked), gives such an alert
-		// an ActiveAt before From.
-		if r.Kind == scenario.PendingThenFires && r.For < p.interval && r.From >= p.interval {
-			before := r.From - p.interval
-			in.Observe = append(in.Observe, simulate.ObserveRange{Alertnames: []string{r.Alertname}, From: before, To: before, StatesOnly: true, Labels: r.Labels})
-		}
 	}
 	out, err := simulate.Observe(in, simulate.Options{Exhaustive: opts.Exhaustive})
 	if err != nil {

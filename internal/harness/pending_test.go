@@ -54,7 +54,8 @@ func TestPendingThenFiresLongRange(t *testing.T) {
 // TestPendingThenFiresForZero: with `for: 0`, an alert already active
 // before the range fails "pending, then fires" exhaustively (its ActiveAt
 // is before From); on demand it showed From as its ActiveAt and passed,
-// until the step before From was observed too. One that goes pending at
+// until the planner evaluated observed ranges' rules from one step more
+// before them. One that goes pending at
 // From passes both ways, with a range on and off the evaluation grid.
 func TestPendingThenFiresForZero(t *testing.T) {
 	rules := "groups:\n  - name: g\n    rules:\n      - alert: High\n        expr: x > 1\n"

@@ -121,8 +121,9 @@ type AlertState struct {
 	Firing      bool
 	// ActiveAt is when the alert went pending, from the test's start. On
 	// demand it is exact for alerts that went pending within the observed
-	// steps (or `for` before them); an alert active since earlier shows
-	// the first evaluated step instead. Exhaustive runs are always exact.
+	// steps (or `for` and one step before them); an alert active since
+	// earlier shows the first evaluated step instead, which is before the
+	// range. Exhaustive runs are always exact.
 	ActiveAt time.Duration
 }
 

@@ -488,7 +488,10 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 			assertDem[i] = assertDem[i].Add(s, k)
 		}
 	}
-	// Observed ranges: each step is an alert assertion of its own.
+	// Observed ranges: each step is an alert assertion of its own. Their
+	// rules are evaluated from `for` and one step before From: an alert
+	// active since before From then shows an ActiveAt before From (the
+	// first evaluated step), with `for: 0` too (AlertState.ActiveAt).
 	for _, r := range observed {
 		lo, hi := Step(r.From, iv), Step(r.To, iv)
 		if !r.StatesOnly {
@@ -502,7 +505,7 @@ func Build(rules []engine.Rule, d Demands, o Options) (*Plan, string) {
 			}
 			s := 0
 			if n.Rule.KeepFiringFor <= 0 {
-				s = max(floorDiv(time.Duration(lo)*iv-n.Rule.For, iv), 0)
+				s = max(floorDiv(time.Duration(lo)*iv-n.Rule.For, iv)-1, 0)
 			}
 			assertDem[i] = assertDem[i].Add(s, hi)
 		}
