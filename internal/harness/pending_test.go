@@ -55,8 +55,8 @@ func TestPendingThenFiresLongRange(t *testing.T) {
 // before the range fails "pending, then fires" exhaustively (its ActiveAt
 // is before From); on demand it showed From as its ActiveAt and passed,
 // until the planner evaluated observed ranges' rules from one step more
-// before them. One that goes pending at
-// From passes both ways, with a range on and off the evaluation grid.
+// before them. One that goes pending at From passes both ways, with a
+// range on and off the evaluation grid.
 func TestPendingThenFiresForZero(t *testing.T) {
 	rules := "groups:\n  - name: g\n    rules:\n      - alert: High\n        expr: x > 1\n"
 	m := time.Minute
