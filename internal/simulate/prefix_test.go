@@ -121,11 +121,7 @@ func TestUntilFiringAgrees(t *testing.T) {
 				continue
 			}
 			whole++
-			for k := first; k <= last; k += time.Minute {
-				if g, w := firingOf(od.States[k], o), firingOf(full.States[k], o); g != w {
-					t.Errorf("seed %d, range %d at %s: %s, with the range observed whole %s", seed, i, k, g, w)
-				}
-			}
+			sameFiring(t, fmt.Sprintf("seed %d, range %d", seed, i), o, first, last, "until firing", od.States, "observed whole", full.States)
 		}
 	}
 	if prefixed == 0 || whole == 0 {
@@ -210,11 +206,7 @@ func TestUntilFiringPrefix(t *testing.T) {
 			if last != o.To {
 				t.Errorf("offset %d, range %d: observed up to %s, want the whole range, to %s", off, i, last, o.To)
 			}
-			for k := o.From; k <= o.To; k += m {
-				if g, w := firingOf(od.States[k], o), firingOf(full.States[k], o); g != w {
-					t.Errorf("offset %d, range %d at %s: %s, with the range observed whole %s", off, i, k, g, w)
-				}
-			}
+			sameFiring(t, fmt.Sprintf("offset %d, range %d", off, i), o, o.From, o.To, "until firing", od.States, "observed whole", full.States)
 		}
 	}
 	if flickered == 0 || flickered == 20 {

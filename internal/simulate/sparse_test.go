@@ -72,11 +72,7 @@ func TestFiringOnlyAgrees(t *testing.T) {
 				continue
 			}
 			observed++
-			for k := o.From; k <= o.To; k += time.Minute {
-				if got, want := firingOf(od.States[k], o), firingOf(ex.States[k], o); got != want {
-					t.Errorf("seed %d, range %d at %s: on demand %s, exhaustively %s", seed, i, k, got, want)
-				}
-			}
+			sameFiring(t, fmt.Sprintf("seed %d, range %d", seed, i), o, o.From, o.To, "on demand", od.States, "exhaustively", ex.States)
 		}
 	}
 	if silent == 0 || observed == 0 {
@@ -169,6 +165,17 @@ func selected(ls, sel map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// sameFiring reports each minute from `from` to `to` where the alerts o
+// selects, with their firing states, differ between two runs' states.
+func sameFiring(t *testing.T, what string, o simulate.ObserveRange, from, to time.Duration, aName string, a map[time.Duration][]simulate.AlertState, bName string, b map[time.Duration][]simulate.AlertState) {
+	t.Helper()
+	for k := from; k <= to; k += time.Minute {
+		if x, y := firingOf(a[k], o), firingOf(b[k], o); x != y {
+			t.Errorf("%s at %s: %s %s, %s %s", what, k, aName, x, bName, y)
+		}
+	}
 }
 
 func firingOf(states []simulate.AlertState, o simulate.ObserveRange) string {

@@ -1,6 +1,7 @@
 package simulate_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -64,11 +65,7 @@ func TestFiresSomeAgrees(t *testing.T) {
 				continue
 			}
 			observed++
-			for k := first; k <= last; k += time.Minute {
-				if got, want := firingOf(od.States[k], o), firingOf(ex.States[k], o); got != want {
-					t.Errorf("seed %d, range %d at %s: on demand %s, exhaustively %s", seed, i, k, got, want)
-				}
-			}
+			sameFiring(t, fmt.Sprintf("seed %d, range %d", seed, i), o, first, last, "on demand", od.States, "exhaustively", ex.States)
 		}
 	}
 	if witnessed == 0 || observed == 0 {
