@@ -101,15 +101,15 @@ func TestUntilFiringAgrees(t *testing.T) {
 			if got != want {
 				t.Errorf("seed %d, range %d %+v: first firing %q, with the range observed whole %q", seed, i, o, got, want)
 			}
-			// The step and the alert. Not ActiveAt: on demand, with
-			// `for: 0`, an alert active since before From shows From,
-			// observed whole or not.
+			// The step and the alert. Not ActiveAt: on demand, an alert
+			// active since before its rule's first evaluated step (`for`
+			// and one step before From) shows that step, observed whole
+			// or not.
 			exFirst := firstFiring(ex.States, o)
 			if g, _, _ := strings.Cut(got, " pending"); g != strings.SplitN(exFirst, " pending", 2)[0] {
 				t.Errorf("seed %d, range %d %+v: first firing on demand %q, exhaustively %q", seed, i, o, got, exFirst)
 			}
-			first := (o.From + time.Minute - 1) / time.Minute * time.Minute
-			last := o.To / time.Minute * time.Minute
+			first, last := minutesOf(o)
 			if first > last {
 				continue // No step.
 			}

@@ -167,6 +167,13 @@ func selected(ls, sel map[string]string) bool {
 	return true
 }
 
+// minutesOf returns the first and last evaluation of o at a 1m interval:
+// the minutes from From, rounded up, to To, rounded down (first > last
+// when o has none).
+func minutesOf(o simulate.ObserveRange) (first, last time.Duration) {
+	return (o.From + time.Minute - 1) / time.Minute * time.Minute, o.To / time.Minute * time.Minute
+}
+
 // sameFiring reports each minute from `from` to `to` where the alerts o
 // selects, with their firing states, differ between two runs' states.
 func sameFiring(t *testing.T, what string, o simulate.ObserveRange, from, to time.Duration, aName string, a map[time.Duration][]simulate.AlertState, bName string, b map[time.Duration][]simulate.AlertState) {

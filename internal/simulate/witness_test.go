@@ -53,8 +53,7 @@ func TestFiresSomeAgrees(t *testing.T) {
 			if got, want := firesIn(od.States, o), firesIn(ex.States, o); got != want {
 				t.Errorf("seed %d, range %d %+v: fires on demand %v, exhaustively %v", seed, i, o, got, want)
 			}
-			first := (o.From + time.Minute - 1) / time.Minute * time.Minute
-			last := o.To / time.Minute * time.Minute
+			first, last := minutesOf(o)
 			if _, ok := od.States[first]; !ok && first < last {
 				// Answered by the last step alone: an alert the range
 				// selects fires there, as exhaustively.
