@@ -288,7 +288,7 @@ func (p *prepared) run(s *scenario.Scenario, opts Options) *scenario.Result {
 		res.Duration = time.Since(start)
 		return res
 	}
-	res.Evaluations = out.Stats.RuleEvals
+	res.Evaluations, res.Materialized = out.Stats.RuleEvals, out.Stats.MaterializedSteps
 	for _, f := range out.Failures {
 		fail(positionOf(s, f), "%s", strings.TrimSpace(promtool.Format(f, "")))
 	}

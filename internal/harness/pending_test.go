@@ -113,3 +113,30 @@ func sameBothWays(t *testing.T, f *scenario.File, parallel int, want map[string]
 		}
 	}
 }
+
+// TestPendingThenFiresStopsAtFiring: the harness asks the simulator to
+// observe a "pending, then fires" range only up to its first firing
+// (ObserveRange.UntilFiring). The alert reads a recording rule, whose
+// outputs are computed by range queries over the steps observed: over a
+// range of 3,000 steps whose alert fires at step 1,006, about a third of
+// them; observed whole, as it is when the flag is dropped, every step.
+func TestPendingThenFiresStopsAtFiring(t *testing.T) {
+	m := time.Minute
+	rules := "groups:\n  - name: g\n    rules:\n      - record: x:max\n        expr: max(x)\n      - alert: High\n        expr: x:max > 1\n        for: 5m\n"
+	f := &scenario.File{Name: "f.yaml", RuleFiles: []scenario.RuleFile{{Name: "r.yml", Data: []byte(rules)}}}
+	f.Scenarios = []*scenario.Scenario{{
+		Name: "fires", Interval: m,
+		Series: []scenario.Series{{Series: `x{job="a"}`, Values: "0x1000 2x2000"}},
+		Ranges: []scenario.AlertRange{{Kind: scenario.PendingThenFires, Alertname: "High", To: 2990 * m, For: 5 * m}},
+	}}
+	rs, err := Run([]*scenario.File{f}, Options{Parallelism: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || len(rs[0].Failures) != 0 {
+		t.Fatalf("results %+v, want one that passes", rs)
+	}
+	if got := rs[0].Materialized; got == 0 || got > 1500 {
+		t.Errorf("the recording rule's outputs at %d steps for a range that fires at step 1,006 of 3,000: want some, and none past about 1,040", got)
+	}
+}

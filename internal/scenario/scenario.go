@@ -181,6 +181,9 @@ type Result struct {
 	Duration time.Duration
 	// Evaluations counts rule group evaluations it took.
 	Evaluations int
+	// Materialized counts the recording rules' outputs it computed with
+	// range queries instead (one per rule and step).
+	Materialized int
 }
 
 // Passed reports whether every expectation held.
