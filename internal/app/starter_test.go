@@ -1,4 +1,4 @@
-package scaffold_test
+package app
 
 import (
 	"os"
@@ -8,15 +8,17 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/report"
 	"github.com/slo-compiler/slo/internal/scaffold"
 	"github.com/slo-compiler/slo/internal/scenario"
 )
 
-// TestStarterPasses writes the starter project, compiles it as slo init
-// does, and runs the gate on it: it must pass with no diagnostic at all,
-// and compile to exactly the files Generated names.
+// TestStarterPasses writes the starter project of package scaffold,
+// compiles it as slo init does, and runs the gate on it: it must pass with
+// no diagnostic at all, and compile to exactly the files
+// scaffold.Generated names. It is a test of this package rather than
+// scaffold's: it runs slo init and slo check, and scaffold's own test
+// binary would link all of this package for it.
 func TestStarterPasses(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range scaffold.Files() {
@@ -29,7 +31,7 @@ func TestStarterPasses(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	b, diags, err := app.Compile(nil)
+	b, diags, err := Compile(nil)
 	if err != nil || b == nil || len(diags) > 0 {
 		t.Fatalf("compile: %v\n%v", err, diags)
 	}
@@ -42,10 +44,10 @@ func TestStarterPasses(t *testing.T) {
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("compiled files (-Generated +compiled):\n%s", diff)
 	}
-	if _, err := app.Write(".", b.Files, false); err != nil {
+	if _, err := Write(".", b.Files, false); err != nil {
 		t.Fatal(err)
 	}
-	run, err := app.Check(app.CheckOptions{Tests: []string{"tests"}, Dashboards: "dashboards"})
+	run, err := Check(CheckOptions{Tests: []string{"tests"}, Dashboards: "dashboards"})
 	if err != nil {
 		t.Fatal(err)
 	}
