@@ -101,6 +101,22 @@ test: lint
 # package; harness.Run's workers run under -race in the tests named above.
 NORACE  := ^(TestUntilFiringAgrees|TestPendingThenFiresLongRange|TestFiresSomeAgrees|TestLatencyScenarios|FuzzGeneratedScenariosPass|TestBaselineOneOfManyHistory|TestBaselineDrift|TestRealOpenSLOScenarios|TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
 
+# RACEFREE are packages whose tests unit-race leaves out whole: neither
+# their code nor their tests start a goroutine, use a channel, sync,
+# sync/atomic or par, call t.Parallel or start an httptest server
+# (TestRaceFreePackagesShareNothing checks it), so the race detector has
+# nothing of theirs to watch, and their test binaries were linked twice,
+# with -race for unit-race and without it for the NORACE tests (about 17 s
+# of CPU for the three race links). Their tests run without -race:
+# internal/signal's in unit-norace, internal/simulate's and
+# internal/simulate/plan's in heavy-sim; the code they call that does run
+# in parallel (harness.Run's workers, the engine's split range queries,
+# the promtool runner's groups) runs under -race in the tests of its own
+# packages, as for NORACE above. test-all runs them under -race too.
+MODULE   := github.com/slo-compiler/slo
+RACEFREE := ./internal/signal/ ./internal/simulate/ ./internal/simulate/plan/
+RACE_PKGS = $(filter-out $(patsubst ./%/,$(MODULE)/%,$(RACEFREE)),$(shell $(GO) list $(PKGS)))
+
 unit: unit-race unit-norace
 
 # The test binaries of cmd/slo and internal/app without -race are linked
@@ -151,10 +167,11 @@ heavy-app: TEST_GOGC = 800
 RACE_ENV = GORACE=atexit_sleep_ms=0
 
 unit-race:
-	$(TEST_ENV) $(RACE_ENV) $(GO) test $(TEST_LDFLAGS) -race -shuffle=on -short -count=1 -skip '$(NORACE)' $(PKGS)
+	$(TEST_ENV) $(RACE_ENV) $(GO) test $(TEST_LDFLAGS) -race -shuffle=on -short -count=1 -skip '$(NORACE)' $(RACE_PKGS)
 
 unit-norace: testbin-slo testbin-app
-	$(TEST_ENV) $(GO) test $(TEST_LDFLAGS) -shuffle=on -short -count=1 -run '$(NORACE)' ./internal/signal/ ./internal/spec/ ./internal/overlay/ ./internal/harness/
+	$(TEST_ENV) $(GO) test $(TEST_LDFLAGS) -shuffle=on -short -count=1 ./internal/signal/
+	$(TEST_ENV) $(GO) test $(TEST_LDFLAGS) -shuffle=on -short -count=1 -run '$(NORACE)' ./internal/spec/ ./internal/overlay/ ./internal/harness/
 	cd cmd/slo && $(TEST_ENV) ../../$(TESTBIN)/slo.test $(TESTFLAGS) -test.short -test.shuffle=on -test.run '$(NORACE)'
 	cd internal/app && $(TEST_ENV) ../../$(TESTBIN)/app.test $(TESTFLAGS) -test.short -test.shuffle=on -test.run '$(NORACE)'
 
@@ -168,13 +185,16 @@ unit-norace: testbin-slo testbin-app
 heavy: heavy-app heavy-sim heavy-diff
 
 # heavy-sim runs internal/simulate/... without -race and without -short:
-# the NORACE tests of those packages, and the tests that do more without
-# -short (TestShortSLOModesAgree, TestRepoRulesModesAgree,
-# TestRandomModesAgree, TestRandomLatestReadsAgree). SIM_RACED are the
+# every test of internal/simulate and internal/simulate/plan (RACEFREE:
+# unit-race leaves them out), and of the other packages the NORACE tests
+# and the tests that do more without -short (TestShortSLOModesAgree,
+# TestRepoRulesModesAgree, TestRandomModesAgree,
+# TestRandomLatestReadsAgree). SIM_RACED are the
 # others: they do not read testing.Short() and unit-race already runs
 # them, the same assertions under the race detector, so heavy-sim skips
-# them. A test that reads testing.Short() must not be listed here.
-SIM_RACED := ^(TestScanFindsErrorsAtUnobservedSteps|TestScanOnlyWhatCannotBeProven|TestModesAgree|TestFallbackOnRuleError|TestErrorAtUnobservedStep|TestParallelOrder|TestWriteReport|TestRunFilter|TestAgainstPromtool|TestCompressedLongFor|TestFiringOnlyProbeStride|TestRangeReads|TestOnlyEngineImportsEvaluation|TestIsEvaluationPackage|TestFastLoaderLoadsLikeLazyLoader|TestProgressions|TestSideStoreAcceptsWhatTheTSDBAccepts|TestSpans|TestFloorCeilDiv|TestReadSteps|TestPlanSteps|TestLatestReadsNeedExclusiveProducers|TestMayHaveLabels|TestReturnsPast)$$
+# them. A test that reads testing.Short(), or one of a RACEFREE package,
+# must not be listed here (TestHeavySimSkipsOnlyRacedTests).
+SIM_RACED := ^(TestScanFindsErrorsAtUnobservedSteps|TestScanOnlyWhatCannotBeProven|TestModesAgree|TestFallbackOnRuleError|TestErrorAtUnobservedStep|TestParallelOrder|TestWriteReport|TestRunFilter|TestAgainstPromtool|TestOnlyEngineImportsEvaluation|TestIsEvaluationPackage|TestFastLoaderLoadsLikeLazyLoader|TestProgressions|TestSideStoreAcceptsWhatTheTSDBAccepts)$$
 
 heavy-app: testbin-app
 	cd internal/app && $(TEST_ENV) ../../$(TESTBIN)/app.test $(TESTFLAGS) -test.timeout=30m -test.shuffle=on -test.run 'OnDemandMatchesExhaustive|CatchMutations|ReportInChromium|TestDiffPlots'
@@ -202,6 +222,7 @@ test-all: test beyond-test
 beyond-test:
 	SLO_COMPARE_ALL=1 SLO_COMPARE_MUTATED=1 $(GO) test $(TEST_LDFLAGS) -timeout 60m -count=1 -run 'OnDemandMatchesExhaustive' ./internal/app/
 	$(RACE_ENV) $(GO) test $(TEST_LDFLAGS) -race -timeout 30m -short -count=1 -run '$(NORACE)' $(PKGS)
+	$(RACE_ENV) $(GO) test $(TEST_LDFLAGS) -race -timeout 30m -short -count=1 -skip '$(NORACE)' $(RACEFREE)
 	$(GO) test $(TEST_LDFLAGS) -timeout 30m -count=1 -run 'TestSlothParity|TestPromtoolReal|TestPromtoolParity' ./internal/app/
 
 # Debian's prometheus and prometheus-alertmanager, started on loopback by

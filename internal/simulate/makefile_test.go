@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -36,6 +37,7 @@ func TestHeavySimSkipsOnlyRacedTests(t *testing.T) {
 		return strings.Split(string(m[1]), "|")
 	}
 	raced, norace := list("SIM_RACED"), list("NORACE")
+	racefree := raceFree(t, mk)
 
 	files, err := filepath.Glob("*_test.go")
 	if err != nil {
@@ -120,6 +122,9 @@ func TestHeavySimSkipsOnlyRacedTests(t *testing.T) {
 			t.Errorf("SIM_RACED names %s, which is in NORACE: unit-race skips it, so heavy-sim must run it", name)
 		}
 		for _, d := range defs {
+			if pkg := path.Join("internal/simulate", filepath.ToSlash(d.dir)); racefree[pkg] {
+				t.Errorf("SIM_RACED names %s, a test of %s, which is in RACEFREE: unit-race leaves that package out, so heavy-sim must run it", name, pkg)
+			}
 			if d.short {
 				t.Errorf("SIM_RACED names %s (%s), which reads testing.Short(): it does more without -short, so heavy-sim must run it", name, d.dir)
 			}
@@ -195,6 +200,86 @@ func TestNoRaceTestsRunSomewhere(t *testing.T) {
 			if !runs[dir] && dir != "internal/simulate" && !strings.HasPrefix(dir, "internal/simulate/") {
 				t.Errorf("NORACE names %s, a test of %s, which neither unit-norace (%v) nor heavy-sim (internal/simulate/...) runs", name, dir, slices.Sorted(maps.Keys(runs)))
 			}
+		}
+	}
+}
+
+// raceFree returns the packages the Makefile's RACEFREE names, as module
+// paths without the module ("internal/signal").
+func raceFree(t *testing.T, mk []byte) map[string]bool {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^RACEFREE\s*:=(.*)$`).FindSubmatch(mk)
+	if m == nil {
+		t.Fatal("the Makefile sets no RACEFREE := ./a/ ./b/")
+	}
+	pkgs := map[string]bool{}
+	for _, f := range strings.Fields(string(m[1])) {
+		if !strings.HasPrefix(f, "./") || !strings.HasSuffix(f, "/") {
+			t.Fatalf("RACEFREE names %s: want ./path/ (unit-race's filter-out matches that form)", f)
+		}
+		pkgs[strings.Trim(f, "./")] = true
+	}
+	if len(pkgs) == 0 {
+		t.Fatal("RACEFREE is empty")
+	}
+	return pkgs
+}
+
+// TestRaceFreePackagesShareNothing keeps the Makefile's RACEFREE honest:
+// unit-race leaves those packages out, so neither their code nor their
+// tests may run anything in parallel (a go statement, a channel, sync,
+// sync/atomic, errgroup or par, t.Parallel or b.RunParallel, an httptest
+// server), and each must run whole without -race in another step:
+// unit-norace (a go test of the package with no -run) or heavy-sim (all
+// of internal/simulate/...).
+func TestRaceFreePackagesShareNothing(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipe := regexp.MustCompile(`(?ms)^unit-norace:.*?\n\n`).Find(mk)
+	if recipe == nil {
+		t.Fatal("the Makefile has no unit-norace rule")
+	}
+	banned := map[string]bool{"sync": true, "sync/atomic": true, "golang.org/x/sync/errgroup": true,
+		"net/http/httptest": true, "github.com/slo-compiler/slo/internal/par": true}
+	for pkg := range raceFree(t, mk) {
+		whole := pkg == "internal/simulate" || strings.HasPrefix(pkg, "internal/simulate/")
+		for _, line := range strings.Split(string(recipe), "\n") {
+			if strings.Contains(line, " ./"+pkg+"/") && !strings.Contains(line, " -run ") && !strings.Contains(line, "-race") {
+				whole = true
+			}
+		}
+		if !whole {
+			t.Errorf("RACEFREE names %s, which no step runs whole without -race (unit-norace's recipe: go test ./%s/ with no -run)", pkg, pkg)
+		}
+		files, err := filepath.Glob(filepath.Join("../..", pkg, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("RACEFREE names %s, which has no Go files (%v)", pkg, err)
+		}
+		for _, f := range files {
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, im := range af.Imports {
+				if p := strings.Trim(im.Path.Value, `"`); banned[p] {
+					t.Errorf("%s imports %s: RACEFREE's packages run nothing in parallel", f, p)
+				}
+			}
+			ast.Inspect(af, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.GoStmt:
+					t.Errorf("%s starts a goroutine: RACEFREE's packages run nothing in parallel", f)
+				case *ast.ChanType:
+					t.Errorf("%s uses a channel: RACEFREE's packages run nothing in parallel", f)
+				case *ast.SelectorExpr:
+					if n.Sel.Name == "Parallel" || n.Sel.Name == "RunParallel" {
+						t.Errorf("%s calls %s: RACEFREE's packages run nothing in parallel", f, n.Sel.Name)
+					}
+				}
+				return true
+			})
 		}
 	}
 }
