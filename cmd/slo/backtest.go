@@ -15,6 +15,7 @@ import (
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/backtest"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 )
 
 func backtestCommand(stdout, stderr io.Writer) *cli.Command {
@@ -53,7 +54,7 @@ func backtestCommand(stdout, stderr io.Writer) *cli.Command {
 				if err := needSpecs(stderr, "backtest", "--prometheus URL PATH"); err != nil {
 					return err
 				}
-				paths = []string{app.DefaultSpecs}
+				paths = []string{input.DefaultSpecs}
 			}
 			o.Progress = stderr
 			rep := &backtest.Report{Prometheus: o.Prometheus, From: o.From, To: o.To, HeadName: strings.Join(paths, " ")}

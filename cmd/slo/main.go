@@ -21,6 +21,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
 	"github.com/slo-compiler/slo/internal/readcache"
@@ -243,10 +244,10 @@ func unknownFlag(args []string, flags []cli.Flag) (string, bool) {
 // needSpecs stops a command run without PATH in a folder without specs/
 // with what to do, rather than a bare "stat specs: no such file".
 func needSpecs(stderr io.Writer, cmd, pathHint string) error {
-	if _, err := os.Stat(app.DefaultSpecs); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(input.DefaultSpecs); !errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	fmt.Fprintf(stderr, "slo %s: no %s/ folder here; run slo init to start a project, or name the specs: slo %s %s\n", cmd, app.DefaultSpecs, cmd, pathHint)
+	fmt.Fprintf(stderr, "slo %s: no %s/ folder here; run slo init to start a project, or name the specs: slo %s %s\n", cmd, input.DefaultSpecs, cmd, pathHint)
 	return exitCode(exitFailure)
 }
 

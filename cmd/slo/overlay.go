@@ -7,8 +7,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/overlay"
 )
 
@@ -45,7 +45,7 @@ func overlayCmd(c *cli.Context, stdout, stderr io.Writer) error {
 	if out == "" {
 		out = dir
 	}
-	p, diags, err := app.Load(c.Args().Slice())
+	p, diags, err := input.Load(c.Args().Slice())
 	var files []overlay.File
 	if err == nil && p != nil {
 		plan, ds := overlay.Plan(p)

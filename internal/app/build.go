@@ -5,10 +5,7 @@
 package app
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,14 +18,8 @@ import (
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/outfile"
 	"github.com/slo-compiler/slo/internal/overlay"
-	"github.com/slo-compiler/slo/internal/par"
-	"github.com/slo-compiler/slo/internal/spec"
 	"github.com/slo-compiler/slo/internal/target"
-	"github.com/slo-compiler/slo/internal/validate"
 )
-
-// DefaultSpecs is the folder read when no path is given.
-const DefaultSpecs = "specs"
 
 // File is a generated file: its path below the output folder and content.
 type File struct {
@@ -106,8 +97,8 @@ func IsWholeSet(paths []string) (bool, error) {
 	if len(paths) == 0 {
 		return true, nil
 	}
-	abs := absFunc()
-	specsDir, err := abs(DefaultSpecs)
+	abs := input.AbsFunc()
+	specsDir, err := abs(input.DefaultSpecs)
 	if err != nil {
 		return false, err
 	}
@@ -134,14 +125,14 @@ func IsWholeSet(paths []string) (bool, error) {
 	if outside {
 		return true, nil
 	}
-	if _, err := os.Stat(DefaultSpecs); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(input.DefaultSpecs); errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
-	given, err := SpecFiles(paths)
+	given, err := input.SpecFiles(paths)
 	if err != nil {
 		return false, err
 	}
-	all, err := SpecFiles(nil)
+	all, err := input.SpecFiles(nil)
 	if err != nil || len(all) == 0 {
 		return false, err
 	}
@@ -163,219 +154,6 @@ func IsWholeSet(paths []string) (bool, error) {
 		}
 	}
 	return true, nil
-}
-
-// SpecFiles expands paths (files or folders, walked for *.yaml and *.yml)
-// into a sorted list of spec files.
-func SpecFiles(paths []string) ([]string, error) {
-	files, _, err := specFiles(paths, true)
-	return files, err
-}
-
-// specFiles is SpecFiles, and says which files were named on their own
-// (named[i] for files[i]). Without openHeads, the files found in folders
-// are not opened to leave out slo's own output: the caller does it from
-// the bytes it reads (see isGenerated), for the files not named.
-func specFiles(paths []string, openHeads bool) (files []string, named []bool, err error) {
-	if len(paths) == 0 {
-		paths = []string{DefaultSpecs}
-	}
-	abs := absFunc()
-	seen := map[string]int{} // real paths of files already listed: their index
-	add := func(f specFile, isNamed bool) {
-		if i, ok := seen[f.real]; ok {
-			named[i] = named[i] || isNamed
-			return
-		}
-		seen[f.real] = len(files)
-		files = append(files, f.path)
-		named = append(named, isNamed)
-	}
-	for _, p := range paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !st.IsDir() {
-			add(specFile{p, resolve(abs, p)}, true)
-			continue
-		}
-		var found []specFile
-		if err := walkSpecs(abs, p, resolve(abs, p), map[string]bool{}, &found); err != nil {
-			return nil, nil, err
-		}
-		// Opening every file for its first line is a few system calls a
-		// file: on all cores.
-		if openHeads {
-			generated := make([]bool, len(found))
-			par.Each(len(found), func(i int) { generated[i] = generatedFile(found[i].path) })
-			kept := found[:0]
-			for i, f := range found {
-				if !generated[i] {
-					kept = append(kept, f)
-				}
-			}
-			found = kept
-		}
-		slices.SortFunc(found, func(a, b specFile) int { return strings.Compare(a.path, b.path) })
-		for _, f := range found {
-			add(f, false)
-		}
-	}
-	return files, named, nil
-}
-
-// specFile is a spec file's path as found and its real path (see realPath).
-type specFile struct{ path, real string }
-
-// walkSpecs lists the YAML files under dir, whose real path is real
-// (SpecFiles then leaves out slo's own, see generatedFile),
-// following symlinked folders (each real folder once, so a link cycle
-// ends). The real path of an entry that is not a link is its folder's with
-// its name appended, which spares resolving every file's path anew.
-func walkSpecs(abs func(string) (string, error), dir, real string, visited map[string]bool, found *[]specFile) error {
-	if visited[real] {
-		return nil
-	}
-	visited[real] = true
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		entryReal := filepath.Join(real, e.Name())
-		isDir := e.IsDir()
-		if e.Type()&fs.ModeSymlink != 0 {
-			st, err := os.Stat(path)
-			if err != nil {
-				return err
-			}
-			isDir = st.IsDir()
-			entryReal = resolve(abs, path)
-		}
-		switch {
-		case isDir:
-			if err := walkSpecs(abs, path, entryReal, visited, found); err != nil {
-				return err
-			}
-		case strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml"):
-			*found = append(*found, specFile{path, entryReal})
-		}
-	}
-	return nil
-}
-
-// generatedFile reports whether a file found in a folder is slo's own
-// output (an --out folder inside the specs): it is not a spec to read.
-func generatedFile(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, len(generatedHeader))
-	n, _ := io.ReadFull(f, head)
-	return isGenerated(head[:n])
-}
-
-// isGenerated reports whether a file's content is slo's own output.
-func isGenerated(src []byte) bool { return bytes.HasPrefix(src, []byte(generatedHeader)) }
-
-const generatedHeader = "# Code generated by slo"
-
-// realPath is p absolute with symlinks resolved, or cleaned when it cannot
-// be resolved.
-func realPath(p string) string {
-	return resolve(filepath.Abs, p)
-}
-
-// resolve is realPath with abs for filepath.Abs.
-func resolve(abs func(string) (string, error), p string) string {
-	if r, err := filepath.EvalSymlinks(p); err == nil {
-		p = r
-	}
-	if a, err := abs(p); err == nil {
-		return a
-	}
-	return filepath.Clean(p)
-}
-
-// absFunc returns filepath.Abs with the working folder looked up once:
-// Abs asks the system for it on every call (two stats), which a thousand
-// spec files make thousands.
-func absFunc() func(string) (string, error) {
-	cwd, err := os.Getwd()
-	return func(p string) (string, error) {
-		if filepath.IsAbs(p) {
-			return filepath.Clean(p), nil
-		}
-		if err != nil {
-			return "", err
-		}
-		return filepath.Join(cwd, p), nil
-	}
-}
-
-// Load reads, decodes and validates the spec files under paths. The
-// project is nil when any diagnostic is an error; err is a failure to read.
-func Load(paths []string) (*model.Project, diag.List, error) {
-	// The files found in folders are opened once, here: slo's own output
-	// among them is left out by its first bytes as it is read.
-	files, named, err := specFiles(paths, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Read and decode the files on all cores, then take the results in
-	// file order: the first read error, the diagnostics and specs in order.
-	type parsed struct {
-		f         *spec.File
-		formats   []string
-		diags     diag.List
-		err       error
-		generated bool
-	}
-	results := make([]parsed, len(files))
-	par.Each(len(files), func(i int) {
-		src, err := os.ReadFile(files[i])
-		if err != nil {
-			results[i].err = err
-			return
-		}
-		if isGenerated(src) && !named[i] {
-			// SpecFiles reads a file named on its own whatever it holds.
-			results[i].generated = true
-			return
-		}
-		results[i].f, results[i].formats, results[i].diags = input.Parse(files[i], src) // slo/v1, or a format package input reads
-	})
-	var diags diag.List
-	var specs []*spec.File
-	formats := map[string][]string{}
-	read := 0
-	for _, r := range results {
-		if r.err != nil {
-			return nil, nil, r.err
-		}
-		if r.generated {
-			continue
-		}
-		read++
-		diags = append(diags, r.diags...)
-		if r.f != nil {
-			specs = append(specs, r.f)
-			formats[r.f.Path] = r.formats
-		}
-	}
-	if read == 0 {
-		return nil, nil, fmt.Errorf("no spec files (*.yaml, *.yml) under %s", strings.Join(paths, ", "))
-	}
-	p, ds := validate.Project(specs, validate.Options{ReadFile: os.ReadFile})
-	diags = append(diags, importHints(specs, formats, ds)...)
-	if diags.HasErrors() {
-		return nil, diags, nil
-	}
-	return p, diags, nil
 }
 
 // Compile loads paths and compiles and renders them in memory. Every
@@ -436,7 +214,7 @@ func CompileWith(paths []string, opts CompileOptions) (*Build, diag.List, error)
 	if targets, err = target.Parse(targets); err != nil {
 		return nil, nil, err
 	}
-	p, diags, err := Load(paths)
+	p, diags, err := input.Load(paths)
 	diags = append(cfgDiags, diags...)
 	if err != nil || p == nil {
 		return nil, diags, err
@@ -541,7 +319,7 @@ func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			if strings.HasPrefix(string(b), generatedHeader) || overlay.IsGenerated(b) {
+			if strings.HasPrefix(string(b), input.GeneratedHeader) || overlay.IsGenerated(b) {
 				stale = append(stale, name)
 			}
 		}

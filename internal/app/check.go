@@ -12,6 +12,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/overlay"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/report"
@@ -65,7 +66,7 @@ func (c *CheckRun) OK() bool {
 // and a silent scenario, and the dashboards show the specs' thresholds.
 func Check(opts CheckOptions) (*CheckRun, error) {
 	if len(opts.Specs) == 0 {
-		opts.Specs = []string{DefaultSpecs}
+		opts.Specs = []string{input.DefaultSpecs}
 	}
 	if opts.Out == "" {
 		opts.Out = "."

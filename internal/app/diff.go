@@ -15,6 +15,7 @@ import (
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/diff"
 	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/scenario"
 )
 
@@ -120,7 +121,7 @@ func resolveSide(ctx context.Context, dir, arg string, isBase bool, head string)
 	}
 	if arg != "" {
 		if st, err := os.Stat(arg); err == nil && st.IsDir() {
-			if realPath(arg) == realPath(dir) {
+			if input.RealPath(arg) == input.RealPath(dir) {
 				return arg, "working tree", "", nil, nil
 			}
 			return arg, arg, "", nil, nil
@@ -314,9 +315,9 @@ func (g gitRunner) extract(commit, dir string) (err error) {
 // scenario files under specs/ and tests/) and collects its scenarios as
 // slo test does. The side is nil when any diagnostic is an error.
 func loadSide(root string, lim scenario.Limits) (*diff.Side, diag.List, error) {
-	specsDir := filepath.Join(root, DefaultSpecs)
+	specsDir := filepath.Join(root, input.DefaultSpecs)
 	if st, err := os.Stat(specsDir); err != nil || !st.IsDir() {
-		return nil, nil, fmt.Errorf("no %s/ folder", DefaultSpecs)
+		return nil, nil, fmt.Errorf("no %s/ folder", input.DefaultSpecs)
 	}
 	paths := []string{specsDir}
 	if st, err := os.Stat(filepath.Join(root, "tests")); err == nil && st.IsDir() {
@@ -328,7 +329,7 @@ func loadSide(root string, lim scenario.Limits) (*diff.Side, diag.List, error) {
 	}
 	specFiles, scenarioFiles := k.specs, k.scenarios
 	if len(specFiles) == 0 {
-		return nil, nil, fmt.Errorf("no spec files under %s/", DefaultSpecs)
+		return nil, nil, fmt.Errorf("no spec files under %s/", input.DefaultSpecs)
 	}
 	b, diags, err := Compile(specFiles)
 	if err != nil || b == nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/slo-compiler/slo/internal/diag"
@@ -48,7 +47,7 @@ type ImportedFile struct {
 // input are diagnostics, with no files; an output file that exists is an
 // error unless Force.
 func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
-	paths, err := SpecFiles(opts.Paths)
+	paths, err := input.SpecFiles(opts.Paths)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -60,7 +59,7 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 	named := map[string]bool{}
 	for _, p := range opts.Paths {
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			named[realPath(p)] = true
+			named[input.RealPath(p)] = true
 		}
 	}
 	var diags diag.List
@@ -76,7 +75,7 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 		if ds.HasErrors() {
 			continue
 		}
-		if len(res.Formats) == 0 && !named[realPath(path)] {
+		if len(res.Formats) == 0 && !named[input.RealPath(path)] {
 			continue
 		}
 		if len(res.Formats) == 0 {
@@ -167,47 +166,6 @@ func mergeServices(files []*spec.File) []*spec.File {
 		f.Services = kept
 		if len(f.Services) > 0 || len(f.Routings) > 0 {
 			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// importHints adds to each lint/duplicate-service of diags what to do
-// when a file of another format is one of the two: Sloth, OpenSLO and
-// Pyrra read each file on its own, slo keeps a service in one spec.
-// Files of another format that name one service are imported together
-// (slo import merges them); a file beside its own import is kept once.
-// formats are the formats of each file by path (none for slo/v1).
-func importHints(files []*spec.File, formats map[string][]string, diags diag.List) diag.List {
-	type pair struct{ first, later string }
-	dups := map[diag.Pos]pair{}
-	first := map[string]string{}
-	for _, f := range files {
-		for _, s := range f.Services {
-			if p, ok := first[s.Service]; ok {
-				dups[s.Pos] = pair{p, f.Path}
-				continue
-			}
-			first[s.Service] = f.Path
-		}
-	}
-	out := slices.Clone(diags)
-	for i, d := range out {
-		p, ok := dups[d.Pos]
-		if d.Code != "lint/duplicate-service" || !ok {
-			continue
-		}
-		a, b := formats[p.first], formats[p.later]
-		switch {
-		case len(a) > 0 && len(b) > 0 && (slices.Contains(a, "Pyrra") || slices.Contains(b, "Pyrra")):
-			// A Pyrra objective is a service of its own, named as its
-			// SLO: merged, the two would be one SLO twice.
-		case len(a) > 0 && len(b) > 0 && p.first == p.later:
-			out[i].Message += fmt.Sprintf("; slo keeps a service in one spec: import the file (slo import --out DIR %s), which writes one spec with the SLOs of both", p.first)
-		case len(a) > 0 && len(b) > 0:
-			out[i].Message += fmt.Sprintf("; slo keeps a service in one spec: import the two files together (slo import --out DIR %s %s), which writes one spec with the SLOs of both", p.first, p.later)
-		case len(a) > 0 && len(b) == 0 || len(a) == 0 && len(b) > 0:
-			out[i].Message += "; if one is the slo import of the other, keep one of them"
 		}
 	}
 	return out

@@ -16,6 +16,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/signal"
@@ -470,7 +471,7 @@ func alertingVariant(t *testing.T, path string) *model.Project {
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	proj, diags, err := Load([]string{p})
+	proj, diags, err := input.Load([]string{p})
 	if err != nil || proj == nil {
 		t.Fatalf("load: %v\n%s", err, diagText(diags))
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx/amx"
 	"github.com/slo-compiler/slo/internal/render"
@@ -59,7 +60,7 @@ func loadLocateFiles(t *testing.T, files map[string]string) (*model.Project, *co
 	dir := t.TempDir()
 	testfs.Write(t, dir, files)
 	t.Chdir(dir)
-	p, diags, err := Load(nil)
+	p, diags, err := input.Load(nil)
 	if err != nil || p == nil || diags.HasErrors() {
 		t.Fatalf("load: %v %v", err, diags)
 	}

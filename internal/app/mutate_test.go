@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/spec"
 )
@@ -55,7 +56,7 @@ func TestMutatedInputs(t *testing.T) {
 	specSets, _ := filepath.Glob(filepath.Join(root, "cases", "*", "specs"))
 	specSets = append([]string{filepath.Join(root, "specs")}, specSets...)
 	for _, set := range specSets {
-		files, err := SpecFiles([]string{set})
+		files, err := input.SpecFiles([]string{set})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func TestMutatedInputs(t *testing.T) {
 			inputs = append(inputs, mutationInput{path: f, set: files})
 		}
 	}
-	tests, err := SpecFiles([]string{filepath.Join(root, "tests")})
+	tests, err := input.SpecFiles([]string{filepath.Join(root, "tests")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/scenario"
 )
 
@@ -32,7 +33,7 @@ var benchScenarios = []struct{ bench, spec, name string }{
 // work, wall time says little about the work a change saves, and CPU time
 // says nothing about how well it uses idle cores; both are reported.
 func BenchmarkGeneratedScenario(b *testing.B) {
-	paths, err := SpecFiles([]string{"../../specs"})
+	paths, err := input.SpecFiles([]string{"../../specs"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/harness"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/report"
 	"github.com/slo-compiler/slo/internal/scenario"
@@ -99,7 +100,7 @@ type kinds struct {
 // classify lists the files under paths and sorts them by kind.
 func classify(paths []string) (kinds, error) {
 	var k kinds
-	files, err := SpecFiles(paths)
+	files, err := input.SpecFiles(paths)
 	if err != nil {
 		return k, err
 	}
@@ -143,7 +144,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 		for _, d := range ds {
 			// The rest of the spec set is compiled for its references;
 			// its warnings are not this run's business.
-			if d.Severity == diag.Error || only == nil || only[realPath(d.Pos.File)] {
+			if d.Severity == diag.Error || only == nil || only[input.RealPath(d.Pos.File)] {
 				diags = append(diags, d)
 			}
 		}
@@ -158,7 +159,7 @@ func Test(opts TestOptions) (*TestRun, diag.List, error) {
 			project = &model.Project{Routing: b.Project.Routing}
 		}
 		for i, svc := range b.Project.Services {
-			if only != nil && !only[realPath(svc.Source)] {
+			if only != nil && !only[input.RealPath(svc.Source)] {
 				continue
 			}
 			if only != nil {
@@ -318,25 +319,25 @@ func promtoolResults(fr *promtool.FileResult) []*scenario.Result {
 // given spec lies inside the default specs folder, the whole folder is
 // compiled for those references and only the given specs are tested.
 func specContext(specFiles []string) (compile []string, only map[string]bool) {
-	root := DefaultSpecs
-	rootAbs := realPath(root)
+	root := input.DefaultSpecs
+	rootAbs := input.RealPath(root)
 	for _, f := range specFiles {
-		rel, err := filepath.Rel(rootAbs, realPath(f))
+		rel, err := filepath.Rel(rootAbs, input.RealPath(f))
 		if err != nil || strings.HasPrefix(rel, "..") {
 			return specFiles, nil
 		}
 	}
-	all, err := SpecFiles([]string{root})
+	all, err := input.SpecFiles([]string{root})
 	if err != nil {
 		return specFiles, nil
 	}
 	only = map[string]bool{}
 	for _, f := range specFiles {
-		only[realPath(f)] = true
+		only[input.RealPath(f)] = true
 	}
 	compile = slices.Clone(specFiles)
 	for _, f := range all {
-		if only[realPath(f)] {
+		if only[input.RealPath(f)] {
 			continue
 		}
 		if src, err := os.ReadFile(f); err == nil && fileKind(src) == "spec" {

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/report"
 	"github.com/slo-compiler/slo/internal/scenario"
 	"github.com/slo-compiler/slo/internal/watch"
@@ -152,9 +153,9 @@ func (s *watchState) round(changed []string, all bool, fn func(*Round) error) er
 	start := time.Now()
 	r := &Round{First: s.files == nil}
 	for _, p := range changed {
-		s.pending[realPath(p)] = true
+		s.pending[input.RealPath(p)] = true
 	}
-	listed, err := SpecFiles(s.roots)
+	listed, err := input.SpecFiles(s.roots)
 	if err != nil {
 		r.Err, r.Changed = err, changed
 		return fn(r)
@@ -163,7 +164,7 @@ func (s *watchState) round(changed []string, all bool, fn func(*Round) error) er
 	for _, p := range listed {
 		f := &testFile{path: p}
 		f.kind, f.deps = s.describe(p)
-		files[realPath(p)] = f
+		files[input.RealPath(p)] = f
 	}
 	var gone []string // test files no longer there
 	for real, f := range s.files {
@@ -197,13 +198,13 @@ func (s *watchState) round(changed []string, all bool, fn func(*Round) error) er
 	r.Changed = slices.Compact(r.Changed)
 	var paths []string
 	for _, p := range listed {
-		f := files[realPath(p)]
-		if affected[realPath(p)] {
+		f := files[input.RealPath(p)]
+		if affected[input.RealPath(p)] {
 			r.Rerun = append(r.Rerun, p)
 		}
 		// Every spec is compiled, for the references between them; only
 		// the scenario and promtool files affected are read and run.
-		if f.kind == "spec" || affected[realPath(p)] {
+		if f.kind == "spec" || affected[input.RealPath(p)] {
 			paths = append(paths, p)
 		}
 	}
@@ -217,7 +218,7 @@ func (s *watchState) round(changed []string, all bool, fn func(*Round) error) er
 	}
 	opts := s.opts
 	opts.Paths = paths
-	opts.Keep = func(file string, _ *scenario.Scenario) bool { return affected[realPath(file)] }
+	opts.Keep = func(file string, _ *scenario.Scenario) bool { return affected[input.RealPath(file)] }
 	run, diags, err := Test(opts)
 	r.Run, r.Diags, r.Err = run, diags, err
 	if run != nil && err == nil {
@@ -282,15 +283,15 @@ func (s *watchState) describe(path string) (kind string, deps []string) {
 		}
 		// A folder's specs are listed now; a spec added to it later is a
 		// change in a watched folder, and lists it then.
-		specs, err := SpecFiles([]string{n})
+		specs, err := input.SpecFiles([]string{n})
 		if err != nil {
-			deps = append(deps, realPath(n)) // not there yet: it may come
+			deps = append(deps, input.RealPath(n)) // not there yet: it may come
 			continue
 		}
 		for _, f := range specs {
-			deps = append(deps, realPath(f))
+			deps = append(deps, input.RealPath(f))
 			if base := routingBase(f); base != "" {
-				deps = append(deps, realPath(base))
+				deps = append(deps, input.RealPath(base))
 			}
 		}
 	}

@@ -7,6 +7,10 @@
 // mistake in a Sloth file is reported at its own file:line:col, and
 // validate, model and compile run unchanged. The same nodes, encoded, are
 // what `slo import` writes.
+//
+// Load (load.go) is where every command starts: it finds the spec files
+// under the paths given, reads each in whichever format it is written and
+// validates them as one project.
 package input
 
 import (

@@ -9,9 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
 	"github.com/slo-compiler/slo/internal/golden"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/overlay"
 )
@@ -108,7 +108,7 @@ type overlaid struct {
 // slo overlay does, and checks the diagnostics against want/diagnostics.txt.
 func overlayCase(t *testing.T) overlaid {
 	t.Helper()
-	p, diags, err := app.Load([]string{"specs"})
+	p, diags, err := input.Load([]string{"specs"})
 	if err != nil || p == nil {
 		t.Fatalf("load: %v %v", err, diags)
 	}
@@ -201,7 +201,7 @@ func strip(v any) {
 // thresholds, and passes one that does.
 func TestCheck(t *testing.T) {
 	chdir(t, "testdata/apply/layouts")
-	p, diags, err := app.Load([]string{"specs"})
+	p, diags, err := input.Load([]string{"specs"})
 	if err != nil || p == nil {
 		t.Fatalf("load: %v %v", err, diags)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 
-	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/diag"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/overlay"
 )
@@ -534,7 +534,7 @@ alerts:
 		t.Fatal(err)
 	}
 	chdir(t, dir)
-	p, diags, err := app.Load([]string{"specs"})
+	p, diags, err := input.Load([]string{"specs"})
 	if err != nil || p == nil {
 		t.Fatalf("load: %v %v", err, diags)
 	}
@@ -567,7 +567,7 @@ alerts:
 // stale check on a large real dashboard.
 func BenchmarkApplyReal(b *testing.B) {
 	chdir(b, "testdata/real/rfmoz")
-	p, diags, err := app.Load([]string{"specs"})
+	p, diags, err := input.Load([]string{"specs"})
 	if err != nil || p == nil {
 		b.Fatalf("load: %v %v", err, diags)
 	}

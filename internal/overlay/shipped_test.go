@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/slo-compiler/slo/internal/app"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/overlay"
 )
@@ -20,7 +20,7 @@ import (
 // checks.
 func TestShippedDashboards(t *testing.T) {
 	chdir(t, "../..")
-	p, diags, err := app.Load([]string{"specs"})
+	p, diags, err := input.Load([]string{"specs"})
 	if err != nil || p == nil {
 		t.Fatalf("load specs: %v %v", err, diags)
 	}
@@ -61,7 +61,7 @@ var noPanel = map[string]string{
 // threshold and SLOs must all name a panel.
 func TestShippedPanelsShowAlertThresholds(t *testing.T) {
 	chdir(t, "../..")
-	p, diags, err := app.Load([]string{"specs"})
+	p, diags, err := input.Load([]string{"specs"})
 	if err != nil || p == nil {
 		t.Fatalf("load specs: %v %v", err, diags)
 	}

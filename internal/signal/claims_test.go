@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/compile"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/model"
 	"github.com/slo-compiler/slo/internal/promx"
 	"github.com/slo-compiler/slo/internal/scenario"
@@ -239,7 +239,7 @@ func TestGeneratedInputHoldsClaim(t *testing.T) {
 	}
 	var services []*model.Service
 	for _, paths := range [][]string{{"../../specs"}, {extra}} {
-		p, diags, err := app.Load(paths)
+		p, diags, err := input.Load(paths)
 		if err != nil || p == nil {
 			t.Fatalf("%s: %v %v", paths, err, diags)
 		}

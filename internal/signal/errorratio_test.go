@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slo-compiler/slo/internal/app"
+	"github.com/slo-compiler/slo/internal/input"
 	. "github.com/slo-compiler/slo/internal/signal"
 )
 
@@ -45,7 +45,7 @@ slos:
 	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, diags, err := app.Load([]string{path})
+	p, diags, err := input.Load([]string{path})
 	if err != nil || p == nil {
 		t.Fatalf("%v %v", err, diags)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/slo-compiler/slo/internal/app"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/scenario"
 	. "github.com/slo-compiler/slo/internal/signal"
 )
@@ -16,7 +16,7 @@ import (
 // signal slo can invert gets a firing and a silent scenario, and the ones
 // it cannot are exactly those it says need a hand-written scenario.
 func TestGenerateShipped(t *testing.T) {
-	p, diags, err := app.Load([]string{"../../specs"})
+	p, diags, err := input.Load([]string{"../../specs"})
 	if err != nil || p == nil {
 		t.Fatalf("%v %v", err, diags)
 	}
@@ -84,7 +84,7 @@ func TestGenerateShipped(t *testing.T) {
 
 func TestValuesNotation(t *testing.T) {
 	// Exported through a scenario: a threshold scenario's series.
-	p, _, _ := app.Load([]string{"../../specs/dubbing/job-processing.yaml"})
+	p, _, _ := input.Load([]string{"../../specs/dubbing/job-processing.yaml"})
 	ss, _ := Generate(p.Services[0])
 	got := ss[0].Series[0]
 	want := scenario.Series{Series: `dubbing_queue_depth{stage="x"}`, Values: "_x10 220x15"}

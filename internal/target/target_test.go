@@ -13,9 +13,9 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	k8syaml "sigs.k8s.io/yaml"
 
-	"github.com/slo-compiler/slo/internal/app"
 	"github.com/slo-compiler/slo/internal/compile"
 	"github.com/slo-compiler/slo/internal/golden"
+	"github.com/slo-compiler/slo/internal/input"
 	"github.com/slo-compiler/slo/internal/target"
 )
 
@@ -25,9 +25,9 @@ var config = &target.Config{Settings: map[string]any{
 	"thanos":              target.ThanosConfig{PartialResponseStrategy: "warn"},
 }}
 
-func input(t *testing.T) target.Input {
+func loadInput(t *testing.T) target.Input {
 	t.Helper()
-	p, diags, err := app.Load([]string{"testdata/specs"})
+	p, diags, err := input.Load([]string{"testdata/specs"})
 	if err != nil || p == nil {
 		t.Fatalf("load: %v %v", err, diags)
 	}
@@ -40,7 +40,7 @@ func files(t *testing.T, name string) (target.Target, []target.File) {
 	if !ok {
 		t.Fatalf("no target %s", name)
 	}
-	fs, err := tg.Files(input(t))
+	fs, err := tg.Files(loadInput(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestOperatorDecodesStrictly(t *testing.T) {
 	if pr.Kind != "PrometheusRule" || pr.Name != "api" || pr.Namespace != "observability" || pr.Labels["release"] != "kube-prometheus" {
 		t.Errorf("metadata %+v %+v", pr.TypeMeta, pr.ObjectMeta)
 	}
-	out := input(t).Output.RuleFiles[0]
+	out := loadInput(t).Output.RuleFiles[0]
 	if len(pr.Spec.Groups) != len(out.Groups) {
 		t.Fatalf("%d groups, compiled %d", len(pr.Spec.Groups), len(out.Groups))
 	}
