@@ -113,9 +113,17 @@ NORACE  := ^(TestUntilFiringAgrees|TestPendingThenFiresLongRange|TestFiresSomeAg
 # in parallel (harness.Run's workers, the engine's split range queries,
 # the promtool runner's groups) runs under -race in the tests of its own
 # packages, as for NORACE above. test-all runs them under -race too.
-MODULE   := github.com/slo-compiler/slo
-RACEFREE := ./internal/signal/ ./internal/simulate/ ./internal/simulate/plan/
-RACE_PKGS = $(filter-out $(patsubst ./%/,$(MODULE)/%,$(RACEFREE)),$(shell $(GO) list $(PKGS)))
+# REALSERVER is left out of unit-race too: under -short it runs only
+# TestExporterShapes, in one goroutine, while its concurrent code (the
+# exporter serving scrapes while the test moves its values, the webhook,
+# the servers' processes) runs only in TestShippedRulesOnRealServers,
+# which needs the real servers and skips under -short; realservers runs
+# the whole package under -race instead (one race link where there were
+# two links, and the race detector on the code that needs it).
+MODULE     := github.com/slo-compiler/slo
+RACEFREE   := ./internal/signal/ ./internal/simulate/ ./internal/simulate/plan/
+REALSERVER := ./internal/realserver/
+RACE_PKGS   = $(filter-out $(patsubst ./%/,$(MODULE)/%,$(RACEFREE) $(REALSERVER)),$(shell $(GO) list $(PKGS)))
 
 unit: unit-race unit-norace
 
@@ -230,11 +238,14 @@ beyond-test:
 # test: every rule must evaluate without error, and an alert driven past its
 # critical threshold must reach the receiver slo test claims. It skips under
 # -short (so unit does not run it) and, with a note, where the binaries are
-# not installed (.ci/run installs them). About 15 s. Then slo backtest on a
+# not installed (.ci/run installs them). It runs, with the rest of its
+# package, under the race detector: the exporter and the webhook serve
+# Prometheus and Alertmanager from other goroutines while the test moves
+# and reads them. About 20 s. Then slo backtest on a
 # real Prometheus filled by promtool with known history (docs/backtest.md),
 # about 12 s.
 realservers: testbin-slo
-	$(TEST_ENV) $(GO) test $(TEST_LDFLAGS) -count=1 -v -run 'TestShippedRulesOnRealServers' ./internal/realserver/
+	$(TEST_ENV) $(RACE_ENV) $(GO) test $(TEST_LDFLAGS) -race -count=1 -v $(REALSERVER)
 	cd cmd/slo && $(TEST_ENV) ../../$(TESTBIN)/slo.test $(TESTFLAGS) -test.run 'TestBacktestOnRealServer'
 
 # slo check, the CI gate, on the repository itself and on
