@@ -15,13 +15,13 @@ run: build
 	./$(BIN) compile
 
 # Every test: vet; the Go tests with the race detector in shuffled order
-# (those listed in NORACE without it); the tests that evaluate the
-# repository's scenarios (both ways over a sample, and against mutated
-# rules), without the race detector, which makes them ten times slower;
-# slo report of the repository opened in headless Chromium; the compiled
-# output of specs/ checked by the real promtool and amtool, and loaded by
-# real Prometheus and Alertmanager servers; and
-# slo check, the CI gate, on the repository itself and on examples/checkout.
+# (those listed in NORACE, and the RACEFREE packages, without it); the
+# tests that evaluate the repository's scenarios (both ways over a sample,
+# and against mutated rules), without the race detector, which makes them
+# ten times slower; slo report of the repository opened in headless
+# Chromium; the compiled output of specs/ checked by the real promtool and
+# amtool, and loaded by real Prometheus and Alertmanager servers; and slo
+# check, the CI gate, on the repository itself and on examples/checkout.
 #
 # lint runs first: it fails in seconds, and on a cold build cache its go
 # vet compiles the dependencies that every test build without -race then
