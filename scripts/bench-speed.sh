@@ -15,18 +15,25 @@
 #   - `slo check` over the repository under 8 s (no --exhaustive: its
 #     ratio is against the exhaustive `slo test` of the repository).
 #
+# And, with no goal, a larger project than this repository's: `slo test` of
+# PROJECT_SLOS (100) generated services of one ratio SLO each
+# (scripts/gen-bench-specs), its CPU per scenario against the repository's
+# in the same run.
+#
 # Wall times are medians of RUNS runs; CPU (user+sys) and peak RSS are
 # printed beside them, since on a shared machine CPU time is the steadier
 # figure. A benchmark reports; it never fails on a figure.
 #
 # Environment: RUNS (3), EXHAUSTIVE_RUNS (1; the exhaustive run over the
 # repository takes many minutes; 0 skips it and prints no ratio for the
-# repository-wide figures), SPEC (specs/dubbing/system-health.yaml).
+# repository-wide figures), SPEC (specs/dubbing/system-health.yaml),
+# PROJECT_SLOS (100; 0 skips the larger project).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 EXHAUSTIVE_RUNS=${EXHAUSTIVE_RUNS:-1}
 SPEC=${SPEC:-specs/dubbing/system-health.yaml}
+PROJECT_SLOS=${PROJECT_SLOS:-100}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench-speed.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -90,6 +97,11 @@ fi
 measure spec "$RUNS" "$tmp/slo" test "$SPEC"
 measure spec-exh "$((EXHAUSTIVE_RUNS > 0 ? EXHAUSTIVE_RUNS : 1))" "$tmp/slo" test --exhaustive "$SPEC"
 measure check "$RUNS" "$tmp/slo" check
+if ((PROJECT_SLOS > 0)); then
+	go build -o "$tmp/gen-bench-specs" ./scripts/gen-bench-specs
+	"$tmp/gen-bench-specs" -n "$PROJECT_SLOS" -out "$tmp/project" >/dev/null
+	measure project "$RUNS" "$tmp/slo" test --format json "$tmp/project"
+fi
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; wall: median of $RUNS runs, exhaustive of $EXHAUSTIVE_RUNS"
 line "slo test (repository)" repo repo-exh 5
@@ -112,3 +124,11 @@ awk -v n="$hn" -v max="$hmax" -v med="$hmed" -v xmax="$xhmax" -v xmed="$xhmed" '
 	printf "hand-written scenarios (%d): max %.1f ms, median %.1f ms   ", n, max, med
 	if (xmax == 0) print "exhaustive: not run"; else printf "exhaustive: max %.1f ms, median %.1f ms\n", xmax, xmed
 }'
+if ((PROJECT_SLOS > 0)); then
+	awk -v k="$PROJECT_SLOS" -v n="$(jq '.scenarios | length' "$tmp/project.out")" -v w="$(cat "$tmp/project.wall")" \
+		-v c="$(cat "$tmp/project.cpu")" -v r="$(cat "$tmp/project.rss")" -v rn="$(jq '.scenarios | length' "$tmp/repo.out")" \
+		-v rc="$(cat "$tmp/repo.cpu")" 'BEGIN {
+		printf "larger project: slo test of %d generated SLO specs (%d scenarios): %.2f s wall, %.2f s CPU, %d MB; %.1f ms CPU a scenario, %.2fx the repository'"'"'s %.1f ms (no goal)\n",
+			k, n, w, c, r, 1000 * c / n, (c / n) / (rc / rn), 1000 * rc / rn
+	}'
+fi
