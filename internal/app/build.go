@@ -319,7 +319,7 @@ func StaleIn(outDir string, dirs []string, files []File) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			if strings.HasPrefix(string(b), input.GeneratedHeader) || overlay.IsGenerated(b) {
+			if input.IsGenerated(b) || overlay.IsGenerated(b) {
 				stale = append(stale, name)
 			}
 		}

@@ -24,9 +24,9 @@ import (
 // slow the PromQL engine's inner loops (a week of samples at each of
 // 10,000 steps) that much: the fuzzing process kills a worker that spends
 // 10 s on one input ("fuzzing process hung or terminated unexpectedly"),
-// which ended every fuzzing run after one to four minutes. The 7-day baselines of
-// specs/dubbing (a ratio of rates, and the cost per job) run their
-// generated scenarios in every slo test of the repository.
+// which ended every fuzzing run after one to four minutes. The 7-day
+// baselines of specs/dubbing (a ratio of rates, and the cost per job) run
+// their generated scenarios in every slo test of the repository.
 var generatedShapes = []struct {
 	name, body string
 	dom        func(f float64, below bool) float64
