@@ -99,7 +99,7 @@ test: lint
 # (six ranges of 3,000 steps through harness.Run, both ways: 15 s under
 # -race, 2 s without) runs in unit-norace with internal/harness's
 # package; harness.Run's workers run under -race in the tests named above.
-NORACE  := ^(TestUntilFiringAgrees|TestPendingThenFiresLongRange|TestFiresSomeAgrees|TestLatencyScenarios|FuzzGeneratedScenariosPass|TestBaselineOneOfManyHistory|TestBaselineDrift|TestRealOpenSLOScenarios|TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
+NORACE  := ^(TestUntilFiringAgrees|TestPendingThenFiresLongRange|TestFiresSomeAgrees|TestLatencyScenarios|FuzzGeneratedScenariosPass|TestBaselineOneOfManyHistory|TestBaselineDrift|TestRealOpenSLOScenarios|TestRealPyrraProject|TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
 
 # RACEFREE are packages whose tests unit-race leaves out whole: neither
 # their code nor their tests start a goroutine, use a channel, sync,
@@ -234,7 +234,7 @@ beyond-test:
 	SLO_COMPARE_ALL=1 SLO_COMPARE_MUTATED=1 $(GO) test $(TEST_LDFLAGS) -timeout 60m -count=1 -run 'OnDemandMatchesExhaustive' ./internal/app/
 	$(RACE_ENV) $(GO) test $(TEST_LDFLAGS) -race -timeout 30m -short -count=1 -run '$(NORACE)' $(PKGS)
 	$(RACE_ENV) $(GO) test $(TEST_LDFLAGS) -race -timeout 30m -short -count=1 -skip '$(NORACE)' $(RACEFREE)
-	$(GO) test $(TEST_LDFLAGS) -timeout 30m -count=1 -run 'TestSlothParity|TestPromtoolReal|TestPromtoolParity' ./internal/app/
+	$(GO) test $(TEST_LDFLAGS) -timeout 30m -count=1 -run 'TestSlothParity|TestPromtoolReal|TestPromtoolParity|TestRealPyrraProject' ./internal/app/
 
 # Debian's prometheus and prometheus-alertmanager, started on loopback by
 # the test, load what specs/ compiles to and scrape an exporter inside the
