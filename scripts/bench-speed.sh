@@ -15,10 +15,13 @@
 #   - `slo check` over the repository under 8 s (no --exhaustive: its
 #     ratio is against the exhaustive `slo test` of the repository).
 #
-# And, with no goal, a larger project than this repository's: `slo test` of
+# And, with no goal, larger projects than this repository's: `slo test` of
 # PROJECT_SLOS (100) generated services of one ratio SLO each
-# (scripts/gen-bench-specs), its CPU per scenario against the repository's
-# in the same run.
+# (scripts/gen-bench-specs), and of a real one, REAL_PROJECT (the 109
+# Pyrra objectives of rhobs/configuration, in
+# internal/input/testdata/pyrra-rhobs-project/, an environment a folder,
+# each folder a `slo test` of its own, in turn), each one's CPU per
+# scenario against the repository's in the same run.
 #
 # Wall times are medians of RUNS runs; CPU (user+sys) and peak RSS are
 # printed beside them, since on a shared machine CPU time is the steadier
@@ -27,13 +30,15 @@
 # Environment: RUNS (3), EXHAUSTIVE_RUNS (1; the exhaustive run over the
 # repository takes many minutes; 0 skips it and prints no ratio for the
 # repository-wide figures), SPEC (specs/dubbing/system-health.yaml),
-# PROJECT_SLOS (100; 0 skips the larger project).
+# PROJECT_SLOS (100; 0 skips the larger project), REAL_PROJECT (a folder of
+# folders, each tested as a project; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 EXHAUSTIVE_RUNS=${EXHAUSTIVE_RUNS:-1}
 SPEC=${SPEC:-specs/dubbing/system-health.yaml}
 PROJECT_SLOS=${PROJECT_SLOS:-100}
+REAL_PROJECT=${REAL_PROJECT:-internal/input/testdata/pyrra-rhobs-project}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/slo-bench-speed.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -102,6 +107,14 @@ if ((PROJECT_SLOS > 0)); then
 	"$tmp/gen-bench-specs" -n "$PROJECT_SLOS" -out "$tmp/project" >/dev/null
 	measure project "$RUNS" "$tmp/slo" test --format json "$tmp/project"
 fi
+real_envs=()
+if [[ $REAL_PROJECT != 0 ]]; then
+	for d in "$REAL_PROJECT"/*/; do
+		env=$(basename "$d")
+		real_envs+=("$env")
+		measure "real-$env" "$RUNS" "$tmp/slo" test --format json "$d"
+	done
+fi
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; wall: median of $RUNS runs, exhaustive of $EXHAUSTIVE_RUNS"
 line "slo test (repository)" repo repo-exh 5
@@ -131,4 +144,17 @@ if ((PROJECT_SLOS > 0)); then
 		printf "larger project: slo test of %d generated SLO specs (%d scenarios): %.2f s wall, %.2f s CPU, %d MB; %.1f ms CPU a scenario, %.2fx the repository'"'"'s %.1f ms (no goal)\n",
 			k, n, w, c, r, 1000 * c / n, (c / n) / (rc / rn), 1000 * rc / rn
 	}'
+fi
+if ((${#real_envs[@]} > 0)); then
+	# Per environment: name, scenarios, objectives, median wall, median
+	# CPU, peak RSS; then the sums, the slowest and the ratio.
+	for env in "${real_envs[@]}"; do
+		echo "$env $(jq '.scenarios | length' "$tmp/real-$env.out") $(jq '[.scenarios[] | select(.status != "passed")] | length' "$tmp/real-$env.out") $(cat "$tmp/real-$env.wall" "$tmp/real-$env.cpu" "$tmp/real-$env.rss" | tr '\n' ' ')"
+	done >"$tmp/real.txt"
+	awk -v dir="$REAL_PROJECT" -v rn="$(jq '.scenarios | length' "$tmp/repo.out")" -v rc="$(cat "$tmp/repo.cpu")" '
+		{ n += $2; bad += $3; w += $4; c += $5; if ($6 > r) r = $6; if ($4 > mw) { mw = $4; me = $1 } }
+		END {
+			printf "real project: slo test of the %d folders of %s in turn (%d scenarios, %d not passed): %.2f s wall, %.2f s CPU, %d MB at most; slowest %s %.2f s; %.1f ms CPU a scenario, %.2fx the repository'"'"'s (no goal)\n",
+				NR, dir, n, bad, w, c, r, me, mw, 1000 * c / n, (c / n) / (rc / rn)
+		}' "$tmp/real.txt"
 fi
