@@ -280,8 +280,10 @@ bench:
 # FuzzCompile (a spec through decode, validate, compile, render and
 # read-back), FuzzGeneratedScenariosPass (an alert of every generated shape
 # with fuzzed thresholds, window and for must pass its own generated
-# scenarios), FuzzFromSpec (the scenario-file loader) and FuzzParse (the
-# decoder alone). A crasher is saved under the package's
+# scenarios), FuzzFromSpec (the scenario-file loader), FuzzParse (the
+# decoder alone) and FuzzTranslate (the Sloth, OpenSLO and Pyrra importers;
+# its seeds are whole upstream files, whose minimization at the default 60 s
+# an input stalled it, hence 3 s). A crasher is saved under the package's
 # testdata/fuzz/<FuzzName>/; commit it, and go test replays it from then on.
 # make fuzz FUZZTIME=10m fuzzes longer; each target first spends a minute or
 # two building with coverage instrumentation.
@@ -291,6 +293,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzGeneratedScenariosPass$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/app/
 	$(GO) test -run '^$$' -fuzz '^FuzzFromSpec$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/scenario/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/spec/
+	$(GO) test -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s -parallel 1 ./internal/input/
 	$(GO) test -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/overlay/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/overlay/
 	$(GO) test -run '^$$' -fuzz '^FuzzScalar$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/render/

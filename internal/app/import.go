@@ -82,6 +82,16 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 			diags.Errorf(diag.Pos{File: path}, "input/format", "already an slo/v1 spec, nothing to import; slo import reads %s", "Sloth, OpenSLO and Pyrra files")
 			continue
 		}
+		if len(res.Docs) == 0 {
+			// Read, but nothing in it becomes a spec (an OpenSLO Service
+			// without SLOs, say; the warnings above say why). A file named
+			// on its own was meant to be imported; a folder's is passed
+			// over, as its other files may hold the SLOs.
+			if named[input.RealPath(path)] {
+				diags.Errorf(diag.Pos{File: path}, "input/format", "nothing to import: its %s documents hold no SLO", strings.Join(res.Formats, " and "))
+			}
+			continue
+		}
 		// Positions still point into the input, for the diagnostics of
 		// validation.
 		f, ds := spec.ParseDocuments(path, src, res.Docs)
@@ -116,7 +126,7 @@ func Import(opts ImportOptions) ([]ImportedFile, diag.List, error) {
 		return nil, diags, nil
 	}
 	if len(out) == 0 {
-		return nil, diags, fmt.Errorf("no Sloth, OpenSLO or Pyrra files under %s", strings.Join(opts.Paths, ", "))
+		return nil, diags, fmt.Errorf("no SLO to import under %s: slo import reads the SLOs of Sloth, OpenSLO and Pyrra files", strings.Join(opts.Paths, ", "))
 	}
 	// Validate as merged, with the positions of the inputs.
 	specs = mergeServices(specs)
