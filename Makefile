@@ -99,7 +99,7 @@ test: lint
 # (six ranges of 3,000 steps through harness.Run, both ways: 15 s under
 # -race, 2 s without) runs in unit-norace with internal/harness's
 # package; harness.Run's workers run under -race in the tests named above.
-NORACE  := ^(TestUntilFiringAgrees|TestPendingThenFiresLongRange|TestFiresSomeAgrees|TestLatencyScenarios|FuzzGeneratedScenariosPass|TestBaselineOneOfManyHistory|TestBaselineDrift|TestRealOpenSLOScenarios|TestRealPyrraProject|TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
+NORACE  := ^(TestUntilFiringAgrees|TestPendingThenFiresLongRange|TestFiresSomeAgrees|TestLatencyScenarios|FuzzGeneratedScenariosPass|TestBaselineOneOfManyHistory|TestBaselineDrift|TestRealOpenSLOScenarios|TestRealPyrraProject|FuzzModesAgree|TestScripts|TestSlothParity|TestBusinessScenariosPass|TestGeneratedInputHoldsClaim|TestProjectionEndOfMonth|TestYAMLErrorsPositionedAfterMutation|TestCompressedStatesAgree|TestThirtyDaySLOPasses|TestOnDemandSkipsWork|TestFiringOnlyAgrees|TestEvalEngineLargeRanges|TestDiffFolders|TestImportSameService|TestPromtoolParity|TestMutatedInputs|TestTargetsOfTheSpecsPassTheirLoaders|TestCompileDeterministic|TestAnchoredSubqueryModesAgree|TestDiffPlots|TestPromtoolReal|TestRandomModesAgree|TestRandomLatestReadsAgree|TestRealDashboards|TestReplayMatchesExhaustive)$$
 
 # RACEFREE are packages whose tests unit-race leaves out whole: neither
 # their code nor their tests start a goroutine, use a channel, sync,
@@ -281,9 +281,10 @@ bench:
 # read-back), FuzzGeneratedScenariosPass (an alert of every generated shape
 # with fuzzed thresholds, window and for must pass its own generated
 # scenarios), FuzzFromSpec (the scenario-file loader), FuzzParse (the
-# decoder alone) and FuzzTranslate (the Sloth, OpenSLO and Pyrra importers;
+# decoder alone), FuzzTranslate (the Sloth, OpenSLO and Pyrra importers;
 # its seeds are whole upstream files, whose minimization at the default 60 s
-# an input stalled it, hence 3 s). A crasher is saved under the package's
+# an input stalled it, hence 3 s) and FuzzModesAgree (a promtool unit-test
+# file and its rules, on demand against exhaustively). A crasher is saved under the package's
 # testdata/fuzz/<FuzzName>/; commit it, and go test replays it from then on.
 # make fuzz FUZZTIME=10m fuzzes longer; each target first spends a minute or
 # two building with coverage instrumentation.
@@ -294,6 +295,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzFromSpec$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/scenario/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/spec/
 	$(GO) test -run '^$$' -fuzz '^FuzzTranslate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 3s -parallel 1 ./internal/input/
+	$(GO) test -run '^$$' -fuzz '^FuzzModesAgree$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 1 ./internal/simulate/promtool/
 	$(GO) test -run '^$$' -fuzz '^FuzzApply$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/overlay/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseJSON$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/overlay/
 	$(GO) test -run '^$$' -fuzz '^FuzzScalar$$' -fuzztime $(FUZZTIME) -parallel 1 ./internal/render/
