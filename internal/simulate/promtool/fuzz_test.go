@@ -60,12 +60,11 @@ func FuzzModesAgree(f *testing.F) {
 		if err := os.WriteFile(path, test, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		limits := fuzzLimits
-		od, err := RunFile(path, Options{Limits: &limits, Parallelism: 1})
+		od, err := RunFile(path, Options{Limits: &fuzzLimits, Parallelism: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex, err := RunFile(path, Options{Options: simulate.Options{Exhaustive: true}, Limits: &limits, Parallelism: 1})
+		ex, err := RunFile(path, Options{Options: simulate.Options{Exhaustive: true}, Limits: &fuzzLimits, Parallelism: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
